@@ -1,0 +1,149 @@
+/**
+ * Sluice's native protocol (proto/sluice/v1): Spec, Check, Discover as unary
+ * calls, Read as a server stream of pages consumed one at a time, so HTTP/2
+ * flow control holds the connector back while the store writes.
+ */
+import type { ClientReadableStream, ServiceError } from "@grpc/grpc-js";
+import {
+  type CheckResponse,
+  ConnectorClient,
+  type DiscoverResponse,
+  type SpecResponse,
+  type Page,
+  type ReadResponse,
+  type Stream,
+  SyncMode as WireSyncMode,
+} from "../../protocol/gen/sluice/v1/connector.js";
+import { decodeColumns, type Row } from "../../protocol/columns.js";
+import { type HandshakeConfig, type PluginClient, unary } from "../../plugin/index.js";
+import { SluiceError } from "../../errors.js";
+import type {
+  CheckResult,
+  ConnectorSpec,
+  PageSink,
+  ReadOutcome,
+  ReadRequest,
+  SourceDriver,
+  StreamDescriptor,
+  SyncMode,
+} from "../types.js";
+
+export const SLUICE_HANDSHAKE: HandshakeConfig = {
+  magicCookieKey: "SLUICE_PLUGIN",
+  magicCookieValue: "7c3e1f5a9b2d4e6f8a0c1b3d5e7f9a2c",
+  protocolVersions: [1],
+};
+
+/** The connector sent something that breaks the protocol's contract. */
+export class ProtocolViolation extends SluiceError {
+  constructor(connector: string, message: string) {
+    super("CONNECTOR_PROTOCOL_VIOLATION", `connector "${connector}": ${message}`);
+  }
+}
+
+const syncModeNames: Record<number, SyncMode | undefined> = {
+  [WireSyncMode.SYNC_MODE_FULL_REFRESH]: "full_refresh",
+  [WireSyncMode.SYNC_MODE_INCREMENTAL]: "incremental",
+};
+
+export class NativeDriver implements SourceDriver {
+  readonly protocol = "sluice";
+  private readonly client: ConnectorClient;
+
+  constructor(private readonly plugin: PluginClient) {
+    this.client = plugin.service(ConnectorClient);
+  }
+
+  async spec(): Promise<ConnectorSpec> {
+    const spec = await this.call<SpecResponse>((cb) => this.client.spec({}, cb));
+    return {
+      name: spec.name || this.plugin.name,
+      version: spec.version,
+      description: spec.description,
+      optionsSchema: spec.optionsSchema ? (this.parseJson(spec.optionsSchema, "Spec.options_schema") as object) : undefined,
+    };
+  }
+
+  async check(options: string): Promise<CheckResult> {
+    const result = await this.call<CheckResponse>((cb) => this.client.check({ options }, cb));
+    return { ok: result.ok, errors: result.errors };
+  }
+
+  async discover(options: string): Promise<StreamDescriptor[]> {
+    const { streams } = await this.call<DiscoverResponse>((cb) => this.client.discover({ options }, cb));
+    return streams.map((stream) => this.describe(stream));
+  }
+
+  async read(request: ReadRequest, sink: PageSink): Promise<ReadOutcome> {
+    const call: ClientReadableStream<ReadResponse> = this.client.read({
+      options: request.options,
+      state: request.state,
+      streams: request.streams.map((s) => ({
+        name: s.name,
+        syncMode: s.syncMode === "incremental" ? WireSyncMode.SYNC_MODE_INCREMENTAL : WireSyncMode.SYNC_MODE_FULL_REFRESH,
+      })),
+    });
+    try {
+      for await (const response of call as AsyncIterable<ReadResponse>) {
+        const message = response.message;
+        if (message?.$case === "page") await sink(this.decodePage(message.value));
+        else if (message?.$case === "checkpoint") await sink({ stream: "", rows: [], checkpoint: message.value.state });
+      }
+      return {};
+    } catch (error) {
+      call.cancel();
+      throw error instanceof SluiceError ? error : await this.plugin.explain(error);
+    }
+  }
+
+  close(): Promise<void> {
+    this.client.close();
+    return this.plugin.close().then(() => undefined);
+  }
+
+  private decodePage(page: Page): { stream: string; rows: Row[]; checkpoint?: string; estimatedTotal?: number } {
+    let rows: Row[] = [];
+    if (page.records?.$case === "json") rows = this.parseRows(page.records.value.array, page.stream);
+    else if (page.records?.$case === "columns") rows = decodeColumns(page.records.value);
+    return {
+      stream: page.stream,
+      rows,
+      checkpoint: page.checkpoint?.state || undefined,
+      estimatedTotal: page.estimatedTotal || undefined,
+    };
+  }
+
+  private parseRows(json: Buffer, stream: string): Row[] {
+    const parsed = this.parseJson(json.toString("utf8"), `a page of stream "${stream}"`);
+    if (!Array.isArray(parsed)) throw new ProtocolViolation(this.plugin.name, `a page of stream "${stream}" is not a JSON array of records`);
+    return parsed as Row[];
+  }
+
+  private describe(stream: Stream): StreamDescriptor {
+    const schema = stream.jsonSchema ? this.parseJson(stream.jsonSchema, `the JSON schema of stream "${stream.name}"`) : {};
+    const modes = stream.syncModes.map((m) => syncModeNames[m]).filter((m): m is SyncMode => m !== undefined);
+    return {
+      name: stream.name,
+      jsonSchema: schema as StreamDescriptor["jsonSchema"],
+      primaryKey: stream.primaryKey,
+      cursorField: stream.cursorField || undefined,
+      syncModes: modes.length ? modes : ["full_refresh"],
+    };
+  }
+
+  private parseJson(text: string, what: string): unknown {
+    try {
+      return JSON.parse(text);
+    } catch (error) {
+      throw new ProtocolViolation(this.plugin.name, `${what} is not valid JSON (${(error as Error).message})`);
+    }
+  }
+
+  private async call<T>(invoke: (callback: (error: ServiceError | null, response: T) => void) => unknown): Promise<T> {
+    try {
+      return await unary(invoke);
+    } catch (error) {
+      throw await this.plugin.explain(error);
+    }
+  }
+}

@@ -1,0 +1,66 @@
+/**
+ * The one small interface every kind of connector is adapted to. The engine
+ * only ever talks to a SourceDriver; each folder here adapts one protocol.
+ */
+import type { Row } from "../protocol/columns.js";
+
+export type { Row };
+
+export interface ConnectorSpec {
+  name: string;
+  version: string;
+  description: string;
+  /** JSON Schema of the options when they are JSON; undefined = free-form string. */
+  optionsSchema?: object;
+}
+
+export interface CheckResult {
+  ok: boolean;
+  errors: string[];
+}
+
+export type SyncMode = "full_refresh" | "incremental";
+
+export interface StreamDescriptor {
+  name: string;
+  /** JSON Schema of one record; its top-level properties are the table's columns. */
+  jsonSchema: { properties?: Record<string, { type?: string | string[]; format?: string }> } & object;
+  /** Fields that identify a record; empty = append only. */
+  primaryKey: string[];
+  cursorField?: string;
+  syncModes: SyncMode[];
+}
+
+export interface ReadRequest {
+  options: string;
+  streams: { name: string; syncMode: SyncMode }[];
+  /** JSON text of the last checkpointed state, "" on a first run. */
+  state: string;
+}
+
+/** A batch of records of one stream, and the state to save once it is durable. */
+export interface RecordPage {
+  stream: string;
+  rows: Row[];
+  checkpoint?: string;
+  estimatedTotal?: number;
+}
+
+/** Receives pages in order; a read waits for each to resolve (backpressure). */
+export type PageSink = (page: RecordPage) => Promise<void>;
+
+export interface ReadOutcome {
+  /** What the connector said when it finished, if anything (c1-core's EndSync). */
+  message?: string;
+}
+
+export interface SourceDriver {
+  /** The protocol this driver speaks, e.g. "sluice" or "c1". */
+  readonly protocol: string;
+  spec(): Promise<ConnectorSpec>;
+  check(options: string): Promise<CheckResult>;
+  discover(options: string): Promise<StreamDescriptor[]>;
+  read(request: ReadRequest, sink: PageSink): Promise<ReadOutcome>;
+  /** Stops the connector (gracefully, then by force). */
+  close(): Promise<void>;
+}

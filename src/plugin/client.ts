@@ -1,0 +1,239 @@
+/**
+ * The host half of go-plugin: launch a plugin, validate its handshake, connect,
+ * check health, open the broker and stdio streams, and stop it gracefully
+ * (GRPCController.Shutdown, then SIGTERM, then SIGKILL). Every way a start can
+ * fail ends in a PluginError that names the connector and shows its stderr.
+ */
+import type * as grpc from "@grpc/grpc-js";
+import { Metadata, status as GrpcStatus } from "@grpc/grpc-js";
+import { type Logger, silentLogger } from "../logging.js";
+import { GRPCBrokerClient } from "../protocol/gen/plugin/grpc_broker.js";
+import { GRPCControllerClient } from "../protocol/gen/plugin/grpc_controller.js";
+import { GRPCStdioClient, StdioData_Channel } from "../protocol/gen/plugin/grpc_stdio.js";
+import { HealthCheckResponse_ServingStatus, HealthClient } from "../protocol/gen/grpc/health/v1/health.js";
+import { Broker } from "./broker.js";
+import { PluginError, PluginErrorCode } from "./errors.js";
+import {
+  type HandshakeConfig,
+  type HandshakeLine,
+  HandshakeLineError,
+  hostEnvironment,
+  NOT_A_PLUGIN_MESSAGE,
+  parseHandshakeLine,
+} from "./handshake.js";
+import { StderrForwarder } from "./hclog.js";
+import { delay, describeExit, type ExitStatus, type LaunchCommand, PluginProcess } from "./process.js";
+import { type ClientConstructor, isGrpcStatus, makeSocketDir, openChannel, serviceClient } from "./transport.js";
+
+export interface PluginClientOptions {
+  /** Name used in logs and errors. */
+  name: string;
+  command: LaunchCommand;
+  /** Handshakes to offer; several cookies may be set at once (protocol detection). */
+  handshakes: HandshakeConfig[];
+  cwd?: string;
+  /** Extra environment for the plugin (on top of the host's own). */
+  env?: Record<string, string>;
+  logger?: Logger;
+  startTimeoutMs?: number;
+  /** How long a stopping plugin may take at each step before the next signal. */
+  stopGraceMs?: number;
+}
+
+const DEFAULT_START_TIMEOUT_MS = 60_000;
+const DEFAULT_STOP_GRACE_MS = 2_000;
+const HEALTH_TIMEOUT_MS = 10_000;
+
+export class PluginClient {
+  private closing: Promise<ExitStatus> | undefined;
+
+  private constructor(
+    readonly name: string,
+    readonly handshake: HandshakeLine,
+    readonly channel: grpc.Channel,
+    readonly broker: Broker,
+    private readonly process: PluginProcess,
+    private readonly stderr: StderrForwarder,
+    private readonly removeSocketDir: () => void,
+    private readonly stopGraceMs: number,
+    private readonly logger: Logger,
+  ) {}
+
+  static async start(options: PluginClientOptions): Promise<PluginClient> {
+    const logger = (options.logger ?? silentLogger).child({ connector: options.name });
+    const sockets = makeSocketDir();
+    const env = { ...process.env, ...options.env, ...hostEnvironment(options.handshakes, sockets.dir) };
+    const child = PluginProcess.spawn(options.command, { cwd: options.cwd, env });
+    const stderr = new StderrForwarder(logger);
+    child.stderr.on("data", (chunk: Buffer) => stderr.push(chunk));
+    child.exited.then(() => stderr.end());
+    try {
+      const offered = options.handshakes.flatMap((h) => h.protocolVersions);
+      const handshake = await readHandshake(options, child, stderr, offered, logger);
+      const channel = openChannel(handshake);
+      const broker = new Broker(sockets.dir);
+      const client = new PluginClient(
+        options.name, handshake, channel, broker, child, stderr, sockets.remove,
+        options.stopGraceMs ?? DEFAULT_STOP_GRACE_MS, logger,
+      );
+      await client.checkHealth();
+      client.openBroker();
+      client.forwardStdio();
+      return client;
+    } catch (error) {
+      child.kill();
+      await child.exited;
+      sockets.remove();
+      throw error;
+    }
+  }
+
+  /** Resolves when the process exits, for racing against calls in flight. */
+  get exited(): Promise<ExitStatus> {
+    return this.process.exited;
+  }
+
+  get hasExited(): boolean {
+    return this.process.hasExited;
+  }
+
+  /** A generated gRPC client for one of the plugin's services. */
+  service<T>(Client: ClientConstructor<T>): T {
+    return serviceClient(Client, this.channel);
+  }
+
+  /**
+   * Turns a failed call into the error a user needs: if the process died, say
+   * so with its exit status and stderr; otherwise keep the call's own error.
+   */
+  async explain(error: unknown): Promise<unknown> {
+    const died = isGrpcStatus(error, GrpcStatus.UNAVAILABLE, GrpcStatus.CANCELLED, GrpcStatus.INTERNAL);
+    if (!died && !this.hasExited) return error;
+    const status = await Promise.race([this.process.exited, delay(1000).then(() => undefined)]);
+    if (!status) return error;
+    return new PluginError(PluginErrorCode.crashed, this.name, `crashed: the process ${describeExit(status)}`, this.stderr.recent(), { cause: error });
+  }
+
+  stderrTail(): string {
+    return this.stderr.recent();
+  }
+
+  /** Graceful stop; safe to call more than once. */
+  close(): Promise<ExitStatus> {
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  private async checkHealth(): Promise<void> {
+    const health = this.service(HealthClient);
+    try {
+      const response = await new Promise<{ status: HealthCheckResponse_ServingStatus }>((resolve, reject) =>
+        health.check({ service: "plugin" }, new Metadata(), { deadline: Date.now() + HEALTH_TIMEOUT_MS }, (error, reply) =>
+          error ? reject(error) : resolve(reply),
+        ),
+      );
+      if (response.status !== HealthCheckResponse_ServingStatus.SERVING) {
+        throw new Error(`health service "plugin" answered ${HealthCheckResponse_ServingStatus[response.status]}`);
+      }
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      throw new PluginError(PluginErrorCode.healthCheckFailed, this.name, `failed its health check: ${message}`, this.stderr.recent(), { cause: error });
+    } finally {
+      health.close();
+    }
+  }
+
+  private openBroker(): void {
+    const client = this.service(GRPCBrokerClient);
+    this.broker.attach(client.startStream());
+  }
+
+  private forwardStdio(): void {
+    const client = this.service(GRPCStdioClient);
+    const call = client.streamStdio({});
+    call.on("data", (data: { channel: StdioData_Channel; data: Buffer }) => {
+      const text = data.data.toString().replace(/\n$/, "");
+      const stream = data.channel === StdioData_Channel.STDERR ? "stderr" : "stdout";
+      for (const line of text.split("\n")) this.logger.info(line, { stream });
+    });
+    // Older plugins lack GRPCStdio (UNIMPLEMENTED); a stopping one drops it (UNAVAILABLE).
+    call.on("error", () => {});
+  }
+
+  private async shutdown(): Promise<ExitStatus> {
+    if (!this.process.hasExited) {
+      const controller = this.service(GRPCControllerClient);
+      // go-plugin plugins exit before answering, so an UNAVAILABLE here is a clean stop.
+      await new Promise<void>((resolve) =>
+        controller.shutdown({}, new Metadata(), { deadline: Date.now() + this.stopGraceMs }, () => resolve()),
+      );
+      controller.close();
+    }
+    const status = await this.process.stop(this.stopGraceMs);
+    this.broker.close();
+    this.channel.close();
+    this.removeSocketDir();
+    return status;
+  }
+}
+
+async function readHandshake(
+  options: PluginClientOptions,
+  child: PluginProcess,
+  stderr: StderrForwarder,
+  offered: number[],
+  logger: Logger,
+): Promise<HandshakeLine> {
+  const timeoutMs = options.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS;
+  const fail = (code: string, message: string, cause?: unknown) =>
+    new PluginError(code, options.name, message, stderr.recent(), { cause });
+  let timer: NodeJS.Timeout | undefined;
+  const outcome = await Promise.race([
+    child.firstLine((line) => logger.debug(line, { stream: "stdout" })).then((line) => ({ line })),
+    child.exited.then((status) => ({ status })),
+    new Promise<{ timeout: true }>((resolve) => {
+      timer = setTimeout(() => resolve({ timeout: true }), timeoutMs);
+    }),
+  ]);
+  clearTimeout(timer);
+  if ("timeout" in outcome) {
+    throw fail(PluginErrorCode.handshakeTimeout, `printed no handshake line within ${timeoutMs} ms (is it a go-plugin plugin?)`);
+  }
+  if ("status" in outcome) {
+    // Let the last stderr bytes arrive before quoting them.
+    await delay(20);
+    throw classifyEarlyExit(options, outcome.status, stderr.recent(), fail);
+  }
+  try {
+    return parseHandshakeLine(outcome.line, offered);
+  } catch (error) {
+    if (error instanceof HandshakeLineError) {
+      const code = error.kind === "malformed" ? PluginErrorCode.malformedHandshake : PluginErrorCode.unsupportedProtocol;
+      throw fail(code, error.message);
+    }
+    throw error;
+  }
+}
+
+function classifyEarlyExit(
+  options: PluginClientOptions,
+  status: ExitStatus,
+  stderrTail: string,
+  fail: (code: string, message: string) => PluginError,
+): PluginError {
+  const command = "shell" in options.command ? options.command.shell : options.command.executable;
+  if (status.spawnError?.code === "ENOENT" || status.code === 127) {
+    return fail(PluginErrorCode.executableNotFound, `executable not found: ${JSON.stringify(command)} (check the path, or that it is built and on PATH)`);
+  }
+  if (status.spawnError?.code === "EACCES" || status.code === 126) {
+    return fail(PluginErrorCode.notExecutable, `${JSON.stringify(command)} is not executable (chmod +x it?)`);
+  }
+  if (stderrTail.includes(NOT_A_PLUGIN_MESSAGE.slice(0, 30))) {
+    const cookies = options.handshakes.map((h) => h.magicCookieKey).join(" or ");
+    return fail(
+      PluginErrorCode.wrongMagicCookie,
+      `rejected the magic cookie (${cookies}): it is a go-plugin plugin built for a different host or protocol; pick the right --protocol`,
+    );
+  }
+  return fail(PluginErrorCode.exitedBeforeHandshake, `${describeExit(status)} before completing the go-plugin handshake`);
+}

@@ -1,0 +1,28 @@
+import { SluiceError } from "../errors.js";
+
+/** Why a plugin could not be started, reached or stopped. */
+export class PluginError extends SluiceError {
+  constructor(
+    code: string,
+    readonly plugin: string,
+    message: string,
+    readonly stderrTail = "",
+    options?: { cause?: unknown },
+  ) {
+    super(code, `connector "${plugin}": ${message}${stderrTail ? `\n--- last lines of its stderr ---\n${stderrTail}` : ""}`, options);
+  }
+}
+
+export const PluginErrorCode = {
+  executableNotFound: "PLUGIN_EXECUTABLE_NOT_FOUND",
+  notExecutable: "PLUGIN_NOT_EXECUTABLE",
+  exitedBeforeHandshake: "PLUGIN_EXITED_BEFORE_HANDSHAKE",
+  wrongMagicCookie: "PLUGIN_WRONG_MAGIC_COOKIE",
+  malformedHandshake: "PLUGIN_MALFORMED_HANDSHAKE",
+  unsupportedProtocol: "PLUGIN_UNSUPPORTED_PROTOCOL",
+  handshakeTimeout: "PLUGIN_HANDSHAKE_TIMEOUT",
+  healthCheckFailed: "PLUGIN_HEALTH_CHECK_FAILED",
+  brokerDialTimeout: "PLUGIN_BROKER_DIAL_TIMEOUT",
+  crashed: "PLUGIN_CRASHED",
+  notAPlugin: "PLUGIN_NOT_A_PLUGIN",
+} as const;

@@ -1,0 +1,15 @@
+/**
+ * src/plugin — HashiCorp go-plugin's wire protocol in TypeScript, both halves:
+ * the host (client.ts: launch, handshake, health, broker, stdio, shutdown) and
+ * the plugin server (server.ts). One concept per file.
+ *
+ * May import: src/protocol, src/logging.ts, src/errors.ts. Knows nothing of
+ * stores, drivers, the engine or the CLI.
+ */
+export { Broker, BrokerDialTimeout } from "./broker.js";
+export { PluginClient, type PluginClientOptions } from "./client.js";
+export { PluginError, PluginErrorCode } from "./errors.js";
+export { type HandshakeConfig, NOT_A_PLUGIN_MESSAGE } from "./handshake.js";
+export { describeCommand, type LaunchCommand } from "./process.js";
+export { servePlugin, type ServedPlugin, type ServePluginOptions } from "./server.js";
+export { isGrpcStatus, serviceClient, unary } from "./transport.js";

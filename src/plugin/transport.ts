@@ -1,0 +1,72 @@
+/**
+ * Sockets and channels: where plugin gRPC servers listen (a unix socket in a
+ * private temp folder) and how clients reach an announced address. The one
+ * place that knows grpc-js target and option spellings.
+ */
+import * as grpc from "@grpc/grpc-js";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+/** Big pages are the point; gRPC's 4 MiB default would cut them. */
+export const MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
+
+const channelOptions: grpc.ChannelOptions = {
+  "grpc.max_receive_message_length": MAX_MESSAGE_BYTES,
+  "grpc.max_send_message_length": MAX_MESSAGE_BYTES,
+};
+
+export interface Endpoint {
+  network: "unix" | "tcp";
+  address: string;
+}
+
+export function grpcTarget(endpoint: Endpoint): string {
+  return endpoint.network === "unix" ? `unix:${endpoint.address}` : endpoint.address;
+}
+
+export function openChannel(endpoint: Endpoint): grpc.Channel {
+  return new grpc.Channel(grpcTarget(endpoint), grpc.credentials.createInsecure(), channelOptions);
+}
+
+export type ClientConstructor<T> = new (
+  address: string,
+  credentials: grpc.ChannelCredentials,
+  options?: Partial<grpc.ClientOptions>,
+) => T;
+
+/** A generated service client on an existing channel, so services share one connection. */
+export function serviceClient<T>(Client: ClientConstructor<T>, channel: grpc.Channel): T {
+  return new Client(channel.getTarget(), grpc.credentials.createInsecure(), { ...channelOptions, channelOverride: channel });
+}
+
+export function newServer(): grpc.Server {
+  return new grpc.Server(channelOptions);
+}
+
+/** A private folder for sockets, removed by the returned cleanup. */
+export function makeSocketDir(parent = tmpdir()): { dir: string; remove(): void } {
+  const dir = mkdtempSync(join(parent, "sluice-plugin-"));
+  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** Starts `server` on a new unix socket inside `dir`. */
+export function listenUnix(server: grpc.Server, dir: string, name: string): Promise<Endpoint> {
+  const address = join(dir, name);
+  return new Promise((resolve, reject) => {
+    server.bindAsync(`unix:${address}`, grpc.ServerCredentials.createInsecure(), (error) =>
+      error ? reject(error) : resolve({ network: "unix", address }),
+    );
+  });
+}
+
+export function isGrpcStatus(error: unknown, ...codes: grpc.status[]): boolean {
+  return typeof error === "object" && error !== null && codes.includes((error as grpc.ServiceError).code);
+}
+
+/** Promise form of a generated unary method: `unary((cb) => client.method(request, cb))`. */
+export function unary<T>(invoke: (callback: (error: grpc.ServiceError | null, response: T) => void) => unknown): Promise<T> {
+  return new Promise((resolve, reject) => {
+    invoke((error, response) => (error ? reject(error) : resolve(response)));
+  });
+}
