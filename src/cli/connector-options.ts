@@ -1,0 +1,75 @@
+/**
+ * The options that say which connector to run and with what, shared by sync,
+ * spec, check and discover; and opening the connector from them.
+ */
+import type { Command } from "commander";
+import { readFileSync } from "node:fs";
+import { basename, dirname, extname } from "node:path";
+import { openConnector, PROTOCOLS, type ProtocolChoice, type SourceDriver } from "../engine/index.js";
+import { SluiceError } from "../errors.js";
+import type { Logger } from "../logging.js";
+
+export interface ConnectorFlags {
+  command?: string;
+  options?: string;
+  optionsFile?: string;
+  protocol: string;
+  name?: string;
+  cwd?: string;
+  startTimeout: string;
+}
+
+export function addConnectorOptions(command: Command, withOptions = true): Command {
+  command
+    .option("-c, --command <command>", "shell command that starts the connector (a go-plugin executable)")
+    .option("--protocol <protocol>", `protocol the connector speaks: ${PROTOCOLS.join(", ")}`, "auto")
+    .option("--name <name>", "connector instance name (names tables, state and log entries)")
+    .option("--cwd <dir>", "working directory for the connector's command")
+    .option("--start-timeout <seconds>", "how long the connector may take to start", "60");
+  if (withOptions) {
+    command
+      .option("-o, --options <raw>", "options passed to the connector as a raw string (usually JSON)")
+      .option("--options-file <path>", "read the options string from a file");
+  }
+  return command;
+}
+
+export function readOptions(flags: ConnectorFlags): string {
+  if (flags.options !== undefined && flags.optionsFile !== undefined) {
+    throw new SluiceError("USAGE", "give either --options or --options-file, not both");
+  }
+  if (flags.optionsFile === undefined) return flags.options ?? "";
+  try {
+    return readFileSync(flags.optionsFile, "utf8");
+  } catch (error) {
+    throw new SluiceError("USAGE", `cannot read --options-file ${flags.optionsFile}: ${(error as Error).message}`);
+  }
+}
+
+/** "examples/python/gitlog/main.py" → "gitlog"; "./bin/files" → "files". */
+export function nameFromCommand(command: string): string {
+  const tokens = command.trim().split(/\s+/);
+  const pathLike = [...tokens].reverse().find((t) => t.includes("/") || extname(t) !== "") ?? tokens[0] ?? "connector";
+  const stem = basename(pathLike, extname(pathLike));
+  const name = ["main", "index", "connector", "plugin"].includes(stem) ? basename(dirname(pathLike)) : stem;
+  return name || "connector";
+}
+
+export async function openFromFlags(flags: ConnectorFlags, logger: Logger): Promise<{ driver: SourceDriver; name: string }> {
+  if (!flags.command) throw new SluiceError("USAGE", "say which connector to run: --command \"<shell command>\" (see --help)");
+  if (!(PROTOCOLS as readonly string[]).includes(flags.protocol)) {
+    throw new SluiceError("USAGE", `--protocol must be one of ${PROTOCOLS.join(", ")} (got "${flags.protocol}")`);
+  }
+  const seconds = Number(flags.startTimeout);
+  if (!(seconds > 0)) throw new SluiceError("USAGE", `--start-timeout must be a positive number of seconds (got "${flags.startTimeout}")`);
+  const name = flags.name ?? nameFromCommand(flags.command);
+  const driver = await openConnector({
+    name,
+    command: { shell: flags.command },
+    protocol: flags.protocol as ProtocolChoice,
+    cwd: flags.cwd,
+    logger,
+    startTimeoutMs: seconds * 1000,
+  });
+  return { driver, name };
+}

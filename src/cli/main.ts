@@ -1,0 +1,36 @@
+/**
+ * src/cli — the `sluice` command: parses arguments, calls the engine, renders
+ * results, progress and errors. No business logic lives here.
+ *
+ * May import: src/engine, src/errors.ts, src/logging.ts.
+ */
+import { Command, CommanderError } from "commander";
+import { readFileSync } from "node:fs";
+import { checkCommand, discoverCommand, specCommand } from "./commands/inspect.js";
+import { syncCommand } from "./commands/sync.js";
+import { syncsCommand } from "./commands/syncs.js";
+import { type CliContext, createContext, type GlobalOptions, reportError } from "./context.js";
+
+const packageJson = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
+
+export async function main(argv: string[]): Promise<number> {
+  const program = new Command("sluice")
+    .description("Move data from any source into a database through connectors written in any language.")
+    .version(packageJson.version)
+    .option("--json", "machine-readable output: results as JSON on stdout, logs as JSON lines on stderr")
+    .option("--log-level <level>", "trace, debug, info, warn or error", "info")
+    .showHelpAfterError()
+    .exitOverride();
+  let context: CliContext | undefined;
+  const getContext = () => (context ??= createContext(program.opts<GlobalOptions>()));
+  for (const command of [syncCommand, specCommand, checkCommand, discoverCommand, syncsCommand]) {
+    program.addCommand(command(getContext).exitOverride().showHelpAfterError());
+  }
+  try {
+    await program.parseAsync(argv);
+    return typeof process.exitCode === "number" ? process.exitCode : 0;
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode;
+    return reportError(error, program.opts<GlobalOptions>().json === true);
+  }
+}

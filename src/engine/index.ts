@@ -1,0 +1,14 @@
+/**
+ * src/engine — moves pages from a source driver into a store: option
+ * validation, stream selection, tables, state checkpoints, the sync log,
+ * cancellation, progress events. Renders nothing.
+ *
+ * May import: src/drivers (types and openers), src/stores, src/errors.ts,
+ * src/logging.ts. The CLI (and later the server) import the engine.
+ */
+export { openConnector, PROTOCOLS, type ProtocolChoice } from "../drivers/open.js";
+export type { SourceDriver, StreamDescriptor } from "../drivers/types.js";
+export { SqliteStore } from "../stores/sqlite/store.js";
+export type { Store, SyncLogEntry } from "../stores/types.js";
+export { OptionsError, validateOptions } from "./options.js";
+export { runSync, type SyncEvent, type SyncJob, type SyncSummary, SyncError } from "./sync.js";

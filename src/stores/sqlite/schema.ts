@@ -1,0 +1,83 @@
+/** SQL text for the SQLite store: identifiers, column types, meta tables. */
+import type { ColumnType } from "../types.js";
+
+export const META_TABLES = `
+CREATE TABLE IF NOT EXISTS _sluice_syncs (
+  id INTEGER PRIMARY KEY,
+  connector TEXT NOT NULL,
+  protocol TEXT NOT NULL,
+  started_at TEXT NOT NULL,
+  finished_at TEXT,
+  status TEXT NOT NULL,
+  pages INTEGER NOT NULL DEFAULT 0,
+  inserted INTEGER NOT NULL DEFAULT 0,
+  updated INTEGER NOT NULL DEFAULT 0,
+  unchanged INTEGER NOT NULL DEFAULT 0,
+  message TEXT,
+  error TEXT
+);
+CREATE TABLE IF NOT EXISTS _sluice_state (
+  connector TEXT PRIMARY KEY,
+  state TEXT NOT NULL,
+  sync_id INTEGER,
+  updated_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS _sluice_streams (
+  connector TEXT NOT NULL,
+  stream TEXT NOT NULL,
+  table_name TEXT NOT NULL,
+  primary_key TEXT NOT NULL,
+  PRIMARY KEY (connector, stream)
+);
+`;
+
+/** Bookkeeping columns on every data table. */
+export const SYNC_ID_COLUMN = "_sluice_sync_id";
+export const VERSION_COLUMN = "_sluice_version";
+
+export function quote(identifier: string): string {
+  return `"${identifier.replaceAll('"', '""')}"`;
+}
+
+const declaredTypes: Record<ColumnType, string> = {
+  integer: "INTEGER",
+  real: "REAL",
+  text: "TEXT",
+  json: "TEXT",
+  any: "",
+};
+
+export function columnDefinition(name: string, type: ColumnType): string {
+  return `${quote(name)} ${declaredTypes[type]}`.trim();
+}
+
+export function typeOfValue(value: unknown): ColumnType {
+  switch (typeof value) {
+    case "number":
+      return Number.isInteger(value) ? "integer" : "real";
+    case "bigint":
+    case "boolean":
+      return "integer";
+    case "string":
+      return "text";
+    case "object":
+      return value === null ? "any" : "json";
+    default:
+      return "any";
+  }
+}
+
+/** The upsert for one row: RETURNING tells inserted (version 1), updated (>1) or unchanged (no row). */
+export function upsertSql(table: string, columns: string[], primaryKey: string[]): string {
+  const t = quote(table);
+  const all = [...columns, SYNC_ID_COLUMN];
+  const insert = `INSERT INTO ${t} (${all.map(quote).join(", ")}) VALUES (${all.map(() => "?").join(", ")})`;
+  if (primaryKey.length === 0) return `${insert} RETURNING 1`;
+  const conflict = `ON CONFLICT (${primaryKey.map(quote).join(", ")})`;
+  const valueColumns = columns.filter((c) => !primaryKey.includes(c));
+  if (valueColumns.length === 0) return `${insert} ${conflict} DO NOTHING RETURNING ${quote(VERSION_COLUMN)}`;
+  const assignments = [...valueColumns, SYNC_ID_COLUMN].map((c) => `${quote(c)} = excluded.${quote(c)}`);
+  assignments.push(`${quote(VERSION_COLUMN)} = ${t}.${quote(VERSION_COLUMN)} + 1`);
+  const changed = valueColumns.map((c) => `${t}.${quote(c)} IS NOT excluded.${quote(c)}`).join(" OR ");
+  return `${insert} ${conflict} DO UPDATE SET ${assignments.join(", ")} WHERE ${changed} RETURNING ${quote(VERSION_COLUMN)}`;
+}
