@@ -7,8 +7,9 @@
 import { status as GrpcStatus } from "@grpc/grpc-js";
 import type { Logger } from "../logging.js";
 import { isGrpcStatus, type LaunchCommand, PluginClient } from "../plugin/index.js";
-import { C1_HANDSHAKE, C1Driver } from "./c1/driver.js";
-import { NativeDriver, SLUICE_HANDSHAKE } from "./native/driver.js";
+import { C1_HANDSHAKE, SLUICE_HANDSHAKE } from "../protocol/handshakes.js";
+import { C1Driver } from "./c1/driver.js";
+import { NativeDriver } from "./native/driver.js";
 import type { SourceDriver } from "./types.js";
 
 export const PROTOCOLS = ["auto", "sluice", "c1"] as const;

@@ -97,7 +97,11 @@ export class PluginClient {
     return this.process.hasExited;
   }
 
-  /** A generated gRPC client for one of the plugin's services. */
+  /**
+   * A generated gRPC client for one of the plugin's services. All share the
+   * plugin's channel: never close() them (that closes the channel); close()
+   * the PluginClient instead.
+   */
   service<T>(Client: ClientConstructor<T>): T {
     return serviceClient(Client, this.channel);
   }
@@ -138,8 +142,6 @@ export class PluginClient {
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       throw new PluginError(PluginErrorCode.healthCheckFailed, this.name, `failed its health check: ${message}`, this.stderr.recent(), { cause: error });
-    } finally {
-      health.close();
     }
   }
 
@@ -167,7 +169,6 @@ export class PluginClient {
       await new Promise<void>((resolve) =>
         controller.shutdown({}, new Metadata(), { deadline: Date.now() + this.stopGraceMs }, () => resolve()),
       );
-      controller.close();
     }
     const status = await this.process.stop(this.stopGraceMs);
     this.broker.close();

@@ -12,4 +12,4 @@ export { PluginError, PluginErrorCode } from "./errors.js";
 export { type HandshakeConfig, NOT_A_PLUGIN_MESSAGE } from "./handshake.js";
 export { describeCommand, type LaunchCommand } from "./process.js";
 export { servePlugin, type ServedPlugin, type ServePluginOptions } from "./server.js";
-export { isGrpcStatus, serviceClient, unary } from "./transport.js";
+export { isGrpcStatus, openChannel, serviceClient, unary } from "./transport.js";

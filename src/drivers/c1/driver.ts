@@ -12,12 +12,9 @@ import {
   ConnectorClient,
   type DataObject,
 } from "../../protocol/gen/c1/connector.js";
-import { type HandshakeConfig, type PluginClient, unary } from "../../plugin/index.js";
+import { type PluginClient, unary } from "../../plugin/index.js";
 import { messageOf } from "../../errors.js";
 import type { CheckResult, ConnectorSpec, PageSink, ReadOutcome, ReadRequest, SourceDriver, StreamDescriptor } from "../types.js";
-
-/** c1-core's go-plugin settings (go-plugin's basic example values). */
-export const C1_HANDSHAKE: HandshakeConfig = { magicCookieKey: "BASIC_PLUGIN", magicCookieValue: "hello", protocolVersions: [1] };
 
 /** The one stream a c1-core connector has. */
 export const C1_STREAM = "objects";
@@ -74,7 +71,6 @@ export class C1Driver implements SourceDriver {
   }
 
   close(): Promise<void> {
-    this.connector.close();
     return this.plugin.close().then(() => undefined);
   }
 }

@@ -15,7 +15,7 @@ import {
   SyncMode as WireSyncMode,
 } from "../../protocol/gen/sluice/v1/connector.js";
 import { decodeColumns, type Row } from "../../protocol/columns.js";
-import { type HandshakeConfig, type PluginClient, unary } from "../../plugin/index.js";
+import { type PluginClient, unary } from "../../plugin/index.js";
 import { SluiceError } from "../../errors.js";
 import type {
   CheckResult,
@@ -27,12 +27,6 @@ import type {
   StreamDescriptor,
   SyncMode,
 } from "../types.js";
-
-export const SLUICE_HANDSHAKE: HandshakeConfig = {
-  magicCookieKey: "SLUICE_PLUGIN",
-  magicCookieValue: "7c3e1f5a9b2d4e6f8a0c1b3d5e7f9a2c",
-  protocolVersions: [1],
-};
 
 /** The connector sent something that breaks the protocol's contract. */
 export class ProtocolViolation extends SluiceError {
@@ -97,7 +91,6 @@ export class NativeDriver implements SourceDriver {
   }
 
   close(): Promise<void> {
-    this.client.close();
     return this.plugin.close().then(() => undefined);
   }
 
