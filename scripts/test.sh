@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# `npm test`: everything a fresh clone needs, then every test.
+#   - npm packages (npm ci when node_modules is missing; better-sqlite3 builds
+#     from source against Node's headers, see .npmrc)
+#   - the build (protobuf generation + tsc) and the example connectors
+#     (TypeScript, Go, Python)
+#   - the test files, with Node's test runner
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$root"
+
+[ -d node_modules/better-sqlite3 ] || npm ci
+npm run --silent build
+bash scripts/build-examples.sh
+
+files=(test/*.test.ts)
+if [ "$#" -gt 0 ]; then files=("$@"); fi
+exec node --import tsx --test --test-concurrency=1 --test-reporter=spec "${files[@]}"
