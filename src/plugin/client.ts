@@ -76,7 +76,7 @@ export class PluginClient {
         options.name, handshake, channel, broker, child, stderr, sockets.remove,
         options.stopGraceMs ?? DEFAULT_STOP_GRACE_MS, logger,
       );
-      await client.checkHealth();
+      await client.checkHealth(Math.min(HEALTH_TIMEOUT_MS, options.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS));
       client.openBroker();
       client.forwardStdio();
       return client;
@@ -128,11 +128,11 @@ export class PluginClient {
     return this.closing;
   }
 
-  private async checkHealth(): Promise<void> {
+  private async checkHealth(timeoutMs: number): Promise<void> {
     const health = this.service(HealthClient);
     try {
       const response = await new Promise<{ status: HealthCheckResponse_ServingStatus }>((resolve, reject) =>
-        health.check({ service: "plugin" }, new Metadata(), { deadline: Date.now() + HEALTH_TIMEOUT_MS }, (error, reply) =>
+        health.check({ service: "plugin" }, new Metadata(), { deadline: Date.now() + timeoutMs }, (error, reply) =>
           error ? reject(error) : resolve(reply),
         ),
       );

@@ -129,7 +129,6 @@ export class PluginProcess {
   }
 }
 
-/** Resolves after `ms`; the handle does not keep the process alive. */
 export function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -1,0 +1,68 @@
+/** Shared test helpers: temp folders, running the real CLI, reading SQLite files. */
+import Database from "better-sqlite3";
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+export const sluiceBin = join(root, "bin", "sluice.js");
+
+export const examples = {
+  tsPackages: `node ${join(root, "examples/ts/dist/packages/main.js")}`,
+  tsC1Packages: `node ${join(root, "examples/ts/dist/c1-packages/main.js")}`,
+  goFiles: join(root, "examples/go/files/bin/files"),
+  goGenerator: join(root, "examples/go/generator/bin/generator"),
+  goHost: join(root, "test/interop/go-host/bin/go-host"),
+  pythonGitlog: `${join(root, ".venv/bin/python")} ${join(root, "examples/python/gitlog/main.py")}`,
+};
+
+export function tempDir(t: { after(fn: () => void): void }): string {
+  const dir = mkdtempSync(join(tmpdir(), "sluice-test-"));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+export interface RunResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export function run(command: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd: options.cwd ?? root, env: options.env ?? process.env, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d) => (stderr += d));
+    const timer = setTimeout(() => child.kill("SIGKILL"), options.timeoutMs ?? 120_000);
+    child.on("error", reject);
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+/** Runs `sluice <args>`. */
+export function sluice(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<RunResult> {
+  return run(process.execPath, [sluiceBin, ...args], options);
+}
+
+/** Runs `sluice --json <args>` and parses stdout. */
+export async function sluiceJson<T = Record<string, unknown>>(args: string[], options: { cwd?: string } = {}): Promise<T> {
+  const result = await sluice(["--json", ...args], options);
+  if (result.code !== 0) throw new Error(`sluice ${args.join(" ")} exited ${result.code}\n${result.stderr}`);
+  return JSON.parse(result.stdout) as T;
+}
+
+export function query<T = Record<string, unknown>>(dbFile: string, sql: string, ...params: unknown[]): T[] {
+  const db = new Database(dbFile, { readonly: true });
+  try {
+    return db.prepare(sql).all(...params) as T[];
+  } finally {
+    db.close();
+  }
+}
