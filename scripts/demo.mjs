@@ -1,0 +1,28 @@
+// `npm run demo`: syncs real, offline data into ./sluice.db with the bundled
+// connectors, the way a user would run them:
+//   1. the files of this repository, through the Go c1-core connector
+//      (go-plugin, Sync + broker callback; one record per file, RemoteID = path)
+//   2. the commits of this repository, through the Python connector (native protocol)
+//   3. the npm packages installed here, through the TypeScript connector
+// Then it shows what landed. Run it twice: the second run updates in place.
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const db = process.env.SLUICE_DB ?? "sluice.db";
+
+function sluice(args) {
+  console.error(`\n$ sluice ${args.map((a) => (/[\s"{}]/.test(a) ? `'${a}'` : a)).join(" ")}`);
+  const result = spawnSync(process.execPath, [join(root, "bin/sluice.js"), ...args], { stdio: "inherit" });
+  if (result.status !== 0) process.exit(result.status ?? 1);
+}
+
+sluice(["sync", "--db", db, "--command", join(root, "examples/go/files/bin/files"), "--options", JSON.stringify({ root, page_size: 100 })]);
+if (existsSync(join(root, ".git"))) {
+  sluice(["sync", "--db", db, "--command", `${join(root, ".venv/bin/python")} ${join(root, "examples/python/gitlog/main.py")}`, "--options", JSON.stringify({ repo: root })]);
+}
+sluice(["sync", "--db", db, "--command", `node ${join(root, "examples/ts/dist/packages/main.js")}`, "--options", JSON.stringify({ root })]);
+sluice(["syncs", "--db", db, "--limit", "3"]);
+console.error(`\nDone. Try: sqlite3 ${db} 'SELECT remote_id, json_extract(metadata, "$.size") FROM files_objects LIMIT 5'`);
