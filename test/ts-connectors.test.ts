@@ -88,3 +88,11 @@ test("--json logs are JSON lines and the sync log lists runs", async (t) => {
   const syncs = await sluiceJson<{ status: string; connector: string }[]>(["syncs", "--db", db]);
   assert.deepEqual(syncs.map((s) => [s.connector, s.status]), [["packages", "succeeded"]]);
 });
+
+test("AutoMTLS: the main connection and the c1-core broker callback run over mutual TLS", async (t) => {
+  const db = join(tempDir(t), "s.db");
+  const native = await sluiceJson<Summary>(["sync", "--auto-mtls", "-c", examples.tsPackages, "-o", packagesOptions(50), "--db", db]);
+  assert.ok(native.records > 0);
+  const c1 = await sluiceJson<Summary>(["sync", "--auto-mtls", "-c", examples.tsC1Packages, "-o", packagesOptions(50), "--db", db]);
+  assert.equal(c1.records, native.records);
+});

@@ -17,6 +17,7 @@ export interface ConnectorFlags {
   name?: string;
   cwd?: string;
   startTimeout: string;
+  autoMtls?: boolean;
 }
 
 export function addConnectorOptions(command: Command, withOptions = true): Command {
@@ -25,7 +26,8 @@ export function addConnectorOptions(command: Command, withOptions = true): Comma
     .option("--protocol <protocol>", `protocol the connector speaks: ${PROTOCOLS.join(", ")}`, "auto")
     .option("--name <name>", "connector instance name (names tables, state and log entries)")
     .option("--cwd <dir>", "working directory for the connector's command")
-    .option("--start-timeout <seconds>", "how long the connector may take to start", "60");
+    .option("--start-timeout <seconds>", "how long the connector may take to start", "60")
+    .option("--auto-mtls", "go-plugin AutoMTLS: talk to the connector over mutually authenticated TLS");
   if (withOptions) {
     command
       .option("-o, --options <raw>", "options passed to the connector as a raw string (usually JSON)")
@@ -70,6 +72,7 @@ export async function openFromFlags(flags: ConnectorFlags, logger: Logger): Prom
     cwd: flags.cwd,
     logger,
     startTimeoutMs: seconds * 1000,
+    autoMTLS: flags.autoMtls,
   });
   return { driver, name };
 }

@@ -23,6 +23,8 @@ export interface OpenConnectorOptions {
   env?: Record<string, string>;
   logger?: Logger;
   startTimeoutMs?: number;
+  /** go-plugin AutoMTLS between Sluice and the connector. */
+  autoMTLS?: boolean;
 }
 
 export async function openConnector(options: OpenConnectorOptions): Promise<SourceDriver> {

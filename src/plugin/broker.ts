@@ -6,7 +6,7 @@
  */
 import type * as grpc from "@grpc/grpc-js";
 import type { ConnInfo } from "../protocol/gen/plugin/grpc_broker.js";
-import { type Endpoint, listenUnix, newServer } from "./transport.js";
+import { type Endpoint, listenUnix, newServer, type TlsContext } from "./transport.js";
 
 /** What both a client-side and a server-side StartStream call offer. */
 export interface BrokerStream {
@@ -29,7 +29,11 @@ export class Broker {
   private readonly servers = new Map<number, grpc.Server>();
   private stream: BrokerStream | undefined;
 
-  constructor(private readonly socketDir: string) {}
+  /** `tls`: under AutoMTLS, broker connections use the main connection's certificates. */
+  constructor(
+    private readonly socketDir: string,
+    readonly tls?: TlsContext,
+  ) {}
 
   /** Starts using a StartStream call; announcements queued before are not needed. */
   attach(stream: BrokerStream): void {
@@ -49,7 +53,7 @@ export class Broker {
     if (!this.stream) throw new Error("broker stream is not open");
     const server = newServer();
     register(server);
-    const endpoint = await listenUnix(server, this.socketDir, `broker-${id}.sock`);
+    const endpoint = await listenUnix(server, this.socketDir, `broker-${id}.sock`, this.tls);
     this.servers.set(id, server);
     this.stream.write({ serviceId: id, network: endpoint.network, address: endpoint.address, knock: undefined });
   }

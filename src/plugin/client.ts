@@ -20,10 +20,12 @@ import {
   hostEnvironment,
   NOT_A_PLUGIN_MESSAGE,
   parseHandshakeLine,
+  PluginEnv,
 } from "./handshake.js";
+import type { Identity } from "./mtls.js";
 import { StderrForwarder } from "./hclog.js";
 import { delay, describeExit, type ExitStatus, type LaunchCommand, PluginProcess } from "./process.js";
-import { type ClientConstructor, isGrpcStatus, makeSocketDir, openChannel, serviceClient } from "./transport.js";
+import { type ClientConstructor, isGrpcStatus, makeSocketDir, openChannel, serviceClient, type TlsContext } from "./transport.js";
 
 export interface PluginClientOptions {
   /** Name used in logs and errors. */
@@ -38,6 +40,8 @@ export interface PluginClientOptions {
   startTimeoutMs?: number;
   /** How long a stopping plugin may take at each step before the next signal. */
   stopGraceMs?: number;
+  /** go-plugin AutoMTLS: offer a client certificate; TLS is used if the plugin answers with its own. */
+  autoMTLS?: boolean;
 }
 
 const DEFAULT_START_TIMEOUT_MS = 60_000;
@@ -62,7 +66,9 @@ export class PluginClient {
   static async start(options: PluginClientOptions): Promise<PluginClient> {
     const logger = (options.logger ?? silentLogger).child({ connector: options.name });
     const sockets = makeSocketDir();
+    const identity = options.autoMTLS ? await (await import("./mtls.js")).generateIdentity() : undefined;
     const env = { ...process.env, ...options.env, ...hostEnvironment(options.handshakes, sockets.dir) };
+    if (identity) env[PluginEnv.clientCert] = identity.certPem;
     const child = PluginProcess.spawn(options.command, { cwd: options.cwd, env });
     const stderr = new StderrForwarder(logger);
     child.stderr.on("data", (chunk: Buffer) => stderr.push(chunk));
@@ -70,8 +76,10 @@ export class PluginClient {
     try {
       const offered = options.handshakes.flatMap((h) => h.protocolVersions);
       const handshake = await readHandshake(options, child, stderr, offered, logger);
-      const channel = openChannel(handshake);
-      const broker = new Broker(sockets.dir);
+      const tls = identity && handshake.serverCert ? await trustPlugin(identity, handshake.serverCert) : undefined;
+      if (identity && !tls) logger.debug("the plugin answered AutoMTLS without a certificate: plain connection");
+      const channel = openChannel(handshake, tls);
+      const broker = new Broker(sockets.dir, tls);
       const client = new PluginClient(
         options.name, handshake, channel, broker, child, stderr, sockets.remove,
         options.stopGraceMs ?? DEFAULT_STOP_GRACE_MS, logger,
@@ -176,6 +184,11 @@ export class PluginClient {
     this.removeSocketDir();
     return status;
   }
+}
+
+async function trustPlugin(identity: Identity, serverCert: string): Promise<TlsContext> {
+  const { pemFromHandshakeCert, tlsContext } = await import("./mtls.js");
+  return tlsContext(identity, pemFromHandshakeCert(serverCert));
 }
 
 async function readHandshake(

@@ -13,7 +13,7 @@ import { GRPCStdioService } from "../protocol/gen/plugin/grpc_stdio.js";
 import { Broker } from "./broker.js";
 import { formatHandshakeLine, NOT_A_PLUGIN_MESSAGE, negotiateVersion, PluginEnv } from "./handshake.js";
 import { StdoutCapture } from "./stdio.js";
-import { listenUnix, makeSocketDir, newServer } from "./transport.js";
+import { listenUnix, makeSocketDir, newServer, type TlsContext } from "./transport.js";
 
 export interface ServePluginOptions {
   magicCookieKey: string;
@@ -45,8 +45,9 @@ export async function servePlugin(options: ServePluginOptions): Promise<ServedPl
   }
 
   const sockets = makeSocketDir(process.env[PluginEnv.unixSocketDir] || undefined);
+  const mtls = await autoMTLS(process.env[PluginEnv.clientCert]);
   const server = newServer();
-  const broker = new Broker(sockets.dir);
+  const broker = new Broker(sockets.dir, mtls?.tls);
   const stdout = new StdoutCapture();
   const shutdown = (exitCode = 0): void => {
     broker.close();
@@ -68,11 +69,20 @@ export async function servePlugin(options: ServePluginOptions): Promise<ServedPl
   server.addService(GRPCStdioService, stdout.service());
   options.versions[appVersion](server, broker);
 
-  const endpoint = await listenUnix(server, sockets.dir, "plugin.sock");
-  const line = formatHandshakeLine({ appVersion, network: endpoint.network, address: endpoint.address, serverCert: "", multiplexed: false });
+  const endpoint = await listenUnix(server, sockets.dir, "plugin.sock", mtls?.tls);
+  const serverCert = mtls?.certField ?? "";
+  const line = formatHandshakeLine({ appVersion, network: endpoint.network, address: endpoint.address, serverCert, multiplexed: false });
   process.stdout.write(line);
   stdout.install();
   return { appVersion, broker, shutdown };
+}
+
+/** With the host's certificate in PLUGIN_CLIENT_CERT, serve TLS and trust only that certificate. */
+async function autoMTLS(hostCertPem: string | undefined): Promise<{ tls: TlsContext; certField: string } | undefined> {
+  if (!hostCertPem) return undefined;
+  const { generateIdentity, handshakeCertField, tlsContext } = await import("./mtls.js");
+  const identity = await generateIdentity();
+  return { tls: tlsContext(identity, hostCertPem), certField: handshakeCertField(identity) };
 }
 
 function healthService(): HealthServer {

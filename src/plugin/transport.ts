@@ -16,6 +16,15 @@ const channelOptions: grpc.ChannelOptions = {
   "grpc.max_send_message_length": MAX_MESSAGE_BYTES,
 };
 
+/** go-plugin's AutoMTLS certificates name "localhost" on both sides. */
+export const TLS_SERVER_NAME = "localhost";
+
+/** Both credentials one side needs once it trusts the other side's certificate (see mtls.ts). */
+export interface TlsContext {
+  client: grpc.ChannelCredentials;
+  server: grpc.ServerCredentials;
+}
+
 export interface Endpoint {
   network: "unix" | "tcp";
   address: string;
@@ -25,8 +34,13 @@ export function grpcTarget(endpoint: Endpoint): string {
   return endpoint.network === "unix" ? `unix:${endpoint.address}` : endpoint.address;
 }
 
-export function openChannel(endpoint: Endpoint): grpc.Channel {
-  return new grpc.Channel(grpcTarget(endpoint), grpc.credentials.createInsecure(), channelOptions);
+export function openChannel(endpoint: Endpoint, tls?: TlsContext): grpc.Channel {
+  if (!tls) return new grpc.Channel(grpcTarget(endpoint), grpc.credentials.createInsecure(), channelOptions);
+  return new grpc.Channel(grpcTarget(endpoint), tls.client, {
+    ...channelOptions,
+    "grpc.ssl_target_name_override": TLS_SERVER_NAME,
+    "grpc.default_authority": TLS_SERVER_NAME,
+  });
 }
 
 export type ClientConstructor<T> = new (
@@ -51,10 +65,10 @@ export function makeSocketDir(parent = tmpdir()): { dir: string; remove(): void 
 }
 
 /** Starts `server` on a new unix socket inside `dir`. */
-export function listenUnix(server: grpc.Server, dir: string, name: string): Promise<Endpoint> {
+export function listenUnix(server: grpc.Server, dir: string, name: string, tls?: TlsContext): Promise<Endpoint> {
   const address = join(dir, name);
   return new Promise((resolve, reject) => {
-    server.bindAsync(`unix:${address}`, grpc.ServerCredentials.createInsecure(), (error) =>
+    server.bindAsync(`unix:${address}`, tls?.server ?? grpc.ServerCredentials.createInsecure(), (error) =>
       error ? reject(error) : resolve({ network: "unix", address }),
     );
   });

@@ -35,7 +35,7 @@ function c1Service(connector: C1Connector, broker: Broker): ConnectorServer {
     sync: (call, callback) => {
       const run = async () => {
         const endpoint = await broker.dial(call.request.callbackHandlerServer);
-        const channel = openChannel(endpoint);
+        const channel = openChannel(endpoint, broker.tls);
         const host = serviceClient(CallbackHandlerClient, channel);
         try {
           const pages: C1Pages = { upsert: async (objects) => void (await unary((cb) => host.upsert({ response: objects }, cb))) };
