@@ -161,10 +161,11 @@ export class PluginClient {
   private forwardStdio(): void {
     const client = this.service(GRPCStdioClient);
     const call = client.streamStdio({});
+    // A Go plugin's os.Stderr writes arrive here (go-plugin swaps it for a pipe):
+    // they join the process's own stderr, so crash reports quote them too.
     call.on("data", (data: { channel: StdioData_Channel; data: Buffer }) => {
-      const text = data.data.toString().replace(/\n$/, "");
-      const stream = data.channel === StdioData_Channel.STDERR ? "stderr" : "stdout";
-      for (const line of text.split("\n")) this.logger.info(line, { stream });
+      if (data.channel === StdioData_Channel.STDERR) return this.stderr.push(data.data);
+      for (const line of data.data.toString().replace(/\n$/, "").split("\n")) this.logger.info(line, { stream: "stdout" });
     });
     // Older plugins lack GRPCStdio (UNIMPLEMENTED); a stopping one drops it (UNAVAILABLE).
     call.on("error", () => {});

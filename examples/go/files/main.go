@@ -82,6 +82,7 @@ func (c *connector) Sync(ctx context.Context, req *c1.SyncRequest) (*c1.EndSync,
 		}
 		if opts.FailAfterPages > 0 && pages == opts.FailAfterPages {
 			fmt.Fprintf(os.Stderr, "files: failing on purpose after %d pages (fail_after_pages)\n", pages)
+			time.Sleep(100 * time.Millisecond) // go-plugin forwards os.Stderr asynchronously
 			os.Exit(3)
 		}
 		// Unlike c1-core's S3 example, a page the host could not store fails the sync.

@@ -149,6 +149,7 @@ func (generator) Read(ctx context.Context, req sluice.ReadRequest, w *sluice.Pag
 		if opts.FailAfterPages > 0 && pages == opts.FailAfterPages {
 			time.Sleep(200 * time.Millisecond) // let the pages already sent reach the host
 			fmt.Fprintf(os.Stderr, "generator: failing on purpose after %d pages (fail_after_pages)\n", pages)
+			time.Sleep(100 * time.Millisecond) // go-plugin forwards os.Stderr asynchronously
 			os.Exit(3)
 		}
 		page = page[:0]
