@@ -22,6 +22,7 @@ CREATE TABLE IF NOT EXISTS _sluice_state (
   sync_id INTEGER,
   updated_at TEXT NOT NULL
 );
+CREATE TEMP TABLE IF NOT EXISTS _sluice_sentinel (x);
 CREATE TABLE IF NOT EXISTS _sluice_streams (
   connector TEXT NOT NULL,
   stream TEXT NOT NULL,
@@ -67,17 +68,31 @@ export function typeOfValue(value: unknown): ColumnType {
   }
 }
 
-/** The upsert for one row: RETURNING tells inserted (version 1), updated (>1) or unchanged (no row). */
+/**
+ * The upsert for one row. An unchanged row is skipped by the WHERE clause
+ * (changes = 0). Inserted and updated rows both report changes = 1; they are
+ * told apart by last_insert_rowid, which an UPSERT's update path leaves alone:
+ * see SENTINEL_ROWID. (RETURNING would say it directly, at ~40 % of the speed.)
+ */
 export function upsertSql(table: string, columns: string[], primaryKey: string[]): string {
   const t = quote(table);
   const all = [...columns, SYNC_ID_COLUMN];
   const insert = `INSERT INTO ${t} (${all.map(quote).join(", ")}) VALUES (${all.map(() => "?").join(", ")})`;
-  if (primaryKey.length === 0) return `${insert} RETURNING 1`;
+  if (primaryKey.length === 0) return insert;
   const conflict = `ON CONFLICT (${primaryKey.map(quote).join(", ")})`;
   const valueColumns = columns.filter((c) => !primaryKey.includes(c));
-  if (valueColumns.length === 0) return `${insert} ${conflict} DO NOTHING RETURNING ${quote(VERSION_COLUMN)}`;
+  if (valueColumns.length === 0) return `${insert} ${conflict} DO NOTHING`;
   const assignments = [...valueColumns, SYNC_ID_COLUMN].map((c) => `${quote(c)} = excluded.${quote(c)}`);
   assignments.push(`${quote(VERSION_COLUMN)} = ${t}.${quote(VERSION_COLUMN)} + 1`);
   const changed = valueColumns.map((c) => `${t}.${quote(c)} IS NOT excluded.${quote(c)}`).join(" OR ");
-  return `${insert} ${conflict} DO UPDATE SET ${assignments.join(", ")} WHERE ${changed} RETURNING ${quote(VERSION_COLUMN)}`;
+  return `${insert} ${conflict} DO UPDATE SET ${assignments.join(", ")} WHERE ${changed}`;
 }
+
+/**
+ * A rowid no data row uses. Writing it into a temp table before each page
+ * makes last_insert_rowid start from a value no insert into the page's table
+ * can produce; from then on, a row whose upsert changes last_insert_rowid was
+ * inserted, one that leaves it as it was was updated.
+ */
+export const SENTINEL_ROWID = -9223372036854775808n;
+export const RESET_LAST_INSERT_SQL = `INSERT OR REPLACE INTO temp._sluice_sentinel (rowid, x) VALUES (${SENTINEL_ROWID}, 0)`;

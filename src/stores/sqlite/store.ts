@@ -21,7 +21,17 @@ import {
   type TableWriter,
   type WriteCounts,
 } from "../types.js";
-import { columnDefinition, META_TABLES, quote, SYNC_ID_COLUMN, typeOfValue, upsertSql, VERSION_COLUMN } from "./schema.js";
+import {
+  columnDefinition,
+  META_TABLES,
+  quote,
+  RESET_LAST_INSERT_SQL,
+  SENTINEL_ROWID,
+  SYNC_ID_COLUMN,
+  typeOfValue,
+  upsertSql,
+  VERSION_COLUMN,
+} from "./schema.js";
 
 export class SqliteStore implements Store {
   private constructor(
@@ -138,6 +148,7 @@ class SqliteTable implements TableWriter {
   readonly table: string;
   private readonly columnNames: string[];
   private statement: Database.Statement | undefined;
+  private readonly resetLastInsert: Database.Statement;
   private readonly writePage: (rows: Row[], syncId: number, checkpoint?: { connector: string; state: string }) => WriteCounts;
 
   constructor(
@@ -148,6 +159,7 @@ class SqliteTable implements TableWriter {
   ) {
     this.table = spec.table;
     this.columnNames = [...existing.keys()].filter((c) => c !== SYNC_ID_COLUMN && c !== VERSION_COLUMN);
+    this.resetLastInsert = db.prepare(RESET_LAST_INSERT_SQL);
     this.writePage = db.transaction((rows, syncId, checkpoint) => {
       const counts = this.upsertAll(rows, syncId);
       if (checkpoint) store.saveStateNow(checkpoint.connector, checkpoint.state, syncId);
@@ -187,10 +199,12 @@ class SqliteTable implements TableWriter {
   }
 
   private upsertAll(rows: Row[], syncId: number): WriteCounts {
-    const statement = (this.statement ??= this.db.prepare(upsertSql(this.table, this.columnNames, this.spec.primaryKey)).raw(true));
+    const statement = (this.statement ??= this.db.prepare(upsertSql(this.table, this.columnNames, this.spec.primaryKey)));
     const columns = this.columnNames;
     const width = columns.length;
     const counts: WriteCounts = { inserted: 0, updated: 0, unchanged: 0 };
+    this.resetLastInsert.run();
+    let lastInsert: number | bigint = Number(SENTINEL_ROWID);
     for (let index = 0; index < rows.length; index++) {
       const row = rows[index];
       if (row === null || typeof row !== "object" || Array.isArray(row)) {
@@ -200,10 +214,12 @@ class SqliteTable implements TableWriter {
       for (let c = 0; c < width; c++) values[c] = toSqlValue(row[columns[c]]);
       values[width] = syncId;
       this.checkKey(row, index);
-      const returned = statement.get(values) as [number] | undefined;
-      if (returned === undefined) counts.unchanged++;
-      else if (returned[0] === 1) counts.inserted++;
-      else counts.updated++;
+      const { changes, lastInsertRowid } = statement.run(values);
+      if (changes === 0) counts.unchanged++;
+      else if (lastInsertRowid !== lastInsert) {
+        counts.inserted++;
+        lastInsert = lastInsertRowid;
+      } else counts.updated++;
     }
     return counts;
   }
