@@ -1,0 +1,128 @@
+"""The plugin half of HashiCorp go-plugin's protocol, in Python: check the
+magic cookie and the protocol version, serve on a unix socket (health
+"plugin", controller, broker and the connector), print the handshake line."""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+import tempfile
+import threading
+import time
+from concurrent import futures
+from datetime import datetime, timezone
+
+import grpc
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from plugin import grpc_broker_pb2_grpc, grpc_controller_pb2, grpc_controller_pb2_grpc
+from sluice.v1 import connector_pb2_grpc
+
+from .connector import Connector, ConnectorServicer
+
+MAGIC_COOKIE_KEY = "SLUICE_PLUGIN"
+MAGIC_COOKIE_VALUE = "7c3e1f5a9b2d4e6f8a0c1b3d5e7f9a2c"
+APP_PROTOCOL_VERSION = 1
+NOT_A_PLUGIN = ("This binary is a plugin. These are not meant to be executed directly. "
+                "Please execute the program that consumes these plugins, which will load any plugins automatically")
+MAX_MESSAGE_BYTES = 64 * 1024 * 1024
+
+
+class HclogFormatter(logging.Formatter):
+    """JSON lines with hclog's keys, so the host shows them as structured logs."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {
+            "@level": {"WARNING": "warn", "CRITICAL": "error"}.get(record.levelname, record.levelname.lower()),
+            "@message": record.getMessage(),
+            "@timestamp": datetime.fromtimestamp(record.created, timezone.utc).isoformat(),
+            "@module": record.name,
+        }
+        if record.exc_info:
+            entry["error"] = self.formatException(record.exc_info)
+        return json.dumps(entry)
+
+
+def _refuse(message: str) -> None:
+    sys.stderr.write(message + "\n")
+    sys.exit(1)
+
+
+class _Controller(grpc_controller_pb2_grpc.GRPCControllerServicer):
+    def __init__(self, stop):
+        self._stop = stop
+
+    def Shutdown(self, request, context):
+        threading.Thread(target=self._stop, daemon=True).start()
+        return grpc_controller_pb2.Empty()
+
+
+class _Broker(grpc_broker_pb2_grpc.GRPCBrokerServicer):
+    """Python connectors offer no callbacks: keep the host's stream open and drain it."""
+
+    def StartStream(self, request_iterator, context):
+        for _ in request_iterator:
+            pass
+        return iter(())
+
+
+def serve(connector: Connector) -> None:
+    """Run ``connector`` as a go-plugin plugin until the host stops it."""
+    if os.environ.get(MAGIC_COOKIE_KEY) != MAGIC_COOKIE_VALUE:
+        _refuse(NOT_A_PLUGIN)
+    offered = [v.strip() for v in os.environ.get("PLUGIN_PROTOCOL_VERSIONS", str(APP_PROTOCOL_VERSION)).split(",")]
+    if str(APP_PROTOCOL_VERSION) not in offered:
+        _refuse(f"Incompatible API version with plugin. Plugin version: {APP_PROTOCOL_VERSION}, host versions: {','.join(offered)}")
+
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(HclogFormatter())
+    logging.basicConfig(level=logging.INFO, handlers=[handler], force=True)
+
+    options = [("grpc.max_send_message_length", MAX_MESSAGE_BYTES), ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES)]
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=8), options=options)
+    health_servicer = health.HealthServicer()
+    health_servicer.set("plugin", health_pb2.HealthCheckResponse.SERVING)
+    health_servicer.set("", health_pb2.HealthCheckResponse.SERVING)
+    health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
+    stopped = threading.Event()
+
+    def stop():
+        server.stop(grace=0.5).wait()
+        stopped.set()
+
+    grpc_controller_pb2_grpc.add_GRPCControllerServicer_to_server(_Controller(stop), server)
+    grpc_broker_pb2_grpc.add_GRPCBrokerServicer_to_server(_Broker(), server)
+    connector_pb2_grpc.add_ConnectorServicer_to_server(ConnectorServicer(connector), server)
+
+    address = _listen(server)
+    server.start()
+    sys.stdout.write(f"1|{APP_PROTOCOL_VERSION}|{address}|grpc|\n")
+    sys.stdout.flush()
+    # Stdout belongs to the handshake: anything printed later goes to stderr.
+    sys.stdout = sys.stderr
+    try:
+        while not stopped.wait(0.5):
+            pass
+    except KeyboardInterrupt:
+        # The host owns our lifetime: Ctrl-C reaches it, and it stops us.
+        stopped.wait()
+    os._exit(0)
+
+
+def _listen(server: grpc.Server) -> str:
+    """A unix socket in PLUGIN_UNIX_SOCKET_DIR (or a temp dir); TCP if that fails."""
+    socket_dir = tempfile.mkdtemp(prefix="plugin", dir=os.environ.get("PLUGIN_UNIX_SOCKET_DIR") or None)
+    path = os.path.join(socket_dir, "plugin.sock")
+    try:
+        server.add_insecure_port(f"unix:{path}")
+        return f"unix|{path}"
+    except RuntimeError:
+        low = int(os.environ.get("PLUGIN_MIN_PORT", "10000"))
+        high = int(os.environ.get("PLUGIN_MAX_PORT", "25000"))
+        for port in range(low, high + 1):
+            try:
+                if server.add_insecure_port(f"127.0.0.1:{port}"):
+                    return f"tcp|127.0.0.1:{port}"
+            except RuntimeError:
+                time.sleep(0)
+        raise RuntimeError(f"no free TCP port in {low}-{high}")
