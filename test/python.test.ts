@@ -59,3 +59,12 @@ test("the upstream Go host (hashicorp/go-plugin client) runs the Python connecto
   assert.deepEqual([summary.spec_name, summary.streams, summary.checkpoints], ["gitlog", ["commits"], 1]);
   assert.ok(summary.records > 0);
 });
+
+test("a minimal plugin on TCP (go-plugin's Python example style: health + service, no broker/controller/stdio)", async (t) => {
+  const db = join(tempDir(t), "s.db");
+  const python = examples.pythonGitlog.split(" ")[0];
+  const command = `${python} ${join(import.meta.dirname, "fixtures/python/tcp_plugin.py")}`;
+  const summary = await sluiceJson<{ protocol: string; inserted: number }>(["sync", "-c", command, "-o", JSON.stringify({ repo: join(import.meta.dirname, "..") }), "--db", db, "--name", "tcp"]);
+  assert.equal(summary.protocol, "sluice");
+  assert.ok(summary.inserted > 0);
+});

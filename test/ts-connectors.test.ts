@@ -96,3 +96,18 @@ test("AutoMTLS: the main connection and the c1-core broker callback run over mut
   const c1 = await sluiceJson<Summary>(["sync", "--auto-mtls", "-c", examples.tsC1Packages, "-o", packagesOptions(50), "--db", db]);
   assert.equal(c1.records, native.records);
 });
+
+test("columnar pages land exactly like JSON pages (nulls included)", async (t) => {
+  const scripted = `node ${join(root, "test/fixtures/scripted-connector.mjs")}`;
+  const dir = tempDir(t);
+  const tables: unknown[][] = [];
+  for (const columnar of [false, true]) {
+    const db = join(dir, `${columnar}.db`);
+    await sluiceJson(["sync", "-c", scripted, "-o", JSON.stringify({ pages: 3, page_size: 7, columnar }), "--db", db]);
+    tables.push(query(db, "SELECT id, label, score FROM scripted_connector_items ORDER BY id"));
+  }
+  assert.equal(tables[0].length, 21);
+  assert.deepEqual(tables[1], tables[0]);
+  assert.deepEqual(tables[0][3], { id: 3, label: "item 3", score: null });
+  assert.deepEqual(tables[0][2], { id: 2, label: "item 2", score: 0.5 });
+});
