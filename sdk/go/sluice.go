@@ -7,14 +7,16 @@ package sluice
 import (
 	"context"
 	"encoding/json"
-	"fmt"
+	"errors"
+	"os"
 
+	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/go-plugin"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
-	sluicev1 "github.com/sluice-dev/sluice/sdk/go/gen/sluicev1"
+	"github.com/sluice-dev/sluice/sdk/go/gen/sluicev1"
 )
 
 // Handshake is the go-plugin handshake of the native protocol.
@@ -27,15 +29,40 @@ var Handshake = plugin.HandshakeConfig{
 // PluginName is the name the connector is registered under in go-plugin's plugin map.
 const PluginName = "connector"
 
+// Log is a structured logger writing hclog JSON lines to stderr, which the
+// host shows as logs at their level. Replace it before Serve to change it.
+var Log hclog.Logger = hclog.New(&hclog.LoggerOptions{
+	Name:       "connector",
+	Level:      hclog.Info,
+	Output:     os.Stderr,
+	JSONFormat: true,
+})
+
 // SyncMode says how a stream is read.
-type SyncMode string
+type SyncMode int
 
 const (
-	FullRefresh SyncMode = "full_refresh"
-	Incremental SyncMode = "incremental"
+	// Unspecified: the host did not say (it selected no stream explicitly).
+	Unspecified SyncMode = iota
+	// FullRefresh: read everything.
+	FullRefresh
+	// Incremental: read what changed since the state in ReadRequest.State.
+	Incremental
 )
 
-// Spec describes the connector; OptionsSchema is a JSON Schema (any JSON-marshalable value).
+func (m SyncMode) String() string {
+	switch m {
+	case FullRefresh:
+		return "full_refresh"
+	case Incremental:
+		return "incremental"
+	}
+	return "unspecified"
+}
+
+// Spec describes the connector. OptionsSchema is the JSON Schema of the
+// options: any JSON-marshalable value, or a string / json.RawMessage holding
+// JSON text; nil when the options are free-form.
 type Spec struct {
 	Name          string
 	Version       string
@@ -43,7 +70,9 @@ type Spec struct {
 	OptionsSchema any
 }
 
-// Stream is one kind of record the connector can read.
+// Stream is one kind of record the connector can read. JSONSchema is the
+// schema of one record (same forms as Spec.OptionsSchema). SyncModes defaults
+// to FullRefresh.
 type Stream struct {
 	Name        string
 	JSONSchema  any
@@ -58,48 +87,85 @@ type StreamSelection struct {
 	SyncMode SyncMode
 }
 
-// ReadRequest carries the options, the selected streams and the last
-// checkpointed state (nil on a first run).
+// ReadRequest carries the options, the selected streams (none: every stream)
+// and the state last checkpointed (nil on a first run or a full refresh).
 type ReadRequest struct {
 	Options string
 	Streams []StreamSelection
 	State   json.RawMessage
 }
 
+// Selected reports whether stream is to be read, and how (Unspecified when
+// the host selected no stream explicitly, which means every stream).
+func (r ReadRequest) Selected(stream string) (bool, SyncMode) {
+	if len(r.Streams) == 0 {
+		return true, Unspecified
+	}
+	for _, s := range r.Streams {
+		if s.Name == stream {
+			return true, s.SyncMode
+		}
+	}
+	return false, Unspecified
+}
+
+// LoadState decodes the checkpointed state into v. It returns false (and
+// leaves v alone) when there is no state.
+func (r ReadRequest) LoadState(v any) (bool, error) {
+	if len(r.State) == 0 {
+		return false, nil
+	}
+	if err := json.Unmarshal(r.State, v); err != nil {
+		return false, err
+	}
+	return true, nil
+}
+
 // Connector is what a connector implements.
 type Connector interface {
+	// Spec says what the connector is and which options it takes.
 	Spec(ctx context.Context) (Spec, error)
-	// Check returns the problems with the options, each naming the option; none when fine.
-	Check(ctx context.Context, options string) ([]string, error)
+	// Check returns the problems with the options, each naming the option at
+	// fault; none when they work. err is for the check itself failing.
+	Check(ctx context.Context, options string) (problems []string, err error)
+	// Discover lists the streams readable with these options.
 	Discover(ctx context.Context, options string) ([]Stream, error)
+	// Read sends the selected streams' records through w, page by page.
 	Read(ctx context.Context, req ReadRequest, w *PageWriter) error
 }
 
-// InvalidOptions marks an error caused by bad options (reported as INVALID_ARGUMENT).
+// InvalidOptions is an error caused by bad options; the host gets it as
+// INVALID_ARGUMENT.
 type InvalidOptions struct{ Reason string }
 
 func (e InvalidOptions) Error() string { return e.Reason }
 
-// Serve runs the connector as a go-plugin plugin until the host stops it.
+// Serve runs the connector as a go-plugin plugin until the host stops it. Run
+// directly (without the host's magic cookie) it prints that it is a plugin
+// and exits 1.
 func Serve(c Connector) {
 	plugin.Serve(&plugin.ServeConfig{
 		HandshakeConfig: Handshake,
 		Plugins:         plugin.PluginSet{PluginName: &GRPCPlugin{Impl: c}},
 		GRPCServer:      plugin.DefaultGRPCServer,
+		Logger:          Log,
 	})
 }
 
-// GRPCPlugin binds a Connector to go-plugin; hosts written in Go use its client half.
+// GRPCPlugin binds a Connector to go-plugin. Its client half gives Go hosts a
+// sluicev1.ConnectorClient.
 type GRPCPlugin struct {
 	plugin.Plugin
 	Impl Connector
 }
 
+// GRPCServer registers the connector on the plugin's gRPC server.
 func (p *GRPCPlugin) GRPCServer(_ *plugin.GRPCBroker, s *grpc.Server) error {
 	sluicev1.RegisterConnectorServer(s, &server{impl: p.Impl})
 	return nil
 }
 
+// GRPCClient returns a sluicev1.ConnectorClient.
 func (p *GRPCPlugin) GRPCClient(_ context.Context, _ *plugin.GRPCBroker, c *grpc.ClientConn) (interface{}, error) {
 	return sluicev1.NewConnectorClient(c), nil
 }
@@ -153,13 +219,19 @@ func (s *server) Read(req *sluicev1.ReadRequest, stream sluicev1.Connector_ReadS
 		read.State = json.RawMessage(req.GetState())
 	}
 	for _, sel := range req.GetStreams() {
-		mode := FullRefresh
-		if sel.GetSyncMode() == sluicev1.SyncMode_SYNC_MODE_INCREMENTAL {
-			mode = Incremental
-		}
-		read.Streams = append(read.Streams, StreamSelection{Name: sel.GetName(), SyncMode: mode})
+		read.Streams = append(read.Streams, StreamSelection{Name: sel.GetName(), SyncMode: fromWire(sel.GetSyncMode())})
 	}
 	return toStatus(s.impl.Read(stream.Context(), read, &PageWriter{out: stream}))
+}
+
+func fromWire(m sluicev1.SyncMode) SyncMode {
+	switch m {
+	case sluicev1.SyncMode_SYNC_MODE_FULL_REFRESH:
+		return FullRefresh
+	case sluicev1.SyncMode_SYNC_MODE_INCREMENTAL:
+		return Incremental
+	}
+	return Unspecified
 }
 
 func wireModes(modes []SyncMode) []sluicev1.SyncMode {
@@ -177,12 +249,17 @@ func wireModes(modes []SyncMode) []sluicev1.SyncMode {
 	return out
 }
 
+// jsonText turns a schema or state into JSON text: strings and
+// json.RawMessage are taken as JSON text already, anything else is marshalled.
 func jsonText(v any) (string, error) {
-	if v == nil {
+	switch t := v.(type) {
+	case nil:
 		return "", nil
-	}
-	if s, ok := v.(string); ok {
-		return s, nil
+	case string:
+		if t != "" && !json.Valid([]byte(t)) {
+			return "", errors.New("not valid JSON text")
+		}
+		return t, nil
 	}
 	b, err := json.Marshal(v)
 	return string(b), err
@@ -196,8 +273,13 @@ func toStatus(err error) error {
 		return err
 	}
 	var invalid InvalidOptions
-	if asInvalid(err, &invalid) {
+	switch {
+	case errors.As(err, &invalid):
 		return status.Error(codes.InvalidArgument, err.Error())
+	case errors.Is(err, context.Canceled):
+		return status.Error(codes.Canceled, err.Error())
+	case errors.Is(err, context.DeadlineExceeded):
+		return status.Error(codes.DeadlineExceeded, err.Error())
 	}
-	return status.Error(codes.Internal, fmt.Sprint(err))
+	return status.Error(codes.Unknown, err.Error())
 }

@@ -1,31 +1,51 @@
 // Command files is a c1-core connector for a local folder, the counterpart of
-// c1-core's S3 example: one DataObject per file (RemoteID = path relative to
-// the root), sent page by page through the host's CallbackHandler, dialled
-// over the go-plugin broker. It uses hashicorp/go-plugin directly with
-// c1-core's handshake and the c1-core proto (proto/c1/connector.proto), so any
-// c1-core host runs it — and Sluice does.
+// c1-core's S3 example: one DataObject per file, sent page by page through the
+// host's CallbackHandler, which it dials over the go-plugin broker. It uses
+// hashicorp/go-plugin directly with c1-core's handshake and the c1-core
+// contract (proto/c1/connector.proto), so c1-core's host runs it, and so does
+// Sluice.
 //
-// Options (JSON): root (default "."), page_size (default 100),
-// fail_after_pages (exit 3 after k pages: for crash tests).
+// Options (JSON):
+//
+//	root              folder to list (default "."; c1-core runs connectors in their install folder)
+//	page_size         DataObjects per Upsert (default 100)
+//	fail_after_pages  exit with code 3 once k pages are upserted (crash tests); 0: never
+//
+// DataObject: remote_id = path relative to root (slash-separated),
+// resource_name = base name, uri = file://<absolute path>, metadata = JSON
+// {"size", "mode", "modified_at" (RFC 3339, UTC), "extension"}. Folders named
+// .git and node_modules are skipped, and so are entries that cannot be read
+// (logged). A failed Upsert fails the Sync.
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io/fs"
+	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/go-plugin"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 
 	"github.com/sluice-dev/sluice/sdk/go/gen/c1"
 )
 
+// handshake and pluginName are c1-core's go-plugin settings.
 var handshake = plugin.HandshakeConfig{ProtocolVersion: 1, MagicCookieKey: "BASIC_PLUGIN", MagicCookieValue: "hello"}
+
+const pluginName = "connector"
+
+var skippedDirs = map[string]bool{".git": true, "node_modules": true}
 
 type options struct {
 	Root           string `json:"root"`
@@ -33,6 +53,27 @@ type options struct {
 	FailAfterPages int    `json:"fail_after_pages"`
 }
 
+func parseOptions(raw string) (options, error) {
+	opts := options{Root: ".", PageSize: 100}
+	if strings.TrimSpace(raw) != "" {
+		dec := json.NewDecoder(bytes.NewReader([]byte(raw)))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&opts); err != nil {
+			return opts, fmt.Errorf(`options must be JSON like {"root": "<folder>", "page_size": 100}: %w`, err)
+		}
+	}
+	switch {
+	case opts.Root == "":
+		return opts, errors.New(`option "root" must name a folder`)
+	case opts.PageSize < 1:
+		return opts, fmt.Errorf(`option "page_size" must be ≥ 1, got %d`, opts.PageSize)
+	case opts.FailAfterPages < 0:
+		return opts, fmt.Errorf(`option "fail_after_pages" must be ≥ 0, got %d`, opts.FailAfterPages)
+	}
+	return opts, nil
+}
+
+// connectorPlugin is the "connector" entry of the plugin map.
 type connectorPlugin struct {
 	plugin.Plugin
 	logger hclog.Logger
@@ -43,8 +84,14 @@ func (p *connectorPlugin) GRPCServer(broker *plugin.GRPCBroker, s *grpc.Server) 
 	return nil
 }
 
-func (p *connectorPlugin) GRPCClient(context.Context, *plugin.GRPCBroker, *grpc.ClientConn) (interface{}, error) {
-	return nil, fmt.Errorf("files is a plugin, not a host")
+// hostSide is what the plugin gives a Go host (used by the tests).
+type hostSide struct {
+	connector c1.ConnectorClient
+	broker    *plugin.GRPCBroker
+}
+
+func (p *connectorPlugin) GRPCClient(_ context.Context, broker *plugin.GRPCBroker, conn *grpc.ClientConn) (interface{}, error) {
+	return &hostSide{connector: c1.NewConnectorClient(conn), broker: broker}, nil
 }
 
 type connector struct {
@@ -54,59 +101,68 @@ type connector struct {
 }
 
 func (c *connector) Sync(ctx context.Context, req *c1.SyncRequest) (*c1.EndSync, error) {
-	opts := options{Root: ".", PageSize: 100}
-	if req.GetOptions() != "" {
-		if err := json.Unmarshal([]byte(req.GetOptions()), &opts); err != nil {
-			return nil, fmt.Errorf("options must be JSON like {\"root\": \"<folder>\"}: %w", err)
-		}
+	opts, err := parseOptions(req.GetOptions())
+	if err != nil {
+		return nil, status.Error(codes.InvalidArgument, err.Error())
 	}
 	root, err := filepath.Abs(opts.Root)
 	if err != nil {
-		return nil, err
+		return nil, status.Errorf(codes.InvalidArgument, `option "root": %v`, err)
 	}
 	if info, err := os.Stat(root); err != nil || !info.IsDir() {
-		return nil, fmt.Errorf("option \"root\": %s is not a folder", opts.Root)
+		return nil, status.Errorf(codes.InvalidArgument, `option "root": %s is not a folder`, root)
 	}
 	conn, err := c.broker.Dial(req.GetCallbackHandlerServer())
 	if err != nil {
-		return nil, fmt.Errorf("dial the host's callback: %w", err)
+		return nil, status.Errorf(codes.Unavailable, "dial the host's CallbackHandler (broker id %d): %v", req.GetCallbackHandlerServer(), err)
 	}
 	defer conn.Close()
 	host := c1.NewCallbackHandlerClient(conn)
+	c.logger.Info("sync started", "root", root, "page_size", opts.PageSize)
 
-	var page []*c1.DataObject
-	pages, objects := 0, 0
+	page := make([]*c1.DataObject, 0, opts.PageSize)
+	pages, objects, skipped := 0, 0, 0
 	flush := func() error {
 		if len(page) == 0 {
 			return nil
 		}
+		// Unlike c1-core's S3 example, a page the host could not take fails the sync.
+		if _, err := host.Upsert(ctx, &c1.SyncResponse{Response: page}); err != nil {
+			return fmt.Errorf("upsert of page %d failed: %w", pages+1, err)
+		}
+		pages++
+		objects += len(page)
+		page = page[:0]
 		if opts.FailAfterPages > 0 && pages == opts.FailAfterPages {
 			fmt.Fprintf(os.Stderr, "files: failing on purpose after %d pages (fail_after_pages)\n", pages)
 			time.Sleep(100 * time.Millisecond) // go-plugin forwards os.Stderr asynchronously
 			os.Exit(3)
 		}
-		// Unlike c1-core's S3 example, a page the host could not store fails the sync.
-		if _, err := host.Upsert(ctx, &c1.SyncResponse{Response: page}); err != nil {
-			return fmt.Errorf("upsert page %d: %w", pages+1, err)
-		}
-		pages++
-		objects += len(page)
-		page = page[:0]
 		return nil
 	}
 	err = filepath.WalkDir(root, func(path string, entry fs.DirEntry, err error) error {
+		if ctxErr := ctx.Err(); ctxErr != nil {
+			return ctxErr
+		}
 		if err != nil {
-			return err
+			if path == root {
+				return err
+			}
+			c.logger.Warn("skipping an unreadable entry", "path", path, "error", err.Error())
+			skipped++
+			return nil // for a folder: its contents are skipped
 		}
 		if entry.IsDir() {
-			if path != root && (entry.Name() == ".git" || entry.Name() == "node_modules") {
+			if path != root && skippedDirs[entry.Name()] {
 				return filepath.SkipDir
 			}
 			return nil
 		}
 		object, err := dataObject(root, path, entry)
 		if err != nil {
-			return err
+			c.logger.Warn("skipping an unreadable entry", "path", path, "error", err.Error())
+			skipped++
+			return nil
 		}
 		page = append(page, object)
 		if len(page) >= opts.PageSize {
@@ -118,10 +174,15 @@ func (c *connector) Sync(ctx context.Context, req *c1.SyncRequest) (*c1.EndSync,
 		err = flush()
 	}
 	if err != nil {
+		c.logger.Error("sync failed", "error", err.Error(), "pages", pages, "objects", objects)
 		return nil, err
 	}
-	c.logger.Info("sync finished", "objects", objects, "pages", pages)
-	end, _ := json.Marshal(map[string]any{"message": "success", "objects": objects, "pages": pages})
+	c.logger.Info("sync finished", "objects", objects, "pages", pages, "skipped", skipped)
+	end, _ := json.Marshal(struct {
+		Message string `json:"message"`
+		Objects int    `json:"objects"`
+		Pages   int    `json:"pages"`
+	}{"success", objects, pages})
 	return &c1.EndSync{Metadata: string(end)}, nil
 }
 
@@ -130,17 +191,23 @@ func dataObject(root, path string, entry fs.DirEntry) (*c1.DataObject, error) {
 	if err != nil {
 		return nil, err
 	}
-	rel, _ := filepath.Rel(root, path)
-	metadata, _ := json.Marshal(map[string]any{
-		"size":        info.Size(),
-		"mode":        info.Mode().String(),
-		"modified_at": info.ModTime().UTC().Format(time.RFC3339),
-		"extension":   filepath.Ext(path),
-	})
+	rel, err := filepath.Rel(root, path)
+	if err != nil {
+		return nil, err
+	}
+	metadata, err := json.Marshal(struct {
+		Size       int64  `json:"size"`
+		Mode       string `json:"mode"`
+		ModifiedAt string `json:"modified_at"`
+		Extension  string `json:"extension"`
+	}{info.Size(), info.Mode().String(), info.ModTime().UTC().Format(time.RFC3339), filepath.Ext(path)})
+	if err != nil {
+		return nil, err
+	}
 	return &c1.DataObject{
 		RemoteId:     filepath.ToSlash(rel),
 		ResourceName: entry.Name(),
-		Uri:          "file://" + filepath.ToSlash(path),
+		Uri:          (&url.URL{Scheme: "file", Path: filepath.ToSlash(path)}).String(),
 		Metadata:     string(metadata),
 	}, nil
 }
@@ -149,7 +216,7 @@ func main() {
 	logger := hclog.New(&hclog.LoggerOptions{Name: "files", Level: hclog.Info, Output: os.Stderr, JSONFormat: true})
 	plugin.Serve(&plugin.ServeConfig{
 		HandshakeConfig: handshake,
-		Plugins:         map[string]plugin.Plugin{"connector": &connectorPlugin{logger: logger}},
+		Plugins:         map[string]plugin.Plugin{pluginName: &connectorPlugin{logger: logger}},
 		GRPCServer:      plugin.DefaultGRPCServer,
 		Logger:          logger,
 	})

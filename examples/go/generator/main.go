@@ -1,32 +1,45 @@
 // Command generator is an example native Sluice connector written with the Go
 // SDK: deterministic synthetic `users` records (a pure function of the id), for
-// tests and benchmarks. Incremental: each page checkpoints {"next_id": …}, and
-// a run resumes from it.
+// tests and benchmarks.
 //
-// Options (JSON): count (default 1000), page_size (default 1000), start_id,
-// fail_after_pages (exit 3 after k pages: for crash tests), sleep_ms_per_page.
+// Options (JSON, all optional):
+//
+//	count              records in the data set (default 1000): ids start_id … start_id+count-1
+//	page_size          records per page (default 1000)
+//	start_id           first id of the data set (default 0)
+//	fail_after_pages   once k pages are sent, write to stderr and exit 3 (crash tests)
+//	sleep_ms_per_page  sleep after each page (slow-source tests)
+//
+// Incremental: each page checkpoints {"next_id": <id after the page's last>};
+// a run given that state starts there (unless the host selects users as
+// full refresh), so count 100 gives ids 0..99, then count 150 with the state
+// gives ids 100..149.
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"os"
+	"strings"
 	"time"
 
 	sluice "github.com/sluice-dev/sluice/sdk/go"
 )
 
+const streamName = "users"
+
 type options struct {
-	Count          int64  `json:"count"`
-	PageSize       int64  `json:"page_size"`
-	StartID        *int64 `json:"start_id"`
-	FailAfterPages int    `json:"fail_after_pages"`
-	SleepMsPerPage int    `json:"sleep_ms_per_page"`
+	Count          int64 `json:"count"`
+	PageSize       int64 `json:"page_size"`
+	StartID        int64 `json:"start_id"`
+	FailAfterPages int64 `json:"fail_after_pages"`
+	SleepMsPerPage int64 `json:"sleep_ms_per_page"`
 }
 
 type state struct {
-	NextID int64 `json:"next_id"`
+	NextID *int64 `json:"next_id"`
 }
 
 type user struct {
@@ -40,22 +53,22 @@ type user struct {
 	Tags      []string `json:"tags"`
 }
 
-var firstNames = []string{"Ada", "Grace", "Alan", "Edsger", "Barbara", "Donald", "Frances", "Ken", "Margaret", "Dennis"}
-var lastNames = []string{"Lovelace", "Hopper", "Turing", "Dijkstra", "Liskov", "Knuth", "Allen", "Thompson", "Hamilton", "Ritchie"}
-var tagPool = []string{"admin", "beta", "trial", "pro", "eu", "us"}
-
-var epoch = time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
+var (
+	firstNames = []string{"Ada", "Grace", "Alan", "Edsger", "Barbara", "Donald", "Frances", "Ken", "Margaret", "Dennis"}
+	lastNames  = []string{"Lovelace", "Hopper", "Turing", "Dijkstra", "Liskov", "Knuth", "Allen", "Thompson", "Hamilton", "Ritchie"}
+	tagPool    = []string{"admin", "beta", "trial", "pro", "eu", "us"}
+	epoch      = time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
+)
 
 // makeUser is a pure function of id, so reruns produce identical rows.
 func makeUser(id int64) user {
-	first, last := firstNames[id%10], lastNames[(id/10)%10]
 	tags := []string{tagPool[id%6]}
 	if id%3 == 0 {
 		tags = append(tags, tagPool[(id/3)%6])
 	}
 	return user{
 		ID:        id,
-		Name:      first + " " + last,
+		Name:      firstNames[id%10] + " " + lastNames[(id/10)%10],
 		Email:     fmt.Sprintf("user%d@example.com", id),
 		Age:       18 + id%60,
 		Score:     float64(id%1000) / 10,
@@ -65,117 +78,139 @@ func makeUser(id int64) user {
 	}
 }
 
-var optionsSchema = map[string]any{
+type object = map[string]any
+
+var optionsSchema = object{
 	"type": "object",
-	"properties": map[string]any{
-		"count":             map[string]any{"type": "integer", "minimum": 0, "default": 1000},
-		"page_size":         map[string]any{"type": "integer", "minimum": 1, "default": 1000},
-		"start_id":          map[string]any{"type": "integer", "minimum": 0},
-		"fail_after_pages":  map[string]any{"type": "integer", "minimum": 1},
-		"sleep_ms_per_page": map[string]any{"type": "integer", "minimum": 0},
+	"properties": object{
+		"count":             object{"type": "integer", "minimum": 0, "default": 1000, "description": "records in the data set"},
+		"page_size":         object{"type": "integer", "minimum": 1, "default": 1000, "description": "records per page"},
+		"start_id":          object{"type": "integer", "minimum": 0, "default": 0, "description": "first id of the data set"},
+		"fail_after_pages":  object{"type": "integer", "minimum": 0, "description": "exit with code 3 after sending this many pages (crash tests); 0: never"},
+		"sleep_ms_per_page": object{"type": "integer", "minimum": 0, "description": "sleep after each page, in milliseconds"},
 	},
 	"additionalProperties": false,
 }
 
-var userSchema = map[string]any{
+var userSchema = object{
 	"type": "object",
-	"properties": map[string]any{
-		"id":         map[string]any{"type": "integer"},
-		"name":       map[string]any{"type": "string"},
-		"email":      map[string]any{"type": "string"},
-		"age":        map[string]any{"type": "integer"},
-		"score":      map[string]any{"type": "number"},
-		"active":     map[string]any{"type": "boolean"},
-		"created_at": map[string]any{"type": "string", "format": "date-time"},
-		"tags":       map[string]any{"type": "array", "items": map[string]any{"type": "string"}},
+	"properties": object{
+		"id":         object{"type": "integer"},
+		"name":       object{"type": "string"},
+		"email":      object{"type": "string"},
+		"age":        object{"type": "integer"},
+		"score":      object{"type": "number"},
+		"active":     object{"type": "boolean"},
+		"created_at": object{"type": "string", "format": "date-time"},
+		"tags":       object{"type": "array", "items": object{"type": "string"}},
 	},
+}
+
+// parseOptions applies the defaults and returns the problems, each naming the option.
+func parseOptions(raw string) (options, []string) {
+	opts := options{Count: 1000, PageSize: 1000}
+	if strings.TrimSpace(raw) == "" {
+		return opts, nil
+	}
+	dec := json.NewDecoder(bytes.NewReader([]byte(raw)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&opts); err != nil {
+		return opts, []string{"options must be a JSON object of count, page_size, start_id, fail_after_pages, sleep_ms_per_page: " + err.Error()}
+	}
+	var problems []string
+	atLeast := func(name string, v, min int64) {
+		if v < min {
+			problems = append(problems, fmt.Sprintf("option %q must be ≥ %d, got %d", name, min, v))
+		}
+	}
+	atLeast("count", opts.Count, 0)
+	atLeast("page_size", opts.PageSize, 1)
+	atLeast("start_id", opts.StartID, 0)
+	atLeast("fail_after_pages", opts.FailAfterPages, 0)
+	atLeast("sleep_ms_per_page", opts.SleepMsPerPage, 0)
+	return opts, problems
 }
 
 type generator struct{}
 
-func parseOptions(raw string) (options, error) {
-	opts := options{Count: 1000, PageSize: 1000}
-	if raw != "" {
-		if err := json.Unmarshal([]byte(raw), &opts); err != nil {
-			return opts, sluice.InvalidOptions{Reason: "options must be JSON: " + err.Error()}
-		}
-	}
-	return opts, nil
-}
-
 func (generator) Spec(context.Context) (sluice.Spec, error) {
-	return sluice.Spec{Name: "generator", Version: "0.1.0", Description: "deterministic synthetic users", OptionsSchema: optionsSchema}, nil
+	return sluice.Spec{
+		Name:          "generator",
+		Version:       "0.2.0",
+		Description:   "Deterministic synthetic users for tests and benchmarks",
+		OptionsSchema: optionsSchema,
+	}, nil
 }
 
 func (generator) Check(_ context.Context, raw string) ([]string, error) {
-	opts, err := parseOptions(raw)
-	if err != nil {
-		return []string{err.Error()}, nil
-	}
-	var problems []string
-	if opts.Count < 0 {
-		problems = append(problems, `option "count" must be ≥ 0`)
-	}
-	if opts.PageSize < 1 {
-		problems = append(problems, `option "page_size" must be ≥ 1`)
-	}
+	_, problems := parseOptions(raw)
 	return problems, nil
 }
 
 func (generator) Discover(context.Context, string) ([]sluice.Stream, error) {
 	return []sluice.Stream{{
-		Name: "users", JSONSchema: userSchema, PrimaryKey: []string{"id"}, CursorField: "id",
-		SyncModes: []sluice.SyncMode{sluice.FullRefresh, sluice.Incremental},
+		Name:        streamName,
+		JSONSchema:  userSchema,
+		PrimaryKey:  []string{"id"},
+		CursorField: "id",
+		SyncModes:   []sluice.SyncMode{sluice.FullRefresh, sluice.Incremental},
 	}}, nil
 }
 
 func (generator) Read(ctx context.Context, req sluice.ReadRequest, w *sluice.PageWriter) error {
-	opts, err := parseOptions(req.Options)
-	if err != nil {
-		return err
+	opts, problems := parseOptions(req.Options)
+	if len(problems) > 0 {
+		return sluice.InvalidOptions{Reason: strings.Join(problems, "; ")}
 	}
-	next := int64(0)
-	if opts.StartID != nil {
-		next = *opts.StartID
-	} else if len(req.State) > 0 && incremental(req) {
+	selected, mode := req.Selected(streamName)
+	if !selected {
+		return nil
+	}
+	next, end := opts.StartID, opts.StartID+opts.Count
+	if mode != sluice.FullRefresh {
 		var st state
-		if err := json.Unmarshal(req.State, &st); err == nil {
-			next = st.NextID
+		if _, err := req.LoadState(&st); err != nil {
+			return fmt.Errorf("state %s is not {\"next_id\": …}: %w", req.State, err)
+		}
+		if st.NextID != nil && *st.NextID > next {
+			next = *st.NextID
 		}
 	}
-	total := uint64(max(opts.Count-next, 0))
-	page := make([]user, 0, opts.PageSize)
-	for pages := 0; next < opts.Count; pages++ {
-		if opts.FailAfterPages > 0 && pages == opts.FailAfterPages {
-			time.Sleep(200 * time.Millisecond) // let the pages already sent reach the host
-			fmt.Fprintf(os.Stderr, "generator: failing on purpose after %d pages (fail_after_pages)\n", pages)
-			time.Sleep(100 * time.Millisecond) // go-plugin forwards os.Stderr asynchronously
-			os.Exit(3)
-		}
+	if next >= end { // nothing new: say where we are
+		return w.Checkpoint(state{NextID: &next})
+	}
+	w.SetEstimatedTotal(streamName, uint64(end-next))
+	page := make([]user, 0, min(opts.PageSize, end-next))
+	for pages := int64(1); next < end; pages++ {
 		page = page[:0]
-		for ; next < opts.Count && int64(len(page)) < opts.PageSize; next++ {
+		for ; next < end && int64(len(page)) < opts.PageSize; next++ {
 			page = append(page, makeUser(next))
 		}
-		if err := w.Write("users", page, sluice.WithCheckpoint(state{NextID: next}), sluice.WithEstimatedTotal(total)); err != nil {
+		if err := w.Write(streamName, page, state{NextID: &next}); err != nil {
 			return err
 		}
-		if opts.SleepMsPerPage > 0 {
-			time.Sleep(time.Duration(opts.SleepMsPerPage) * time.Millisecond)
+		if pages == opts.FailAfterPages {
+			crash(pages)
 		}
-		if ctx.Err() != nil {
-			return ctx.Err()
+		if opts.SleepMsPerPage > 0 {
+			select {
+			case <-ctx.Done():
+			case <-time.After(time.Duration(opts.SleepMsPerPage) * time.Millisecond):
+			}
+		}
+		if err := ctx.Err(); err != nil {
+			return err
 		}
 	}
 	return nil
 }
 
-func incremental(req sluice.ReadRequest) bool {
-	for _, s := range req.Streams {
-		if s.Name == "users" && s.SyncMode == sluice.Incremental {
-			return true
-		}
-	}
-	return false
+// crash simulates a connector dying mid-read (fail_after_pages).
+func crash(pages int64) {
+	time.Sleep(200 * time.Millisecond) // let the pages already sent reach the host
+	fmt.Fprintf(os.Stderr, "generator: failing on purpose after %d pages (fail_after_pages)\n", pages)
+	time.Sleep(100 * time.Millisecond) // go-plugin forwards os.Stderr asynchronously
+	os.Exit(3)
 }
 
 func main() {

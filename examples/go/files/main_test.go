@@ -1,0 +1,123 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/hashicorp/go-hclog"
+	"github.com/hashicorp/go-plugin"
+	"google.golang.org/grpc"
+
+	"github.com/sluice-dev/sluice/sdk/go/gen/c1"
+)
+
+// callback is a host's CallbackHandler that can refuse a page.
+type callback struct {
+	c1.UnimplementedCallbackHandlerServer
+	mu      sync.Mutex
+	pages   [][]*c1.DataObject
+	refuseN int // refuse the n-th page (1-based); 0: none
+}
+
+func (cb *callback) Upsert(_ context.Context, page *c1.SyncResponse) (*c1.Empty, error) {
+	cb.mu.Lock()
+	defer cb.mu.Unlock()
+	if len(cb.pages)+1 == cb.refuseN {
+		return nil, fmt.Errorf("disk full")
+	}
+	cb.pages = append(cb.pages, page.GetResponse())
+	return &c1.Empty{}, nil
+}
+
+func runSync(t *testing.T, options string, cb *callback) (*c1.EndSync, error) {
+	t.Helper()
+	client, _ := plugin.TestPluginGRPCConn(t, false, map[string]plugin.Plugin{pluginName: &connectorPlugin{logger: hclog.NewNullLogger()}})
+	defer client.Close()
+	raw, err := client.Dispense(pluginName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	host := raw.(*hostSide)
+	id := host.broker.NextId()
+	go host.broker.AcceptAndServe(id, func(opts []grpc.ServerOption) *grpc.Server {
+		s := grpc.NewServer(opts...)
+		c1.RegisterCallbackHandlerServer(s, cb)
+		return s
+	})
+	return host.connector.Sync(context.Background(), &c1.SyncRequest{Options: options, CallbackHandlerServer: id})
+}
+
+func makeTree(t *testing.T) string {
+	root := t.TempDir()
+	for _, name := range []string{"a.txt", "b/c.go", "b/d e.md", "f/g/h.json", ".git/HEAD", "node_modules/x/index.js"} {
+		path := filepath.Join(root, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(name), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return root
+}
+
+func TestSyncPagesThroughTheBroker(t *testing.T) {
+	root := makeTree(t)
+	cb := &callback{}
+	end, err := runSync(t, fmt.Sprintf(`{"root": %q, "page_size": 3}`, root), cb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if end.GetMetadata() != `{"message":"success","objects":4,"pages":2}` {
+		t.Fatalf("end metadata %s", end.GetMetadata())
+	}
+	var ids []string
+	for _, page := range cb.pages {
+		for _, o := range page {
+			ids = append(ids, o.GetRemoteId())
+		}
+	}
+	if strings.Join(ids, ",") != "a.txt,b/c.go,b/d e.md,f/g/h.json" {
+		t.Fatalf("remote ids %v", ids)
+	}
+	o := cb.pages[0][2]
+	if o.GetResourceName() != "d e.md" || o.GetUri() != "file://"+filepath.ToSlash(root)+"/b/d%20e.md" {
+		t.Fatalf("object %v", o)
+	}
+	var meta map[string]any
+	if err := json.Unmarshal([]byte(o.GetMetadata()), &meta); err != nil {
+		t.Fatal(err)
+	}
+	if meta["size"] != float64(len("b/d e.md")) || meta["extension"] != ".md" || meta["mode"] != "-rw-r--r--" || meta["modified_at"] == "" {
+		t.Fatalf("metadata %v", meta)
+	}
+}
+
+func TestAFailedUpsertFailsTheSync(t *testing.T) {
+	cb := &callback{refuseN: 2}
+	_, err := runSync(t, fmt.Sprintf(`{"root": %q, "page_size": 1}`, makeTree(t)), cb)
+	if err == nil || !strings.Contains(err.Error(), "upsert of page 2 failed") || !strings.Contains(err.Error(), "disk full") {
+		t.Fatalf("want the upsert error, got %v", err)
+	}
+	if len(cb.pages) != 1 {
+		t.Fatalf("pages after the refused one were sent: %d", len(cb.pages))
+	}
+}
+
+func TestBadOptionsNameTheOption(t *testing.T) {
+	for raw, want := range map[string]string{
+		`{"page_size": 0}`:         `"page_size"`,
+		`{"root": "/nonexistent"}`: `"root"`,
+		`{"roots": "/"}`:           `"roots"`,
+	} {
+		if _, err := runSync(t, raw, &callback{}); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("options %s: want an error naming %s, got %v", raw, want, err)
+		}
+	}
+}
