@@ -26,7 +26,7 @@ run() {
   shift
   if ! "$@" >"$log" 2>&1; then
     cat "$log" >&2
-    echo "build-go.sh: $what failed: $*" >&2
+    echo "build-go.sh: $what failed" >&2
     exit 1
   fi
 }
