@@ -1,6 +1,7 @@
 /**
  * The options that say which connector to run and with what, shared by sync,
- * spec, check and discover; and opening the connector from them.
+ * spec, check and discover; and opening the connector from them: an
+ * installed connector by name (src/registry), or any shell command.
  */
 import type { Command } from "commander";
 import { readFileSync } from "node:fs";
@@ -8,8 +9,11 @@ import { basename, dirname, extname } from "node:path";
 import { openConnector, PROTOCOLS, type ProtocolChoice, type SourceDriver } from "../engine/index.js";
 import { SluiceError } from "../errors.js";
 import type { Logger } from "../logging.js";
+import { Registry } from "../registry/index.js";
 
 export interface ConnectorFlags {
+  /** An installed connector's name: the positional argument. */
+  connector?: string;
   command?: string;
   options?: string;
   optionsFile?: string;
@@ -21,7 +25,16 @@ export interface ConnectorFlags {
 }
 
 export function addConnectorOptions(command: Command, withOptions = true): Command {
+  // The [connector] operand is read in a hook rather than declared with
+  // .argument(), so every command's action keeps its (flags) signature.
   command
+    .usage("[connector] [options]")
+    .allowExcessArguments(true)
+    .hook("preAction", (self) => {
+      if (self.args.length > 1) throw new SluiceError("USAGE", `one connector at a time (got ${self.args.join(", ")})`);
+      self.setOptionValue("connector", self.args[0]);
+    })
+    .addHelpText("after", "\n[connector]: an installed connector's name (see `sluice connectors list`); or say how to start one with --command.\n")
     .option("-c, --command <command>", "shell command that starts the connector (a go-plugin executable)")
     .option("--protocol <protocol>", `protocol the connector speaks: ${PROTOCOLS.join(", ")}`, "auto")
     .option("--name <name>", "connector instance name (names tables, state and log entries)")
@@ -57,8 +70,24 @@ export function nameFromCommand(command: string): string {
   return name || "connector";
 }
 
-export async function openFromFlags(flags: ConnectorFlags, logger: Logger): Promise<{ driver: SourceDriver; name: string }> {
-  if (!flags.command) throw new SluiceError("USAGE", "say which connector to run: --command \"<shell command>\" (see --help)");
+/** An installed connector's command, folder and name, unless flags say otherwise. */
+function resolveInstalled(flags: ConnectorFlags): ConnectorFlags {
+  if (flags.connector === undefined) return flags;
+  if (flags.command !== undefined) throw new SluiceError("USAGE", `give an installed connector's name ("${flags.connector}") or --command, not both`);
+  const registry = Registry.open();
+  try {
+    const installed = registry.runnable(flags.connector);
+    return { ...flags, command: installed.command, cwd: flags.cwd ?? installed.cwd, name: flags.name ?? installed.name };
+  } finally {
+    registry.close();
+  }
+}
+
+export async function openFromFlags(given: ConnectorFlags, logger: Logger): Promise<{ driver: SourceDriver; name: string }> {
+  const flags = resolveInstalled(given);
+  if (!flags.command) {
+    throw new SluiceError("USAGE", "say which connector to run: --command \"<shell command>\", or an installed connector's name (see --help)");
+  }
   if (!(PROTOCOLS as readonly string[]).includes(flags.protocol)) {
     throw new SluiceError("USAGE", `--protocol must be one of ${PROTOCOLS.join(", ")} (got "${flags.protocol}")`);
   }

@@ -2,10 +2,12 @@
  * src/cli — the `sluice` command: parses arguments, calls the engine, renders
  * results, progress and errors. No business logic lives here.
  *
- * May import: src/engine, src/errors.ts, src/logging.ts.
+ * May import: src/engine, src/registry (installed connectors), src/errors.ts,
+ * src/logging.ts.
  */
 import { Command, CommanderError } from "commander";
 import { readFileSync } from "node:fs";
+import { connectorsCommand } from "./commands/connectors.js";
 import { checkCommand, discoverCommand, specCommand } from "./commands/inspect.js";
 import { syncCommand } from "./commands/sync.js";
 import { syncsCommand } from "./commands/syncs.js";
@@ -23,7 +25,7 @@ export async function main(argv: string[]): Promise<number> {
     .exitOverride();
   let context: CliContext | undefined;
   const getContext = () => (context ??= createContext(program.opts<GlobalOptions>()));
-  for (const command of [syncCommand, specCommand, checkCommand, discoverCommand, syncsCommand]) {
+  for (const command of [syncCommand, specCommand, checkCommand, discoverCommand, syncsCommand, connectorsCommand]) {
     program.addCommand(command(getContext).exitOverride().showHelpAfterError());
   }
   try {
