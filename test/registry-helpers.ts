@@ -52,9 +52,9 @@ export async function installOk(location: string, ...args: string[]): Promise<{ 
   return JSON.parse(result.stdout);
 }
 
-/** `sluice sync <name>` into `db`; returns the names of the packages the connector listed. */
-export async function syncPackages(name: string, db: string): Promise<string[]> {
-  const result = await sluice(["--json", "sync", name, "--options", "{}", "--db", db]);
+/** `sluice sync <name>` into `db`; returns the names of the packages the connector listed (by default, in its own folder). */
+export async function syncPackages(name: string, db: string, options: { root?: string } = {}): Promise<string[]> {
+  const result = await sluice(["--json", "sync", name, "--options", JSON.stringify(options), "--db", db]);
   assert.equal(result.code, 0, `sync ${name} failed:\n${result.stderr}`);
   const summary = JSON.parse(result.stdout) as { connector: string; streams: Record<string, { table: string }> };
   assert.equal(summary.connector, name);

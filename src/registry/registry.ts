@@ -7,9 +7,9 @@
  * out leaves the release in use as it was.
  */
 import { randomBytes } from "node:crypto";
-import { readdirSync, readFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { rm } from "node:fs/promises";
-import { join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { messageOf, SluiceError } from "../errors.js";
 import { DEFAULT_MAX_ENTRIES } from "./archive.js";
 import { NotInstalledError, RegistryError } from "./errors.js";
@@ -173,6 +173,7 @@ export class Registry {
     options.signal?.addEventListener("abort", cancel, { once: true });
     const context: FetchContext = { log, signal: deadline.signal, limits: { maxBytes: options.maxBytes, maxEntries: DEFAULT_MAX_ENTRIES } };
     try {
+      mkdirSync(dirname(folder), { recursive: true });
       log.note(`${plan.action} "${name}" from ${manifest.source} ${manifest.uri}${manifest.ref ? ` (ref ${manifest.ref})` : ""} into ${folder}`);
       const fetched = await fetchSource(fetcher, context);
       for (const step of plan.commands) await runStep(step, { cwd: folder, log, signal: deadline.signal });
@@ -253,7 +254,7 @@ function describeCommand(step: Step): string {
 }
 
 function releaseOf(folder: string): string {
-  return folder.split("/").pop() ?? folder;
+  return basename(folder);
 }
 
 async function removeRelease(folder: string): Promise<void> {

@@ -92,7 +92,13 @@ export async function runStep(step: Step, context: StepContext): Promise<void> {
       killTimer = setTimeout(() => killGroup(child.pid, "SIGKILL"), KILL_GRACE_MS);
     };
     context.signal.addEventListener("abort", stop, { once: true });
-    child.on("error", reject);
+    child.on("error", (error: NodeJS.ErrnoException) =>
+      reject(
+        error.code === "ENOENT"
+          ? new CommandFailedError(`cannot run ${describe(step)}: \`${program}\` is not installed or not on PATH`, null, "")
+          : error,
+      ),
+    );
     child.on("close", (exitCode, exitSignal) => {
       clearTimeout(killTimer);
       context.signal.removeEventListener("abort", stop);
