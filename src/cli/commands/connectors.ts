@@ -56,7 +56,7 @@ function installCommand(context: () => CliContext): Command {
       .option("--name <name>", "install under this name instead of the manifest's (to install one manifest twice)"),
   ).action(async (location: string, flags: RunFlags & { name?: string }) => {
     const ctx = context();
-    const loaded = await loadManifest(location);
+    const loaded = await loadManifest(location, { signal: AbortSignal.timeout(positiveNumber(flags.timeout, "--timeout") * 1000) });
     for (const warning of loaded.warnings) ctx.logger.warn(`manifest ${loaded.origin}: ${warning}`);
     await withRegistry((registry) => execute(ctx, registry.planInstall(loaded, flags.name), flags, (plan, options) => registry.install(plan, options)));
   });

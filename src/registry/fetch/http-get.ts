@@ -11,7 +11,10 @@ export async function httpGet(url: string, signal?: AbortSignal): Promise<Respon
   try {
     response = await fetch(url, { redirect: "follow", signal, headers: { "user-agent": "sluice" } });
   } catch (error) {
-    if (signal?.aborted) throw signal.reason;
+    if (signal?.aborted) {
+      const reason: unknown = signal.reason;
+      throw reason instanceof DOMException && reason.name === "TimeoutError" ? new FetchError(`GET ${url} timed out`) : reason;
+    }
     const cause = (error as { cause?: unknown }).cause;
     throw new FetchError(`cannot GET ${url}: ${messageOf(cause ?? error)}`, { cause: error });
   }

@@ -96,8 +96,16 @@ function fileNameOf(response: Response, finalUrl: string): string {
   const disposition = response.headers.get("content-disposition") ?? "";
   const quoted = /filename\*?=(?:UTF-8'')?"?([^";]+)"?/i.exec(disposition)?.[1];
   const fromUrl = new URL(finalUrl).pathname.split("/").filter(Boolean).pop();
-  const name = basename(decodeURIComponent(quoted ?? fromUrl ?? "download")).replace(/[^\w.+-]/g, "_");
+  const name = basename(safeDecode(quoted ?? fromUrl ?? "download")).replace(/[^\w.+-]/g, "_");
   return name && name !== "." && name !== ".." ? name : "download";
+}
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
 }
 
 async function readHead(file: string): Promise<Buffer> {
