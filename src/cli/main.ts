@@ -9,6 +9,7 @@ import { Command, CommanderError } from "commander";
 import { readFileSync } from "node:fs";
 import { connectorsCommand } from "./commands/connectors.js";
 import { checkCommand, discoverCommand, specCommand } from "./commands/inspect.js";
+import { serveCommand } from "./commands/serve.js";
 import { syncCommand } from "./commands/sync.js";
 import { syncsCommand } from "./commands/syncs.js";
 import { type CliContext, createContext, type GlobalOptions, reportError } from "./context.js";
@@ -25,7 +26,7 @@ export async function main(argv: string[]): Promise<number> {
     .exitOverride();
   let context: CliContext | undefined;
   const getContext = () => (context ??= createContext(program.opts<GlobalOptions>()));
-  for (const command of [syncCommand, specCommand, checkCommand, discoverCommand, syncsCommand, connectorsCommand]) {
+  for (const command of [syncCommand, specCommand, checkCommand, discoverCommand, syncsCommand, connectorsCommand, serveCommand]) {
     program.addCommand(command(getContext).exitOverride().showHelpAfterError());
   }
   try {

@@ -5,8 +5,9 @@ import { SluiceError } from "../../errors.js";
 import { addConnectorOptions, type ConnectorFlags, openFromFlags, readOptions } from "../connector-options.js";
 import type { CliContext } from "../context.js";
 import { createProgress } from "../progress.js";
+import { addQlikOptions, openQlikFromFlags, type QlikFlags } from "../qlik-options.js";
 
-interface SyncFlags extends ConnectorFlags {
+interface SyncFlags extends ConnectorFlags, QlikFlags {
   db: string;
   streams?: string;
   fullRefresh?: boolean;
@@ -30,9 +31,10 @@ export function syncCommand(context: () => CliContext): Command {
 Examples:
   sluice sync --command ./examples/go/files/bin/files --options '{"root": "."}'
   sluice sync -c "./examples/go/generator/bin/generator" -o '{"count": 100000}' --db data.db
-  sluice sync -c ".venv/bin/python examples/python/gitlog/main.py" -o '{"repo": "."}' --json`,
+  sluice sync -c ".venv/bin/python examples/python/gitlog/main.py" -o '{"repo": "."}' --json
+  sluice sync --qlik localhost:50051 --statement 'SELECT * FROM airports' --connection-string 'host=db'`,
     );
-  addConnectorOptions(command).action(async (flags: SyncFlags) => {
+  addQlikOptions(addConnectorOptions(command)).action(async (flags: SyncFlags) => {
     const ctx = context();
     const options = readOptions(flags);
     const timeoutMs = parseTimeout(flags.timeout);
@@ -42,7 +44,7 @@ Examples:
     process.once("SIGINT", onSignal);
     process.once("SIGTERM", onSignal);
     const timer = timeoutMs ? setTimeout(() => cancel.abort(new SluiceError("SYNC_TIMEOUT", `timed out after ${flags.timeout} s (--timeout)`)), timeoutMs) : undefined;
-    const { driver, name } = await openFromFlags(flags, ctx.logger);
+    const { driver, name } = flags.qlik ? openQlikFromFlags(flags) : await openFromFlags(flags, ctx.logger);
     const progress = createProgress(ctx, flags.progress);
     try {
       const summary = await runSync({

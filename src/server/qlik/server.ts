@@ -1,0 +1,89 @@
+/**
+ * `sluice serve qlik`: one gRPC server answering both Qlik revisions,
+ * /qlik.Connector/GetData (revision A, columnar chunks) and
+ * /qlik.connect.Connector/GetData + GetMetaInfo (bucket chunks), over the
+ * store and live sources alike.
+ */
+import { type ServerWritableStream, Server, ServerCredentials } from "@grpc/grpc-js";
+import { SluiceError } from "../../errors.js";
+import { silentLogger, type Logger } from "../../logging.js";
+import * as connect from "../../protocol/gen/qlik/connect/data_connector.js";
+import * as revisionA from "../../protocol/gen/qlik/data_connector.js";
+import { bucketChunks, columnarChunks } from "../../protocol/qlik/chunks.js";
+import { DEFAULT_CHUNK_BYTES } from "./chunk-stream.js";
+import { type GetDataContext, serveGetData } from "./get-data.js";
+import { openReadOnly } from "./store-source.js";
+
+export interface QlikServerOptions {
+  /** host:port; port 0 picks a free one. */
+  listen: string;
+  /** The SQLite store that SELECT statements read (read-only). */
+  db: string;
+  logger?: Logger;
+  /** Target encoded size of a chunk. */
+  chunkBytes?: number;
+  /** Reported by GetMetaInfo. */
+  version?: string;
+  startTimeoutMs?: number;
+  resolveConnector?: GetDataContext["resolveConnector"];
+}
+
+export interface QlikServer {
+  /** host:port actually bound. */
+  address: string;
+  /** Stops accepting calls, lets running ones finish for up to `graceMs`, then cancels them. */
+  close(graceMs?: number): Promise<void>;
+}
+
+export async function startQlikServer(options: QlikServerOptions): Promise<QlikServer> {
+  openReadOnly(options.db).close(); // fail now, not on the first call, if the store cannot be read
+  const context: GetDataContext = {
+    db: options.db,
+    chunkBytes: options.chunkBytes ?? DEFAULT_CHUNK_BYTES,
+    logger: options.logger ?? silentLogger,
+    startTimeoutMs: options.startTimeoutMs,
+    resolveConnector: options.resolveConnector,
+  };
+  const server = new Server();
+  server.addService(revisionA.ConnectorService, {
+    getData: (call: ServerWritableStream<revisionA.GetDataOptions, revisionA.DataChunk>) =>
+      void serveGetData(call, { statement: call.request.parameters?.statement ?? "", connection: connectionOf(call.request) }, columnarChunks, context),
+  } satisfies revisionA.ConnectorServer);
+  server.addService(connect.ConnectorService, {
+    getData: (call: ServerWritableStream<connect.DataRequest, connect.DataChunk>) => {
+      const first = call.request.parameters?.firstRowsOnly;
+      const request = {
+        statement: call.request.parameters?.statement ?? "",
+        connection: connectionOf(call.request),
+        firstRows: first?.hasValue ? Math.max(0, first.value) : undefined,
+      };
+      void serveGetData(call, request, bucketChunks, context);
+    },
+    getMetaInfo: (_call, callback) => callback(null, { name: "Sluice", version: options.version ?? "", developer: "Sluice" }),
+  } satisfies connect.ConnectorServer);
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync(options.listen, ServerCredentials.createInsecure(), (error, bound) =>
+      error ? reject(new SluiceError("LISTEN_FAILED", `cannot listen on ${options.listen}: ${error.message}`)) : resolve(bound),
+    ),
+  );
+  const host = options.listen.slice(0, options.listen.lastIndexOf(":"));
+  return {
+    address: `${host}:${port}`,
+    close: (graceMs = 5000) => shutdown(server, graceMs),
+  };
+}
+
+function connectionOf(request: { connection?: { connectionString: string; user: string; password: string } }) {
+  const { connectionString = "", user = "", password = "" } = request.connection ?? {};
+  return { connectionString, user, password };
+}
+
+function shutdown(server: Server, graceMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    const force = setTimeout(() => server.forceShutdown(), graceMs);
+    server.tryShutdown(() => {
+      clearTimeout(force);
+      resolve();
+    });
+  });
+}
