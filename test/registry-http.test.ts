@@ -134,6 +134,8 @@ test("HTTP: unsafe archives, HTTP errors and the size limit are refused, and not
   const absolute = await tarball([{ name: "/tmp/sluice-absolute-entry", content: "x" }]);
   const linkOut = await tarball([{ name: "connector.sh", content: wrapper }, { name: "secrets", type: "symlink", linkname: "../../../../etc/passwd" }]);
   const linkAbsolute = await tarball([{ name: "connector.sh", content: wrapper }, { name: "passwd", type: "symlink", linkname: "/etc/passwd" }]);
+  const throughLink = await tarball([{ name: "connector.sh", content: wrapper }, { name: "up", type: "symlink", linkname: ".." }, { name: "up/planted", type: "symlink", linkname: "x" }]);
+  const chained = await tarball([{ name: "connector.sh", content: wrapper }, { name: "here", type: "symlink", linkname: "." }, { name: "parent", type: "symlink", linkname: "here/.." }]);
   const device = await tarball([{ name: "null", type: "character-device", devmajor: 1, devminor: 3 }]);
   const big = await tarball([{ name: "connector.sh", content: "x".repeat(3 * 1024 * 1024) }]);
   const base = await serve(t, {
@@ -141,6 +143,8 @@ test("HTTP: unsafe archives, HTTP errors and the size limit are refused, and not
     "/absolute.tgz": { body: absolute },
     "/link-out.tgz": { body: linkOut },
     "/link-absolute.tgz": { body: linkAbsolute },
+    "/through-link.tgz": { body: throughLink },
+    "/chained.tgz": { body: chained },
     "/device.tgz": { body: device },
     "/big.tgz": { body: big },
     "/broken.tgz": { body: "this is not gzip" },
@@ -159,6 +163,8 @@ test("HTTP: unsafe archives, HTTP errors and the size limit are refused, and not
   assert.match(await attempt("absolute.tgz"), /entry "\/tmp\/sluice-absolute-entry" has an absolute path/);
   assert.match(await attempt("link-out.tgz"), /symbolic link "secrets" -> "\.\.\/\.\.\/\.\.\/\.\.\/etc\/passwd" points outside the install folder/);
   assert.match(await attempt("link-absolute.tgz"), /symbolic link "passwd" points to the absolute path "\/etc\/passwd"/);
+  assert.match(await attempt("through-link.tgz"), /entry "up\/planted" lies under the symbolic link "up"/);
+  assert.match(await attempt("chained.tgz"), /symbolic link "parent" -> "here\/\.\." points outside the install folder/);
   assert.match(await attempt("device.tgz"), /entry "null" is a character-device/);
   assert.match(await attempt("big.tgz", "--max-size", "1"), /it unpacks to more than 1048576 bytes \(the limit; raise it with --max-size\)/);
   assert.match(await attempt("broken.tgz"), /cannot unpack .*broken\.tgz as tar\.gz: incorrect header check/);

@@ -13,7 +13,7 @@
  */
 import { createReadStream, createWriteStream } from "node:fs";
 import { copyFile, lstat, mkdir, readdir, realpath, rename, rm, symlink } from "node:fs/promises";
-import { dirname, join, resolve, sep } from "node:path";
+import { dirname, join, posix, relative, resolve, sep } from "node:path";
 import { Transform, type Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { createGunzip } from "node:zlib";
@@ -88,14 +88,13 @@ class SafeTree {
   }
 
   async directory(name: string): Promise<void> {
-    const path = this.admit(name, 0);
-    if (path) await mkdir(join(this.root, path), { recursive: true });
+    await this.makeFolder(this.admit(name, 0));
   }
 
   async file(name: string, mode: number, declaredSize: number, content: AsyncIterable<unknown>): Promise<void> {
     const path = this.admit(name, declaredSize);
     if (!path) throw this.unsafe(`entry "${name}" is a file in place of the folder itself`);
-    await mkdir(dirname(join(this.root, path)), { recursive: true });
+    await this.makeFolder(posix.dirname(path), path);
     const counter = new Transform({
       transform: (chunk: Buffer, _encoding, done) => {
         this.bytes += chunk.length;
@@ -125,21 +124,35 @@ class SafeTree {
   async finish(): Promise<string> {
     for (const { path, target } of this.hardlinks) {
       if (!this.written.has(target)) throw this.unsafe(`hard link "${path}" points to "${target}", which is not a file of the archive`);
-      await mkdir(dirname(join(this.root, path)), { recursive: true });
+      await this.makeFolder(posix.dirname(path), path);
       await copyFile(join(this.root, target), join(this.root, path));
     }
     const content = await this.contentRoot();
     for (const { path, target } of this.symlinks) {
-      const at = join(this.root, path);
-      await mkdir(dirname(at), { recursive: true });
+      await this.makeFolder(posix.dirname(path), path);
       try {
-        await symlink(target, at);
+        await symlink(target, join(this.root, path));
       } catch (error) {
         throw this.unsafe(`symbolic link "${path}" cannot be made: ${messageOf(error)}`);
       }
     }
     await this.checkSymlinks(content);
     return content;
+  }
+
+  /**
+   * Makes a folder of the archive one level at a time, refusing to go
+   * through a symbolic link (one made earlier could point anywhere) or a file.
+   */
+  private async makeFolder(path: string, entry = path): Promise<void> {
+    let dir = this.root;
+    for (const segment of path.split("/").filter((s) => s !== "" && s !== ".")) {
+      dir = join(dir, segment);
+      const info = await lstat(dir).catch(() => undefined);
+      if (!info) await mkdir(dir);
+      else if (info.isSymbolicLink()) throw this.unsafe(`entry "${entry}" lies under the symbolic link "${relative(this.root, dir)}"`);
+      else if (!info.isDirectory()) throw this.unsafe(`entry "${entry}" lies under "${relative(this.root, dir)}", which is a file`);
+    }
   }
 
   private admit(name: string, declaredSize: number): string {
@@ -149,11 +162,12 @@ class SafeTree {
     return this.relativePath(name);
   }
 
+  /** The single top-level folder, if that is all there is (links are not made yet: count them in). */
   private async contentRoot(): Promise<string> {
-    const top = await readdir(this.root);
-    if (top.length !== 1) return this.root;
-    const only = join(this.root, top[0]);
-    const isFolder = (await lstat(only)).isDirectory() && !this.symlinks.some((l) => l.path === top[0]);
+    const top = new Set([...(await readdir(this.root)), ...this.symlinks.map((link) => link.path.split("/")[0])]);
+    if (top.size !== 1) return this.root;
+    const only = join(this.root, [...top][0]);
+    const isFolder = await lstat(only).then((info) => info.isDirectory(), () => false);
     return isFolder ? only : this.root;
   }
 
