@@ -11,6 +11,8 @@ const KEEP_LOGS = 10;
 
 export class InstallLog {
   private fd: number | undefined;
+  /** Whether the last text written ended a line (command output may not). */
+  private atLineStart = true;
 
   private constructor(
     readonly path: string,
@@ -28,11 +30,13 @@ export class InstallLog {
 
   /** A line of Sluice's own (what is about to happen), prefixed so it stands out from command output. */
   note(line: string): void {
+    this.endLine();
     this.write(`==> ${line}\n`);
   }
 
   /** The outcome, for the file only: the terminal hears it as the command's result or error. */
   outcome(line: string): void {
+    this.endLine();
     if (this.fd !== undefined) writeSync(this.fd, `==> ${line}\n`);
   }
 
@@ -42,14 +46,21 @@ export class InstallLog {
   }
 
   close(): void {
+    this.endLine();
     if (this.fd === undefined) return;
     closeSync(this.fd);
     this.fd = undefined;
   }
 
   private write(text: string): void {
+    if (text === "") return;
     if (this.fd !== undefined) writeSync(this.fd, text);
     this.echo(text);
+    this.atLineStart = text.endsWith("\n");
+  }
+
+  private endLine(): void {
+    if (!this.atLineStart) this.write("\n");
   }
 }
 
