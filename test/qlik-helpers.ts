@@ -80,3 +80,33 @@ export function peakRssMiB(pid: number): number {
   const kib = Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1]);
   return Math.round(kib / 1024);
 }
+
+/** Runs a command to its end, sampling its peak RSS (VmHWM) until it exits. */
+export async function runMeasured(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<RunResult & { peakRssMiB: number; seconds: number }> {
+  const started = performance.now();
+  const child = spawn(command, args, { cwd: root, env, stdio: ["ignore", "pipe", "pipe"] });
+  let stdout = "";
+  let stderr = "";
+  child.stdout!.on("data", (d) => (stdout += d));
+  child.stderr!.on("data", (d) => (stderr += d));
+  let peak = 0;
+  const sample = setInterval(() => {
+    try {
+      peak = Math.max(peak, peakRssMiB(child.pid!));
+    } catch {
+      // gone already: the last sample stands
+    }
+  }, 50);
+  const [code] = (await once(child, "close")) as [number | null];
+  clearInterval(sample);
+  return { code, stdout, stderr, peakRssMiB: peak, seconds: (performance.now() - started) / 1000 };
+}
+
+/** The structured log lines (`--json`) a served process wrote to stderr so far. */
+export function logLines(served: Served): Record<string, unknown>[] {
+  return served
+    .stderr()
+    .split("\n")
+    .filter((line) => line.startsWith("{"))
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+}

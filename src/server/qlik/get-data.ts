@@ -51,7 +51,7 @@ export async function serveGetData<C>(
     else await readLiveSource(statement, request.connection, out, context);
     const stats = await out.finish();
     call.end();
-    context.logger.info("GetData served", { what, ...describe(stats, performance.now() - started) });
+    context.logger.info("GetData served", { what, cancelled: call.cancelled, ...describe(stats, performance.now() - started) });
   } catch (error) {
     context.logger.warn("GetData failed", { what, error: messageOf(error) });
     const code = error instanceof SluiceError ? (STATUS_BY_CODE[error.code] ?? GrpcStatus.INTERNAL) : GrpcStatus.INTERNAL;
@@ -60,11 +60,13 @@ export async function serveGetData<C>(
 }
 
 function describe(stats: ChunkStats, ms: number): Record<string, number> {
+  const seconds = ms / 1000;
   return {
     rows: stats.rows,
     chunks: stats.chunks,
     avgChunkBytes: stats.chunks ? Math.round(stats.bytes / stats.chunks) : 0,
     largestChunkBytes: stats.largestChunk,
     ms: Math.round(ms),
+    rowsPerSecond: seconds > 0 ? Math.round(stats.rows / seconds) : 0,
   };
 }
