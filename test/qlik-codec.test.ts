@@ -3,6 +3,7 @@
  * encoded sizes, bucket rules across chunk boundaries, the columnar codec
  * Sluice's own pages share, field types, statements, connection strings.
  */
+import { BinaryWriter } from "@bufbuild/protobuf/wire";
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { fieldReaders } from "../src/drivers/qlik/fields.js";
@@ -56,13 +57,28 @@ for (const [name, wire] of Object.entries(wires) as [string, Wire<unknown>][]) {
         const size = encoder.size;
         const bytes = wire.encode(encoder.take());
         assert.equal(size, bytes.length);
-        back.push(...decoder.push(wire.decode(bytes)));
+        const chunk = wire.codec.deserialize(bytes);
+        assert.deepEqual(chunk, wire.decode(bytes), "the codec's deserializer reads what the generated decoder reads");
+        back.push(...decoder.push(chunk));
       }
     }
     back.push(...decoder.finish());
     assert.deepEqual(back, rows);
   });
 }
+
+test("the codecs' deserializers also take unpacked repeated fields and skip unknown ones, like the generated decoders", () => {
+  const buckets = new BinaryWriter();
+  buckets.uint32(10).string("é").uint32(17).double(2.5).uint32(24).sint32(-1).uint32(24).sint32(0);
+  buckets.uint32(32).sint64(-2).uint32(32).sint64(-(2 ** 40)).uint32(32).sint64(0).uint32(42).string("future field");
+  const bucketBytes = buckets.finish();
+  assert.deepEqual(bucketChunks.deserialize(bucketBytes), connect.DataChunk.decode(bucketBytes));
+  assert.deepEqual(bucketChunks.deserialize(bucketBytes).numberCodes, [-2, -(2 ** 40), 0]);
+  const column = new BinaryWriter().uint32(24).sint64(-7).uint32(32).int32(1).uint32(17).double(1.5).uint32(40).int32(9).finish();
+  const columnar = new BinaryWriter().uint32(10).bytes(column).uint32(18).string("x").finish();
+  assert.deepEqual(columnarChunks.deserialize(columnar), revisionA.DataChunk.decode(columnar));
+  assert.throws(() => bucketChunks.deserialize(bucketBytes.subarray(0, 5)), /message truncated/);
+});
 
 test("buckets: rows wrap across chunks, a -2 waits for its integer, -3 pieces continue a text across chunks", () => {
   const decoder = new BucketDecoder(2);

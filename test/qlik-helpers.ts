@@ -92,7 +92,8 @@ export async function runMeasured(command: string, args: string[], env: NodeJS.P
   let peak = 0;
   const sample = setInterval(() => {
     try {
-      peak = Math.max(peak, peakRssMiB(child.pid!));
+      const now = peakRssMiB(child.pid!);
+      if (Number.isFinite(now)) peak = Math.max(peak, now);
     } catch {
       // gone already: the last sample stands
     }

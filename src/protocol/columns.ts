@@ -10,6 +10,7 @@
  * part; flags are empty when every value is Normal, else one per row.
  */
 import { type Cell, cellOf, isDual } from "./cells.js";
+import { readDouble, readVarint, readZigzag, WireReader } from "./wire-reader.js";
 import { messageFieldSize, packedSize, stringFieldSize, zigzagSize } from "./wire-size.js";
 
 export type Row = Record<string, unknown>;
@@ -186,6 +187,18 @@ export function columnCells(column: WireColumn, rowCount = columnLength(column),
 /** The row count a column implies (Qlik's DataChunk does not carry one). */
 export function columnLength(column: WireColumn): number {
   return Math.max(column.flags.length, column.strings.length, column.doubles.length, column.integers.length);
+}
+
+/** A Column message (either package's) from the reader: the generated decoder's result, without a BigInt per integer. */
+export function readColumn(reader: WireReader): WireColumn {
+  const column: WireColumn = { strings: [], doubles: [], integers: [], flags: [] };
+  reader.fields({
+    1: (wireType) => reader.repeatedString(wireType, column.strings),
+    2: (wireType) => reader.repeated(wireType, 1, column.doubles, readDouble),
+    3: (wireType) => reader.repeated(wireType, 0, column.integers, readZigzag),
+    4: (wireType) => reader.repeated(wireType, 0, column.flags, readVarint),
+  });
+  return column;
 }
 
 /** Sluice columnar pages: a value that is not a number or null makes its column text. */

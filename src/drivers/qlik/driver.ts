@@ -16,6 +16,7 @@ import type { Cell } from "../../protocol/cells.js";
 import * as connect from "../../protocol/gen/qlik/connect/data_connector.js";
 import * as revisionA from "../../protocol/gen/qlik/data_connector.js";
 import { bucketChunks, type ChunkDecoder, columnarChunks, type Revision } from "../../protocol/qlik/chunks.js";
+import { ConnectClient, RevisionAClient } from "../../protocol/qlik/clients.js";
 import { GETDATA_HEADER, readHeader } from "../../protocol/qlik/header.js";
 import type { CheckResult, ConnectorSpec, PageSink, ReadOutcome, ReadRequest, Row, SourceDriver, StreamDescriptor } from "../types.js";
 import { type FieldReader, fieldReaders, keyFields } from "./fields.js";
@@ -82,8 +83,8 @@ export class QlikDriver implements SourceDriver {
 
   constructor(private readonly options: QlikSourceOptions) {
     const insecure = credentials.createInsecure();
-    this.connectClient = new connect.ConnectorClient(options.address, insecure, CLIENT_OPTIONS);
-    this.revisionAClient = new revisionA.ConnectorClient(options.address, insecure, { ...CLIENT_OPTIONS, channelOverride: this.connectClient.getChannel() });
+    this.connectClient = new ConnectClient(options.address, insecure, CLIENT_OPTIONS);
+    this.revisionAClient = new RevisionAClient(options.address, insecure, { ...CLIENT_OPTIONS, channelOverride: this.connectClient.getChannel() });
   }
 
   /** The connector's GetMetaInfo when it has one (revision A has none). */

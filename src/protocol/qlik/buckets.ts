@@ -14,6 +14,7 @@
  */
 import { type Cell, cellOf, numberOf, textOf } from "../cells.js";
 import type { DataChunk } from "../gen/qlik/connect/data_connector.js";
+import { readDouble, readZigzag, WireReader } from "../wire-reader.js";
 import { packedSize, stringFieldSize, zigzagSize } from "../wire-size.js";
 
 const NO_VALUE = -1;
@@ -63,19 +64,34 @@ export class BucketChunkBuilder {
   }
 
   private add(cell: Cell): void {
-    const text = textOf(cell);
-    const code = text === undefined ? NO_VALUE : this.textCode(text);
-    this.stringCodes.push(code);
-    this.stringCodeBytes += zigzagSize(code);
-    const number = numberOf(cell);
-    if (number === undefined) this.pushNumberCode(NO_VALUE);
-    else if (Number.isSafeInteger(number)) {
+    if (cell === null) {
+      this.pushStringCode(NO_VALUE);
+      this.pushNumberCode(NO_VALUE);
+    } else if (typeof cell === "string") {
+      this.pushStringCode(this.textCode(cell));
+      this.pushNumberCode(NO_VALUE);
+    } else if (typeof cell === "number") {
+      this.pushStringCode(NO_VALUE);
+      this.pushNumber(cell);
+    } else {
+      this.pushStringCode(this.textCode(cell.text));
+      this.pushNumber(cell.number);
+    }
+  }
+
+  private pushNumber(number: number): void {
+    if (Number.isSafeInteger(number)) {
       this.pushNumberCode(INLINE_INTEGER);
       this.pushNumberCode(number);
     } else {
       this.pushNumberCode(this.doubleBucket.length);
       this.doubleBucket.push(number);
     }
+  }
+
+  private pushStringCode(code: number): void {
+    this.stringCodes.push(code);
+    this.stringCodeBytes += zigzagSize(code);
   }
 
   private textCode(text: string): number {
@@ -189,4 +205,17 @@ export class BucketDecoder {
   private error(problem: string): BucketCodeError {
     return new BucketCodeError(`DataChunk ${this.chunks}: ${problem}`);
   }
+}
+
+/** DataChunk from its bytes: what the generated decoder gives, without a BigInt per number code. */
+export function decodeBucketChunk(bytes: Uint8Array): DataChunk {
+  const chunk: DataChunk = { stringBucket: [], doubleBucket: [], stringCodes: [], numberCodes: [] };
+  const reader = new WireReader(bytes);
+  reader.fields({
+    1: (wireType) => reader.repeatedString(wireType, chunk.stringBucket),
+    2: (wireType) => reader.repeated(wireType, 1, chunk.doubleBucket, readDouble),
+    3: (wireType) => reader.repeated(wireType, 0, chunk.stringCodes, readZigzag),
+    4: (wireType) => reader.repeated(wireType, 0, chunk.numberCodes, readZigzag),
+  });
+  return chunk;
 }
