@@ -31,7 +31,8 @@ Statements (DataInfo.statement):
   {"connector": "<installed name>", "stream": "<name>", "config": {…}}  the same, for an installed connector
 The connection string (key=value;… or a JSON object), user and password are
 merged into a live source's options. There is no authentication: listen on a
-private address. See docs/qlik.md.`,
+private address. See docs/qlik.md.
+`,
     )
     .action(async (flags: ServeQlikFlags, command: Command) => {
       const ctx = context();

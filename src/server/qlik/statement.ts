@@ -43,9 +43,8 @@ const GRAMMAR = "expected SELECT <columns | *> FROM <table> [WHERE …] [LIMIT n
 const SOURCE_KEYS = ["command", "connector", "stream", "options", "config", "protocol"];
 
 export function parseStatement(text: string): Statement {
-  const trimmed = text.trim().replace(/;\s*$/, "");
-  if (trimmed.startsWith("{")) return parseSource(trimmed);
-  return parseSql(trimmed.replace(/^SQL\s+/i, ""));
+  const trimmed = text.trim().replace(/;\s*$/, "").replace(/^SQL\s+/i, "");
+  return trimmed.startsWith("{") ? parseSource(trimmed) : parseSql(trimmed);
 }
 
 function parseSql(sql: string): SqlStatement {

@@ -34,7 +34,7 @@ export function openReadOnly(file: string): Database.Database {
   try {
     return new Database(file, { readonly: true, fileMustExist: true });
   } catch (error) {
-    throw new StoreUnavailableError(file, (error as Error).message);
+    throw new StoreUnavailableError(file, `cannot open it read-only (${(error as Error).message}); check --db`);
   }
 }
 
