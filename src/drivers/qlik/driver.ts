@@ -78,6 +78,7 @@ export class QlikDriver implements SourceDriver {
   protocol: Revision = "qlik.connect";
   private readonly connectClient: connect.ConnectorClient;
   private readonly revisionAClient: revisionA.ConnectorClient;
+  private starting: Promise<OpenCall> | undefined;
   private open: OpenCall | undefined;
   private readonly sessionId = randomUUID();
 
@@ -121,27 +122,15 @@ export class QlikDriver implements SourceDriver {
 
   async read(_request: ReadRequest, sink: PageSink): Promise<ReadOutcome> {
     const open = await this.start();
-    const stream = open.header.tableName || "data";
-    const pageRows = this.options.pageRows ?? 5000;
-    const wanted = this.options.firstRows ?? Infinity;
-    let rows: Row[] = [];
-    let total = 0;
-    const take = async (cells: Cell[][], force: boolean) => {
-      for (const row of cells) if (total++ < wanted) rows.push(toRow(row, open.readers));
-      if (rows.length >= pageRows || (force && rows.length)) {
-        const page = rows;
-        rows = [];
-        await sink({ stream, rows: page });
-      }
-    };
+    const pages = new Pager(sink, open.header.tableName || "data", open.readers, this.options.pageRows ?? 5000, this.options.firstRows ?? Infinity);
     try {
       if (open.failure) throw open.failure;
       for await (const chunk of open.call as AsyncIterable<AnyChunk>) {
-        await take(this.decode(open, chunk), false);
-        if (total >= wanted) break;
+        await pages.add(this.decode(open, chunk));
+        if (pages.full) break;
       }
-      if (total < wanted) await take(this.finish(open), true);
-      else await take([], true);
+      if (!pages.full) await pages.add(this.finish(open));
+      await pages.flush();
       return {};
     } catch (error) {
       throw this.explain(error, "GetData");
@@ -161,7 +150,6 @@ export class QlikDriver implements SourceDriver {
     this.starting ??= this.startCall();
     return this.starting;
   }
-  private starting: Promise<OpenCall> | undefined;
 
   private async startCall(): Promise<OpenCall> {
     const revisions: Revision[] = this.options.revision && this.options.revision !== "auto" ? [this.options.revision] : ["qlik.connect", "qlik"];
@@ -266,6 +254,40 @@ function awaitHeader(call: ClientReadableStream<AnyChunk>): Promise<connect.GetD
     };
     call.on("metadata", onMetadata).on("data", onData).on("error", onError).on("status", onStatus);
   });
+}
+
+/** Rows into pages of `size` for the sink, keeping at most `limit` rows in all. */
+class Pager {
+  private rows: Row[] = [];
+  private taken = 0;
+
+  constructor(
+    private readonly sink: PageSink,
+    private readonly stream: string,
+    private readonly readers: FieldReader[],
+    private readonly size: number,
+    private readonly limit: number,
+  ) {}
+
+  get full(): boolean {
+    return this.taken >= this.limit;
+  }
+
+  async add(cells: Cell[][]): Promise<void> {
+    for (const row of cells) {
+      if (this.full) break;
+      this.rows.push(toRow(row, this.readers));
+      this.taken++;
+    }
+    if (this.rows.length >= this.size) await this.flush();
+  }
+
+  async flush(): Promise<void> {
+    if (this.rows.length === 0) return;
+    const rows = this.rows;
+    this.rows = [];
+    await this.sink({ stream: this.stream, rows });
+  }
 }
 
 function toRow(cells: Cell[], readers: FieldReader[]): Row {
