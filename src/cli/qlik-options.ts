@@ -3,7 +3,7 @@
  * as the source of a sync, in place of --command.
  */
 import { type Command, Option } from "commander";
-import { QlikDriver } from "../drivers/qlik/driver.js";
+import { QlikDriver } from "../engine/index.js";
 import type { SourceDriver } from "../engine/index.js";
 import { SluiceError } from "../errors.js";
 import type { Revision } from "../protocol/qlik/chunks.js";

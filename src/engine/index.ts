@@ -7,6 +7,7 @@
  * src/logging.ts. The CLI (and later the server) import the engine.
  */
 export { openConnector, PROTOCOLS, type ProtocolChoice } from "../drivers/open.js";
+export { QlikDriver } from "../drivers/qlik/driver.js";
 export type { SourceDriver, StreamDescriptor } from "../drivers/types.js";
 export { SqliteStore } from "../stores/sqlite/store.js";
 export type { Store, SyncLogEntry } from "../stores/types.js";
