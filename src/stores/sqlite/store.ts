@@ -205,12 +205,13 @@ class SqliteTable implements TableWriter {
     const counts: WriteCounts = { inserted: 0, updated: 0, unchanged: 0 };
     this.resetLastInsert.run();
     let lastInsert: number | bigint = Number(SENTINEL_ROWID);
+    // One bind array for the whole page: better-sqlite3 copies the values when binding.
+    const values = new Array(width + 1);
     for (let index = 0; index < rows.length; index++) {
       const row = rows[index];
       if (row === null || typeof row !== "object" || Array.isArray(row)) {
         throw new RecordError(this.spec.stream, index, `expected a JSON object, got ${JSON.stringify(row)?.slice(0, 80)}`);
       }
-      const values = new Array(width + 1);
       for (let c = 0; c < width; c++) values[c] = toSqlValue(row[columns[c]]);
       values[width] = syncId;
       this.checkKey(row, index);
