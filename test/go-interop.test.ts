@@ -7,16 +7,7 @@ import assert from "node:assert/strict";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import { examples, query, root, run, sluice, sluiceJson, tempDir } from "./helpers.js";
-
-interface Summary {
-  protocol: string;
-  inserted: number;
-  updated: number;
-  unchanged: number;
-  pages: number;
-  records: number;
-}
+import { examples, query, root, run, sluice, sluiceJson, type SyncSummary as Summary, tempDir } from "./helpers.js";
 
 function makeFolder(dir: string, files: number): void {
   for (let i = 0; i < files; i++) {

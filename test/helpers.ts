@@ -51,6 +51,17 @@ export function sluice(args: string[], options: { cwd?: string; env?: NodeJS.Pro
   return run(process.execPath, [sluiceBin, ...args], options);
 }
 
+/** What `sluice --json sync` prints. */
+export interface SyncSummary {
+  protocol: string;
+  inserted: number;
+  updated: number;
+  unchanged: number;
+  pages: number;
+  records: number;
+  streams: Record<string, { table: string; pages: number }>;
+}
+
 /** Runs `sluice --json <args>` and parses stdout. */
 export async function sluiceJson<T = Record<string, unknown>>(args: string[], options: { cwd?: string } = {}): Promise<T> {
   const result = await sluice(["--json", ...args], options);

@@ -2,17 +2,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { test } from "node:test";
-import { examples, query, root, sluice, sluiceJson, tempDir } from "./helpers.js";
-
-interface Summary {
-  protocol: string;
-  inserted: number;
-  updated: number;
-  unchanged: number;
-  pages: number;
-  records: number;
-  streams: Record<string, { table: string; pages: number }>;
-}
+import { examples, query, root, sluice, sluiceJson, type SyncSummary as Summary, tempDir } from "./helpers.js";
 
 const packagesOptions = (pageSize: number) => JSON.stringify({ root, page_size: pageSize });
 
