@@ -11,9 +11,18 @@ import { join } from "node:path";
 /** Big pages are the point; gRPC's 4 MiB default would cut them. */
 export const MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
 
+/**
+ * HTTP/2 flow-control window for streams from a plugin. The 64 KiB default
+ * holds a connector back until the host has read each page, so producing and
+ * storing run in turn; a larger window lets the connector produce the next
+ * pages while the host writes (still bounded: at most this many bytes ahead).
+ */
+const FLOW_CONTROL_WINDOW_BYTES = 8 * 1024 * 1024;
+
 const channelOptions: grpc.ChannelOptions = {
   "grpc.max_receive_message_length": MAX_MESSAGE_BYTES,
   "grpc.max_send_message_length": MAX_MESSAGE_BYTES,
+  "grpc-node.flow_control_window": FLOW_CONTROL_WINDOW_BYTES,
 };
 
 /** go-plugin's AutoMTLS certificates name "localhost" on both sides. */
