@@ -7,6 +7,7 @@
  */
 import { Command, CommanderError } from "commander";
 import { readFileSync } from "node:fs";
+import { codeclimateCommand } from "./commands/codeclimate.js";
 import { connectorsCommand } from "./commands/connectors.js";
 import { checkCommand, discoverCommand, specCommand } from "./commands/inspect.js";
 import { serveCommand } from "./commands/serve.js";
@@ -26,7 +27,7 @@ export async function main(argv: string[]): Promise<number> {
     .exitOverride();
   let context: CliContext | undefined;
   const getContext = () => (context ??= createContext(program.opts<GlobalOptions>()));
-  for (const command of [syncCommand, specCommand, checkCommand, discoverCommand, syncsCommand, connectorsCommand, serveCommand]) {
+  for (const command of [syncCommand, specCommand, checkCommand, discoverCommand, syncsCommand, connectorsCommand, serveCommand, codeclimateCommand]) {
     program.addCommand(command(getContext).exitOverride().showHelpAfterError());
   }
   try {

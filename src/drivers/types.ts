@@ -29,6 +29,8 @@ export interface StreamDescriptor {
   primaryKey: string[];
   cursorField?: string;
   syncModes: SyncMode[];
+  /** For connectors with many possible streams (one per record type): no table until a record arrives. */
+  createTableOnFirstRecord?: boolean;
 }
 
 export interface ReadRequest {

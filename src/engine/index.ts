@@ -7,6 +7,17 @@
  * src/logging.ts. The CLI (and later the server) import the engine.
  */
 export { openConnector, PROTOCOLS, type ProtocolChoice } from "../drivers/open.js";
+export {
+  CodeClimateDriver,
+  type CodeClimateRead,
+  DEFAULT_LIMITS,
+  formatBytes,
+  LimitExceededError,
+  type LocatedConnector,
+  locateConnector,
+  parseConfiguration,
+  type ResourceLimits,
+} from "../drivers/codeclimate/index.js";
 export { QlikDriver } from "../drivers/qlik/driver.js";
 export type { SourceDriver, StreamDescriptor } from "../drivers/types.js";
 export { SqliteStore } from "../stores/sqlite/store.js";

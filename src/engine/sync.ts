@@ -7,7 +7,7 @@
  */
 import type { RecordPage, SourceDriver, StreamDescriptor, SyncMode } from "../drivers/types.js";
 import { messageOf, SluiceError } from "../errors.js";
-import type { Store, TableWriter, WriteCounts } from "../stores/types.js";
+import type { Store, TableSpec, TableWriter, WriteCounts } from "../stores/types.js";
 import { OptionsError, validateOptions } from "./options.js";
 import { defaultTablePrefix, tableSpec } from "./tables.js";
 
@@ -69,15 +69,15 @@ export async function runSync(job: SyncJob): Promise<SyncSummary> {
   if (!check.ok) throw new OptionsError(connector, check.errors.length ? check.errors : ["the connector's check failed without saying why"]);
   const streams = selectStreams(connector, await driver.discover(job.options), job.streams);
   const prefix = job.tablePrefix ?? defaultTablePrefix(connector);
-  const tables = new Map<string, TableWriter>();
-  for (const stream of streams) tables.set(stream.name, await store.openTable(tableSpec(connector, prefix, stream)));
+  const tables = new Tables(store, connector, prefix, streams);
+  await tables.openEager();
 
   const state = job.fullRefresh ? "" : await store.loadState(connector);
   const syncId = await store.beginSync(connector, driver.protocol);
   job.onEvent?.({ type: "started", syncId, connector, protocol: driver.protocol, streams: streams.map((s) => s.name) });
 
   const started = performance.now();
-  const progress = new Progress(streams, tables);
+  const progress = new Progress(tables);
   const sink = async (page: RecordPage): Promise<void> => {
     job.signal?.throwIfAborted();
     if (page.stream === "" && page.rows.length === 0) {
@@ -87,7 +87,7 @@ export async function runSync(job: SyncJob): Promise<SyncSummary> {
       }
       return;
     }
-    const table = tables.get(page.stream);
+    const table = await tables.get(page.stream);
     if (!table) throw new SluiceError("CONNECTOR_PROTOCOL_VIOLATION", `connector "${connector}" sent a page for stream "${page.stream}", which was not selected or discovered`);
     const checkpoint = page.checkpoint !== undefined ? { connector, state: page.checkpoint } : undefined;
     const counts = await table.write(page.rows, syncId, checkpoint);
@@ -108,7 +108,7 @@ export async function runSync(job: SyncJob): Promise<SyncSummary> {
     await store
       .finishSync(syncId, { status: cancelled ? "cancelled" : "failed", ...progress.totals, pages: progress.pages, error: reason })
       .catch(() => {});
-    const kept = progress.pages ? ` ${progress.pages} page(s) written before the failure are kept.` : "";
+    const kept = progress.pages ? `\n${progress.pages} page(s) written before the failure are kept.` : "";
     throw new SyncError(`sync ${syncId} of "${connector}" ${cancelled ? "was cancelled" : "failed"}: ${reason}${kept}`, syncId, error);
   }
 }
@@ -135,19 +135,52 @@ function abortable<T>(work: Promise<T>, signal?: AbortSignal): Promise<T> {
   });
 }
 
+/** The selected streams' tables: opened up front, or on the first page of a stream that asks for it. */
+class Tables {
+  private readonly writers = new Map<string, Promise<TableWriter>>();
+  private readonly specs: Map<string, TableSpec>;
+
+  constructor(
+    private readonly store: Store,
+    connector: string,
+    prefix: string,
+    private readonly streams: StreamDescriptor[],
+  ) {
+    this.specs = new Map(streams.map((stream) => [stream.name, tableSpec(connector, prefix, stream)]));
+  }
+
+  async openEager(): Promise<void> {
+    for (const stream of this.streams) if (!stream.createTableOnFirstRecord) await this.get(stream.name);
+  }
+
+  get(stream: string): Promise<TableWriter> | undefined {
+    let writer = this.writers.get(stream);
+    const spec = this.specs.get(stream);
+    if (!writer && spec) this.writers.set(stream, (writer = this.store.openTable(spec)));
+    return writer;
+  }
+
+  /** Streams whose table exists, with the table's name. */
+  opened(): { stream: string; table: string }[] {
+    return [...this.writers.keys()].map((stream) => ({ stream, table: this.specs.get(stream)!.table }));
+  }
+
+  tableOf(stream: string): string {
+    return this.specs.get(stream)!.table;
+  }
+}
+
 class Progress {
   pages = 0;
   readonly totals: WriteCounts = { inserted: 0, updated: 0, unchanged: 0 };
   private readonly perStream: SyncSummary["streams"] = {};
 
-  constructor(streams: StreamDescriptor[], tables: Map<string, TableWriter>) {
-    for (const stream of streams) {
-      this.perStream[stream.name] = { inserted: 0, updated: 0, unchanged: 0, pages: 0, table: tables.get(stream.name)!.table };
-    }
+  constructor(private readonly tables: Tables) {
+    for (const { stream, table } of tables.opened()) this.perStream[stream] = { inserted: 0, updated: 0, unchanged: 0, pages: 0, table };
   }
 
   add(stream: string, counts: WriteCounts): WriteCounts {
-    const entry = this.perStream[stream];
+    const entry = (this.perStream[stream] ??= { inserted: 0, updated: 0, unchanged: 0, pages: 0, table: this.tables.tableOf(stream) });
     this.pages++;
     entry.pages++;
     for (const key of ["inserted", "updated", "unchanged"] as const) {

@@ -79,7 +79,7 @@ function parseTimeout(value: string | undefined): number | undefined {
   return seconds * 1000;
 }
 
-function describeSummary(summary: SyncSummary, db: string): string {
+export function describeSummary(summary: SyncSummary, db: string): string {
   const seconds = (summary.durationMs / 1000).toFixed(2);
   const lines = [`synced "${summary.connector}" (${summary.protocol}) into ${db} — sync #${summary.syncId}`];
   for (const [stream, s] of Object.entries(summary.streams)) {

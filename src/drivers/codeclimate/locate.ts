@@ -1,0 +1,84 @@
+/**
+ * Finds a Code Climate connector's main module the way upstream's CLI does:
+ * the package `codeclimate-connector-<slug>` from node_modules (walking up
+ * from the working folder), or the package in the working folder when its
+ * package.json names it; or a path to a package folder or module.
+ */
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { SluiceError } from "../../errors.js";
+
+export interface LocatedConnector {
+  slug: string;
+  /** The package folder. */
+  root: string;
+  /** The main module. */
+  entry: string;
+  name: string;
+  version: string;
+}
+
+interface PackageJson {
+  name?: string;
+  version?: string;
+  main?: string;
+  exports?: unknown;
+}
+
+export class ConnectorNotFoundError extends SluiceError {
+  constructor(what: string, looked: string[]) {
+    super("CONNECTOR_NOT_FOUND", `no Code Climate connector ${what}; looked in:\n  ${looked.join("\n  ")}`);
+  }
+}
+
+export const packageNameOf = (slug: string): string => `codeclimate-connector-${slug}`;
+
+function readPackage(folder: string): PackageJson | undefined {
+  const file = join(folder, "package.json");
+  return existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as PackageJson) : undefined;
+}
+
+/** The `.` export for import or require, else `main`, else index.js. */
+function mainOf(folder: string, pkg: PackageJson): string {
+  const dot = typeof pkg.exports === "object" && pkg.exports !== null && "." in pkg.exports ? (pkg.exports as Record<string, unknown>)["."] : pkg.exports;
+  const conditional = typeof dot === "object" && dot !== null ? (dot as Record<string, unknown>) : undefined;
+  const exported = typeof dot === "string" ? dot : [conditional?.import, conditional?.require, conditional?.default].find((v) => typeof v === "string");
+  return resolve(folder, (exported as string | undefined) ?? pkg.main ?? "index.js");
+}
+
+function fromFolder(slug: string, folder: string, pkg: PackageJson): LocatedConnector {
+  const entry = mainOf(folder, pkg);
+  if (!existsSync(entry)) {
+    throw new SluiceError("CONNECTOR_NOT_BUILT", `Code Climate connector ${pkg.name ?? folder}: its main module ${entry} does not exist (is the package built? e.g. npm run build)`);
+  }
+  return { slug, root: folder, entry, name: pkg.name ?? slug, version: pkg.version ?? "0.0.0" };
+}
+
+/** `target` is a slug, or a path to a package folder or a module file. */
+export function locateConnector(target: string, cwd: string = process.cwd()): LocatedConnector {
+  if (target.includes("/") || target.startsWith(".")) {
+    const path = resolve(cwd, target);
+    if (!existsSync(path)) throw new ConnectorNotFoundError(`at ${path}`, [path]);
+    if (statSync(path).isFile()) return { slug: target, root: dirname(path), entry: path, name: target, version: "0.0.0" };
+    const pkg = readPackage(path);
+    if (!pkg) throw new ConnectorNotFoundError(`at ${path} (no package.json)`, [path]);
+    return fromFolder(slugOf(pkg.name) ?? target, path, pkg);
+  }
+  const name = packageNameOf(target);
+  const looked: string[] = [];
+  for (let folder = resolve(cwd); ; folder = dirname(folder)) {
+    const candidate = join(folder, "node_modules", name);
+    looked.push(candidate);
+    const pkg = readPackage(candidate);
+    if (pkg) return fromFolder(target, candidate, pkg);
+    if (dirname(folder) === folder) break;
+  }
+  const own = readPackage(cwd);
+  looked.push(`${join(cwd, "package.json")} (when its name is ${name})`);
+  if (own?.name === name) return fromFolder(target, resolve(cwd), own);
+  throw new ConnectorNotFoundError(`named "${target}" (package ${name})`, looked);
+}
+
+function slugOf(packageName: string | undefined): string | undefined {
+  return packageName?.startsWith("codeclimate-connector-") ? packageName.slice("codeclimate-connector-".length) : packageName;
+}
