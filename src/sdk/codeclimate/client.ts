@@ -21,11 +21,37 @@ export interface ClientInterface {
   syncEntity?(stream: Stream, entity: object): Promise<void>;
 }
 
-export abstract class AbstractClient {
-  constructor(
-    public configuration: ClientConfiguration,
-    public recordProducer: RecordProducer,
-    public stateManager: StateManager,
-    public logger: Logger,
-  ) {}
+export interface AbstractClient {
+  configuration: ClientConfiguration;
+  recordProducer: RecordProducer;
+  stateManager: StateManager;
+  logger: Logger;
 }
+
+type AbstractClientConstructor = abstract new (
+  configuration: ClientConfiguration,
+  recordProducer: RecordProducer,
+  stateManager: StateManager,
+  logger: Logger,
+) => AbstractClient;
+
+/**
+ * A plain constructor function, not a class: published connectors are
+ * compiled to ES5, whose subclasses call `_super.call(this, …)`, and an ES2015
+ * class throws when called without `new`. `class Client extends AbstractClient`
+ * works with it all the same.
+ */
+function AbstractClientFunction(
+  this: AbstractClient,
+  configuration: ClientConfiguration,
+  recordProducer: RecordProducer,
+  stateManager: StateManager,
+  logger: Logger,
+): void {
+  this.configuration = configuration;
+  this.recordProducer = recordProducer;
+  this.stateManager = stateManager;
+  this.logger = logger;
+}
+
+export const AbstractClient = AbstractClientFunction as unknown as AbstractClientConstructor;
