@@ -11,7 +11,7 @@ import { fileURLToPath } from "node:url";
 import { CodeClimateDriver, locateConnector, runSync, SqliteStore } from "../dist/engine/index.js";
 import { RecordValidator } from "../dist/sdk/codeclimate/index.js";
 
-const records = Number(process.env.BENCH_RECORDS ?? 200_000);
+const records = Number(process.env.BENCH_RECORDS ?? 1_000_000);
 const connector = locateConnector(fileURLToPath(new URL("./fixtures/codeclimate-connector-bench", import.meta.url)));
 const work = mkdtempSync(join(tmpdir(), "sluice-bench-cc-"));
 
