@@ -15,3 +15,5 @@ step "Go SDK and examples"
 bash scripts/build-go.sh
 step "Python SDK and examples"
 bash scripts/build-python.sh
+step "Airbyte sources for the tests (PyPI)"
+bash scripts/build-airbyte.sh

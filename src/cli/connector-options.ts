@@ -70,17 +70,22 @@ export function nameFromCommand(command: string): string {
   return name || "connector";
 }
 
-/** An installed connector's command, folder and name, unless flags say otherwise. */
-function resolveInstalled(flags: ConnectorFlags): ConnectorFlags {
-  if (flags.connector === undefined) return flags;
-  if (flags.command !== undefined) throw new SluiceError("USAGE", `give an installed connector's name ("${flags.connector}") or --command, not both`);
+/** An installed connector's command and source folder (src/registry). */
+export function lookupInstalled(name: string): { name: string; command: string; cwd?: string } {
   const registry = Registry.open();
   try {
-    const installed = registry.runnable(flags.connector);
-    return { ...flags, command: installed.command, cwd: flags.cwd ?? installed.cwd, name: flags.name ?? installed.name };
+    return registry.runnable(name);
   } finally {
     registry.close();
   }
+}
+
+/** An installed connector's command, folder and name, unless flags say otherwise. */
+export function resolveInstalled<T extends Pick<ConnectorFlags, "connector" | "command" | "cwd" | "name">>(flags: T): T {
+  if (flags.connector === undefined) return flags;
+  if (flags.command !== undefined) throw new SluiceError("USAGE", `give an installed connector's name ("${flags.connector}") or --command, not both`);
+  const installed = lookupInstalled(flags.connector);
+  return { ...flags, command: installed.command, cwd: flags.cwd ?? installed.cwd, name: flags.name ?? installed.name };
 }
 
 export async function openFromFlags(given: ConnectorFlags, logger: Logger): Promise<{ driver: SourceDriver; name: string }> {

@@ -7,6 +7,7 @@
  */
 import { Command, CommanderError } from "commander";
 import { readFileSync } from "node:fs";
+import { airbyteCommand } from "./commands/airbyte.js";
 import { codeclimateCommand } from "./commands/codeclimate.js";
 import { connectorsCommand } from "./commands/connectors.js";
 import { checkCommand, discoverCommand, specCommand } from "./commands/inspect.js";
@@ -27,7 +28,7 @@ export async function main(argv: string[]): Promise<number> {
     .exitOverride();
   let context: CliContext | undefined;
   const getContext = () => (context ??= createContext(program.opts<GlobalOptions>()));
-  for (const command of [syncCommand, specCommand, checkCommand, discoverCommand, syncsCommand, connectorsCommand, serveCommand, codeclimateCommand]) {
+  for (const command of [syncCommand, specCommand, checkCommand, discoverCommand, syncsCommand, connectorsCommand, serveCommand, codeclimateCommand, airbyteCommand]) {
     program.addCommand(command(getContext).exitOverride().showHelpAfterError());
   }
   try {

@@ -31,6 +31,8 @@ export interface StreamDescriptor {
   syncModes: SyncMode[];
   /** For connectors with many possible streams (one per record type): no table until a record arrives. */
   createTableOnFirstRecord?: boolean;
+  /** Full refresh with overwrite: the table holds exactly this sync's records once it succeeds. */
+  replaceOnSuccess?: boolean;
 }
 
 export interface ReadRequest {

@@ -99,6 +99,7 @@ export async function runSync(job: SyncJob): Promise<SyncSummary> {
   try {
     const request = { options: job.options, state, streams: streams.map((s) => ({ name: s.name, syncMode: modeFor(s, job.fullRefresh) })) };
     const outcome = await abortable(driver.read(request, sink), job.signal);
+    await tables.finish();
     const summary = progress.summary(syncId, connector, driver.protocol, performance.now() - started, outcome.message);
     await store.finishSync(syncId, { status: "succeeded", ...progress.totals, pages: progress.pages, message: outcome.message });
     return summary;
@@ -158,6 +159,11 @@ class Tables {
     const spec = this.specs.get(stream);
     if (!writer && spec) this.writers.set(stream, (writer = this.store.openTable(spec)));
     return writer;
+  }
+
+  /** The sync succeeded: replacing tables take their place. */
+  async finish(): Promise<void> {
+    for (const writer of this.writers.values()) await (await writer).finish();
   }
 
   /** Streams whose table exists, with the table's name. */

@@ -39,5 +39,6 @@ export function tableSpec(connector: string, prefix: string, stream: StreamDescr
     table: tableName(prefix, stream.name),
     columns: Object.entries(properties).map(([name, property]) => ({ name, type: columnType(property ?? {}) })),
     primaryKey: stream.primaryKey,
+    replace: stream.replaceOnSuccess,
   };
 }

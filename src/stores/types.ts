@@ -24,6 +24,12 @@ export interface TableSpec {
   columns: { name: string; type: ColumnType }[];
   /** Upsert key; empty = append. */
   primaryKey: string[];
+  /**
+   * Full refresh with overwrite: rows go to a staging table that replaces the
+   * table only when `finish()` is called (the sync succeeded); until then the
+   * old rows stay as they were.
+   */
+  replace?: boolean;
 }
 
 export interface TableWriter {
@@ -33,6 +39,8 @@ export interface TableWriter {
    * state) in that same transaction, so state never runs ahead of the data.
    */
   write(rows: Row[], syncId: number, checkpoint?: { connector: string; state: string }): Promise<WriteCounts>;
+  /** The sync succeeded: a replacing table takes the old one's place. */
+  finish(): Promise<void>;
 }
 
 export type SyncStatus = "running" | "succeeded" | "failed" | "cancelled";

@@ -4,7 +4,7 @@
  * (one table per record type, upserted by id) with progress and a summary.
  */
 import { Command } from "commander";
-import { type CodeClimateRead, runSync, SqliteStore } from "../../engine/index.js";
+import type { CodeClimateRead } from "../../engine/index.js";
 import { SluiceError } from "../../errors.js";
 import {
   addLimitOptions,
@@ -16,8 +16,7 @@ import {
   readConfigFile,
 } from "../codeclimate-options.js";
 import type { CliContext } from "../context.js";
-import { createProgress } from "../progress.js";
-import { describeSummary } from "./sync.js";
+import { executeSync } from "./sync.js";
 
 interface StoreFlags extends LimitFlags {
   db: string;
@@ -50,31 +49,15 @@ async function syncIntoStore(context: () => CliContext, target: string, configPa
   const lookbackDays = Number(flags.lookbackDays);
   if (!(lookbackDays > 0)) throw new SluiceError("USAGE", `--lookback-days must be a positive number (got "${flags.lookbackDays}")`);
   const driver = driverFor(connector, read, flags, ctx.logger, lookbackDays);
-  const store = SqliteStore.open(flags.db);
-  const cancel = new AbortController();
-  const onSignal = () => cancel.abort(new SluiceError("SYNC_CANCELLED", "interrupted (Ctrl-C)"));
-  process.once("SIGINT", onSignal);
-  process.once("SIGTERM", onSignal);
-  const progress = createProgress(ctx, flags.progress);
-  try {
-    const summary = await runSync({
-      connector: flags.name ?? connector.slug,
-      driver,
-      store,
-      options,
-      tablePrefix: flags.tablePrefix,
-      signal: cancel.signal,
-      onEvent: (event) => progress.onEvent(event),
-    });
-    progress.stop();
-    ctx.result({ ...summary, db: store.location, peakRssBytes: driver.peakRssBytes }, describeSummary(summary, store.location));
-  } finally {
-    progress.stop();
-    process.off("SIGINT", onSignal);
-    process.off("SIGTERM", onSignal);
-    await driver.close();
-    await store.close();
-  }
+  await executeSync(ctx, {
+    connector: flags.name ?? connector.slug,
+    driver,
+    db: flags.db,
+    options,
+    tablePrefix: flags.tablePrefix,
+    progress: flags.progress,
+    extra: () => ({ peakRssBytes: driver.peakRssBytes }),
+  });
 }
 
 export function codeclimateCommand(context: () => CliContext): Command {

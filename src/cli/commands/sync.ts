@@ -1,6 +1,6 @@
 /** `sluice sync`: run a connector and upsert what it reads into the store. */
 import { Command } from "commander";
-import { runSync, SqliteStore, type SyncSummary } from "../../engine/index.js";
+import { runSync, SqliteStore, type SyncJob, type SyncSummary } from "../../engine/index.js";
 import { SluiceError } from "../../errors.js";
 import { addConnectorOptions, type ConnectorFlags, openFromFlags, readOptions } from "../connector-options.js";
 import type { CliContext } from "../context.js";
@@ -38,41 +38,61 @@ Examples:
     const ctx = context();
     const options = readOptions(flags);
     const timeoutMs = parseTimeout(flags.timeout);
-    const store = SqliteStore.open(flags.db);
-    const cancel = new AbortController();
-    const onSignal = () => cancel.abort(new SluiceError("SYNC_CANCELLED", "interrupted (Ctrl-C)"));
-    process.once("SIGINT", onSignal);
-    process.once("SIGTERM", onSignal);
-    const timer = timeoutMs ? setTimeout(() => cancel.abort(new SluiceError("SYNC_TIMEOUT", `timed out after ${flags.timeout} s (--timeout)`)), timeoutMs) : undefined;
     const { driver, name } = flags.qlik ? openQlikFromFlags(flags) : await openFromFlags(flags, ctx.logger);
-    const progress = createProgress(ctx, flags.progress);
-    try {
-      const summary = await runSync({
-        connector: name,
-        driver,
-        store,
-        options,
-        streams: flags.streams?.split(",").map((s) => s.trim()).filter(Boolean),
-        fullRefresh: flags.fullRefresh,
-        tablePrefix: flags.tablePrefix,
-        signal: cancel.signal,
-        onEvent: (event) => progress.onEvent(event),
-      });
-      progress.stop();
-      ctx.result({ ...summary, db: store.location }, describeSummary(summary, store.location));
-    } finally {
-      progress.stop();
-      clearTimeout(timer);
-      process.off("SIGINT", onSignal);
-      process.off("SIGTERM", onSignal);
-      await driver.close();
-      await store.close();
-    }
+    await executeSync(ctx, {
+      connector: name,
+      driver,
+      db: flags.db,
+      options,
+      streams: flags.streams?.split(",").map((s) => s.trim()).filter(Boolean),
+      fullRefresh: flags.fullRefresh,
+      tablePrefix: flags.tablePrefix,
+      timeoutMs,
+      progress: flags.progress,
+    });
   });
   return command;
 }
 
-function parseTimeout(value: string | undefined): number | undefined {
+export interface SyncCommandJob extends Omit<SyncJob, "store" | "signal" | "onEvent"> {
+  db: string;
+  timeoutMs?: number;
+  progress: boolean;
+  /** Extra fields of the --json result. */
+  extra?: () => Record<string, unknown>;
+}
+
+/**
+ * What every command that syncs into the store does around runSync: open the
+ * store, Ctrl-C and --timeout as a cancel, the progress bar, the summary;
+ * and the connector and the store closed whatever happens.
+ */
+export async function executeSync(ctx: CliContext, job: SyncCommandJob): Promise<SyncSummary> {
+  const { db, timeoutMs, progress: showProgress, extra, ...sync } = job;
+  const cancel = new AbortController();
+  const onSignal = () => cancel.abort(new SluiceError("SYNC_CANCELLED", "interrupted (Ctrl-C)"));
+  const timer = timeoutMs ? setTimeout(() => cancel.abort(new SluiceError("SYNC_TIMEOUT", `timed out after ${timeoutMs / 1000} s (--timeout)`)), timeoutMs) : undefined;
+  const progress = createProgress(ctx, showProgress);
+  let store: SqliteStore | undefined;
+  try {
+    store = SqliteStore.open(db);
+    process.once("SIGINT", onSignal);
+    process.once("SIGTERM", onSignal);
+    const summary = await runSync({ ...sync, store, signal: cancel.signal, onEvent: (event) => progress.onEvent(event) });
+    progress.stop();
+    ctx.result({ ...summary, db: store.location, ...extra?.() }, describeSummary(summary, store.location));
+    return summary;
+  } finally {
+    progress.stop();
+    clearTimeout(timer);
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+    await job.driver.close();
+    await store?.close();
+  }
+}
+
+export function parseTimeout(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   const seconds = Number(value);
   if (!(seconds > 0)) throw new SluiceError("USAGE", `--timeout must be a positive number of seconds (got "${value}")`);

@@ -208,8 +208,10 @@ export class CodeClimateDriver implements SourceDriver {
   /** Reads fd 3 line by line, one message at a time: the sink's pace is the connector's. */
   private async pump(run: Run, onMessage: (message: RunnerMessage) => Promise<void>): Promise<void> {
     let partial = "";
-    for await (const chunk of run.child.stdio[3] as Readable) {
-      const lines = (partial + (chunk as Buffer).toString()).split("\n");
+    const channel = run.child.stdio[3] as Readable;
+    channel.setEncoding("utf8"); // decodes characters split across chunks
+    for await (const chunk of channel) {
+      const lines = (partial + (chunk as string)).split("\n");
       partial = lines.pop() ?? "";
       for (const line of lines) {
         const message = JSON.parse(line) as RunnerMessage;

@@ -33,6 +33,9 @@ import {
   VERSION_COLUMN,
 } from "./schema.js";
 
+/** Where a replacing table's rows go until the sync succeeds. */
+const STAGING_PREFIX = "_sluice_staging_";
+
 export class SqliteStore implements Store {
   private constructor(
     readonly location: string,
@@ -56,12 +59,14 @@ export class SqliteStore implements Store {
 
   async openTable(spec: TableSpec): Promise<TableWriter> {
     return this.guard(() => {
-      const existing = this.existingColumns(spec.table);
-      if (existing.size === 0) this.createTable(spec);
+      const target = spec.replace ? { ...spec, table: `${STAGING_PREFIX}${spec.table}` } : spec;
+      if (spec.replace) this.db.exec(`DROP TABLE IF EXISTS ${quote(target.table)}`);
+      const existing = this.existingColumns(target.table);
+      if (existing.size === 0) this.createTable(target);
       this.db
         .prepare("INSERT OR REPLACE INTO _sluice_streams (connector, stream, table_name, primary_key) VALUES (?, ?, ?, ?)")
         .run(spec.connector, spec.stream, spec.table, JSON.stringify(spec.primaryKey));
-      const table = new SqliteTable(this, this.db, spec, this.existingColumns(spec.table));
+      const table = new SqliteTable(this, this.db, target, this.existingColumns(target.table), spec.replace ? spec.table : undefined);
       table.addMissingColumns(spec.columns);
       return table;
     });
@@ -156,6 +161,8 @@ class SqliteTable implements TableWriter {
     private readonly db: Database.Database,
     private readonly spec: TableSpec,
     existing: Map<string, ColumnType>,
+    /** For a staging table: the table it replaces on finish(). */
+    private readonly replaces?: string,
   ) {
     this.table = spec.table;
     this.columnNames = [...existing.keys()].filter((c) => c !== SYNC_ID_COLUMN && c !== VERSION_COLUMN);
@@ -172,6 +179,17 @@ class SqliteTable implements TableWriter {
       this.addColumnsFoundIn(rows);
       return this.writePage(rows, syncId, checkpoint);
     });
+  }
+
+  async finish(): Promise<void> {
+    const replaces = this.replaces;
+    if (replaces === undefined) return;
+    this.store.guard(() =>
+      this.db.transaction(() => {
+        this.db.exec(`DROP TABLE IF EXISTS ${quote(replaces)}`);
+        this.db.exec(`ALTER TABLE ${quote(this.table)} RENAME TO ${quote(replaces)}`);
+      })(),
+    );
   }
 
   addMissingColumns(columns: { name: string; type: ColumnType }[]): void {

@@ -1,0 +1,181 @@
+/**
+ * `sluice airbyte spec|check|discover|catalog|sync`: Airbyte sources run as
+ * plain subprocesses (an installed connector's name, or --command), synced
+ * into the store with the same progress and summary as `sluice sync`.
+ */
+import { Command } from "commander";
+import { readFileSync, writeFileSync } from "node:fs";
+import { AirbyteDriver, type AirbyteSettings } from "../../engine/index.js";
+import { SluiceError } from "../../errors.js";
+import { nameFromCommand, resolveInstalled } from "../connector-options.js";
+import type { CliContext } from "../context.js";
+import { executeSync, parseTimeout } from "./sync.js";
+
+interface SourceFlags {
+  connector?: string;
+  command?: string;
+  cwd?: string;
+  name?: string;
+  config?: string;
+  catalog?: string;
+}
+
+interface AirbyteSyncFlags extends SourceFlags {
+  db: string;
+  streams?: string;
+  fullRefresh?: boolean;
+  tablePrefix?: string;
+  timeout?: string;
+  progress: boolean;
+}
+
+function sourceOptions(command: Command, needsConfig: boolean): Command {
+  command
+    .argument("[connector]", "an installed connector's name (see `sluice connectors list`); or --command")
+    .option("-c, --command <command>", "shell command that starts the source, e.g. .venv/bin/source-faker (the verb and flags are appended)")
+    .option("--cwd <dir>", "working directory of the source")
+    .option("--name <name>", "connector instance name (names tables, state and log entries)");
+  if (needsConfig) command.option("--config <file>", "the source's config (JSON); a CONTROL message from the source updates this file");
+  return command;
+}
+
+function readText(path: string, what: string): string {
+  try {
+    return readFileSync(path, "utf8");
+  } catch (error) {
+    throw new SluiceError("USAGE", `cannot read ${what} ${path}: ${(error as Error).message}`);
+  }
+}
+
+function parseJsonFile(path: string, what: string): unknown {
+  try {
+    return JSON.parse(readText(path, what));
+  } catch (error) {
+    if (error instanceof SluiceError) throw error;
+    throw new SluiceError("USAGE", `${what} ${path} is not valid JSON: ${(error as Error).message}`);
+  }
+}
+
+interface OpenedSource {
+  driver: AirbyteDriver;
+  name: string;
+  options: string;
+}
+
+function openSource(ctx: CliContext, connector: string | undefined, flags: SourceFlags): OpenedSource {
+  const resolved = resolveInstalled({ ...flags, connector });
+  if (!resolved.command) throw new SluiceError("USAGE", "say which Airbyte source to run: an installed connector's name, or --command \"<shell command>\"");
+  const name = resolved.name ?? nameFromCommand(resolved.command);
+  const options = flags.config ? readText(flags.config, "the config file") : "{}";
+  const configPath = flags.config;
+  const settings: AirbyteSettings = {
+    logger: ctx.logger,
+    ...(flags.catalog ? { catalog: parseJsonFile(flags.catalog, "the catalog file"), catalogSource: flags.catalog } : {}),
+    onConfigUpdate: (config) => {
+      if (!configPath) return ctx.logger.warn("the source updated its config, but it came from no file (--config) to save it in");
+      writeFileSync(configPath, JSON.stringify(config, null, 2) + "\n");
+      ctx.logger.info(`saved the source's updated config to ${configPath}`);
+    },
+  };
+  return { driver: new AirbyteDriver({ command: resolved.command, cwd: resolved.cwd, name }, settings), name, options };
+}
+
+async function withSource<T>(ctx: CliContext, connector: string | undefined, flags: SourceFlags, work: (source: OpenedSource) => Promise<T>): Promise<T> {
+  const source = openSource(ctx, connector, flags);
+  try {
+    return await work(source);
+  } finally {
+    await source.driver.close();
+  }
+}
+
+export function airbyteCommand(context: () => CliContext): Command {
+  const command = new Command("airbyte").description("run Airbyte sources (e.g. pip install airbyte-source-faker) without Docker");
+
+  command.addCommand(
+    sourceOptions(new Command("spec"), false)
+      .description("print the source's connection specification (JSON Schema of its config)")
+      .action((connector: string | undefined, flags: SourceFlags) =>
+        withSource(context(), connector, flags, async ({ driver }) => {
+          const spec = await driver.spec();
+          context().result(spec.optionsSchema, JSON.stringify(spec.optionsSchema, null, 2));
+        }),
+      ),
+  );
+  command.addCommand(
+    sourceOptions(new Command("check"), true)
+      .description("validate the config against the spec, then run the source's check; exit 1 when it fails")
+      .action((connector: string | undefined, flags: SourceFlags) =>
+        withSource(context(), connector, flags, async ({ driver, options }) => {
+          const result = await driver.check(options);
+          context().result(result, result.ok ? "check succeeded" : `check failed:\n  ${result.errors.join("\n  ")}`);
+          if (!result.ok) process.exitCode = 1;
+        }),
+      ),
+  );
+  command.addCommand(
+    sourceOptions(new Command("discover"), true)
+      .description("list the source's streams: sync modes, primary key, cursor")
+      .action((connector: string | undefined, flags: SourceFlags) =>
+        withSource(context(), connector, flags, async ({ driver, options }) => {
+          const streams = await driver.discoverCatalog(options);
+          const lines = streams.map((s) => {
+            const key = s.source_defined_primary_key?.map((p) => p.join(".")).join(", ") || "none";
+            return `${s.name}: ${(s.supported_sync_modes ?? ["full_refresh"]).join(", ")}; primary key ${key}; cursor ${s.default_cursor_field?.join(".") || "none"}`;
+          });
+          context().result({ streams }, lines.join("\n"));
+        }),
+      ),
+  );
+  command.addCommand(
+    sourceOptions(new Command("catalog"), true)
+      .description("write the configured catalog Sluice would use (defaults from discover) to edit and pass to sync --catalog")
+      .option("-o, --out <file>", "write it to this file instead of stdout")
+      .action((connector: string | undefined, flags: SourceFlags & { out?: string }) =>
+        withSource(context(), connector, { ...flags, catalog: undefined }, async ({ driver, options }) => {
+          const text = JSON.stringify(await driver.configuredCatalog(options), null, 2) + "\n";
+          if (flags.out) writeFileSync(flags.out, text);
+          else process.stdout.write(text);
+        }),
+      ),
+  );
+  command.addCommand(
+    sourceOptions(new Command("sync"), true)
+      .description("read the source into the store: records upserted by primary key (or appended), STATE saved with the records before it")
+      .option("--catalog <file>", "configured catalog (see `sluice airbyte catalog`); default: every stream with the defaults")
+      .option("--db <file>", "SQLite database file", "sluice.db")
+      .option("--streams <names>", "comma-separated streams to read (default: all in the catalog)")
+      .option("--full-refresh", "ignore the saved state and read everything")
+      .option("--table-prefix <prefix>", "prefix of table names (default: \"<name>_\")")
+      .option("--timeout <seconds>", "stop the source and fail if the sync takes longer")
+      .option("--no-progress", "no progress bar, even on a terminal")
+      .addHelpText(
+        "after",
+        `
+Sync modes per stream come from the catalog: incremental + append_dedup (upsert by
+primary key), incremental + append, full_refresh + overwrite (the table is replaced
+when the sync succeeds) or full_refresh + append.
+
+Example:
+  pip install airbyte-source-faker
+  sluice airbyte sync -c .venv/bin/source-faker --config faker.json --db faker.db`,
+      )
+      .action(async (connector: string | undefined, flags: AirbyteSyncFlags) => {
+        const ctx = context();
+        const { driver, name, options } = openSource(ctx, connector, flags);
+        await executeSync(ctx, {
+          connector: name,
+          driver,
+          db: flags.db,
+          options,
+          streams: flags.streams?.split(",").map((s) => s.trim()).filter(Boolean),
+          fullRefresh: flags.fullRefresh,
+          tablePrefix: flags.tablePrefix,
+          timeoutMs: parseTimeout(flags.timeout),
+          progress: flags.progress,
+        });
+      }),
+  );
+  for (const sub of command.commands) sub.exitOverride().showHelpAfterError();
+  return command;
+}
