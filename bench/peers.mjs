@@ -1,0 +1,108 @@
+// Peers benchmark (`npm run bench:peers`): the same work through Sluice and
+// through the tools data engineers would otherwise pick, measured in the same
+// run on the same machine.
+//   1. airbyte-source-faker (seed 42, N `users`) → local database: Sluice
+//      (→ SQLite) vs PyAirbyte's read() into its default DuckDB cache. Same
+//      source executable, so the difference is the host.
+//   2. N users from a Python generator → SQLite merged on the primary key:
+//      Sluice's Python SDK connector vs dlt (write_disposition="merge",
+//      SQLAlchemy destination on SQLite).
+// Peak RSS of host and connector are sampled from /proc every 100 ms.
+// Prints one JSON object per comparison.
+import { spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { loadavg, tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const records = Number(process.env.BENCH_PEERS_RECORDS ?? 1_000_000);
+const peersPython = join(root, "bench/.venv-peers/bin/python");
+const faker = join(root, ".venv-airbyte/bin/source-faker");
+const work = mkdtempSync(join(tmpdir(), "sluice-bench-peers-"));
+
+function rssOf(pid) {
+  try {
+    return Number(/^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0) * 1024;
+  } catch {
+    return 0;
+  }
+}
+
+function descendants(pid) {
+  let children = [];
+  try {
+    children = readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").split(" ").filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+  return children.flatMap((child) => [child, ...descendants(child)]);
+}
+
+/** Runs a command; wall time, stdout, and the peak RSS of the process itself and of its largest descendant. */
+function measure(command, args, options = {}) {
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const child = spawn(command, args, { cwd: options.cwd ?? work, env: { ...process.env, DO_NOT_TRACK: "1", AIRBYTE_OFFLINE_MODE: "1", ...options.env }, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d) => (stderr = (stderr + d).slice(-4000)));
+    let host = 0;
+    let connector = 0;
+    const sampler = setInterval(() => {
+      host = Math.max(host, rssOf(child.pid));
+      for (const pid of descendants(child.pid)) connector = Math.max(connector, rssOf(pid));
+    }, 100);
+    child.on("error", reject);
+    child.on("close", (code) => {
+      clearInterval(sampler);
+      if (code !== 0) return reject(new Error(`${command} ${args.join(" ")} exited ${code}\n${stderr}`));
+      resolve({ seconds: (performance.now() - started) / 1000, stdout, hostPeakMiB: Math.round(host / 2 ** 20), connectorPeakMiB: Math.round(connector / 2 ** 20) });
+    });
+  });
+}
+
+const sluice = (args) => measure(process.execPath, [join(root, "bin/sluice.js"), "--json", ...args]);
+const rate = (n, seconds) => Math.round(n / seconds);
+
+async function fakerVsPyAirbyte() {
+  const config = { count: records, seed: 42, records_per_slice: 1000, parallelism: 2, always_updated: false };
+  const configFile = join(work, "faker.json");
+  writeFileSync(configFile, JSON.stringify(config));
+  const ours = await sluice(["airbyte", "sync", "-c", faker, "--config", configFile, "--streams", "users", "--db", join(work, "faker.db"), "--name", "faker"]);
+  const summary = JSON.parse(ours.stdout);
+  const theirs = await measure(peersPython, [join(root, "bench/peers/pyairbyte_read.py"), faker, JSON.stringify(config)]);
+  const peer = JSON.parse(theirs.stdout.trim().split("\n").pop());
+  if (summary.records !== records || peer.records !== records) throw new Error(`record counts differ: Sluice ${summary.records}, PyAirbyte ${peer.records}, expected ${records}`);
+  return {
+    bench: "peers-airbyte-faker",
+    records,
+    sluice: { seconds: +ours.seconds.toFixed(1), recordsPerSecond: rate(records, ours.seconds), hostPeakMiB: ours.hostPeakMiB, connectorPeakMiB: ours.connectorPeakMiB },
+    pyairbyte: { seconds: +theirs.seconds.toFixed(1), recordsPerSecond: rate(records, theirs.seconds), hostPeakMiB: theirs.hostPeakMiB, connectorPeakMiB: theirs.connectorPeakMiB },
+    sluiceOverPyAirbyte: +(theirs.seconds / ours.seconds).toFixed(2),
+  };
+}
+
+async function generatorVsDlt() {
+  const ours = await sluice(["sync", "-c", `${join(root, ".venv/bin/python")} ${join(root, "bench/peers/sluice_generator.py")}`, "--options", JSON.stringify({ count: records }), "--db", join(work, "gen.db"), "--name", "pygen"]);
+  const summary = JSON.parse(ours.stdout);
+  const theirs = await measure(peersPython, [join(root, "bench/peers/dlt_generator.py"), String(records), join(work, "dlt.db"), join(work, "dlt-pipelines")]);
+  if (summary.records !== records) throw new Error(`Sluice wrote ${summary.records} records, expected ${records}`);
+  return {
+    bench: "peers-python-generator-merge",
+    records,
+    sluice: { seconds: +ours.seconds.toFixed(1), recordsPerSecond: rate(records, ours.seconds), hostPeakMiB: ours.hostPeakMiB, connectorPeakMiB: ours.connectorPeakMiB },
+    dlt: { seconds: +theirs.seconds.toFixed(1), recordsPerSecond: rate(records, theirs.seconds), peakMiB: theirs.hostPeakMiB },
+    sluiceOverDlt: +(theirs.seconds / ours.seconds).toFixed(2),
+  };
+}
+
+try {
+  for (const comparison of [fakerVsPyAirbyte, generatorVsDlt]) {
+    console.error(`==> ${comparison.name} (${records} records)`);
+    console.log(JSON.stringify({ ...(await comparison()), loadAverage: loadavg().map((l) => +l.toFixed(2)) }));
+  }
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}
