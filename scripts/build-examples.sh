@@ -17,3 +17,5 @@ step "Python SDK and examples"
 bash scripts/build-python.sh
 step "Airbyte sources for the tests (PyPI)"
 bash scripts/build-airbyte.sh
+step "Conduit connectors and host for the tests (Go module proxy)"
+bash scripts/build-conduit.sh

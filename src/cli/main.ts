@@ -8,6 +8,7 @@
 import { Command, CommanderError } from "commander";
 import { readFileSync } from "node:fs";
 import { airbyteCommand } from "./commands/airbyte.js";
+import { pipelineCommand } from "./commands/pipeline.js";
 import { codeclimateCommand } from "./commands/codeclimate.js";
 import { connectorsCommand } from "./commands/connectors.js";
 import { checkCommand, discoverCommand, specCommand } from "./commands/inspect.js";
@@ -28,7 +29,7 @@ export async function main(argv: string[]): Promise<number> {
     .exitOverride();
   let context: CliContext | undefined;
   const getContext = () => (context ??= createContext(program.opts<GlobalOptions>()));
-  for (const command of [syncCommand, specCommand, checkCommand, discoverCommand, syncsCommand, connectorsCommand, serveCommand, codeclimateCommand, airbyteCommand]) {
+  for (const command of [syncCommand, specCommand, checkCommand, discoverCommand, syncsCommand, connectorsCommand, serveCommand, codeclimateCommand, airbyteCommand, pipelineCommand]) {
     program.addCommand(command(getContext).exitOverride().showHelpAfterError());
   }
   try {

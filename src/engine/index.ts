@@ -19,6 +19,18 @@ export {
   parseConfiguration,
   type ResourceLimits,
 } from "../drivers/codeclimate/index.js";
+export {
+  BuiltinConnector,
+  type ConduitConfig,
+  type ConduitConnectorHandle,
+  ConnectorUtilities,
+  describeSpecification,
+  SchemaDecoder,
+  type Specification,
+  StandaloneConnector,
+} from "../drivers/conduit/index.js";
+export type { ConduitConnector } from "../sdk/conduit/index.js";
+export { type PipelineFrom, type PipelineJob, type PipelineSummary, type PipelineTo, runPipeline } from "./pipeline.js";
 export { QlikDriver } from "../drivers/qlik/driver.js";
 export type { SourceDriver, StreamDescriptor } from "../drivers/types.js";
 export { SqliteStore } from "../stores/sqlite/store.js";

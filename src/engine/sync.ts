@@ -193,6 +193,10 @@ class Progress {
       entry[key] += counts[key];
       this.totals[key] += counts[key];
     }
+    if (counts.deleted) {
+      entry.deleted = (entry.deleted ?? 0) + counts.deleted;
+      this.totals.deleted = (this.totals.deleted ?? 0) + counts.deleted;
+    }
     return { ...this.totals };
   }
 

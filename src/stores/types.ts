@@ -11,6 +11,16 @@ export interface WriteCounts {
   inserted: number;
   updated: number;
   unchanged: number;
+  /** Rows removed by delete markers (CDC sources). */
+  deleted?: number;
+}
+
+/** Marks a row of a page as "delete the row with this key" instead of an upsert (see `deletion`). */
+export const DELETE = Symbol("sluice.delete");
+
+/** A page entry that deletes the row whose primary key fields equal `key`'s. */
+export function deletion(key: Row): Row {
+  return { ...key, [DELETE]: true };
 }
 
 export type ColumnType = "integer" | "real" | "text" | "json" | "any";

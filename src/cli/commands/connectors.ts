@@ -6,8 +6,10 @@
  */
 import { Command } from "commander";
 import { createInterface } from "node:readline/promises";
+import { ConnectorUtilities, describeSpecification } from "../../engine/index.js";
 import { SluiceError } from "../../errors.js";
 import { type Installation, loadManifest, type Outcome, type Plan, Registry, type RunOptions } from "../../registry/index.js";
+import { BUILTIN_PREFIX, openConduitConnector } from "../conduit-options.js";
 import type { CliContext } from "../context.js";
 
 interface RunFlags {
@@ -34,7 +36,7 @@ Installed connectors live in $SLUICE_HOME (default ~/.sluice) and run by name:
 
 Manifest schema: schemas/manifest.schema.json`,
     );
-  for (const sub of [installCommand(context), updateCommand(context), removeCommand(context), listCommand(context), showCommand(context)]) {
+  for (const sub of [installCommand(context), updateCommand(context), removeCommand(context), listCommand(context), showCommand(context), describeCommand(context)]) {
     command.addCommand(sub.exitOverride().showHelpAfterError());
   }
   return command;
@@ -239,4 +241,25 @@ async function withRegistry<T>(work: (registry: Registry) => Promise<T>): Promis
   } finally {
     registry.close();
   }
+}
+
+function describeCommand(context: () => CliContext): Command {
+  return new Command("describe")
+    .description("a Conduit connector's specification: name, version, author, source and destination parameters")
+    .argument("<connector>", `an installed name, a command or path to an executable, or ${BUILTIN_PREFIX}<module>`)
+    .action(async (target: string) => {
+      const ctx = context();
+      const utilities = await ConnectorUtilities.start();
+      try {
+        const handle = await openConduitConnector(target, { utilities, logger: ctx.logger, connectorId: "describe" });
+        try {
+          const spec = await handle.specify();
+          ctx.result(spec, describeSpecification(spec));
+        } finally {
+          await handle.close();
+        }
+      } finally {
+        await utilities.close();
+      }
+    });
 }

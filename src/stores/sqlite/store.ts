@@ -11,6 +11,7 @@ import { mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import {
   type ColumnType,
+  DELETE,
   RecordError,
   type Row,
   type Store,
@@ -153,6 +154,7 @@ class SqliteTable implements TableWriter {
   readonly table: string;
   private readonly columnNames: string[];
   private statement: Database.Statement | undefined;
+  private deleteStatement: Database.Statement | undefined;
   private readonly resetLastInsert: Database.Statement;
   private readonly writePage: (rows: Row[], syncId: number, checkpoint?: { connector: string; state: string }) => WriteCounts;
 
@@ -230,9 +232,13 @@ class SqliteTable implements TableWriter {
       if (row === null || typeof row !== "object" || Array.isArray(row)) {
         throw new RecordError(this.spec.stream, index, `expected a JSON object, got ${JSON.stringify(row)?.slice(0, 80)}`);
       }
+      this.checkKey(row, index);
+      if ((row as Record<symbol, unknown>)[DELETE] === true) {
+        counts.deleted = (counts.deleted ?? 0) + this.deleteRow(row, index);
+        continue;
+      }
       for (let c = 0; c < width; c++) values[c] = toSqlValue(row[columns[c]]);
       values[width] = syncId;
-      this.checkKey(row, index);
       const { changes, lastInsertRowid } = statement.run(values);
       if (changes === 0) counts.unchanged++;
       else if (lastInsertRowid !== lastInsert) {
@@ -241,6 +247,13 @@ class SqliteTable implements TableWriter {
       } else counts.updated++;
     }
     return counts;
+  }
+
+  private deleteRow(row: Row, index: number): number {
+    const key = this.spec.primaryKey;
+    if (!key.length) throw new RecordError(this.spec.stream, index, "a delete needs a primary key, and this stream has none");
+    this.deleteStatement ??= this.db.prepare(`DELETE FROM ${quote(this.table)} WHERE ${key.map((c) => `${quote(c)} = ?`).join(" AND ")}`);
+    return this.deleteStatement.run(key.map((c) => toSqlValue(row[c]))).changes;
   }
 
   private checkKey(row: Row, index: number): void {

@@ -1,0 +1,157 @@
+/**
+ * `sluice pipeline run`: a source into a destination with Conduit's delivery
+ * guarantees. Either end can be a Conduit connector (standalone process or
+ * built-in); the source can also be any Sluice connector; the destination
+ * can be the store (`sqlite:<file>`).
+ */
+import { Command } from "commander";
+import {
+  ConnectorUtilities,
+  openConnector,
+  type PipelineFrom,
+  type PipelineSummary,
+  type PipelineTo,
+  runPipeline,
+  SchemaDecoder,
+  SqliteStore,
+} from "../../engine/index.js";
+import { SluiceError } from "../../errors.js";
+import { BUILTIN_PREFIX, collect, installedOrUndefined, openConduitConnector, parsePairs } from "../conduit-options.js";
+import { nameFromCommand } from "../connector-options.js";
+import type { CliContext } from "../context.js";
+import { createProgress } from "../progress.js";
+
+interface PipelineFlags {
+  from: string;
+  fromConfig: string[];
+  fromOptions?: string;
+  fromProtocol: string;
+  to: string;
+  toConfig: string[];
+  name?: string;
+  stateDb: string;
+  maxRecords?: string;
+  idleStop?: string;
+  tablePrefix?: string;
+  progress: boolean;
+}
+
+const SQLITE_PREFIX = "sqlite:";
+const FROM_PROTOCOLS = ["auto", "conduit", "sluice", "c1"];
+
+function positive(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  const number = Number(value);
+  if (!(number > 0)) throw new SluiceError("USAGE", `${flag} must be a positive number (got "${value}")`);
+  return number;
+}
+
+/** A Sluice source: its options are --from-options, or the --from-config pairs as a JSON object. */
+async function openSluiceSource(ctx: CliContext, flags: PipelineFlags): Promise<PipelineFrom> {
+  const installed = installedOrUndefined(flags.from);
+  const name = installed?.name ?? nameFromCommand(flags.from);
+  const protocol = flags.fromProtocol === "c1" || flags.fromProtocol === "sluice" ? flags.fromProtocol : "auto";
+  const driver = await openConnector({ name, command: { shell: installed?.command ?? flags.from }, cwd: installed?.cwd, protocol, logger: ctx.logger });
+  return { kind: "sluice", name, driver, options: flags.fromOptions ?? JSON.stringify(parsePairs(flags.fromConfig, "--from-config")) };
+}
+
+function describe(summary: PipelineSummary, to: string): string {
+  const lines = [
+    `pipeline "${summary.name}" → ${to}: ${summary.records} records, ${summary.acked} acked${summary.deleted ? `, ${summary.deleted} deleted` : ""} in ${(summary.durationMs / 1000).toFixed(2)} s (${summary.recordsPerSecond} records/s)`,
+    `  stopped by: ${summary.stoppedBy}; lifecycle: ${Object.entries(summary.lifecycle).map(([side, event]) => `${side} ${event}`).join(", ") || "none"}`,
+  ];
+  if (summary.position !== undefined) lines.push(`  saved position: ${summary.position}`);
+  for (const [stream, table] of Object.entries(summary.tables ?? {})) lines.push(`  ${stream} → table ${table}`);
+  return lines.join("\n");
+}
+
+export function pipelineCommand(context: () => CliContext): Command {
+  const command = new Command("pipeline").description("run pipelines: a source into a destination, with acks and saved positions");
+  command.addCommand(
+    new Command("run")
+      .description("move records from a source to a destination until stopped (--max-records, --idle-stop, Ctrl-C)")
+      .requiredOption("--from <connector>", `the source: an installed name, a command or path to an executable, or ${BUILTIN_PREFIX}<module>`)
+      .option("--from-config <key=value>", "source config (repeatable)", collect, [])
+      .option("--from-options <raw>", "a Sluice source's options string (default: the --from-config pairs as JSON)")
+      .option("--from-protocol <protocol>", `what the source speaks: ${FROM_PROTOCOLS.join(", ")}`, "auto")
+      .requiredOption("--to <destination>", `sqlite:<file> (the store), or a Conduit connector like --from`)
+      .option("--to-config <key=value>", "destination config (repeatable)", collect, [])
+      .option("--name <name>", "pipeline name: keys its saved positions and configs (default: from the two ends)")
+      .option("--state-db <file>", "where positions are kept when the destination is a connector", "sluice.db")
+      .option("--max-records <n>", "stop (gracefully) after this many records")
+      .option("--idle-stop <seconds>", "stop (gracefully) when no record arrived for this long")
+      .option("--table-prefix <prefix>", "prefix of table names in the store (default: \"<name>_\")")
+      .option("--no-progress", "no progress bar, even on a terminal")
+      .addHelpText(
+        "after",
+        `
+Examples:
+  sluice pipeline run --from ./conduit-connector-generator --from-config recordCount=1000 \\
+      --from-config format.type=structured --from-config format.options.id=int --to sqlite:data.db --idle-stop 2
+  sluice pipeline run --from "./examples/go/generator/bin/generator" --from-options '{"count": 100}' \\
+      --to ./conduit-connector-file --to-config path=/tmp/out.jsonl
+  sluice pipeline run --from builtin:examples/ts/dist/conduit/main.js --from-config count=50 --to sqlite:data.db
+
+A Conduit source runs until stopped; on a stop Sluice calls Stop, waits for the records up
+to the last position, acks them, and calls Teardown. Its position is saved only after the
+records before it are durable at the destination, so the next run resumes from there.`,
+      )
+      .action(async (flags: PipelineFlags) => {
+        const ctx = context();
+        if (!FROM_PROTOCOLS.includes(flags.fromProtocol)) throw new SluiceError("USAGE", `--from-protocol must be one of ${FROM_PROTOCOLS.join(", ")}`);
+        const name = flags.name ?? `${nameFromCommand(flags.from.replace(BUILTIN_PREFIX, ""))}-to-${nameFromCommand(flags.to.replace(SQLITE_PREFIX, ""))}`;
+        const utilities = await ConnectorUtilities.start();
+        const cancel = new AbortController();
+        const onSignal = () => cancel.abort();
+        process.once("SIGINT", onSignal);
+        process.once("SIGTERM", onSignal);
+        const closers: (() => Promise<unknown>)[] = [() => utilities.close()];
+        const progress = createProgress(ctx, flags.progress);
+        try {
+          const open = (target: string, side: string) => openConduitConnector(target, { utilities, logger: ctx.logger, connectorId: `${name}:${side}` });
+          let from: PipelineFrom;
+          if (flags.fromProtocol === "conduit" || flags.from.startsWith(BUILTIN_PREFIX)) from = { kind: "conduit", handle: await open(flags.from, "source"), config: parsePairs(flags.fromConfig, "--from-config") };
+          else if (flags.fromProtocol !== "auto") from = await openSluiceSource(ctx, flags);
+          else from = await open(flags.from, "source").then(
+            (handle): PipelineFrom => ({ kind: "conduit", handle, config: parsePairs(flags.fromConfig, "--from-config") }),
+            () => openSluiceSource(ctx, flags),
+          );
+          closers.unshift(() => (from.kind === "conduit" ? from.handle.close() : from.driver.close()));
+          const store = flags.to.startsWith(SQLITE_PREFIX) ? SqliteStore.open(flags.to.slice(SQLITE_PREFIX.length)) : SqliteStore.open(flags.stateDb);
+          closers.push(() => store.close());
+          let to: PipelineTo;
+          if (flags.to.startsWith(SQLITE_PREFIX)) to = { kind: "store", store, tablePrefix: flags.tablePrefix };
+          else {
+            const handle = await open(flags.to, "destination");
+            closers.unshift(() => handle.close());
+            to = { kind: "conduit", handle, config: parsePairs(flags.toConfig, "--to-config") };
+          }
+          let shown = 0;
+          const summary = await runPipeline({
+            name,
+            from,
+            to,
+            state: store,
+            maxRecords: positive(flags.maxRecords, "--max-records"),
+            idleStopMs: (positive(flags.idleStop, "--idle-stop") ?? 0) * 1000 || undefined,
+            signal: cancel.signal,
+            logger: ctx.logger,
+            schemas: new SchemaDecoder(utilities),
+            onProgress: ({ records, stream }) => {
+              progress.onEvent({ type: "page", stream, records: records - shown, pages: 0, totals: { inserted: records, updated: 0, unchanged: 0 } });
+              shown = records;
+            },
+          });
+          progress.stop();
+          ctx.result({ ...summary, to: flags.to }, describe(summary, flags.to));
+        } finally {
+          progress.stop();
+          process.off("SIGINT", onSignal);
+          process.off("SIGTERM", onSignal);
+          for (const close of closers) await close().catch(() => {});
+        }
+      }),
+  );
+  for (const sub of command.commands) sub.exitOverride().showHelpAfterError();
+  return command;
+}

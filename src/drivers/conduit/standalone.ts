@@ -1,0 +1,186 @@
+/**
+ * A standalone Conduit connector: its own process, started through
+ * go-plugin with Conduit's cookie and the CONDUIT_CONNECTOR_* environment
+ * (id, token and the host's connector utilities, log level, max record
+ * size), spoken to over connector.v2.
+ */
+import { type ClientDuplexStream, Metadata } from "@grpc/grpc-js";
+import type { Logger } from "../../logging.js";
+import { type LaunchCommand, PluginClient } from "../../plugin/index.js";
+import { DestinationPluginClient, type Destination_Run_Request, type Destination_Run_Response } from "../../protocol/gen/connector/v2/destination.js";
+import { SourcePluginClient, type Source_Run_Request, type Source_Run_Response } from "../../protocol/gen/connector/v2/source.js";
+import { type Specification, SpecifierPluginClient } from "../../protocol/gen/connector/v2/specifier.js";
+import { CONDUIT_HANDSHAKE } from "../../protocol/handshakes.js";
+import type { ConduitConnectorHandle, DestinationAck, DestinationEndpoint, DestinationStream, LifecycleChange, SourceEndpoint, SourceStream } from "./endpoints.js";
+import { Mailbox } from "./mailbox.js";
+import type { OpenCdcRecord } from "./opencdc.js";
+import type { ConduitConfig } from "./specification.js";
+import type { ConnectorUtilities } from "./utilities.js";
+
+/** Conduit's default: the SDK's gRPC server accepts messages up to 4 MiB. */
+const MAX_RECEIVE_RECORD_SIZE = 4 * 1024 * 1024;
+
+export interface StandaloneOptions {
+  name: string;
+  command: LaunchCommand;
+  cwd?: string;
+  /** CONDUIT_CONNECTOR_ID: names the connector in the connector's own logs. */
+  connectorId: string;
+  utilities: ConnectorUtilities;
+  logger?: Logger;
+  logLevel?: string;
+  startTimeoutMs?: number;
+}
+
+type Call<Req, Res> = (request: Req, metadata: Metadata, options: object, callback: (error: Error | null, response: Res) => void) => unknown;
+
+function call<Req, Res>(plugin: PluginClient, method: Call<Req, Res>, request: Req): Promise<Res> {
+  return new Promise<Res>((resolve, reject) => method(request, new Metadata(), {}, (error, response) => (error ? reject(error) : resolve(response)))).catch(
+    async (error: unknown) => {
+      throw await plugin.explain(error);
+    },
+  );
+}
+
+function lifecycleCall<T extends SourcePluginClient | DestinationPluginClient>(plugin: PluginClient, client: T, change: LifecycleChange): Promise<unknown> {
+  return change.kind === "created"
+    ? call(plugin, client.lifecycleOnCreated.bind(client) as Call<{ config: ConduitConfig }, object>, { config: change.config })
+    : call(plugin, client.lifecycleOnUpdated.bind(client) as Call<{ configBefore: ConduitConfig; configAfter: ConduitConfig }, object>, {
+        configBefore: change.before,
+        configAfter: change.after,
+      });
+}
+
+class StandaloneSource implements SourceEndpoint {
+  constructor(
+    private readonly plugin: PluginClient,
+    private readonly client: SourcePluginClient,
+  ) {}
+
+  async configure(config: ConduitConfig): Promise<void> {
+    await call(this.plugin, this.client.configure.bind(this.client) as Call<{ config: ConduitConfig }, object>, { config });
+  }
+
+  async lifecycle(change: LifecycleChange): Promise<void> {
+    await lifecycleCall(this.plugin, this.client, change);
+  }
+
+  async open(position: Buffer): Promise<void> {
+    await call(this.plugin, this.client.open.bind(this.client) as Call<{ position: Buffer }, object>, { position });
+  }
+
+  run(): SourceStream {
+    const stream: ClientDuplexStream<Source_Run_Request, Source_Run_Response> = this.client.run();
+    let closing = false;
+    const records = new Mailbox<OpenCdcRecord[]>(16, () => stream.pause(), () => stream.resume());
+    stream.on("data", (response: Source_Run_Response) => records.push(response.records));
+    stream.on("end", () => records.end());
+    stream.on("error", (error) => (closing ? records.end() : void this.plugin.explain(error).then((explained) => records.fail(explained))));
+    return {
+      next: () => records.next(),
+      ack: (positions) => void stream.write({ ackPositions: positions }),
+      close: () => {
+        closing = true;
+        stream.cancel();
+      },
+    };
+  }
+
+  async stop(): Promise<Buffer> {
+    const response = await call(this.plugin, this.client.stop.bind(this.client) as Call<object, { lastPosition: Buffer }>, {});
+    return response.lastPosition;
+  }
+
+  async teardown(): Promise<void> {
+    await call(this.plugin, this.client.teardown.bind(this.client) as Call<object, object>, {});
+  }
+}
+
+class StandaloneDestination implements DestinationEndpoint {
+  constructor(
+    private readonly plugin: PluginClient,
+    private readonly client: DestinationPluginClient,
+  ) {}
+
+  async configure(config: ConduitConfig): Promise<void> {
+    await call(this.plugin, this.client.configure.bind(this.client) as Call<{ config: ConduitConfig }, object>, { config });
+  }
+
+  async lifecycle(change: LifecycleChange): Promise<void> {
+    await lifecycleCall(this.plugin, this.client, change);
+  }
+
+  async open(): Promise<void> {
+    await call(this.plugin, this.client.open.bind(this.client) as Call<object, object>, {});
+  }
+
+  run(): DestinationStream {
+    const stream: ClientDuplexStream<Destination_Run_Request, Destination_Run_Response> = this.client.run();
+    let closing = false;
+    const acks = new Mailbox<DestinationAck[]>(1024);
+    stream.on("data", (response: Destination_Run_Response) => acks.push(response.acks));
+    stream.on("end", () => acks.end());
+    stream.on("error", (error) => (closing ? acks.end() : void this.plugin.explain(error).then((explained) => acks.fail(explained))));
+    return {
+      send: (records) => new Promise<void>((resolve) => (stream.write({ records }) ? resolve() : stream.once("drain", () => resolve()))),
+      nextAcks: () => acks.next(),
+      close: () => {
+        closing = true;
+        stream.cancel();
+      },
+    };
+  }
+
+  async stop(lastPosition: Buffer): Promise<void> {
+    await call(this.plugin, this.client.stop.bind(this.client) as Call<{ lastPosition: Buffer }, object>, { lastPosition });
+  }
+
+  async teardown(): Promise<void> {
+    await call(this.plugin, this.client.teardown.bind(this.client) as Call<object, object>, {});
+  }
+}
+
+export class StandaloneConnector implements ConduitConnectorHandle {
+  readonly mode = "standalone";
+
+  private constructor(
+    readonly name: string,
+    private readonly plugin: PluginClient,
+  ) {}
+
+  static async start(options: StandaloneOptions): Promise<StandaloneConnector> {
+    const plugin = await PluginClient.start({
+      name: options.name,
+      command: options.command,
+      cwd: options.cwd,
+      logger: options.logger,
+      startTimeoutMs: options.startTimeoutMs,
+      handshakes: [CONDUIT_HANDSHAKE],
+      env: {
+        ...options.utilities.environmentFor(options.connectorId),
+        CONDUIT_CONNECTOR_LOG_LEVEL: options.logLevel ?? "info",
+        CONDUIT_CONNECTOR_MAX_RECEIVE_RECORD_SIZE: String(MAX_RECEIVE_RECORD_SIZE),
+      },
+    });
+    return new StandaloneConnector(options.name, plugin);
+  }
+
+  async specify(): Promise<Specification> {
+    const client = this.plugin.service(SpecifierPluginClient);
+    const response = await call(this.plugin, client.specify.bind(client) as Call<object, { specification?: Specification }>, {});
+    if (!response.specification) throw new Error(`connector "${this.name}" answered Specify without a specification`);
+    return response.specification;
+  }
+
+  source(): SourceEndpoint {
+    return new StandaloneSource(this.plugin, this.plugin.service(SourcePluginClient));
+  }
+
+  destination(): DestinationEndpoint {
+    return new StandaloneDestination(this.plugin, this.plugin.service(DestinationPluginClient));
+  }
+
+  async close(): Promise<void> {
+    await this.plugin.close();
+  }
+}

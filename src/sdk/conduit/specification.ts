@@ -1,0 +1,46 @@
+/** A connector's TypeScript specification as the protocol's Specification message. */
+import { type Parameter, Parameter_Type, Validation_Type } from "../../protocol/gen/config/v1/parameter.js";
+import type { Specification } from "../../protocol/gen/connector/v2/specifier.js";
+import type { ConduitSpecification, ParameterSpec, ParameterType, ValidationType } from "./types.js";
+
+const TYPES: Record<ParameterType, Parameter_Type> = {
+  string: Parameter_Type.TYPE_STRING,
+  int: Parameter_Type.TYPE_INT,
+  float: Parameter_Type.TYPE_FLOAT,
+  bool: Parameter_Type.TYPE_BOOL,
+  file: Parameter_Type.TYPE_FILE,
+  duration: Parameter_Type.TYPE_DURATION,
+};
+
+const VALIDATIONS: Record<ValidationType, Validation_Type> = {
+  required: Validation_Type.TYPE_REQUIRED,
+  "greater-than": Validation_Type.TYPE_GREATER_THAN,
+  "less-than": Validation_Type.TYPE_LESS_THAN,
+  inclusion: Validation_Type.TYPE_INCLUSION,
+  exclusion: Validation_Type.TYPE_EXCLUSION,
+  regex: Validation_Type.TYPE_REGEX,
+};
+
+function parameter(spec: ParameterSpec): Parameter {
+  return {
+    default: spec.default ?? "",
+    description: spec.description ?? "",
+    type: TYPES[spec.type ?? "string"],
+    validations: (spec.validations ?? []).map((v) => ({ type: VALIDATIONS[v.type], value: v.value ?? "" })),
+  };
+}
+
+const parameters = (specs: Record<string, ParameterSpec> = {}): Record<string, Parameter> =>
+  Object.fromEntries(Object.entries(specs).map(([name, spec]) => [name, parameter(spec)]));
+
+export function toSpecification(spec: ConduitSpecification): Specification {
+  return {
+    name: spec.name,
+    summary: spec.summary ?? "",
+    description: spec.description ?? "",
+    version: spec.version,
+    author: spec.author ?? "",
+    sourceParams: parameters(spec.sourceParams),
+    destinationParams: parameters(spec.destinationParams),
+  };
+}
