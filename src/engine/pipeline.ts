@@ -74,7 +74,18 @@ async function loadSaved(store: Store, key: string): Promise<SavedConnector | un
 
 const sameConfig = (a: ConduitConfig, b: ConduitConfig) => JSON.stringify(Object.entries(a).sort()) === JSON.stringify(Object.entries(b).sort());
 
-/** Validates, configures and runs the lifecycle event of one side; returns what it saved before. */
+/** Both ends' configs against their specifications, before either connector is configured or opened. */
+async function validateConfigs(job: PipelineJob): Promise<void> {
+  const ends: [ConnectorSide, PipelineFrom | PipelineTo][] = [["source", job.from], ["destination", job.to]];
+  for (const [side, end] of ends) {
+    if (end.kind !== "conduit") continue;
+    const { problems, unknown } = checkConfig(await end.handle.specify(), side, end.config);
+    if (problems.length) throw new ConfigError(end.handle.name, side, problems);
+    if (unknown.length) (job.logger ?? silentLogger).warn(`the ${side} config of "${end.handle.name}" has keys its specification does not list: ${unknown.join(", ")}`);
+  }
+}
+
+/** Configures one side and runs its lifecycle event; returns what was saved for it before. */
 async function prepare(
   job: PipelineJob,
   side: ConnectorSide,
@@ -83,10 +94,6 @@ async function prepare(
   endpoint: { configure(config: ConduitConfig): Promise<void>; lifecycle(change: LifecycleChange): Promise<void> },
   summary: PipelineSummary,
 ): Promise<SavedConnector | undefined> {
-  const spec = await handle.specify();
-  const { problems, unknown } = checkConfig(spec, side, config);
-  if (problems.length) throw new ConfigError(handle.name, side, problems);
-  if (unknown.length) (job.logger ?? silentLogger).warn(`the ${side} config of "${handle.name}" has keys its specification does not list: ${unknown.join(", ")}`);
   await endpoint.configure(config);
   const saved = await loadSaved(job.state, stateKey(job.name, side));
   const change: LifecycleChange | undefined = !saved ? { kind: "created", config } : sameConfig(saved.config, config) ? undefined : { kind: "updated", before: saved.config, after: config };
@@ -109,8 +116,9 @@ class SourceReader {
 
   /** Calls `handle` for every batch, in order, until stopped and drained. */
   async each(handle: (records: OpenCdcRecord[]) => Promise<void>, received: () => number): Promise<void> {
-    const stopReason = await this.readUntilStop(handle, received);
-    if (stopReason) {
+    try {
+      const stopReason = await this.readUntilStop(handle, received);
+      if (!stopReason) return;
       this.stoppedBy = stopReason;
       const last = await this.stop();
       while (last.length && !this.lastSeen?.equals(last)) {
@@ -119,8 +127,9 @@ class SourceReader {
         if (!batch) break;
         await this.deliver(batch, handle);
       }
+    } finally {
+      this.stream.close();
     }
-    this.stream.close();
   }
 
   private async readUntilStop(handle: (records: OpenCdcRecord[]) => Promise<void>, received: () => number): Promise<PipelineSummary["stoppedBy"] | undefined> {
@@ -228,6 +237,12 @@ class StoreTables {
   }
 }
 
+async function openSource(job: PipelineJob, source: { open(position: Buffer): Promise<void> }, saved: SavedConnector | undefined): Promise<void> {
+  const position = Buffer.from(saved?.position ?? "", "base64");
+  (job.logger ?? silentLogger).info(position.length ? `opening the source at the saved position ${bytesText(position)}` : "opening the source from the start (no saved position)");
+  await source.open(position);
+}
+
 function started(job: PipelineJob): PipelineSummary {
   return { name: job.name, records: 0, acked: 0, deleted: 0, durationMs: 0, recordsPerSecond: 0, lifecycle: {}, stoppedBy: "source-ended" };
 }
@@ -243,7 +258,7 @@ async function conduitToStore(job: PipelineJob, from: Extract<PipelineFrom, { ki
   const source = from.handle.source();
   const saved = await prepare(job, "source", from.handle, from.config, source, summary);
   const key = stateKey(job.name, "source");
-  await source.open(Buffer.from(saved?.position ?? "", "base64"));
+  await openSource(job, source, saved);
   const tables = new StoreTables(store, job.name, prefix);
   const stream = source.run();
   const reader = new SourceReader(stream, () => source.stop(), job);
@@ -297,7 +312,7 @@ async function conduitToConduit(job: PipelineJob, from: Extract<PipelineFrom, { 
   const source = from.handle.source();
   const saved = await prepare(job, "source", from.handle, from.config, source, summary);
   const destination = await openDestination(job, to, summary);
-  await source.open(Buffer.from(saved?.position ?? "", "base64"));
+  await openSource(job, source, saved);
   const stream = source.run();
   const reader = new SourceReader(stream, () => source.stop(), job);
   let last: Buffer | undefined;
@@ -356,6 +371,7 @@ export async function runPipeline(job: PipelineJob): Promise<PipelineSummary> {
   const syncId = await job.state.beginSync(job.name, `pipeline:${protocol}`);
   try {
     const { from, to } = job;
+    await validateConfigs(job);
     if (from.kind === "conduit" && to.kind === "store") await conduitToStore(job, from, to.store, to.tablePrefix ?? defaultTablePrefix(job.name), summary, syncId);
     else if (from.kind === "conduit" && to.kind === "conduit") await conduitToConduit(job, from, to, summary);
     else if (from.kind === "sluice" && to.kind === "conduit") await sluiceToConduit(job, from, to, summary);

@@ -39,7 +39,14 @@ class BuiltinSource implements SourceEndpoint {
         records.push(batch);
       })
       .catch((error: unknown) => records.fail(error));
-    return { next: () => records.next(), ack: (positions) => void runner.ack(positions).catch((error: unknown) => records.fail(error)), close: () => records.end() };
+    return {
+      next: () => records.next(),
+      ack: (positions) => void runner.ack(positions).catch((error: unknown) => records.fail(error)),
+      close: () => {
+        records.end();
+        void runner.stop();
+      },
+    };
   }
 
   stop = () => this.runner!.stop();

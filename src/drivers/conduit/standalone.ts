@@ -4,7 +4,8 @@
  * (id, token and the host's connector utilities, log level, max record
  * size), spoken to over connector.v2.
  */
-import { type ClientDuplexStream, Metadata } from "@grpc/grpc-js";
+import { type ClientDuplexStream, Metadata, type ServiceError } from "@grpc/grpc-js";
+import { messageOf, SluiceError } from "../../errors.js";
 import type { Logger } from "../../logging.js";
 import { type LaunchCommand, PluginClient } from "../../plugin/index.js";
 import { DestinationPluginClient, type Destination_Run_Request, type Destination_Run_Response } from "../../protocol/gen/connector/v2/destination.js";
@@ -34,18 +35,26 @@ export interface StandaloneOptions {
 
 type Call<Req, Res> = (request: Req, metadata: Metadata, options: object, callback: (error: Error | null, response: Res) => void) => unknown;
 
-function call<Req, Res>(plugin: PluginClient, method: Call<Req, Res>, request: Req): Promise<Res> {
+/** A call's failure as the user needs it: the process's death with its output, or the connector's own message. */
+async function explainCall(plugin: PluginClient, what: string, error: unknown): Promise<unknown> {
+  const explained = await plugin.explain(error);
+  if (explained !== error) return explained;
+  const details = (error as Partial<ServiceError>).details ?? messageOf(error);
+  return new SluiceError("CONNECTOR_FAILED", `connector "${plugin.name}" failed ${what}: ${details}`, { cause: error });
+}
+
+function call<Req, Res>(plugin: PluginClient, what: string, method: Call<Req, Res>, request: Req): Promise<Res> {
   return new Promise<Res>((resolve, reject) => method(request, new Metadata(), {}, (error, response) => (error ? reject(error) : resolve(response)))).catch(
     async (error: unknown) => {
-      throw await plugin.explain(error);
+      throw await explainCall(plugin, what, error);
     },
   );
 }
 
 function lifecycleCall<T extends SourcePluginClient | DestinationPluginClient>(plugin: PluginClient, client: T, change: LifecycleChange): Promise<unknown> {
   return change.kind === "created"
-    ? call(plugin, client.lifecycleOnCreated.bind(client) as Call<{ config: ConduitConfig }, object>, { config: change.config })
-    : call(plugin, client.lifecycleOnUpdated.bind(client) as Call<{ configBefore: ConduitConfig; configAfter: ConduitConfig }, object>, {
+    ? call(plugin, "LifecycleOnCreated", client.lifecycleOnCreated.bind(client) as Call<{ config: ConduitConfig }, object>, { config: change.config })
+    : call(plugin, "LifecycleOnUpdated", client.lifecycleOnUpdated.bind(client) as Call<{ configBefore: ConduitConfig; configAfter: ConduitConfig }, object>, {
         configBefore: change.before,
         configAfter: change.after,
       });
@@ -58,7 +67,7 @@ class StandaloneSource implements SourceEndpoint {
   ) {}
 
   async configure(config: ConduitConfig): Promise<void> {
-    await call(this.plugin, this.client.configure.bind(this.client) as Call<{ config: ConduitConfig }, object>, { config });
+    await call(this.plugin, "Configure", this.client.configure.bind(this.client) as Call<{ config: ConduitConfig }, object>, { config });
   }
 
   async lifecycle(change: LifecycleChange): Promise<void> {
@@ -66,7 +75,7 @@ class StandaloneSource implements SourceEndpoint {
   }
 
   async open(position: Buffer): Promise<void> {
-    await call(this.plugin, this.client.open.bind(this.client) as Call<{ position: Buffer }, object>, { position });
+    await call(this.plugin, "Open", this.client.open.bind(this.client) as Call<{ position: Buffer }, object>, { position });
   }
 
   run(): SourceStream {
@@ -87,12 +96,12 @@ class StandaloneSource implements SourceEndpoint {
   }
 
   async stop(): Promise<Buffer> {
-    const response = await call(this.plugin, this.client.stop.bind(this.client) as Call<object, { lastPosition: Buffer }>, {});
+    const response = await call(this.plugin, "Stop", this.client.stop.bind(this.client) as Call<object, { lastPosition: Buffer }>, {});
     return response.lastPosition;
   }
 
   async teardown(): Promise<void> {
-    await call(this.plugin, this.client.teardown.bind(this.client) as Call<object, object>, {});
+    await call(this.plugin, "Teardown", this.client.teardown.bind(this.client) as Call<object, object>, {});
   }
 }
 
@@ -103,7 +112,7 @@ class StandaloneDestination implements DestinationEndpoint {
   ) {}
 
   async configure(config: ConduitConfig): Promise<void> {
-    await call(this.plugin, this.client.configure.bind(this.client) as Call<{ config: ConduitConfig }, object>, { config });
+    await call(this.plugin, "Configure", this.client.configure.bind(this.client) as Call<{ config: ConduitConfig }, object>, { config });
   }
 
   async lifecycle(change: LifecycleChange): Promise<void> {
@@ -111,7 +120,7 @@ class StandaloneDestination implements DestinationEndpoint {
   }
 
   async open(): Promise<void> {
-    await call(this.plugin, this.client.open.bind(this.client) as Call<object, object>, {});
+    await call(this.plugin, "Open", this.client.open.bind(this.client) as Call<object, object>, {});
   }
 
   run(): DestinationStream {
@@ -132,11 +141,11 @@ class StandaloneDestination implements DestinationEndpoint {
   }
 
   async stop(lastPosition: Buffer): Promise<void> {
-    await call(this.plugin, this.client.stop.bind(this.client) as Call<{ lastPosition: Buffer }, object>, { lastPosition });
+    await call(this.plugin, "Stop", this.client.stop.bind(this.client) as Call<{ lastPosition: Buffer }, object>, { lastPosition });
   }
 
   async teardown(): Promise<void> {
-    await call(this.plugin, this.client.teardown.bind(this.client) as Call<object, object>, {});
+    await call(this.plugin, "Teardown", this.client.teardown.bind(this.client) as Call<object, object>, {});
   }
 }
 
@@ -167,7 +176,7 @@ export class StandaloneConnector implements ConduitConnectorHandle {
 
   async specify(): Promise<Specification> {
     const client = this.plugin.service(SpecifierPluginClient);
-    const response = await call(this.plugin, client.specify.bind(client) as Call<object, { specification?: Specification }>, {});
+    const response = await call(this.plugin, "Specify", client.specify.bind(client) as Call<object, { specification?: Specification }>, {});
     if (!response.specification) throw new Error(`connector "${this.name}" answered Specify without a specification`);
     return response.specification;
   }

@@ -13,6 +13,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 	"time"
@@ -66,8 +67,19 @@ func main() {
 	}
 }
 
+// stderrLogger gives pconnector's client the writer it asks for with nil
+// options (Conduit passes its own logger, which accepts that).
+type stderrLogger struct{ hclog.Logger }
+
+func (l stderrLogger) StandardWriter(opts *hclog.StandardLoggerOptions) io.Writer {
+	if opts == nil {
+		opts = &hclog.StandardLoggerOptions{}
+	}
+	return l.Logger.StandardWriter(opts)
+}
+
 func dispense(path, name string) (*plugin.Client, any, error) {
-	logger := hclog.New(&hclog.LoggerOptions{Output: os.Stderr, Level: hclog.Info})
+	logger := stderrLogger{hclog.New(&hclog.LoggerOptions{Output: os.Stderr, Level: hclog.Info})}
 	c, err := client.New(logger, path,
 		client.WithEnvVar("CONDUIT_CONNECTOR_ID", "conduit-host:"+name),
 		client.WithEnvVar("CONDUIT_CONNECTOR_TOKEN", "irrelevant-token"),
