@@ -5,13 +5,7 @@
 # sides run the very same source executable. Idempotent.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-venv="$here/.venv-peers"
-requirements="$here/peers/requirements.txt"
-[ -x "$venv/bin/python" ] || python3 -m venv "$venv"
-stamp="$venv/.sluice-requirements"
-if ! cmp -s "$requirements" "$stamp"; then
-  echo "==> installing the benchmark's peers (PyAirbyte, dlt) from PyPI" >&2
-  "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$requirements"
-  cp "$requirements" "$stamp"
-fi
+source "$here/../scripts/venv.sh"
+echo "==> the benchmark's peers (PyAirbyte, dlt) from PyPI, pinned" >&2
+ensure_venv "$here/.venv-peers" "$here/peers/requirements.txt"
 bash "$here/../scripts/build-airbyte.sh"

@@ -6,12 +6,5 @@
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
-venv="$root/.venv-airbyte"
-requirements="test/fixtures/airbyte/requirements.txt"
-
-[ -x "$venv/bin/python" ] || python3 -m venv "$venv"
-stamp="$venv/.sluice-requirements"
-if ! cmp -s "$requirements" "$stamp"; then
-  "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$requirements"
-  cp "$requirements" "$stamp"
-fi
+source "$root/scripts/venv.sh"
+ensure_venv "$root/.venv-airbyte" test/fixtures/airbyte/requirements.txt

@@ -8,14 +8,8 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 venv="$root/.venv"
-requirements="sdk/python/requirements.txt"
-
-[ -x "$venv/bin/python" ] || python3 -m venv "$venv"
-stamp="$venv/.sluice-requirements"
-if ! cmp -s "$requirements" "$stamp"; then
-  "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$requirements"
-  cp "$requirements" "$stamp"
-fi
+source "$root/scripts/venv.sh"
+ensure_venv "$venv" sdk/python/requirements.txt
 site="$("$venv/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')"
 echo "$root/sdk/python" > "$site/sluice_sdk.pth"
 

@@ -9,7 +9,7 @@ import { AirbyteDriver, type AirbyteSettings } from "../../engine/index.js";
 import { SluiceError } from "../../errors.js";
 import { nameFromCommand, resolveInstalled } from "../connector-options.js";
 import type { CliContext } from "../context.js";
-import { executeSync, parseTimeout } from "./sync.js";
+import { addStoreSyncOptions, type StoreSyncFlags, syncWithFlags } from "./sync.js";
 
 interface SourceFlags {
   connector?: string;
@@ -20,14 +20,7 @@ interface SourceFlags {
   catalog?: string;
 }
 
-interface AirbyteSyncFlags extends SourceFlags {
-  db: string;
-  streams?: string;
-  fullRefresh?: boolean;
-  tablePrefix?: string;
-  timeout?: string;
-  progress: boolean;
-}
+interface AirbyteSyncFlags extends SourceFlags, StoreSyncFlags {}
 
 function sourceOptions(command: Command, needsConfig: boolean): Command {
   command
@@ -104,7 +97,7 @@ export function airbyteCommand(context: () => CliContext): Command {
   );
   command.addCommand(
     sourceOptions(new Command("check"), true)
-      .description("validate the config against the spec, then run the source's check; exit 1 when it fails")
+      .description("run the source's check with the config; exit 1 when it fails")
       .action((connector: string | undefined, flags: SourceFlags) =>
         withSource(context(), connector, flags, async ({ driver, options }) => {
           const result = await driver.check(options);
@@ -140,15 +133,9 @@ export function airbyteCommand(context: () => CliContext): Command {
       ),
   );
   command.addCommand(
-    sourceOptions(new Command("sync"), true)
+    addStoreSyncOptions(sourceOptions(new Command("sync"), true))
       .description("read the source into the store: records upserted by primary key (or appended), STATE saved with the records before it")
       .option("--catalog <file>", "configured catalog (see `sluice airbyte catalog`); default: every stream with the defaults")
-      .option("--db <file>", "SQLite database file", "sluice.db")
-      .option("--streams <names>", "comma-separated streams to read (default: all in the catalog)")
-      .option("--full-refresh", "ignore the saved state and read everything")
-      .option("--table-prefix <prefix>", "prefix of table names (default: \"<name>_\")")
-      .option("--timeout <seconds>", "stop the source and fail if the sync takes longer")
-      .option("--no-progress", "no progress bar, even on a terminal")
       .addHelpText(
         "after",
         `
@@ -163,17 +150,7 @@ Example:
       .action(async (connector: string | undefined, flags: AirbyteSyncFlags) => {
         const ctx = context();
         const { driver, name, options } = openSource(ctx, connector, flags);
-        await executeSync(ctx, {
-          connector: name,
-          driver,
-          db: flags.db,
-          options,
-          streams: flags.streams?.split(",").map((s) => s.trim()).filter(Boolean),
-          fullRefresh: flags.fullRefresh,
-          tablePrefix: flags.tablePrefix,
-          timeoutMs: parseTimeout(flags.timeout),
-          progress: flags.progress,
-        });
+        await syncWithFlags(ctx, { connector: name, driver, options }, flags);
       }),
   );
   for (const sub of command.commands) sub.exitOverride().showHelpAfterError();

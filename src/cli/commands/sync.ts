@@ -7,7 +7,8 @@ import type { CliContext } from "../context.js";
 import { createProgress } from "../progress.js";
 import { addQlikOptions, openQlikFromFlags, type QlikFlags } from "../qlik-options.js";
 
-interface SyncFlags extends ConnectorFlags, QlikFlags {
+/** The flags of every command that syncs a source into the store. */
+export interface StoreSyncFlags {
   db: string;
   streams?: string;
   fullRefresh?: boolean;
@@ -16,15 +17,33 @@ interface SyncFlags extends ConnectorFlags, QlikFlags {
   progress: boolean;
 }
 
-export function syncCommand(context: () => CliContext): Command {
-  const command = new Command("sync")
-    .description("run a connector and upsert every record it sends into the store")
+interface SyncFlags extends ConnectorFlags, QlikFlags, StoreSyncFlags {}
+
+export function addStoreSyncOptions(command: Command): Command {
+  return command
     .option("--db <file>", "SQLite database file", "sluice.db")
     .option("--streams <names>", "comma-separated streams to read (default: all)")
     .option("--full-refresh", "ignore the saved state and read everything")
     .option("--table-prefix <prefix>", "prefix of table names (default: \"<name>_\")")
     .option("--timeout <seconds>", "stop the connector and fail if the sync takes longer")
-    .option("--no-progress", "no progress bar, even on a terminal")
+    .option("--no-progress", "no progress bar, even on a terminal");
+}
+
+/** Syncs an opened source into the store the flags name. */
+export function syncWithFlags(ctx: CliContext, source: { connector: string; driver: SyncJob["driver"]; options: string }, flags: StoreSyncFlags): Promise<SyncSummary> {
+  return executeSync(ctx, {
+    ...source,
+    db: flags.db,
+    streams: flags.streams?.split(",").map((s) => s.trim()).filter(Boolean),
+    fullRefresh: flags.fullRefresh,
+    tablePrefix: flags.tablePrefix,
+    timeoutMs: parseTimeout(flags.timeout),
+    progress: flags.progress,
+  });
+}
+
+export function syncCommand(context: () => CliContext): Command {
+  const command = addStoreSyncOptions(new Command("sync").description("run a connector and upsert every record it sends into the store"))
     .addHelpText(
       "after",
       `
@@ -37,19 +56,9 @@ Examples:
   addQlikOptions(addConnectorOptions(command)).action(async (flags: SyncFlags) => {
     const ctx = context();
     const options = readOptions(flags);
-    const timeoutMs = parseTimeout(flags.timeout);
+    parseTimeout(flags.timeout); // a bad --timeout is refused before a connector starts
     const { driver, name } = flags.qlik ? openQlikFromFlags(flags) : await openFromFlags(flags, ctx.logger);
-    await executeSync(ctx, {
-      connector: name,
-      driver,
-      db: flags.db,
-      options,
-      streams: flags.streams?.split(",").map((s) => s.trim()).filter(Boolean),
-      fullRefresh: flags.fullRefresh,
-      tablePrefix: flags.tablePrefix,
-      timeoutMs,
-      progress: flags.progress,
-    });
+    await syncWithFlags(ctx, { connector: name, driver, options }, flags);
   });
   return command;
 }
