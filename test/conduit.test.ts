@@ -161,3 +161,31 @@ test("Ctrl-C stops a pipeline cleanly: Stop, drain to the last position, Teardow
   const saved = JSON.parse(query<{ state: string }>(db, "SELECT state FROM _sluice_state WHERE connector = 'pipeline:endless:source'")[0].state);
   assert.equal(Buffer.from(saved.position, "base64").toString(), String(summary.records));
 });
+
+test("protocol version 1: a connector serving only connector.v1 (Start, one record per message) works both ways, and the upstream Go client agrees", async (t) => {
+  const dir = tempDir(t);
+  const v1Only = join(root, "test/fixtures/conduit/v1-only.mjs");
+  const described = await sluice(["--json", "connectors", "describe", `node ${v1Only}`]);
+  assert.equal(described.code, 0, described.stderr);
+  assert.deepEqual(JSON.parse(described.stdout).sourceParams.count.validations, [{ type: 1, value: "" }, { type: 2, value: "-1" }]);
+
+  const db = join(dir, "v1.db");
+  const read = await pipeline(["--from", `node ${v1Only}`, "--from-config", "count=9", "--from-config", "batch=4", "--to", `sqlite:${db}`, "--name", "v1", "--idle-stop", "0.5"]);
+  assert.deepEqual([read.records, read.acked, read.position], [9, 9, "9"]);
+  assert.deepEqual(query<{ id: number }>(db, "SELECT id FROM v1_sequence ORDER BY id").map((r) => r.id), [1, 2, 3, 4, 5, 6, 7, 8, 9]);
+
+  const out = join(dir, "v1.jsonl");
+  const written = await pipeline(["--from", `builtin:${tsConnector}`, "--from-config", "count=6", "--to", `node ${v1Only}`, "--to-config", `path=${out}`, "--state-db", join(dir, "s.db"), "--idle-stop", "0.5"]);
+  assert.deepEqual([written.records, written.acked], [6, 6]);
+  assert.equal(lines(out).length, 6);
+
+  const wrapper = join(dir, "v1.sh");
+  writeFileSync(wrapper, `#!/bin/sh\nexec ${process.execPath} ${v1Only}\n`);
+  chmodSync(wrapper, 0o755);
+  const hostOut = join(dir, "host.jsonl");
+  const result = await run(goHost, ["-plugin", wrapper, "-records", "7", "-source-config", "count=7", "-dest-config", `path=${hostOut}`]);
+  assert.equal(result.code, 0, result.stderr);
+  const report = JSON.parse(result.stdout);
+  assert.deepEqual([report.protocolVersion, report.received, report.acked, report.lastPosition, report.destinationAcked], [1, 7, 7, "7", 7]);
+  assert.equal(lines(hostOut).length, 7);
+});

@@ -17,9 +17,9 @@ export const C1_HANDSHAKE = {
   protocolVersions: [1],
 };
 
-/** Conduit's connector protocol (conduit-connector-protocol's pconnector.HandshakeConfig); Sluice speaks v2. */
+/** Conduit's connector protocol (conduit-connector-protocol's pconnector.HandshakeConfig): versions 1 (connector.v1) and 2 (connector.v2). */
 export const CONDUIT_HANDSHAKE = {
   magicCookieKey: "CONDUIT_PLUGIN_MAGIC_COOKIE",
   magicCookieValue: "204e8e812c3a1bb73b838928c575b42a105dd2e9aa449be481bc4590486df53f",
-  protocolVersions: [2],
+  protocolVersions: [1, 2],
 };

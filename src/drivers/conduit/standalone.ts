@@ -11,6 +11,13 @@ import { type LaunchCommand, PluginClient } from "../../plugin/index.js";
 import { DestinationPluginClient, type Destination_Run_Request, type Destination_Run_Response } from "../../protocol/gen/connector/v2/destination.js";
 import { SourcePluginClient, type Source_Run_Request, type Source_Run_Response } from "../../protocol/gen/connector/v2/source.js";
 import { type Specification, SpecifierPluginClient } from "../../protocol/gen/connector/v2/specifier.js";
+import {
+  DestinationPluginClient as V1DestinationPluginClient,
+  SourcePluginClient as V1SourcePluginClient,
+  type Specifier_Specify_Response as V1Specification,
+  SpecifierPluginClient as V1SpecifierPluginClient,
+} from "../../protocol/gen/connector/v1/connector.js";
+import { Validation_Type } from "../../protocol/gen/config/v1/parameter.js";
 import { CONDUIT_HANDSHAKE } from "../../protocol/handshakes.js";
 import type { ConduitConnectorHandle, DestinationAck, DestinationEndpoint, DestinationStream, LifecycleChange, SourceEndpoint, SourceStream } from "./endpoints.js";
 import { Mailbox } from "./mailbox.js";
@@ -51,7 +58,7 @@ function call<Req, Res>(plugin: PluginClient, what: string, method: Call<Req, Re
   );
 }
 
-function lifecycleCall<T extends SourcePluginClient | DestinationPluginClient>(plugin: PluginClient, client: T, change: LifecycleChange): Promise<unknown> {
+function lifecycleCall(plugin: PluginClient, client: SourceClient | DestinationClient, change: LifecycleChange): Promise<unknown> {
   return change.kind === "created"
     ? call(plugin, "LifecycleOnCreated", client.lifecycleOnCreated.bind(client) as Call<{ config: ConduitConfig }, object>, { config: change.config })
     : call(plugin, "LifecycleOnUpdated", client.lifecycleOnUpdated.bind(client) as Call<{ configBefore: ConduitConfig; configAfter: ConduitConfig }, object>, {
@@ -60,10 +67,16 @@ function lifecycleCall<T extends SourcePluginClient | DestinationPluginClient>(p
       });
 }
 
+type SourceClient = SourcePluginClient | V1SourcePluginClient;
+type DestinationClient = DestinationPluginClient | V1DestinationPluginClient;
+
+/** What differs on the wire between protocol versions 1 (one record per message, Start) and 2 (batches, Open). */
+const isV1 = (client: SourceClient | DestinationClient): boolean => client instanceof V1SourcePluginClient || client instanceof V1DestinationPluginClient;
+
 class StandaloneSource implements SourceEndpoint {
   constructor(
     private readonly plugin: PluginClient,
-    private readonly client: SourcePluginClient,
+    private readonly client: SourceClient,
   ) {}
 
   async configure(config: ConduitConfig): Promise<void> {
@@ -75,19 +88,25 @@ class StandaloneSource implements SourceEndpoint {
   }
 
   async open(position: Buffer): Promise<void> {
-    await call(this.plugin, "Open", this.client.open.bind(this.client) as Call<{ position: Buffer }, object>, { position });
+    const client = this.client;
+    if (client instanceof V1SourcePluginClient) await call(this.plugin, "Start", client.start.bind(client) as Call<{ position: Buffer }, object>, { position });
+    else await call(this.plugin, "Open", client.open.bind(client) as Call<{ position: Buffer }, object>, { position });
   }
 
   run(): SourceStream {
-    const stream: ClientDuplexStream<Source_Run_Request, Source_Run_Response> = this.client.run();
+    const v1 = isV1(this.client);
+    const stream = this.client.run() as ClientDuplexStream<object, Source_Run_Response & { record?: OpenCdcRecord }>;
     let closing = false;
-    const records = new Mailbox<OpenCdcRecord[]>(16, () => stream.pause(), () => stream.resume());
-    stream.on("data", (response: Source_Run_Response) => records.push(response.records));
+    const records = new Mailbox<OpenCdcRecord[]>(v1 ? 1024 : 16, () => stream.pause(), () => stream.resume());
+    stream.on("data", (response: Source_Run_Response & { record?: OpenCdcRecord }) => records.push(v1 ? (response.record ? [response.record] : []) : response.records));
     stream.on("end", () => records.end());
     stream.on("error", (error) => (closing ? records.end() : void this.plugin.explain(error).then((explained) => records.fail(explained))));
     return {
       next: () => records.next(),
-      ack: (positions) => void stream.write({ ackPositions: positions }),
+      ack: (positions) => {
+        if (v1) for (const position of positions) stream.write({ ackPosition: position } satisfies Partial<Source_Run_Request> | object);
+        else stream.write({ ackPositions: positions } satisfies Source_Run_Request);
+      },
       close: () => {
         closing = true;
         stream.cancel();
@@ -108,7 +127,7 @@ class StandaloneSource implements SourceEndpoint {
 class StandaloneDestination implements DestinationEndpoint {
   constructor(
     private readonly plugin: PluginClient,
-    private readonly client: DestinationPluginClient,
+    private readonly client: DestinationClient,
   ) {}
 
   async configure(config: ConduitConfig): Promise<void> {
@@ -120,18 +139,28 @@ class StandaloneDestination implements DestinationEndpoint {
   }
 
   async open(): Promise<void> {
-    await call(this.plugin, "Open", this.client.open.bind(this.client) as Call<object, object>, {});
+    const client = this.client;
+    if (client instanceof V1DestinationPluginClient) await call(this.plugin, "Start", client.start.bind(client) as Call<object, object>, {});
+    else await call(this.plugin, "Open", client.open.bind(client) as Call<object, object>, {});
   }
 
   run(): DestinationStream {
-    const stream: ClientDuplexStream<Destination_Run_Request, Destination_Run_Response> = this.client.run();
+    const v1 = isV1(this.client);
+    type V1Ack = { ackPosition?: Buffer; error?: string };
+    const stream = this.client.run() as ClientDuplexStream<object, Destination_Run_Response & V1Ack>;
     let closing = false;
     const acks = new Mailbox<DestinationAck[]>(1024);
-    stream.on("data", (response: Destination_Run_Response) => acks.push(response.acks));
+    stream.on("data", (response: Destination_Run_Response & V1Ack) => acks.push(v1 ? [{ position: response.ackPosition ?? Buffer.alloc(0), error: response.error ?? "" }] : response.acks));
     stream.on("end", () => acks.end());
     stream.on("error", (error) => (closing ? acks.end() : void this.plugin.explain(error).then((explained) => acks.fail(explained))));
+    const write = (records: OpenCdcRecord[]): boolean => {
+      if (!v1) return stream.write({ records } satisfies Destination_Run_Request);
+      let room = true;
+      for (const record of records) room = stream.write({ record });
+      return room;
+    };
     return {
-      send: (records) => new Promise<void>((resolve) => (stream.write({ records }) ? resolve() : stream.once("drain", () => resolve()))),
+      send: (records) => new Promise<void>((resolve) => (write(records) ? resolve() : stream.once("drain", () => resolve()))),
       nextAcks: () => acks.next(),
       close: () => {
         closing = true;
@@ -147,6 +176,20 @@ class StandaloneDestination implements DestinationEndpoint {
   async teardown(): Promise<void> {
     await call(this.plugin, "Teardown", this.client.teardown.bind(this.client) as Call<object, object>, {});
   }
+}
+
+/** A v1 specification in v2's shape: same enum numbers; the deprecated `required` flag becomes a validation. */
+function fromV1(response: V1Specification): Specification {
+  const params = (v1: V1Specification["sourceParams"]) =>
+    Object.fromEntries(
+      Object.entries(v1).map(([name, p]) => {
+        const validations = p.validations.map((v) => ({ type: v.type as number as Validation_Type, value: v.value }));
+        if (p.required && !validations.some((v) => v.type === Validation_Type.TYPE_REQUIRED)) validations.push({ type: Validation_Type.TYPE_REQUIRED, value: "" });
+        return [name, { default: p.default, description: p.description, type: p.type as number, validations }];
+      }),
+    );
+  const { name, summary, description, version, author } = response;
+  return { name, summary, description, version, author, sourceParams: params(response.sourceParams), destinationParams: params(response.destinationParams) };
 }
 
 export class StandaloneConnector implements ConduitConnectorHandle {
@@ -174,7 +217,16 @@ export class StandaloneConnector implements ConduitConnectorHandle {
     return new StandaloneConnector(options.name, plugin);
   }
 
+  /** The protocol version the connector chose (1 or 2). */
+  get protocolVersion(): number {
+    return this.plugin.handshake.appVersion;
+  }
+
   async specify(): Promise<Specification> {
+    if (this.protocolVersion === 1) {
+      const client = this.plugin.service(V1SpecifierPluginClient);
+      return fromV1(await call(this.plugin, "Specify", client.specify.bind(client) as Call<object, V1Specification>, {}));
+    }
     const client = this.plugin.service(SpecifierPluginClient);
     const response = await call(this.plugin, "Specify", client.specify.bind(client) as Call<object, { specification?: Specification }>, {});
     if (!response.specification) throw new Error(`connector "${this.name}" answered Specify without a specification`);
@@ -182,11 +234,11 @@ export class StandaloneConnector implements ConduitConnectorHandle {
   }
 
   source(): SourceEndpoint {
-    return new StandaloneSource(this.plugin, this.plugin.service(SourcePluginClient));
+    return new StandaloneSource(this.plugin, this.protocolVersion === 1 ? this.plugin.service(V1SourcePluginClient) : this.plugin.service(SourcePluginClient));
   }
 
   destination(): DestinationEndpoint {
-    return new StandaloneDestination(this.plugin, this.plugin.service(DestinationPluginClient));
+    return new StandaloneDestination(this.plugin, this.protocolVersion === 1 ? this.plugin.service(V1DestinationPluginClient) : this.plugin.service(DestinationPluginClient));
   }
 
   async close(): Promise<void> {

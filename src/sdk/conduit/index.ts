@@ -7,7 +7,7 @@
  * May import: src/plugin, src/protocol, src/errors.ts.
  */
 export { DestinationRunner, type DestinationAck, SourceRunner } from "./runners.js";
-export { serveConduitConnector } from "./serve.js";
-export { toSpecification } from "./specification.js";
+export { type ServeConduitOptions, serveConduitConnector } from "./serve.js";
+export { toSpecification, toV1Specification } from "./specification.js";
 export type * from "./types.js";
 export { Operation } from "../../protocol/gen/opencdc/v1/opencdc.js";

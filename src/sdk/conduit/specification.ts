@@ -1,5 +1,6 @@
 /** A connector's TypeScript specification as the protocol's Specification message. */
 import { type Parameter, Parameter_Type, Validation_Type } from "../../protocol/gen/config/v1/parameter.js";
+import type { Specifier_Specify_Response } from "../../protocol/gen/connector/v1/connector.js";
 import type { Specification } from "../../protocol/gen/connector/v2/specifier.js";
 import type { ConduitSpecification, ParameterSpec, ParameterType, ValidationType } from "./types.js";
 
@@ -43,4 +44,12 @@ export function toSpecification(spec: ConduitSpecification): Specification {
     sourceParams: parameters(spec.sourceParams),
     destinationParams: parameters(spec.destinationParams),
   };
+}
+
+/** Version 1's flat specification: the same parameters in v1's own Parameter message. */
+export function toV1Specification(spec: ConduitSpecification): Specifier_Specify_Response {
+  const { sourceParams, destinationParams, ...fields } = toSpecification(spec);
+  const v1 = (params: Record<string, Parameter>) =>
+    Object.fromEntries(Object.entries(params).map(([name, p]) => [name, { ...p, required: false, type: p.type as number, validations: p.validations.map((v) => ({ type: v.type as number, value: v.value })) }]));
+  return { ...fields, sourceParams: v1(sourceParams), destinationParams: v1(destinationParams) };
 }
