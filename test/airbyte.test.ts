@@ -95,7 +95,7 @@ test("malformed JSON lines are reported with their line number; non-JSON chatter
   const result = await sluice(["airbyte", "sync", "-c", scripted, "--config", config, "--db", join(dir, "m.db"), "--streams", "items"]);
   assert.equal(result.code, 1);
   // line 1: LOG, 2: noise, 3: ESTIMATE, then records 1..5 + STATE (4..9), records 6 (10); the malformed line is 11
-  assert.match(result.stderr, /connector "scripted-source": line 11 of its output is not a valid Airbyte message \(.*JSON.*\): \{"type": "RECORD"/);
+  assert.match(result.stderr, /connector "scripted-source": line 11 of its output is not a valid message \(.*JSON.*\): \{"type": "RECORD"/);
   assert.equal(query(join(dir, "m.db"), "SELECT id FROM scripted_source_items").length, 5, "the page before the last STATE is kept");
 });
 

@@ -8,6 +8,7 @@
 import { Command, CommanderError } from "commander";
 import { readFileSync } from "node:fs";
 import { airbyteCommand } from "./commands/airbyte.js";
+import { singerCommand } from "./commands/singer.js";
 import { pipelineCommand } from "./commands/pipeline.js";
 import { codeclimateCommand } from "./commands/codeclimate.js";
 import { connectorsCommand } from "./commands/connectors.js";
@@ -29,7 +30,7 @@ export async function main(argv: string[]): Promise<number> {
     .exitOverride();
   let context: CliContext | undefined;
   const getContext = () => (context ??= createContext(program.opts<GlobalOptions>()));
-  for (const command of [syncCommand, specCommand, checkCommand, discoverCommand, syncsCommand, connectorsCommand, serveCommand, codeclimateCommand, airbyteCommand, pipelineCommand]) {
+  for (const command of [syncCommand, specCommand, checkCommand, discoverCommand, syncsCommand, connectorsCommand, serveCommand, codeclimateCommand, airbyteCommand, singerCommand, pipelineCommand]) {
     program.addCommand(command(getContext).exitOverride().showHelpAfterError());
   }
   try {

@@ -7,6 +7,7 @@
  * src/logging.ts. The CLI (and later the server) import the engine.
  */
 export { openConnector, PROTOCOLS, type ProtocolChoice } from "../drivers/open.js";
+export { SingerDriver, type SingerSettings } from "../drivers/singer/index.js";
 export { AirbyteDriver, type AirbyteSettings, type AirbyteSource, defaultCatalog } from "../drivers/airbyte/index.js";
 export {
   CodeClimateDriver,

@@ -11,7 +11,7 @@ import { nameFromCommand, resolveInstalled } from "../connector-options.js";
 import type { CliContext } from "../context.js";
 import { addStoreSyncOptions, type StoreSyncFlags, syncWithFlags } from "./sync.js";
 
-interface SourceFlags {
+export interface SourceFlags {
   connector?: string;
   command?: string;
   cwd?: string;
@@ -22,7 +22,7 @@ interface SourceFlags {
 
 interface AirbyteSyncFlags extends SourceFlags, StoreSyncFlags {}
 
-function sourceOptions(command: Command, needsConfig: boolean): Command {
+export function sourceOptions(command: Command, needsConfig: boolean): Command {
   command
     .argument("[connector]", "an installed connector's name (see `sluice connectors list`); or --command")
     .option("-c, --command <command>", "shell command that starts the source, e.g. .venv/bin/source-faker (the verb and flags are appended)")
@@ -32,7 +32,7 @@ function sourceOptions(command: Command, needsConfig: boolean): Command {
   return command;
 }
 
-function readText(path: string, what: string): string {
+export function readText(path: string, what: string): string {
   try {
     return readFileSync(path, "utf8");
   } catch (error) {
@@ -40,7 +40,7 @@ function readText(path: string, what: string): string {
   }
 }
 
-function parseJsonFile(path: string, what: string): unknown {
+export function parseJsonFile(path: string, what: string): unknown {
   try {
     return JSON.parse(readText(path, what));
   } catch (error) {

@@ -7,28 +7,17 @@
  * durable data. TRACE errors fail the sync with the source's own message and
  * stack; CONTROL config updates are handed to the caller to persist.
  */
-import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { SluiceError } from "../../errors.js";
 import { type Logger, type LogLevel, silentLogger } from "../../logging.js";
-import { StderrForwarder } from "../../plugin/hclog.js";
-import type { CheckResult, ConnectorSpec, PageSink, ReadOutcome, ReadRequest, Row, SourceDriver, StreamDescriptor } from "../types.js";
+import { PrivateFiles } from "../subprocess/files.js";
+import { Pager } from "../subprocess/pager.js";
+import { CommandRunner, type CommandResult, type CommandSource, describeExit } from "../subprocess/run.js";
+import type { CheckResult, ConnectorSpec, PageSink, ReadOutcome, ReadRequest, SourceDriver, StreamDescriptor } from "../types.js";
 import { checkCatalog, defaultCatalog, describe } from "./catalog.js";
-import { airbyteLines } from "./lines.js";
 import type { AirbyteMessage, AirbyteStream, ConfiguredCatalog, TraceMessage } from "./protocol.js";
 import { SourceState } from "./state.js";
 
-const PAGE_SIZE = 1000;
-const STOP_GRACE_MS = 5000;
-
-export interface AirbyteSource {
-  /** Shell command that starts the source, e.g. `.venv/bin/source-faker`; the verb and flags are appended. */
-  command: string;
-  cwd?: string;
-  name: string;
-}
+export type AirbyteSource = CommandSource;
 
 export interface AirbyteSettings {
   logger?: Logger;
@@ -53,18 +42,11 @@ export class AirbyteSourceError extends SluiceError {
 
 const LOG_LEVELS: Record<string, LogLevel> = { FATAL: "error", ERROR: "error", WARN: "warn", WARNING: "warn", INFO: "info", DEBUG: "debug", TRACE: "trace" };
 
-interface RunResult {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  trace?: TraceMessage["error"];
-  stderr: StderrForwarder;
-}
-
 export class AirbyteDriver implements SourceDriver {
   readonly protocol = "airbyte";
   private readonly logger: Logger;
-  private readonly work = mkdtempSync(join(tmpdir(), "sluice-airbyte-"));
-  private readonly running = new Set<ChildProcess>();
+  private readonly runner: CommandRunner;
+  private readonly files = new PrivateFiles();
   private configured: ConfiguredCatalog | undefined;
   private discovered: AirbyteStream[] | undefined;
   private config: string | undefined;
@@ -74,6 +56,7 @@ export class AirbyteDriver implements SourceDriver {
     private readonly settings: AirbyteSettings = {},
   ) {
     this.logger = (settings.logger ?? silentLogger).child({ connector: source.name });
+    this.runner = new CommandRunner(source, this.logger);
   }
 
   async spec(): Promise<ConnectorSpec> {
@@ -110,86 +93,60 @@ export class AirbyteDriver implements SourceDriver {
     const wanted = new Set(request.streams.map((s) => s.name));
     const selected: ConfiguredCatalog = { streams: catalog.streams.filter((s) => wanted.has(s.stream.name)) };
     const state = SourceState.fromText(request.state);
-    const args = ["--config", this.configFile(request.options), "--catalog", this.writeFile("catalog.json", JSON.stringify(selected))];
-    if (!state.isEmpty) args.push("--state", this.writeFile("state.json", state.toText()));
+    const args = ["read", "--config", this.configFile(request.options), "--catalog", this.files.write("catalog.json", JSON.stringify(selected))];
+    if (!state.isEmpty) args.push("--state", this.files.write("state.json", state.toText()));
 
     const pages = new Pager(sink, wanted, this.source.name);
-    const result = await this.run("read", args, async (message) => {
+    const outcome = await this.run(args, async (message) => {
       switch (message.type) {
         case "RECORD":
           return pages.add(message.record.stream, message.record.data);
         case "STATE":
           state.add(message.state);
-          await pages.flushAll();
-          return sink({ stream: "", rows: [], checkpoint: state.toText() });
+          return pages.checkpoint(state.toText());
         case "TRACE":
           if (message.trace.type === "ESTIMATE" && message.trace.estimate?.row_estimate !== undefined) pages.estimate(message.trace.estimate.name, message.trace.estimate.row_estimate);
           return;
       }
     });
-    if (result.code !== 0 || result.trace) throw this.failure("read", result);
+    if (outcome.result.code !== 0 || outcome.trace) throw this.failure("read", outcome);
     await pages.flushAll();
     return { message: `${pages.records} records from ${request.streams.length} stream(s)` };
   }
 
   async close(): Promise<void> {
-    await Promise.all([...this.running].map(stop));
-    rmSync(this.work, { recursive: true, force: true });
+    await this.runner.close();
+    this.files.remove();
   }
 
   /** Runs a verb and returns the first message of `type`, or fails saying why there was none. */
   private async expect<T extends AirbyteMessage["type"]>(verb: string, args: string[], type: T): Promise<Extract<AirbyteMessage, { type: T }>> {
     let found: Extract<AirbyteMessage, { type: T }> | undefined;
-    const result = await this.run(verb, args, async (message) => {
+    const outcome = await this.run([verb, ...args], (message) => {
       if (message.type === type) found ??= message as Extract<AirbyteMessage, { type: T }>;
     });
     if (found) return found;
-    if (result.code !== 0 || result.trace) throw this.failure(verb, result);
-    throw new AirbyteSourceError(this.source.name, `\`${verb}\` ended without a ${type} message`, undefined, result.stderr.recent());
+    if (outcome.result.code !== 0 || outcome.trace) throw this.failure(verb, outcome);
+    throw new AirbyteSourceError(this.source.name, `\`${verb}\` ended without a ${type} message`, undefined, outcome.result.output);
   }
 
-  private failure(verb: string, result: RunResult): AirbyteSourceError {
-    result.stderr.end();
-    const how = result.signal ? `was killed by ${result.signal}` : result.code !== 0 ? `exited with code ${result.code}` : "reported an error";
-    return new AirbyteSourceError(this.source.name, `\`${verb}\` ${how}`, result.trace, result.stderr.recent());
+  private failure(verb: string, { result, trace }: { result: CommandResult; trace?: TraceMessage["error"] }): AirbyteSourceError {
+    return new AirbyteSourceError(this.source.name, `\`${verb}\` ${result.code !== 0 || result.signal ? describeExit(result) : "reported an error"}`, trace, result.output);
   }
 
-  private async run(verb: string, args: string[], onMessage: (message: AirbyteMessage) => Promise<void>): Promise<RunResult> {
-    const child = spawn("sh", ["-c", `${this.source.command} "$@"`, this.source.name, verb, ...args], {
-      cwd: this.source.cwd,
-      stdio: ["ignore", "pipe", "pipe"],
-      detached: true,
-    });
-    this.running.add(child);
-    const stderr = new StderrForwarder(this.logger);
-    child.stderr!.on("data", (chunk: Buffer) => stderr.push(chunk));
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve, reject) => {
-      child.once("error", (error) => reject(new SluiceError("CONNECTOR_START_FAILED", `cannot start Airbyte source "${this.source.name}" (${this.source.command}): ${error.message}`)));
-      child.once("exit", (code, signal) => resolve({ code, signal }));
-    });
+  /** Runs the source: LOG, TRACE errors and CONTROL are handled here, everything else goes to `onMessage`. */
+  private async run(args: string[], onMessage: (message: AirbyteMessage) => Promise<void> | void): Promise<{ result: CommandResult; trace?: TraceMessage["error"] }> {
     let trace: TraceMessage["error"] | undefined;
-    try {
-      for await (const event of airbyteLines(child.stdout!, this.source.name)) {
-        if (event.kind === "text") {
-          stderr.push(`${event.text}\n`);
-          continue;
-        }
-        const { message } = event;
-        if (message.type === "LOG") this.logger.log(LOG_LEVELS[message.log.level] ?? "info", message.log.message, message.log.stack_trace ? { stack: message.log.stack_trace } : undefined);
-        else if (message.type === "TRACE" && message.trace.type === "ERROR") {
-          trace ??= message.trace.error;
-          this.logger.error(message.trace.error?.message ?? "error", { stack: message.trace.error?.stack_trace });
-        } else if (message.type === "CONTROL" && message.control.connectorConfig) this.updateConfig(message.control.connectorConfig.config);
-        else await onMessage(message);
+    const result = await this.runner.run<AirbyteMessage>(args, (message) => {
+      if (message.type === "LOG") return this.logger.log(LOG_LEVELS[message.log.level] ?? "info", message.log.message, message.log.stack_trace ? { stack: message.log.stack_trace } : undefined);
+      if (message.type === "TRACE" && message.trace.type === "ERROR") {
+        trace ??= message.trace.error;
+        return this.logger.error(message.trace.error?.message ?? "error", { stack: message.trace.error?.stack_trace });
       }
-      const exit = await exited;
-      return { ...exit, trace, stderr };
-    } catch (error) {
-      await stop(child);
-      throw error;
-    } finally {
-      this.running.delete(child);
-    }
+      if (message.type === "CONTROL" && message.control.connectorConfig) return this.updateConfig(message.control.connectorConfig.config);
+      return onMessage(message);
+    });
+    return { result, trace };
   }
 
   private updateConfig(config: Record<string, unknown>): void {
@@ -200,67 +157,6 @@ export class AirbyteDriver implements SourceDriver {
 
   /** The config as a file the source reads: the latest one the source sent, else the options. */
   private configFile(options: string): string {
-    return this.writeFile("config.json", this.config ?? (options || "{}"));
+    return this.files.write("config.json", this.config ?? (options || "{}"));
   }
-
-  private writeFile(name: string, text: string): string {
-    const path = join(this.work, name);
-    writeFileSync(path, text, { mode: 0o600 });
-    return path;
-  }
-}
-
-/** Records per stream, written a page at a time; all of them before a checkpoint. */
-class Pager {
-  records = 0;
-  private readonly pending = new Map<string, Row[]>();
-  private readonly estimates = new Map<string, number>();
-
-  constructor(
-    private readonly sink: PageSink,
-    private readonly streams: Set<string>,
-    private readonly source: string,
-  ) {}
-
-  async add(stream: string, data: Row): Promise<void> {
-    if (!this.streams.has(stream)) throw new SluiceError("CONNECTOR_PROTOCOL_VIOLATION", `Airbyte source "${this.source}" sent a record of stream "${stream}", which is not in the configured catalog`);
-    let page = this.pending.get(stream);
-    if (!page) this.pending.set(stream, (page = []));
-    page.push(data);
-    this.records++;
-    if (page.length >= PAGE_SIZE) await this.flush(stream);
-  }
-
-  estimate(stream: string, rows: number): void {
-    this.estimates.set(stream, rows);
-  }
-
-  async flushAll(): Promise<void> {
-    for (const stream of [...this.pending.keys()]) await this.flush(stream);
-  }
-
-  private async flush(stream: string): Promise<void> {
-    const rows = this.pending.get(stream);
-    this.pending.delete(stream);
-    if (!rows?.length) return;
-    const estimatedTotal = this.estimates.size ? [...this.estimates.values()].reduce((a, b) => a + b, 0) : undefined;
-    await this.sink({ stream, rows, estimatedTotal });
-  }
-}
-
-/** SIGTERM to the source's process group, SIGKILL if it is still there after a grace period. */
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null || !child.pid) return;
-  const signal = (name: NodeJS.Signals) => {
-    try {
-      process.kill(-child.pid!, name);
-    } catch {
-      child.kill(name);
-    }
-  };
-  const gone = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  signal("SIGTERM");
-  const timer = setTimeout(() => signal("SIGKILL"), STOP_GRACE_MS);
-  await gone;
-  clearTimeout(timer);
 }

@@ -8,5 +8,5 @@
  */
 export { defaultCatalog } from "./catalog.js";
 export { type AirbyteSettings, type AirbyteSource, AirbyteDriver, AirbyteSourceError } from "./driver.js";
-export { MalformedLineError } from "./lines.js";
+export { MalformedLineError } from "../subprocess/json-lines.js";
 export type { AirbyteStream, ConfiguredCatalog } from "./protocol.js";

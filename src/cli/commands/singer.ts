@@ -1,0 +1,60 @@
+/**
+ * `sluice singer discover|sync`: Singer taps run as subprocesses, synced into
+ * the store like any source (same flags as `sluice sync`).
+ */
+import { Command } from "commander";
+import { SingerDriver } from "../../engine/index.js";
+import { SluiceError } from "../../errors.js";
+import { nameFromCommand, resolveInstalled } from "../connector-options.js";
+import type { CliContext } from "../context.js";
+import { parseJsonFile, readText, type SourceFlags, sourceOptions } from "./airbyte.js";
+import { addStoreSyncOptions, type StoreSyncFlags, syncWithFlags } from "./sync.js";
+
+interface SingerFlags extends SourceFlags {
+  properties?: boolean;
+}
+
+function openTap(ctx: CliContext, connector: string | undefined, flags: SingerFlags): { driver: SingerDriver; name: string; options: string } {
+  const resolved = resolveInstalled({ ...flags, connector });
+  if (!resolved.command) throw new SluiceError("USAGE", "say which Singer tap to run: an installed connector's name, or --command \"<shell command>\"");
+  const name = resolved.name ?? nameFromCommand(resolved.command);
+  const driver = new SingerDriver(
+    { command: resolved.command, cwd: resolved.cwd, name },
+    {
+      logger: ctx.logger,
+      catalogFlag: flags.properties ? "--properties" : "--catalog",
+      ...(flags.catalog ? { catalog: parseJsonFile(flags.catalog, "the catalog file"), catalogSource: flags.catalog } : {}),
+    },
+  );
+  return { driver, name, options: flags.config ? readText(flags.config, "the config file") : "{}" };
+}
+
+export function singerCommand(context: () => CliContext): Command {
+  const command = new Command("singer").description("run Singer taps (tap-*) as subprocesses");
+  command.addCommand(
+    sourceOptions(new Command("discover"), true)
+      .description("print the tap's catalog (from --discover), to select streams and pass to sync --catalog")
+      .action(async (connector: string | undefined, flags: SingerFlags) => {
+        const ctx = context();
+        const { driver, options } = openTap(ctx, connector, flags);
+        try {
+          process.stdout.write(JSON.stringify(await driver.loadCatalog(options), null, 2) + "\n");
+        } finally {
+          await driver.close();
+        }
+      }),
+  );
+  command.addCommand(
+    addStoreSyncOptions(sourceOptions(new Command("sync"), true))
+      .description("read the tap into the store: records upserted by key properties (or appended), STATE saved with the records before it")
+      .option("--catalog <file>", "catalog with the streams selected (see `sluice singer discover`); default: every stream")
+      .option("--properties", "pass the catalog as --properties (older taps)")
+      .action(async (connector: string | undefined, flags: SingerFlags & StoreSyncFlags) => {
+        const ctx = context();
+        const { driver, name, options } = openTap(ctx, connector, flags);
+        await syncWithFlags(ctx, { connector: name, driver, options }, flags);
+      }),
+  );
+  for (const sub of command.commands) sub.exitOverride().showHelpAfterError();
+  return command;
+}

@@ -1,0 +1,47 @@
+/**
+ * A source's stdout as protocol messages, one JSON object per line (Airbyte,
+ * Singer), never the whole output in memory. Lines that are not JSON objects
+ * are the connector's own chatter (handed back as text); a line that starts
+ * like one and does not parse, or has no "type", is an error naming its line
+ * number.
+ */
+import type { Readable } from "node:stream";
+import { SluiceError } from "../../errors.js";
+
+export class MalformedLineError extends SluiceError {
+  constructor(connector: string, line: number, text: string, problem: string) {
+    super("CONNECTOR_PROTOCOL_VIOLATION", `connector "${connector}": line ${line} of its output is not a valid message (${problem}): ${text.length > 120 ? `${text.slice(0, 120)}…` : text}`);
+  }
+}
+
+export type LineEvent<M> = { kind: "message"; message: M; line: number } | { kind: "text"; text: string; line: number };
+
+export async function* jsonLines<M extends { type: string }>(output: Readable, connector: string): AsyncGenerator<LineEvent<M>> {
+  let partial = "";
+  let number = 0;
+  const parse = (text: string): LineEvent<M> | undefined => {
+    number++;
+    const trimmed = text.trim();
+    if (!trimmed) return undefined;
+    if (!trimmed.startsWith("{")) return { kind: "text", text: trimmed, line: number };
+    let value: unknown;
+    try {
+      value = JSON.parse(trimmed);
+    } catch (error) {
+      throw new MalformedLineError(connector, number, trimmed, (error as Error).message);
+    }
+    if (typeof (value as { type?: unknown }).type !== "string") throw new MalformedLineError(connector, number, trimmed, 'no "type"');
+    return { kind: "message", message: value as M, line: number };
+  };
+  output.setEncoding("utf8"); // decodes characters split across chunks
+  for await (const chunk of output) {
+    const lines = (partial + (chunk as string)).split("\n");
+    partial = lines.pop() ?? "";
+    for (const line of lines) {
+      const event = parse(line);
+      if (event) yield event;
+    }
+  }
+  const last = partial ? parse(partial) : undefined;
+  if (last) yield last;
+}
