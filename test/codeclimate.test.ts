@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { test } from "node:test";
 import { fixtures, codeclimateConnector, projectWithConnectors, startIncidentsApi, writeJson } from "./codeclimate-helpers.js";
-import { query, sluice, tempDir } from "./helpers.js";
+import { query, root, run, sluice, tempDir } from "./helpers.js";
 import { installOk, useTempHome, writeManifest } from "./registry-helpers.js";
 
 interface Summary {
@@ -179,4 +179,31 @@ test("a connector installed from a manifest runs by its installed name", async (
   assert.equal(summary.connector, "incidents-prod");
   assert.equal(summary.streams.incident.inserted, 5);
   assert.equal(summary.streams.incident.table, "incidents_prod_incident");
+});
+
+test("a new connector written against sluice/codeclimate (examples/ts/codeclimate-git): commits of a real git repository, then only newer ones", async (t) => {
+  const cwd = tempDir(t);
+  const repo = join(cwd, "repo");
+  const git = (...args: string[]) => run("git", ["-C", repo, ...args], { cwd });
+  await run("git", ["init", "-q", repo], { cwd });
+  for (const n of [1, 2, 3]) {
+    writeJson(repo, `f${n}.txt`, n);
+    await git("add", ".");
+    await git("-c", "user.name=Ann", "-c", "user.email=ann@example.com", "commit", "-q", "-m", `change ${n}`);
+  }
+  const config = writeJson(cwd, "config.json", { repositories: [repo] });
+  const db = join(cwd, "git.db");
+  const example = join(root, "examples/ts/dist/codeclimate-git/main.js");
+  const first = await ccSync(cwd, ["sync", example, config, "--db", db]);
+  assert.equal(first.connector, "codeclimate-git");
+  assert.equal(first.streams.commit.inserted, 3);
+  const commits = query<{ message: string; author: string }>(db, "SELECT message, author FROM codeclimate_git_commit ORDER BY message");
+  assert.deepEqual(commits.map((c) => c.message), ["change 1", "change 2", "change 3"]);
+  assert.equal(JSON.parse(commits[0].author).email, "ann@example.com");
+  const second = await ccSync(cwd, ["sync", example, config, "--db", db]);
+  assert.equal(second.streams.commit, undefined, "nothing since the last successful sync");
+
+  const bad = await sluice(["codeclimate", "verify-configuration", example, writeJson(cwd, "bad.json", { repositories: [cwd] })], { cwd });
+  assert.equal(bad.code, 1);
+  assert.match(JSON.parse(bad.stdout).errorMessages[0], /is not a git repository/);
 });

@@ -5,7 +5,7 @@
  * package.json names it; or a path to a package folder or module.
  */
 import { existsSync, readFileSync, statSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { basename, dirname, extname, join, resolve } from "node:path";
 import { SluiceError } from "../../errors.js";
 
 export interface LocatedConnector {
@@ -59,7 +59,10 @@ export function locateConnector(target: string, cwd: string = process.cwd()): Lo
   if (target.includes("/") || target.startsWith(".")) {
     const path = resolve(cwd, target);
     if (!existsSync(path)) throw new ConnectorNotFoundError(`at ${path}`, [path]);
-    if (statSync(path).isFile()) return { slug: target, root: dirname(path), entry: path, name: target, version: "0.0.0" };
+    if (statSync(path).isFile()) {
+      const slug = fileSlug(path);
+      return { slug, root: dirname(path), entry: path, name: slug, version: "0.0.0" };
+    }
     const pkg = readPackage(path);
     if (!pkg) throw new ConnectorNotFoundError(`at ${path} (no package.json)`, [path]);
     return fromFolder(slugOf(pkg.name) ?? target, path, pkg);
@@ -77,6 +80,12 @@ export function locateConnector(target: string, cwd: string = process.cwd()): Lo
   looked.push(`${join(cwd, "package.json")} (when its name is ${name})`);
   if (own?.name === name) return fromFolder(target, resolve(cwd), own);
   throw new ConnectorNotFoundError(`named "${target}" (package ${name})`, looked);
+}
+
+/** `…/codeclimate-git/main.js` → "codeclimate-git"; `…/pagerduty.js` → "pagerduty". */
+function fileSlug(path: string): string {
+  const stem = basename(path, extname(path));
+  return ["main", "index"].includes(stem) ? basename(dirname(path)) : stem;
 }
 
 function slugOf(packageName: string | undefined): string | undefined {
