@@ -4,9 +4,13 @@
 //      (go-plugin, Sync + broker callback; one record per file, RemoteID = path)
 //   2. the commits of this repository, through the Python connector (native protocol)
 //   3. the npm packages installed here, through the TypeScript connector
+//   4. the commits again, as Code Climate records, through a connector written
+//      with Code Climate's API (`sluice/codeclimate`), in a limited child process
+//   5. a Conduit pipeline: the TypeScript Conduit connector's records, built-in
 // Then it shows what landed. Run it twice: the second run updates in place.
 import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -24,5 +28,11 @@ if (existsSync(join(root, ".git"))) {
   sluice(["sync", "--db", db, "--command", `${join(root, ".venv/bin/python")} ${join(root, "examples/python/gitlog/main.py")}`, "--options", JSON.stringify({ repo: root })]);
 }
 sluice(["sync", "--db", db, "--command", `node ${join(root, "examples/ts/dist/packages/main.js")}`, "--options", JSON.stringify({ root })]);
-sluice(["syncs", "--db", db, "--limit", "3"]);
+if (existsSync(join(root, ".git"))) {
+  const config = join(mkdtempSync(join(tmpdir(), "sluice-demo-")), "git.json");
+  writeFileSync(config, JSON.stringify({ repositories: [root] }));
+  sluice(["codeclimate", "sync", join(root, "examples/ts/dist/codeclimate-git/main.js"), config, "--db", db, "--lookback-days", "3650"]);
+}
+sluice(["pipeline", "run", "--from", `builtin:${join(root, "examples/ts/dist/conduit/main.js")}`, "--from-config", "count=1000", "--from-config", "batch=100", "--to", `sqlite:${db}`, "--name", "conduit-demo", "--idle-stop", "0.5"]);
+sluice(["syncs", "--db", db, "--limit", "5"]);
 console.error(`\nDone. Try: sqlite3 ${db} 'SELECT remote_id, json_extract(metadata, "$.size") FROM files_objects LIMIT 5'`);
