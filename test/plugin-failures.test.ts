@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { test } from "node:test";
-import { examples, query, root, sluice, tempDir } from "./helpers.js";
+import { examples, query, root, run, sluice, tempDir } from "./helpers.js";
 
 const fixture = (name: string) => join(root, "test/fixtures/plugins", name);
 const scripted = `node ${join(root, "test/fixtures/scripted-connector.mjs")}`;
@@ -95,4 +95,18 @@ test("options are validated against the connector's schema, then by its own chec
   assert.match(notJson.stderr, /options must be JSON/);
   const check = await failingSync(t, ["-c", scripted, "-o", '{"pages": 5000}']);
   assert.match(check.stderr, /option "pages": at most 1000/);
+});
+
+test("a connector that ignores Shutdown and SIGTERM is killed with SIGKILL after the grace periods, and the sync still succeeds", async (t) => {
+  const db = join(tempDir(t), "stubborn.db");
+  const stubborn = join(root, "test/fixtures/stubborn-connector.mjs");
+  const started = Date.now();
+  const result = await sluice(["--log-level", "debug", "sync", "-c", `node ${stubborn}`, "--protocol", "sluice", "-o", '{"pages": 2}', "--db", db], { timeoutMs: 30_000 });
+  const seconds = (Date.now() - started) / 1000;
+  assert.equal(result.code, 0, result.stderr);
+  assert.match(result.stderr, /ignoring a request to exit/);
+  assert.match(result.stderr, /ignoring SIGTERM/);
+  assert.ok(seconds >= 4, `waited a grace period after Shutdown and another after SIGTERM (${seconds} s)`);
+  const left = await run("pgrep", ["-f", stubborn]);
+  assert.equal(left.stdout.trim(), "", "no process left behind");
 });
