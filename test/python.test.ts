@@ -68,3 +68,16 @@ test("a minimal plugin on TCP (go-plugin's Python example style: health + servic
   assert.equal(summary.protocol, "sluice");
   assert.ok(summary.inserted > 0);
 });
+
+test("AutoMTLS with the Python SDK: the Sluice host and the upstream Go host both talk to it over mutual TLS", async (t) => {
+  const dir = tempDir(t);
+  gitRepo(dir, 4);
+  const db = join(dir, "s.db");
+  const result = await sluice(["--json", "--log-level", "debug", "sync", "--auto-mtls", "-c", examples.pythonGitlog, "-o", JSON.stringify({ repo: dir }), "--db", db]);
+  assert.equal(result.code, 0, result.stderr);
+  assert.equal(JSON.parse(result.stdout).records, 4);
+  assert.doesNotMatch(result.stderr, /answered AutoMTLS without a certificate/, "the plugin answered with its certificate: TLS");
+  const goHost = await run(examples.goHost, ["--auto-mtls", "--native", "--options", JSON.stringify({ repo: dir }), "--", examples.pythonGitlog]);
+  assert.equal(goHost.code, 0, goHost.stderr);
+  assert.equal((JSON.parse(goHost.stdout) as { records: number }).records, 4);
+});

@@ -94,9 +94,15 @@ def serve(connector: Connector) -> None:
     grpc_broker_pb2_grpc.add_GRPCBrokerServicer_to_server(_Broker(), server)
     connector_pb2_grpc.add_ConnectorServicer_to_server(ConnectorServicer(connector), server)
 
-    address = _listen(server)
+    client_cert = os.environ.get("PLUGIN_CLIENT_CERT")
+    identity = None
+    if client_cert:
+        from .mtls import Identity  # only AutoMTLS needs the cryptography package
+
+        identity = Identity()
+    address = _listen(server, identity.server_credentials(client_cert) if identity else None)
     server.start()
-    sys.stdout.write(f"1|{APP_PROTOCOL_VERSION}|{address}|grpc|\n")
+    sys.stdout.write(f"1|{APP_PROTOCOL_VERSION}|{address}|grpc|{identity.handshake_field if identity else ''}\n")
     sys.stdout.flush()
     # Stdout belongs to the handshake: anything printed later goes to stderr.
     sys.stdout = sys.stderr
@@ -109,19 +115,22 @@ def serve(connector: Connector) -> None:
     os._exit(0)
 
 
-def _listen(server: grpc.Server) -> str:
-    """A unix socket in PLUGIN_UNIX_SOCKET_DIR (or a temp dir); TCP if that fails."""
+def _listen(server: grpc.Server, credentials=None) -> str:
+    """A unix socket in PLUGIN_UNIX_SOCKET_DIR (or a temp dir); TCP if that fails. TLS with AutoMTLS credentials."""
+    def add(address):
+        return server.add_secure_port(address, credentials) if credentials else server.add_insecure_port(address)
+
     socket_dir = tempfile.mkdtemp(prefix="plugin", dir=os.environ.get("PLUGIN_UNIX_SOCKET_DIR") or None)
     path = os.path.join(socket_dir, "plugin.sock")
     try:
-        server.add_insecure_port(f"unix:{path}")
+        add(f"unix:{path}")
         return f"unix|{path}"
     except RuntimeError:
         low = int(os.environ.get("PLUGIN_MIN_PORT", "10000"))
         high = int(os.environ.get("PLUGIN_MAX_PORT", "25000"))
         for port in range(low, high + 1):
             try:
-                if server.add_insecure_port(f"127.0.0.1:{port}"):
+                if add(f"127.0.0.1:{port}"):
                     return f"tcp|127.0.0.1:{port}"
             except RuntimeError:
                 time.sleep(0)
