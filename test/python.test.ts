@@ -69,7 +69,7 @@ test("a minimal plugin on TCP (go-plugin's Python example style: health + servic
   assert.ok(summary.inserted > 0);
 });
 
-test("AutoMTLS with the Python SDK: the Sluice host and the upstream Go host both talk to it over mutual TLS", async (t) => {
+test("AutoMTLS with the Python SDK: the Sluice host over mutual TLS, the upstream Go host (P-521 certificates grpcio cannot verify) over TLS", async (t) => {
   const dir = tempDir(t);
   gitRepo(dir, 4);
   const db = join(dir, "s.db");
