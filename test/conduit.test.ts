@@ -10,6 +10,9 @@ import { spawn } from "node:child_process";
 import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
+import { credentials, Metadata } from "@grpc/grpc-js";
+import { ConnectorUtilities } from "../src/drivers/conduit/index.js";
+import { SchemaServiceClient } from "../src/protocol/gen/connutils/v1/schema.js";
 import { query, root, run, sluice, tempDir } from "./helpers.js";
 
 const bin = join(root, "test/interop/conduit/bin");
@@ -188,4 +191,32 @@ test("protocol version 1: a connector serving only connector.v1 (Start, one reco
   const report = JSON.parse(result.stdout);
   assert.deepEqual([report.protocolVersion, report.received, report.acked, report.lastPosition, report.destinationAcked], [1, 7, 7, "7", 7]);
   assert.equal(lines(hostOut).length, 7);
+});
+
+test("connector utilities: the schema registry answers only calls carrying a token it issued", async () => {
+  const utilities = await ConnectorUtilities.start();
+  const client = new SchemaServiceClient(utilities.target, credentials.createInsecure());
+  const call = <T>(method: "createSchema" | "getSchema", request: object, token?: string) =>
+    new Promise<T>((resolve, reject) => {
+      const metadata = new Metadata();
+      if (token) metadata.set("conduit-connector-token", token);
+      (client[method] as (r: object, m: Metadata, cb: (e: Error | null, v: T) => void) => void)(request, metadata, (error, value) => (error ? reject(error) : resolve(value)));
+    });
+  try {
+    const env = utilities.environmentFor("p:source");
+    assert.equal(env.CONDUIT_CONNECTOR_UTILITIES_GRPC_TARGET, utilities.target);
+    assert.equal(JSON.parse(env.CONDUIT_CONNECTOR_TOKEN).connector_id, "p:source");
+    await assert.rejects(call("createSchema", { subject: "s", type: 1, bytes: Buffer.from("{}") }), /UNAUTHENTICATED/);
+    await assert.rejects(call("createSchema", { subject: "s", type: 1, bytes: Buffer.from("{}") }, "forged"), /UNAUTHENTICATED/);
+    const created = await call<{ schema: { version: number; id: number } }>("createSchema", { subject: "s", type: 1, bytes: Buffer.from('"string"') }, env.CONDUIT_CONNECTOR_TOKEN);
+    assert.equal(created.schema.version, 1);
+    const again = await call<{ schema: { version: number; id: number } }>("createSchema", { subject: "s", type: 1, bytes: Buffer.from('"string"') }, env.CONDUIT_CONNECTOR_TOKEN);
+    assert.deepEqual(again.schema, created.schema, "the same schema registered twice is the same version");
+    const fetched = await call<{ schema: { bytes: Buffer } }>("getSchema", { subject: "s", version: 1 }, env.CONDUIT_CONNECTOR_TOKEN);
+    assert.equal(fetched.schema.bytes.toString(), '"string"');
+    await assert.rejects(call("getSchema", { subject: "s", version: 2 }, env.CONDUIT_CONNECTOR_TOKEN), /NOT_FOUND/);
+  } finally {
+    client.close();
+    await utilities.close();
+  }
 });
