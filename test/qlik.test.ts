@@ -138,6 +138,8 @@ test("Sluice loads a Python grpcio GetData connector (published proto), both rev
     assert.deepEqual(query(db, "SELECT id, name, score, born, seen, iso, note, flag, dual FROM qlik_people ORDER BY id"), expected, `revision ${revision}`);
     const types = query<{ t: string }>(db, "SELECT typeof(flag) || ',' || typeof(dual) AS t FROM qlik_people ORDER BY id").map((r) => r.t);
     assert.deepEqual(types, ["integer,text", "integer,integer", "null,text"]);
+    await sluiceJson(["sync", "--qlik", connector.address, "--statement", "people", "--qlik-revision", revision, "--db", db]);
+    assert.equal(query(db, "SELECT id FROM qlik_people").length, 3, "a keyless table holds exactly the last load");
   }
 });
 

@@ -110,12 +110,15 @@ export class QlikDriver implements SourceDriver {
   async discover(): Promise<StreamDescriptor[]> {
     const { header, readers } = await this.start();
     const fields = header.fieldInfo;
+    const primaryKey = keyFields(fields, readers);
     return [
       {
         name: header.tableName || "data",
         jsonSchema: { properties: Object.fromEntries(readers.map((r) => [r.name, r.property])) },
-        primaryKey: keyFields(fields, readers),
+        primaryKey,
         syncModes: ["full_refresh"],
+        // A GetData load is a full load: without key fields to upsert by, the table holds exactly the last one.
+        replaceOnSuccess: primaryKey.length === 0,
       },
     ];
   }
