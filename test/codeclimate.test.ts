@@ -184,7 +184,9 @@ test("a connector installed from a manifest runs by its installed name", async (
 test("a new connector written against sluice/codeclimate (examples/ts/codeclimate-git): commits of a real git repository, then only newer ones", async (t) => {
   const cwd = tempDir(t);
   const repo = join(cwd, "repo");
-  const git = (...args: string[]) => run("git", ["-C", repo, ...args], { cwd });
+  // Commits dated in the past, so "since the last sync" does not depend on the clock's second.
+  const dated = { ...process.env, GIT_AUTHOR_DATE: "2025-06-01T12:00:00Z", GIT_COMMITTER_DATE: "2025-06-01T12:00:00Z" };
+  const git = (...args: string[]) => run("git", ["-C", repo, ...args], { cwd, env: dated });
   await run("git", ["init", "-q", repo], { cwd });
   for (const n of [1, 2, 3]) {
     writeJson(repo, `f${n}.txt`, n);
@@ -194,7 +196,7 @@ test("a new connector written against sluice/codeclimate (examples/ts/codeclimat
   const config = writeJson(cwd, "config.json", { repositories: [repo] });
   const db = join(cwd, "git.db");
   const example = join(root, "examples/ts/dist/codeclimate-git/main.js");
-  const first = await ccSync(cwd, ["sync", example, config, "--db", db]);
+  const first = await ccSync(cwd, ["sync", example, config, "--db", db, "--lookback-days", "3650"]);
   assert.equal(first.connector, "codeclimate-git");
   assert.equal(first.streams.commit.inserted, 3);
   const commits = query<{ message: string; author: string }>(db, "SELECT message, author FROM codeclimate_git_commit ORDER BY message");
