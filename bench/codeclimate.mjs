@@ -20,9 +20,15 @@ function validationOnly() {
   const started = performance.now();
   for (let i = 0; i < records; i++) {
     const problems = validator.problems({
-      _type: "PullRequest", id: `pr${i}`, self: `https://git.test/bench/pulls/${i}`, repository: "https://git.test/bench",
-      author: `https://git.test/users/u${i % 97}`, state: "open", headRef: `feature-${i}`,
-      createdAt: new Date(Date.UTC(2026, 0, 1) + i * 1000).toISOString(), statistics: { additionsCount: i % 500, deletionsCount: i % 70 },
+      _type: "PullRequest",
+      id: `pr${i}`,
+      self: `https://git.test/bench/pulls/${i}`,
+      repository: "https://git.test/bench",
+      author: `https://git.test/users/u${i % 97}`,
+      state: "open",
+      headRef: `feature-${i}`,
+      createdAt: new Date(Date.UTC(2026, 0, 1) + i * 1000).toISOString(),
+      statistics: { additionsCount: i % 500, deletionsCount: i % 70 },
     });
     if (problems.length) throw new Error(problems.join(", "));
   }
@@ -36,7 +42,11 @@ async function sluiceSync(dbFile) {
   try {
     const summary = await runSync({ connector: "bench", driver, store, options: JSON.stringify({ count: records }) });
     const seconds = (performance.now() - started) / 1000;
-    return { seconds, recordsPerSecond: summary.records / seconds, connectorPeakRssMiB: Math.round(driver.peakRssBytes / 2 ** 20) };
+    return {
+      seconds,
+      recordsPerSecond: summary.records / seconds,
+      connectorPeakRssMiB: Math.round(driver.peakRssBytes / 2 ** 20),
+    };
   } finally {
     await driver.close();
     await store.close();
@@ -45,15 +55,24 @@ async function sluiceSync(dbFile) {
 
 function rawUpsert(sourceDb, targetDb) {
   const source = new Database(sourceDb, { readonly: true });
-  const columns = source.prepare("SELECT name FROM pragma_table_info('bench_pull_request')").all().map((c) => c.name);
-  const rows = source.prepare(`SELECT ${columns.map((c) => `"${c}"`).join(", ")} FROM bench_pull_request`).raw().all();
+  const columns = source
+    .prepare("SELECT name FROM pragma_table_info('bench_pull_request')")
+    .all()
+    .map((c) => c.name);
+  const rows = source
+    .prepare(`SELECT ${columns.map((c) => `"${c}"`).join(", ")} FROM bench_pull_request`)
+    .raw()
+    .all();
   source.close();
   const target = new Database(targetDb);
   target.pragma("journal_mode = WAL");
   target.pragma("synchronous = NORMAL");
   target.exec(`CREATE TABLE t (${columns.map((c) => `"${c}"${c === "id" ? " PRIMARY KEY" : ""}`).join(", ")})`);
   const upsert = target.prepare(
-    `INSERT INTO t VALUES (${columns.map(() => "?").join(", ")}) ON CONFLICT(id) DO UPDATE SET ${columns.filter((c) => c !== "id").map((c) => `"${c}" = excluded."${c}"`).join(", ")}`,
+    `INSERT INTO t VALUES (${columns.map(() => "?").join(", ")}) ON CONFLICT(id) DO UPDATE SET ${columns
+      .filter((c) => c !== "id")
+      .map((c) => `"${c}" = excluded."${c}"`)
+      .join(", ")}`,
   );
   const page = target.transaction((slice) => {
     for (const row of slice) upsert.run(row);
@@ -69,18 +88,23 @@ try {
   const validation = Math.max(validationOnly(), validationOnly());
   const runs = [await sluiceSync(join(work, "a.db")), await sluiceSync(join(work, "b.db"))];
   const sluice = runs.sort((a, b) => b.recordsPerSecond - a.recordsPerSecond)[0];
-  const raw = [rawUpsert(join(work, "a.db"), join(work, "r1.db")), rawUpsert(join(work, "a.db"), join(work, "r2.db"))].sort((a, b) => b.recordsPerSecond - a.recordsPerSecond)[0];
-  console.log(JSON.stringify({
-    bench: "codeclimate",
-    records,
-    validationRecordsPerSecond: Math.round(validation),
-    sluiceRecordsPerSecond: Math.round(sluice.recordsPerSecond),
-    sluiceSeconds: +sluice.seconds.toFixed(2),
-    rawUpsertRecordsPerSecond: Math.round(raw.recordsPerSecond),
-    ratioToRawUpsert: +(sluice.recordsPerSecond / raw.recordsPerSecond).toFixed(2),
-    connectorPeakRssMiB: sluice.connectorPeakRssMiB,
-    loadAverage: loadavg().map((l) => +l.toFixed(2)),
-  }));
+  const raw = [
+    rawUpsert(join(work, "a.db"), join(work, "r1.db")),
+    rawUpsert(join(work, "a.db"), join(work, "r2.db")),
+  ].sort((a, b) => b.recordsPerSecond - a.recordsPerSecond)[0];
+  console.log(
+    JSON.stringify({
+      bench: "codeclimate",
+      records,
+      validationRecordsPerSecond: Math.round(validation),
+      sluiceRecordsPerSecond: Math.round(sluice.recordsPerSecond),
+      sluiceSeconds: +sluice.seconds.toFixed(2),
+      rawUpsertRecordsPerSecond: Math.round(raw.recordsPerSecond),
+      ratioToRawUpsert: +(sluice.recordsPerSecond / raw.recordsPerSecond).toFixed(2),
+      connectorPeakRssMiB: sluice.connectorPeakRssMiB,
+      loadAverage: loadavg().map((l) => +l.toFixed(2)),
+    }),
+  );
 } finally {
   rmSync(work, { recursive: true, force: true });
 }

@@ -35,7 +35,12 @@ async function sluiceSync(dbFile) {
   const driver = await openConnector({ name: "generator", command: { shell: command }, protocol: "sluice" });
   const started = performance.now();
   try {
-    const summary = await runSync({ connector: "generator", driver, store, options: JSON.stringify({ count: records, page_size: pageSize }) });
+    const summary = await runSync({
+      connector: "generator",
+      driver,
+      store,
+      options: JSON.stringify({ count: records, page_size: pageSize }),
+    });
     const seconds = (performance.now() - started) / 1000;
     return { seconds, recordsPerSecond: summary.records / seconds, inserted: summary.inserted };
   } finally {
@@ -53,7 +58,10 @@ function rawUpsert(sourceDb, targetDb) {
     .map((c) => c.name)
     .filter((c) => !c.startsWith("_sluice"));
   const createSql = source.prepare("SELECT sql FROM sqlite_master WHERE name = 'generator_users'").get().sql;
-  const rows = source.prepare(`SELECT ${columns.map((c) => `"${c}"`).join(", ")} FROM generator_users ORDER BY id`).raw(true).all();
+  const rows = source
+    .prepare(`SELECT ${columns.map((c) => `"${c}"`).join(", ")} FROM generator_users ORDER BY id`)
+    .raw(true)
+    .all();
   source.close();
   const target = new Database(targetDb);
   target.pragma("journal_mode = WAL");
@@ -80,7 +88,10 @@ try {
   const handshakeMs = await spawnAndHandshake(10);
   const sluice = best(await sluiceSync(join(work, "sluice.db")), await sluiceSync(join(work, "sluice2.db")));
   const hostPeakRssMb = process.resourceUsage().maxRSS / 1024;
-  const raw = best(rawUpsert(join(work, "sluice.db"), join(work, "raw.db")), rawUpsert(join(work, "sluice.db"), join(work, "raw2.db")));
+  const raw = best(
+    rawUpsert(join(work, "sluice.db"), join(work, "raw.db")),
+    rawUpsert(join(work, "sluice.db"), join(work, "raw2.db")),
+  );
   console.log(
     JSON.stringify({
       bench: "foundation",

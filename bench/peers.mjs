@@ -43,7 +43,11 @@ function descendants(pid) {
 function measure(command, args, options = {}) {
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const child = spawn(command, args, { cwd: options.cwd ?? work, env: { ...process.env, DO_NOT_TRACK: "1", AIRBYTE_OFFLINE_MODE: "1", ...options.env }, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(command, args, {
+      cwd: options.cwd ?? work,
+      env: { ...process.env, DO_NOT_TRACK: "1", AIRBYTE_OFFLINE_MODE: "1", ...options.env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d) => (stdout += d));
@@ -58,7 +62,12 @@ function measure(command, args, options = {}) {
     child.on("close", (code) => {
       clearInterval(sampler);
       if (code !== 0) return reject(new Error(`${command} ${args.join(" ")} exited ${code}\n${stderr}`));
-      resolve({ seconds: (performance.now() - started) / 1000, stdout, hostPeakMiB: Math.round(host / 2 ** 20), connectorPeakMiB: Math.round(connector / 2 ** 20) });
+      resolve({
+        seconds: (performance.now() - started) / 1000,
+        stdout,
+        hostPeakMiB: Math.round(host / 2 ** 20),
+        connectorPeakMiB: Math.round(connector / 2 ** 20),
+      });
     });
   });
 }
@@ -70,30 +79,82 @@ async function fakerVsPyAirbyte() {
   const config = { count: records, seed: 42, records_per_slice: 1000, parallelism: 2, always_updated: false };
   const configFile = join(work, "faker.json");
   writeFileSync(configFile, JSON.stringify(config));
-  const ours = await sluice(["airbyte", "sync", "-c", faker, "--config", configFile, "--streams", "users", "--db", join(work, "faker.db"), "--name", "faker"]);
+  const ours = await sluice([
+    "airbyte",
+    "sync",
+    "-c",
+    faker,
+    "--config",
+    configFile,
+    "--streams",
+    "users",
+    "--db",
+    join(work, "faker.db"),
+    "--name",
+    "faker",
+  ]);
   const summary = JSON.parse(ours.stdout);
-  const theirs = await measure(peersPython, [join(root, "bench/peers/pyairbyte_read.py"), faker, JSON.stringify(config)]);
+  const theirs = await measure(peersPython, [
+    join(root, "bench/peers/pyairbyte_read.py"),
+    faker,
+    JSON.stringify(config),
+  ]);
   const peer = JSON.parse(theirs.stdout.trim().split("\n").pop());
-  if (summary.records !== records || peer.records !== records) throw new Error(`record counts differ: Sluice ${summary.records}, PyAirbyte ${peer.records}, expected ${records}`);
+  if (summary.records !== records || peer.records !== records)
+    throw new Error(`record counts differ: Sluice ${summary.records}, PyAirbyte ${peer.records}, expected ${records}`);
   return {
     bench: "peers-airbyte-faker",
     records,
-    sluice: { seconds: +ours.seconds.toFixed(1), recordsPerSecond: rate(records, ours.seconds), hostPeakMiB: ours.hostPeakMiB, connectorPeakMiB: ours.connectorPeakMiB },
-    pyairbyte: { seconds: +theirs.seconds.toFixed(1), recordsPerSecond: rate(records, theirs.seconds), hostPeakMiB: theirs.hostPeakMiB, connectorPeakMiB: theirs.connectorPeakMiB },
+    sluice: {
+      seconds: +ours.seconds.toFixed(1),
+      recordsPerSecond: rate(records, ours.seconds),
+      hostPeakMiB: ours.hostPeakMiB,
+      connectorPeakMiB: ours.connectorPeakMiB,
+    },
+    pyairbyte: {
+      seconds: +theirs.seconds.toFixed(1),
+      recordsPerSecond: rate(records, theirs.seconds),
+      hostPeakMiB: theirs.hostPeakMiB,
+      connectorPeakMiB: theirs.connectorPeakMiB,
+    },
     sluiceOverPyAirbyte: +(theirs.seconds / ours.seconds).toFixed(2),
   };
 }
 
 async function generatorVsDlt() {
-  const ours = await sluice(["sync", "-c", `${join(root, ".venv/bin/python")} ${join(root, "bench/peers/sluice_generator.py")}`, "--options", JSON.stringify({ count: records }), "--db", join(work, "gen.db"), "--name", "pygen"]);
+  const ours = await sluice([
+    "sync",
+    "-c",
+    `${join(root, ".venv/bin/python")} ${join(root, "bench/peers/sluice_generator.py")}`,
+    "--options",
+    JSON.stringify({ count: records }),
+    "--db",
+    join(work, "gen.db"),
+    "--name",
+    "pygen",
+  ]);
   const summary = JSON.parse(ours.stdout);
-  const theirs = await measure(peersPython, [join(root, "bench/peers/dlt_generator.py"), String(records), join(work, "dlt.db"), join(work, "dlt-pipelines")]);
+  const theirs = await measure(peersPython, [
+    join(root, "bench/peers/dlt_generator.py"),
+    String(records),
+    join(work, "dlt.db"),
+    join(work, "dlt-pipelines"),
+  ]);
   if (summary.records !== records) throw new Error(`Sluice wrote ${summary.records} records, expected ${records}`);
   return {
     bench: "peers-python-generator-merge",
     records,
-    sluice: { seconds: +ours.seconds.toFixed(1), recordsPerSecond: rate(records, ours.seconds), hostPeakMiB: ours.hostPeakMiB, connectorPeakMiB: ours.connectorPeakMiB },
-    dlt: { seconds: +theirs.seconds.toFixed(1), recordsPerSecond: rate(records, theirs.seconds), peakMiB: theirs.hostPeakMiB },
+    sluice: {
+      seconds: +ours.seconds.toFixed(1),
+      recordsPerSecond: rate(records, ours.seconds),
+      hostPeakMiB: ours.hostPeakMiB,
+      connectorPeakMiB: ours.connectorPeakMiB,
+    },
+    dlt: {
+      seconds: +theirs.seconds.toFixed(1),
+      recordsPerSecond: rate(records, theirs.seconds),
+      peakMiB: theirs.hostPeakMiB,
+    },
     sluiceOverDlt: +(theirs.seconds / ours.seconds).toFixed(2),
   };
 }

@@ -65,7 +65,12 @@ function sluicePages(records) {
     *messages(rows) {
       for (let i = 0; i < rows.length; i += PAGE_ROWS) {
         const page = rows.slice(i, i + PAGE_ROWS);
-        yield { message: { $case: "page", value: { stream: "users", records: records(page), checkpoint: undefined, estimatedTotal: 0 } } };
+        yield {
+          message: {
+            $case: "page",
+            value: { stream: "users", records: records(page), checkpoint: undefined, estimatedTotal: 0 },
+          },
+        };
       }
     },
     encode: (message) => sluice.ReadResponse.encode(message).finish(),
@@ -74,7 +79,9 @@ function sluicePages(records) {
       return {
         push(response) {
           const records = response.message.value.records;
-          return records.$case === "json" ? JSON.parse(records.value.array.toString("utf8")) : decodeColumns(records.value);
+          return records.$case === "json"
+            ? JSON.parse(records.value.array.toString("utf8"))
+            : decodeColumns(records.value);
         },
         finish: () => [],
       };
@@ -160,7 +167,9 @@ async function serve() {
   });
   server.addService(revisionA.ConnectorService, { getData: stream("qlikColumnar") });
   server.addService(connect.ConnectorService, { getData: stream("qlikBuckets"), getMetaInfo: unimplemented });
-  const port = await new Promise((resolve, reject) => server.bindAsync("127.0.0.1:0", ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))));
+  const port = await new Promise((resolve, reject) =>
+    server.bindAsync("127.0.0.1:0", ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))),
+  );
   process.send({ port });
   process.on("message", (message) => {
     if (message === "rss") process.send({ peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024) });
@@ -181,7 +190,9 @@ function clients(address) {
     columnar: () => native.read({ options: "columnar", streams: [], state: "" }),
     qlikColumnar: () => a.getData({ connection: undefined, sessionInfo: undefined, parameters: undefined }),
     qlikBuckets: () => c.getData({ connection: undefined, sessionInfo: undefined, parameters: undefined }),
-    close: () => [native, a, c].forEach((client) => client.close()),
+    close: () => {
+      for (const client of [native, a, c]) client.close();
+    },
   };
 }
 
@@ -197,7 +208,10 @@ async function overGrpc(name, open) {
 }
 
 async function main() {
-  const server = fork(fileURLToPath(import.meta.url), [], { env: { ...process.env, QLIK_BENCH_ROLE: "server" }, stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  const server = fork(fileURLToPath(import.meta.url), [], {
+    env: { ...process.env, QLIK_BENCH_ROLE: "server" },
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+  });
   try {
     const [{ port }] = await once(server, "message");
     const rows = makeRows(ROWS);
@@ -206,7 +220,10 @@ async function main() {
     const open = clients(`127.0.0.1:${port}`);
     for (const name of Object.keys(ENCODINGS)) {
       // Best of two: the machine is shared.
-      results[name] = { grpcRowsPerSecond: Math.max(await overGrpc(name, open[name]), await overGrpc(name, open[name])), ...results[name] };
+      results[name] = {
+        grpcRowsPerSecond: Math.max(await overGrpc(name, open[name]), await overGrpc(name, open[name])),
+        ...results[name],
+      };
     }
     open.close();
     server.send("rss");

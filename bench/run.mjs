@@ -16,7 +16,10 @@ for (const name of benches) {
     continue;
   }
   console.error(`==> bench ${name}`);
-  const output = execFileSync(process.execPath, ["--expose-gc", file], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
+  const output = execFileSync(process.execPath, ["--expose-gc", file], {
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "inherit"],
+  });
   for (const line of output.trim().split("\n")) {
     const result = JSON.parse(line);
     results.push(result);
@@ -26,17 +29,76 @@ for (const name of benches) {
 
 /** One table row per result: Sluice's rate, what it is compared with in the same run, and the ratio. */
 const rows = {
-  foundation: (r) => ["Go connector → SQLite", r.records, r.sluice.recordsPerSecond, "raw better-sqlite3 upsert", r.rawUpsert.recordsPerSecond, r.ratioToRaw],
-  codeclimate: (r) => ["Code Climate connector → SQLite", r.records, r.sluiceRecordsPerSecond, "raw better-sqlite3 upsert", r.rawUpsertRecordsPerSecond, r.ratioToRawUpsert],
-  qlik: (r) => ["columnar pages over gRPC", r.rows, r.columnar.grpcRowsPerSecond, "JSON pages over gRPC", r.json.grpcRowsPerSecond, r.columnar.grpcRowsPerSecond / r.json.grpcRowsPerSecond],
-  "peers-airbyte-faker": (r) => ["airbyte-source-faker → local DB", r.records, r.sluice.recordsPerSecond, "PyAirbyte read() → DuckDB", r.pyairbyte.recordsPerSecond, r.sluiceOverPyAirbyte],
-  "peers-python-generator-merge": (r) => ["Python generator → SQLite merge", r.records, r.sluice.recordsPerSecond, "dlt merge → SQLite", r.dlt.recordsPerSecond, r.sluiceOverDlt],
+  foundation: (r) => [
+    "Go connector → SQLite",
+    r.records,
+    r.sluice.recordsPerSecond,
+    "raw better-sqlite3 upsert",
+    r.rawUpsert.recordsPerSecond,
+    r.ratioToRaw,
+  ],
+  codeclimate: (r) => [
+    "Code Climate connector → SQLite",
+    r.records,
+    r.sluiceRecordsPerSecond,
+    "raw better-sqlite3 upsert",
+    r.rawUpsertRecordsPerSecond,
+    r.ratioToRawUpsert,
+  ],
+  qlik: (r) => [
+    "columnar pages over gRPC",
+    r.rows,
+    r.columnar.grpcRowsPerSecond,
+    "JSON pages over gRPC",
+    r.json.grpcRowsPerSecond,
+    r.columnar.grpcRowsPerSecond / r.json.grpcRowsPerSecond,
+  ],
+  "peers-airbyte-faker": (r) => [
+    "airbyte-source-faker → local DB",
+    r.records,
+    r.sluice.recordsPerSecond,
+    "PyAirbyte read() → DuckDB",
+    r.pyairbyte.recordsPerSecond,
+    r.sluiceOverPyAirbyte,
+  ],
+  "peers-python-generator-merge": (r) => [
+    "Python generator → SQLite merge",
+    r.records,
+    r.sluice.recordsPerSecond,
+    "dlt merge → SQLite",
+    r.dlt.recordsPerSecond,
+    r.sluiceOverDlt,
+  ],
 };
-const table = results.filter((r) => rows[r.bench]).map((r) => `| ${rows[r.bench](r).map((v, i) => (i === 5 ? Number(v).toFixed(2) : typeof v === "number" ? Math.round(v).toLocaleString("en") : v)).join(" | ")} |`);
+const table = results
+  .filter((r) => rows[r.bench])
+  .map(
+    (r) =>
+      `| ${rows[r.bench](r)
+        .map((v, i) =>
+          i === 5 ? Number(v).toFixed(2) : typeof v === "number" ? Math.round(v).toLocaleString("en") : v,
+        )
+        .join(" | ")} |`,
+  );
 
 const machine = `${cpus().length} cores (${cpus()[0]?.model.trim()}), ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
-const summary = table.length ? ["| work | records | Sluice records/s | compared with | their records/s | ratio |", "|---|---:|---:|---|---:|---:|", ...table, ""] : [];
-const section = [`## ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC — ${machine}`, "", ...summary, "```json", ...results.map((r) => JSON.stringify(r)), "```", ""].join("\n");
+const summary = table.length
+  ? [
+      "| work | records | Sluice records/s | compared with | their records/s | ratio |",
+      "|---|---:|---:|---|---:|---:|",
+      ...table,
+      "",
+    ]
+  : [];
+const section = [
+  `## ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC — ${machine}`,
+  "",
+  ...summary,
+  "```json",
+  ...results.map((r) => JSON.stringify(r)),
+  "```",
+  "",
+].join("\n");
 const resultsFile = `${here}RESULTS.md`;
 const header = "# Benchmark results\n\nNewest first. Ratios compare figures measured in the same run.\n\n";
 const previous = existsSync(resultsFile) ? readFileSync(resultsFile, "utf8").replace(header, "") : "";

@@ -23,16 +23,66 @@ function sluice(args) {
   if (result.status !== 0) process.exit(result.status ?? 1);
 }
 
-sluice(["sync", "--db", db, "--command", join(root, "examples/go/files/bin/files"), "--options", JSON.stringify({ root, page_size: 100 })]);
+sluice([
+  "sync",
+  "--db",
+  db,
+  "--command",
+  join(root, "examples/go/files/bin/files"),
+  "--options",
+  JSON.stringify({ root, page_size: 100 }),
+]);
 if (existsSync(join(root, ".git"))) {
-  sluice(["sync", "--db", db, "--command", `${join(root, ".venv/bin/python")} ${join(root, "examples/python/gitlog/main.py")}`, "--options", JSON.stringify({ repo: root })]);
+  sluice([
+    "sync",
+    "--db",
+    db,
+    "--command",
+    `${join(root, ".venv/bin/python")} ${join(root, "examples/python/gitlog/main.py")}`,
+    "--options",
+    JSON.stringify({ repo: root }),
+  ]);
 }
-sluice(["sync", "--db", db, "--command", `node ${join(root, "examples/ts/dist/packages/main.js")}`, "--options", JSON.stringify({ root })]);
+sluice([
+  "sync",
+  "--db",
+  db,
+  "--command",
+  `node ${join(root, "examples/ts/dist/packages/main.js")}`,
+  "--options",
+  JSON.stringify({ root }),
+]);
 if (existsSync(join(root, ".git"))) {
   const config = join(mkdtempSync(join(tmpdir(), "sluice-demo-")), "git.json");
   writeFileSync(config, JSON.stringify({ repositories: [root] }));
-  sluice(["codeclimate", "sync", join(root, "examples/ts/dist/codeclimate-git/main.js"), config, "--db", db, "--lookback-days", "3650"]);
+  sluice([
+    "codeclimate",
+    "sync",
+    join(root, "examples/ts/dist/codeclimate-git/main.js"),
+    config,
+    "--db",
+    db,
+    "--lookback-days",
+    "3650",
+  ]);
 }
-sluice(["pipeline", "run", "--from", `builtin:${join(root, "examples/ts/dist/conduit/main.js")}`, "--from-config", "count=1000", "--from-config", "batch=100", "--to", `sqlite:${db}`, "--name", "conduit-demo", "--idle-stop", "0.5"]);
+sluice([
+  "pipeline",
+  "run",
+  "--from",
+  `builtin:${join(root, "examples/ts/dist/conduit/main.js")}`,
+  "--from-config",
+  "count=1000",
+  "--from-config",
+  "batch=100",
+  "--to",
+  `sqlite:${db}`,
+  "--name",
+  "conduit-demo",
+  "--idle-stop",
+  "0.5",
+]);
 sluice(["syncs", "--db", db, "--limit", "5"]);
-console.error(`\nDone. Try: sqlite3 ${db} 'SELECT remote_id, json_extract(metadata, "$.size") FROM files_objects LIMIT 5'`);
+console.error(
+  `\nDone. Try: sqlite3 ${db} 'SELECT remote_id, json_extract(metadata, "$.size") FROM files_objects LIMIT 5'`,
+);

@@ -10,6 +10,7 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 
 [ -d node_modules/better-sqlite3 ] || npm ci
+npm run --silent lint
 npm run --silent build
 bash scripts/build-examples.sh
 

@@ -35,7 +35,13 @@ async function airbyteSync(args: string[]): Promise<Summary> {
 
 test("airbyte-source-faker from PyPI: spec, check, discover, read into SQLite, then an incremental run adds nothing", async (t) => {
   const dir = tempDir(t);
-  const config = writeJson(dir, "faker.json", { count: 300, seed: 42, records_per_slice: 100, parallelism: 1, always_updated: false });
+  const config = writeJson(dir, "faker.json", {
+    count: 300,
+    seed: 42,
+    records_per_slice: 100,
+    parallelism: 1,
+    always_updated: false,
+  });
   const db = join(dir, "faker.db");
 
   const spec = await sluice(["--json", "airbyte", "spec", "-c", faker]);
@@ -49,14 +55,25 @@ test("airbyte-source-faker from PyPI: spec, check, discover, read into SQLite, t
 
   const first = await airbyteSync(["-c", faker, "--config", config, "--db", db, "--name", "faker"]);
   assert.equal(first.protocol, "airbyte");
-  assert.deepEqual([first.streams.users.inserted, first.streams.purchases.inserted, first.streams.products.inserted], [300, 300, 100]);
-  const users = query<{ id: number; email: string; address: string }>(db, "SELECT id, email, address FROM faker_users ORDER BY id");
+  assert.deepEqual(
+    [first.streams.users.inserted, first.streams.purchases.inserted, first.streams.products.inserted],
+    [300, 300, 100],
+  );
+  const users = query<{ id: number; email: string; address: string }>(
+    db,
+    "SELECT id, email, address FROM faker_users ORDER BY id",
+  );
   assert.equal(users.length, 300);
   assert.equal(users[0].id, 1);
   assert.match(users[0].email, /@/);
   assert.equal(typeof JSON.parse(users[0].address), "object", "nested objects are stored as JSON");
-  const state = JSON.parse(query<{ state: string }>(db, "SELECT state FROM _sluice_state WHERE connector = 'faker'")[0].state);
-  assert.deepEqual(state.map((s: { stream: { stream_descriptor: { name: string } } }) => s.stream.stream_descriptor.name).sort(), ["products", "purchases", "users"]);
+  const state = JSON.parse(
+    query<{ state: string }>(db, "SELECT state FROM _sluice_state WHERE connector = 'faker'")[0].state,
+  );
+  assert.deepEqual(
+    state.map((s: { stream: { stream_descriptor: { name: string } } }) => s.stream.stream_descriptor.name).sort(),
+    ["products", "purchases", "users"],
+  );
 
   const second = await airbyteSync(["-c", faker, "--config", config, "--db", db, "--name", "faker"]);
   assert.equal(second.records, 0, "the saved state goes back to the source: nothing new");
@@ -77,34 +94,88 @@ test("a crash mid-read keeps the records before the last STATE and that state; t
   assert.match(failed.stderr, /Airbyte source "s" `read` exited with code 3; its last output:\n.*the API went away/);
   const kept = query<{ id: number }>(db, "SELECT id FROM s_items ORDER BY id").map((r) => r.id);
   assert.ok(kept.length >= 200, `the 200 records before the last STATE are there (${kept.length})`);
-  assert.deepEqual(kept.slice(0, 200), Array.from({ length: 200 }, (_, i) => i + 1));
+  assert.deepEqual(
+    kept.slice(0, 200),
+    Array.from({ length: 200 }, (_, i) => i + 1),
+  );
   const saved = JSON.parse(query<{ state: string }>(db, "SELECT state FROM _sluice_state")[0].state);
   assert.equal(saved[0].stream.stream_state.cursor, 200);
   assert.equal(query<{ status: string }>(db, "SELECT status FROM _sluice_syncs")[0].status, "failed");
 
   const whole = writeJson(dir, "ok.json", { records: 500, stateEvery: 100 });
-  const resumed = await airbyteSync(["-c", scripted, "--config", whole, "--db", db, "--name", "s", "--streams", "items"]);
-  assert.equal(resumed.streams.items.inserted + resumed.streams.items.unchanged, 300, "read from the saved cursor (200), not from the start");
+  const resumed = await airbyteSync([
+    "-c",
+    scripted,
+    "--config",
+    whole,
+    "--db",
+    db,
+    "--name",
+    "s",
+    "--streams",
+    "items",
+  ]);
+  assert.equal(
+    resumed.streams.items.inserted + resumed.streams.items.unchanged,
+    300,
+    "read from the saved cursor (200), not from the start",
+  );
   const ids = query<{ id: number }>(db, "SELECT id FROM s_items ORDER BY id").map((r) => r.id);
-  assert.deepEqual(ids, Array.from({ length: 500 }, (_, i) => i + 1), "every record once");
+  assert.deepEqual(
+    ids,
+    Array.from({ length: 500 }, (_, i) => i + 1),
+    "every record once",
+  );
 });
 
 test("malformed JSON lines are reported with their line number; non-JSON chatter is only logged", async (t) => {
   const dir = tempDir(t);
   const config = writeJson(dir, "c.json", { records: 10, stateEvery: 5, malformedAt: 7, noise: true });
-  const result = await sluice(["airbyte", "sync", "-c", scripted, "--config", config, "--db", join(dir, "m.db"), "--streams", "items"]);
+  const result = await sluice([
+    "airbyte",
+    "sync",
+    "-c",
+    scripted,
+    "--config",
+    config,
+    "--db",
+    join(dir, "m.db"),
+    "--streams",
+    "items",
+  ]);
   assert.equal(result.code, 1);
   // line 1: LOG, 2: noise, 3: ESTIMATE, then records 1..5 + STATE (4..9), records 6 (10); the malformed line is 11
-  assert.match(result.stderr, /connector "scripted-source": line 11 of its output is not a valid message \(.*JSON.*\): \{"type": "RECORD"/);
-  assert.equal(query(join(dir, "m.db"), "SELECT id FROM scripted_source_items").length, 5, "the page before the last STATE is kept");
+  assert.match(
+    result.stderr,
+    /connector "scripted-source": line 11 of its output is not a valid message \(.*JSON.*\): \{"type": "RECORD"/,
+  );
+  assert.equal(
+    query(join(dir, "m.db"), "SELECT id FROM scripted_source_items").length,
+    5,
+    "the page before the last STATE is kept",
+  );
 });
 
 test("a TRACE error fails the sync with the source's message and stack trace", async (t) => {
   const dir = tempDir(t);
   const config = writeJson(dir, "c.json", { records: 10, stateEvery: 5, traceAt: 8 });
-  const result = await sluice(["airbyte", "sync", "-c", scripted, "--config", config, "--db", join(dir, "t.db"), "--name", "t"]);
+  const result = await sluice([
+    "airbyte",
+    "sync",
+    "-c",
+    scripted,
+    "--config",
+    config,
+    "--db",
+    join(dir, "t.db"),
+    "--name",
+    "t",
+  ]);
   assert.equal(result.code, 1);
-  assert.match(result.stderr, /Airbyte source "t" `read` exited with code 1: Rate limit exceeded \(HTTP 429\)\nTraceback \(most recent call last\):\n  File "source.py", line 7, in read\nRateLimit: 429/);
+  assert.match(
+    result.stderr,
+    /Airbyte source "t" `read` exited with code 1: Rate limit exceeded \(HTTP 429\)\nTraceback \(most recent call last\):\n {2}File "source.py", line 7, in read\nRateLimit: 429/,
+  );
 });
 
 test("CONTROL: the source's new config is written back to the config file", async (t) => {
@@ -117,25 +188,92 @@ test("CONTROL: the source's new config is written back to the config file", asyn
 test("full refresh + overwrite: the table holds exactly the last successful sync; a failed one leaves it as it was", async (t) => {
   const dir = tempDir(t);
   const db = join(dir, "o.db");
-  const catalogResult = await sluice(["airbyte", "catalog", "-c", scripted, "--config", writeJson(dir, "c0.json", { records: 0 })]);
+  const catalogResult = await sluice([
+    "airbyte",
+    "catalog",
+    "-c",
+    scripted,
+    "--config",
+    writeJson(dir, "c0.json", { records: 0 }),
+  ]);
   assert.equal(catalogResult.code, 0, catalogResult.stderr);
   const catalog = JSON.parse(catalogResult.stdout);
   assert.deepEqual(
-    catalog.streams.map((s: { stream: { name: string }; sync_mode: string; destination_sync_mode: string }) => [s.stream.name, s.sync_mode, s.destination_sync_mode]),
-    [["items", "incremental", "append_dedup"], ["events", "full_refresh", "overwrite"]],
+    catalog.streams.map((s: { stream: { name: string }; sync_mode: string; destination_sync_mode: string }) => [
+      s.stream.name,
+      s.sync_mode,
+      s.destination_sync_mode,
+    ]),
+    [
+      ["items", "incremental", "append_dedup"],
+      ["events", "full_refresh", "overwrite"],
+    ],
   );
   const catalogFile = writeJson(dir, "catalog.json", catalog);
 
-  await airbyteSync(["-c", scripted, "--config", writeJson(dir, "c1.json", { records: 0, events: 5 }), "--catalog", catalogFile, "--db", db, "--name", "o"]);
-  await airbyteSync(["-c", scripted, "--config", writeJson(dir, "c2.json", { records: 0, events: 3 }), "--catalog", catalogFile, "--db", db, "--name", "o"]);
-  assert.deepEqual(query(db, "SELECT n FROM o_events ORDER BY n").map((r) => (r as { n: number }).n), [1, 2, 3]);
-  const failed = await sluice(["airbyte", "sync", "-c", scripted, "--config", writeJson(dir, "c3.json", { records: 0, events: 9, failInEvents: true }), "--catalog", catalogFile, "--db", db, "--name", "o"]);
+  await airbyteSync([
+    "-c",
+    scripted,
+    "--config",
+    writeJson(dir, "c1.json", { records: 0, events: 5 }),
+    "--catalog",
+    catalogFile,
+    "--db",
+    db,
+    "--name",
+    "o",
+  ]);
+  await airbyteSync([
+    "-c",
+    scripted,
+    "--config",
+    writeJson(dir, "c2.json", { records: 0, events: 3 }),
+    "--catalog",
+    catalogFile,
+    "--db",
+    db,
+    "--name",
+    "o",
+  ]);
+  assert.deepEqual(
+    query(db, "SELECT n FROM o_events ORDER BY n").map((r) => (r as { n: number }).n),
+    [1, 2, 3],
+  );
+  const failed = await sluice([
+    "airbyte",
+    "sync",
+    "-c",
+    scripted,
+    "--config",
+    writeJson(dir, "c3.json", { records: 0, events: 9, failInEvents: true }),
+    "--catalog",
+    catalogFile,
+    "--db",
+    db,
+    "--name",
+    "o",
+  ]);
   assert.equal(failed.code, 1);
-  assert.deepEqual(query(db, "SELECT n FROM o_events ORDER BY n").map((r) => (r as { n: number }).n), [1, 2, 3], "a failed overwrite leaves the table alone");
+  assert.deepEqual(
+    query(db, "SELECT n FROM o_events ORDER BY n").map((r) => (r as { n: number }).n),
+    [1, 2, 3],
+    "a failed overwrite leaves the table alone",
+  );
 
   catalog.streams[1].destination_sync_mode = "append";
   catalog.streams[0].sync_mode = "sideways";
-  const invalid = await sluice(["airbyte", "sync", "-c", scripted, "--config", writeJson(dir, "c4.json", { records: 0 }), "--catalog", writeJson(dir, "bad.json", catalog), "--db", db]);
+  const invalid = await sluice([
+    "airbyte",
+    "sync",
+    "-c",
+    scripted,
+    "--config",
+    writeJson(dir, "c4.json", { records: 0 }),
+    "--catalog",
+    writeJson(dir, "bad.json", catalog),
+    "--db",
+    db,
+  ]);
   assert.equal(invalid.code, 1);
   assert.match(invalid.stderr, /streams\[0\] \("items"\): "sync_mode" must be one of full_refresh, incremental/);
 });
@@ -144,8 +282,17 @@ test("check failures and a missing command are clear", async (t) => {
   const dir = tempDir(t);
   const check = await sluice(["airbyte", "check", "-c", scripted, "--config", writeJson(dir, "c.json", {})]);
   assert.equal(check.code, 1);
-  assert.match(check.stdout, /check failed:\n  records must be given/);
-  const missing = await sluice(["airbyte", "sync", "-c", "/nonexistent/source-x", "--config", writeJson(dir, "d.json", {}), "--db", join(dir, "x.db")]);
+  assert.match(check.stdout, /check failed:\n {2}records must be given/);
+  const missing = await sluice([
+    "airbyte",
+    "sync",
+    "-c",
+    "/nonexistent/source-x",
+    "--config",
+    writeJson(dir, "d.json", {}),
+    "--db",
+    join(dir, "x.db"),
+  ]);
   assert.equal(missing.code, 1);
   assert.match(missing.stderr, /Airbyte source "source-x" `spec` exited with code 127; its last output:\n.*not found/);
   const none = await sluice(["airbyte", "sync", "--config", writeJson(dir, "e.json", {})]);

@@ -20,7 +20,10 @@ export function projectWithConnectors(t: TestContext): string {
   const dir = tempDir(t);
   mkdirSync(join(dir, "node_modules"));
   for (const slug of ["incidents", "repos", "misbehave"]) {
-    symlinkSync(join(fixtures, `codeclimate-connector-${slug}`), join(dir, "node_modules", `codeclimate-connector-${slug}`));
+    symlinkSync(
+      join(fixtures, `codeclimate-connector-${slug}`),
+      join(dir, "node_modules", `codeclimate-connector-${slug}`),
+    );
   }
   return dir;
 }
@@ -70,9 +73,15 @@ export async function startIncidentsApi(t: TestContext, token: string, count: nu
         created_at: new Date(Date.UTC(2026, 0, 1) + n * 60_000).toISOString(),
       });
     }
-    response.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ incidents, more: offset + limit < total }));
+    response
+      .writeHead(200, { "content-type": "application/json" })
+      .end(JSON.stringify({ incidents, more: offset + limit < total }));
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   t.after(() => server.close());
-  return { baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, sinces, setCount: (n) => (total = n) };
+  return {
+    baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    sinces,
+    setCount: (n) => (total = n),
+  };
 }

@@ -18,9 +18,15 @@ async function misbehave(t: { after(fn: () => void): void }, mode: string, ...fl
   const config = writeJson(dir, "config.json", { mode, valid: 2500 });
   const db = join(dir, "cc.db");
   const started = Date.now();
-  const result = await sluice(["codeclimate", "sync-stream", connector, config, stream, "2020-01-01", "--db", db, ...flags], { cwd: dir, timeoutMs: 60_000 });
+  const result = await sluice(
+    ["codeclimate", "sync-stream", connector, config, stream, "2020-01-01", "--db", db, ...flags],
+    { cwd: dir, timeoutMs: 60_000 },
+  );
   const actors = query<{ n: number }>(db, "SELECT count(*) AS n FROM misbehave_actor")[0].n;
-  const [log] = query<{ status: string; error: string }>(db, "SELECT status, error FROM _sluice_syncs ORDER BY id DESC LIMIT 1");
+  const [log] = query<{ status: string; error: string }>(
+    db,
+    "SELECT status, error FROM _sluice_syncs ORDER BY id DESC LIMIT 1",
+  );
   const state = query<{ state: string }>(db, "SELECT state FROM _sluice_state")[0]?.state;
   return { ...result, actors, log, state: state && JSON.parse(state), seconds: (Date.now() - started) / 1000 };
 }
@@ -35,7 +41,10 @@ function assertKept(outcome: Awaited<ReturnType<typeof misbehave>>): void {
 test("memory: a connector over --memory-limit is killed, with the limit and the measured RSS", async (t) => {
   const outcome = await misbehave(t, "memory", "--memory-limit", "256");
   assertKept(outcome);
-  assert.match(outcome.stderr, /connector "misbehave" was killed: its processes' combined RSS reached [\d.]+ MiB, over the memory limit of 256\.0 MiB/);
+  assert.match(
+    outcome.stderr,
+    /connector "misbehave" was killed: its processes' combined RSS reached [\d.]+ MiB, over the memory limit of 256\.0 MiB/,
+  );
   assert.match(outcome.log.error, /over the memory limit/);
 });
 
@@ -58,7 +67,10 @@ test("an invalid record fails the sync with every problem and its path; the vali
 test("a crash names the exit code and the connector's last output; a thrown error its message", async (t) => {
   const crash = await misbehave(t, "crash");
   assertKept(crash);
-  assert.match(crash.stderr, /connector "misbehave" exited with code 3; its last output:\nabout to crash: the API went away/);
+  assert.match(
+    crash.stderr,
+    /connector "misbehave" exited with code 3; its last output:\nabout to crash: the API went away/,
+  );
   const thrown = await misbehave(t, "throw");
   assertKept(thrown);
   assert.match(thrown.stderr, /connector "misbehave" failed: the API answered 500/);

@@ -8,7 +8,13 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { test } from "node:test";
-import { fixtures, codeclimateConnector, projectWithConnectors, startIncidentsApi, writeJson } from "./codeclimate-helpers.js";
+import {
+  fixtures,
+  codeclimateConnector,
+  projectWithConnectors,
+  startIncidentsApi,
+  writeJson,
+} from "./codeclimate-helpers.js";
 import { query, root, run, sluice, tempDir } from "./helpers.js";
 import { installOk, useTempHome, writeManifest } from "./registry-helpers.js";
 
@@ -43,20 +49,32 @@ test("a CommonJS connector found by slug: incidents paged from an HTTP API into 
   assert.equal(first.streams.incident.table, "incidents_incident");
   assert.match(first.message, /1 stream\(s\) synced; peak RSS [\d.]+ MiB \(limit 1\.00 GiB\)/);
   assert.ok(first.peakRssBytes > 10 * 1024 ** 2 && first.peakRssBytes < 1024 ** 3);
-  const rows = query<{ id: string; status: string; number: number; created_at?: string; createdAt: string }>(db, "SELECT * FROM incidents_incident ORDER BY number");
+  const rows = query<{ id: string; status: string; number: number; created_at?: string; createdAt: string }>(
+    db,
+    "SELECT * FROM incidents_incident ORDER BY number",
+  );
   assert.equal(rows.length, 120);
-  assert.deepEqual([rows[4].id, rows[4].status, rows[4].number, rows[4].createdAt], ["P4", "acknowledged", 4, "2026-01-01T00:04:00.000Z"]);
+  assert.deepEqual(
+    [rows[4].id, rows[4].status, rows[4].number, rows[4].createdAt],
+    ["P4", "acknowledged", 4, "2026-01-01T00:04:00.000Z"],
+  );
   const firstSince = new Date(api.sinces[0]);
   assert.ok(Date.now() - firstSince.valueOf() > 89 * 86_400_000, "a first sync reaches back --lookback-days (90)");
 
-  const state = JSON.parse(query<{ state: string }>(db, "SELECT state FROM _sluice_state WHERE connector = 'incidents'")[0].state);
+  const state = JSON.parse(
+    query<{ state: string }>(db, "SELECT state FROM _sluice_state WHERE connector = 'incidents'")[0].state,
+  );
   assert.deepEqual(state.streams.account.metadata, {}, "the connector's final checkpoint is saved");
   assert.ok(new Date(state.lastSuccessfulSync.account) >= new Date(before.valueOf() - 1000));
 
   api.sinces.length = 0;
   api.setCount(130);
   const second = await ccSync(cwd, ["sync", "incidents", config, "--db", db]);
-  assert.equal(api.sinces[0], new Date(state.lastSuccessfulSync.account).toISOString(), "earliestDataCutoff = the start of the last successful sync");
+  assert.equal(
+    api.sinces[0],
+    new Date(state.lastSuccessfulSync.account).toISOString(),
+    "earliestDataCutoff = the start of the last successful sync",
+  );
   assert.deepEqual([second.streams.incident.inserted, second.streams.incident.unchanged], [10, 120]);
   assert.equal(query(db, "SELECT id FROM incidents_incident").length, 130, "upserted by id: no duplicates");
 });
@@ -66,31 +84,98 @@ test("an ES module connector by path: one table per record type, PullRequestComm
   const data = writeJson(cwd, "data.json", {
     repositories: [
       {
-        id: "r1", self: "https://git.test/r1", name: "one", subscribed: true, owner: { id: "o1", type: "organization", name: "org" },
+        id: "r1",
+        self: "https://git.test/r1",
+        name: "one",
+        subscribed: true,
+        owner: { id: "o1", type: "organization", name: "org" },
         pullRequests: [
-          { id: "pr1", self: "https://git.test/r1/pr/1", author: "https://git.test/u/ann", state: "merged", createdAt: "2026-03-01T10:00:00Z", comments: [{ id: "c1", self: "https://git.test/c/1", author: "https://git.test/u/bob", body: "LGTM" }] },
-          { id: "pr0", self: "https://git.test/r1/pr/0", author: "https://git.test/u/ann", state: "closed", createdAt: "2019-01-01T10:00:00Z", comments: [] },
+          {
+            id: "pr1",
+            self: "https://git.test/r1/pr/1",
+            author: "https://git.test/u/ann",
+            state: "merged",
+            createdAt: "2026-03-01T10:00:00Z",
+            comments: [{ id: "c1", self: "https://git.test/c/1", author: "https://git.test/u/bob", body: "LGTM" }],
+          },
+          {
+            id: "pr0",
+            self: "https://git.test/r1/pr/0",
+            author: "https://git.test/u/ann",
+            state: "closed",
+            createdAt: "2019-01-01T10:00:00Z",
+            comments: [],
+          },
         ],
       },
-      { id: "r2", self: "https://git.test/r2", name: "two", subscribed: false, owner: { id: "o1", type: "organization", name: "org" }, pullRequests: [] },
+      {
+        id: "r2",
+        self: "https://git.test/r2",
+        name: "two",
+        subscribed: false,
+        owner: { id: "o1", type: "organization", name: "org" },
+        pullRequests: [],
+      },
     ],
   });
   const config = writeJson(cwd, "config.json", { dataFile: data });
   const db = join(cwd, "cc.db");
-  const summary = await ccSync(cwd, ["sync", join(fixtures, "codeclimate-connector-repos"), config, "--db", db, "--earliest-data-cutoff", "2026-01-01"]);
-  assert.deepEqual(Object.keys(summary.streams).sort(), ["pull_request", "pull_request_comment", "repository", "stream"]);
+  const summary = await ccSync(cwd, [
+    "sync",
+    join(fixtures, "codeclimate-connector-repos"),
+    config,
+    "--db",
+    db,
+    "--earliest-data-cutoff",
+    "2026-01-01",
+  ]);
+  assert.deepEqual(Object.keys(summary.streams).sort(), [
+    "pull_request",
+    "pull_request_comment",
+    "repository",
+    "stream",
+  ]);
   assert.equal(summary.streams.stream.inserted, 2);
   assert.equal(summary.streams.repository.inserted, 1, "r2 is not subscribed");
   assert.equal(summary.streams.pull_request.inserted, 1, "pr0 is older than the cutoff");
-  const [pr] = query<{ id: string; repository: string; _extracted_at: string; state: string }>(db, "SELECT * FROM repos_pull_request");
-  assert.deepEqual(pr, { ...pr, id: "pr1", repository: "https://git.test/r1", state: "merged", _extracted_at: "2026-01-01T00:00:00.000Z" });
+  const [pr] = query<{ id: string; repository: string; _extracted_at: string; state: string }>(
+    db,
+    "SELECT * FROM repos_pull_request",
+  );
+  assert.deepEqual(pr, {
+    ...pr,
+    id: "pr1",
+    repository: "https://git.test/r1",
+    state: "merged",
+    _extracted_at: "2026-01-01T00:00:00.000Z",
+  });
   const [repo] = query<{ owner: string }>(db, "SELECT owner FROM repos_repository");
-  assert.deepEqual(JSON.parse(repo.owner), { id: "o1", type: "organization", name: "org" }, "nested objects are stored as JSON");
+  assert.deepEqual(
+    JSON.parse(repo.owner),
+    { id: "o1", type: "organization", name: "org" },
+    "nested objects are stored as JSON",
+  );
   assert.equal(query(db, "SELECT * FROM repos_pull_request_comment").length, 1);
 
-  const compat = await sluice(["codeclimate", "sync", join(fixtures, "codeclimate-connector-repos"), config, "--db", db, "--upstream-validation", "--earliest-data-cutoff", "2026-01-01"], { cwd });
+  const compat = await sluice(
+    [
+      "codeclimate",
+      "sync",
+      join(fixtures, "codeclimate-connector-repos"),
+      config,
+      "--db",
+      db,
+      "--upstream-validation",
+      "--earliest-data-cutoff",
+      "2026-01-01",
+    ],
+    { cwd },
+  );
   assert.equal(compat.code, 1);
-  assert.match(compat.stderr, /connector "repos" produced an invalid PullRequestComment record \(id "c1"\): "PullRequestComment" is not a recognized record type/);
+  assert.match(
+    compat.stderr,
+    /connector "repos" produced an invalid PullRequestComment record \(id "c1"\): "PullRequestComment" is not a recognized record type/,
+  );
 });
 
 test("discover-streams and sync-stream with upstream's positional arguments, into the store", async (t) => {
@@ -102,7 +187,12 @@ test("discover-streams and sync-stream with upstream's positional arguments, int
   assert.equal(discovered.streams.stream.inserted, 1);
   assert.deepEqual(query(db, "SELECT id, name FROM incidents_stream"), [{ id: "account", name: "Incidents account" }]);
 
-  const stream = JSON.stringify({ _type: "Stream", id: "account", self: `${api.baseUrl}/account`, name: "Incidents account" });
+  const stream = JSON.stringify({
+    _type: "Stream",
+    id: "account",
+    self: `${api.baseUrl}/account`,
+    name: "Incidents account",
+  });
   const synced = await ccSync(cwd, ["sync-stream", "incidents", config, stream, "2026-01-01T00:00:00Z", "--db", db]);
   assert.equal(synced.streams.incident.inserted, 30);
   assert.equal(api.sinces[0], "2026-01-01T00:00:00.000Z");
@@ -110,7 +200,10 @@ test("discover-streams and sync-stream with upstream's positional arguments, int
   const bad = await sluice(["codeclimate", "sync-stream", "incidents", config, '{"id": 1}', "--db", db], { cwd });
   assert.equal(bad.code, 1);
   assert.match(bad.stderr, /<stream> must be a Stream record/);
-  const badDate = await sluice(["codeclimate", "sync-stream", "incidents", config, stream, "last tuesday", "--db", db], { cwd });
+  const badDate = await sluice(
+    ["codeclimate", "sync-stream", "incidents", config, stream, "last tuesday", "--db", db],
+    { cwd },
+  );
   assert.match(badDate.stderr, /"last tuesday" cannot be parsed as a timestamp/);
 });
 
@@ -126,7 +219,10 @@ test("verify-configuration: sluice prints the result as JSON and exits 1 when in
   assert.deepEqual(JSON.parse(ok.stdout), { isValid: true });
   const rejected = await sluice(["codeclimate", "verify-configuration", "incidents", wrongToken], { cwd });
   assert.equal(rejected.code, 1);
-  assert.deepEqual(JSON.parse(rejected.stdout), { isValid: false, errorMessages: ["apiToken was rejected by the API"] });
+  assert.deepEqual(JSON.parse(rejected.stdout), {
+    isValid: false,
+    errorMessages: ["apiToken was rejected by the API"],
+  });
   const empty = await sluice(["codeclimate", "verify-configuration", "incidents", missing], { cwd });
   assert.deepEqual(JSON.parse(empty.stdout).errorMessages, ["apiToken is required", "baseUrl is required"]);
 
@@ -145,33 +241,51 @@ test("codeclimate-connector: upstream's verbs and output, the package in the cur
   assert.equal(verify.stdout, 'Verifying configuration...\nResult: {\n  "isValid": true\n}\n');
 
   const discover = await codeclimateConnector(["discover-streams", "incidents", config], cwd);
-  assert.match(discover.stdout, /^Produced record: \{\n  "_type": "Stream",\n  "id": "account",/);
+  assert.match(discover.stdout, /^Produced record: \{\n {2}"_type": "Stream",\n {2}"id": "account",/);
   assert.match(discover.stdout, /Done discovering streams\.\n$/);
 
   const stream = '{"_type": "Stream", "id": "account", "self": "https://incidents.test", "name": "Account"}';
   const sync = await codeclimateConnector(["sync-stream", "incidents", config, stream, "2020-01-01", "-v"], cwd);
   assert.equal(sync.code, 0, sync.stderr);
-  assert.equal(sync.stdout.match(/Produced record: \{\n  "_type": "Incident"/g)?.length, 3);
-  assert.match(sync.stdout, /\[incidents\] syncing account since 2020-01-01T00:00:00.000Z from offset 0/, "the client's logger is tagged with the slug");
-  assert.match(sync.stdout, /Set state: \{\n  "checkpointTime": /);
+  assert.equal(sync.stdout.match(/Produced record: \{\n {2}"_type": "Incident"/g)?.length, 3);
+  assert.match(
+    sync.stdout,
+    /\[incidents\] syncing account since 2020-01-01T00:00:00.000Z from offset 0/,
+    "the client's logger is tagged with the slug",
+  );
+  assert.match(sync.stdout, /Set state: \{\n {2}"checkpointTime": /);
 
   // Inside the connector's own folder, its package.json names it (upstream's second lookup).
-  const own = await codeclimateConnector(["verify-configuration", "incidents", config], join(fixtures, "codeclimate-connector-incidents"));
+  const own = await codeclimateConnector(
+    ["verify-configuration", "incidents", config],
+    join(fixtures, "codeclimate-connector-incidents"),
+  );
   assert.equal(own.code, 0, own.stderr);
 
   const unknown = await codeclimateConnector(["discover-streams", "nosuch", config], cwd);
   assert.equal(unknown.code, 1);
-  assert.match(unknown.stderr, /no Code Climate connector named "nosuch" \(package codeclimate-connector-nosuch\); looked in:\n.*node_modules\/codeclimate-connector-nosuch/);
+  assert.match(
+    unknown.stderr,
+    /no Code Climate connector named "nosuch" \(package codeclimate-connector-nosuch\); looked in:\n.*node_modules\/codeclimate-connector-nosuch/,
+  );
   const noConfig = await codeclimateConnector(["discover-streams", "incidents", join(cwd, "absent.json")], cwd);
   assert.match(noConfig.stderr, /cannot read the configuration file .*absent\.json/);
   const help = await codeclimateConnector(["sync-stream", "--help"], cwd);
-  assert.match(help.stdout, /Usage: codeclimate-connector sync-stream \[options\] <connector> <config-path> <stream> <earliest-data-cutoff>/);
+  assert.match(
+    help.stdout,
+    /Usage: codeclimate-connector sync-stream \[options\] <connector> <config-path> <stream> <earliest-data-cutoff>/,
+  );
 });
 
 test("a connector installed from a manifest runs by its installed name", async (t) => {
   useTempHome(t);
   const cwd = tempDir(t);
-  const manifest = writeManifest(cwd, { name: "incidents-prod", source: "Local", uri: join(fixtures, "codeclimate-connector-incidents"), command: "codeclimate-connector" });
+  const manifest = writeManifest(cwd, {
+    name: "incidents-prod",
+    source: "Local",
+    uri: join(fixtures, "codeclimate-connector-incidents"),
+    command: "codeclimate-connector",
+  });
   await installOk(manifest);
   const api = await startIncidentsApi(t, "secret", 5);
   const config = writeJson(cwd, "config.json", { apiToken: "secret", baseUrl: api.baseUrl });
@@ -199,13 +313,22 @@ test("a new connector written against sluice/codeclimate (examples/ts/codeclimat
   const first = await ccSync(cwd, ["sync", example, config, "--db", db, "--lookback-days", "3650"]);
   assert.equal(first.connector, "codeclimate-git");
   assert.equal(first.streams.commit.inserted, 3);
-  const commits = query<{ message: string; author: string }>(db, "SELECT message, author FROM codeclimate_git_commit ORDER BY message");
-  assert.deepEqual(commits.map((c) => c.message), ["change 1", "change 2", "change 3"]);
+  const commits = query<{ message: string; author: string }>(
+    db,
+    "SELECT message, author FROM codeclimate_git_commit ORDER BY message",
+  );
+  assert.deepEqual(
+    commits.map((c) => c.message),
+    ["change 1", "change 2", "change 3"],
+  );
   assert.equal(JSON.parse(commits[0].author).email, "ann@example.com");
   const second = await ccSync(cwd, ["sync", example, config, "--db", db]);
   assert.equal(second.streams.commit, undefined, "nothing since the last successful sync");
 
-  const bad = await sluice(["codeclimate", "verify-configuration", example, writeJson(cwd, "bad.json", { repositories: [cwd] })], { cwd });
+  const bad = await sluice(
+    ["codeclimate", "verify-configuration", example, writeJson(cwd, "bad.json", { repositories: [cwd] })],
+    { cwd },
+  );
   assert.equal(bad.code, 1);
   assert.match(JSON.parse(bad.stdout).errorMessages[0], /is not a git repository/);
 });

@@ -20,7 +20,12 @@ const generator = join(bin, "conduit-connector-generator");
 const file = join(bin, "conduit-connector-file");
 const goHost = join(bin, "conduit-host");
 const tsConnector = join(root, "examples/ts/dist/conduit/main.js");
-const generatorConfig = ["format.type=structured", "format.options.id=int", "format.options.name=string", "operations=create"].flatMap((pair) => ["--from-config", pair]);
+const generatorConfig = [
+  "format.type=structured",
+  "format.options.id=int",
+  "format.options.name=string",
+  "operations=create",
+].flatMap((pair) => ["--from-config", pair]);
 
 interface Summary {
   records: number;
@@ -37,28 +42,77 @@ async function pipeline(args: string[]): Promise<Summary & { stderr: string }> {
   return { ...(JSON.parse(result.stdout) as Summary), stderr: result.stderr };
 }
 
-const lines = (path: string) => readFileSync(path, "utf8").trim().split("\n").map((line) => JSON.parse(line) as Record<string, unknown>);
+const lines = (path: string) =>
+  readFileSync(path, "utf8")
+    .trim()
+    .split("\n")
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
 
 test("Conduit's generator as a source into SQLite: every record acked, the position saved, the next run opens there; lifecycle events follow the config", async (t) => {
   const dir = tempDir(t);
   const db = join(dir, "gen.db");
-  const first = await pipeline(["--from", generator, "--from-config", "recordCount=40", ...generatorConfig, "--to", `sqlite:${db}`, "--name", "gen", "--idle-stop", "1"]);
+  const first = await pipeline([
+    "--from",
+    generator,
+    "--from-config",
+    "recordCount=40",
+    ...generatorConfig,
+    "--to",
+    `sqlite:${db}`,
+    "--name",
+    "gen",
+    "--idle-stop",
+    "1",
+  ]);
   assert.deepEqual([first.records, first.acked, first.stoppedBy, first.position], [40, 40, "idle", "40"]);
   assert.deepEqual(first.lifecycle, { source: "created" });
-  const rows = query<{ _key: string; id: number | bigint; name: string; _operation: string; _metadata: string }>(db, `SELECT * FROM ${first.tables!.records}`);
+  const rows = query<{ _key: string; id: number | bigint; name: string; _operation: string; _metadata: string }>(
+    db,
+    `SELECT * FROM ${first.tables!.records}`,
+  );
   const keys = new Set(rows.map((r) => r._key));
   assert.equal(rows.length, keys.size, "upserted by key");
   assert.ok(rows.length > 20, `records keyed by random words: ${rows.length} distinct of 40`);
-  assert.equal(typeof rows[0].name, "string", "the Avro-encoded payload is decoded with the schema the connector registered");
+  assert.equal(
+    typeof rows[0].name,
+    "string",
+    "the Avro-encoded payload is decoded with the schema the connector registered",
+  );
   assert.equal(rows[0]._operation, "create");
   assert.match(JSON.parse(rows[0]._metadata)["opencdc.payload.schema.subject"], /gen:source:payload/);
-  const saved = JSON.parse(query<{ state: string }>(db, "SELECT state FROM _sluice_state WHERE connector = 'pipeline:gen:source'")[0].state);
+  const saved = JSON.parse(
+    query<{ state: string }>(db, "SELECT state FROM _sluice_state WHERE connector = 'pipeline:gen:source'")[0].state,
+  );
   assert.equal(Buffer.from(saved.position, "base64").toString(), "40");
 
-  const second = await pipeline(["--from", generator, "--from-config", "recordCount=40", ...generatorConfig, "--to", `sqlite:${db}`, "--name", "gen", "--idle-stop", "1"]);
+  const second = await pipeline([
+    "--from",
+    generator,
+    "--from-config",
+    "recordCount=40",
+    ...generatorConfig,
+    "--to",
+    `sqlite:${db}`,
+    "--name",
+    "gen",
+    "--idle-stop",
+    "1",
+  ]);
   assert.match(second.stderr, /opening the source at the saved position 40/);
   assert.deepEqual(second.lifecycle, { source: "unchanged" });
-  const third = await pipeline(["--from", generator, "--from-config", "recordCount=5", ...generatorConfig, "--to", `sqlite:${db}`, "--name", "gen", "--idle-stop", "1"]);
+  const third = await pipeline([
+    "--from",
+    generator,
+    "--from-config",
+    "recordCount=5",
+    ...generatorConfig,
+    "--to",
+    `sqlite:${db}`,
+    "--name",
+    "gen",
+    "--idle-stop",
+    "1",
+  ]);
   assert.deepEqual(third.lifecycle, { source: "updated" });
 });
 
@@ -72,26 +126,85 @@ test("describe: the specification from Specify; configs are checked against it b
   assert.deepEqual(Object.keys(json.destinationParams).includes("path"), true);
 
   const dir = tempDir(t);
-  const bad = await sluice(["pipeline", "run", "--from", generator, "--from-config", "recordCount=many", "--from-config", "format.type=json", "--to", `sqlite:${join(dir, "x.db")}`, "--idle-stop", "1"]);
+  const bad = await sluice([
+    "pipeline",
+    "run",
+    "--from",
+    generator,
+    "--from-config",
+    "recordCount=many",
+    "--from-config",
+    "format.type=json",
+    "--to",
+    `sqlite:${join(dir, "x.db")}`,
+    "--idle-stop",
+    "1",
+  ]);
   assert.equal(bad.code, 1);
   assert.match(bad.stderr, /the source config of "conduit-connector-generator" is not valid:\n/);
-  assert.match(bad.stderr, /\n  "format\.type" must be one of raw, structured, file \(got "json"\)/);
+  assert.match(bad.stderr, /\n {2}"format\.type" must be one of raw, structured, file \(got "json"\)/);
   assert.match(bad.stderr, /"recordCount" must be an integer \(got "many"\)/);
-  const missing = await sluice(["pipeline", "run", "--from", generator, ...generatorConfig, "--to", file, "--state-db", join(dir, "s.db"), "--idle-stop", "1"]);
-  assert.match(missing.stderr, /the destination config of "conduit-connector-file" is not valid:\n  "path" is required/);
-  const refused = await sluice(["pipeline", "run", "--from", generator, "--from-config", "recordCount=3", "--to", `sqlite:${join(dir, "y.db")}`, "--idle-stop", "1"]);
-  assert.match(refused.stderr, /connector "conduit-connector-generator" failed Configure: failed to parse configuration: .*at least one collection/, "the connector's own refusal, named");
+  const missing = await sluice([
+    "pipeline",
+    "run",
+    "--from",
+    generator,
+    ...generatorConfig,
+    "--to",
+    file,
+    "--state-db",
+    join(dir, "s.db"),
+    "--idle-stop",
+    "1",
+  ]);
+  assert.match(
+    missing.stderr,
+    /the destination config of "conduit-connector-file" is not valid:\n {2}"path" is required/,
+  );
+  const refused = await sluice([
+    "pipeline",
+    "run",
+    "--from",
+    generator,
+    "--from-config",
+    "recordCount=3",
+    "--to",
+    `sqlite:${join(dir, "y.db")}`,
+    "--idle-stop",
+    "1",
+  ]);
+  assert.match(
+    refused.stderr,
+    /connector "conduit-connector-generator" failed Configure: failed to parse configuration: .*at least one collection/,
+    "the connector's own refusal, named",
+  );
 });
 
 test("a Sluice source (the Go example, native protocol) into Conduit's file connector: the file holds every record", async (t) => {
   const dir = tempDir(t);
   const out = join(dir, "out.jsonl");
-  const summary = await pipeline(["--from", join(root, "examples/go/generator/bin/generator"), "--from-options", '{"count": 250, "page_size": 100}', "--to", file, "--to-config", `path=${out}`, "--state-db", join(dir, "state.db"), "--name", "go-to-file"]);
+  const summary = await pipeline([
+    "--from",
+    join(root, "examples/go/generator/bin/generator"),
+    "--from-options",
+    '{"count": 250, "page_size": 100}',
+    "--to",
+    file,
+    "--to-config",
+    `path=${out}`,
+    "--state-db",
+    join(dir, "state.db"),
+    "--name",
+    "go-to-file",
+  ]);
   assert.deepEqual([summary.records, summary.acked, summary.stoppedBy], [250, 250, "source-ended"]);
   const written = lines(out);
   assert.equal(written.length, 250);
-  const ids = written.map((line) => ((line.payload as { after: { id: number } }).after.id)).sort((a, b) => a - b);
-  assert.deepEqual(ids, Array.from({ length: 250 }, (_, i) => i));
+  const ids = written.map((line) => (line.payload as { after: { id: number } }).after.id).sort((a, b) => a - b);
+  assert.deepEqual(
+    ids,
+    Array.from({ length: 250 }, (_, i) => i),
+  );
   assert.deepEqual(written[0].key, { id: ids[0] }, "the stream's primary key is the record key");
   assert.equal((written[0].metadata as Record<string, string>)["opencdc.collection"], "users");
 });
@@ -100,12 +213,42 @@ test("a TypeScript Conduit connector, standalone and built-in: resumes from the 
   for (const from of [`node ${tsConnector}`, `builtin:${tsConnector}`]) {
     const dir = tempDir(t);
     const db = join(dir, "ts.db");
-    const first = await pipeline(["--from", from, "--from-config", "count=20", "--from-config", "batch=3", "--to", `sqlite:${db}`, "--name", "seq", "--idle-stop", "0.5"]);
+    const first = await pipeline([
+      "--from",
+      from,
+      "--from-config",
+      "count=20",
+      "--from-config",
+      "batch=3",
+      "--to",
+      `sqlite:${db}`,
+      "--name",
+      "seq",
+      "--idle-stop",
+      "0.5",
+    ]);
     assert.deepEqual([first.records, first.position], [20, "20"], from);
-    const second = await pipeline(["--from", from, "--from-config", "count=35", "--from-config", "batch=3", "--to", `sqlite:${db}`, "--name", "seq", "--idle-stop", "0.5"]);
+    const second = await pipeline([
+      "--from",
+      from,
+      "--from-config",
+      "count=35",
+      "--from-config",
+      "batch=3",
+      "--to",
+      `sqlite:${db}`,
+      "--name",
+      "seq",
+      "--idle-stop",
+      "0.5",
+    ]);
     assert.deepEqual([second.records, second.position, second.lifecycle.source], [15, "35", "updated"], from);
     const ids = query<{ id: number }>(db, "SELECT id FROM seq_sequence ORDER BY id").map((r) => r.id);
-    assert.deepEqual(ids, Array.from({ length: 35 }, (_, i) => i + 1), from);
+    assert.deepEqual(
+      ids,
+      Array.from({ length: 35 }, (_, i) => i + 1),
+      from,
+    );
   }
 });
 
@@ -113,16 +256,46 @@ test("Conduit source into a Conduit destination: a rejected record fails the pip
   const dir = tempDir(t);
   const out = join(dir, "out.jsonl");
   const state = join(dir, "state.db");
-  const args = ["--from", `builtin:${tsConnector}`, "--from-config", "count=12", "--from-config", "batch=4", "--to", `node ${tsConnector}`, "--to-config", `path=${out}`, "--state-db", state, "--name", "p", "--idle-stop", "0.5"];
+  const args = [
+    "--from",
+    `builtin:${tsConnector}`,
+    "--from-config",
+    "count=12",
+    "--from-config",
+    "batch=4",
+    "--to",
+    `node ${tsConnector}`,
+    "--to-config",
+    `path=${out}`,
+    "--state-db",
+    state,
+    "--name",
+    "p",
+    "--idle-stop",
+    "0.5",
+  ];
   const failed = await sluice(["pipeline", "run", ...args, "--from-config", "rejectAt=6"]);
   assert.equal(failed.code, 1);
-  assert.match(failed.stderr, /destination "conduit" failed the record at position 6: record 6 asked to be rejected\n4 record\(s\) acked before the failure are kept/);
-  const saved = JSON.parse(query<{ state: string }>(state, "SELECT state FROM _sluice_state WHERE connector = 'pipeline:p:source'")[0].state);
-  assert.equal(Buffer.from(saved.position, "base64").toString(), "4", "only the batch the destination fully acked counts");
+  assert.match(
+    failed.stderr,
+    /destination "conduit" failed the record at position 6: record 6 asked to be rejected\n4 record\(s\) acked before the failure are kept/,
+  );
+  const saved = JSON.parse(
+    query<{ state: string }>(state, "SELECT state FROM _sluice_state WHERE connector = 'pipeline:p:source'")[0].state,
+  );
+  assert.equal(
+    Buffer.from(saved.position, "base64").toString(),
+    "4",
+    "only the batch the destination fully acked counts",
+  );
   const resumed = await pipeline(args);
   assert.deepEqual([resumed.records, resumed.position], [8, "12"]);
   const ids = lines(out).map((line) => (line.payload as { id: number }).id);
-  assert.deepEqual([...new Set(ids)].sort((a, b) => a - b), Array.from({ length: 12 }, (_, i) => i + 1), "nothing lost: at least once, as Conduit delivers");
+  assert.deepEqual(
+    [...new Set(ids)].sort((a, b) => a - b),
+    Array.from({ length: 12 }, (_, i) => i + 1),
+    "nothing lost: at least once, as Conduit delivers",
+  );
 });
 
 test("the upstream Go client of conduit-connector-protocol drives the TypeScript connector: specify, configure, open, run with acks, stop, teardown", async (t) => {
@@ -131,7 +304,18 @@ test("the upstream Go client of conduit-connector-protocol drives the TypeScript
   writeFileSync(wrapper, `#!/bin/sh\nexec ${process.execPath} ${tsConnector}\n`);
   chmodSync(wrapper, 0o755);
   const out = join(dir, "out.jsonl");
-  const result = await run(goHost, ["-plugin", wrapper, "-records", "25", "-source-config", "count=25", "-source-config", "batch=4", "-dest-config", `path=${out}`]);
+  const result = await run(goHost, [
+    "-plugin",
+    wrapper,
+    "-records",
+    "25",
+    "-source-config",
+    "count=25",
+    "-source-config",
+    "batch=4",
+    "-dest-config",
+    `path=${out}`,
+  ]);
   assert.equal(result.code, 0, result.stderr);
   const report = JSON.parse(result.stdout);
   assert.equal(report.name, "sluice-example");
@@ -147,7 +331,27 @@ test("the upstream Go client of conduit-connector-protocol drives the TypeScript
 test("Ctrl-C stops a pipeline cleanly: Stop, drain to the last position, Teardown, and the position saved", async (t) => {
   const dir = tempDir(t);
   const db = join(dir, "c.db");
-  const child = spawn(process.execPath, [join(root, "bin/sluice.js"), "--json", "pipeline", "run", "--from", generator, "--from-config", "recordCount=0", "--from-config", "rate=500", ...generatorConfig, "--to", `sqlite:${db}`, "--name", "endless"], { stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(
+    process.execPath,
+    [
+      join(root, "bin/sluice.js"),
+      "--json",
+      "pipeline",
+      "run",
+      "--from",
+      generator,
+      "--from-config",
+      "recordCount=0",
+      "--from-config",
+      "rate=500",
+      ...generatorConfig,
+      "--to",
+      `sqlite:${db}`,
+      "--name",
+      "endless",
+    ],
+    { stdio: ["ignore", "pipe", "pipe"] },
+  );
   let stdout = "";
   let stderr = "";
   child.stdout.on("data", (d) => (stdout += d));
@@ -161,7 +365,10 @@ test("Ctrl-C stops a pipeline cleanly: Stop, drain to the last position, Teardow
   assert.ok(summary.records > 100, `records arrived before the stop (${summary.records})`);
   assert.equal(summary.acked, summary.records, "every record received was written and acked");
   assert.equal(summary.position, String(summary.records));
-  const saved = JSON.parse(query<{ state: string }>(db, "SELECT state FROM _sluice_state WHERE connector = 'pipeline:endless:source'")[0].state);
+  const saved = JSON.parse(
+    query<{ state: string }>(db, "SELECT state FROM _sluice_state WHERE connector = 'pipeline:endless:source'")[0]
+      .state,
+  );
   assert.equal(Buffer.from(saved.position, "base64").toString(), String(summary.records));
 });
 
@@ -170,15 +377,47 @@ test("protocol version 1: a connector serving only connector.v1 (Start, one reco
   const v1Only = join(root, "test/fixtures/conduit/v1-only.mjs");
   const described = await sluice(["--json", "connectors", "describe", `node ${v1Only}`]);
   assert.equal(described.code, 0, described.stderr);
-  assert.deepEqual(JSON.parse(described.stdout).sourceParams.count.validations, [{ type: 1, value: "" }, { type: 2, value: "-1" }]);
+  assert.deepEqual(JSON.parse(described.stdout).sourceParams.count.validations, [
+    { type: 1, value: "" },
+    { type: 2, value: "-1" },
+  ]);
 
   const db = join(dir, "v1.db");
-  const read = await pipeline(["--from", `node ${v1Only}`, "--from-config", "count=9", "--from-config", "batch=4", "--to", `sqlite:${db}`, "--name", "v1", "--idle-stop", "0.5"]);
+  const read = await pipeline([
+    "--from",
+    `node ${v1Only}`,
+    "--from-config",
+    "count=9",
+    "--from-config",
+    "batch=4",
+    "--to",
+    `sqlite:${db}`,
+    "--name",
+    "v1",
+    "--idle-stop",
+    "0.5",
+  ]);
   assert.deepEqual([read.records, read.acked, read.position], [9, 9, "9"]);
-  assert.deepEqual(query<{ id: number }>(db, "SELECT id FROM v1_sequence ORDER BY id").map((r) => r.id), [1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  assert.deepEqual(
+    query<{ id: number }>(db, "SELECT id FROM v1_sequence ORDER BY id").map((r) => r.id),
+    [1, 2, 3, 4, 5, 6, 7, 8, 9],
+  );
 
   const out = join(dir, "v1.jsonl");
-  const written = await pipeline(["--from", `builtin:${tsConnector}`, "--from-config", "count=6", "--to", `node ${v1Only}`, "--to-config", `path=${out}`, "--state-db", join(dir, "s.db"), "--idle-stop", "0.5"]);
+  const written = await pipeline([
+    "--from",
+    `builtin:${tsConnector}`,
+    "--from-config",
+    "count=6",
+    "--to",
+    `node ${v1Only}`,
+    "--to-config",
+    `path=${out}`,
+    "--state-db",
+    join(dir, "s.db"),
+    "--idle-stop",
+    "0.5",
+  ]);
   assert.deepEqual([written.records, written.acked], [6, 6]);
   assert.equal(lines(out).length, 6);
 
@@ -186,10 +425,22 @@ test("protocol version 1: a connector serving only connector.v1 (Start, one reco
   writeFileSync(wrapper, `#!/bin/sh\nexec ${process.execPath} ${v1Only}\n`);
   chmodSync(wrapper, 0o755);
   const hostOut = join(dir, "host.jsonl");
-  const result = await run(goHost, ["-plugin", wrapper, "-records", "7", "-source-config", "count=7", "-dest-config", `path=${hostOut}`]);
+  const result = await run(goHost, [
+    "-plugin",
+    wrapper,
+    "-records",
+    "7",
+    "-source-config",
+    "count=7",
+    "-dest-config",
+    `path=${hostOut}`,
+  ]);
   assert.equal(result.code, 0, result.stderr);
   const report = JSON.parse(result.stdout);
-  assert.deepEqual([report.protocolVersion, report.received, report.acked, report.lastPosition, report.destinationAcked], [1, 7, 7, "7", 7]);
+  assert.deepEqual(
+    [report.protocolVersion, report.received, report.acked, report.lastPosition, report.destinationAcked],
+    [1, 7, 7, "7", 7],
+  );
   assert.equal(lines(hostOut).length, 7);
 });
 
@@ -200,19 +451,38 @@ test("connector utilities: the schema registry answers only calls carrying a tok
     new Promise<T>((resolve, reject) => {
       const metadata = new Metadata();
       if (token) metadata.set("conduit-connector-token", token);
-      (client[method] as (r: object, m: Metadata, cb: (e: Error | null, v: T) => void) => void)(request, metadata, (error, value) => (error ? reject(error) : resolve(value)));
+      (client[method] as (r: object, m: Metadata, cb: (e: Error | null, v: T) => void) => void)(
+        request,
+        metadata,
+        (error, value) => (error ? reject(error) : resolve(value)),
+      );
     });
   try {
     const env = utilities.environmentFor("p:source");
     assert.equal(env.CONDUIT_CONNECTOR_UTILITIES_GRPC_TARGET, utilities.target);
     assert.equal(JSON.parse(env.CONDUIT_CONNECTOR_TOKEN).connector_id, "p:source");
     await assert.rejects(call("createSchema", { subject: "s", type: 1, bytes: Buffer.from("{}") }), /UNAUTHENTICATED/);
-    await assert.rejects(call("createSchema", { subject: "s", type: 1, bytes: Buffer.from("{}") }, "forged"), /UNAUTHENTICATED/);
-    const created = await call<{ schema: { version: number; id: number } }>("createSchema", { subject: "s", type: 1, bytes: Buffer.from('"string"') }, env.CONDUIT_CONNECTOR_TOKEN);
+    await assert.rejects(
+      call("createSchema", { subject: "s", type: 1, bytes: Buffer.from("{}") }, "forged"),
+      /UNAUTHENTICATED/,
+    );
+    const created = await call<{ schema: { version: number; id: number } }>(
+      "createSchema",
+      { subject: "s", type: 1, bytes: Buffer.from('"string"') },
+      env.CONDUIT_CONNECTOR_TOKEN,
+    );
     assert.equal(created.schema.version, 1);
-    const again = await call<{ schema: { version: number; id: number } }>("createSchema", { subject: "s", type: 1, bytes: Buffer.from('"string"') }, env.CONDUIT_CONNECTOR_TOKEN);
+    const again = await call<{ schema: { version: number; id: number } }>(
+      "createSchema",
+      { subject: "s", type: 1, bytes: Buffer.from('"string"') },
+      env.CONDUIT_CONNECTOR_TOKEN,
+    );
     assert.deepEqual(again.schema, created.schema, "the same schema registered twice is the same version");
-    const fetched = await call<{ schema: { bytes: Buffer } }>("getSchema", { subject: "s", version: 1 }, env.CONDUIT_CONNECTOR_TOKEN);
+    const fetched = await call<{ schema: { bytes: Buffer } }>(
+      "getSchema",
+      { subject: "s", version: 1 },
+      env.CONDUIT_CONNECTOR_TOKEN,
+    );
     assert.equal(fetched.schema.bytes.toString(), '"string"');
     await assert.rejects(call("getSchema", { subject: "s", version: 2 }, env.CONDUIT_CONNECTOR_TOKEN), /NOT_FOUND/);
   } finally {

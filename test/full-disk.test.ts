@@ -31,7 +31,16 @@ test("a full disk fails the sync with a clear message and keeps what was committ
   });
   const db = join(disk, "s.db");
   const connector = `node ${join(root, "test/fixtures/scripted-connector.mjs")}`;
-  const result = await sluice(["sync", "-c", connector, "-o", '{"pages": 200, "page_size": 1000}', "--db", db, "--no-progress"]);
+  const result = await sluice([
+    "sync",
+    "-c",
+    connector,
+    "-o",
+    '{"pages": 200, "page_size": 1000}',
+    "--db",
+    db,
+    "--no-progress",
+  ]);
   assert.equal(result.code, 1);
   assert.match(result.stderr, /the disk is full; nothing of the failed page was written, earlier pages are kept/);
   const [{ n }] = query<{ n: number }>(db, "SELECT count(*) AS n FROM scripted_connector_items");

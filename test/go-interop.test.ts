@@ -26,7 +26,10 @@ test("Go c1-core connector: ≥ 3 pages through the broker callback, every file 
   assert.equal(first.protocol, "c1");
   assert.equal(first.pages, 5);
   assert.equal(first.inserted, 23);
-  const rows = query<{ remote_id: string; uri: string; metadata: string }>(db, "SELECT remote_id, uri, metadata FROM files_objects ORDER BY remote_id");
+  const rows = query<{ remote_id: string; uri: string; metadata: string }>(
+    db,
+    "SELECT remote_id, uri, metadata FROM files_objects ORDER BY remote_id",
+  );
   assert.equal(rows.length, 23);
   assert.equal(rows[0].remote_id, "d0/file0.txt");
   assert.equal(JSON.parse(rows[0].metadata).size, "content 0\n".length);
@@ -39,37 +42,94 @@ test("Go c1-core connector: ≥ 3 pages through the broker callback, every file 
 
 test("Go native connector: incremental runs resume from the checkpoint without duplicates", async (t) => {
   const db = join(tempDir(t), "s.db");
-  const first = await sluiceJson<Summary>(["sync", "-c", examples.goGenerator, "-o", '{"count": 2500, "page_size": 1000}', "--db", db]);
+  const first = await sluiceJson<Summary>([
+    "sync",
+    "-c",
+    examples.goGenerator,
+    "-o",
+    '{"count": 2500, "page_size": 1000}',
+    "--db",
+    db,
+  ]);
   assert.deepEqual([first.protocol, first.pages, first.inserted], ["sluice", 3, 2500]);
-  const second = await sluiceJson<Summary>(["sync", "-c", examples.goGenerator, "-o", '{"count": 3200, "page_size": 1000}', "--db", db]);
+  const second = await sluiceJson<Summary>([
+    "sync",
+    "-c",
+    examples.goGenerator,
+    "-o",
+    '{"count": 3200, "page_size": 1000}',
+    "--db",
+    db,
+  ]);
   assert.deepEqual([second.records, second.inserted], [700, 700]);
-  const [{ n, max }] = query<{ n: number; max: number }>(db, "SELECT count(*) AS n, max(id) AS max FROM generator_users");
+  const [{ n, max }] = query<{ n: number; max: number }>(
+    db,
+    "SELECT count(*) AS n, max(id) AS max FROM generator_users",
+  );
   assert.deepEqual([n, max], [3200, 3199]);
   const [user] = query<Record<string, unknown>>(db, "SELECT * FROM generator_users WHERE id = 42");
   assert.equal(user.email, "user42@example.com");
   assert.deepEqual(JSON.parse(user.tags as string), ["admin", "trial"]);
-  const full = await sluiceJson<Summary>(["sync", "-c", examples.goGenerator, "-o", '{"count": 3200, "page_size": 1000}', "--db", db, "--full-refresh"]);
+  const full = await sluiceJson<Summary>([
+    "sync",
+    "-c",
+    examples.goGenerator,
+    "-o",
+    '{"count": 3200, "page_size": 1000}',
+    "--db",
+    db,
+    "--full-refresh",
+  ]);
   assert.deepEqual([full.inserted, full.unchanged], [0, 3200]);
 });
 
 test("Go connectors that crash mid-sync: committed pages and the checkpoint stay, the log has the stderr", async (t) => {
   const db = join(tempDir(t), "s.db");
-  const crashed = await sluice(["sync", "-c", examples.goGenerator, "-o", '{"count": 10000, "page_size": 1000, "fail_after_pages": 4}', "--db", db]);
+  const crashed = await sluice([
+    "sync",
+    "-c",
+    examples.goGenerator,
+    "-o",
+    '{"count": 10000, "page_size": 1000, "fail_after_pages": 4}',
+    "--db",
+    db,
+  ]);
   assert.equal(crashed.code, 1);
   assert.match(crashed.stderr, /crashed: the process exited with code 3/);
   assert.match(crashed.stderr, /failing on purpose after 4 pages/);
   assert.equal(query<{ n: number }>(db, "SELECT count(*) AS n FROM generator_users")[0].n, 4000);
-  assert.deepEqual(JSON.parse(query<{ state: string }>(db, "SELECT state FROM _sluice_state")[0].state), { next_id: 4000 });
-  const resumed = await sluiceJson<Summary>(["sync", "-c", examples.goGenerator, "-o", '{"count": 10000, "page_size": 1000}', "--db", db]);
+  assert.deepEqual(JSON.parse(query<{ state: string }>(db, "SELECT state FROM _sluice_state")[0].state), {
+    next_id: 4000,
+  });
+  const resumed = await sluiceJson<Summary>([
+    "sync",
+    "-c",
+    examples.goGenerator,
+    "-o",
+    '{"count": 10000, "page_size": 1000}',
+    "--db",
+    db,
+  ]);
   assert.equal(resumed.inserted, 6000);
 
   const folder = join(tempDir(t), "data");
   makeFolder(folder, 30);
-  const c1 = await sluice(["sync", "-c", examples.goFiles, "-o", JSON.stringify({ root: folder, page_size: 5, fail_after_pages: 2 }), "--db", db]);
+  const c1 = await sluice([
+    "sync",
+    "-c",
+    examples.goFiles,
+    "-o",
+    JSON.stringify({ root: folder, page_size: 5, fail_after_pages: 2 }),
+    "--db",
+    db,
+  ]);
   assert.equal(c1.code, 1);
   assert.match(c1.stderr, /crashed: the process exited with code 3/);
   assert.equal(query<{ n: number }>(db, "SELECT count(*) AS n FROM files_objects")[0].n, 10);
-  const log = query<{ status: string; error: string }>(db, "SELECT status, error FROM _sluice_syncs WHERE connector = 'files'")[0];
+  const log = query<{ status: string; error: string }>(
+    db,
+    "SELECT status, error FROM _sluice_syncs WHERE connector = 'files'",
+  )[0];
   assert.equal(log.status, "failed");
   assert.match(log.error, /failing on purpose after 2 pages/);
 });
@@ -93,9 +153,27 @@ test("the upstream Go host drives TypeScript connectors: c1-core Sync with broke
 
 test("AutoMTLS with Go plugins under the Sluice host", async (t) => {
   const db = join(tempDir(t), "s.db");
-  const generator = await sluiceJson<Summary>(["sync", "--auto-mtls", "-c", examples.goGenerator, "-o", '{"count": 1500}', "--db", db]);
+  const generator = await sluiceJson<Summary>([
+    "sync",
+    "--auto-mtls",
+    "-c",
+    examples.goGenerator,
+    "-o",
+    '{"count": 1500}',
+    "--db",
+    db,
+  ]);
   assert.equal(generator.inserted, 1500);
-  const files = await sluiceJson<Summary>(["sync", "--auto-mtls", "-c", examples.goFiles, "-o", JSON.stringify({ root: join(root, "src") }), "--db", db]);
+  const files = await sluiceJson<Summary>([
+    "sync",
+    "--auto-mtls",
+    "-c",
+    examples.goFiles,
+    "-o",
+    JSON.stringify({ root: join(root, "src") }),
+    "--db",
+    db,
+  ]);
   assert.ok(files.inserted > 10);
 });
 
@@ -103,6 +181,14 @@ test("a Go plugin run directly refuses, and one given the wrong protocol is repo
   const direct = await run(examples.goGenerator, []);
   assert.equal(direct.code, 1);
   assert.match(direct.stderr, /This binary is a plugin/);
-  const wrong = await sluice(["sync", "-c", examples.goFiles, "--protocol", "sluice", "--db", join(tempDir(t), "s.db")]);
+  const wrong = await sluice([
+    "sync",
+    "-c",
+    examples.goFiles,
+    "--protocol",
+    "sluice",
+    "--db",
+    join(tempDir(t), "s.db"),
+  ]);
   assert.match(wrong.stderr, /rejected the magic cookie \(SLUICE_PLUGIN\)/);
 });

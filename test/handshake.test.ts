@@ -1,10 +1,21 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { formatHandshakeLine, HandshakeLineError, negotiateVersion, parseHandshakeLine } from "../src/plugin/handshake.js";
+import {
+  formatHandshakeLine,
+  HandshakeLineError,
+  negotiateVersion,
+  parseHandshakeLine,
+} from "../src/plugin/handshake.js";
 
 test("parses go-plugin handshake lines, unix and tcp, with and without cert and mux", () => {
   assert.deepEqual(parseHandshakeLine("1|1|unix|/tmp/plugin123|grpc|\n", [1]), {
-    coreVersion: 1, appVersion: 1, network: "unix", address: "/tmp/plugin123", protocol: "grpc", serverCert: "", multiplexed: false,
+    coreVersion: 1,
+    appVersion: 1,
+    network: "unix",
+    address: "/tmp/plugin123",
+    protocol: "grpc",
+    serverCert: "",
+    multiplexed: false,
   });
   const tcp = parseHandshakeLine("1|2|tcp|127.0.0.1:1234|grpc|MIIB|true", [1, 2]);
   assert.equal(tcp.address, "127.0.0.1:1234");
@@ -13,7 +24,13 @@ test("parses go-plugin handshake lines, unix and tcp, with and without cert and 
 });
 
 test("formats the line a go-plugin host expects", () => {
-  const line = formatHandshakeLine({ appVersion: 1, network: "unix", address: "/s.sock", serverCert: "", multiplexed: false });
+  const line = formatHandshakeLine({
+    appVersion: 1,
+    network: "unix",
+    address: "/s.sock",
+    serverCert: "",
+    multiplexed: false,
+  });
   assert.equal(line, "1|1|unix|/s.sock|grpc|\n");
   assert.equal(parseHandshakeLine(line, [1]).address, "/s.sock");
 });
@@ -28,7 +45,11 @@ test("rejects malformed and unsupported handshakes with what was wrong", () => {
     ["1|1|pipe|/a|grpc|", "malformed", /unsupported network "pipe"/],
   ];
   for (const [line, kind, message] of cases) {
-    assert.throws(() => parseHandshakeLine(line, [1]), (error: unknown) => error instanceof HandshakeLineError && error.kind === kind && message.test(error.message), line);
+    assert.throws(
+      () => parseHandshakeLine(line, [1]),
+      (error: unknown) => error instanceof HandshakeLineError && error.kind === kind && message.test(error.message),
+      line,
+    );
   }
 });
 

@@ -30,9 +30,17 @@ export interface RunResult {
   stderr: string;
 }
 
-export function run(command: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<RunResult> {
+export function run(
+  command: string,
+  args: string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: options.cwd ?? root, env: options.env ?? process.env, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(command, args, {
+      cwd: options.cwd ?? root,
+      env: options.env ?? process.env,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d) => (stdout += d));
@@ -47,7 +55,10 @@ export function run(command: string, args: string[], options: { cwd?: string; en
 }
 
 /** Runs `sluice <args>`. */
-export function sluice(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<RunResult> {
+export function sluice(
+  args: string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+): Promise<RunResult> {
   return run(process.execPath, [sluiceBin, ...args], options);
 }
 
@@ -63,7 +74,10 @@ export interface SyncSummary {
 }
 
 /** Runs `sluice --json <args>` and parses stdout. */
-export async function sluiceJson<T = Record<string, unknown>>(args: string[], options: { cwd?: string } = {}): Promise<T> {
+export async function sluiceJson<T = Record<string, unknown>>(
+  args: string[],
+  options: { cwd?: string } = {},
+): Promise<T> {
   const result = await sluice(["--json", ...args], options);
   if (result.code !== 0) throw new Error(`sluice ${args.join(" ")} exited ${result.code}\n${result.stderr}`);
   return JSON.parse(result.stdout) as T;

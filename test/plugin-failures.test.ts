@@ -42,7 +42,10 @@ test("malformed handshake line", async (t) => {
 });
 
 test("unsupported app protocol version and net/rpc", async (t) => {
-  assert.match((await failingSync(t, ["-c", fixture("wrong-version.sh")])).stderr, /app protocol version 9, but this host offers 1/);
+  assert.match(
+    (await failingSync(t, ["-c", fixture("wrong-version.sh")])).stderr,
+    /app protocol version 9, but this host offers 1/,
+  );
   assert.match((await failingSync(t, ["-c", fixture("netrpc.sh")])).stderr, /speaks go-plugin protocol "netrpc"/);
 });
 
@@ -64,7 +67,10 @@ test("a connector that crashes mid-sync: pages already committed stay, the sync 
   assert.match(stderr, /panic: the source went away/);
   assert.match(stderr, /3 page\(s\) written before the failure are kept/);
   assert.equal(query<{ n: number }>(db, "SELECT count(*) AS n FROM scripted_connector_items")[0].n, 30);
-  const [log] = query<{ status: string; error: string; pages: number }>(db, "SELECT status, error, pages FROM _sluice_syncs");
+  const [log] = query<{ status: string; error: string; pages: number }>(
+    db,
+    "SELECT status, error, pages FROM _sluice_syncs",
+  );
   assert.equal(log.status, "failed");
   assert.equal(log.pages, 3);
   assert.match(log.error, /panic: the source went away/);
@@ -101,7 +107,22 @@ test("a connector that ignores Shutdown and SIGTERM is killed with SIGKILL after
   const db = join(tempDir(t), "stubborn.db");
   const stubborn = join(root, "test/fixtures/stubborn-connector.mjs");
   const started = Date.now();
-  const result = await sluice(["--log-level", "debug", "sync", "-c", `node ${stubborn}`, "--protocol", "sluice", "-o", '{"pages": 2}', "--db", db], { timeoutMs: 30_000 });
+  const result = await sluice(
+    [
+      "--log-level",
+      "debug",
+      "sync",
+      "-c",
+      `node ${stubborn}`,
+      "--protocol",
+      "sluice",
+      "-o",
+      '{"pages": 2}',
+      "--db",
+      db,
+    ],
+    { timeoutMs: 30_000 },
+  );
   const seconds = (Date.now() - started) / 1000;
   assert.equal(result.code, 0, result.stderr);
   assert.match(result.stderr, /ignoring a request to exit/);

@@ -23,14 +23,33 @@ test("Python gitlog connector: pages of commits, then an incremental run reads o
   gitRepo(repo, 12);
   const db = join(work, "s.db");
   const options = JSON.stringify({ repo, page_size: 5 });
-  const first = await sluiceJson<{ protocol: string; pages: number; inserted: number }>(["sync", "-c", examples.pythonGitlog, "-o", options, "--db", db]);
+  const first = await sluiceJson<{ protocol: string; pages: number; inserted: number }>([
+    "sync",
+    "-c",
+    examples.pythonGitlog,
+    "-o",
+    options,
+    "--db",
+    db,
+  ]);
   assert.deepEqual([first.protocol, first.pages, first.inserted], ["sluice", 3, 12]);
-  const [commit] = query<{ subject: string; author_email: string; parents: string }>(db, "SELECT subject, author_email, parents FROM gitlog_commits WHERE subject = 'change 5'");
+  const [commit] = query<{ subject: string; author_email: string; parents: string }>(
+    db,
+    "SELECT subject, author_email, parents FROM gitlog_commits WHERE subject = 'change 5'",
+  );
   assert.equal(commit.author_email, "ada@example.com");
   assert.equal(JSON.parse(commit.parents).length, 1);
 
   gitRepo(repo, 2);
-  const second = await sluiceJson<{ inserted: number; records: number }>(["sync", "-c", examples.pythonGitlog, "-o", options, "--db", db]);
+  const second = await sluiceJson<{ inserted: number; records: number }>([
+    "sync",
+    "-c",
+    examples.pythonGitlog,
+    "-o",
+    options,
+    "--db",
+    db,
+  ]);
   assert.deepEqual([second.records, second.inserted], [2, 2]);
   assert.equal(query<{ n: number }>(db, "SELECT count(*) AS n FROM gitlog_commits")[0].n, 14);
 });
@@ -53,9 +72,20 @@ test("the Python plugin refuses to run without the magic cookie", async () => {
 });
 
 test("the upstream Go host (hashicorp/go-plugin client) runs the Python connector too", async () => {
-  const result = await run(examples.goHost, ["--native", "--options", JSON.stringify({ repo: join(import.meta.dirname, ".."), page_size: 5 }), "--", examples.pythonGitlog]);
+  const result = await run(examples.goHost, [
+    "--native",
+    "--options",
+    JSON.stringify({ repo: join(import.meta.dirname, ".."), page_size: 5 }),
+    "--",
+    examples.pythonGitlog,
+  ]);
   assert.equal(result.code, 0, result.stderr);
-  const summary = JSON.parse(result.stdout) as { spec_name: string; streams: string[]; records: number; checkpoints: number };
+  const summary = JSON.parse(result.stdout) as {
+    spec_name: string;
+    streams: string[];
+    records: number;
+    checkpoints: number;
+  };
   assert.deepEqual([summary.spec_name, summary.streams, summary.checkpoints], ["gitlog", ["commits"], 1]);
   assert.ok(summary.records > 0);
 });
@@ -64,7 +94,17 @@ test("a minimal plugin on TCP (go-plugin's Python example style: health + servic
   const db = join(tempDir(t), "s.db");
   const python = examples.pythonGitlog.split(" ")[0];
   const command = `${python} ${join(import.meta.dirname, "fixtures/python/tcp_plugin.py")}`;
-  const summary = await sluiceJson<{ protocol: string; inserted: number }>(["sync", "-c", command, "-o", JSON.stringify({ repo: join(import.meta.dirname, "..") }), "--db", db, "--name", "tcp"]);
+  const summary = await sluiceJson<{ protocol: string; inserted: number }>([
+    "sync",
+    "-c",
+    command,
+    "-o",
+    JSON.stringify({ repo: join(import.meta.dirname, "..") }),
+    "--db",
+    db,
+    "--name",
+    "tcp",
+  ]);
   assert.equal(summary.protocol, "sluice");
   assert.ok(summary.inserted > 0);
 });
@@ -73,11 +113,34 @@ test("AutoMTLS with the Python SDK: the Sluice host over mutual TLS, the upstrea
   const dir = tempDir(t);
   gitRepo(dir, 4);
   const db = join(dir, "s.db");
-  const result = await sluice(["--json", "--log-level", "debug", "sync", "--auto-mtls", "-c", examples.pythonGitlog, "-o", JSON.stringify({ repo: dir }), "--db", db]);
+  const result = await sluice([
+    "--json",
+    "--log-level",
+    "debug",
+    "sync",
+    "--auto-mtls",
+    "-c",
+    examples.pythonGitlog,
+    "-o",
+    JSON.stringify({ repo: dir }),
+    "--db",
+    db,
+  ]);
   assert.equal(result.code, 0, result.stderr);
   assert.equal(JSON.parse(result.stdout).records, 4);
-  assert.doesNotMatch(result.stderr, /answered AutoMTLS without a certificate/, "the plugin answered with its certificate: TLS");
-  const goHost = await run(examples.goHost, ["--auto-mtls", "--native", "--options", JSON.stringify({ repo: dir }), "--", examples.pythonGitlog]);
+  assert.doesNotMatch(
+    result.stderr,
+    /answered AutoMTLS without a certificate/,
+    "the plugin answered with its certificate: TLS",
+  );
+  const goHost = await run(examples.goHost, [
+    "--auto-mtls",
+    "--native",
+    "--options",
+    JSON.stringify({ repo: dir }),
+    "--",
+    examples.pythonGitlog,
+  ]);
   assert.equal(goHost.code, 0, goHost.stderr);
   assert.equal((JSON.parse(goHost.stdout) as { records: number }).records, 4);
 });

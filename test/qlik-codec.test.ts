@@ -40,8 +40,16 @@ interface Wire<C> {
 }
 
 const wires: Record<string, Wire<connect.DataChunk> | Wire<revisionA.DataChunk>> = {
-  buckets: { codec: bucketChunks, encode: (c) => connect.DataChunk.encode(c).finish(), decode: (b) => connect.DataChunk.decode(b) },
-  columnar: { codec: columnarChunks, encode: (c) => revisionA.DataChunk.encode(c).finish(), decode: (b) => revisionA.DataChunk.decode(b) },
+  buckets: {
+    codec: bucketChunks,
+    encode: (c) => connect.DataChunk.encode(c).finish(),
+    decode: (b) => connect.DataChunk.decode(b),
+  },
+  columnar: {
+    codec: columnarChunks,
+    encode: (c) => revisionA.DataChunk.encode(c).finish(),
+    decode: (b) => revisionA.DataChunk.decode(b),
+  },
 };
 
 for (const [name, wire] of Object.entries(wires) as [string, Wire<unknown>][]) {
@@ -70,11 +78,28 @@ for (const [name, wire] of Object.entries(wires) as [string, Wire<unknown>][]) {
 test("the codecs' deserializers also take unpacked repeated fields and skip unknown ones, like the generated decoders", () => {
   const buckets = new BinaryWriter();
   buckets.uint32(10).string("é").uint32(17).double(2.5).uint32(24).sint32(-1).uint32(24).sint32(0);
-  buckets.uint32(32).sint64(-2).uint32(32).sint64(-(2 ** 40)).uint32(32).sint64(0).uint32(42).string("future field");
+  buckets
+    .uint32(32)
+    .sint64(-2)
+    .uint32(32)
+    .sint64(-(2 ** 40))
+    .uint32(32)
+    .sint64(0)
+    .uint32(42)
+    .string("future field");
   const bucketBytes = buckets.finish();
   assert.deepEqual(bucketChunks.deserialize(bucketBytes), connect.DataChunk.decode(bucketBytes));
   assert.deepEqual(bucketChunks.deserialize(bucketBytes).numberCodes, [-2, -(2 ** 40), 0]);
-  const column = new BinaryWriter().uint32(24).sint64(-7).uint32(32).int32(1).uint32(17).double(1.5).uint32(40).int32(9).finish();
+  const column = new BinaryWriter()
+    .uint32(24)
+    .sint64(-7)
+    .uint32(32)
+    .int32(1)
+    .uint32(17)
+    .double(1.5)
+    .uint32(40)
+    .int32(9)
+    .finish();
   const columnar = new BinaryWriter().uint32(10).bytes(column).uint32(18).string("x").finish();
   assert.deepEqual(columnarChunks.deserialize(columnar), revisionA.DataChunk.decode(columnar));
   assert.throws(() => bucketChunks.deserialize(bucketBytes.subarray(0, 5)), /message truncated/);
@@ -96,12 +121,27 @@ test("buckets: a dual keeps both parts; broken chunks are refused naming the chu
   assert.deepEqual(dual.push({ stringBucket: ["Jan"], doubleBucket: [], stringCodes: [0], numberCodes: [-2, 1] }), []);
   assert.deepEqual(dual.finish(), [[{ text: "Jan", number: 1 }]]);
   const cases: [connect.DataChunk, RegExp][] = [
-    [{ stringBucket: [], doubleBucket: [], stringCodes: [0], numberCodes: [-1] }, /DataChunk 1: string code 0 points past the string bucket \(0 entries\)/],
-    [{ stringBucket: [], doubleBucket: [], stringCodes: [-1], numberCodes: [3] }, /number code 3 points past the double bucket/],
-    [{ stringBucket: [], doubleBucket: [], stringCodes: [-1], numberCodes: [-1, -1] }, /1 number code\(s\) have no string code/],
-    [{ stringBucket: [], doubleBucket: [], stringCodes: [-1, -1], numberCodes: [-1] }, /string code 1 has no number code/],
+    [
+      { stringBucket: [], doubleBucket: [], stringCodes: [0], numberCodes: [-1] },
+      /DataChunk 1: string code 0 points past the string bucket \(0 entries\)/,
+    ],
+    [
+      { stringBucket: [], doubleBucket: [], stringCodes: [-1], numberCodes: [3] },
+      /number code 3 points past the double bucket/,
+    ],
+    [
+      { stringBucket: [], doubleBucket: [], stringCodes: [-1], numberCodes: [-1, -1] },
+      /1 number code\(s\) have no string code/,
+    ],
+    [
+      { stringBucket: [], doubleBucket: [], stringCodes: [-1, -1], numberCodes: [-1] },
+      /string code 1 has no number code/,
+    ],
     [{ stringBucket: [], doubleBucket: [], stringCodes: [-5], numberCodes: [-1] }, /string code -5 means nothing/],
-    [{ stringBucket: ["x"], doubleBucket: [], stringCodes: [0], numberCodes: [-3] }, /a -3 continuation comes before any value/],
+    [
+      { stringBucket: ["x"], doubleBucket: [], stringCodes: [0], numberCodes: [-3] },
+      /a -3 continuation comes before any value/,
+    ],
   ];
   for (const [chunk, message] of cases) assert.throws(() => new BucketDecoder(2).push(chunk), message);
   const cut = new BucketDecoder(3);
@@ -132,14 +172,31 @@ test("columnar: a column with both parts uses flags for the missing part; Sluice
   const encoder = columnarChunks.encoder(1);
   for (const cell of [{ text: "Jan", number: 1 }, 7, "only text", null] as Cell[]) encoder.addRow([cell]);
   const { cols } = encoder.take();
-  assert.deepEqual(cols, [{ strings: ["Jan", "", "only text", ""], doubles: [], integers: [1, 7, 0, 0], flags: [0, 2, 3, 1] }]);
-  assert.deepEqual(decodeColumns({ names: ["v"], columns: cols, rowCount: 4 }), [{ v: "Jan" }, { v: 7 }, { v: "only text" }, { v: null }]);
-  assert.throws(() => decodeColumns({ names: ["v"], columns: cols, rowCount: 5 }), /column "v" of a columnar page: strings has 4 entries for 5 rows/);
+  assert.deepEqual(cols, [
+    { strings: ["Jan", "", "only text", ""], doubles: [], integers: [1, 7, 0, 0], flags: [0, 2, 3, 1] },
+  ]);
+  assert.deepEqual(decodeColumns({ names: ["v"], columns: cols, rowCount: 4 }), [
+    { v: "Jan" },
+    { v: 7 },
+    { v: "only text" },
+    { v: null },
+  ]);
+  assert.throws(
+    () => decodeColumns({ names: ["v"], columns: cols, rowCount: 5 }),
+    /column "v" of a columnar page: strings has 4 entries for 5 rows/,
+  );
 });
 
 test("field info: dates from serial days, Unix seconds or ISO text; untyped integers stay integers", () => {
-  const field = (name: string, type: connect.FieldAttrType, semanticType = connect.SemanticType.DEFAULT): connect.FieldInfo => ({
-    name, semanticType, fieldAttributes: { Type: type }, tags: [],
+  const field = (
+    name: string,
+    type: connect.FieldAttrType,
+    semanticType = connect.SemanticType.DEFAULT,
+  ): connect.FieldInfo => ({
+    name,
+    semanticType,
+    fieldAttributes: { Type: type },
+    tags: [],
   });
   const { FieldAttrType: T, SemanticType: S } = connect;
   const readers = fieldReaders([
@@ -152,24 +209,58 @@ test("field info: dates from serial days, Unix seconds or ISO text; untyped inte
     field("i", T.INTEGER),
     field("txt", T.TEXT),
   ]);
-  assert.deepEqual(readers.map((r) => r.name), ["d", "ts", "t", "iso", "any", "any_2", "i", "txt"]);
+  assert.deepEqual(
+    readers.map((r) => r.name),
+    ["d", "ts", "t", "iso", "any", "any_2", "i", "txt"],
+  );
   const cells: Cell[] = [45322.5, 1704164645, 0.75, "2024-01-02T03:04:05Z", 5, 2.5, { text: "5", number: 5 }, 12];
-  assert.deepEqual(readers.map((r, i) => r.read(cells[i])), ["2024-01-31", "2024-01-02T03:04:05.000Z", "18:00:00", "2024-01-02T03:04:05Z", 5n, 2.5, 5, 12]);
-  assert.deepEqual(readers.map((r) => r.read(null)), Array(8).fill(null));
-  assert.deepEqual(readers.map((r) => r.property), [
-    { type: "string", format: "date" }, { type: "string", format: "date-time" }, { type: "string", format: "time" },
-    { type: "string", format: "date-time" }, {}, {}, { type: "integer" }, { type: "string" },
-  ]);
+  assert.deepEqual(
+    readers.map((r, i) => r.read(cells[i])),
+    ["2024-01-31", "2024-01-02T03:04:05.000Z", "18:00:00", "2024-01-02T03:04:05Z", 5n, 2.5, 5, 12],
+  );
+  assert.deepEqual(
+    readers.map((r) => r.read(null)),
+    Array(8).fill(null),
+  );
+  assert.deepEqual(
+    readers.map((r) => r.property),
+    [
+      { type: "string", format: "date" },
+      { type: "string", format: "date-time" },
+      { type: "string", format: "time" },
+      { type: "string", format: "date-time" },
+      {},
+      {},
+      { type: "integer" },
+      { type: "string" },
+    ],
+  );
 });
 
 test("statements: SELECT forms over the store and the JSON form for live sources", () => {
   assert.deepEqual(parseStatement("SELECT * FROM people"), { kind: "sql", columns: "*", table: "people", rest: "" });
-  assert.deepEqual(parseStatement(' SQL select "a b", (SELECT 1 FROM x) AS y from "odd ""name""" where "from" = \'FROM\' limit 3; '), {
-    kind: "sql", columns: '"a b", (SELECT 1 FROM x) AS y', table: 'odd "name"', rest: "where \"from\" = 'FROM' limit 3",
+  assert.deepEqual(
+    parseStatement(' SQL select "a b", (SELECT 1 FROM x) AS y from "odd ""name""" where "from" = \'FROM\' limit 3; '),
+    {
+      kind: "sql",
+      columns: '"a b", (SELECT 1 FROM x) AS y',
+      table: 'odd "name"',
+      rest: "where \"from\" = 'FROM' limit 3",
+    },
+  );
+  assert.deepEqual(parseStatement("SELECT id FROM [t]\nORDER BY id"), {
+    kind: "sql",
+    columns: "id",
+    table: "t",
+    rest: "ORDER BY id",
   });
-  assert.deepEqual(parseStatement("SELECT id FROM [t]\nORDER BY id"), { kind: "sql", columns: "id", table: "t", rest: "ORDER BY id" });
   assert.deepEqual(parseStatement('{"command": "./gen", "stream": "users", "config": {"count": 3}}'), {
-    kind: "source", command: "./gen", connector: undefined, stream: "users", protocol: undefined, options: { count: 3 },
+    kind: "source",
+    command: "./gen",
+    connector: undefined,
+    stream: "users",
+    protocol: undefined,
+    options: { count: 3 },
   });
   const problems: [string, RegExp][] = [
     ["UPDATE t SET a = 1", /expected SELECT/],
@@ -185,12 +276,23 @@ test("statements: SELECT forms over the store and the JSON form for live sources
 });
 
 test("connection info: key=value pairs or JSON under the statement's options; user and password where accepted", () => {
-  assert.deepEqual(parseConnectionString("host=db; port=5432;ssl=true;zip=01234;;"), { host: "db", port: 5432, ssl: true, zip: "01234" });
+  assert.deepEqual(parseConnectionString("host=db; port=5432;ssl=true;zip=01234;;"), {
+    host: "db",
+    port: 5432,
+    ssl: true,
+    zip: "01234",
+  });
   assert.throws(() => parseConnectionString("host"), /"host" has no key=/);
   const connection = { connectionString: "count=10;page_size=5", user: "ada", password: "pw" };
   const closed = { properties: { count: {}, page_size: {} }, additionalProperties: false };
   assert.equal(optionsWithConnection({ page_size: 2 }, connection, closed), '{"count":10,"page_size":2}');
-  assert.equal(optionsWithConnection(undefined, connection, undefined), '{"count":10,"page_size":5,"user":"ada","password":"pw"}');
-  assert.equal(optionsWithConnection("raw text", { connectionString: "", user: "", password: "" }, undefined), "raw text");
+  assert.equal(
+    optionsWithConnection(undefined, connection, undefined),
+    '{"count":10,"page_size":5,"user":"ada","password":"pw"}',
+  );
+  assert.equal(
+    optionsWithConnection("raw text", { connectionString: "", user: "", password: "" }, undefined),
+    "raw text",
+  );
   assert.throws(() => optionsWithConnection("raw text", connection, undefined), /not a JSON object/);
 });

@@ -18,7 +18,16 @@ type Hooks = { after(fn: () => void | Promise<void>): void };
 /** grpc_tools.protoc on the published protos; returns the folder to put on PYTHONPATH. */
 export function generatePythonPeers(t: Hooks): string {
   const out = tempDir(t);
-  execFileSync(python, ["-m", "grpc_tools.protoc", "-I", join(fixtures, "published"), `--python_out=${out}`, `--grpc_python_out=${out}`, "qlik_a.proto", "qlik_connect.proto"]);
+  execFileSync(python, [
+    "-m",
+    "grpc_tools.protoc",
+    "-I",
+    join(fixtures, "published"),
+    `--python_out=${out}`,
+    `--grpc_python_out=${out}`,
+    "qlik_a.proto",
+    "qlik_connect.proto",
+  ]);
   return out;
 }
 
@@ -31,7 +40,13 @@ export interface Served {
 }
 
 /** Starts a child that prints its address on the first stdout line; stops it (by its pid) after the test. */
-async function startChild(t: Hooks, command: string, args: string[], env: NodeJS.ProcessEnv, addressOf: (line: string) => string): Promise<Served> {
+async function startChild(
+  t: Hooks,
+  command: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  addressOf: (line: string) => string,
+): Promise<Served> {
   const child = spawn(command, args, { cwd: root, env, stdio: ["ignore", "pipe", "pipe"] });
   let stderr = "";
   child.stderr!.on("data", (d) => (stderr += d));
@@ -42,19 +57,33 @@ async function startChild(t: Hooks, command: string, args: string[], env: NodeJS
     }
   });
   const lines = createInterface({ input: child.stdout! });
-  const [line] = (await Promise.race([once(lines, "line"), once(child, "exit").then(() => [undefined])])) as [string | undefined];
+  const [line] = (await Promise.race([once(lines, "line"), once(child, "exit").then(() => [undefined])])) as [
+    string | undefined,
+  ];
   if (line === undefined) throw new Error(`${command} ${args.join(" ")} exited before listening:\n${stderr}`);
   return { address: addressOf(line), process: child, stderr: () => stderr, peakRssMiB: () => peakRssMiB(child.pid!) };
 }
 
 export function serveQlik(t: Hooks, db: string, extra: string[] = []): Promise<Served> {
-  return startChild(t, process.execPath, [sluiceBin, "--json", "serve", "qlik", "--listen", "127.0.0.1:0", "--db", db, ...extra], process.env, (line) => {
-    return (JSON.parse(line) as { listening: string }).listening;
-  });
+  return startChild(
+    t,
+    process.execPath,
+    [sluiceBin, "--json", "serve", "qlik", "--listen", "127.0.0.1:0", "--db", db, ...extra],
+    process.env,
+    (line) => {
+      return (JSON.parse(line) as { listening: string }).listening;
+    },
+  );
 }
 
 export function startPythonConnector(t: Hooks, generated: string, flags: string[] = []): Promise<Served> {
-  return startChild(t, python, [join(fixtures, "qlik_connector.py"), ...flags], { ...process.env, PYTHONPATH: generated }, (line) => `127.0.0.1:${line.split(" ")[1]}`);
+  return startChild(
+    t,
+    python,
+    [join(fixtures, "qlik_connector.py"), ...flags],
+    { ...process.env, PYTHONPATH: generated },
+    (line) => `127.0.0.1:${line.split(" ")[1]}`,
+  );
 }
 
 export interface PythonRead {
@@ -67,10 +96,20 @@ export interface PythonRead {
 }
 
 /** The Python client: GetData on `address`, decoded by Python. */
-export async function pythonRead(generated: string, address: string, revision: "a" | "connect", statement: string, flags: string[] = []): Promise<PythonRead> {
-  const result: RunResult = await run(python, [join(fixtures, "qlik_client.py"), address, revision, statement, ...flags], {
-    env: { ...process.env, PYTHONPATH: generated },
-  });
+export async function pythonRead(
+  generated: string,
+  address: string,
+  revision: "a" | "connect",
+  statement: string,
+  flags: string[] = [],
+): Promise<PythonRead> {
+  const result: RunResult = await run(
+    python,
+    [join(fixtures, "qlik_client.py"), address, revision, statement, ...flags],
+    {
+      env: { ...process.env, PYTHONPATH: generated },
+    },
+  );
   if (result.code !== 0) throw new Error(`qlik_client.py exited ${result.code}:\n${result.stderr}`);
   return JSON.parse(result.stdout) as PythonRead;
 }
@@ -82,7 +121,11 @@ export function peakRssMiB(pid: number): number {
 }
 
 /** Runs a command to its end, sampling its peak RSS (VmHWM) until it exits. */
-export async function runMeasured(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<RunResult & { peakRssMiB: number; seconds: number }> {
+export async function runMeasured(
+  command: string,
+  args: string[],
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<RunResult & { peakRssMiB: number; seconds: number }> {
   const started = performance.now();
   const child = spawn(command, args, { cwd: root, env, stdio: ["ignore", "pipe", "pipe"] });
   let stdout = "";

@@ -20,7 +20,9 @@ function sourceStore(dir: string): string {
   const file = join(dir, "source.db");
   const db = new Database(file);
   db.pragma("journal_mode = WAL");
-  db.exec("CREATE TABLE people (id INTEGER PRIMARY KEY, name TEXT, score REAL, born DATE, seen DATETIME, n INTEGER, anything)");
+  db.exec(
+    "CREATE TABLE people (id INTEGER PRIMARY KEY, name TEXT, score REAL, born DATE, seen DATETIME, n INTEGER, anything)",
+  );
   const insert = db.prepare("INSERT INTO people VALUES (?, ?, ?, ?, ?, ?, ?)");
   db.transaction(() => {
     // BigInt binds as an INTEGER; a JavaScript number would land in the untyped column as a REAL.
@@ -29,13 +31,16 @@ function sourceStore(dir: string): string {
     insert.run(3, "", -0.1, "2000-02-29", "2000-02-29 12:00:00", -5, "text");
     insert.run(4, "Zoë ✓", 1e300, "1970-01-01", null, 0, 2.5);
     insert.run(5, BIG_TEXT, 0, "1999-12-31", "1999-12-31T23:59:59.999Z", 1, "");
-    for (let i = 10; i < 10 + GENERATED_ROWS; i++) insert.run(i, `name ${i % 97}`, i / 7, "2020-01-01", null, i * 1000, i % 2 ? BigInt(i) : `t${i}`);
+    for (let i = 10; i < 10 + GENERATED_ROWS; i++)
+      insert.run(i, `name ${i % 97}`, i / 7, "2020-01-01", null, i * 1000, i % 2 ? BigInt(i) : `t${i}`);
   })();
   db.close();
   return file;
 }
 
-const COMPARED = ["id", "name", "score", "born", "seen", "n", "anything"].map((c) => `${c}, typeof(${c}) AS ${c}_type`).join(", ");
+const COMPARED = ["id", "name", "score", "born", "seen", "n", "anything"]
+  .map((c) => `${c}, typeof(${c}) AS ${c}_type`)
+  .join(", ");
 
 test("round trip: Sluice serves a store table and loads it back over both revisions, values and types equal", async (t) => {
   const dir = tempDir(t);
@@ -45,20 +50,49 @@ test("round trip: Sluice serves a store table and loads it back over both revisi
   for (const revision of ["connect", "a"]) {
     const target = join(dir, `${revision}.db`);
     const summary = await sluiceJson<{ protocol: string; inserted: number }>([
-      "sync", "--qlik", server.address, "--statement", "SELECT * FROM people", "--qlik-revision", revision, "--db", target,
+      "sync",
+      "--qlik",
+      server.address,
+      "--statement",
+      "SELECT * FROM people",
+      "--qlik-revision",
+      revision,
+      "--db",
+      target,
     ]);
-    assert.deepEqual([summary.protocol, summary.inserted], [revision === "a" ? "qlik" : "qlik.connect", GENERATED_ROWS + 5]);
-    assert.deepEqual(query(target, `SELECT ${COMPARED} FROM qlik_people ORDER BY id`), expected, `revision ${revision}`);
-    const [nullRow, emptyRow] = query<{ name: string | null }>(target, "SELECT name FROM qlik_people WHERE id IN (2, 3) ORDER BY id");
+    assert.deepEqual(
+      [summary.protocol, summary.inserted],
+      [revision === "a" ? "qlik" : "qlik.connect", GENERATED_ROWS + 5],
+    );
+    assert.deepEqual(
+      query(target, `SELECT ${COMPARED} FROM qlik_people ORDER BY id`),
+      expected,
+      `revision ${revision}`,
+    );
+    const [nullRow, emptyRow] = query<{ name: string | null }>(
+      target,
+      "SELECT name FROM qlik_people WHERE id IN (2, 3) ORDER BY id",
+    );
     assert.deepEqual([nullRow.name, emptyRow.name], [null, ""]);
-    const columns = query<{ name: string; type: string; pk: number }>(target, "SELECT name, type, pk FROM pragma_table_info('qlik_people') WHERE name NOT LIKE '\\_sluice%' ESCAPE '\\'");
+    const columns = query<{ name: string; type: string; pk: number }>(
+      target,
+      "SELECT name, type, pk FROM pragma_table_info('qlik_people') WHERE name NOT LIKE '\\_sluice%' ESCAPE '\\'",
+    );
     assert.deepEqual(
       columns.map((c) => `${c.name} ${c.type}${c.pk ? " key" : ""}`.trim()),
       ["id INTEGER key", "name TEXT", "score REAL", "born TEXT", "seen TEXT", "n INTEGER", "anything"],
     );
   }
   // The key came along: a second load updates nothing and inserts nothing.
-  const again = await sluiceJson<{ inserted: number; unchanged: number }>(["sync", "--qlik", server.address, "--statement", "SELECT * FROM people", "--db", join(dir, "connect.db")]);
+  const again = await sluiceJson<{ inserted: number; unchanged: number }>([
+    "sync",
+    "--qlik",
+    server.address,
+    "--statement",
+    "SELECT * FROM people",
+    "--db",
+    join(dir, "connect.db"),
+  ]);
   assert.deepEqual([again.inserted, again.unchanged], [0, GENERATED_ROWS + 5]);
 });
 
@@ -72,7 +106,15 @@ test("a Python grpcio client (published proto) reads Sluice's stream: header fir
     assert.equal(read.header?.tableName, "people");
     assert.deepEqual(
       read.header?.fields.map((f) => [f.name, f.type, f.semanticType, f.tags.join()]),
-      [["id", 10, 0, "key"], ["name", 1, 0, ""], ["score", 2, 0, ""], ["born", 3, 2, ""], ["seen", 5, 2, ""], ["n", 10, 0, ""], ["anything", 0, 0, ""]],
+      [
+        ["id", 10, 0, "key"],
+        ["name", 1, 0, ""],
+        ["score", 2, 0, ""],
+        ["born", 3, 2, ""],
+        ["seen", 5, 2, ""],
+        ["n", 10, 0, ""],
+        ["anything", 0, 0, ""],
+      ],
     );
     assert.equal(read.rows?.length, GENERATED_ROWS + 5);
     assert.deepEqual(read.rows?.slice(0, 4), [
@@ -86,16 +128,28 @@ test("a Python grpcio client (published proto) reads Sluice's stream: header fir
     const sizes = read.chunkBytes!;
     const full = sizes.slice(0, -1).filter((size) => size < 100_000);
     assert.ok(full.length >= 3, `chunks: ${sizes.join(", ")}`);
-    for (const size of full) assert.ok(size >= 65_536 && size < 65_536 + 1024, `revision ${revision}: chunk of ${size} bytes`);
+    for (const size of full)
+      assert.ok(size >= 65_536 && size < 65_536 + 1024, `revision ${revision}: chunk of ${size} bytes`);
   }
   const empty = await pythonRead(generated, server.address, "connect", "SELECT name, score FROM people WHERE 0");
-  assert.deepEqual([empty.header?.fields.map((f) => f.name), empty.rows, empty.chunkBytes], [["name", "score"], [], []]);
+  assert.deepEqual(
+    [empty.header?.fields.map((f) => f.name), empty.rows, empty.chunkBytes],
+    [["name", "score"], [], []],
+  );
   const emptyA = await pythonRead(generated, server.address, "a", "SELECT name FROM people WHERE 0");
   assert.deepEqual([emptyA.header?.tableName, emptyA.rows], ["people", []]);
   const first = await pythonRead(generated, server.address, "connect", "SELECT id FROM people", ["--first", "3"]);
   assert.deepEqual(first.rows, [[1], [2], [3]]);
-  const limited = await pythonRead(generated, server.address, "a", "SQL SELECT id, score FROM people WHERE id > 5000 ORDER BY id DESC LIMIT 2;");
-  assert.deepEqual(limited.rows, [[20_009, 20_009 / 7], [20_008, 20_008 / 7]]);
+  const limited = await pythonRead(
+    generated,
+    server.address,
+    "a",
+    "SQL SELECT id, score FROM people WHERE id > 5000 ORDER BY id DESC LIMIT 2;",
+  );
+  assert.deepEqual(limited.rows, [
+    [20_009, 20_009 / 7],
+    [20_008, 20_008 / 7],
+  ]);
 });
 
 test("statements that are not reads, or name no table, fail with a status that says why; the store is untouched", async (t) => {
@@ -106,7 +160,11 @@ test("statements that are not reads, or name no table, fail with a status that s
   const expectations: [string, string, RegExp][] = [
     ["DELETE FROM people", "INVALID_ARGUMENT", /expected SELECT <columns \| \*> FROM <table>/],
     ["SELECT * FROM people; DROP TABLE people", "INVALID_ARGUMENT", /after the table name only WHERE/],
-    ["SELECT * FROM people WHERE id = 1; DELETE FROM people", "INVALID_ARGUMENT", /SQLite cannot run it: .*more than one statement/],
+    [
+      "SELECT * FROM people WHERE id = 1; DELETE FROM people",
+      "INVALID_ARGUMENT",
+      /SQLite cannot run it: .*more than one statement/,
+    ],
     ["SELECT * FROM nope", "NOT_FOUND", /no table or view "nope" in .*source\.db; it has people/],
     ["SELECT missing FROM people", "INVALID_ARGUMENT", /no such column: missing/],
     ['{"command": 3}', "INVALID_ARGUMENT", /"command" must be a string/],
@@ -117,7 +175,15 @@ test("statements that are not reads, or name no table, fail with a status that s
     assert.match(read.error?.details ?? "", message);
   }
   assert.equal(query<{ n: number }>(source, "SELECT count(*) AS n FROM people")[0].n, GENERATED_ROWS + 5);
-  const failed = await sluice(["sync", "--qlik", server.address, "--statement", "SELECT * FROM nope", "--db", join(dir, "t.db")]);
+  const failed = await sluice([
+    "sync",
+    "--qlik",
+    server.address,
+    "--statement",
+    "SELECT * FROM nope",
+    "--db",
+    join(dir, "t.db"),
+  ]);
   assert.equal(failed.code, 1);
   assert.match(failed.stderr, /NOT_FOUND: no table or view "nope"/);
 });
@@ -127,18 +193,65 @@ test("Sluice loads a Python grpcio GetData connector (published proto), both rev
   const generated = generatePythonPeers(t);
   const connector = await startPythonConnector(t, generated);
   const expected = [
-    { id: 1, name: "Ada", score: 1.5, born: "1815-12-10", seen: "2024-01-02T03:04:05.000Z", iso: "2024-01-02T03:04:05Z", note: "aaaaaaaaaaββββββββββccccccccccddde", flag: -1, dual: "Jan" },
+    {
+      id: 1,
+      name: "Ada",
+      score: 1.5,
+      born: "1815-12-10",
+      seen: "2024-01-02T03:04:05.000Z",
+      iso: "2024-01-02T03:04:05Z",
+      note: "aaaaaaaaaaββββββββββccccccccccddde",
+      flag: -1,
+      dual: "Jan",
+    },
     { id: 2, name: null, score: null, born: null, seen: null, iso: null, note: "", flag: 0, dual: 7 },
-    { id: 3, name: "", score: -0.25, born: "2000-02-29", seen: "2000-02-29T12:00:00.000Z", iso: "2000-02-29T12:00:00.5Z", note: null, flag: null, dual: "Ada" },
+    {
+      id: 3,
+      name: "",
+      score: -0.25,
+      born: "2000-02-29",
+      seen: "2000-02-29T12:00:00.000Z",
+      iso: "2000-02-29T12:00:00.5Z",
+      note: null,
+      flag: null,
+      dual: "Ada",
+    },
   ];
   for (const revision of ["connect", "a"]) {
     const db = join(dir, `${revision}.db`);
-    const summary = await sluiceJson<{ protocol: string; inserted: number }>(["sync", "--qlik", connector.address, "--statement", "people", "--qlik-revision", revision, "--db", db]);
+    const summary = await sluiceJson<{ protocol: string; inserted: number }>([
+      "sync",
+      "--qlik",
+      connector.address,
+      "--statement",
+      "people",
+      "--qlik-revision",
+      revision,
+      "--db",
+      db,
+    ]);
     assert.deepEqual([summary.protocol, summary.inserted], [revision === "a" ? "qlik" : "qlik.connect", 3]);
-    assert.deepEqual(query(db, "SELECT id, name, score, born, seen, iso, note, flag, dual FROM qlik_people ORDER BY id"), expected, `revision ${revision}`);
-    const types = query<{ t: string }>(db, "SELECT typeof(flag) || ',' || typeof(dual) AS t FROM qlik_people ORDER BY id").map((r) => r.t);
+    assert.deepEqual(
+      query(db, "SELECT id, name, score, born, seen, iso, note, flag, dual FROM qlik_people ORDER BY id"),
+      expected,
+      `revision ${revision}`,
+    );
+    const types = query<{ t: string }>(
+      db,
+      "SELECT typeof(flag) || ',' || typeof(dual) AS t FROM qlik_people ORDER BY id",
+    ).map((r) => r.t);
     assert.deepEqual(types, ["integer,text", "integer,integer", "null,text"]);
-    await sluiceJson(["sync", "--qlik", connector.address, "--statement", "people", "--qlik-revision", revision, "--db", db]);
+    await sluiceJson([
+      "sync",
+      "--qlik",
+      connector.address,
+      "--statement",
+      "people",
+      "--qlik-revision",
+      revision,
+      "--db",
+      db,
+    ]);
     assert.equal(query(db, "SELECT id FROM qlik_people").length, 3, "a keyless table holds exactly the last load");
   }
 });
@@ -151,20 +264,56 @@ test("connection string, user, password and firstRowsOnly reach the connector; G
   const flags = ["--connection-string", "host=db;port=5432", "--user", "ada"];
   const env = { ...process.env, SLUICE_QLIK_PASSWORD: "s3cret" };
   for (const revision of ["connect", "a"]) {
-    const result = await sluice(["--json", "sync", "--qlik", connector.address, "--statement", "echo", ...flags, "--qlik-revision", revision, "--first-rows", "5", "--db", db, "--name", `echo_${revision}`], { env });
+    const result = await sluice(
+      [
+        "--json",
+        "sync",
+        "--qlik",
+        connector.address,
+        "--statement",
+        "echo",
+        ...flags,
+        "--qlik-revision",
+        revision,
+        "--first-rows",
+        "5",
+        "--db",
+        db,
+        "--name",
+        `echo_${revision}`,
+      ],
+      { env },
+    );
     assert.equal(result.code, 0, result.stderr);
   }
   const rows = query(db, "SELECT * FROM echo_connect_echo UNION ALL SELECT * FROM echo_a_echo");
   const columns = ["statement", "connectionString", "user", "password", "firstRowsOnly", "revision"];
   assert.deepEqual(
     rows.map((row) => columns.map((c) => row[c])),
-    [["echo", "host=db;port=5432", "ada", "s3cret", 5, "connect"], ["echo", "host=db;port=5432", "ada", "s3cret", -1, "a"]],
+    [
+      ["echo", "host=db;port=5432", "ada", "s3cret", 5, "connect"],
+      ["echo", "host=db;port=5432", "ada", "s3cret", -1, "a"],
+    ],
   );
-  const counted = await sluiceJson<{ inserted: number }>(["sync", "--qlik", connector.address, "--statement", "count 1000", "--first-rows", "10", "--db", db]);
+  const counted = await sluiceJson<{ inserted: number }>([
+    "sync",
+    "--qlik",
+    connector.address,
+    "--statement",
+    "count 1000",
+    "--first-rows",
+    "10",
+    "--db",
+    db,
+  ]);
   assert.equal(counted.inserted, 10);
   const driver = new QlikDriver({ address: connector.address, statement: "empty", name: "probe" });
   t.after(() => driver.close());
-  assert.deepEqual(await driver.spec(), { name: "python-fixture", version: "1.2.3", description: `Qlik GetData connector at ${connector.address}, by Sluice tests` });
+  assert.deepEqual(await driver.spec(), {
+    name: "python-fixture",
+    version: "1.2.3",
+    description: `Qlik GetData connector at ${connector.address}, by Sluice tests`,
+  });
 });
 
 test("no rows still makes the table; revision A alone is found by auto; broken streams fail naming the problem", async (t) => {
@@ -172,7 +321,15 @@ test("no rows still makes the table; revision A alone is found by auto; broken s
   const generated = generatePythonPeers(t);
   const connector = await startPythonConnector(t, generated);
   const db = join(dir, "s.db");
-  const empty = await sluiceJson<{ records: number }>(["sync", "--qlik", connector.address, "--statement", "empty", "--db", db]);
+  const empty = await sluiceJson<{ records: number }>([
+    "sync",
+    "--qlik",
+    connector.address,
+    "--statement",
+    "empty",
+    "--db",
+    db,
+  ]);
   assert.equal(empty.records, 0);
   assert.deepEqual(query(db, "SELECT name FROM pragma_table_info('qlik_nothing') WHERE name = 'x'"), [{ name: "x" }]);
 
@@ -186,7 +343,15 @@ test("no rows still makes the table; revision A alone is found by auto; broken s
   assert.match(unknown.stderr, /GetData failed with INVALID_ARGUMENT: unknown statement 'what'/);
 
   const onlyA = await startPythonConnector(t, generated, ["--a-only"]);
-  const auto = await sluiceJson<{ protocol: string; inserted: number }>(["sync", "--qlik", onlyA.address, "--statement", "people", "--db", join(dir, "a.db")]);
+  const auto = await sluiceJson<{ protocol: string; inserted: number }>([
+    "sync",
+    "--qlik",
+    onlyA.address,
+    "--statement",
+    "people",
+    "--db",
+    join(dir, "a.db"),
+  ]);
   assert.deepEqual([auto.protocol, auto.inserted], ["qlik", 3]);
 
   const nobody = await sluice(["sync", "--qlik", "127.0.0.1:1", "--statement", "x", "--db", db]);
@@ -202,7 +367,12 @@ test("live sources: the JSON statement runs a go-plugin connector, with the conn
   const generated = generatePythonPeers(t);
   const server = await serveQlik(t, source);
   const statement = JSON.stringify({ command: examples.goGenerator, stream: "users", options: { page_size: 100 } });
-  const read = await pythonRead(generated, server.address, "connect", statement, ["--connection-string", "count=250;start_id=1000", "--user", "ignored-by-generator"]);
+  const read = await pythonRead(generated, server.address, "connect", statement, [
+    "--connection-string",
+    "count=250;start_id=1000",
+    "--user",
+    "ignored-by-generator",
+  ]);
   assert.equal(read.header?.tableName, "users");
   assert.deepEqual(
     read.header?.fields.map((f) => `${f.name}:${f.type}:${f.semanticType}${f.tags.length ? ":key" : ""}`),
@@ -210,17 +380,45 @@ test("live sources: the JSON statement runs a go-plugin connector, with the conn
   );
   assert.equal(read.rows?.length, 250);
   assert.deepEqual(read.rows?.[0].slice(2, 6), ["2020-01-01T16:40:00Z", "user1000@example.com", 1000, "Ada Lovelace"]);
-  const revisionA = await pythonRead(generated, server.address, "a", JSON.stringify({ command: examples.goGenerator, config: { count: 2000, page_size: 50 } }));
+  const revisionA = await pythonRead(
+    generated,
+    server.address,
+    "a",
+    JSON.stringify({ command: examples.goGenerator, config: { count: 2000, page_size: 50 } }),
+  );
   assert.equal(revisionA.rows?.length, 2000);
-  const limited = await pythonRead(generated, server.address, "connect", JSON.stringify({ command: examples.goGenerator, options: { count: 100000, page_size: 50 } }), ["--first", "30"]);
+  const limited = await pythonRead(
+    generated,
+    server.address,
+    "connect",
+    JSON.stringify({ command: examples.goGenerator, options: { count: 100000, page_size: 50 } }),
+    ["--first", "30"],
+  );
   assert.equal(limited.rows?.length, 30);
 
   const db = join(dir, "live.db");
-  const summary = await sluiceJson<{ inserted: number }>(["sync", "--qlik", server.address, "--statement", statement, "--connection-string", '{"count": 40}', "--db", db]);
+  const summary = await sluiceJson<{ inserted: number }>([
+    "sync",
+    "--qlik",
+    server.address,
+    "--statement",
+    statement,
+    "--connection-string",
+    '{"count": 40}',
+    "--db",
+    db,
+  ]);
   assert.equal(summary.inserted, 40);
-  assert.deepEqual(query(db, "SELECT id, active, created_at FROM qlik_users ORDER BY id LIMIT 1"), [{ id: 0, active: 0, created_at: "2020-01-01T00:00:00Z" }]);
+  assert.deepEqual(query(db, "SELECT id, active, created_at FROM qlik_users ORDER BY id LIMIT 1"), [
+    { id: 0, active: 0, created_at: "2020-01-01T00:00:00Z" },
+  ]);
 
-  const badOptions = await pythonRead(generated, server.address, "connect", JSON.stringify({ command: examples.goGenerator, options: { count: -1 } }));
+  const badOptions = await pythonRead(
+    generated,
+    server.address,
+    "connect",
+    JSON.stringify({ command: examples.goGenerator, options: { count: -1 } }),
+  );
   assert.equal(badOptions.error?.code, "INVALID_ARGUMENT");
   assert.match(badOptions.error?.details ?? "", /option "count" must be >= 0/);
 });

@@ -24,10 +24,21 @@ test("Go: install_command `go build` builds a native connector in its install fo
     command: "./connector",
   });
   const installed = await installOk(manifest);
-  assert.match(readFileSync(installed.log, "utf8"), /==> go mod edit .* && go build -o connector \.\/generator {4}\(install_command, in /);
+  assert.match(
+    readFileSync(installed.log, "utf8"),
+    /==> go mod edit .* && go build -o connector \.\/generator {4}\(install_command, in /,
+  );
 
   const db = join(tempDir(t), "data.db");
-  const result = await sluice(["--json", "sync", "gen", "--options", JSON.stringify({ count: 250, page_size: 100 }), "--db", db]);
+  const result = await sluice([
+    "--json",
+    "sync",
+    "gen",
+    "--options",
+    JSON.stringify({ count: 250, page_size: 100 }),
+    "--db",
+    db,
+  ]);
   assert.equal(result.code, 0, result.stderr);
   const summary = JSON.parse(result.stdout) as { protocol: string; inserted: number; pages: number };
   assert.deepEqual([summary.protocol, summary.inserted, summary.pages], ["sluice", 250, 3]);
@@ -39,7 +50,10 @@ test("Python: install_command makes a venv and pip-installs the connector's requ
   const source = join(root, "test/fixtures/registry/python-connector");
   const sdkPins = readFileSync(join(root, "sdk/python/requirements.txt"), "utf8");
   for (const pin of readFileSync(join(source, "requirements.txt"), "utf8").match(/^\S+==\S+$/gm) ?? []) {
-    assert.ok(sdkPins.includes(pin), `${pin} of the fixture's requirements.txt is not pinned so in sdk/python/requirements.txt: make them agree`);
+    assert.ok(
+      sdkPins.includes(pin),
+      `${pin} of the fixture's requirements.txt is not pinned so in sdk/python/requirements.txt: make them agree`,
+    );
   }
   const linkSdk = `import sys, sysconfig; open(sysconfig.get_paths()['purelib'] + '/sluice_sdk.pth', 'w').write(sys.argv[1])`;
   const manifest = writeManifest(tempDir(t), {
@@ -50,7 +64,10 @@ test("Python: install_command makes a venv and pip-installs the connector's requ
     command: ".venv/bin/python main.py",
   });
   const installed = await installOk(manifest);
-  assert.match(readFileSync(installed.log, "utf8"), /Successfully installed .*grpcio-1\.85\.1|Requirement already satisfied: grpcio==1\.85\.1/);
+  assert.match(
+    readFileSync(installed.log, "utf8"),
+    /Successfully installed .*grpcio-1\.85\.1|Requirement already satisfied: grpcio==1\.85\.1/,
+  );
 
   const db = join(tempDir(t), "data.db");
   const result = await sluice(["--json", "sync", "squares", "--options", JSON.stringify({ count: 12 }), "--db", db]);

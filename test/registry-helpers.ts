@@ -46,7 +46,10 @@ export function install(location: string, ...args: string[]): Promise<RunResult>
   return sluice(["connectors", "install", location, "--yes", ...args], { timeoutMs: 300_000 });
 }
 
-export async function installOk(location: string, ...args: string[]): Promise<{ name: string; version?: string; folder: string; log: string }> {
+export async function installOk(
+  location: string,
+  ...args: string[]
+): Promise<{ name: string; version?: string; folder: string; log: string }> {
   const result = await sluice(["--json", "connectors", "install", location, "--yes", ...args], { timeoutMs: 300_000 });
   assert.equal(result.code, 0, `install ${location} failed:\n${result.stderr}`);
   return JSON.parse(result.stdout);
@@ -58,10 +61,14 @@ export async function syncPackages(name: string, db: string, options: { root?: s
   assert.equal(result.code, 0, `sync ${name} failed:\n${result.stderr}`);
   const summary = JSON.parse(result.stdout) as { connector: string; streams: Record<string, { table: string }> };
   assert.equal(summary.connector, name);
-  return query<{ name: string }>(db, `SELECT name FROM "${summary.streams.packages.table}" ORDER BY name`).map((r) => r.name);
+  return query<{ name: string }>(db, `SELECT name FROM "${summary.streams.packages.table}" ORDER BY name`).map(
+    (r) => r.name,
+  );
 }
 
-export async function listInstalled(): Promise<{ name: string; status: string; version?: string; folder?: string; manifest: { source: string } }[]> {
+export async function listInstalled(): Promise<
+  { name: string; status: string; version?: string; folder?: string; manifest: { source: string } }[]
+> {
   const result = await sluice(["--json", "connectors", "list"]);
   assert.equal(result.code, 0, result.stderr);
   return JSON.parse(result.stdout);

@@ -8,7 +8,16 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { sluice, tempDir } from "./helpers.js";
-import { addPackage, install, installOk, listInstalled, syncPackages, useTempHome, writeManifest, writePackagesConnector } from "./registry-helpers.js";
+import {
+  addPackage,
+  install,
+  installOk,
+  listInstalled,
+  syncPackages,
+  useTempHome,
+  writeManifest,
+  writePackagesConnector,
+} from "./registry-helpers.js";
 
 test("Local: install, sync by name, the same manifest under a second name, list, show, remove", async (t) => {
   const home = useTempHome(t);
@@ -33,14 +42,23 @@ test("Local: install, sync by name, the same manifest under a second name, list,
 
   const again = await install(manifest);
   assert.equal(again.code, 1);
-  assert.match(again.stderr, /connector "pkgs" is already installed \(from Local .*\); update it with `sluice connectors update pkgs`, install this one under another name with --name/);
+  assert.match(
+    again.stderr,
+    /connector "pkgs" is already installed \(from Local .*\); update it with `sluice connectors update pkgs`, install this one under another name with --name/,
+  );
 
   const second = await installOk(manifest, "--name", "pkgs-copy");
   assert.notEqual(second.folder, first.folder);
   assert.deepEqual(await syncPackages("pkgs-copy", db), ["alpha", "beta"]);
 
   const listed = await listInstalled();
-  assert.deepEqual(listed.map((i) => [i.name, i.status, i.manifest.source]), [["pkgs", "installed", "Local"], ["pkgs-copy", "installed", "Local"]]);
+  assert.deepEqual(
+    listed.map((i) => [i.name, i.status, i.manifest.source]),
+    [
+      ["pkgs", "installed", "Local"],
+      ["pkgs-copy", "installed", "Local"],
+    ],
+  );
   const table = await sluice(["connectors", "list"]);
   assert.match(table.stdout, /^NAME\s+SOURCE\s+VERSION\s+INSTALLED AT\s+STATUS\n/);
   assert.match(table.stdout, new RegExp(`pkgs-copy\\s+Local ${source}\\s+-\\s+\\S+\\s+installed`));
@@ -56,7 +74,10 @@ test("Local: install, sync by name, the same manifest under a second name, list,
   const removed = await sluice(["connectors", "remove", "pkgs"]);
   assert.equal(removed.code, 0, removed.stderr);
   assert.equal(existsSync(join(home, "connectors", "pkgs")), false, "the folder is gone");
-  assert.deepEqual((await listInstalled()).map((i) => i.name), ["pkgs-copy"]);
+  assert.deepEqual(
+    (await listInstalled()).map((i) => i.name),
+    ["pkgs-copy"],
+  );
   const gone = await sluice(["sync", "pkgs", "--db", db]);
   assert.equal(gone.code, 1);
   assert.match(gone.stderr, /no connector named "pkgs" is installed in .* \(installed: pkgs-copy\)/);
@@ -69,7 +90,13 @@ test("Local: a failing update names the command, its exit code and output, and t
   const source = join(tempDir(t), "src");
   writePackagesConnector(source, ["alpha"]);
   writeFileSync(join(source, "build.sh"), "echo compiling\n");
-  const manifest = writeManifest(source, { name: "flaky", source: "Local", uri: ".", install_command: "sh build.sh", command: "./connector.sh" });
+  const manifest = writeManifest(source, {
+    name: "flaky",
+    source: "Local",
+    uri: ".",
+    install_command: "sh build.sh",
+    command: "./connector.sh",
+  });
   const db = join(tempDir(t), "data.db");
   const installed = await installOk(manifest);
   assert.deepEqual(await syncPackages("flaky", db), ["alpha"]);
@@ -78,7 +105,10 @@ test("Local: a failing update names the command, its exit code and output, and t
   writeFileSync(join(source, "build.sh"), "echo compiling\necho 'error: missing semicolon on line 3' >&2\nexit 3\n");
   const update = await sluice(["connectors", "update", "flaky", "--yes"]);
   assert.equal(update.code, 1);
-  assert.match(update.stderr, /update of "flaky" failed: install_command `sh build\.sh` exited with code 3 \(in .*\); the last lines of its output:\n {4}\| compiling\n {4}\| error: missing semicolon on line 3\n"flaky" still runs the installation it had; the full log is .*-update\.log/);
+  assert.match(
+    update.stderr,
+    /update of "flaky" failed: install_command `sh build\.sh` exited with code 3 \(in .*\); the last lines of its output:\n {4}\| compiling\n {4}\| error: missing semicolon on line 3\n"flaky" still runs the installation it had; the full log is .*-update\.log/,
+  );
   assert.deepEqual(await syncPackages("flaky", db), ["alpha"], "the previous release still runs");
   const [entry] = await listInstalled();
   assert.equal(entry.status, "update failed");
@@ -97,16 +127,28 @@ test("Local: an install command that outlives --timeout is stopped, and nothing 
   useTempHome(t);
   const source = join(tempDir(t), "slow");
   writePackagesConnector(source, []);
-  const manifest = writeManifest(source, { name: "slow", source: "Local", uri: ".", install_command: "echo started; sleep 60", command: "./connector.sh" });
+  const manifest = writeManifest(source, {
+    name: "slow",
+    source: "Local",
+    uri: ".",
+    install_command: "echo started; sleep 60",
+    command: "./connector.sh",
+  });
   const started = Date.now();
   const result = await install(manifest, "--timeout", "1");
   assert.equal(result.code, 1);
   assert.ok(Date.now() - started < 15_000, "stopped at the deadline, not after the sleep");
-  assert.match(result.stderr, /install of "slow" failed: install_command `echo started; sleep 60` did not finish within 1 s \(--timeout\); it was stopped\nnothing was installed/);
+  assert.match(
+    result.stderr,
+    /install of "slow" failed: install_command `echo started; sleep 60` did not finish within 1 s \(--timeout\); it was stopped\nnothing was installed/,
+  );
   const [entry] = await listInstalled();
   assert.equal(entry.status, "install failed");
   const sync = await sluice(["sync", "slow"]);
-  assert.match(sync.stderr, /connector "slow" has no working installation: its install failed \(install_command `echo started; sleep 60` did not finish/);
+  assert.match(
+    sync.stderr,
+    /connector "slow" has no working installation: its install failed \(install_command `echo started; sleep 60` did not finish/,
+  );
   const show = await sluice(["connectors", "show", "slow"]);
   assert.match(show.stdout, /status: +install failed/);
   assert.match(show.stdout, /\n {4}started\n/, "the log shows the command's output");

@@ -13,10 +13,16 @@ test("the seed's example manifest: its missing comma is reported at line 4, colu
   useTempHome(t);
   const broken = await sluice(["connectors", "install", seedFile, "--dry-run"]);
   assert.equal(broken.code, 1);
-  assert.match(broken.stderr, /seed-manifest\.json is invalid: not valid JSON at line 4, column 3: Expected ',' or '}' after property value \(is a comma missing/);
+  assert.match(
+    broken.stderr,
+    /seed-manifest\.json is invalid: not valid JSON at line 4, column 3: Expected ',' or '}' after property value \(is a comma missing/,
+  );
   assert.match(broken.stderr, /\n {6}"source": "VCS",\n {6}\^/);
 
-  const fixed = readFileSync(seedFile, "utf8").replace('"A simple connector for S3"\n', '"A simple connector for S3",\n');
+  const fixed = readFileSync(seedFile, "utf8").replace(
+    '"A simple connector for S3"\n',
+    '"A simple connector for S3",\n',
+  );
   const dir = tempDir(t);
   const file = join(dir, "s3.json");
   writeFileSync(file, fixed);
@@ -43,9 +49,18 @@ test("schema errors name the field and what was expected", async (t) => {
     [{ ...base, command: undefined }, /"command" is required: Shell command that starts the connector/],
     [{ ...base, source: "FTP" }, /"source": expected one of "HTTP", "VCS", "Local", got string "FTP"/],
     [{ ...base, source: "vcs" }, /"source": .*got string "vcs" \(did you mean "VCS"\? the value is case-sensitive\)/],
-    [{ ...base, source: "HTTP", uri: "ftp://example.com/x.tgz" }, /"uri": expected an http:\/\/ or https:\/\/ URL \(source is "HTTP"\), got string "ftp:/],
-    [{ ...base, source: "HTTP", uri: "https://exa mple.com/x.tgz" }, /"uri": expected an http:\/\/ or https:\/\/ URL \(source is "HTTP"\), got "https:\/\/exa mple\.com\/x\.tgz", which is not a valid URL/],
-    [{ ...base, source: "VCS", uri: "--upload-pack=touch /tmp/pwned" }, /"uri": expected a git repository URL or path, got .* which starts with "-"/],
+    [
+      { ...base, source: "HTTP", uri: "ftp://example.com/x.tgz" },
+      /"uri": expected an http:\/\/ or https:\/\/ URL \(source is "HTTP"\), got string "ftp:/,
+    ],
+    [
+      { ...base, source: "HTTP", uri: "https://exa mple.com/x.tgz" },
+      /"uri": expected an http:\/\/ or https:\/\/ URL \(source is "HTTP"\), got "https:\/\/exa mple\.com\/x\.tgz", which is not a valid URL/,
+    ],
+    [
+      { ...base, source: "VCS", uri: "--upload-pack=touch /tmp/pwned" },
+      /"uri": expected a git repository URL or path, got .* which starts with "-"/,
+    ],
     [{ ...base, name: "../evil" }, /"name": expected a name of letters, digits/],
     [{ ...base, name: 3 }, /"name": expected a string, got number 3/],
     [{ ...base, sha256: "abc" }, /"sha256": expected 64 hexadecimal digits/],
@@ -60,31 +75,58 @@ test("schema errors name the field and what was expected", async (t) => {
   const result = await sluice(["--json", "connectors", "install", many, "--dry-run"]);
   const error = JSON.parse(result.stderr.trim().split("\n").pop() ?? "{}") as { code: string; message: string };
   assert.equal(error.code, "MANIFEST_INVALID");
-  for (const field of ["name", "source", "uri", "command"]) assert.match(error.message, new RegExp(`"${field}" is required`));
+  for (const field of ["name", "source", "uri", "command"])
+    assert.match(error.message, new RegExp(`"${field}" is required`));
   assert.match(error.message, /"description": expected a string, got number 7/);
   const notObject = writeManifest(dir, ["x"] as unknown as Record<string, unknown>);
-  assert.match((await sluice(["connectors", "install", notObject, "--dry-run"])).stderr, /expected a JSON object with the fields name, description, source/);
-  assert.match((await sluice(["connectors", "install", join(dir, "absent.json"), "--dry-run"])).stderr, /absent\.json is invalid: cannot be read: ENOENT/);
-  assert.match((await sluice(["connectors", "install", writeManifest(dir, base), "--dry-run", "--name", "a b"])).stderr, /--name: expected a name of letters/);
+  assert.match(
+    (await sluice(["connectors", "install", notObject, "--dry-run"])).stderr,
+    /expected a JSON object with the fields name, description, source/,
+  );
+  assert.match(
+    (await sluice(["connectors", "install", join(dir, "absent.json"), "--dry-run"])).stderr,
+    /absent\.json is invalid: cannot be read: ENOENT/,
+  );
+  assert.match(
+    (await sluice(["connectors", "install", writeManifest(dir, base), "--dry-run", "--name", "a b"])).stderr,
+    /--name: expected a name of letters/,
+  );
 });
 
 test("unknown fields warn (with a guess) and are ignored; the stored manifest keeps only known fields", async (t) => {
   useTempHome(t);
   const dir = tempDir(t);
-  const file = writeManifest(dir, { name: "w", source: "Local", uri: ".", command: "true", install_comand: "make", colour: "blue" });
+  const file = writeManifest(dir, {
+    name: "w",
+    source: "Local",
+    uri: ".",
+    command: "true",
+    install_comand: "make",
+    colour: "blue",
+  });
   const result = await sluice(["connectors", "install", file, "--dry-run"]);
   assert.equal(result.code, 0, result.stderr);
   assert.match(result.stderr, /unknown field "install_comand" is ignored \(did you mean "install_command"\?\)/);
   assert.match(result.stderr, /unknown field "colour" is ignored; known fields: name, description, source, uri/);
   assert.doesNotMatch(result.stderr, /install_command: sh/);
-  assert.match(result.stderr, new RegExp(`copy ${dir} to `), "a relative Local uri is relative to the manifest's folder");
+  assert.match(
+    result.stderr,
+    new RegExp(`copy ${dir} to `),
+    "a relative Local uri is relative to the manifest's folder",
+  );
 });
 
 test("nothing runs without consent: no terminal and no --yes is refused before anything is fetched", async (t) => {
   const home = useTempHome(t);
   const dir = tempDir(t);
   const marker = join(dir, "ran");
-  const file = writeManifest(dir, { name: "careful", source: "Local", uri: ".", install_command: `touch ${marker}`, command: "true" });
+  const file = writeManifest(dir, {
+    name: "careful",
+    source: "Local",
+    uri: ".",
+    install_command: `touch ${marker}`,
+    command: "true",
+  });
   const result = await sluice(["connectors", "install", file]);
   assert.equal(result.code, 1);
   assert.match(result.stderr, /install_command: sh -c "touch /);
@@ -97,7 +139,15 @@ test("the published schema is a valid JSON Schema that accepts the seed's fields
   const schema = JSON.parse(readFileSync(join(root, "schemas/manifest.schema.json"), "utf8")) as object;
   const ajv = new Ajv({ strict: false });
   const validate = ajv.compile(schema);
-  const seedFields = { name: "s3", description: "A simple connector for S3", source: "VCS", uri: "https://github.com/pidanou/c1-core", install_command: "go build", update_command: "", command: "./s3/s3" };
+  const seedFields = {
+    name: "s3",
+    description: "A simple connector for S3",
+    source: "VCS",
+    uri: "https://github.com/pidanou/c1-core",
+    install_command: "go build",
+    update_command: "",
+    command: "./s3/s3",
+  };
   assert.equal(validate(seedFields), true, JSON.stringify(validate.errors));
   assert.equal(validate({ ...seedFields, source: "HTTP" }), true);
   assert.equal(validate({ ...seedFields, source: "HTTP", uri: "git@github.com:x/y" }), false);

@@ -7,16 +7,30 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { test } from "node:test";
 import { run, sluice, tempDir } from "./helpers.js";
-import { addPackage, installOk, listInstalled, syncPackages, useTempHome, writeManifest, writePackagesConnector } from "./registry-helpers.js";
+import {
+  addPackage,
+  installOk,
+  listInstalled,
+  syncPackages,
+  useTempHome,
+  writeManifest,
+  writePackagesConnector,
+} from "./registry-helpers.js";
 
 async function git(cwd: string, ...args: string[]): Promise<string> {
-  const result = await run("git", ["-c", "user.name=Test", "-c", "user.email=test@example.com", "-c", "init.defaultBranch=main", ...args], { cwd });
+  const result = await run(
+    "git",
+    ["-c", "user.name=Test", "-c", "user.email=test@example.com", "-c", "init.defaultBranch=main", ...args],
+    { cwd },
+  );
   assert.equal(result.code, 0, `git ${args.join(" ")}: ${result.stderr}`);
   return result.stdout.trim();
 }
 
 /** A bare repository holding the packages connector with one package, pushed from a work tree. */
-async function makeRepository(t: { after(fn: () => void): void }): Promise<{ bare: string; work: string; first: string }> {
+async function makeRepository(t: {
+  after(fn: () => void): void;
+}): Promise<{ bare: string; work: string; first: string }> {
   const dir = tempDir(t);
   const bare = join(dir, "connector.git");
   const work = join(dir, "work");
@@ -34,7 +48,13 @@ test("VCS: clone from a bare repository, sync, then update pulls the new commit 
   useTempHome(t);
   const { bare, work, first } = await makeRepository(t);
   const manifestDir = tempDir(t);
-  const manifest = writeManifest(manifestDir, { name: "repo", source: "VCS", uri: `file://${bare}`, install_command: "git rev-parse HEAD > COMMIT", command: "./connector.sh" });
+  const manifest = writeManifest(manifestDir, {
+    name: "repo",
+    source: "VCS",
+    uri: `file://${bare}`,
+    install_command: "git rev-parse HEAD > COMMIT",
+    command: "./connector.sh",
+  });
   const db = join(tempDir(t), "data.db");
 
   const installed = await installOk(manifest);
@@ -48,7 +68,10 @@ test("VCS: clone from a bare repository, sync, then update pulls the new commit 
   const second = await git(work, "rev-parse", "HEAD");
 
   const plan = await sluice(["connectors", "update", "repo", "--dry-run"]);
-  assert.match(plan.stderr, /1\. git clone --quiet -- .*releases\/\S+ .*\n\s+2\. git remote set-url origin file:\/\/.*\n\s+3\. git pull --ff-only\n\s+4\. install_command: sh -c "git rev-parse HEAD > COMMIT"/);
+  assert.match(
+    plan.stderr,
+    /1\. git clone --quiet -- .*releases\/\S+ .*\n\s+2\. git remote set-url origin file:\/\/.*\n\s+3\. git pull --ff-only\n\s+4\. install_command: sh -c "git rev-parse HEAD > COMMIT"/,
+  );
   const update = await sluice(["--json", "connectors", "update", "repo", "--yes"]);
   assert.equal(update.code, 0, update.stderr);
   const updated = JSON.parse(update.stdout) as { version: string; folder: string };
@@ -56,7 +79,10 @@ test("VCS: clone from a bare repository, sync, then update pulls the new commit 
   assert.deepEqual(await syncPackages("repo", db), ["alpha", "beta"]);
   const [entry] = await listInstalled();
   assert.equal(entry.version, second);
-  assert.match((await sluice(["connectors", "list"])).stdout, new RegExp(`repo\\s+VCS file://\\S+\\s+${second.slice(0, 12)}\\s`));
+  assert.match(
+    (await sluice(["connectors", "list"])).stdout,
+    new RegExp(`repo\\s+VCS file://\\S+\\s+${second.slice(0, 12)}\\s`),
+  );
 
   const unchanged = await sluice(["--json", "connectors", "update", "repo", "--yes"]);
   assert.equal(JSON.parse(unchanged.stdout).version, second, "an update with nothing new keeps the commit");
@@ -71,7 +97,13 @@ test("VCS: a pinned ref (a tag) installs that commit, and update leaves it pinne
   await git(work, "push", "--quiet", "origin", "HEAD:main");
   const dir = tempDir(t);
   // A relative path: relative to the manifest's folder.
-  const manifest = writeManifest(dir, { name: "pinned", source: "VCS", uri: `../${bare.split("/").slice(-2).join("/")}`, ref: "v1", command: "./connector.sh" });
+  const manifest = writeManifest(dir, {
+    name: "pinned",
+    source: "VCS",
+    uri: `../${bare.split("/").slice(-2).join("/")}`,
+    ref: "v1",
+    command: "./connector.sh",
+  });
   const db = join(tempDir(t), "data.db");
   const installed = await installOk(manifest);
   assert.equal(installed.version, first);
@@ -80,15 +112,30 @@ test("VCS: a pinned ref (a tag) installs that commit, and update leaves it pinne
   assert.equal(update.code, 0, update.stderr);
   assert.equal(JSON.parse(update.stdout).version, first);
 
-  const branch = writeManifest(dir, { name: "on-main", source: "VCS", uri: bare, ref: "main", command: "./connector.sh" }, "branch.json");
+  const branch = writeManifest(
+    dir,
+    { name: "on-main", source: "VCS", uri: bare, ref: "main", command: "./connector.sh" },
+    "branch.json",
+  );
   assert.notEqual((await installOk(branch)).version, first, "a branch ref is its tip");
   assert.deepEqual(await syncPackages("on-main", db), ["alpha", "beta"]);
 
-  const missing = writeManifest(dir, { name: "nope", source: "VCS", uri: bare, ref: "v9", command: "./connector.sh" }, "missing.json");
+  const missing = writeManifest(
+    dir,
+    { name: "nope", source: "VCS", uri: bare, ref: "v9", command: "./connector.sh" },
+    "missing.json",
+  );
   const result = await sluice(["connectors", "install", missing, "--yes"]);
   assert.equal(result.code, 1);
   assert.match(result.stderr, /install of "nope" failed: "ref": "v9" is not a branch, tag or commit of /);
-  const unreachable = writeManifest(dir, { name: "gone", source: "VCS", uri: join(dir, "no-such-repo.git"), command: "./connector.sh" }, "gone.json");
+  const unreachable = writeManifest(
+    dir,
+    { name: "gone", source: "VCS", uri: join(dir, "no-such-repo.git"), command: "./connector.sh" },
+    "gone.json",
+  );
   const clone = await sluice(["connectors", "install", unreachable, "--yes"]);
-  assert.match(clone.stderr, /install of "gone" failed: git clone `git clone -- .*no-such-repo\.git .*` exited with code 128 .*\n.*does not exist/);
+  assert.match(
+    clone.stderr,
+    /install of "gone" failed: git clone `git clone -- .*no-such-repo\.git .*` exited with code 128 .*\n.*does not exist/,
+  );
 });

@@ -22,8 +22,27 @@ test("upserts by primary key and counts inserted, updated and unchanged", async 
   const store = SqliteStore.open(file);
   const table = await store.openTable(spec);
   const sync = await store.beginSync("demo", "test");
-  assert.deepEqual(await table.write([{ id: 1, name: "a" }, { id: 2, name: "b" }], sync), { inserted: 2, updated: 0, unchanged: 0 });
-  assert.deepEqual(await table.write([{ id: 1, name: "a" }, { id: 2, name: "B" }, { id: 3, name: "c" }], sync), { inserted: 1, updated: 1, unchanged: 1 });
+  assert.deepEqual(
+    await table.write(
+      [
+        { id: 1, name: "a" },
+        { id: 2, name: "b" },
+      ],
+      sync,
+    ),
+    { inserted: 2, updated: 0, unchanged: 0 },
+  );
+  assert.deepEqual(
+    await table.write(
+      [
+        { id: 1, name: "a" },
+        { id: 2, name: "B" },
+        { id: 3, name: "c" },
+      ],
+      sync,
+    ),
+    { inserted: 1, updated: 1, unchanged: 1 },
+  );
   await store.close();
   assert.deepEqual(query(file, "SELECT id, name, _sluice_version AS v FROM demo_users ORDER BY id"), [
     { id: 1, name: "a", v: 1 },
@@ -54,7 +73,8 @@ test("a checkpoint is saved with its page, and a failed page leaves neither rows
   await table.write([{ id: 1, name: "a" }], 1, { connector: "demo", state: '{"cursor":1}' });
   await assert.rejects(
     table.write([{ id: 2, name: "b" }, { name: "no id" }], 1, { connector: "demo", state: '{"cursor":2}' }),
-    (error: unknown) => error instanceof RecordError && /record 2 of the page: primary key field "id" is missing/.test(error.message),
+    (error: unknown) =>
+      error instanceof RecordError && /record 2 of the page: primary key field "id" is missing/.test(error.message),
   );
   assert.equal(await store.loadState("demo"), '{"cursor":1}');
   await store.close();

@@ -13,7 +13,10 @@ test("native TS connector: auto-detected, pages upserted by primary key, a secon
   assert.ok(first.pages >= 3, `expected ≥ 3 pages, got ${first.pages}`);
   assert.equal(first.inserted, first.records);
   const table = first.streams.packages.table;
-  const rows = query<{ path: string; name: string; dependencies: number }>(db, `SELECT path, name, dependencies FROM ${table}`);
+  const rows = query<{ path: string; name: string; dependencies: number }>(
+    db,
+    `SELECT path, name, dependencies FROM ${table}`,
+  );
   assert.equal(rows.length, first.records);
   assert.ok(rows.some((r) => r.path === "node_modules/better-sqlite3" && r.name === "better-sqlite3"));
 
@@ -24,21 +27,48 @@ test("native TS connector: auto-detected, pages upserted by primary key, a secon
 
 test("c1-core TS connector: Sync with a broker callback, upserted by RemoteID", async (t) => {
   const db = join(tempDir(t), "s.db");
-  const first = await sluiceJson<Summary>(["sync", "-c", examples.tsC1Packages, "-o", packagesOptions(30), "--db", db, "--name", "deps"]);
+  const first = await sluiceJson<Summary>([
+    "sync",
+    "-c",
+    examples.tsC1Packages,
+    "-o",
+    packagesOptions(30),
+    "--db",
+    db,
+    "--name",
+    "deps",
+  ]);
   assert.equal(first.protocol, "c1");
   assert.ok(first.pages >= 3);
-  const rows = query<{ remote_id: string; resource_name: string; metadata: string }>(db, "SELECT remote_id, resource_name, metadata FROM deps_objects");
+  const rows = query<{ remote_id: string; resource_name: string; metadata: string }>(
+    db,
+    "SELECT remote_id, resource_name, metadata FROM deps_objects",
+  );
   assert.equal(rows.length, first.records);
   const sqlite = rows.find((r) => r.remote_id === "node_modules/better-sqlite3");
-  assert.ok(sqlite && sqlite.resource_name.startsWith("better-sqlite3@"));
+  assert.ok(sqlite?.resource_name.startsWith("better-sqlite3@"));
   assert.equal(typeof JSON.parse(sqlite.metadata).version, "string");
-  const second = await sluiceJson<Summary>(["sync", "-c", examples.tsC1Packages, "-o", packagesOptions(30), "--db", db, "--name", "deps"]);
+  const second = await sluiceJson<Summary>([
+    "sync",
+    "-c",
+    examples.tsC1Packages,
+    "-o",
+    packagesOptions(30),
+    "--db",
+    db,
+    "--name",
+    "deps",
+  ]);
   assert.equal(second.inserted, 0);
   assert.equal(second.unchanged, first.records);
 });
 
 test("spec, check and discover ask the connector without syncing", async (t) => {
-  const spec = await sluiceJson<{ name: string; protocol: string; optionsSchema: object }>(["spec", "-c", examples.tsPackages]);
+  const spec = await sluiceJson<{ name: string; protocol: string; optionsSchema: object }>([
+    "spec",
+    "-c",
+    examples.tsPackages,
+  ]);
   assert.equal(spec.name, "packages");
   assert.ok(spec.optionsSchema);
   const good = await sluiceJson<{ ok: boolean }>(["check", "-c", examples.tsPackages, "-o", JSON.stringify({ root })]);
@@ -46,12 +76,31 @@ test("spec, check and discover ask the connector without syncing", async (t) => 
   const bad = await sluice(["check", "-c", examples.tsPackages, "-o", JSON.stringify({ root: tempDir(t) })]);
   assert.equal(bad.code, 1);
   assert.match(bad.stdout, /option "root": .* has no node_modules folder/);
-  const streams = await sluiceJson<{ name: string; primaryKey: string[] }[]>(["discover", "-c", examples.tsPackages, "-o", "{}"]);
-  assert.deepEqual(streams.map((s) => [s.name, s.primaryKey]), [["packages", ["path"]]]);
+  const streams = await sluiceJson<{ name: string; primaryKey: string[] }[]>([
+    "discover",
+    "-c",
+    examples.tsPackages,
+    "-o",
+    "{}",
+  ]);
+  assert.deepEqual(
+    streams.map((s) => [s.name, s.primaryKey]),
+    [["packages", ["path"]]],
+  );
 });
 
 test("unknown stream names are refused with the streams on offer", async (t) => {
-  const result = await sluice(["sync", "-c", examples.tsPackages, "-o", "{}", "--streams", "nope", "--db", join(tempDir(t), "s.db")]);
+  const result = await sluice([
+    "sync",
+    "-c",
+    examples.tsPackages,
+    "-o",
+    "{}",
+    "--streams",
+    "nope",
+    "--db",
+    join(tempDir(t), "s.db"),
+  ]);
   assert.equal(result.code, 1);
   assert.match(result.stderr, /has no stream "nope"; it offers: packages/);
 });
@@ -76,14 +125,35 @@ test("--json logs are JSON lines and the sync log lists runs", async (t) => {
   assert.equal(line.code, "PLUGIN_EXECUTABLE_NOT_FOUND");
   await sluiceJson(["sync", "-c", examples.tsPackages, "-o", "{}", "--db", db]);
   const syncs = await sluiceJson<{ status: string; connector: string }[]>(["syncs", "--db", db]);
-  assert.deepEqual(syncs.map((s) => [s.connector, s.status]), [["packages", "succeeded"]]);
+  assert.deepEqual(
+    syncs.map((s) => [s.connector, s.status]),
+    [["packages", "succeeded"]],
+  );
 });
 
 test("AutoMTLS: the main connection and the c1-core broker callback run over mutual TLS", async (t) => {
   const db = join(tempDir(t), "s.db");
-  const native = await sluiceJson<Summary>(["sync", "--auto-mtls", "-c", examples.tsPackages, "-o", packagesOptions(50), "--db", db]);
+  const native = await sluiceJson<Summary>([
+    "sync",
+    "--auto-mtls",
+    "-c",
+    examples.tsPackages,
+    "-o",
+    packagesOptions(50),
+    "--db",
+    db,
+  ]);
   assert.ok(native.records > 0);
-  const c1 = await sluiceJson<Summary>(["sync", "--auto-mtls", "-c", examples.tsC1Packages, "-o", packagesOptions(50), "--db", db]);
+  const c1 = await sluiceJson<Summary>([
+    "sync",
+    "--auto-mtls",
+    "-c",
+    examples.tsC1Packages,
+    "-o",
+    packagesOptions(50),
+    "--db",
+    db,
+  ]);
   assert.equal(c1.records, native.records);
 });
 

@@ -8,35 +8,59 @@
  */
 import { Command, CommanderError } from "commander";
 import { createLogger } from "../logging.js";
-import { addLimitOptions, driverFor, findConnector, type LimitFlags, parseCutoff, parseStreamArgument, readConfigFile } from "./codeclimate-options.js";
+import {
+  addLimitOptions,
+  driverFor,
+  findConnector,
+  type LimitFlags,
+  parseCutoff,
+  parseStreamArgument,
+  readConfigFile,
+} from "./codeclimate-options.js";
 import { reportError } from "./context.js";
 
 export async function main(argv: string[]): Promise<number> {
   const logger = createLogger({ level: "warn", format: "human" });
   const program = new Command("codeclimate-connector")
-    .description("Code Climate Connector CLI (Sluice's implementation): run a connector's verbs and print what it produces")
+    .description(
+      "Code Climate Connector CLI (Sluice's implementation): run a connector's verbs and print what it produces",
+    )
     .showHelpAfterError()
     .exitOverride();
   const verb = (name: string, description: string) =>
-    addLimitOptions(new Command(name)).description(description).argument("<connector>", "slug: the package codeclimate-connector-<slug>, the package in this folder, a path, or an installed name").argument("<config-path>", "JSON file of the configuration");
+    addLimitOptions(new Command(name))
+      .description(description)
+      .argument(
+        "<connector>",
+        "slug: the package codeclimate-connector-<slug>, the package in this folder, a path, or an installed name",
+      )
+      .argument("<config-path>", "JSON file of the configuration");
   program.addCommand(
-    verb("verify-configuration", "runs verifyConfiguration() and prints the result").action(async (slug: string, configPath: string, flags: LimitFlags) => {
-      const driver = driverFor(findConnector(slug), { verb: "sync" }, flags, logger);
-      await driver.runPrinted("verify-configuration", readConfigFile(configPath));
-    }),
+    verb("verify-configuration", "runs verifyConfiguration() and prints the result").action(
+      async (slug: string, configPath: string, flags: LimitFlags) => {
+        const driver = driverFor(findConnector(slug), { verb: "sync" }, flags, logger);
+        await driver.runPrinted("verify-configuration", readConfigFile(configPath));
+      },
+    ),
   );
   program.addCommand(
-    verb("discover-streams", "runs discoverStreams() and prints the Stream records").action(async (slug: string, configPath: string, flags: LimitFlags) => {
-      const driver = driverFor(findConnector(slug), { verb: "discover-streams" }, flags, logger);
-      await driver.runPrinted("discover-streams", readConfigFile(configPath));
-    }),
+    verb("discover-streams", "runs discoverStreams() and prints the Stream records").action(
+      async (slug: string, configPath: string, flags: LimitFlags) => {
+        const driver = driverFor(findConnector(slug), { verb: "discover-streams" }, flags, logger);
+        await driver.runPrinted("discover-streams", readConfigFile(configPath));
+      },
+    ),
   );
   program.addCommand(
     verb("sync-stream", "runs syncStream() for a stream and prints the records")
       .argument("<stream>", "the Stream record as JSON")
       .argument("<earliest-data-cutoff>", "ISO 8601")
       .action(async (slug: string, configPath: string, stream: string, cutoff: string, flags: LimitFlags) => {
-        const read = { verb: "sync-stream", stream: parseStreamArgument(stream), earliestDataCutoff: parseCutoff(cutoff) } as const;
+        const read = {
+          verb: "sync-stream",
+          stream: parseStreamArgument(stream),
+          earliestDataCutoff: parseCutoff(cutoff),
+        } as const;
         await driverFor(findConnector(slug), read, flags, logger).runPrinted("sync-stream", readConfigFile(configPath));
       }),
   );

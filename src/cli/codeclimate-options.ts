@@ -5,7 +5,15 @@
  */
 import type { Command } from "commander";
 import { existsSync, readFileSync } from "node:fs";
-import { CodeClimateDriver, type CodeClimateRead, DEFAULT_LIMITS, type LocatedConnector, locateConnector, parseConfiguration, type ResourceLimits } from "../engine/index.js";
+import {
+  CodeClimateDriver,
+  type CodeClimateRead,
+  DEFAULT_LIMITS,
+  type LocatedConnector,
+  locateConnector,
+  parseConfiguration,
+  type ResourceLimits,
+} from "../engine/index.js";
 import { SluiceError } from "../errors.js";
 import type { Logger } from "../logging.js";
 import { NotInstalledError, Registry, sluiceHome } from "../registry/index.js";
@@ -19,9 +27,20 @@ export interface LimitFlags {
 
 export function addLimitOptions(command: Command): Command {
   return command
-    .option("--memory-limit <MiB>", "kill the connector when its processes' combined RSS exceeds this", String(DEFAULT_LIMITS.memoryBytes / 1024 ** 2))
-    .option("--time-limit <minutes>", "kill the connector when it runs longer than this", String(DEFAULT_LIMITS.timeMs / 60_000))
-    .option("--upstream-validation", "reject the record types upstream's validator cannot find (PullRequestComment, PullRequestEvent, TestResultTotals)")
+    .option(
+      "--memory-limit <MiB>",
+      "kill the connector when its processes' combined RSS exceeds this",
+      String(DEFAULT_LIMITS.memoryBytes / 1024 ** 2),
+    )
+    .option(
+      "--time-limit <minutes>",
+      "kill the connector when it runs longer than this",
+      String(DEFAULT_LIMITS.timeMs / 60_000),
+    )
+    .option(
+      "--upstream-validation",
+      "reject the record types upstream's validator cannot find (PullRequestComment, PullRequestEvent, TestResultTotals)",
+    )
     .option("-v, --verbose", "the connector's debug logs too");
 }
 
@@ -32,12 +51,19 @@ function positive(value: string, flag: string): number {
 }
 
 export function limitsFrom(flags: LimitFlags): ResourceLimits {
-  return { memoryBytes: positive(flags.memoryLimit, "--memory-limit") * 1024 ** 2, timeMs: positive(flags.timeLimit, "--time-limit") * 60_000 };
+  return {
+    memoryBytes: positive(flags.memoryLimit, "--memory-limit") * 1024 ** 2,
+    timeMs: positive(flags.timeLimit, "--time-limit") * 60_000,
+  };
 }
 
 /** An installed connector's folder when `target` names one, else a slug or path as upstream finds it. */
 export function findConnector(target: string): LocatedConnector {
-  if (!target) throw new SluiceError("USAGE", "say which connector: a slug (codeclimate-connector-<slug> in node_modules), a path, or an installed name");
+  if (!target)
+    throw new SluiceError(
+      "USAGE",
+      "say which connector: a slug (codeclimate-connector-<slug> in node_modules), a path, or an installed name",
+    );
   if (existsSync(sluiceHome()) && !target.includes("/")) {
     const registry = Registry.open();
     try {
@@ -70,7 +96,10 @@ export function parseStreamArgument(text: string): NonNullable<CodeClimateRead["
   try {
     value = JSON.parse(text);
   } catch (error) {
-    throw new SluiceError("USAGE", `<stream> must be a Stream record as JSON, e.g. '{"_type":"Stream","id":"1","self":"https://…","name":"…"}': ${(error as Error).message}`);
+    throw new SluiceError(
+      "USAGE",
+      `<stream> must be a Stream record as JSON, e.g. '{"_type":"Stream","id":"1","self":"https://…","name":"…"}': ${(error as Error).message}`,
+    );
   }
   if (typeof value !== "object" || value === null || (value as { _type?: unknown })._type !== "Stream") {
     throw new SluiceError("USAGE", `<stream> must be a Stream record (an object with "_type": "Stream"), got ${text}`);
@@ -81,10 +110,26 @@ export function parseStreamArgument(text: string): NonNullable<CodeClimateRead["
 export function parseCutoff(text: string | undefined): string | undefined {
   if (text === undefined) return undefined;
   const date = new Date(text);
-  if (Number.isNaN(date.valueOf())) throw new SluiceError("USAGE", `"${text}" cannot be parsed as a timestamp (<earliest-data-cutoff> is ISO 8601, e.g. 2020-01-01)`);
+  if (Number.isNaN(date.valueOf()))
+    throw new SluiceError(
+      "USAGE",
+      `"${text}" cannot be parsed as a timestamp (<earliest-data-cutoff> is ISO 8601, e.g. 2020-01-01)`,
+    );
   return date.toISOString();
 }
 
-export function driverFor(connector: LocatedConnector, read: CodeClimateRead, flags: LimitFlags, logger: Logger, lookbackDays?: number): CodeClimateDriver {
-  return new CodeClimateDriver(connector, read, { limits: limitsFrom(flags), logger, verbose: flags.verbose, upstreamCompat: flags.upstreamValidation, lookbackDays });
+export function driverFor(
+  connector: LocatedConnector,
+  read: CodeClimateRead,
+  flags: LimitFlags,
+  logger: Logger,
+  lookbackDays?: number,
+): CodeClimateDriver {
+  return new CodeClimateDriver(connector, read, {
+    limits: limitsFrom(flags),
+    logger,
+    verbose: flags.verbose,
+    upstreamCompat: flags.upstreamValidation,
+    lookbackDays,
+  });
 }

@@ -7,7 +7,13 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { BuiltinConnector, type ConduitConnector, type ConduitConnectorHandle, type ConnectorUtilities, StandaloneConnector } from "../engine/index.js";
+import {
+  BuiltinConnector,
+  type ConduitConnector,
+  type ConduitConnectorHandle,
+  type ConnectorUtilities,
+  StandaloneConnector,
+} from "../engine/index.js";
 import { SluiceError } from "../errors.js";
 import type { Logger } from "../logging.js";
 import { NotInstalledError, sluiceHome } from "../registry/index.js";
@@ -29,9 +35,16 @@ export function installedOrUndefined(target: string): { name: string; command: s
 async function loadBuiltin(module: string): Promise<BuiltinConnector> {
   const path = resolve(module);
   if (!existsSync(path)) throw new SluiceError("CONNECTOR_NOT_FOUND", `no built-in connector module at ${path}`);
-  const loaded = (await import(pathToFileURL(path).href)) as { connector?: ConduitConnector; default?: ConduitConnector };
+  const loaded = (await import(pathToFileURL(path).href)) as {
+    connector?: ConduitConnector;
+    default?: ConduitConnector;
+  };
   const connector = loaded.connector ?? loaded.default;
-  if (!connector?.specification) throw new SluiceError("CONNECTOR_NOT_FOUND", `${path} exports no Conduit connector (export \`connector\` or a default with a specification)`);
+  if (!connector?.specification)
+    throw new SluiceError(
+      "CONNECTOR_NOT_FOUND",
+      `${path} exports no Conduit connector (export \`connector\` or a default with a specification)`,
+    );
   return new BuiltinConnector(connector.specification.name, connector);
 }
 
@@ -43,7 +56,10 @@ export interface OpenConduitOptions {
   logLevel?: string;
 }
 
-export async function openConduitConnector(target: string, options: OpenConduitOptions): Promise<ConduitConnectorHandle> {
+export async function openConduitConnector(
+  target: string,
+  options: OpenConduitOptions,
+): Promise<ConduitConnectorHandle> {
   if (target.startsWith(BUILTIN_PREFIX)) return loadBuiltin(target.slice(BUILTIN_PREFIX.length));
   const installed = installedOrUndefined(target);
   return StandaloneConnector.start({

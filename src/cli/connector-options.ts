@@ -34,7 +34,10 @@ export function addConnectorOptions(command: Command, withOptions = true): Comma
       if (self.args.length > 1) throw new SluiceError("USAGE", `one connector at a time (got ${self.args.join(", ")})`);
       self.setOptionValue("connector", self.args[0]);
     })
-    .addHelpText("after", "\n[connector]: an installed connector's name (see `sluice connectors list`); or say how to start one with --command.\n")
+    .addHelpText(
+      "after",
+      "\n[connector]: an installed connector's name (see `sluice connectors list`); or say how to start one with --command.\n",
+    )
     .option("-c, --command <command>", "shell command that starts the connector (a go-plugin executable)")
     .option("--protocol <protocol>", `protocol the connector speaks: ${PROTOCOLS.join(", ")}`, "auto")
     .option("--name <name>", "connector instance name (names tables, state and log entries)")
@@ -81,23 +84,36 @@ export function lookupInstalled(name: string): { name: string; command: string; 
 }
 
 /** An installed connector's command, folder and name, unless flags say otherwise. */
-export function resolveInstalled<T extends Pick<ConnectorFlags, "connector" | "command" | "cwd" | "name">>(flags: T): T {
+export function resolveInstalled<T extends Pick<ConnectorFlags, "connector" | "command" | "cwd" | "name">>(
+  flags: T,
+): T {
   if (flags.connector === undefined) return flags;
-  if (flags.command !== undefined) throw new SluiceError("USAGE", `give an installed connector's name ("${flags.connector}") or --command, not both`);
+  if (flags.command !== undefined)
+    throw new SluiceError("USAGE", `give an installed connector's name ("${flags.connector}") or --command, not both`);
   const installed = lookupInstalled(flags.connector);
   return { ...flags, command: installed.command, cwd: flags.cwd ?? installed.cwd, name: flags.name ?? installed.name };
 }
 
-export async function openFromFlags(given: ConnectorFlags, logger: Logger): Promise<{ driver: SourceDriver; name: string }> {
+export async function openFromFlags(
+  given: ConnectorFlags,
+  logger: Logger,
+): Promise<{ driver: SourceDriver; name: string }> {
   const flags = resolveInstalled(given);
   if (!flags.command) {
-    throw new SluiceError("USAGE", "say which connector to run: --command \"<shell command>\", or an installed connector's name (see --help)");
+    throw new SluiceError(
+      "USAGE",
+      'say which connector to run: --command "<shell command>", or an installed connector\'s name (see --help)',
+    );
   }
   if (!(PROTOCOLS as readonly string[]).includes(flags.protocol)) {
     throw new SluiceError("USAGE", `--protocol must be one of ${PROTOCOLS.join(", ")} (got "${flags.protocol}")`);
   }
   const seconds = Number(flags.startTimeout);
-  if (!(seconds > 0)) throw new SluiceError("USAGE", `--start-timeout must be a positive number of seconds (got "${flags.startTimeout}")`);
+  if (!(seconds > 0))
+    throw new SluiceError(
+      "USAGE",
+      `--start-timeout must be a positive number of seconds (got "${flags.startTimeout}")`,
+    );
   const name = flags.name ?? nameFromCommand(flags.command);
   const driver = await openConnector({
     name,

@@ -27,7 +27,8 @@ const toStderr = (line: string): void => {
 export function createContext(options: GlobalOptions): CliContext {
   const json = options.json === true;
   const level = options.logLevel ?? "info";
-  if (!isLogLevel(level)) throw new SluiceError("USAGE", `--log-level must be one of trace, debug, info, warn, error (got "${level}")`);
+  if (!isLogLevel(level))
+    throw new SluiceError("USAGE", `--log-level must be one of trace, debug, info, warn, error (got "${level}")`);
   let write: (line: string) => void = toStderr;
   return {
     json,
@@ -35,7 +36,8 @@ export function createContext(options: GlobalOptions): CliContext {
     redirectLogs: (to) => {
       write = to ?? toStderr;
     },
-    result: (value, human) => process.stdout.write(json ? JSON.stringify(value) + "\n" : human.endsWith("\n") ? human : human + "\n"),
+    result: (value, human) =>
+      process.stdout.write(json ? JSON.stringify(value) + "\n" : human.endsWith("\n") ? human : human + "\n"),
   };
 }
 
@@ -45,6 +47,7 @@ export function reportError(error: unknown, json: boolean): number {
   const message = error instanceof Error ? error.message : String(error);
   if (json) process.stderr.write(JSON.stringify({ level: "error", code, message }) + "\n");
   else process.stderr.write(`error: ${message}\n`);
-  if (!(error instanceof SluiceError) && error instanceof Error && process.env.SLUICE_DEBUG) process.stderr.write(`${error.stack}\n`);
+  if (!(error instanceof SluiceError) && error instanceof Error && process.env.SLUICE_DEBUG)
+    process.stderr.write(`${error.stack}\n`);
   return code === "SYNC_CANCELLED" ? 130 : 1;
 }

@@ -18,7 +18,9 @@ import { syncCommand } from "./commands/sync.js";
 import { syncsCommand } from "./commands/syncs.js";
 import { type CliContext, createContext, type GlobalOptions, reportError } from "./context.js";
 
-const packageJson = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
+const packageJson = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
+  version: string;
+};
 
 export async function main(argv: string[]): Promise<number> {
   const program = new Command("sluice")
@@ -30,7 +32,19 @@ export async function main(argv: string[]): Promise<number> {
     .exitOverride();
   let context: CliContext | undefined;
   const getContext = () => (context ??= createContext(program.opts<GlobalOptions>()));
-  for (const command of [syncCommand, specCommand, checkCommand, discoverCommand, syncsCommand, connectorsCommand, serveCommand, codeclimateCommand, airbyteCommand, singerCommand, pipelineCommand]) {
+  for (const command of [
+    syncCommand,
+    specCommand,
+    checkCommand,
+    discoverCommand,
+    syncsCommand,
+    connectorsCommand,
+    serveCommand,
+    codeclimateCommand,
+    airbyteCommand,
+    singerCommand,
+    pipelineCommand,
+  ]) {
     program.addCommand(command(getContext).exitOverride().showHelpAfterError());
   }
   try {

@@ -17,7 +17,8 @@ export function createProgress(context: CliContext, enabled: boolean): ProgressR
   if (!enabled || context.json || !process.stderr.isTTY) return noProgress;
   const bars = new cliProgress.MultiBar(
     {
-      format: " {bar} {percentage}% | {records} records | {pages} pages | {rate} rec/s | {duration_formatted} | {stream}",
+      format:
+        " {bar} {percentage}% | {records} records | {pages} pages | {rate} rec/s | {duration_formatted} | {stream}",
       stream: process.stderr,
       hideCursor: true,
       clearOnComplete: true,

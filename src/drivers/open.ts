@@ -29,7 +29,11 @@ export interface OpenConnectorOptions {
 
 export async function openConnector(options: OpenConnectorOptions): Promise<SourceDriver> {
   const handshakes =
-    options.protocol === "sluice" ? [SLUICE_HANDSHAKE] : options.protocol === "c1" ? [C1_HANDSHAKE] : [SLUICE_HANDSHAKE, C1_HANDSHAKE];
+    options.protocol === "sluice"
+      ? [SLUICE_HANDSHAKE]
+      : options.protocol === "c1"
+        ? [C1_HANDSHAKE]
+        : [SLUICE_HANDSHAKE, C1_HANDSHAKE];
   const plugin = await PluginClient.start({ ...options, handshakes });
   if (options.protocol === "c1") return new C1Driver(plugin);
   const native = new NativeDriver(plugin);

@@ -11,7 +11,10 @@ export class OptionsError extends SluiceError {
     connector: string,
     readonly problems: string[],
   ) {
-    super("OPTIONS_INVALID", `options for connector "${connector}" are invalid:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    super(
+      "OPTIONS_INVALID",
+      `options for connector "${connector}" are invalid:\n${problems.map((p) => `  - ${p}`).join("\n")}`,
+    );
   }
 }
 
@@ -23,7 +26,9 @@ export function validateOptions(connector: string, schema: object | undefined, o
   try {
     parsed = JSON.parse(options === "" ? "{}" : options);
   } catch (error) {
-    throw new OptionsError(connector, [`options must be JSON (the connector publishes a JSON Schema for them): ${(error as Error).message}`]);
+    throw new OptionsError(connector, [
+      `options must be JSON (the connector publishes a JSON Schema for them): ${(error as Error).message}`,
+    ]);
   }
   const validate = ajv.compile(schema);
   if (!validate(parsed)) throw new OptionsError(connector, (validate.errors ?? []).map(describeProblem));
@@ -33,7 +38,8 @@ function describeProblem(error: ErrorObject): string {
   const where = error.instancePath ? `option "${error.instancePath.slice(1).replaceAll("/", ".")}"` : "options";
   const params = error.params as Record<string, unknown>;
   if (error.keyword === "required") return `option "${String(params.missingProperty)}" is required`;
-  if (error.keyword === "additionalProperties") return `option "${String(params.additionalProperty)}" is not known to this connector`;
+  if (error.keyword === "additionalProperties")
+    return `option "${String(params.additionalProperty)}" is not known to this connector`;
   if (error.keyword === "enum") return `${where} must be one of ${JSON.stringify(params.allowedValues)}`;
   return `${where} ${error.message ?? "is invalid"}`;
 }

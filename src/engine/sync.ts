@@ -57,7 +57,10 @@ export class SyncError extends SluiceError {
 
 export class StreamSelectionError extends SluiceError {
   constructor(connector: string, unknown: string[], available: string[]) {
-    super("STREAM_UNKNOWN", `connector "${connector}" has no stream ${unknown.map((s) => `"${s}"`).join(", ")}; it offers: ${available.join(", ") || "(none)"}`);
+    super(
+      "STREAM_UNKNOWN",
+      `connector "${connector}" has no stream ${unknown.map((s) => `"${s}"`).join(", ")}; it offers: ${available.join(", ") || "(none)"}`,
+    );
   }
 }
 
@@ -66,7 +69,11 @@ export async function runSync(job: SyncJob): Promise<SyncSummary> {
   const spec = await driver.spec();
   validateOptions(connector, spec.optionsSchema, job.options);
   const check = await driver.check(job.options);
-  if (!check.ok) throw new OptionsError(connector, check.errors.length ? check.errors : ["the connector's check failed without saying why"]);
+  if (!check.ok)
+    throw new OptionsError(
+      connector,
+      check.errors.length ? check.errors : ["the connector's check failed without saying why"],
+    );
   const streams = selectStreams(connector, await driver.discover(job.options), job.streams);
   const prefix = job.tablePrefix ?? defaultTablePrefix(connector);
   const tables = new Tables(store, connector, prefix, streams);
@@ -88,36 +95,70 @@ export async function runSync(job: SyncJob): Promise<SyncSummary> {
       return;
     }
     const table = await tables.get(page.stream);
-    if (!table) throw new SluiceError("CONNECTOR_PROTOCOL_VIOLATION", `connector "${connector}" sent a page for stream "${page.stream}", which was not selected or discovered`);
+    if (!table)
+      throw new SluiceError(
+        "CONNECTOR_PROTOCOL_VIOLATION",
+        `connector "${connector}" sent a page for stream "${page.stream}", which was not selected or discovered`,
+      );
     const checkpoint = page.checkpoint !== undefined ? { connector, state: page.checkpoint } : undefined;
     const counts = await table.write(page.rows, syncId, checkpoint);
     const totals = progress.add(page.stream, counts);
-    job.onEvent?.({ type: "page", stream: page.stream, records: page.rows.length, pages: progress.pages, totals, estimatedTotal: page.estimatedTotal });
+    job.onEvent?.({
+      type: "page",
+      stream: page.stream,
+      records: page.rows.length,
+      pages: progress.pages,
+      totals,
+      estimatedTotal: page.estimatedTotal,
+    });
     if (checkpoint) job.onEvent?.({ type: "checkpoint", state: checkpoint.state });
   };
 
   try {
-    const request = { options: job.options, state, streams: streams.map((s) => ({ name: s.name, syncMode: modeFor(s, job.fullRefresh) })) };
+    const request = {
+      options: job.options,
+      state,
+      streams: streams.map((s) => ({ name: s.name, syncMode: modeFor(s, job.fullRefresh) })),
+    };
     const outcome = await abortable(driver.read(request, sink), job.signal);
     await tables.finish();
     const summary = progress.summary(syncId, connector, driver.protocol, performance.now() - started, outcome.message);
-    await store.finishSync(syncId, { status: "succeeded", ...progress.totals, pages: progress.pages, message: outcome.message });
+    await store.finishSync(syncId, {
+      status: "succeeded",
+      ...progress.totals,
+      pages: progress.pages,
+      message: outcome.message,
+    });
     return summary;
   } catch (error) {
     const cancelled = job.signal?.aborted === true;
     const reason = cancelled ? messageOf(job.signal?.reason) : messageOf(error);
     await store
-      .finishSync(syncId, { status: cancelled ? "cancelled" : "failed", ...progress.totals, pages: progress.pages, error: reason })
+      .finishSync(syncId, {
+        status: cancelled ? "cancelled" : "failed",
+        ...progress.totals,
+        pages: progress.pages,
+        error: reason,
+      })
       .catch(() => {});
     const kept = progress.pages ? `\n${progress.pages} page(s) written before the failure are kept.` : "";
-    throw new SyncError(`sync ${syncId} of "${connector}" ${cancelled ? "was cancelled" : "failed"}: ${reason}${kept}`, syncId, error);
+    throw new SyncError(
+      `sync ${syncId} of "${connector}" ${cancelled ? "was cancelled" : "failed"}: ${reason}${kept}`,
+      syncId,
+      error,
+    );
   }
 }
 
 function selectStreams(connector: string, discovered: StreamDescriptor[], wanted?: string[]): StreamDescriptor[] {
   if (!wanted?.length) return discovered;
   const unknown = wanted.filter((name) => !discovered.some((s) => s.name === name));
-  if (unknown.length) throw new StreamSelectionError(connector, unknown, discovered.map((s) => s.name));
+  if (unknown.length)
+    throw new StreamSelectionError(
+      connector,
+      unknown,
+      discovered.map((s) => s.name),
+    );
   return discovered.filter((s) => wanted.includes(s.name));
 }
 
@@ -182,11 +223,18 @@ class Progress {
   private readonly perStream: SyncSummary["streams"] = {};
 
   constructor(private readonly tables: Tables) {
-    for (const { stream, table } of tables.opened()) this.perStream[stream] = { inserted: 0, updated: 0, unchanged: 0, pages: 0, table };
+    for (const { stream, table } of tables.opened())
+      this.perStream[stream] = { inserted: 0, updated: 0, unchanged: 0, pages: 0, table };
   }
 
   add(stream: string, counts: WriteCounts): WriteCounts {
-    const entry = (this.perStream[stream] ??= { inserted: 0, updated: 0, unchanged: 0, pages: 0, table: this.tables.tableOf(stream) });
+    const entry = (this.perStream[stream] ??= {
+      inserted: 0,
+      updated: 0,
+      unchanged: 0,
+      pages: 0,
+      table: this.tables.tableOf(stream),
+    });
     this.pages++;
     entry.pages++;
     for (const key of ["inserted", "updated", "unchanged"] as const) {
@@ -203,9 +251,16 @@ class Progress {
   summary(syncId: number, connector: string, protocol: string, durationMs: number, message?: string): SyncSummary {
     const records = this.totals.inserted + this.totals.updated + this.totals.unchanged;
     return {
-      syncId, connector, protocol, ...this.totals, pages: this.pages, records, durationMs,
+      syncId,
+      connector,
+      protocol,
+      ...this.totals,
+      pages: this.pages,
+      records,
+      durationMs,
       recordsPerSecond: durationMs > 0 ? Math.round((records / durationMs) * 1000) : 0,
-      message, streams: this.perStream,
+      message,
+      streams: this.perStream,
     };
   }
 }

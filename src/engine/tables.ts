@@ -4,7 +4,10 @@ import type { ColumnType, TableSpec } from "../stores/types.js";
 
 /** Table names are plain SQL identifiers so users can query them unquoted. */
 export function tableName(prefix: string, stream: string): string {
-  const name = `${prefix}${stream}`.toLowerCase().replace(/[^a-z0-9_]+/g, "_").replace(/^_+|_+$/g, "");
+  const name = `${prefix}${stream}`
+    .toLowerCase()
+    .replace(/[^a-z0-9_]+/g, "_")
+    .replace(/^_+|_+$/g, "");
   return /^[a-z_]/.test(name) ? name : `t_${name}`;
 }
 

@@ -17,7 +17,10 @@ export interface BrokerStream {
 
 /** Dial waited longer than go-plugin's own 5 s for the other side's ConnInfo. */
 export class BrokerDialTimeout extends Error {
-  constructor(readonly serviceId: number, timeoutMs: number) {
+  constructor(
+    readonly serviceId: number,
+    timeoutMs: number,
+  ) {
     super(`no broker connection info for service id ${serviceId} within ${timeoutMs} ms`);
   }
 }

@@ -25,7 +25,14 @@ import {
 import type { Identity } from "./mtls.js";
 import { StderrForwarder } from "./hclog.js";
 import { delay, describeExit, type ExitStatus, type LaunchCommand, PluginProcess } from "./process.js";
-import { type ClientConstructor, isGrpcStatus, makeSocketDir, openChannel, serviceClient, type TlsContext } from "./transport.js";
+import {
+  type ClientConstructor,
+  isGrpcStatus,
+  makeSocketDir,
+  openChannel,
+  serviceClient,
+  type TlsContext,
+} from "./transport.js";
 
 export interface PluginClientOptions {
   /** Name used in logs and errors. */
@@ -81,8 +88,15 @@ export class PluginClient {
       const channel = openChannel(handshake, tls);
       const broker = new Broker(sockets.dir, tls);
       const client = new PluginClient(
-        options.name, handshake, channel, broker, child, stderr, sockets.remove,
-        options.stopGraceMs ?? DEFAULT_STOP_GRACE_MS, logger,
+        options.name,
+        handshake,
+        channel,
+        broker,
+        child,
+        stderr,
+        sockets.remove,
+        options.stopGraceMs ?? DEFAULT_STOP_GRACE_MS,
+        logger,
       );
       await client.checkHealth(Math.min(HEALTH_TIMEOUT_MS, options.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS));
       client.openBroker();
@@ -123,7 +137,13 @@ export class PluginClient {
     if (!died && !this.hasExited) return error;
     const status = await Promise.race([this.process.exited, delay(1000).then(() => undefined)]);
     if (!status) return error;
-    return new PluginError(PluginErrorCode.crashed, this.name, `crashed: the process ${describeExit(status)}`, this.stderr.recent(), { cause: error });
+    return new PluginError(
+      PluginErrorCode.crashed,
+      this.name,
+      `crashed: the process ${describeExit(status)}`,
+      this.stderr.recent(),
+      { cause: error },
+    );
   }
 
   stderrTail(): string {
@@ -149,7 +169,13 @@ export class PluginClient {
       }
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
-      throw new PluginError(PluginErrorCode.healthCheckFailed, this.name, `failed its health check: ${message}`, this.stderr.recent(), { cause: error });
+      throw new PluginError(
+        PluginErrorCode.healthCheckFailed,
+        this.name,
+        `failed its health check: ${message}`,
+        this.stderr.recent(),
+        { cause: error },
+      );
     }
   }
 
@@ -165,7 +191,8 @@ export class PluginClient {
     // they join the process's own stderr, so crash reports quote them too.
     call.on("data", (data: { channel: StdioData_Channel; data: Buffer }) => {
       if (data.channel === StdioData_Channel.STDERR) return this.stderr.push(data.data);
-      for (const line of data.data.toString().replace(/\n$/, "").split("\n")) this.logger.info(line, { stream: "stdout" });
+      for (const line of data.data.toString().replace(/\n$/, "").split("\n"))
+        this.logger.info(line, { stream: "stdout" });
     });
     // Older plugins lack GRPCStdio (UNIMPLEMENTED); a stopping one drops it (UNAVAILABLE).
     call.on("error", () => {});
@@ -212,7 +239,10 @@ async function readHandshake(
   ]);
   clearTimeout(timer);
   if ("timeout" in outcome) {
-    throw fail(PluginErrorCode.handshakeTimeout, `printed no handshake line within ${timeoutMs} ms (is it a go-plugin plugin?)`);
+    throw fail(
+      PluginErrorCode.handshakeTimeout,
+      `printed no handshake line within ${timeoutMs} ms (is it a go-plugin plugin?)`,
+    );
   }
   if ("status" in outcome) {
     // Let the last stderr bytes arrive before quoting them.
@@ -223,7 +253,8 @@ async function readHandshake(
     return parseHandshakeLine(outcome.line, offered);
   } catch (error) {
     if (error instanceof HandshakeLineError) {
-      const code = error.kind === "malformed" ? PluginErrorCode.malformedHandshake : PluginErrorCode.unsupportedProtocol;
+      const code =
+        error.kind === "malformed" ? PluginErrorCode.malformedHandshake : PluginErrorCode.unsupportedProtocol;
       throw fail(code, error.message);
     }
     throw error;
@@ -238,7 +269,10 @@ function classifyEarlyExit(
 ): PluginError {
   const command = "shell" in options.command ? options.command.shell : options.command.executable;
   if (status.spawnError?.code === "ENOENT" || status.code === 127) {
-    return fail(PluginErrorCode.executableNotFound, `executable not found: ${JSON.stringify(command)} (check the path, or that it is built and on PATH)`);
+    return fail(
+      PluginErrorCode.executableNotFound,
+      `executable not found: ${JSON.stringify(command)} (check the path, or that it is built and on PATH)`,
+    );
   }
   if (status.spawnError?.code === "EACCES" || status.code === 126) {
     return fail(PluginErrorCode.notExecutable, `${JSON.stringify(command)} is not executable (chmod +x it?)`);
@@ -250,5 +284,8 @@ function classifyEarlyExit(
       `rejected the magic cookie (${cookies}): it is a go-plugin plugin built for a different host or protocol; pick the right --protocol`,
     );
   }
-  return fail(PluginErrorCode.exitedBeforeHandshake, `${describeExit(status)} before completing the go-plugin handshake`);
+  return fail(
+    PluginErrorCode.exitedBeforeHandshake,
+    `${describeExit(status)} before completing the go-plugin handshake`,
+  );
 }

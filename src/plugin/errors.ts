@@ -9,7 +9,11 @@ export class PluginError extends SluiceError {
     readonly stderrTail = "",
     options?: { cause?: unknown },
   ) {
-    super(code, `connector "${plugin}": ${message}${stderrTail ? `\n--- last lines of its stderr ---\n${stderrTail}` : ""}`, options);
+    super(
+      code,
+      `connector "${plugin}": ${message}${stderrTail ? `\n--- last lines of its stderr ---\n${stderrTail}` : ""}`,
+      options,
+    );
   }
 }
 

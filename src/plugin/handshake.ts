@@ -69,10 +69,16 @@ export function parseHandshakeLine(raw: string, offered: number[]): HandshakeLin
   const coreVersion = Number(core);
   const appVersion = Number(app);
   if (!Number.isInteger(coreVersion) || !Number.isInteger(appVersion)) {
-    throw new HandshakeLineError("malformed", `malformed handshake line ${JSON.stringify(line)}: versions must be integers`);
+    throw new HandshakeLineError(
+      "malformed",
+      `malformed handshake line ${JSON.stringify(line)}: versions must be integers`,
+    );
   }
   if (coreVersion !== CORE_PROTOCOL_VERSION) {
-    throw new HandshakeLineError("unsupported", `unsupported go-plugin core protocol version ${coreVersion} (supported: ${CORE_PROTOCOL_VERSION})`);
+    throw new HandshakeLineError(
+      "unsupported",
+      `unsupported go-plugin core protocol version ${coreVersion} (supported: ${CORE_PROTOCOL_VERSION})`,
+    );
   }
   if (!offered.includes(appVersion)) {
     throw new HandshakeLineError(
@@ -81,7 +87,10 @@ export function parseHandshakeLine(raw: string, offered: number[]): HandshakeLin
     );
   }
   if (network !== "unix" && network !== "tcp") {
-    throw new HandshakeLineError("malformed", `unsupported network ${JSON.stringify(network)} in handshake (expected unix or tcp)`);
+    throw new HandshakeLineError(
+      "malformed",
+      `unsupported network ${JSON.stringify(network)} in handshake (expected unix or tcp)`,
+    );
   }
   if (protocol !== "grpc") {
     throw new HandshakeLineError(

@@ -24,7 +24,9 @@ export async function generateIdentity(): Promise<Identity> {
   const keys = (await webcrypto.subtle.generateKey(algorithm, true, ["sign", "verify"])) as CryptoKeyPair;
   const now = Date.now();
   const certificate = await x509.X509CertificateGenerator.createSelfSigned({
-    serialNumber: randomBytes(16).toString("hex").replace(/^[89a-f]/, "1"),
+    serialNumber: randomBytes(16)
+      .toString("hex")
+      .replace(/^[89a-f]/, "1"),
     name: `CN=${TLS_SERVER_NAME}, O=Sluice`,
     notBefore: new Date(now - 30_000),
     notAfter: new Date(now + 30 * 24 * 3600_000),

@@ -44,7 +44,8 @@ export class PluginProcess {
   }
 
   static spawn(command: LaunchCommand, options: { cwd?: string; env: NodeJS.ProcessEnv }): PluginProcess {
-    const [file, args] = "shell" in command ? ["/bin/sh", ["-c", command.shell]] : [command.executable, command.args ?? []];
+    const [file, args] =
+      "shell" in command ? ["/bin/sh", ["-c", command.shell]] : [command.executable, command.args ?? []];
     const child = spawn(file, args, {
       cwd: options.cwd,
       env: options.env,

@@ -5,8 +5,12 @@
  * services), then print the handshake line. A real go-plugin host (Go) can
  * run such a connector unchanged.
  */
-import * as grpc from "@grpc/grpc-js";
-import { HealthCheckResponse_ServingStatus, HealthService, type HealthServer } from "../protocol/gen/grpc/health/v1/health.js";
+import type * as grpc from "@grpc/grpc-js";
+import {
+  HealthCheckResponse_ServingStatus,
+  HealthService,
+  type HealthServer,
+} from "../protocol/gen/grpc/health/v1/health.js";
 import { GRPCBrokerService, type GRPCBrokerServer } from "../protocol/gen/plugin/grpc_broker.js";
 import { GRPCControllerService, type GRPCControllerServer } from "../protocol/gen/plugin/grpc_controller.js";
 import { GRPCStdioService } from "../protocol/gen/plugin/grpc_stdio.js";
@@ -41,7 +45,9 @@ export async function servePlugin(options: ServePluginOptions): Promise<ServedPl
   const hostOffer = process.env[PluginEnv.protocolVersions];
   const appVersion = negotiateVersion(supported, hostOffer);
   if (appVersion === undefined) {
-    refuse(`Incompatible API version with plugin. Plugin versions: ${supported.join(",")}, host versions: ${hostOffer}`);
+    refuse(
+      `Incompatible API version with plugin. Plugin versions: ${supported.join(",")}, host versions: ${hostOffer}`,
+    );
   }
 
   const sockets = makeSocketDir(process.env[PluginEnv.unixSocketDir] || undefined);
@@ -71,7 +77,13 @@ export async function servePlugin(options: ServePluginOptions): Promise<ServedPl
 
   const endpoint = await listenUnix(server, sockets.dir, "plugin.sock", mtls?.tls);
   const serverCert = mtls?.certField ?? "";
-  const line = formatHandshakeLine({ appVersion, network: endpoint.network, address: endpoint.address, serverCert, multiplexed: false });
+  const line = formatHandshakeLine({
+    appVersion,
+    network: endpoint.network,
+    address: endpoint.address,
+    serverCert,
+    multiplexed: false,
+  });
   process.stdout.write(line);
   stdout.install();
   return { appVersion, broker, shutdown };
@@ -87,7 +99,9 @@ async function autoMTLS(hostCertPem: string | undefined): Promise<{ tls: TlsCont
 
 function healthService(): HealthServer {
   const servingStatus = (service: string) =>
-    service === "" || service === "plugin" ? HealthCheckResponse_ServingStatus.SERVING : HealthCheckResponse_ServingStatus.SERVICE_UNKNOWN;
+    service === "" || service === "plugin"
+      ? HealthCheckResponse_ServingStatus.SERVING
+      : HealthCheckResponse_ServingStatus.SERVICE_UNKNOWN;
   return {
     check: (call, callback) => callback(null, { status: servingStatus(call.request.service) }),
     watch: (call) => {

@@ -60,7 +60,10 @@ export type ClientConstructor<T> = new (
 
 /** A generated service client on an existing channel, so services share one connection. */
 export function serviceClient<T>(Client: ClientConstructor<T>, channel: grpc.Channel): T {
-  return new Client(channel.getTarget(), grpc.credentials.createInsecure(), { ...channelOptions, channelOverride: channel });
+  return new Client(channel.getTarget(), grpc.credentials.createInsecure(), {
+    ...channelOptions,
+    channelOverride: channel,
+  });
 }
 
 export function newServer(): grpc.Server {
@@ -88,7 +91,9 @@ export function isGrpcStatus(error: unknown, ...codes: grpc.status[]): boolean {
 }
 
 /** Promise form of a generated unary method: `unary((cb) => client.method(request, cb))`. */
-export function unary<T>(invoke: (callback: (error: grpc.ServiceError | null, response: T) => void) => unknown): Promise<T> {
+export function unary<T>(
+  invoke: (callback: (error: grpc.ServiceError | null, response: T) => void) => unknown,
+): Promise<T> {
   return new Promise((resolve, reject) => {
     invoke((error, response) => (error ? reject(error) : resolve(response)));
   });

@@ -52,7 +52,8 @@ export function toCell(value: unknown): Cell {
       return null;
     default:
       if (value === null) return null;
-      if (value instanceof Uint8Array) return Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString("base64");
+      if (value instanceof Uint8Array)
+        return Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString("base64");
       return JSON.stringify(value);
   }
 }

@@ -10,7 +10,7 @@
  * part; flags are empty when every value is Normal, else one per row.
  */
 import { type Cell, cellOf, isDual } from "./cells.js";
-import { readDouble, readVarint, readZigzag, WireReader } from "./wire-reader.js";
+import { readDouble, readVarint, readZigzag, type WireReader } from "./wire-reader.js";
 import { messageFieldSize, packedSize, stringFieldSize, zigzagSize } from "./wire-size.js";
 
 export type Row = Record<string, unknown>;
@@ -76,7 +76,11 @@ export class ColumnBuilder {
   get size(): number {
     const rows = this.parts.length;
     const textBytes = this.texts ? this.stringBytes : 0;
-    const numberBytes = this.numberCount ? packedSize(this.allIntegers ? this.integerBytes : rows * 8) : this.texts ? 0 : packedSize(rows);
+    const numberBytes = this.numberCount
+      ? packedSize(this.allIntegers ? this.integerBytes : rows * 8)
+      : this.texts
+        ? 0
+        : packedSize(rows);
     return textBytes + numberBytes + (this.hasFlags() ? packedSize(rows) : 0);
   }
 
@@ -164,7 +168,11 @@ export class ColumnShapeError extends Error {}
 export function columnCells(column: WireColumn, rowCount = columnLength(column), what = "a column"): Cell[] {
   const { strings, flags } = column;
   const numbers = column.doubles.length ? column.doubles : column.integers;
-  for (const [name, values] of [["strings", strings], ["numbers", numbers], ["flags", flags]] as const) {
+  for (const [name, values] of [
+    ["strings", strings],
+    ["numbers", numbers],
+    ["flags", flags],
+  ] as const) {
     if (values.length !== 0 && values.length !== rowCount) {
       throw new ColumnShapeError(`${what}: ${name} has ${values.length} entries for ${rowCount} rows`);
     }
@@ -232,7 +240,9 @@ export function decodeColumns(page: Columns): Row[] {
 }
 
 function isNumeric(values: unknown[]): boolean {
-  return values.every((v) => v === null || v === undefined || typeof v === "number" || typeof v === "boolean" || typeof v === "bigint");
+  return values.every(
+    (v) => v === null || v === undefined || typeof v === "number" || typeof v === "boolean" || typeof v === "bigint",
+  );
 }
 
 function numericCell(value: unknown): Cell {

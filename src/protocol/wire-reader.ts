@@ -88,7 +88,10 @@ export class WireReader {
       values.push(read(this));
       return;
     }
-    if (wireType !== WireType.LengthDelimited) return this.skip(wireType);
+    if (wireType !== WireType.LengthDelimited) {
+      this.skip(wireType);
+      return;
+    }
     const packed = this.sub();
     while (!packed.done) values.push(read(packed));
   }
@@ -128,7 +131,8 @@ export class WireReader {
   }
 
   private need(bytes: number): void {
-    if (this.pos + bytes > this.end) throw new WireFormatError(`message truncated: ${bytes} bytes wanted at byte ${this.pos} of ${this.end}`);
+    if (this.pos + bytes > this.end)
+      throw new WireFormatError(`message truncated: ${bytes} bytes wanted at byte ${this.pos} of ${this.end}`);
   }
 }
 

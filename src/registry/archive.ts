@@ -49,7 +49,12 @@ export function archiveKind(fileName: string, head: Buffer): ArchiveKind | undef
  * Unpacks `archive` into the folder `dest` (which must not exist yet).
  * `label` names the archive in messages (its URL).
  */
-export async function unpack(archive: string, kind: ArchiveKind, dest: string, options: { label: string; limits: UnpackLimits; signal: AbortSignal }): Promise<void> {
+export async function unpack(
+  archive: string,
+  kind: ArchiveKind,
+  dest: string,
+  options: { label: string; limits: UnpackLimits; signal: AbortSignal },
+): Promise<void> {
   const scratch = `${dest}.unpack`;
   await rm(scratch, { recursive: true, force: true });
   await mkdir(scratch, { recursive: true });
@@ -123,7 +128,8 @@ class SafeTree {
   /** Makes the links, drops a single top-level folder, and returns the folder that holds the content. */
   async finish(): Promise<string> {
     for (const { path, target } of this.hardlinks) {
-      if (!this.written.has(target)) throw this.unsafe(`hard link "${path}" points to "${target}", which is not a file of the archive`);
+      if (!this.written.has(target))
+        throw this.unsafe(`hard link "${path}" points to "${target}", which is not a file of the archive`);
       await this.makeFolder(posix.dirname(path), path);
       await copyFile(join(this.root, target), join(this.root, path));
     }
@@ -150,14 +156,17 @@ class SafeTree {
       dir = join(dir, segment);
       const info = await lstat(dir).catch(() => undefined);
       if (!info) await mkdir(dir);
-      else if (info.isSymbolicLink()) throw this.unsafe(`entry "${entry}" lies under the symbolic link "${relative(this.root, dir)}"`);
-      else if (!info.isDirectory()) throw this.unsafe(`entry "${entry}" lies under "${relative(this.root, dir)}", which is a file`);
+      else if (info.isSymbolicLink())
+        throw this.unsafe(`entry "${entry}" lies under the symbolic link "${relative(this.root, dir)}"`);
+      else if (!info.isDirectory())
+        throw this.unsafe(`entry "${entry}" lies under "${relative(this.root, dir)}", which is a file`);
     }
   }
 
   private admit(name: string, declaredSize: number): string {
     if (this.signal.aborted) throw stoppedError(this.signal, `unpacking ${this.label}`);
-    if (++this.entries > this.limits.maxEntries) throw this.unsafe(`it has more than ${this.limits.maxEntries} entries`);
+    if (++this.entries > this.limits.maxEntries)
+      throw this.unsafe(`it has more than ${this.limits.maxEntries} entries`);
     if (this.bytes + declaredSize > this.limits.maxBytes) throw this.tooBig();
     return this.relativePath(name);
   }
@@ -167,7 +176,10 @@ class SafeTree {
     const top = new Set([...(await readdir(this.root)), ...this.symlinks.map((link) => link.path.split("/")[0])]);
     if (top.size !== 1) return this.root;
     const only = join(this.root, [...top][0]);
-    const isFolder = await lstat(only).then((info) => info.isDirectory(), () => false);
+    const isFolder = await lstat(only).then(
+      (info) => info.isDirectory(),
+      () => false,
+    );
     return isFolder ? only : this.root;
   }
 
@@ -223,8 +235,10 @@ async function readTar(archive: string, gzipped: boolean, tree: SafeTree): Promi
 
 async function readZip(archive: string, tree: SafeTree): Promise<void> {
   const zip = await new Promise<yauzl.ZipFile>((resolve, reject) =>
-    yauzl.open(archive, { lazyEntries: true, autoClose: true, validateEntrySizes: true, decodeStrings: true }, (error, file) =>
-      error ? reject(asFormatError(error, archive, "zip")) : resolve(file),
+    yauzl.open(
+      archive,
+      { lazyEntries: true, autoClose: true, validateEntrySizes: true, decodeStrings: true },
+      (error, file) => (error ? reject(asFormatError(error, archive, "zip")) : resolve(file)),
     ),
   );
   try {
@@ -248,14 +262,17 @@ const MAX_LINK_TARGET = 4096;
 async function readZipEntry(zip: yauzl.ZipFile, entry: yauzl.Entry, tree: SafeTree): Promise<void> {
   if (entry.fileName.endsWith("/")) return tree.directory(entry.fileName);
   const unixMode = (entry.externalFileAttributes >>> 16) & 0xffff;
-  const content = await new Promise<Readable>((resolve, reject) => zip.openReadStream(entry, (error, stream) => (error ? reject(error) : resolve(stream))));
+  const content = await new Promise<Readable>((resolve, reject) =>
+    zip.openReadStream(entry, (error, stream) => (error ? reject(error) : resolve(stream))),
+  );
   if ((unixMode & S_IFMT) === S_IFLNK) {
     const chunks: Buffer[] = [];
     let length = 0;
     for await (const chunk of content) {
       chunks.push(chunk as Buffer);
       length += (chunk as Buffer).length;
-      if (length > MAX_LINK_TARGET) throw tree.unsafe(`symbolic link "${entry.fileName}" has a target longer than ${MAX_LINK_TARGET} bytes`);
+      if (length > MAX_LINK_TARGET)
+        throw tree.unsafe(`symbolic link "${entry.fileName}" has a target longer than ${MAX_LINK_TARGET} bytes`);
     }
     return tree.symlink(entry.fileName, Buffer.concat(chunks).toString("utf8"));
   }

@@ -30,7 +30,10 @@ export class HttpStatusError extends SluiceError {
     readonly status: number,
     statusText: string,
   ) {
-    super("HTTP_STATUS", `GET ${url} answered HTTP ${status}${statusText ? ` ${statusText}` : ""}; check the URL in the manifest's "uri"`);
+    super(
+      "HTTP_STATUS",
+      `GET ${url} answered HTTP ${status}${statusText ? ` ${statusText}` : ""}; check the URL in the manifest's "uri"`,
+    );
   }
 }
 

@@ -5,5 +5,21 @@
 export { ManifestError, NotInstalledError } from "./errors.js";
 export { sluiceHome } from "./home.js";
 export type { Installation, InstallStatus } from "./install-index.js";
-export { type LoadedManifest, loadManifest, type Manifest, MANIFEST_SCHEMA_PATH, parseManifest, SOURCES, type Source } from "./manifest.js";
-export { InstallFailedError, type InstallationDetails, type Outcome, type Plan, Registry, type RunOptions, type Runnable } from "./registry.js";
+export {
+  type LoadedManifest,
+  loadManifest,
+  type Manifest,
+  MANIFEST_SCHEMA_PATH,
+  parseManifest,
+  SOURCES,
+  type Source,
+} from "./manifest.js";
+export {
+  InstallFailedError,
+  type InstallationDetails,
+  type Outcome,
+  type Plan,
+  Registry,
+  type RunOptions,
+  type Runnable,
+} from "./registry.js";

@@ -79,7 +79,14 @@ export class InstallIndex {
   }
 
   /** The swap: from now on `name` runs from `release`. */
-  recordSuccess(entry: { name: string; manifest: Manifest; origin: string; release: string; version?: string; log: string }): void {
+  recordSuccess(entry: {
+    name: string;
+    manifest: Manifest;
+    origin: string;
+    release: string;
+    version?: string;
+    log: string;
+  }): void {
     const now = new Date().toISOString();
     this.db
       .prepare(
@@ -98,7 +105,9 @@ export class InstallIndex {
     const existing = this.get(entry.name);
     if (existing?.release) {
       this.db
-        .prepare("UPDATE installations SET status = 'update failed', attempted_at = ?, error = ?, log = ? WHERE name = ?")
+        .prepare(
+          "UPDATE installations SET status = 'update failed', attempted_at = ?, error = ?, log = ? WHERE name = ?",
+        )
         .run(now, entry.error, entry.log, entry.name);
       return;
     }

@@ -72,7 +72,9 @@ export function latestLog(dir: string): string | undefined {
 
 function logFiles(dir: string): string[] {
   try {
-    return readdirSync(dir).filter((f) => f.endsWith(".log")).sort();
+    return readdirSync(dir)
+      .filter((f) => f.endsWith(".log"))
+      .sort();
   } catch {
     return [];
   }

@@ -59,7 +59,11 @@ const NAME_PATTERN = new RegExp(schema.properties.name.pattern ?? ".");
 
 /** A connector name given elsewhere than the manifest (`--name`), held to the manifest's rule. */
 export function checkName(name: string, where: string): void {
-  if (!NAME_PATTERN.test(name)) throw new SluiceError("USAGE", `${where}: expected ${schema.properties.name["x-expected"]}, got ${JSON.stringify(name)}`);
+  if (!NAME_PATTERN.test(name))
+    throw new SluiceError(
+      "USAGE",
+      `${where}: expected ${schema.properties.name["x-expected"]}, got ${JSON.stringify(name)}`,
+    );
 }
 
 /** Reads a manifest from a path, an http(s) URL, or "-" (stdin). */
@@ -68,7 +72,8 @@ export async function loadManifest(location: string, options: { signal?: AbortSi
   if (/^https?:\/\//i.test(location)) {
     const response = await httpGet(location, options.signal);
     const text = await response.text();
-    if (text.length > MAX_MANIFEST_BYTES) throw new ManifestError(location, [`larger than ${MAX_MANIFEST_BYTES} bytes; is this a manifest?`]);
+    if (text.length > MAX_MANIFEST_BYTES)
+      throw new ManifestError(location, [`larger than ${MAX_MANIFEST_BYTES} bytes; is this a manifest?`]);
     return parseManifest(text, location, process.cwd());
   }
   const path = resolve(location);
@@ -88,7 +93,9 @@ export async function loadManifest(location: string, options: { signal?: AbortSi
 export function parseManifest(text: string, origin: string, baseDir: string): LoadedManifest {
   const value = parseJson(text, origin);
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    throw new ManifestError(origin, [`expected a JSON object with the fields ${KNOWN_FIELDS.join(", ")}; got ${describeValue(value)}`]);
+    throw new ManifestError(origin, [
+      `expected a JSON object with the fields ${KNOWN_FIELDS.join(", ")}; got ${describeValue(value)}`,
+    ]);
   }
   const fields = withoutEmptyOptionals(value as Record<string, unknown>);
   if (!validateSchema(fields)) throw new ManifestError(origin, describeSchemaErrors(validateSchema.errors ?? []));
@@ -101,7 +108,9 @@ export function parseManifest(text: string, origin: string, baseDir: string): Lo
 /** The seed's own example has `"update_command": ""`: an empty optional string means "not given". */
 function withoutEmptyOptionals(fields: Record<string, unknown>): Record<string, unknown> {
   const optional = ["description", "install_command", "update_command", "ref", "sha256", "version"];
-  return Object.fromEntries(Object.entries(fields).filter(([key, v]) => !(optional.includes(key) && typeof v === "string" && v.trim() === "")));
+  return Object.fromEntries(
+    Object.entries(fields).filter(([key, v]) => !(optional.includes(key) && typeof v === "string" && v.trim() === "")),
+  );
 }
 
 function parseJson(text: string, origin: string): unknown {
@@ -121,10 +130,15 @@ export function describeJsonSyntaxError(text: string, message: string): string {
   const before = text.slice(0, position);
   const line = before.split("\n").length;
   const column = position - before.lastIndexOf("\n");
-  const what = message.replace(/\s*in JSON at position \d+.*$/s, "").replace(/^Unexpected end of JSON input$/, "the text ends too early");
+  const what = message
+    .replace(/\s*in JSON at position \d+.*$/s, "")
+    .replace(/^Unexpected end of JSON input$/, "the text ends too early");
   const lineText = text.split("\n")[line - 1] ?? "";
   const previous = before.trimEnd();
-  const missingComma = /^Expected ',' or '[}\]]'/.test(what) && /["\d}\]el]$/.test(previous) ? " (is a comma missing at the end of the previous value?)" : "";
+  const missingComma =
+    /^Expected ',' or '[}\]]'/.test(what) && /["\d}\]el]$/.test(previous)
+      ? " (is a comma missing at the end of the previous value?)"
+      : "";
   return `not valid JSON at line ${line}, column ${column}: ${what}${missingComma}\n    ${lineText}\n    ${" ".repeat(Math.max(0, column - 1))}^`;
 }
 
@@ -140,7 +154,8 @@ function describeSchemaError(error: ErrorObject): string {
     return `"${field}" is required: ${schema.properties[field]?.description ?? ""}`.trim();
   }
   const field = error.instancePath.slice(1).replaceAll("/", ".") || "(manifest)";
-  const described = error.keyword === "type" ? undefined : (error.parentSchema as FieldSchema | undefined)?.["x-expected"];
+  const described =
+    error.keyword === "type" ? undefined : (error.parentSchema as FieldSchema | undefined)?.["x-expected"];
   const expected = described ?? expectedFromKeyword(error);
   return `"${field}": expected ${expected}, got ${describeValue(error.data)}${caseHint(error)}`;
 }
@@ -148,7 +163,8 @@ function describeSchemaError(error: ErrorObject): string {
 function expectedFromKeyword(error: ErrorObject): string {
   const params = error.params as Record<string, unknown>;
   if (error.keyword === "type") return `a ${String(params.type)}`;
-  if (error.keyword === "enum") return `one of ${(params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(", ")}`;
+  if (error.keyword === "enum")
+    return `one of ${(params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(", ")}`;
   return error.message ?? "something else";
 }
 
@@ -156,7 +172,9 @@ function expectedFromKeyword(error: ErrorObject): string {
 function caseHint(error: ErrorObject): string {
   if (error.keyword !== "enum" || typeof error.data !== "string") return "";
   const data = error.data.toLowerCase();
-  const match = ((error.params as { allowedValues: unknown[] }).allowedValues as string[]).find((v) => v.toLowerCase() === data);
+  const match = ((error.params as { allowedValues: unknown[] }).allowedValues as string[]).find(
+    (v) => v.toLowerCase() === data,
+  );
   return match ? ` (did you mean "${match}"? the value is case-sensitive)` : "";
 }
 
@@ -172,25 +190,39 @@ function checkUri(manifest: Manifest): string[] {
   if (source === "HTTP") {
     try {
       const url = new URL(uri);
-      if (!url.hostname) return [`"uri": expected an http:// or https:// URL with a host (source is "HTTP"), got ${JSON.stringify(uri)}`];
+      if (!url.hostname)
+        return [
+          `"uri": expected an http:// or https:// URL with a host (source is "HTTP"), got ${JSON.stringify(uri)}`,
+        ];
     } catch {
-      return [`"uri": expected an http:// or https:// URL (source is "HTTP"), got ${JSON.stringify(uri)}, which is not a valid URL`];
+      return [
+        `"uri": expected an http:// or https:// URL (source is "HTTP"), got ${JSON.stringify(uri)}, which is not a valid URL`,
+      ];
     }
   }
   if (/[\u0000-\u001f]/.test(uri)) return [`"uri": contains control characters (a newline?): ${JSON.stringify(uri)}`];
   // Never let a uri be read as a git option (`--upload-pack=…`).
-  if (source === "VCS" && uri.startsWith("-")) return [`"uri": expected a git repository URL or path, got ${JSON.stringify(uri)}, which starts with "-"`];
-  if (manifest.ref?.startsWith("-")) return [`"ref": expected a branch, tag or commit, got ${JSON.stringify(manifest.ref)}, which starts with "-"`];
+  if (source === "VCS" && uri.startsWith("-"))
+    return [`"uri": expected a git repository URL or path, got ${JSON.stringify(uri)}, which starts with "-"`];
+  if (manifest.ref?.startsWith("-"))
+    return [`"ref": expected a branch, tag or commit, got ${JSON.stringify(manifest.ref)}, which starts with "-"`];
   return [];
 }
 
 function normalize(manifest: Manifest, baseDir: string): Manifest {
   const normalized: Manifest = { ...manifest };
   if (manifest.sha256) normalized.sha256 = manifest.sha256.replace(/^sha256:/, "").toLowerCase();
-  if (manifest.source === "Local") normalized.uri = absolutePath(manifest.uri.startsWith("file://") ? fileURLToPath(manifest.uri) : manifest.uri, baseDir);
-  else if (manifest.source === "VCS" && /^(\.{1,2}|~)(\/|$)/.test(manifest.uri)) normalized.uri = absolutePath(manifest.uri, baseDir);
+  if (manifest.source === "Local")
+    normalized.uri = absolutePath(
+      manifest.uri.startsWith("file://") ? fileURLToPath(manifest.uri) : manifest.uri,
+      baseDir,
+    );
+  else if (manifest.source === "VCS" && /^(\.{1,2}|~)(\/|$)/.test(manifest.uri))
+    normalized.uri = absolutePath(manifest.uri, baseDir);
   // Keep only the fields Sluice knows: the stored manifest is what update runs.
-  return Object.fromEntries(Object.entries(normalized).filter(([key]) => KNOWN_FIELDS.includes(key))) as unknown as Manifest;
+  return Object.fromEntries(
+    Object.entries(normalized).filter(([key]) => KNOWN_FIELDS.includes(key)),
+  ) as unknown as Manifest;
 }
 
 function absolutePath(path: string, baseDir: string): string {
@@ -205,8 +237,10 @@ function warningsFor(fields: Record<string, unknown>): string[] {
       const near = KNOWN_FIELDS.find((known) => editDistance(known, key.toLowerCase()) <= 2);
       return `unknown field "${key}" is ignored${near ? ` (did you mean "${near}"?)` : ""}; known fields: ${KNOWN_FIELDS.join(", ")}`;
     });
-  if (fields.ref !== undefined && fields.source !== "VCS") warnings.push(`"ref" is only used when "source" is "VCS"; ignored`);
-  if (fields.sha256 !== undefined && fields.source !== "HTTP") warnings.push(`"sha256" is only used when "source" is "HTTP"; ignored`);
+  if (fields.ref !== undefined && fields.source !== "VCS")
+    warnings.push(`"ref" is only used when "source" is "VCS"; ignored`);
+  if (fields.sha256 !== undefined && fields.source !== "HTTP")
+    warnings.push(`"sha256" is only used when "source" is "HTTP"; ignored`);
   if (fields.source === "HTTP" && fields.sha256 === undefined && /^http:/i.test(String(fields.uri))) {
     warnings.push(`"uri" is plain http:// and no "sha256" is given: the download cannot be checked`);
   }

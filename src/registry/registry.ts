@@ -97,7 +97,16 @@ export class Registry {
     const folder = this.newReleaseFolder(name);
     const commands = manifest.install_command ? [shellStep("install_command", manifest.install_command)] : [];
     const steps = [...fetchers[manifest.source].planInstall(manifest, folder), ...commands.map(describeCommand)];
-    return { action: "install", name, manifest, origin: loaded.origin, folder, steps, commands, warnings: loaded.warnings };
+    return {
+      action: "install",
+      name,
+      manifest,
+      origin: loaded.origin,
+      folder,
+      steps,
+      commands,
+      warnings: loaded.warnings,
+    };
   }
 
   planUpdate(name: string): Plan {
@@ -106,9 +115,14 @@ export class Registry {
     const { manifest } = installation;
     const folder = this.newReleaseFolder(name);
     const command = manifest.update_command ?? manifest.install_command;
-    const commands = command ? [shellStep(manifest.update_command ? "update_command" : "install_command", command)] : [];
+    const commands = command
+      ? [shellStep(manifest.update_command ? "update_command" : "install_command", command)]
+      : [];
     const pull = manifest.update_command === undefined;
-    const steps = [...fetchers[manifest.source].planUpdate(manifest, current, folder, pull), ...commands.map(describeCommand)];
+    const steps = [
+      ...fetchers[manifest.source].planUpdate(manifest, current, folder, pull),
+      ...commands.map(describeCommand),
+    ];
     return { action: "update", name, manifest, origin: installation.origin, folder, steps, commands, warnings: [] };
   }
 
@@ -123,7 +137,9 @@ export class Registry {
     return this.withLock(plan.name, () => {
       const current = this.currentFolder(this.get(plan.name));
       const pull = plan.manifest.update_command === undefined;
-      return this.build(plan, options, (fetcher, context) => fetcher.fetchUpdate(plan.manifest, current, plan.folder, pull, context));
+      return this.build(plan, options, (fetcher, context) =>
+        fetcher.fetchUpdate(plan.manifest, current, plan.folder, pull, context),
+      );
     });
   }
 
@@ -143,7 +159,12 @@ export class Registry {
 
   get(name: string): Installation {
     const installation = this.index.get(name);
-    if (!installation) throw new NotInstalledError(name, this.home, this.index.list().map((i) => i.name));
+    if (!installation)
+      throw new NotInstalledError(
+        name,
+        this.home,
+        this.index.list().map((i) => i.name),
+      );
     return installation;
   }
 
@@ -163,23 +184,47 @@ export class Registry {
     this.index.close();
   }
 
-  private async build(plan: Plan, options: RunOptions, fetchSource: (fetcher: SourceFetcher, context: FetchContext) => Promise<Fetched>): Promise<Outcome> {
+  private async build(
+    plan: Plan,
+    options: RunOptions,
+    fetchSource: (fetcher: SourceFetcher, context: FetchContext) => Promise<Fetched>,
+  ): Promise<Outcome> {
     const { name, manifest, folder } = plan;
     const started = Date.now();
     const fetcher = fetchers[manifest.source];
     const log = InstallLog.create(this.layout.logsDir(name), plan.action, options.echo);
     const deadline = new Deadline(options.timeoutSeconds);
-    const cancel = () => deadline.cancel(options.signal?.reason instanceof Error ? options.signal.reason : new RegistryError("INSTALL_CANCELLED", "cancelled"));
+    const cancel = () =>
+      deadline.cancel(
+        options.signal?.reason instanceof Error
+          ? options.signal.reason
+          : new RegistryError("INSTALL_CANCELLED", "cancelled"),
+      );
     options.signal?.addEventListener("abort", cancel, { once: true });
-    const context: FetchContext = { log, signal: deadline.signal, limits: { maxBytes: options.maxBytes, maxEntries: DEFAULT_MAX_ENTRIES } };
+    const context: FetchContext = {
+      log,
+      signal: deadline.signal,
+      limits: { maxBytes: options.maxBytes, maxEntries: DEFAULT_MAX_ENTRIES },
+    };
     try {
       mkdirSync(dirname(folder), { recursive: true });
-      log.note(`${plan.action} "${name}" from ${manifest.source} ${manifest.uri}${manifest.ref ? ` (ref ${manifest.ref})` : ""} into ${folder}`);
+      log.note(
+        `${plan.action} "${name}" from ${manifest.source} ${manifest.uri}${manifest.ref ? ` (ref ${manifest.ref})` : ""} into ${folder}`,
+      );
       const fetched = await fetchSource(fetcher, context);
       for (const step of plan.commands) await runStep(step, { cwd: folder, log, signal: deadline.signal });
       const version = (await fetcher.versionAfter?.(folder)) ?? fetched.version ?? manifest.version;
-      this.index.recordSuccess({ name, manifest, origin: plan.origin, release: releaseOf(folder), version, log: log.path });
-      log.outcome(`${plan.action} of "${name}" succeeded${version ? ` (version ${version})` : ""}; it runs with \`${manifest.command}\` in ${folder}`);
+      this.index.recordSuccess({
+        name,
+        manifest,
+        origin: plan.origin,
+        release: releaseOf(folder),
+        version,
+        log: log.path,
+      });
+      log.outcome(
+        `${plan.action} of "${name}" succeeded${version ? ` (version ${version})` : ""}; it runs with \`${manifest.command}\` in ${folder}`,
+      );
       await this.pruneReleases(name, releaseOf(folder));
       return { action: plan.action, name, version, folder, log: log.path, durationMs: Date.now() - started };
     } catch (error) {
@@ -201,7 +246,11 @@ export class Registry {
       ? `"${plan.name}" still runs the installation it had${previous.version ? ` (version ${previous.version})` : ""}`
       : "nothing was installed";
     const code = error instanceof SluiceError ? error.code : "INSTALL_FAILED";
-    return new InstallFailedError(code, `${plan.action} of "${plan.name}" failed: ${messageOf(error)}\n${consequence}; the full log is ${logPath}`, { cause: error });
+    return new InstallFailedError(
+      code,
+      `${plan.action} of "${plan.name}" failed: ${messageOf(error)}\n${consequence}; the full log is ${logPath}`,
+      { cause: error },
+    );
   }
 
   private refuseIfInstalled(name: string): void {
@@ -227,7 +276,10 @@ export class Registry {
   }
 
   private newReleaseFolder(name: string): string {
-    const stamp = new Date().toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
+    const stamp = new Date()
+      .toISOString()
+      .replace(/[-:]/g, "")
+      .replace(/\.\d+Z$/, "Z");
     return this.layout.releaseDir(name, `${stamp}-${randomBytes(3).toString("hex")}`);
   }
 
@@ -258,7 +310,8 @@ function releaseOf(folder: string): string {
 }
 
 async function removeRelease(folder: string): Promise<void> {
-  for (const path of [folder, `${folder}.download`, `${folder}.unpack`]) await rm(path, { recursive: true, force: true });
+  for (const path of [folder, `${folder}.download`, `${folder}.unpack`])
+    await rm(path, { recursive: true, force: true });
 }
 
 function readIfPresent(path: string): string | undefined {

@@ -71,40 +71,46 @@ export async function runStep(step: Step, context: StepContext): Promise<void> {
   if (context.signal.aborted) throw stoppedError(context.signal, describe(step));
   context.log.note(`${step.display}    (${step.label}, in ${context.cwd})`);
   let tail = "";
-  const { code, signal } = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve, reject) => {
-    const [program, ...args] = step.argv;
-    const child = spawn(program, args, {
-      cwd: context.cwd,
-      env: { ...process.env, GIT_TERMINAL_PROMPT: "0", ...context.env },
-      stdio: ["ignore", "pipe", "pipe"],
-      detached: true,
-    });
-    const onData = (data: Buffer) => {
-      const text = data.toString("utf8");
-      tail = (tail + text).slice(-TAIL_CHARS);
-      context.log.output(text);
-    };
-    child.stdout.on("data", onData);
-    child.stderr.on("data", onData);
-    let killTimer: NodeJS.Timeout | undefined;
-    const stop = () => {
-      killGroup(child.pid, "SIGTERM");
-      killTimer = setTimeout(() => killGroup(child.pid, "SIGKILL"), KILL_GRACE_MS);
-    };
-    context.signal.addEventListener("abort", stop, { once: true });
-    child.on("error", (error: NodeJS.ErrnoException) =>
-      reject(
-        error.code === "ENOENT"
-          ? new CommandFailedError(`cannot run ${describe(step)}: \`${program}\` is not installed or not on PATH`, null, "")
-          : error,
-      ),
-    );
-    child.on("close", (exitCode, exitSignal) => {
-      clearTimeout(killTimer);
-      context.signal.removeEventListener("abort", stop);
-      resolve({ code: exitCode, signal: exitSignal });
-    });
-  });
+  const { code, signal } = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>(
+    (resolve, reject) => {
+      const [program, ...args] = step.argv;
+      const child = spawn(program, args, {
+        cwd: context.cwd,
+        env: { ...process.env, GIT_TERMINAL_PROMPT: "0", ...context.env },
+        stdio: ["ignore", "pipe", "pipe"],
+        detached: true,
+      });
+      const onData = (data: Buffer) => {
+        const text = data.toString("utf8");
+        tail = (tail + text).slice(-TAIL_CHARS);
+        context.log.output(text);
+      };
+      child.stdout.on("data", onData);
+      child.stderr.on("data", onData);
+      let killTimer: NodeJS.Timeout | undefined;
+      const stop = () => {
+        killGroup(child.pid, "SIGTERM");
+        killTimer = setTimeout(() => killGroup(child.pid, "SIGKILL"), KILL_GRACE_MS);
+      };
+      context.signal.addEventListener("abort", stop, { once: true });
+      child.on("error", (error: NodeJS.ErrnoException) =>
+        reject(
+          error.code === "ENOENT"
+            ? new CommandFailedError(
+                `cannot run ${describe(step)}: \`${program}\` is not installed or not on PATH`,
+                null,
+                "",
+              )
+            : error,
+        ),
+      );
+      child.on("close", (exitCode, exitSignal) => {
+        clearTimeout(killTimer);
+        context.signal.removeEventListener("abort", stop);
+        resolve({ code: exitCode, signal: exitSignal });
+      });
+    },
+  );
   if (context.signal.aborted) throw stoppedError(context.signal, describe(step));
   if (code === 0) return;
   const how = code === null ? `was killed by ${signal}` : `exited with code ${code}`;

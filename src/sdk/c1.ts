@@ -5,7 +5,12 @@
  * the host's CallbackHandler, dialled over the go-plugin broker.
  */
 import { status as GrpcStatus, type ServiceError } from "@grpc/grpc-js";
-import { CallbackHandlerClient, ConnectorService, type ConnectorServer, type DataObject } from "../protocol/gen/c1/connector.js";
+import {
+  CallbackHandlerClient,
+  ConnectorService,
+  type ConnectorServer,
+  type DataObject,
+} from "../protocol/gen/c1/connector.js";
 import { type Broker, openChannel, servePlugin, type ServedPlugin, serviceClient, unary } from "../plugin/index.js";
 import { C1_HANDSHAKE } from "../protocol/handshakes.js";
 import { messageOf } from "../errors.js";
@@ -38,7 +43,9 @@ function c1Service(connector: C1Connector, broker: Broker): ConnectorServer {
         const channel = openChannel(endpoint, broker.tls);
         const host = serviceClient(CallbackHandlerClient, channel);
         try {
-          const pages: C1Pages = { upsert: async (objects) => void (await unary((cb) => host.upsert({ response: objects }, cb))) };
+          const pages: C1Pages = {
+            upsert: async (objects) => void (await unary((cb) => host.upsert({ response: objects }, cb))),
+          };
           return { metadata: await connector.sync(call.request.options, pages) };
         } finally {
           channel.close();

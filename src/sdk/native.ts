@@ -153,7 +153,10 @@ function pageWriter(call: ServerWritableStream<WireReadRequest, ReadResponse>): 
   };
 }
 
-async function answer<T>(callback: (error: ServiceError | null, value?: T) => void, work: () => Promise<T>): Promise<void> {
+async function answer<T>(
+  callback: (error: ServiceError | null, value?: T) => void,
+  work: () => Promise<T>,
+): Promise<void> {
   try {
     callback(null, await work());
   } catch (error) {
@@ -163,5 +166,11 @@ async function answer<T>(callback: (error: ServiceError | null, value?: T) => vo
 
 function toServiceError(error: unknown): ServiceError {
   const code = error instanceof InvalidOptionsError ? GrpcStatus.INVALID_ARGUMENT : GrpcStatus.INTERNAL;
-  return { code, details: messageOf(error), message: messageOf(error), name: "ConnectorError", metadata: undefined as never };
+  return {
+    code,
+    details: messageOf(error),
+    message: messageOf(error),
+    name: "ConnectorError",
+    metadata: undefined as never,
+  };
 }

@@ -39,7 +39,9 @@ export class Client extends AbstractClient implements ClientInterface {
 
   async discoverStreams(): Promise<void> {
     for (const repository of this.repositories) {
-      this.recordProducer.produce({ record: { _type: "Stream", id: repository, self: pathToFileURL(repository).href, name: basename(repository) } });
+      this.recordProducer.produce({
+        record: { _type: "Stream", id: repository, self: pathToFileURL(repository).href, name: basename(repository) },
+      });
     }
   }
 
@@ -47,16 +49,36 @@ export class Client extends AbstractClient implements ClientInterface {
     const repository = stream.id;
     const self = pathToFileURL(repository).href;
     this.recordProducer.produce({
-      record: { _type: "Repository", id: repository, self, name: basename(repository), owner: { id: "local", type: "user", name: "local" } },
+      record: {
+        _type: "Repository",
+        id: repository,
+        self,
+        name: basename(repository),
+        owner: { id: "local", type: "user", name: "local" },
+      },
     });
-    const log = git(repository, "log", `--since=${earliestDataCutoff.toISOString()}`, `--format=%H${SEPARATOR}%an${SEPARATOR}%ae${SEPARATOR}%aI${SEPARATOR}%P${SEPARATOR}%s`);
+    const log = git(
+      repository,
+      "log",
+      `--since=${earliestDataCutoff.toISOString()}`,
+      `--format=%H${SEPARATOR}%an${SEPARATOR}%ae${SEPARATOR}%aI${SEPARATOR}%P${SEPARATOR}%s`,
+    );
     let newest: string | undefined;
     for (const line of log.split("\n").filter(Boolean)) {
       const [oid, name, email, authoredAt, parents, message] = line.split(SEPARATOR);
       newest ??= oid;
       const author = { _type: "Actor", id: email, self: `mailto:${email}`, name, email };
       this.recordProducer.produce({
-        record: { _type: "Commit", id: oid, self: `${self}#${oid}`, oid, message, author, parents: parents ? parents.split(" ") : [], authoredAt },
+        record: {
+          _type: "Commit",
+          id: oid,
+          self: `${self}#${oid}`,
+          oid,
+          message,
+          author,
+          parents: parents ? parents.split(" ") : [],
+          authoredAt,
+        },
       });
     }
     this.logger.info(`${repository}: commits since ${earliestDataCutoff.toISOString().slice(0, 10)}`);

@@ -12,7 +12,14 @@
  */
 import { appendFileSync } from "node:fs";
 import { pathToFileURL } from "node:url";
-import { type ConduitConnector, type ConduitDestination, type ConduitSource, type OpenCdcRecord, Operation, serveConduitConnector } from "sluice/conduit";
+import {
+  type ConduitConnector,
+  type ConduitDestination,
+  type ConduitSource,
+  type OpenCdcRecord,
+  Operation,
+  serveConduitConnector,
+} from "sluice/conduit";
 
 const pause = (ms: number, signal: AbortSignal) =>
   new Promise<void>((resolve) => {
@@ -48,7 +55,15 @@ function sequence(): ConduitSource {
           operation: Operation.OPERATION_CREATE,
           metadata: { "opencdc.collection": "sequence" },
           key: { data: { $case: "structuredData", value: { id: next } } },
-          payload: { before: undefined, after: { data: { $case: "structuredData", value: { id: next, label: `${label} ${next}`, ...(next === rejectAt ? { reject: true } : {}) } } } },
+          payload: {
+            before: undefined,
+            after: {
+              data: {
+                $case: "structuredData",
+                value: { id: next, label: `${label} ${next}`, ...(next === rejectAt ? { reject: true } : {}) },
+              },
+            },
+          },
         });
       }
       return records;
@@ -68,9 +83,14 @@ function jsonl(): ConduitDestination {
     async write(records) {
       return records.map((record) => {
         const after = record.payload?.after?.data;
-        const payload = after?.$case === "structuredData" ? after.value : after?.$case === "rawData" ? after.value.toString() : null;
-        if (payload && typeof payload === "object" && (payload as { reject?: boolean }).reject) return `record ${record.position.toString()} asked to be rejected`;
-        appendFileSync(path, JSON.stringify({ position: record.position.toString(), operation: record.operation, payload }) + "\n");
+        const payload =
+          after?.$case === "structuredData" ? after.value : after?.$case === "rawData" ? after.value.toString() : null;
+        if (payload && typeof payload === "object" && (payload as { reject?: boolean }).reject)
+          return `record ${record.position.toString()} asked to be rejected`;
+        appendFileSync(
+          path,
+          JSON.stringify({ position: record.position.toString(), operation: record.operation, payload }) + "\n",
+        );
         return undefined;
       });
     },
@@ -85,12 +105,22 @@ export const connector: ConduitConnector = {
     author: "Sluice",
     summary: "A counting source and a JSON-lines destination, in TypeScript",
     sourceParams: {
-      count: { type: "int", description: "how many records", validations: [{ type: "required" }, { type: "greater-than", value: "-1" }] },
+      count: {
+        type: "int",
+        description: "how many records",
+        validations: [{ type: "required" }, { type: "greater-than", value: "-1" }],
+      },
       batch: { type: "int", default: "10", description: "records per batch" },
       label: { type: "string", default: "item", description: "label prefix" },
-      rejectAt: { type: "int", default: "0", description: "mark this record for the jsonl destination to reject (tests)" },
+      rejectAt: {
+        type: "int",
+        default: "0",
+        description: "mark this record for the jsonl destination to reject (tests)",
+      },
     },
-    destinationParams: { path: { type: "string", description: "file to append records to", validations: [{ type: "required" }] } },
+    destinationParams: {
+      path: { type: "string", description: "file to append records to", validations: [{ type: "required" }] },
+    },
   },
   source: sequence,
   destination: jsonl,

@@ -39,7 +39,12 @@ function options(raw: string) {
 }
 
 await serveConnector({
-  spec: () => ({ name: "packages", version: "0.1.0", description: "npm packages installed under a folder", optionsSchema }),
+  spec: () => ({
+    name: "packages",
+    version: "0.1.0",
+    description: "npm packages installed under a folder",
+    optionsSchema,
+  }),
   check: (raw) => {
     const { root } = options(raw);
     return existsSync(join(root, "node_modules")) ? [] : [`option "root": ${root} has no node_modules folder`];

@@ -25,10 +25,17 @@ interface AirbyteSyncFlags extends SourceFlags, StoreSyncFlags {}
 export function sourceOptions(command: Command, needsConfig: boolean): Command {
   command
     .argument("[connector]", "an installed connector's name (see `sluice connectors list`); or --command")
-    .option("-c, --command <command>", "shell command that starts the source, e.g. .venv/bin/source-faker (the verb and flags are appended)")
+    .option(
+      "-c, --command <command>",
+      "shell command that starts the source, e.g. .venv/bin/source-faker (the verb and flags are appended)",
+    )
     .option("--cwd <dir>", "working directory of the source")
     .option("--name <name>", "connector instance name (names tables, state and log entries)");
-  if (needsConfig) command.option("--config <file>", "the source's config (JSON); a CONTROL message from the source updates this file");
+  if (needsConfig)
+    command.option(
+      "--config <file>",
+      "the source's config (JSON); a CONTROL message from the source updates this file",
+    );
   return command;
 }
 
@@ -57,15 +64,22 @@ interface OpenedSource {
 
 function openSource(ctx: CliContext, connector: string | undefined, flags: SourceFlags): OpenedSource {
   const resolved = resolveInstalled({ ...flags, connector });
-  if (!resolved.command) throw new SluiceError("USAGE", "say which Airbyte source to run: an installed connector's name, or --command \"<shell command>\"");
+  if (!resolved.command)
+    throw new SluiceError(
+      "USAGE",
+      'say which Airbyte source to run: an installed connector\'s name, or --command "<shell command>"',
+    );
   const name = resolved.name ?? nameFromCommand(resolved.command);
   const options = flags.config ? readText(flags.config, "the config file") : "{}";
   const configPath = flags.config;
   const settings: AirbyteSettings = {
     logger: ctx.logger,
-    ...(flags.catalog ? { catalog: parseJsonFile(flags.catalog, "the catalog file"), catalogSource: flags.catalog } : {}),
+    ...(flags.catalog
+      ? { catalog: parseJsonFile(flags.catalog, "the catalog file"), catalogSource: flags.catalog }
+      : {}),
     onConfigUpdate: (config) => {
-      if (!configPath) return ctx.logger.warn("the source updated its config, but it came from no file (--config) to save it in");
+      if (!configPath)
+        return ctx.logger.warn("the source updated its config, but it came from no file (--config) to save it in");
       writeFileSync(configPath, JSON.stringify(config, null, 2) + "\n");
       ctx.logger.info(`saved the source's updated config to ${configPath}`);
     },
@@ -73,7 +87,12 @@ function openSource(ctx: CliContext, connector: string | undefined, flags: Sourc
   return { driver: new AirbyteDriver({ command: resolved.command, cwd: resolved.cwd, name }, settings), name, options };
 }
 
-async function withSource<T>(ctx: CliContext, connector: string | undefined, flags: SourceFlags, work: (source: OpenedSource) => Promise<T>): Promise<T> {
+async function withSource<T>(
+  ctx: CliContext,
+  connector: string | undefined,
+  flags: SourceFlags,
+  work: (source: OpenedSource) => Promise<T>,
+): Promise<T> {
   const source = openSource(ctx, connector, flags);
   try {
     return await work(source);
@@ -83,7 +102,9 @@ async function withSource<T>(ctx: CliContext, connector: string | undefined, fla
 }
 
 export function airbyteCommand(context: () => CliContext): Command {
-  const command = new Command("airbyte").description("run Airbyte sources (e.g. pip install airbyte-source-faker) without Docker");
+  const command = new Command("airbyte").description(
+    "run Airbyte sources (e.g. pip install airbyte-source-faker) without Docker",
+  );
 
   command.addCommand(
     sourceOptions(new Command("spec"), false)
@@ -122,7 +143,9 @@ export function airbyteCommand(context: () => CliContext): Command {
   );
   command.addCommand(
     sourceOptions(new Command("catalog"), true)
-      .description("write the configured catalog Sluice would use (defaults from discover) to edit and pass to sync --catalog")
+      .description(
+        "write the configured catalog Sluice would use (defaults from discover) to edit and pass to sync --catalog",
+      )
       .option("-o, --out <file>", "write it to this file instead of stdout")
       .action((connector: string | undefined, flags: SourceFlags & { out?: string }) =>
         withSource(context(), connector, { ...flags, catalog: undefined }, async ({ driver, options }) => {
@@ -134,8 +157,13 @@ export function airbyteCommand(context: () => CliContext): Command {
   );
   command.addCommand(
     addStoreSyncOptions(sourceOptions(new Command("sync"), true))
-      .description("read the source into the store: records upserted by primary key (or appended), STATE saved with the records before it")
-      .option("--catalog <file>", "configured catalog (see `sluice airbyte catalog`); default: every stream with the defaults")
+      .description(
+        "read the source into the store: records upserted by primary key (or appended), STATE saved with the records before it",
+      )
+      .option(
+        "--catalog <file>",
+        "configured catalog (see `sluice airbyte catalog`); default: every stream with the defaults",
+      )
       .addHelpText(
         "after",
         `

@@ -36,18 +36,25 @@ function storeOptions(command: Command): Command {
   return addLimitOptions(command)
     .option("--db <file>", "SQLite database file", "sluice.db")
     .option("--name <name>", "connector instance name (names tables and state; default: the slug)")
-    .option("--table-prefix <prefix>", "prefix of table names (default: \"<name>_\")")
+    .option("--table-prefix <prefix>", 'prefix of table names (default: "<name>_")')
     .option("--lookback-days <days>", "earliest-data-cutoff of a stream's first sync, when none is given", "90")
     .option("--no-progress", "no progress bar, even on a terminal")
     .addHelpText("after", CONNECTOR_HELP);
 }
 
-async function syncIntoStore(context: () => CliContext, target: string, configPath: string, read: CodeClimateRead, flags: StoreFlags): Promise<void> {
+async function syncIntoStore(
+  context: () => CliContext,
+  target: string,
+  configPath: string,
+  read: CodeClimateRead,
+  flags: StoreFlags,
+): Promise<void> {
   const ctx = context();
   const connector = findConnector(target);
   const options = readConfigFile(configPath);
   const lookbackDays = Number(flags.lookbackDays);
-  if (!(lookbackDays > 0)) throw new SluiceError("USAGE", `--lookback-days must be a positive number (got "${flags.lookbackDays}")`);
+  if (!(lookbackDays > 0))
+    throw new SluiceError("USAGE", `--lookback-days must be a positive number (got "${flags.lookbackDays}")`);
   const driver = driverFor(connector, read, flags, ctx.logger, lookbackDays);
   await executeSync(ctx, {
     connector: flags.name ?? connector.slug,
@@ -61,11 +68,15 @@ async function syncIntoStore(context: () => CliContext, target: string, configPa
 }
 
 export function codeclimateCommand(context: () => CliContext): Command {
-  const command = new Command("codeclimate").description("run Code Climate connectors (npm packages exporting a Client) into the store");
+  const command = new Command("codeclimate").description(
+    "run Code Climate connectors (npm packages exporting a Client) into the store",
+  );
 
   command.addCommand(
     addLimitOptions(new Command("verify-configuration"))
-      .description("check a configuration with the connector's verifyConfiguration(); prints the result as JSON, exits 1 when invalid")
+      .description(
+        "check a configuration with the connector's verifyConfiguration(); prints the result as JSON, exits 1 when invalid",
+      )
       .argument("<connector>")
       .argument("<config-path>")
       .addHelpText("after", CONNECTOR_HELP)
@@ -82,7 +93,9 @@ export function codeclimateCommand(context: () => CliContext): Command {
       .description("run discoverStreams() and upsert the Stream records it produces into the store")
       .argument("<connector>")
       .argument("<config-path>")
-      .action((target: string, configPath: string, flags: StoreFlags) => syncIntoStore(context, target, configPath, { verb: "discover-streams" }, flags)),
+      .action((target: string, configPath: string, flags: StoreFlags) =>
+        syncIntoStore(context, target, configPath, { verb: "discover-streams" }, flags),
+      ),
   );
   command.addCommand(
     storeOptions(new Command("sync-stream"))
@@ -90,9 +103,18 @@ export function codeclimateCommand(context: () => CliContext): Command {
       .argument("<connector>")
       .argument("<config-path>")
       .argument("<stream>", "the Stream record as JSON")
-      .argument("[earliest-data-cutoff]", "ISO 8601; default: the stream's last successful sync, else --lookback-days ago")
+      .argument(
+        "[earliest-data-cutoff]",
+        "ISO 8601; default: the stream's last successful sync, else --lookback-days ago",
+      )
       .action((target: string, configPath: string, stream: string, cutoff: string | undefined, flags: StoreFlags) =>
-        syncIntoStore(context, target, configPath, { verb: "sync-stream", stream: parseStreamArgument(stream), earliestDataCutoff: parseCutoff(cutoff) }, flags),
+        syncIntoStore(
+          context,
+          target,
+          configPath,
+          { verb: "sync-stream", stream: parseStreamArgument(stream), earliestDataCutoff: parseCutoff(cutoff) },
+          flags,
+        ),
       ),
   );
   command.addCommand(
@@ -100,9 +122,18 @@ export function codeclimateCommand(context: () => CliContext): Command {
       .description("discover the streams, then sync every subscribed one, in one connector process")
       .argument("<connector>")
       .argument("<config-path>")
-      .option("--earliest-data-cutoff <iso>", "for every stream; default: each stream's last successful sync, else --lookback-days ago")
+      .option(
+        "--earliest-data-cutoff <iso>",
+        "for every stream; default: each stream's last successful sync, else --lookback-days ago",
+      )
       .action((target: string, configPath: string, flags: StoreFlags & { earliestDataCutoff?: string }) =>
-        syncIntoStore(context, target, configPath, { verb: "sync", earliestDataCutoff: parseCutoff(flags.earliestDataCutoff) }, flags),
+        syncIntoStore(
+          context,
+          target,
+          configPath,
+          { verb: "sync", earliestDataCutoff: parseCutoff(flags.earliestDataCutoff) },
+          flags,
+        ),
       ),
   );
   for (const sub of command.commands) sub.exitOverride().showHelpAfterError();

@@ -8,7 +8,14 @@ import { Command } from "commander";
 import { createInterface } from "node:readline/promises";
 import { ConnectorUtilities, describeSpecification } from "../../engine/index.js";
 import { SluiceError } from "../../errors.js";
-import { type Installation, loadManifest, type Outcome, type Plan, Registry, type RunOptions } from "../../registry/index.js";
+import {
+  type Installation,
+  loadManifest,
+  type Outcome,
+  type Plan,
+  Registry,
+  type RunOptions,
+} from "../../registry/index.js";
 import { BUILTIN_PREFIX, openConduitConnector } from "../conduit-options.js";
 import type { CliContext } from "../context.js";
 
@@ -36,7 +43,14 @@ Installed connectors live in $SLUICE_HOME (default ~/.sluice) and run by name:
 
 Manifest schema: schemas/manifest.schema.json`,
     );
-  for (const sub of [installCommand(context), updateCommand(context), removeCommand(context), listCommand(context), showCommand(context), describeCommand(context)]) {
+  for (const sub of [
+    installCommand(context),
+    updateCommand(context),
+    removeCommand(context),
+    listCommand(context),
+    showCommand(context),
+    describeCommand(context),
+  ]) {
     command.addCommand(sub.exitOverride().showHelpAfterError());
   }
   return command;
@@ -58,20 +72,28 @@ function installCommand(context: () => CliContext): Command {
       .option("--name <name>", "install under this name instead of the manifest's (to install one manifest twice)"),
   ).action(async (location: string, flags: RunFlags & { name?: string }) => {
     const ctx = context();
-    const loaded = await loadManifest(location, { signal: AbortSignal.timeout(positiveNumber(flags.timeout, "--timeout") * 1000) });
+    const loaded = await loadManifest(location, {
+      signal: AbortSignal.timeout(positiveNumber(flags.timeout, "--timeout") * 1000),
+    });
     for (const warning of loaded.warnings) ctx.logger.warn(`manifest ${loaded.origin}: ${warning}`);
-    await withRegistry((registry) => execute(ctx, registry.planInstall(loaded, flags.name), flags, (plan, options) => registry.install(plan, options)));
+    await withRegistry((registry) =>
+      execute(ctx, registry.planInstall(loaded, flags.name), flags, (plan, options) => registry.install(plan, options)),
+    );
   });
 }
 
 function updateCommand(context: () => CliContext): Command {
   return withRunOptions(
     new Command("update")
-      .description("fetch the connector anew (VCS: git pull) and run its update_command or install_command; the old one runs until the new one is ready")
+      .description(
+        "fetch the connector anew (VCS: git pull) and run its update_command or install_command; the old one runs until the new one is ready",
+      )
       .argument("<name>", "an installed connector"),
   ).action(async (name: string, flags: RunFlags) => {
     const ctx = context();
-    await withRegistry((registry) => execute(ctx, registry.planUpdate(name), flags, (plan, options) => registry.update(plan, options)));
+    await withRegistry((registry) =>
+      execute(ctx, registry.planUpdate(name), flags, (plan, options) => registry.update(plan, options)),
+    );
   });
 }
 
@@ -89,13 +111,18 @@ function removeCommand(context: () => CliContext): Command {
 }
 
 function listCommand(context: () => CliContext): Command {
-  return new Command("list").description("the installed connectors: name, source, version, when installed, status").action(async () => {
-    const ctx = context();
-    await withRegistry(async (registry) => {
-      const installations = registry.list();
-      ctx.result(installations.map((i) => ({ ...i, folder: registry.details(i.name).folder })), renderList(installations, registry.home));
+  return new Command("list")
+    .description("the installed connectors: name, source, version, when installed, status")
+    .action(async () => {
+      const ctx = context();
+      await withRegistry(async (registry) => {
+        const installations = registry.list();
+        ctx.result(
+          installations.map((i) => ({ ...i, folder: registry.details(i.name).folder })),
+          renderList(installations, registry.home),
+        );
+      });
     });
-  });
 }
 
 function showCommand(context: () => CliContext): Command {
@@ -124,7 +151,12 @@ function showCommand(context: () => CliContext): Command {
     });
 }
 
-async function execute(ctx: CliContext, plan: Plan, flags: RunFlags, run: (plan: Plan, options: RunOptions) => Promise<Outcome>): Promise<void> {
+async function execute(
+  ctx: CliContext,
+  plan: Plan,
+  flags: RunFlags,
+  run: (plan: Plan, options: RunOptions) => Promise<Outcome>,
+): Promise<void> {
   const options = runOptions(ctx, plan.name, flags);
   printPlan(ctx, plan, options.timeoutSeconds);
   if (flags.dryRun) {
@@ -152,7 +184,13 @@ async function execute(ctx: CliContext, plan: Plan, flags: RunFlags, run: (plan:
 function runOptions(ctx: CliContext, name: string, flags: RunFlags): RunOptions {
   const timeoutSeconds = positiveNumber(flags.timeout, "--timeout");
   const maxBytes = Math.round(positiveNumber(flags.maxSize, "--max-size") * 1024 * 1024);
-  return { timeoutSeconds, maxBytes, echo: ctx.json ? jsonLines((line) => ctx.logger.info(line, { connector: name, output: true })) : (text) => process.stderr.write(text) };
+  return {
+    timeoutSeconds,
+    maxBytes,
+    echo: ctx.json
+      ? jsonLines((line) => ctx.logger.info(line, { connector: name, output: true }))
+      : (text) => process.stderr.write(text),
+  };
 }
 
 function printPlan(ctx: CliContext, plan: Plan, timeoutSeconds: number): void {
@@ -172,7 +210,15 @@ function printPlan(ctx: CliContext, plan: Plan, timeoutSeconds: number): void {
 }
 
 function planSummary(plan: Plan): Record<string, unknown> {
-  return { action: plan.action, name: plan.name, source: plan.manifest.source, uri: plan.manifest.uri, folder: plan.folder, steps: plan.steps, command: plan.manifest.command };
+  return {
+    action: plan.action,
+    name: plan.name,
+    source: plan.manifest.source,
+    uri: plan.manifest.uri,
+    folder: plan.folder,
+    steps: plan.steps,
+    command: plan.manifest.command,
+  };
 }
 
 async function confirm(plan: Plan, yes: boolean): Promise<void> {
@@ -186,7 +232,8 @@ async function confirm(plan: Plan, yes: boolean): Promise<void> {
   const prompt = createInterface({ input: process.stdin, output: process.stderr });
   try {
     const answer = await prompt.question(`${plan.action === "install" ? "Install" : "Update"} "${plan.name}"? [y/N] `);
-    if (!/^y(es)?$/i.test(answer.trim())) throw new SluiceError("NOT_CONFIRMED", `${plan.action} of "${plan.name}" not confirmed; nothing was done`);
+    if (!/^y(es)?$/i.test(answer.trim()))
+      throw new SluiceError("NOT_CONFIRMED", `${plan.action} of "${plan.name}" not confirmed; nothing was done`);
   } finally {
     prompt.close();
   }
@@ -194,10 +241,23 @@ async function confirm(plan: Plan, yes: boolean): Promise<void> {
 
 function renderList(installations: Installation[], home: string): string {
   if (installations.length === 0) return `(no connectors installed in ${home})`;
-  const rows = installations.map((i) => [i.name, `${i.manifest.source} ${i.manifest.uri}`, shortVersion(i.version), i.installedAt ?? "-", describeStatus(i)]);
+  const rows = installations.map((i) => [
+    i.name,
+    `${i.manifest.source} ${i.manifest.uri}`,
+    shortVersion(i.version),
+    i.installedAt ?? "-",
+    describeStatus(i),
+  ]);
   const header = ["NAME", "SOURCE", "VERSION", "INSTALLED AT", "STATUS"];
   const widths = header.map((h, column) => Math.max(h.length, ...rows.map((r) => r[column].length)));
-  return [header, ...rows].map((row) => row.map((cell, column) => cell.padEnd(widths[column])).join("  ").trimEnd()).join("\n");
+  return [header, ...rows]
+    .map((row) =>
+      row
+        .map((cell, column) => cell.padEnd(widths[column]))
+        .join("  ")
+        .trimEnd(),
+    )
+    .join("\n");
 }
 
 function describeStatus(installation: Installation): string {

@@ -4,9 +4,19 @@ import { type SourceDriver, validateOptions } from "../../engine/index.js";
 import { addConnectorOptions, type ConnectorFlags, openFromFlags, readOptions } from "../connector-options.js";
 import type { CliContext } from "../context.js";
 
-type Inspection = (driver: SourceDriver, options: string, name: string) => Promise<{ value: unknown; human: string; ok?: boolean }>;
+type Inspection = (
+  driver: SourceDriver,
+  options: string,
+  name: string,
+) => Promise<{ value: unknown; human: string; ok?: boolean }>;
 
-function inspectCommand(name: string, description: string, withOptions: boolean, inspect: Inspection, context: () => CliContext): Command {
+function inspectCommand(
+  name: string,
+  description: string,
+  withOptions: boolean,
+  inspect: Inspection,
+  context: () => CliContext,
+): Command {
   const command = new Command(name).description(description);
   addConnectorOptions(command, withOptions).action(async (flags: ConnectorFlags) => {
     const ctx = context();
@@ -24,38 +34,58 @@ function inspectCommand(name: string, description: string, withOptions: boolean,
 }
 
 export function specCommand(context: () => CliContext): Command {
-  return inspectCommand("spec", "print the connector's name, version and the JSON Schema of its options", false, async (driver) => {
-    const spec = await driver.spec();
-    const schema = spec.optionsSchema ? JSON.stringify(spec.optionsSchema, null, 2) : "(free-form string)";
-    return {
-      value: { ...spec, protocol: driver.protocol },
-      human: `${spec.name} ${spec.version} (${driver.protocol})\n${spec.description}\noptions: ${schema}`,
-    };
-  }, context);
+  return inspectCommand(
+    "spec",
+    "print the connector's name, version and the JSON Schema of its options",
+    false,
+    async (driver) => {
+      const spec = await driver.spec();
+      const schema = spec.optionsSchema ? JSON.stringify(spec.optionsSchema, null, 2) : "(free-form string)";
+      return {
+        value: { ...spec, protocol: driver.protocol },
+        human: `${spec.name} ${spec.version} (${driver.protocol})\n${spec.description}\noptions: ${schema}`,
+      };
+    },
+    context,
+  );
 }
 
 export function checkCommand(context: () => CliContext): Command {
-  return inspectCommand("check", "validate options against the connector's schema and its own check", true, async (driver, options, name) => {
-    const spec = await driver.spec();
-    validateOptions(name, spec.optionsSchema, options);
-    const result = await driver.check(options);
-    return {
-      value: result,
-      human: result.ok ? "ok: the connector accepts these options" : `not ok:\n${result.errors.map((e) => `  - ${e}`).join("\n")}`,
-      ok: result.ok,
-    };
-  }, context);
+  return inspectCommand(
+    "check",
+    "validate options against the connector's schema and its own check",
+    true,
+    async (driver, options, name) => {
+      const spec = await driver.spec();
+      validateOptions(name, spec.optionsSchema, options);
+      const result = await driver.check(options);
+      return {
+        value: result,
+        human: result.ok
+          ? "ok: the connector accepts these options"
+          : `not ok:\n${result.errors.map((e) => `  - ${e}`).join("\n")}`,
+        ok: result.ok,
+      };
+    },
+    context,
+  );
 }
 
 export function discoverCommand(context: () => CliContext): Command {
-  return inspectCommand("discover", "list the streams the connector can read with these options", true, async (driver, options) => {
-    const streams = await driver.discover(options);
-    const human = streams
-      .map((s) => {
-        const columns = Object.keys(s.jsonSchema.properties ?? {}).join(", ");
-        return `${s.name}  key: ${s.primaryKey.join(", ") || "(append)"}  modes: ${s.syncModes.join(", ")}\n  fields: ${columns || "(any)"}`;
-      })
-      .join("\n");
-    return { value: streams, human: human || "(no streams)" };
-  }, context);
+  return inspectCommand(
+    "discover",
+    "list the streams the connector can read with these options",
+    true,
+    async (driver, options) => {
+      const streams = await driver.discover(options);
+      const human = streams
+        .map((s) => {
+          const columns = Object.keys(s.jsonSchema.properties ?? {}).join(", ");
+          return `${s.name}  key: ${s.primaryKey.join(", ") || "(append)"}  modes: ${s.syncModes.join(", ")}\n  fields: ${columns || "(any)"}`;
+        })
+        .join("\n");
+      return { value: streams, human: human || "(no streams)" };
+    },
+    context,
+  );
 }

@@ -51,14 +51,29 @@ async function openSluiceSource(ctx: CliContext, flags: PipelineFlags): Promise<
   const installed = installedOrUndefined(flags.from);
   const name = installed?.name ?? nameFromCommand(flags.from);
   const protocol = flags.fromProtocol === "c1" || flags.fromProtocol === "sluice" ? flags.fromProtocol : "auto";
-  const driver = await openConnector({ name, command: { shell: installed?.command ?? flags.from }, cwd: installed?.cwd, protocol, logger: ctx.logger });
-  return { kind: "sluice", name, driver, options: flags.fromOptions ?? JSON.stringify(parsePairs(flags.fromConfig, "--from-config")) };
+  const driver = await openConnector({
+    name,
+    command: { shell: installed?.command ?? flags.from },
+    cwd: installed?.cwd,
+    protocol,
+    logger: ctx.logger,
+  });
+  return {
+    kind: "sluice",
+    name,
+    driver,
+    options: flags.fromOptions ?? JSON.stringify(parsePairs(flags.fromConfig, "--from-config")),
+  };
 }
 
 function describe(summary: PipelineSummary, to: string): string {
   const lines = [
     `pipeline "${summary.name}" → ${to}: ${summary.records} records, ${summary.acked} acked${summary.deleted ? `, ${summary.deleted} deleted` : ""} in ${(summary.durationMs / 1000).toFixed(2)} s (${summary.recordsPerSecond} records/s)`,
-    `  stopped by: ${summary.stoppedBy}; lifecycle: ${Object.entries(summary.lifecycle).map(([side, event]) => `${side} ${event}`).join(", ") || "none"}`,
+    `  stopped by: ${summary.stoppedBy}; lifecycle: ${
+      Object.entries(summary.lifecycle)
+        .map(([side, event]) => `${side} ${event}`)
+        .join(", ") || "none"
+    }`,
   ];
   if (summary.position !== undefined) lines.push(`  saved position: ${summary.position}`);
   for (const [stream, table] of Object.entries(summary.tables ?? {})) lines.push(`  ${stream} → table ${table}`);
@@ -66,11 +81,16 @@ function describe(summary: PipelineSummary, to: string): string {
 }
 
 export function pipelineCommand(context: () => CliContext): Command {
-  const command = new Command("pipeline").description("run pipelines: a source into a destination, with acks and saved positions");
+  const command = new Command("pipeline").description(
+    "run pipelines: a source into a destination, with acks and saved positions",
+  );
   command.addCommand(
     new Command("run")
       .description("move records from a source to a destination until stopped (--max-records, --idle-stop, Ctrl-C)")
-      .requiredOption("--from <connector>", `the source: an installed name, a command or path to an executable, or ${BUILTIN_PREFIX}<module>`)
+      .requiredOption(
+        "--from <connector>",
+        `the source: an installed name, a command or path to an executable, or ${BUILTIN_PREFIX}<module>`,
+      )
       .option("--from-config <key=value>", "source config (repeatable)", collect, [])
       .option("--from-options <raw>", "a Sluice source's options string (default: the --from-config pairs as JSON)")
       .option("--from-protocol <protocol>", `what the source speaks: ${FROM_PROTOCOLS.join(", ")}`, "auto")
@@ -80,7 +100,7 @@ export function pipelineCommand(context: () => CliContext): Command {
       .option("--state-db <file>", "where positions are kept when the destination is a connector", "sluice.db")
       .option("--max-records <n>", "stop (gracefully) after this many records")
       .option("--idle-stop <seconds>", "stop (gracefully) when no record arrived for this long")
-      .option("--table-prefix <prefix>", "prefix of table names in the store (default: \"<name>_\")")
+      .option("--table-prefix <prefix>", 'prefix of table names in the store (default: "<name>_")')
       .option("--no-progress", "no progress bar, even on a terminal")
       .addHelpText(
         "after",
@@ -98,8 +118,11 @@ records before it are durable at the destination, so the next run resumes from t
       )
       .action(async (flags: PipelineFlags) => {
         const ctx = context();
-        if (!FROM_PROTOCOLS.includes(flags.fromProtocol)) throw new SluiceError("USAGE", `--from-protocol must be one of ${FROM_PROTOCOLS.join(", ")}`);
-        const name = flags.name ?? `${nameFromCommand(flags.from.replace(BUILTIN_PREFIX, ""))}-to-${nameFromCommand(flags.to.replace(SQLITE_PREFIX, ""))}`;
+        if (!FROM_PROTOCOLS.includes(flags.fromProtocol))
+          throw new SluiceError("USAGE", `--from-protocol must be one of ${FROM_PROTOCOLS.join(", ")}`);
+        const name =
+          flags.name ??
+          `${nameFromCommand(flags.from.replace(BUILTIN_PREFIX, ""))}-to-${nameFromCommand(flags.to.replace(SQLITE_PREFIX, ""))}`;
         const utilities = await ConnectorUtilities.start();
         const cancel = new AbortController();
         const onSignal = () => cancel.abort();
@@ -108,16 +131,29 @@ records before it are durable at the destination, so the next run resumes from t
         const closers: (() => Promise<unknown>)[] = [() => utilities.close()];
         const progress = createProgress(ctx, flags.progress);
         try {
-          const open = (target: string, side: string) => openConduitConnector(target, { utilities, logger: ctx.logger, connectorId: `${name}:${side}` });
+          const open = (target: string, side: string) =>
+            openConduitConnector(target, { utilities, logger: ctx.logger, connectorId: `${name}:${side}` });
           let from: PipelineFrom;
-          if (flags.fromProtocol === "conduit" || flags.from.startsWith(BUILTIN_PREFIX)) from = { kind: "conduit", handle: await open(flags.from, "source"), config: parsePairs(flags.fromConfig, "--from-config") };
+          if (flags.fromProtocol === "conduit" || flags.from.startsWith(BUILTIN_PREFIX))
+            from = {
+              kind: "conduit",
+              handle: await open(flags.from, "source"),
+              config: parsePairs(flags.fromConfig, "--from-config"),
+            };
           else if (flags.fromProtocol !== "auto") from = await openSluiceSource(ctx, flags);
-          else from = await open(flags.from, "source").then(
-            (handle): PipelineFrom => ({ kind: "conduit", handle, config: parsePairs(flags.fromConfig, "--from-config") }),
-            () => openSluiceSource(ctx, flags),
-          );
+          else
+            from = await open(flags.from, "source").then(
+              (handle): PipelineFrom => ({
+                kind: "conduit",
+                handle,
+                config: parsePairs(flags.fromConfig, "--from-config"),
+              }),
+              () => openSluiceSource(ctx, flags),
+            );
           closers.unshift(() => (from.kind === "conduit" ? from.handle.close() : from.driver.close()));
-          const store = flags.to.startsWith(SQLITE_PREFIX) ? SqliteStore.open(flags.to.slice(SQLITE_PREFIX.length)) : SqliteStore.open(flags.stateDb);
+          const store = flags.to.startsWith(SQLITE_PREFIX)
+            ? SqliteStore.open(flags.to.slice(SQLITE_PREFIX.length))
+            : SqliteStore.open(flags.stateDb);
           closers.push(() => store.close());
           let to: PipelineTo;
           if (flags.to.startsWith(SQLITE_PREFIX)) to = { kind: "store", store, tablePrefix: flags.tablePrefix };
@@ -138,7 +174,13 @@ records before it are durable at the destination, so the next run resumes from t
             logger: ctx.logger,
             schemas: new SchemaDecoder(utilities),
             onProgress: ({ records, stream }) => {
-              progress.onEvent({ type: "page", stream, records: records - shown, pages: 0, totals: { inserted: records, updated: 0, unchanged: 0 } });
+              progress.onEvent({
+                type: "page",
+                stream,
+                records: records - shown,
+                pages: 0,
+                totals: { inserted: records, updated: 0, unchanged: 0 },
+              });
               shown = records;
             },
           });

@@ -17,7 +17,9 @@ interface ServeQlikFlags {
 export function serveCommand(context: () => CliContext): Command {
   const serve = new Command("serve").description("serve Sluice's data to other systems");
   const qlik = new Command("qlik")
-    .description("serve the store, and live connector reads, as a Qlik data connector (gRPC GetData, revisions qlik and qlik.connect)")
+    .description(
+      "serve the store, and live connector reads, as a Qlik data connector (gRPC GetData, revisions qlik and qlik.connect)",
+    )
     .option("--listen <host:port>", "address to listen on (port 0: any free port)", "127.0.0.1:50051")
     .option("--db <file>", "SQLite database file, opened read-only", "sluice.db")
     .option("--chunk-bytes <bytes>", "target encoded size of a DataChunk", String(DEFAULT_CHUNK_BYTES))

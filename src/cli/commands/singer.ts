@@ -14,16 +14,26 @@ interface SingerFlags extends SourceFlags {
   properties?: boolean;
 }
 
-function openTap(ctx: CliContext, connector: string | undefined, flags: SingerFlags): { driver: SingerDriver; name: string; options: string } {
+function openTap(
+  ctx: CliContext,
+  connector: string | undefined,
+  flags: SingerFlags,
+): { driver: SingerDriver; name: string; options: string } {
   const resolved = resolveInstalled({ ...flags, connector });
-  if (!resolved.command) throw new SluiceError("USAGE", "say which Singer tap to run: an installed connector's name, or --command \"<shell command>\"");
+  if (!resolved.command)
+    throw new SluiceError(
+      "USAGE",
+      'say which Singer tap to run: an installed connector\'s name, or --command "<shell command>"',
+    );
   const name = resolved.name ?? nameFromCommand(resolved.command);
   const driver = new SingerDriver(
     { command: resolved.command, cwd: resolved.cwd, name },
     {
       logger: ctx.logger,
       catalogFlag: flags.properties ? "--properties" : "--catalog",
-      ...(flags.catalog ? { catalog: parseJsonFile(flags.catalog, "the catalog file"), catalogSource: flags.catalog } : {}),
+      ...(flags.catalog
+        ? { catalog: parseJsonFile(flags.catalog, "the catalog file"), catalogSource: flags.catalog }
+        : {}),
     },
   );
   return { driver, name, options: flags.config ? readText(flags.config, "the config file") : "{}" };
@@ -46,8 +56,13 @@ export function singerCommand(context: () => CliContext): Command {
   );
   command.addCommand(
     addStoreSyncOptions(sourceOptions(new Command("sync"), true))
-      .description("read the tap into the store: records upserted by key properties (or appended), STATE saved with the records before it")
-      .option("--catalog <file>", "catalog with the streams selected (see `sluice singer discover`); default: every stream")
+      .description(
+        "read the tap into the store: records upserted by key properties (or appended), STATE saved with the records before it",
+      )
+      .option(
+        "--catalog <file>",
+        "catalog with the streams selected (see `sluice singer discover`); default: every stream",
+      )
       .option("--properties", "pass the catalog as --properties (older taps)")
       .action(async (connector: string | undefined, flags: SingerFlags & StoreSyncFlags) => {
         const ctx = context();

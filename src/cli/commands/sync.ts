@@ -24,17 +24,24 @@ export function addStoreSyncOptions(command: Command): Command {
     .option("--db <file>", "SQLite database file", "sluice.db")
     .option("--streams <names>", "comma-separated streams to read (default: all)")
     .option("--full-refresh", "ignore the saved state and read everything")
-    .option("--table-prefix <prefix>", "prefix of table names (default: \"<name>_\")")
+    .option("--table-prefix <prefix>", 'prefix of table names (default: "<name>_")')
     .option("--timeout <seconds>", "stop the connector and fail if the sync takes longer")
     .option("--no-progress", "no progress bar, even on a terminal");
 }
 
 /** Syncs an opened source into the store the flags name. */
-export function syncWithFlags(ctx: CliContext, source: { connector: string; driver: SyncJob["driver"]; options: string }, flags: StoreSyncFlags): Promise<SyncSummary> {
+export function syncWithFlags(
+  ctx: CliContext,
+  source: { connector: string; driver: SyncJob["driver"]; options: string },
+  flags: StoreSyncFlags,
+): Promise<SyncSummary> {
   return executeSync(ctx, {
     ...source,
     db: flags.db,
-    streams: flags.streams?.split(",").map((s) => s.trim()).filter(Boolean),
+    streams: flags.streams
+      ?.split(",")
+      .map((s) => s.trim())
+      .filter(Boolean),
     fullRefresh: flags.fullRefresh,
     tablePrefix: flags.tablePrefix,
     timeoutMs: parseTimeout(flags.timeout),
@@ -43,16 +50,17 @@ export function syncWithFlags(ctx: CliContext, source: { connector: string; driv
 }
 
 export function syncCommand(context: () => CliContext): Command {
-  const command = addStoreSyncOptions(new Command("sync").description("run a connector and upsert every record it sends into the store"))
-    .addHelpText(
-      "after",
-      `
+  const command = addStoreSyncOptions(
+    new Command("sync").description("run a connector and upsert every record it sends into the store"),
+  ).addHelpText(
+    "after",
+    `
 Examples:
   sluice sync --command ./examples/go/files/bin/files --options '{"root": "."}'
   sluice sync -c "./examples/go/generator/bin/generator" -o '{"count": 100000}' --db data.db
   sluice sync -c ".venv/bin/python examples/python/gitlog/main.py" -o '{"repo": "."}' --json
   sluice sync --qlik localhost:50051 --statement 'SELECT * FROM airports' --connection-string 'host=db'`,
-    );
+  );
   addQlikOptions(addConnectorOptions(command)).action(async (flags: SyncFlags) => {
     const ctx = context();
     const options = readOptions(flags);
@@ -80,14 +88,24 @@ export async function executeSync(ctx: CliContext, job: SyncCommandJob): Promise
   const { db, timeoutMs, progress: showProgress, extra, ...sync } = job;
   const cancel = new AbortController();
   const onSignal = () => cancel.abort(new SluiceError("SYNC_CANCELLED", "interrupted (Ctrl-C)"));
-  const timer = timeoutMs ? setTimeout(() => cancel.abort(new SluiceError("SYNC_TIMEOUT", `timed out after ${timeoutMs / 1000} s (--timeout)`)), timeoutMs) : undefined;
+  const timer = timeoutMs
+    ? setTimeout(
+        () => cancel.abort(new SluiceError("SYNC_TIMEOUT", `timed out after ${timeoutMs / 1000} s (--timeout)`)),
+        timeoutMs,
+      )
+    : undefined;
   const progress = createProgress(ctx, showProgress);
   let store: SqliteStore | undefined;
   try {
     store = SqliteStore.open(db);
     process.once("SIGINT", onSignal);
     process.once("SIGTERM", onSignal);
-    const summary = await runSync({ ...sync, store, signal: cancel.signal, onEvent: (event) => progress.onEvent(event) });
+    const summary = await runSync({
+      ...sync,
+      store,
+      signal: cancel.signal,
+      onEvent: (event) => progress.onEvent(event),
+    });
     progress.stop();
     ctx.result({ ...summary, db: store.location, ...extra?.() }, describeSummary(summary, store.location));
     return summary;
@@ -112,7 +130,9 @@ export function describeSummary(summary: SyncSummary, db: string): string {
   const seconds = (summary.durationMs / 1000).toFixed(2);
   const lines = [`synced "${summary.connector}" (${summary.protocol}) into ${db} — sync #${summary.syncId}`];
   for (const [stream, s] of Object.entries(summary.streams)) {
-    lines.push(`  ${stream} → table ${s.table}: ${s.inserted} inserted, ${s.updated} updated, ${s.unchanged} unchanged (${s.pages} pages)`);
+    lines.push(
+      `  ${stream} → table ${s.table}: ${s.inserted} inserted, ${s.updated} updated, ${s.unchanged} unchanged (${s.pages} pages)`,
+    );
   }
   lines.push(
     `  total: ${summary.records} records (${summary.inserted} inserted, ${summary.updated} updated, ${summary.unchanged} unchanged), ` +

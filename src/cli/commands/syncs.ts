@@ -14,9 +14,10 @@ export function syncsCommand(context: () => CliContext): Command {
       try {
         const syncs = await store.listSyncs(Number(flags.limit) || 20);
         const human = syncs
-          .map((s) =>
-            `#${s.id} ${s.status.padEnd(9)} ${s.connector} (${s.protocol}) ${s.startedAt} pages=${s.pages} ` +
-            `inserted=${s.inserted} updated=${s.updated} unchanged=${s.unchanged}${s.error ? `\n    error: ${s.error.split("\n").join("\n    ")}` : ""}`,
+          .map(
+            (s) =>
+              `#${s.id} ${s.status.padEnd(9)} ${s.connector} (${s.protocol}) ${s.startedAt} pages=${s.pages} ` +
+              `inserted=${s.inserted} updated=${s.updated} unchanged=${s.unchanged}${s.error ? `\n    error: ${s.error.split("\n").join("\n    ")}` : ""}`,
           )
           .join("\n");
         ctx.result(syncs, human || "(no syncs yet)");

@@ -12,7 +12,9 @@ import type { AirbyteStream, ConfiguredCatalog, ConfiguredStream } from "./proto
 export function defaultConfiguredStream(stream: AirbyteStream): ConfiguredStream {
   const primaryKey = stream.source_defined_primary_key ?? [];
   const cursor = stream.default_cursor_field ?? [];
-  const incremental = stream.supported_sync_modes?.includes("incremental") === true && (stream.source_defined_cursor === true || cursor.length > 0);
+  const incremental =
+    stream.supported_sync_modes?.includes("incremental") === true &&
+    (stream.source_defined_cursor === true || cursor.length > 0);
   return {
     stream,
     sync_mode: incremental ? "incremental" : "full_refresh",
@@ -32,20 +34,31 @@ const DESTINATION_MODES = ["append", "overwrite", "append_dedup"];
 /** Checks a user's configured catalog against what the source discovered; every problem names the stream. */
 export function checkCatalog(catalog: unknown, discovered: AirbyteStream[], where: string): ConfiguredCatalog {
   const streams = (catalog as { streams?: unknown })?.streams;
-  if (!Array.isArray(streams)) throw new SluiceError("CATALOG_INVALID", `${where}: a configured catalog is an object with a "streams" array`);
+  if (!Array.isArray(streams))
+    throw new SluiceError("CATALOG_INVALID", `${where}: a configured catalog is an object with a "streams" array`);
   const problems: string[] = [];
-  streams.forEach((entry: Partial<ConfiguredStream>, index) => {
+  for (const [index, entry] of (streams as Partial<ConfiguredStream>[]).entries()) {
     const name = entry?.stream?.name;
     const at = `streams[${index}]${name ? ` ("${name}")` : ""}`;
-    if (!name) return problems.push(`${at}: "stream.name" is required`);
+    if (!name) {
+      problems.push(`${at}: "stream.name" is required`);
+      continue;
+    }
     const source = discovered.find((s) => s.name === name);
-    if (!source) problems.push(`${at}: the source has no stream "${name}" (it has ${discovered.map((s) => s.name).join(", ")})`);
-    if (!SYNC_MODES.includes(entry.sync_mode as string)) problems.push(`${at}: "sync_mode" must be one of ${SYNC_MODES.join(", ")}`);
-    else if (source && !(source.supported_sync_modes ?? ["full_refresh"]).includes(entry.sync_mode as "full_refresh")) problems.push(`${at}: the source does not support sync_mode "${entry.sync_mode}"`);
-    if (!DESTINATION_MODES.includes(entry.destination_sync_mode as string)) problems.push(`${at}: "destination_sync_mode" must be one of ${DESTINATION_MODES.join(", ")}`);
-    if (entry.destination_sync_mode === "append_dedup" && !(entry.primary_key ?? source?.source_defined_primary_key ?? []).length) problems.push(`${at}: append_dedup needs a primary_key`);
-    return undefined;
-  });
+    if (!source)
+      problems.push(`${at}: the source has no stream "${name}" (it has ${discovered.map((s) => s.name).join(", ")})`);
+    if (!SYNC_MODES.includes(entry.sync_mode as string))
+      problems.push(`${at}: "sync_mode" must be one of ${SYNC_MODES.join(", ")}`);
+    else if (source && !(source.supported_sync_modes ?? ["full_refresh"]).includes(entry.sync_mode as "full_refresh"))
+      problems.push(`${at}: the source does not support sync_mode "${entry.sync_mode}"`);
+    if (!DESTINATION_MODES.includes(entry.destination_sync_mode as string))
+      problems.push(`${at}: "destination_sync_mode" must be one of ${DESTINATION_MODES.join(", ")}`);
+    if (
+      entry.destination_sync_mode === "append_dedup" &&
+      !(entry.primary_key ?? source?.source_defined_primary_key ?? []).length
+    )
+      problems.push(`${at}: append_dedup needs a primary_key`);
+  }
   if (problems.length) throw new SluiceError("CATALOG_INVALID", `${where}:\n  ${problems.join("\n  ")}`);
   return catalog as ConfiguredCatalog;
 }
@@ -53,7 +66,11 @@ export function checkCatalog(catalog: unknown, discovered: AirbyteStream[], wher
 /** Airbyte keys are paths; Sluice's tables are keyed by top-level fields. */
 function topLevelKey(stream: string, key: string[][]): string[] {
   const nested = key.find((path) => path.length !== 1);
-  if (nested) throw new SluiceError("CATALOG_INVALID", `stream "${stream}": primary key path ${nested.join(".")} is nested; Sluice keys tables by top-level fields`);
+  if (nested)
+    throw new SluiceError(
+      "CATALOG_INVALID",
+      `stream "${stream}": primary key path ${nested.join(".")} is nested; Sluice keys tables by top-level fields`,
+    );
   return key.map((path) => path[0]);
 }
 
@@ -61,7 +78,9 @@ function topLevelKey(stream: string, key: string[][]): string[] {
 export function describe(configured: ConfiguredStream): StreamDescriptor {
   const { stream } = configured;
   const key = configured.primary_key ?? stream.source_defined_primary_key ?? [];
-  const keyed = configured.destination_sync_mode === "append_dedup" || (configured.destination_sync_mode === "overwrite" && key.length > 0);
+  const keyed =
+    configured.destination_sync_mode === "append_dedup" ||
+    (configured.destination_sync_mode === "overwrite" && key.length > 0);
   return {
     name: stream.name,
     jsonSchema: stream.json_schema,

@@ -12,7 +12,15 @@ import { type Logger, type LogLevel, silentLogger } from "../../logging.js";
 import { PrivateFiles } from "../subprocess/files.js";
 import { Pager } from "../subprocess/pager.js";
 import { CommandRunner, type CommandResult, type CommandSource, describeExit } from "../subprocess/run.js";
-import type { CheckResult, ConnectorSpec, PageSink, ReadOutcome, ReadRequest, SourceDriver, StreamDescriptor } from "../types.js";
+import type {
+  CheckResult,
+  ConnectorSpec,
+  PageSink,
+  ReadOutcome,
+  ReadRequest,
+  SourceDriver,
+  StreamDescriptor,
+} from "../types.js";
 import { checkCatalog, defaultCatalog, describe } from "./catalog.js";
 import type { AirbyteMessage, AirbyteStream, ConfiguredCatalog, TraceMessage } from "./protocol.js";
 import { SourceState } from "./state.js";
@@ -36,11 +44,22 @@ export class AirbyteSourceError extends SluiceError {
       : output
         ? `; its last output:\n${output}`
         : "";
-    super(trace?.failure_type === "config_error" ? "OPTIONS_INVALID" : "CONNECTOR_FAILED", `Airbyte source "${source}" ${what}${detail}`);
+    super(
+      trace?.failure_type === "config_error" ? "OPTIONS_INVALID" : "CONNECTOR_FAILED",
+      `Airbyte source "${source}" ${what}${detail}`,
+    );
   }
 }
 
-const LOG_LEVELS: Record<string, LogLevel> = { FATAL: "error", ERROR: "error", WARN: "warn", WARNING: "warn", INFO: "info", DEBUG: "debug", TRACE: "trace" };
+const LOG_LEVELS: Record<string, LogLevel> = {
+  FATAL: "error",
+  ERROR: "error",
+  WARN: "warn",
+  WARNING: "warn",
+  INFO: "info",
+  DEBUG: "debug",
+  TRACE: "trace",
+};
 
 export class AirbyteDriver implements SourceDriver {
   readonly protocol = "airbyte";
@@ -61,13 +80,21 @@ export class AirbyteDriver implements SourceDriver {
 
   async spec(): Promise<ConnectorSpec> {
     const spec = await this.expect("spec", [], "SPEC");
-    return { name: this.source.name, version: "", description: `Airbyte source ${this.source.name}`, optionsSchema: spec.spec.connectionSpecification };
+    return {
+      name: this.source.name,
+      version: "",
+      description: `Airbyte source ${this.source.name}`,
+      optionsSchema: spec.spec.connectionSpecification,
+    };
   }
 
   async check(options: string): Promise<CheckResult> {
     const status = await this.expect("check", ["--config", this.configFile(options)], "CONNECTION_STATUS");
     const { status: outcome, message } = status.connectionStatus;
-    return { ok: outcome === "SUCCEEDED", errors: outcome === "SUCCEEDED" ? [] : [message ?? "the source's check failed without saying why"] };
+    return {
+      ok: outcome === "SUCCEEDED",
+      errors: outcome === "SUCCEEDED" ? [] : [message ?? "the source's check failed without saying why"],
+    };
   }
 
   /** The source's own catalog, as it describes its streams. */
@@ -80,7 +107,10 @@ export class AirbyteDriver implements SourceDriver {
   /** The configured catalog: the user's (checked against the source's streams), else the defaults. */
   async configuredCatalog(options: string): Promise<ConfiguredCatalog> {
     const discovered = this.discovered ?? (await this.discoverCatalog(options));
-    this.configured ??= this.settings.catalog !== undefined ? checkCatalog(this.settings.catalog, discovered, this.settings.catalogSource ?? "the configured catalog") : defaultCatalog(discovered);
+    this.configured ??=
+      this.settings.catalog !== undefined
+        ? checkCatalog(this.settings.catalog, discovered, this.settings.catalogSource ?? "the configured catalog")
+        : defaultCatalog(discovered);
     return this.configured;
   }
 
@@ -93,7 +123,13 @@ export class AirbyteDriver implements SourceDriver {
     const wanted = new Set(request.streams.map((s) => s.name));
     const selected: ConfiguredCatalog = { streams: catalog.streams.filter((s) => wanted.has(s.stream.name)) };
     const state = SourceState.fromText(request.state);
-    const args = ["read", "--config", this.configFile(request.options), "--catalog", this.files.write("catalog.json", JSON.stringify(selected))];
+    const args = [
+      "read",
+      "--config",
+      this.configFile(request.options),
+      "--catalog",
+      this.files.write("catalog.json", JSON.stringify(selected)),
+    ];
     if (!state.isEmpty) args.push("--state", this.files.write("state.json", state.toText()));
 
     const pages = new Pager(sink, wanted, this.source.name);
@@ -105,7 +141,8 @@ export class AirbyteDriver implements SourceDriver {
           state.add(message.state);
           return pages.checkpoint(state.toText());
         case "TRACE":
-          if (message.trace.type === "ESTIMATE" && message.trace.estimate?.row_estimate !== undefined) pages.estimate(message.trace.estimate.name, message.trace.estimate.row_estimate);
+          if (message.trace.type === "ESTIMATE" && message.trace.estimate?.row_estimate !== undefined)
+            pages.estimate(message.trace.estimate.name, message.trace.estimate.row_estimate);
           return;
       }
     });
@@ -120,30 +157,56 @@ export class AirbyteDriver implements SourceDriver {
   }
 
   /** Runs a verb and returns the first message of `type`, or fails saying why there was none. */
-  private async expect<T extends AirbyteMessage["type"]>(verb: string, args: string[], type: T): Promise<Extract<AirbyteMessage, { type: T }>> {
+  private async expect<T extends AirbyteMessage["type"]>(
+    verb: string,
+    args: string[],
+    type: T,
+  ): Promise<Extract<AirbyteMessage, { type: T }>> {
     let found: Extract<AirbyteMessage, { type: T }> | undefined;
     const outcome = await this.run([verb, ...args], (message) => {
       if (message.type === type) found ??= message as Extract<AirbyteMessage, { type: T }>;
     });
     if (found) return found;
     if (outcome.result.code !== 0 || outcome.trace) throw this.failure(verb, outcome);
-    throw new AirbyteSourceError(this.source.name, `\`${verb}\` ended without a ${type} message`, undefined, outcome.result.output);
+    throw new AirbyteSourceError(
+      this.source.name,
+      `\`${verb}\` ended without a ${type} message`,
+      undefined,
+      outcome.result.output,
+    );
   }
 
-  private failure(verb: string, { result, trace }: { result: CommandResult; trace?: TraceMessage["error"] }): AirbyteSourceError {
-    return new AirbyteSourceError(this.source.name, `\`${verb}\` ${result.code !== 0 || result.signal ? describeExit(result) : "reported an error"}`, trace, result.output);
+  private failure(
+    verb: string,
+    { result, trace }: { result: CommandResult; trace?: TraceMessage["error"] },
+  ): AirbyteSourceError {
+    return new AirbyteSourceError(
+      this.source.name,
+      `\`${verb}\` ${result.code !== 0 || result.signal ? describeExit(result) : "reported an error"}`,
+      trace,
+      result.output,
+    );
   }
 
   /** Runs the source: LOG, TRACE errors and CONTROL are handled here, everything else goes to `onMessage`. */
-  private async run(args: string[], onMessage: (message: AirbyteMessage) => Promise<void> | void): Promise<{ result: CommandResult; trace?: TraceMessage["error"] }> {
+  private async run(
+    args: string[],
+    onMessage: (message: AirbyteMessage) => Promise<void> | void,
+  ): Promise<{ result: CommandResult; trace?: TraceMessage["error"] }> {
     let trace: TraceMessage["error"] | undefined;
     const result = await this.runner.run<AirbyteMessage>(args, (message) => {
-      if (message.type === "LOG") return this.logger.log(LOG_LEVELS[message.log.level] ?? "info", message.log.message, message.log.stack_trace ? { stack: message.log.stack_trace } : undefined);
+      if (message.type === "LOG")
+        return this.logger.log(
+          LOG_LEVELS[message.log.level] ?? "info",
+          message.log.message,
+          message.log.stack_trace ? { stack: message.log.stack_trace } : undefined,
+        );
       if (message.type === "TRACE" && message.trace.type === "ERROR") {
         trace ??= message.trace.error;
         return this.logger.error(message.trace.error?.message ?? "error", { stack: message.trace.error?.stack_trace });
       }
-      if (message.type === "CONTROL" && message.control.connectorConfig) return this.updateConfig(message.control.connectorConfig.config);
+      if (message.type === "CONTROL" && message.control.connectorConfig)
+        return this.updateConfig(message.control.connectorConfig.config);
       return onMessage(message);
     });
     return { result, trace };

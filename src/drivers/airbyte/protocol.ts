@@ -46,11 +46,17 @@ export interface StateMessage {
 }
 
 export type AirbyteMessage =
-  | { type: "RECORD"; record: { stream: string; namespace?: string; data: Record<string, unknown>; emitted_at?: number } }
+  | {
+      type: "RECORD";
+      record: { stream: string; namespace?: string; data: Record<string, unknown>; emitted_at?: number };
+    }
   | { type: "STATE"; state: StateMessage }
   | { type: "LOG"; log: { level: string; message: string; stack_trace?: string } }
   | { type: "TRACE"; trace: TraceMessage }
-  | { type: "CONTROL"; control: { type: string; emitted_at?: number; connectorConfig?: { config: Record<string, unknown> } } }
+  | {
+      type: "CONTROL";
+      control: { type: string; emitted_at?: number; connectorConfig?: { config: Record<string, unknown> } };
+    }
   | { type: "SPEC"; spec: { connectionSpecification: object; documentationUrl?: string } }
   | { type: "CATALOG"; catalog: { streams: AirbyteStream[] } }
   | { type: "CONNECTION_STATUS"; connectionStatus: { status: "SUCCEEDED" | "FAILED"; message?: string } };

@@ -6,7 +6,8 @@
  */
 import type { StateMessage } from "./protocol.js";
 
-const keyOf = (descriptor: { name: string; namespace?: string }) => `${descriptor.namespace ?? ""}\u0000${descriptor.name}`;
+const keyOf = (descriptor: { name: string; namespace?: string }) =>
+  `${descriptor.namespace ?? ""}\u0000${descriptor.name}`;
 
 export class SourceState {
   private legacy: unknown;

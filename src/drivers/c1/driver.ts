@@ -14,7 +14,15 @@ import {
 } from "../../protocol/gen/c1/connector.js";
 import { type PluginClient, unary } from "../../plugin/index.js";
 import { messageOf } from "../../errors.js";
-import type { CheckResult, ConnectorSpec, PageSink, ReadOutcome, ReadRequest, SourceDriver, StreamDescriptor } from "../types.js";
+import type {
+  CheckResult,
+  ConnectorSpec,
+  PageSink,
+  ReadOutcome,
+  ReadRequest,
+  SourceDriver,
+  StreamDescriptor,
+} from "../types.js";
 
 /** The one stream a c1-core connector has. */
 export const C1_STREAM = "objects";
@@ -86,12 +94,17 @@ class PageSerializer {
     return {
       upsert: (call, callback) => {
         const rows = call.request.response.map(toRow);
-        this.last = this.last.then(() => (this.firstError ? Promise.reject(this.firstError) : this.sink({ stream: C1_STREAM, rows })));
+        this.last = this.last.then(() =>
+          this.firstError ? Promise.reject(this.firstError) : this.sink({ stream: C1_STREAM, rows }),
+        );
         this.last.then(
           () => callback(null, {}),
           (error: unknown) => {
             this.firstError ??= error;
-            callback({ code: GrpcStatus.INTERNAL, details: `host could not store the page: ${messageOf(error)}` } as ServiceError);
+            callback({
+              code: GrpcStatus.INTERNAL,
+              details: `host could not store the page: ${messageOf(error)}`,
+            } as ServiceError);
           },
         );
       },

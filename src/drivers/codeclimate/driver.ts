@@ -13,7 +13,15 @@ import { type Logger, silentLogger } from "../../logging.js";
 import { StderrForwarder } from "../../plugin/hclog.js";
 import type { VerifyConfigurationResult } from "../../sdk/codeclimate/client.js";
 import type { StreamRecord } from "../../sdk/codeclimate/stream.js";
-import type { CheckResult, ConnectorSpec, PageSink, ReadOutcome, ReadRequest, SourceDriver, StreamDescriptor } from "../types.js";
+import type {
+  CheckResult,
+  ConnectorSpec,
+  PageSink,
+  ReadOutcome,
+  ReadRequest,
+  SourceDriver,
+  StreamDescriptor,
+} from "../types.js";
 import { DEFAULT_LIMITS, formatBytes, LimitWatch, type ResourceLimits } from "./limits.js";
 import type { LocatedConnector } from "./locate.js";
 import type { ConnectorState, RunnerJob, RunnerMessage, RunnerVerb } from "./messages.js";
@@ -40,10 +48,14 @@ export interface CodeClimateSettings {
 export class CodeClimateConnectorError extends SluiceError {
   constructor(connector: string, failure: Extract<RunnerMessage, { t: "failed" }>) {
     const invalidRecord = failure.name === "InvalidRecordError";
-    const which = failure.record ? ` ${String(failure.record.type)} record${failure.record.id !== undefined ? ` (id ${JSON.stringify(failure.record.id)})` : ""}` : " record";
+    const which = failure.record
+      ? ` ${String(failure.record.type)} record${failure.record.id !== undefined ? ` (id ${JSON.stringify(failure.record.id)})` : ""}`
+      : " record";
     super(
       invalidRecord ? "RECORD_INVALID" : "CONNECTOR_FAILED",
-      invalidRecord ? `connector "${connector}" produced an invalid${which}: ${failure.message}` : `connector "${connector}" failed: ${failure.name === "Error" ? "" : `${failure.name}: `}${failure.message}`,
+      invalidRecord
+        ? `connector "${connector}" produced an invalid${which}: ${failure.message}`
+        : `connector "${connector}" failed: ${failure.name === "Error" ? "" : `${failure.name}: `}${failure.message}`,
     );
   }
 }
@@ -56,11 +68,17 @@ export function parseConfiguration(text: string, where: string): Record<string, 
   } catch (error) {
     throw new SluiceError("OPTIONS_INVALID", `${where} is not valid JSON: ${(error as Error).message}`);
   }
-  if (typeof value !== "object" || value === null || Array.isArray(value)) throw new SluiceError("OPTIONS_INVALID", `${where} must hold a JSON object, whose keys become the connector's configuration`);
+  if (typeof value !== "object" || value === null || Array.isArray(value))
+    throw new SluiceError(
+      "OPTIONS_INVALID",
+      `${where} must hold a JSON object, whose keys become the connector's configuration`,
+    );
   return value as Record<string, unknown>;
 }
 
-const runnerPath = fileURLToPath(new URL(import.meta.url.endsWith(".ts") ? "./runner.ts" : "./runner.js", import.meta.url));
+const runnerPath = fileURLToPath(
+  new URL(import.meta.url.endsWith(".ts") ? "./runner.ts" : "./runner.js", import.meta.url),
+);
 const runnerArgs = import.meta.url.endsWith(".ts") ? ["--import", "tsx", runnerPath] : [runnerPath];
 
 interface Run {
@@ -89,7 +107,11 @@ export class CodeClimateDriver implements SourceDriver {
   }
 
   async spec(): Promise<ConnectorSpec> {
-    return { name: this.connector.name, version: this.connector.version, description: `Code Climate connector ${this.connector.name}` };
+    return {
+      name: this.connector.name,
+      version: this.connector.version,
+      description: `Code Climate connector ${this.connector.name}`,
+    };
   }
 
   async check(options: string): Promise<CheckResult> {
@@ -102,7 +124,11 @@ export class CodeClimateDriver implements SourceDriver {
     await this.run("verify-configuration", options, {}, async (message) => {
       if (message.t === "verified") result = message.result;
     });
-    if (!result || typeof result.isValid !== "boolean") throw new SluiceError("CONNECTOR_PROTOCOL_VIOLATION", `connector "${this.connector.slug}": verifyConfiguration() did not resolve to { isValid: boolean, errorMessages?: string[] }`);
+    if (!result || typeof result.isValid !== "boolean")
+      throw new SluiceError(
+        "CONNECTOR_PROTOCOL_VIOLATION",
+        `connector "${this.connector.slug}": verifyConfiguration() did not resolve to { isValid: boolean, errorMessages?: string[] }`,
+      );
     return result;
   }
 
@@ -128,15 +154,27 @@ export class CodeClimateDriver implements SourceDriver {
           return checkpoint();
       }
     });
-    return { message: `${streamsDone} stream(s) synced; peak RSS ${formatBytes(this.peakRssBytes)} (limit ${formatBytes(this.limits.memoryBytes)})` };
+    return {
+      message: `${streamsDone} stream(s) synced; peak RSS ${formatBytes(this.peakRssBytes)} (limit ${formatBytes(this.limits.memoryBytes)})`,
+    };
   }
 
   /** Runs a verb with the upstream CLI's output (records printed on stdout), under the limits. */
-  async runPrinted(verb: RunnerVerb, options: string, read: CodeClimateRead = this.plan): Promise<VerifyConfigurationResult | undefined> {
+  async runPrinted(
+    verb: RunnerVerb,
+    options: string,
+    read: CodeClimateRead = this.plan,
+  ): Promise<VerifyConfigurationResult | undefined> {
     let result: VerifyConfigurationResult | undefined;
-    await this.run(verb, options, parseState(""), async (message) => {
-      if (message.t === "verified") result = message.result;
-    }, { ...read, output: "console" });
+    await this.run(
+      verb,
+      options,
+      parseState(""),
+      async (message) => {
+        if (message.t === "verified") result = message.result;
+      },
+      { ...read, output: "console" },
+    );
     return result;
   }
 
@@ -228,7 +266,10 @@ export class CodeClimateDriver implements SourceDriver {
     run.stderr.end();
     const how = exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`;
     const said = run.stderr.recent();
-    return new SluiceError("CONNECTOR_CRASHED", `connector "${this.connector.slug}" ${how}${said ? `; its last output:\n${said}` : ""}`);
+    return new SluiceError(
+      "CONNECTOR_CRASHED",
+      `connector "${this.connector.slug}" ${how}${said ? `; its last output:\n${said}` : ""}`,
+    );
   }
 }
 
@@ -238,7 +279,8 @@ function parseState(text: string): ConnectorState {
 }
 
 function exited(child: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve({ code: child.exitCode, signal: child.signalCode });
+  if (child.exitCode !== null || child.signalCode !== null)
+    return Promise.resolve({ code: child.exitCode, signal: child.signalCode });
   return new Promise((resolve) => child.once("exit", (code, signal) => resolve({ code, signal })));
 }
 
@@ -251,4 +293,3 @@ function killTree(child: ChildProcess): void {
     child.kill("SIGKILL");
   }
 }
-

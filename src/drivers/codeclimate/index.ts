@@ -10,6 +10,12 @@
  *
  * May import: src/sdk/codeclimate, src/plugin/hclog.ts, src/errors.ts, src/logging.ts.
  */
-export { CodeClimateConnectorError, CodeClimateDriver, type CodeClimateRead, type CodeClimateSettings, parseConfiguration } from "./driver.js";
+export {
+  CodeClimateConnectorError,
+  CodeClimateDriver,
+  type CodeClimateRead,
+  type CodeClimateSettings,
+  parseConfiguration,
+} from "./driver.js";
 export { DEFAULT_LIMITS, formatBytes, LimitExceededError, type ResourceLimits } from "./limits.js";
 export { ConnectorNotFoundError, type LocatedConnector, locateConnector, packageNameOf } from "./locate.js";

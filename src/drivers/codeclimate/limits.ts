@@ -70,12 +70,7 @@ export class LimitWatch {
   private readonly deadline: NodeJS.Timeout;
   private readonly started = Date.now();
 
-  constructor(
-    pid: number,
-    connector: string,
-    limits: ResourceLimits,
-    onBreach: (error: LimitExceededError) => void,
-  ) {
+  constructor(pid: number, connector: string, limits: ResourceLimits, onBreach: (error: LimitExceededError) => void) {
     let breached = false;
     const breach = (error: LimitExceededError) => {
       if (breached) return;
@@ -87,11 +82,23 @@ export class LimitWatch {
       const rss = treeRss(pid);
       this.peakRssBytes = Math.max(this.peakRssBytes, rss);
       if (rss > limits.memoryBytes) {
-        breach(new LimitExceededError(connector, "memory", `its processes' combined RSS reached ${formatBytes(rss)}, over the memory limit of ${formatBytes(limits.memoryBytes)}`));
+        breach(
+          new LimitExceededError(
+            connector,
+            "memory",
+            `its processes' combined RSS reached ${formatBytes(rss)}, over the memory limit of ${formatBytes(limits.memoryBytes)}`,
+          ),
+        );
       }
     }, limits.sampleEveryMs ?? 100);
     this.deadline = setTimeout(() => {
-      breach(new LimitExceededError(connector, "time", `it ran for ${formatDuration(Date.now() - this.started)}, over the time limit of ${formatDuration(limits.timeMs)}`));
+      breach(
+        new LimitExceededError(
+          connector,
+          "time",
+          `it ran for ${formatDuration(Date.now() - this.started)}, over the time limit of ${formatDuration(limits.timeMs)}`,
+        ),
+      );
     }, limits.timeMs);
     this.sampler.unref();
     this.deadline.unref();

@@ -40,16 +40,25 @@ function readPackage(folder: string): PackageJson | undefined {
 
 /** The `.` export for import or require, else `main`, else index.js. */
 function mainOf(folder: string, pkg: PackageJson): string {
-  const dot = typeof pkg.exports === "object" && pkg.exports !== null && "." in pkg.exports ? (pkg.exports as Record<string, unknown>)["."] : pkg.exports;
+  const dot =
+    typeof pkg.exports === "object" && pkg.exports !== null && "." in pkg.exports
+      ? (pkg.exports as Record<string, unknown>)["."]
+      : pkg.exports;
   const conditional = typeof dot === "object" && dot !== null ? (dot as Record<string, unknown>) : undefined;
-  const exported = typeof dot === "string" ? dot : [conditional?.import, conditional?.require, conditional?.default].find((v) => typeof v === "string");
+  const exported =
+    typeof dot === "string"
+      ? dot
+      : [conditional?.import, conditional?.require, conditional?.default].find((v) => typeof v === "string");
   return resolve(folder, (exported as string | undefined) ?? pkg.main ?? "index.js");
 }
 
 function fromFolder(slug: string, folder: string, pkg: PackageJson): LocatedConnector {
   const entry = mainOf(folder, pkg);
   if (!existsSync(entry)) {
-    throw new SluiceError("CONNECTOR_NOT_BUILT", `Code Climate connector ${pkg.name ?? folder}: its main module ${entry} does not exist (is the package built? e.g. npm run build)`);
+    throw new SluiceError(
+      "CONNECTOR_NOT_BUILT",
+      `Code Climate connector ${pkg.name ?? folder}: its main module ${entry} does not exist (is the package built? e.g. npm run build)`,
+    );
   }
   return { slug, root: folder, entry, name: pkg.name ?? slug, version: pkg.version ?? "0.0.0" };
 }
@@ -89,5 +98,7 @@ function fileSlug(path: string): string {
 }
 
 function slugOf(packageName: string | undefined): string | undefined {
-  return packageName?.startsWith("codeclimate-connector-") ? packageName.slice("codeclimate-connector-".length) : packageName;
+  return packageName?.startsWith("codeclimate-connector-")
+    ? packageName.slice("codeclimate-connector-".length)
+    : packageName;
 }

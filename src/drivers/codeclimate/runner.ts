@@ -9,7 +9,12 @@ import { text } from "node:stream/consumers";
 import { pathToFileURL } from "node:url";
 import type { ClientInterface } from "../../sdk/codeclimate/client.js";
 import { Logger, LoggerLevel } from "../../sdk/codeclimate/logger.js";
-import { InvalidRecordError, type RecordEnvelope, type RecordProducer, RecordProducerFacade } from "../../sdk/codeclimate/record-producer.js";
+import {
+  InvalidRecordError,
+  type RecordEnvelope,
+  type RecordProducer,
+  RecordProducerFacade,
+} from "../../sdk/codeclimate/record-producer.js";
 import type { State, StateManager } from "../../sdk/codeclimate/state.js";
 import { Stream, type StreamRecord } from "../../sdk/codeclimate/stream.js";
 import { installSdkAliases } from "./aliases.js";
@@ -66,7 +71,12 @@ class PrintingProducer implements RecordProducer {
   flush(): void {}
 }
 
-function stateManagerFor(stream: string, job: RunnerJob, producer: PagingProducer | PrintingProducer, logger: Logger): StateManager {
+function stateManagerFor(
+  stream: string,
+  job: RunnerJob,
+  producer: PagingProducer | PrintingProducer,
+  logger: Logger,
+): StateManager {
   const saved = job.states[stream];
   let state: State | null = saved ? { ...saved, checkpointTime: new Date(saved.checkpointTime) } : null;
   return {
@@ -84,8 +94,11 @@ function stateManagerFor(stream: string, job: RunnerJob, producer: PagingProduce
 async function loadClientClass(entry: string): Promise<new (...args: unknown[]) => ClientInterface> {
   const module = (await import(pathToFileURL(entry).href)) as { Client?: unknown; default?: { Client?: unknown } };
   const Client = module.Client ?? module.default?.Client;
-  if (typeof Client !== "function") throw new Error(`${entry} does not export a Client class (exports: ${Object.keys(module).join(", ") || "none"})`);
-  return Client as new (...args: unknown[]) => ClientInterface;
+  if (typeof Client !== "function")
+    throw new Error(`${entry} does not export a Client class (exports: ${Object.keys(module).join(", ") || "none"})`);
+  return Client as new (
+    ...args: unknown[]
+  ) => ClientInterface;
 }
 
 function cutoffFor(stream: StreamRecord, job: RunnerJob): Date {
@@ -97,12 +110,20 @@ function cutoffFor(stream: StreamRecord, job: RunnerJob): Date {
 
 async function run(job: RunnerJob): Promise<void> {
   const level = job.verbose ? LoggerLevel.DEBUG : LoggerLevel.INFO;
-  const logger = job.output === "console" ? new Logger(process.stdout, { level }) : new ChannelLogger({ write: () => {} }, { level });
+  const logger =
+    job.output === "console"
+      ? new Logger(process.stdout, { level })
+      : new ChannelLogger({ write: () => {} }, { level });
   const producer = job.output === "console" ? new PrintingProducer(logger) : new PagingProducer();
   const Client = await loadClientClass(job.entry);
   const config = new Map(Object.entries(job.config));
   const clientFor = (stream: string) =>
-    new Client(config, new RecordProducerFacade(producer), stateManagerFor(stream, job, producer, logger), logger.taggedChild([job.slug]));
+    new Client(
+      config,
+      new RecordProducerFacade(producer),
+      stateManagerFor(stream, job, producer, logger),
+      logger.taggedChild([job.slug]),
+    );
 
   try {
     switch (job.verb) {
@@ -123,7 +144,8 @@ async function run(job: RunnerJob): Promise<void> {
         await clientFor("").discoverStreams();
         producer.flush();
         const streams = producer.streams.filter((stream) => stream.subscribed !== false);
-        if (!streams.length) throw new Error("discoverStreams produced no Stream record: a connector must produce at least one");
+        if (!streams.length)
+          throw new Error("discoverStreams produced no Stream record: a connector must produce at least one");
         for (const record of streams) await syncStream(new Stream(record));
       }
     }
@@ -140,8 +162,12 @@ async function run(job: RunnerJob): Promise<void> {
 }
 
 function fail(error: unknown): never {
-  const failure = error instanceof Error ? { name: error.name, message: error.message, stack: error.stack } : { name: "Error", message: String(error) };
-  const record = error instanceof InvalidRecordError ? (error.record as { _type?: unknown; id?: unknown } | undefined) : undefined;
+  const failure =
+    error instanceof Error
+      ? { name: error.name, message: error.message, stack: error.stack }
+      : { name: "Error", message: String(error) };
+  const record =
+    error instanceof InvalidRecordError ? (error.record as { _type?: unknown; id?: unknown } | undefined) : undefined;
   send({ t: "failed", ...failure, record: record && { type: record._type, id: record.id } });
   process.exit(1);
 }

@@ -7,7 +7,15 @@ import { toSpecification } from "../../sdk/conduit/specification.js";
 import { DestinationRunner, SourceRunner } from "../../sdk/conduit/runners.js";
 import type { ConduitConnector, ConduitDestination, ConduitSource } from "../../sdk/conduit/types.js";
 import type { Specification } from "../../protocol/gen/connector/v2/specifier.js";
-import type { ConduitConnectorHandle, DestinationAck, DestinationEndpoint, DestinationStream, LifecycleChange, SourceEndpoint, SourceStream } from "./endpoints.js";
+import type {
+  ConduitConnectorHandle,
+  DestinationAck,
+  DestinationEndpoint,
+  DestinationStream,
+  LifecycleChange,
+  SourceEndpoint,
+  SourceStream,
+} from "./endpoints.js";
 import { Mailbox } from "./mailbox.js";
 import type { OpenCdcRecord } from "./opencdc.js";
 
@@ -70,7 +78,11 @@ class BuiltinDestination implements DestinationEndpoint {
     const runner = this.runner!;
     const acks = new Mailbox<DestinationAck[]>(1024);
     return {
-      send: async (records) => void runner.write(records).then((batch) => acks.push(batch), (error: unknown) => acks.fail(error)),
+      send: async (records) =>
+        void runner.write(records).then(
+          (batch) => acks.push(batch),
+          (error: unknown) => acks.fail(error),
+        ),
       nextAcks: () => acks.next(),
       close: () => acks.end(),
     };

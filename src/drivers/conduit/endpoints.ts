@@ -6,7 +6,9 @@ import type { Specification } from "../../protocol/gen/connector/v2/specifier.js
 import type { OpenCdcRecord } from "./opencdc.js";
 import type { ConduitConfig } from "./specification.js";
 
-export type LifecycleChange = { kind: "created"; config: ConduitConfig } | { kind: "updated"; before: ConduitConfig; after: ConduitConfig };
+export type LifecycleChange =
+  | { kind: "created"; config: ConduitConfig }
+  | { kind: "updated"; before: ConduitConfig; after: ConduitConfig };
 
 export interface SourceStream {
   /** The next batch of records; undefined when the stream has ended. */

@@ -9,9 +9,24 @@
  * SDK connectors), src/errors.ts, src/logging.ts.
  */
 export { BuiltinConnector } from "./builtin.js";
-export type { ConduitConnectorHandle, DestinationAck, DestinationEndpoint, DestinationStream, LifecycleChange, SourceEndpoint, SourceStream } from "./endpoints.js";
+export type {
+  ConduitConnectorHandle,
+  DestinationAck,
+  DestinationEndpoint,
+  DestinationStream,
+  LifecycleChange,
+  SourceEndpoint,
+  SourceStream,
+} from "./endpoints.js";
 export { bytesText, DEFAULT_STREAM, KEY_COLUMN, type OpenCdcRecord, recordToChange, rowToRecord } from "./opencdc.js";
-export { checkConfig, type ConduitConfig, ConfigError, type ConnectorSide, describeSpecification, type Specification } from "./specification.js";
+export {
+  checkConfig,
+  type ConduitConfig,
+  ConfigError,
+  type ConnectorSide,
+  describeSpecification,
+  type Specification,
+} from "./specification.js";
 export { SchemaDecoder } from "./schemas.js";
 export { StandaloneConnector, type StandaloneOptions } from "./standalone.js";
 export { ConnectorUtilities } from "./utilities.js";

@@ -23,7 +23,10 @@ export class Mailbox<T> {
 
   push(item: T): void {
     const reader = this.readers.shift();
-    if (reader) return reader.resolve(item);
+    if (reader) {
+      reader.resolve(item);
+      return;
+    }
     this.items.push(item);
     if (!this.full && this.items.length >= this.highWater) {
       this.full = true;

@@ -64,14 +64,30 @@ function structValue(value: unknown): unknown {
   if (Buffer.isBuffer(value)) return value.toString("base64");
   if (value instanceof Date) return value.toISOString();
   if (Array.isArray(value)) return value.map(structValue);
-  if (value && typeof value === "object") return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined).map(([k, v]) => [k, structValue(v)]));
+  if (value && typeof value === "object")
+    return Object.fromEntries(
+      Object.entries(value)
+        .filter(([, v]) => v !== undefined)
+        .map(([k, v]) => [k, structValue(v)]),
+    );
   return value;
 }
 
-export function rowToRecord(row: Row, stream: string, primaryKey: string[], position: Buffer, operation = Operation.OPERATION_CREATE): OpenCdcRecord {
+export function rowToRecord(
+  row: Row,
+  stream: string,
+  primaryKey: string[],
+  position: Buffer,
+  operation = Operation.OPERATION_CREATE,
+): OpenCdcRecord {
   const after = structValue(row) as Record<string, unknown>;
   const key: Data = primaryKey.length
-    ? { data: { $case: "structuredData", value: Object.fromEntries(primaryKey.map((field) => [field, after[field] ?? null])) } }
+    ? {
+        data: {
+          $case: "structuredData",
+          value: Object.fromEntries(primaryKey.map((field) => [field, after[field] ?? null])),
+        },
+      }
     : { data: { $case: "rawData", value: Buffer.alloc(0) } };
   return {
     position,

@@ -38,7 +38,11 @@ export class SchemaDecoder {
     return { ...record, key, payload: { before: record.payload?.before, after } };
   }
 
-  private decodeData(data: Data | undefined, metadata: Record<string, string>, part: "key" | "payload"): Data | undefined {
+  private decodeData(
+    data: Data | undefined,
+    metadata: Record<string, string>,
+    part: "key" | "payload",
+  ): Data | undefined {
     const subject = metadata[`opencdc.${part}.schema.subject`];
     const version = Number(metadata[`opencdc.${part}.schema.version`]);
     if (data?.data?.$case !== "rawData" || !subject || !version) return data;
@@ -47,7 +51,10 @@ export class SchemaDecoder {
     try {
       return { data: { $case: "structuredData", value: type.fromBuffer(data.data.value) as Record<string, unknown> } };
     } catch (error) {
-      throw new SluiceError("RECORD_INVALID", `the ${part} does not decode with its schema "${subject}" version ${version}: ${(error as Error).message}`);
+      throw new SluiceError(
+        "RECORD_INVALID",
+        `the ${part} does not decode with its schema "${subject}" version ${version}: ${(error as Error).message}`,
+      );
     }
   }
 
@@ -57,7 +64,9 @@ export class SchemaDecoder {
     if (!type) {
       const schema = this.utilities.schema(subject, version);
       if (!schema) return undefined;
-      type = avro.Type.forSchema(JSON.parse(schema.bytes.toString("utf8")) as avro.Schema, { registry: { long: LONG } });
+      type = avro.Type.forSchema(JSON.parse(schema.bytes.toString("utf8")) as avro.Schema, {
+        registry: { long: LONG },
+      });
       this.types.set(id, type);
     }
     return type;

@@ -68,7 +68,12 @@ function validationProblem(rule: { type: Validation_Type; value: string }, value
 }
 
 function patternOf(name: string): RegExp {
-  return new RegExp(`^${name.split("*").map((part) => part.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join("[^.]+")}$`);
+  return new RegExp(
+    `^${name
+      .split("*")
+      .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, "\\$&"))
+      .join("[^.]+")}$`,
+  );
 }
 
 export function paramsFor(spec: Specification, side: ConnectorSide): Record<string, Parameter> {
@@ -76,7 +81,11 @@ export function paramsFor(spec: Specification, side: ConnectorSide): Record<stri
 }
 
 /** Every problem of `config` against the side's parameters; unknown keys are warnings, not problems. */
-export function checkConfig(spec: Specification, side: ConnectorSide, config: ConduitConfig): { problems: string[]; unknown: string[] } {
+export function checkConfig(
+  spec: Specification,
+  side: ConnectorSide,
+  config: ConduitConfig,
+): { problems: string[]; unknown: string[] } {
   const params = Object.entries(paramsFor(spec, side));
   const problems: string[] = [];
   for (const [name, param] of params) {
@@ -85,14 +94,18 @@ export function checkConfig(spec: Specification, side: ConnectorSide, config: Co
       const value = config[key];
       if (value === undefined || value === "") {
         const required = param.validations.some((v) => v.type === Validation_Type.TYPE_REQUIRED);
-        if (required && !name.includes("*") && param.default === "") problems.push(`"${key}" is required: ${param.description.split("\n")[0]}`);
+        if (required && !name.includes("*") && param.default === "")
+          problems.push(`"${key}" is required: ${param.description.split("\n")[0]}`);
         continue;
       }
-      const problem = typeProblem(param.type, value) ?? param.validations.map((rule) => validationProblem(rule, value)).find(Boolean);
+      const problem =
+        typeProblem(param.type, value) ?? param.validations.map((rule) => validationProblem(rule, value)).find(Boolean);
       if (problem) problems.push(`"${key}" ${problem} (got "${value}")`);
     }
   }
-  const unknown = Object.keys(config).filter((key) => !params.some(([name]) => (name.includes("*") ? patternOf(name).test(key) : name === key)));
+  const unknown = Object.keys(config).filter(
+    (key) => !params.some(([name]) => (name.includes("*") ? patternOf(name).test(key) : name === key)),
+  );
   return { problems, unknown };
 }
 
@@ -105,7 +118,9 @@ export function describeSpecification(spec: Specification): string {
     lines.push("", params.length ? `${side} parameters:` : `no ${side}`);
     for (const [name, param] of params) {
       const rules = param.validations.map((rule) => describeRule(rule)).filter(Boolean);
-      const details = [typeName(param.type), param.default !== "" ? `default ${param.default}` : "", ...rules].filter(Boolean).join(", ");
+      const details = [typeName(param.type), param.default !== "" ? `default ${param.default}` : "", ...rules]
+        .filter(Boolean)
+        .join(", ");
       lines.push(`  ${name} (${details})`);
       if (param.description) lines.push(`      ${param.description.trim().split("\n")[0]}`);
     }

@@ -8,8 +8,16 @@ import { type ClientDuplexStream, Metadata, type ServiceError } from "@grpc/grpc
 import { messageOf, SluiceError } from "../../errors.js";
 import type { Logger } from "../../logging.js";
 import { type LaunchCommand, PluginClient } from "../../plugin/index.js";
-import { DestinationPluginClient, type Destination_Run_Request, type Destination_Run_Response } from "../../protocol/gen/connector/v2/destination.js";
-import { SourcePluginClient, type Source_Run_Request, type Source_Run_Response } from "../../protocol/gen/connector/v2/source.js";
+import {
+  DestinationPluginClient,
+  type Destination_Run_Request,
+  type Destination_Run_Response,
+} from "../../protocol/gen/connector/v2/destination.js";
+import {
+  SourcePluginClient,
+  type Source_Run_Request,
+  type Source_Run_Response,
+} from "../../protocol/gen/connector/v2/source.js";
 import { type Specification, SpecifierPluginClient } from "../../protocol/gen/connector/v2/specifier.js";
 import {
   DestinationPluginClient as V1DestinationPluginClient,
@@ -19,7 +27,15 @@ import {
 } from "../../protocol/gen/connector/v1/connector.js";
 import { Validation_Type } from "../../protocol/gen/config/v1/parameter.js";
 import { CONDUIT_HANDSHAKE } from "../../protocol/handshakes.js";
-import type { ConduitConnectorHandle, DestinationAck, DestinationEndpoint, DestinationStream, LifecycleChange, SourceEndpoint, SourceStream } from "./endpoints.js";
+import type {
+  ConduitConnectorHandle,
+  DestinationAck,
+  DestinationEndpoint,
+  DestinationStream,
+  LifecycleChange,
+  SourceEndpoint,
+  SourceStream,
+} from "./endpoints.js";
 import { Mailbox } from "./mailbox.js";
 import type { OpenCdcRecord } from "./opencdc.js";
 import type { ConduitConfig } from "./specification.js";
@@ -40,7 +56,12 @@ export interface StandaloneOptions {
   startTimeoutMs?: number;
 }
 
-type Call<Req, Res> = (request: Req, metadata: Metadata, options: object, callback: (error: Error | null, response: Res) => void) => unknown;
+type Call<Req, Res> = (
+  request: Req,
+  metadata: Metadata,
+  options: object,
+  callback: (error: Error | null, response: Res) => void,
+) => unknown;
 
 /** A call's failure as the user needs it: the process's death with its output, or the connector's own message. */
 async function explainCall(plugin: PluginClient, what: string, error: unknown): Promise<unknown> {
@@ -51,27 +72,45 @@ async function explainCall(plugin: PluginClient, what: string, error: unknown): 
 }
 
 function call<Req, Res>(plugin: PluginClient, what: string, method: Call<Req, Res>, request: Req): Promise<Res> {
-  return new Promise<Res>((resolve, reject) => method(request, new Metadata(), {}, (error, response) => (error ? reject(error) : resolve(response)))).catch(
-    async (error: unknown) => {
-      throw await explainCall(plugin, what, error);
-    },
-  );
+  return new Promise<Res>((resolve, reject) =>
+    method(request, new Metadata(), {}, (error, response) => (error ? reject(error) : resolve(response))),
+  ).catch(async (error: unknown) => {
+    throw await explainCall(plugin, what, error);
+  });
 }
 
-function lifecycleCall(plugin: PluginClient, client: SourceClient | DestinationClient, change: LifecycleChange): Promise<unknown> {
+function lifecycleCall(
+  plugin: PluginClient,
+  client: SourceClient | DestinationClient,
+  change: LifecycleChange,
+): Promise<unknown> {
   return change.kind === "created"
-    ? call(plugin, "LifecycleOnCreated", client.lifecycleOnCreated.bind(client) as Call<{ config: ConduitConfig }, object>, { config: change.config })
-    : call(plugin, "LifecycleOnUpdated", client.lifecycleOnUpdated.bind(client) as Call<{ configBefore: ConduitConfig; configAfter: ConduitConfig }, object>, {
-        configBefore: change.before,
-        configAfter: change.after,
-      });
+    ? call(
+        plugin,
+        "LifecycleOnCreated",
+        client.lifecycleOnCreated.bind(client) as Call<{ config: ConduitConfig }, object>,
+        { config: change.config },
+      )
+    : call(
+        plugin,
+        "LifecycleOnUpdated",
+        client.lifecycleOnUpdated.bind(client) as Call<
+          { configBefore: ConduitConfig; configAfter: ConduitConfig },
+          object
+        >,
+        {
+          configBefore: change.before,
+          configAfter: change.after,
+        },
+      );
 }
 
 type SourceClient = SourcePluginClient | V1SourcePluginClient;
 type DestinationClient = DestinationPluginClient | V1DestinationPluginClient;
 
 /** What differs on the wire between protocol versions 1 (one record per message, Start) and 2 (batches, Open). */
-const isV1 = (client: SourceClient | DestinationClient): boolean => client instanceof V1SourcePluginClient || client instanceof V1DestinationPluginClient;
+const isV1 = (client: SourceClient | DestinationClient): boolean =>
+  client instanceof V1SourcePluginClient || client instanceof V1DestinationPluginClient;
 
 class StandaloneSource implements SourceEndpoint {
   constructor(
@@ -80,7 +119,12 @@ class StandaloneSource implements SourceEndpoint {
   ) {}
 
   async configure(config: ConduitConfig): Promise<void> {
-    await call(this.plugin, "Configure", this.client.configure.bind(this.client) as Call<{ config: ConduitConfig }, object>, { config });
+    await call(
+      this.plugin,
+      "Configure",
+      this.client.configure.bind(this.client) as Call<{ config: ConduitConfig }, object>,
+      { config },
+    );
   }
 
   async lifecycle(change: LifecycleChange): Promise<void> {
@@ -89,7 +133,8 @@ class StandaloneSource implements SourceEndpoint {
 
   async open(position: Buffer): Promise<void> {
     const client = this.client;
-    if (client instanceof V1SourcePluginClient) await call(this.plugin, "Start", client.start.bind(client) as Call<{ position: Buffer }, object>, { position });
+    if (client instanceof V1SourcePluginClient)
+      await call(this.plugin, "Start", client.start.bind(client) as Call<{ position: Buffer }, object>, { position });
     else await call(this.plugin, "Open", client.open.bind(client) as Call<{ position: Buffer }, object>, { position });
   }
 
@@ -97,14 +142,24 @@ class StandaloneSource implements SourceEndpoint {
     const v1 = isV1(this.client);
     const stream = this.client.run() as ClientDuplexStream<object, Source_Run_Response & { record?: OpenCdcRecord }>;
     let closing = false;
-    const records = new Mailbox<OpenCdcRecord[]>(v1 ? 1024 : 16, () => stream.pause(), () => stream.resume());
-    stream.on("data", (response: Source_Run_Response & { record?: OpenCdcRecord }) => records.push(v1 ? (response.record ? [response.record] : []) : response.records));
+    const records = new Mailbox<OpenCdcRecord[]>(
+      v1 ? 1024 : 16,
+      () => stream.pause(),
+      () => stream.resume(),
+    );
+    stream.on("data", (response: Source_Run_Response & { record?: OpenCdcRecord }) =>
+      records.push(v1 ? (response.record ? [response.record] : []) : response.records),
+    );
     stream.on("end", () => records.end());
-    stream.on("error", (error) => (closing ? records.end() : void this.plugin.explain(error).then((explained) => records.fail(explained))));
+    stream.on("error", (error) =>
+      closing ? records.end() : void this.plugin.explain(error).then((explained) => records.fail(explained)),
+    );
     return {
       next: () => records.next(),
       ack: (positions) => {
-        if (v1) for (const position of positions) stream.write({ ackPosition: position } satisfies Partial<Source_Run_Request> | object);
+        if (v1)
+          for (const position of positions)
+            stream.write({ ackPosition: position } satisfies Partial<Source_Run_Request> | object);
         else stream.write({ ackPositions: positions } satisfies Source_Run_Request);
       },
       close: () => {
@@ -115,7 +170,12 @@ class StandaloneSource implements SourceEndpoint {
   }
 
   async stop(): Promise<Buffer> {
-    const response = await call(this.plugin, "Stop", this.client.stop.bind(this.client) as Call<object, { lastPosition: Buffer }>, {});
+    const response = await call(
+      this.plugin,
+      "Stop",
+      this.client.stop.bind(this.client) as Call<object, { lastPosition: Buffer }>,
+      {},
+    );
     return response.lastPosition;
   }
 
@@ -131,7 +191,12 @@ class StandaloneDestination implements DestinationEndpoint {
   ) {}
 
   async configure(config: ConduitConfig): Promise<void> {
-    await call(this.plugin, "Configure", this.client.configure.bind(this.client) as Call<{ config: ConduitConfig }, object>, { config });
+    await call(
+      this.plugin,
+      "Configure",
+      this.client.configure.bind(this.client) as Call<{ config: ConduitConfig }, object>,
+      { config },
+    );
   }
 
   async lifecycle(change: LifecycleChange): Promise<void> {
@@ -140,7 +205,8 @@ class StandaloneDestination implements DestinationEndpoint {
 
   async open(): Promise<void> {
     const client = this.client;
-    if (client instanceof V1DestinationPluginClient) await call(this.plugin, "Start", client.start.bind(client) as Call<object, object>, {});
+    if (client instanceof V1DestinationPluginClient)
+      await call(this.plugin, "Start", client.start.bind(client) as Call<object, object>, {});
     else await call(this.plugin, "Open", client.open.bind(client) as Call<object, object>, {});
   }
 
@@ -150,9 +216,15 @@ class StandaloneDestination implements DestinationEndpoint {
     const stream = this.client.run() as ClientDuplexStream<object, Destination_Run_Response & V1Ack>;
     let closing = false;
     const acks = new Mailbox<DestinationAck[]>(1024);
-    stream.on("data", (response: Destination_Run_Response & V1Ack) => acks.push(v1 ? [{ position: response.ackPosition ?? Buffer.alloc(0), error: response.error ?? "" }] : response.acks));
+    stream.on("data", (response: Destination_Run_Response & V1Ack) =>
+      acks.push(
+        v1 ? [{ position: response.ackPosition ?? Buffer.alloc(0), error: response.error ?? "" }] : response.acks,
+      ),
+    );
     stream.on("end", () => acks.end());
-    stream.on("error", (error) => (closing ? acks.end() : void this.plugin.explain(error).then((explained) => acks.fail(explained))));
+    stream.on("error", (error) =>
+      closing ? acks.end() : void this.plugin.explain(error).then((explained) => acks.fail(explained)),
+    );
     const write = (records: OpenCdcRecord[]): boolean => {
       if (!v1) return stream.write({ records } satisfies Destination_Run_Request);
       let room = true;
@@ -160,7 +232,8 @@ class StandaloneDestination implements DestinationEndpoint {
       return room;
     };
     return {
-      send: (records) => new Promise<void>((resolve) => (write(records) ? resolve() : stream.once("drain", () => resolve()))),
+      send: (records) =>
+        new Promise<void>((resolve) => (write(records) ? resolve() : stream.once("drain", () => resolve()))),
       nextAcks: () => acks.next(),
       close: () => {
         closing = true;
@@ -170,7 +243,9 @@ class StandaloneDestination implements DestinationEndpoint {
   }
 
   async stop(lastPosition: Buffer): Promise<void> {
-    await call(this.plugin, "Stop", this.client.stop.bind(this.client) as Call<{ lastPosition: Buffer }, object>, { lastPosition });
+    await call(this.plugin, "Stop", this.client.stop.bind(this.client) as Call<{ lastPosition: Buffer }, object>, {
+      lastPosition,
+    });
   }
 
   async teardown(): Promise<void> {
@@ -184,12 +259,21 @@ function fromV1(response: V1Specification): Specification {
     Object.fromEntries(
       Object.entries(v1).map(([name, p]) => {
         const validations = p.validations.map((v) => ({ type: v.type as number as Validation_Type, value: v.value }));
-        if (p.required && !validations.some((v) => v.type === Validation_Type.TYPE_REQUIRED)) validations.push({ type: Validation_Type.TYPE_REQUIRED, value: "" });
+        if (p.required && !validations.some((v) => v.type === Validation_Type.TYPE_REQUIRED))
+          validations.push({ type: Validation_Type.TYPE_REQUIRED, value: "" });
         return [name, { default: p.default, description: p.description, type: p.type as number, validations }];
       }),
     );
   const { name, summary, description, version, author } = response;
-  return { name, summary, description, version, author, sourceParams: params(response.sourceParams), destinationParams: params(response.destinationParams) };
+  return {
+    name,
+    summary,
+    description,
+    version,
+    author,
+    sourceParams: params(response.sourceParams),
+    destinationParams: params(response.destinationParams),
+  };
 }
 
 export class StandaloneConnector implements ConduitConnectorHandle {
@@ -225,20 +309,35 @@ export class StandaloneConnector implements ConduitConnectorHandle {
   async specify(): Promise<Specification> {
     if (this.protocolVersion === 1) {
       const client = this.plugin.service(V1SpecifierPluginClient);
-      return fromV1(await call(this.plugin, "Specify", client.specify.bind(client) as Call<object, V1Specification>, {}));
+      return fromV1(
+        await call(this.plugin, "Specify", client.specify.bind(client) as Call<object, V1Specification>, {}),
+      );
     }
     const client = this.plugin.service(SpecifierPluginClient);
-    const response = await call(this.plugin, "Specify", client.specify.bind(client) as Call<object, { specification?: Specification }>, {});
+    const response = await call(
+      this.plugin,
+      "Specify",
+      client.specify.bind(client) as Call<object, { specification?: Specification }>,
+      {},
+    );
     if (!response.specification) throw new Error(`connector "${this.name}" answered Specify without a specification`);
     return response.specification;
   }
 
   source(): SourceEndpoint {
-    return new StandaloneSource(this.plugin, this.protocolVersion === 1 ? this.plugin.service(V1SourcePluginClient) : this.plugin.service(SourcePluginClient));
+    return new StandaloneSource(
+      this.plugin,
+      this.protocolVersion === 1 ? this.plugin.service(V1SourcePluginClient) : this.plugin.service(SourcePluginClient),
+    );
   }
 
   destination(): DestinationEndpoint {
-    return new StandaloneDestination(this.plugin, this.protocolVersion === 1 ? this.plugin.service(V1DestinationPluginClient) : this.plugin.service(DestinationPluginClient));
+    return new StandaloneDestination(
+      this.plugin,
+      this.protocolVersion === 1
+        ? this.plugin.service(V1DestinationPluginClient)
+        : this.plugin.service(DestinationPluginClient),
+    );
   }
 
   async close(): Promise<void> {

@@ -28,7 +28,9 @@ export class ConnectorUtilities {
   static async start(): Promise<ConnectorUtilities> {
     const utilities = new ConnectorUtilities();
     const port = await new Promise<number>((resolve, reject) =>
-      utilities.server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (error, bound) => (error ? reject(error) : resolve(bound))),
+      utilities.server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (error, bound) =>
+        error ? reject(error) : resolve(bound),
+      ),
     );
     utilities.target = `127.0.0.1:${port}`;
     return utilities;
@@ -38,7 +40,11 @@ export class ConnectorUtilities {
   environmentFor(connectorId: string): Record<string, string> {
     const token = JSON.stringify({ value: randomUUID(), connector_id: connectorId });
     this.tokens.add(token);
-    return { CONDUIT_CONNECTOR_ID: connectorId, CONDUIT_CONNECTOR_TOKEN: token, CONDUIT_CONNECTOR_UTILITIES_GRPC_TARGET: this.target };
+    return {
+      CONDUIT_CONNECTOR_ID: connectorId,
+      CONDUIT_CONNECTOR_TOKEN: token,
+      CONDUIT_CONNECTOR_UTILITIES_GRPC_TARGET: this.target,
+    };
   }
 
   /** A registered schema, for decoding the records that reference it. */
@@ -65,14 +71,24 @@ export class ConnectorUtilities {
         const versions = this.subjects.get(subject) ?? [];
         const existing = versions.find((schema) => schema.type === type && schema.bytes.equals(bytes));
         if (existing) return callback(null, { schema: existing });
-        const schema: Schema = { subject, version: versions.length + 1, id: this.nextId++, type: type === Schema_Type.UNRECOGNIZED ? Schema_Type.TYPE_AVRO : type, bytes };
+        const schema: Schema = {
+          subject,
+          version: versions.length + 1,
+          id: this.nextId++,
+          type: type === Schema_Type.UNRECOGNIZED ? Schema_Type.TYPE_AVRO : type,
+          bytes,
+        };
         this.subjects.set(subject, [...versions, schema]);
         callback(null, { schema });
       },
       getSchema: (call, callback) => {
         if (!this.authorized(call.metadata)) return refuse(callback);
         const schema = this.schema(call.request.subject, call.request.version);
-        if (!schema) return callback({ code: grpc.status.NOT_FOUND, details: `no schema "${call.request.subject}" version ${call.request.version}` });
+        if (!schema)
+          return callback({
+            code: grpc.status.NOT_FOUND,
+            details: `no schema "${call.request.subject}" version ${call.request.version}`,
+          });
         callback(null, { schema });
       },
     };

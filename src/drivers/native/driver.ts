@@ -54,7 +54,9 @@ export class NativeDriver implements SourceDriver {
       name: spec.name || this.plugin.name,
       version: spec.version,
       description: spec.description,
-      optionsSchema: spec.optionsSchema ? (this.parseJson(spec.optionsSchema, "Spec.options_schema") as object) : undefined,
+      optionsSchema: spec.optionsSchema
+        ? (this.parseJson(spec.optionsSchema, "Spec.options_schema") as object)
+        : undefined,
     };
   }
 
@@ -74,7 +76,8 @@ export class NativeDriver implements SourceDriver {
       state: request.state,
       streams: request.streams.map((s) => ({
         name: s.name,
-        syncMode: s.syncMode === "incremental" ? WireSyncMode.SYNC_MODE_INCREMENTAL : WireSyncMode.SYNC_MODE_FULL_REFRESH,
+        syncMode:
+          s.syncMode === "incremental" ? WireSyncMode.SYNC_MODE_INCREMENTAL : WireSyncMode.SYNC_MODE_FULL_REFRESH,
       })),
     });
     try {
@@ -108,12 +111,15 @@ export class NativeDriver implements SourceDriver {
 
   private parseRows(json: Buffer, stream: string): Row[] {
     const parsed = this.parseJson(json.toString("utf8"), `a page of stream "${stream}"`);
-    if (!Array.isArray(parsed)) throw new ProtocolViolation(this.plugin.name, `a page of stream "${stream}" is not a JSON array of records`);
+    if (!Array.isArray(parsed))
+      throw new ProtocolViolation(this.plugin.name, `a page of stream "${stream}" is not a JSON array of records`);
     return parsed as Row[];
   }
 
   private describe(stream: Stream): StreamDescriptor {
-    const schema = stream.jsonSchema ? this.parseJson(stream.jsonSchema, `the JSON schema of stream "${stream.name}"`) : {};
+    const schema = stream.jsonSchema
+      ? this.parseJson(stream.jsonSchema, `the JSON schema of stream "${stream.name}"`)
+      : {};
     const modes = stream.syncModes.map((m) => syncModeNames[m]).filter((m): m is SyncMode => m !== undefined);
     return {
       name: stream.name,

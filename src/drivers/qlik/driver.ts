@@ -9,16 +9,31 @@
  * (package qlik), or as configured. Chunks are read only as fast as the sink
  * takes pages, so HTTP/2 flow control holds the connector back.
  */
-import { type ClientReadableStream, credentials, Metadata, type ServiceError, status as GrpcStatus } from "@grpc/grpc-js";
+import {
+  type ClientReadableStream,
+  credentials,
+  Metadata,
+  type ServiceError,
+  status as GrpcStatus,
+} from "@grpc/grpc-js";
 import { randomUUID } from "node:crypto";
 import { SluiceError } from "../../errors.js";
 import type { Cell } from "../../protocol/cells.js";
-import * as connect from "../../protocol/gen/qlik/connect/data_connector.js";
-import * as revisionA from "../../protocol/gen/qlik/data_connector.js";
+import type * as connect from "../../protocol/gen/qlik/connect/data_connector.js";
+import type * as revisionA from "../../protocol/gen/qlik/data_connector.js";
 import { bucketChunks, type ChunkDecoder, columnarChunks, type Revision } from "../../protocol/qlik/chunks.js";
 import { ConnectClient, RevisionAClient } from "../../protocol/qlik/clients.js";
 import { GETDATA_HEADER, readHeader } from "../../protocol/qlik/header.js";
-import type { CheckResult, ConnectorSpec, PageSink, ReadOutcome, ReadRequest, Row, SourceDriver, StreamDescriptor } from "../types.js";
+import type {
+  CheckResult,
+  ConnectorSpec,
+  PageSink,
+  ReadOutcome,
+  ReadRequest,
+  Row,
+  SourceDriver,
+  StreamDescriptor,
+} from "../types.js";
 import { type FieldReader, fieldReaders, keyFields } from "./fields.js";
 
 export interface QlikSourceOptions {
@@ -85,20 +100,37 @@ export class QlikDriver implements SourceDriver {
   constructor(private readonly options: QlikSourceOptions) {
     const insecure = credentials.createInsecure();
     this.connectClient = new ConnectClient(options.address, insecure, CLIENT_OPTIONS);
-    this.revisionAClient = new RevisionAClient(options.address, insecure, { ...CLIENT_OPTIONS, channelOverride: this.connectClient.getChannel() });
+    this.revisionAClient = new RevisionAClient(options.address, insecure, {
+      ...CLIENT_OPTIONS,
+      channelOverride: this.connectClient.getChannel(),
+    });
   }
 
   /** The connector's GetMetaInfo when it has one (revision A has none). */
   async spec(): Promise<ConnectorSpec> {
-    const fallback = { name: this.options.name, version: "", description: `Qlik GetData connector at ${this.options.address}` };
+    const fallback = {
+      name: this.options.name,
+      version: "",
+      description: `Qlik GetData connector at ${this.options.address}`,
+    };
     if (this.options.revision === "qlik") return fallback;
     const deadline = Date.now() + (this.options.connectTimeoutMs ?? 10_000);
     return new Promise((resolve, reject) => {
-      this.connectClient.getMetaInfo({ sessionInfo: this.sessionInfo() }, new Metadata(), { deadline }, (error, info) => {
-        if (error?.code === GrpcStatus.UNIMPLEMENTED) resolve(fallback);
-        else if (error) reject(new QlikCallError(this.options.address, "GetMetaInfo", error));
-        else resolve({ name: info.name || fallback.name, version: info.version, description: `${fallback.description}${info.developer ? `, by ${info.developer}` : ""}` });
-      });
+      this.connectClient.getMetaInfo(
+        { sessionInfo: this.sessionInfo() },
+        new Metadata(),
+        { deadline },
+        (error, info) => {
+          if (error?.code === GrpcStatus.UNIMPLEMENTED) resolve(fallback);
+          else if (error) reject(new QlikCallError(this.options.address, "GetMetaInfo", error));
+          else
+            resolve({
+              name: info.name || fallback.name,
+              version: info.version,
+              description: `${fallback.description}${info.developer ? `, by ${info.developer}` : ""}`,
+            });
+        },
+      );
     });
   }
 
@@ -125,7 +157,13 @@ export class QlikDriver implements SourceDriver {
 
   async read(_request: ReadRequest, sink: PageSink): Promise<ReadOutcome> {
     const open = await this.start();
-    const pages = new Pager(sink, open.header.tableName || "data", open.readers, this.options.pageRows ?? 5000, this.options.firstRows ?? Infinity);
+    const pages = new Pager(
+      sink,
+      open.header.tableName || "data",
+      open.readers,
+      this.options.pageRows ?? 5000,
+      this.options.firstRows ?? Infinity,
+    );
     try {
       if (open.failure) throw open.failure;
       for await (const chunk of open.call as AsyncIterable<AnyChunk>) {
@@ -155,7 +193,8 @@ export class QlikDriver implements SourceDriver {
   }
 
   private async startCall(): Promise<OpenCall> {
-    const revisions: Revision[] = this.options.revision && this.options.revision !== "auto" ? [this.options.revision] : ["qlik.connect", "qlik"];
+    const revisions: Revision[] =
+      this.options.revision && this.options.revision !== "auto" ? [this.options.revision] : ["qlik.connect", "qlik"];
     for (const [i, revision] of revisions.entries()) {
       const call = this.call(revision);
       // Errors are recorded from the start, so one arriving while nobody reads the call is kept, not thrown.
@@ -189,13 +228,21 @@ export class QlikDriver implements SourceDriver {
     const { statement, connectionString = "", user = "", password = "" } = this.options;
     const connection = { connectionString, user, password };
     if (revision === "qlik") {
-      return this.revisionAClient.getData({ connection, sessionInfo: this.sessionInfo(), parameters: { statement, statementParameters: "" } });
+      return this.revisionAClient.getData({
+        connection,
+        sessionInfo: this.sessionInfo(),
+        parameters: { statement, statementParameters: "" },
+      });
     }
     const firstRows = this.options.firstRows;
     return this.connectClient.getData({
       connection,
       sessionInfo: this.sessionInfo(),
-      parameters: { statement, parameters: [], firstRowsOnly: firstRows === undefined ? undefined : { hasValue: true, value: firstRows } },
+      parameters: {
+        statement,
+        parameters: [],
+        firstRowsOnly: firstRows === undefined ? undefined : { hasValue: true, value: firstRows },
+      },
     });
   }
 
@@ -253,7 +300,8 @@ function awaitHeader(call: ClientReadableStream<AnyChunk>): Promise<connect.GetD
     const onData = () => done(() => reject(new HeaderError(`sent data before its ${GETDATA_HEADER} header`)));
     const onError = (error: Error) => done(() => reject(error));
     const onStatus = (status: { code: GrpcStatus }) => {
-      if (status.code === GrpcStatus.OK) done(() => reject(new HeaderError(`ended the GetData call without a ${GETDATA_HEADER} header`)));
+      if (status.code === GrpcStatus.OK)
+        done(() => reject(new HeaderError(`ended the GetData call without a ${GETDATA_HEADER} header`)));
     };
     call.on("metadata", onMetadata).on("data", onData).on("error", onError).on("status", onStatus);
   });

@@ -102,7 +102,10 @@ function readUntyped(cell: Cell): unknown {
 
 function temporalReader(kind: "date" | "timestamp" | "time", semantic: SemanticType): (cell: Cell) => unknown {
   if (semantic === SemanticType.ISO_8601) return (cell) => textOf(cell) ?? cell;
-  const toMs = semantic === SemanticType.UNIX_SECONDS_SINCE_1970_UTC ? (n: number) => n * 1000 : (n: number) => (n - UNIX_EPOCH_SERIAL) * MS_PER_DAY;
+  const toMs =
+    semantic === SemanticType.UNIX_SECONDS_SINCE_1970_UTC
+      ? (n: number) => n * 1000
+      : (n: number) => (n - UNIX_EPOCH_SERIAL) * MS_PER_DAY;
   return (cell) => {
     const number = numberOf(cell);
     if (number === undefined) return cell;

@@ -28,23 +28,34 @@ export function parseCatalog(text: string, where: string): SingerCatalog {
   try {
     value = JSON.parse(text);
   } catch (error) {
-    throw new SluiceError("CONNECTOR_PROTOCOL_VIOLATION", `${where} is not a JSON catalog: ${(error as Error).message}`);
+    throw new SluiceError(
+      "CONNECTOR_PROTOCOL_VIOLATION",
+      `${where} is not a JSON catalog: ${(error as Error).message}`,
+    );
   }
-  if (!Array.isArray((value as SingerCatalog)?.streams)) throw new SluiceError("CONNECTOR_PROTOCOL_VIOLATION", `${where} has no "streams" array`);
+  if (!Array.isArray((value as SingerCatalog)?.streams))
+    throw new SluiceError("CONNECTOR_PROTOCOL_VIOLATION", `${where} has no "streams" array`);
   return value as SingerCatalog;
 }
 
-const topLevel = (stream: SingerStream): Record<string, unknown> => stream.metadata?.find((m) => m.breadcrumb.length === 0)?.metadata ?? {};
+const topLevel = (stream: SingerStream): Record<string, unknown> =>
+  stream.metadata?.find((m) => m.breadcrumb.length === 0)?.metadata ?? {};
 
 export function describeStream(stream: SingerStream): StreamDescriptor {
   const meta = topLevel(stream);
   const key = stream.key_properties ?? (meta["table-key-properties"] as string[] | undefined) ?? [];
   const method = String(meta["forced-replication-method"] ?? meta["replication-method"] ?? "");
   const incremental = method.toUpperCase() === "INCREMENTAL" || Array.isArray(meta["valid-replication-keys"]);
-  return { name: stream.stream, jsonSchema: stream.schema, primaryKey: key, syncModes: incremental ? ["incremental", "full_refresh"] : ["full_refresh"] };
+  return {
+    name: stream.stream,
+    jsonSchema: stream.schema,
+    primaryKey: key,
+    syncModes: incremental ? ["incremental", "full_refresh"] : ["full_refresh"],
+  };
 }
 
-export const isSelected = (stream: SingerStream): boolean => topLevel(stream).selected === true || stream.schema.selected === true;
+export const isSelected = (stream: SingerStream): boolean =>
+  topLevel(stream).selected === true || stream.schema.selected === true;
 
 /** The catalog with exactly `names` selected, the way taps read selection. */
 export function selectStreams(catalog: SingerCatalog, names: Set<string>): SingerCatalog {
@@ -54,7 +65,11 @@ export function selectStreams(catalog: SingerCatalog, names: Set<string>): Singe
       const metadata = stream.metadata ?? [];
       const top = metadata.find((m) => m.breadcrumb.length === 0);
       const rest = metadata.filter((m) => m !== top);
-      return { ...stream, schema: { ...stream.schema, selected }, metadata: [{ breadcrumb: [], metadata: { ...top?.metadata, selected } }, ...rest] };
+      return {
+        ...stream,
+        schema: { ...stream.schema, selected },
+        metadata: [{ breadcrumb: [], metadata: { ...top?.metadata, selected } }, ...rest],
+      };
     }),
   };
 }

@@ -10,7 +10,16 @@ import { type Logger, silentLogger } from "../../logging.js";
 import { PrivateFiles } from "../subprocess/files.js";
 import { Pager } from "../subprocess/pager.js";
 import { CommandRunner, type CommandResult, type CommandSource, describeExit } from "../subprocess/run.js";
-import type { CheckResult, ConnectorSpec, PageSink, ReadOutcome, ReadRequest, Row, SourceDriver, StreamDescriptor } from "../types.js";
+import type {
+  CheckResult,
+  ConnectorSpec,
+  PageSink,
+  ReadOutcome,
+  ReadRequest,
+  Row,
+  SourceDriver,
+  StreamDescriptor,
+} from "../types.js";
 import { describeStream, isSelected, parseCatalog, type SingerCatalog, selectStreams } from "./catalog.js";
 
 type SingerMessage =
@@ -30,7 +39,10 @@ export interface SingerSettings {
 
 export class SingerTapError extends SluiceError {
   constructor(tap: string, what: string, result: CommandResult) {
-    super("CONNECTOR_FAILED", `Singer tap "${tap}" ${what} ${describeExit(result)}${result.output ? `; its last output:\n${result.output}` : ""}`);
+    super(
+      "CONNECTOR_FAILED",
+      `Singer tap "${tap}" ${what} ${describeExit(result)}${result.output ? `; its last output:\n${result.output}` : ""}`,
+    );
   }
 }
 
@@ -67,8 +79,16 @@ export class SingerDriver implements SourceDriver {
   /** The catalog: the user's, else what `--discover` prints. */
   async loadCatalog(options: string): Promise<SingerCatalog> {
     if (this.catalog) return this.catalog;
-    if (this.settings.catalog !== undefined) return (this.catalog = parseCatalog(JSON.stringify(this.settings.catalog), this.settings.catalogSource ?? "the catalog"));
-    const result = await this.runner.capture(["--config", this.files.write("config.json", options || "{}"), "--discover"]);
+    if (this.settings.catalog !== undefined)
+      return (this.catalog = parseCatalog(
+        JSON.stringify(this.settings.catalog),
+        this.settings.catalogSource ?? "the catalog",
+      ));
+    const result = await this.runner.capture([
+      "--config",
+      this.files.write("config.json", options || "{}"),
+      "--discover",
+    ]);
     if (result.code !== 0) throw new SingerTapError(this.source.name, "`--discover`", result);
     return (this.catalog = parseCatalog(result.stdout, `the catalog tap "${this.source.name}" printed`));
   }
@@ -83,7 +103,12 @@ export class SingerDriver implements SourceDriver {
   async read(request: ReadRequest, sink: PageSink): Promise<ReadOutcome> {
     const wanted = new Set(request.streams.map((s) => s.name));
     const catalog = selectStreams(await this.loadCatalog(request.options), wanted);
-    const args = ["--config", this.files.write("config.json", request.options || "{}"), this.settings.catalogFlag ?? "--catalog", this.files.write("catalog.json", JSON.stringify(catalog))];
+    const args = [
+      "--config",
+      this.files.write("config.json", request.options || "{}"),
+      this.settings.catalogFlag ?? "--catalog",
+      this.files.write("catalog.json", JSON.stringify(catalog)),
+    ];
     if (request.state) args.push("--state", this.files.write("state.json", request.state));
     const pages = new Pager(sink, wanted, this.source.name);
     const result = await this.runner.run<SingerMessage>(args, async (message) => {
@@ -93,7 +118,9 @@ export class SingerDriver implements SourceDriver {
         case "STATE":
           return pages.checkpoint(JSON.stringify(message.value));
         case "SCHEMA":
-          return this.logger.debug(`schema of stream "${message.stream}"${message.key_properties?.length ? `, key ${message.key_properties.join(", ")}` : ""}`);
+          return this.logger.debug(
+            `schema of stream "${message.stream}"${message.key_properties?.length ? `, key ${message.key_properties.join(", ")}` : ""}`,
+          );
         default:
           return this.logger.debug(`ignored a ${message.type} message`);
       }

@@ -4,5 +4,5 @@
  *
  * May import: src/drivers/subprocess, src/errors.ts, src/logging.ts.
  */
-export { type SingerCatalog, type SingerStream } from "./catalog.js";
+export type { SingerCatalog, SingerStream } from "./catalog.js";
 export { SingerDriver, type SingerSettings, SingerTapError } from "./driver.js";

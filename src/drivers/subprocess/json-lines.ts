@@ -10,13 +10,19 @@ import { SluiceError } from "../../errors.js";
 
 export class MalformedLineError extends SluiceError {
   constructor(connector: string, line: number, text: string, problem: string) {
-    super("CONNECTOR_PROTOCOL_VIOLATION", `connector "${connector}": line ${line} of its output is not a valid message (${problem}): ${text.length > 120 ? `${text.slice(0, 120)}…` : text}`);
+    super(
+      "CONNECTOR_PROTOCOL_VIOLATION",
+      `connector "${connector}": line ${line} of its output is not a valid message (${problem}): ${text.length > 120 ? `${text.slice(0, 120)}…` : text}`,
+    );
   }
 }
 
 export type LineEvent<M> = { kind: "message"; message: M; line: number } | { kind: "text"; text: string; line: number };
 
-export async function* jsonLines<M extends { type: string }>(output: Readable, connector: string): AsyncGenerator<LineEvent<M>> {
+export async function* jsonLines<M extends { type: string }>(
+  output: Readable,
+  connector: string,
+): AsyncGenerator<LineEvent<M>> {
   let partial = "";
   let number = 0;
   const parse = (text: string): LineEvent<M> | undefined => {
@@ -30,7 +36,8 @@ export async function* jsonLines<M extends { type: string }>(output: Readable, c
     } catch (error) {
       throw new MalformedLineError(connector, number, trimmed, (error as Error).message);
     }
-    if (typeof (value as { type?: unknown }).type !== "string") throw new MalformedLineError(connector, number, trimmed, 'no "type"');
+    if (typeof (value as { type?: unknown }).type !== "string")
+      throw new MalformedLineError(connector, number, trimmed, 'no "type"');
     return { kind: "message", message: value as M, line: number };
   };
   output.setEncoding("utf8"); // decodes characters split across chunks

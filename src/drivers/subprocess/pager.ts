@@ -16,7 +16,11 @@ export class Pager {
   ) {}
 
   async add(stream: string, data: Row): Promise<void> {
-    if (!this.streams.has(stream)) throw new SluiceError("CONNECTOR_PROTOCOL_VIOLATION", `connector "${this.source}" sent a record of stream "${stream}", which was not selected`);
+    if (!this.streams.has(stream))
+      throw new SluiceError(
+        "CONNECTOR_PROTOCOL_VIOLATION",
+        `connector "${this.source}" sent a record of stream "${stream}", which was not selected`,
+      );
     let page = this.pending.get(stream);
     if (!page) this.pending.set(stream, (page = []));
     page.push(data);

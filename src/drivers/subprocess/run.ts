@@ -27,7 +27,8 @@ export interface CommandResult {
 }
 
 /** How a run ended, as words: "exited with code 3", "was killed by SIGKILL". */
-export const describeExit = (result: CommandResult): string => (result.signal ? `was killed by ${result.signal}` : `exited with code ${result.code}`);
+export const describeExit = (result: CommandResult): string =>
+  result.signal ? `was killed by ${result.signal}` : `exited with code ${result.code}`;
 
 export class CommandRunner {
   private readonly running = new Set<ChildProcess>();
@@ -37,13 +38,27 @@ export class CommandRunner {
     private readonly logger: Logger,
   ) {}
 
-  async run<M extends { type: string }>(args: string[], onMessage: (message: M) => Promise<void> | void): Promise<CommandResult> {
-    const child = spawn("sh", ["-c", `${this.source.command} "$@"`, this.source.name, ...args], { cwd: this.source.cwd, stdio: ["ignore", "pipe", "pipe"], detached: true });
+  async run<M extends { type: string }>(
+    args: string[],
+    onMessage: (message: M) => Promise<void> | void,
+  ): Promise<CommandResult> {
+    const child = spawn("sh", ["-c", `${this.source.command} "$@"`, this.source.name, ...args], {
+      cwd: this.source.cwd,
+      stdio: ["ignore", "pipe", "pipe"],
+      detached: true,
+    });
     this.running.add(child);
     const stderr = new StderrForwarder(this.logger);
     child.stderr!.on("data", (chunk: Buffer) => stderr.push(chunk));
     const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve, reject) => {
-      child.once("error", (error) => reject(new SluiceError("CONNECTOR_START_FAILED", `cannot start "${this.source.name}" (${this.source.command}): ${error.message}`)));
+      child.once("error", (error) =>
+        reject(
+          new SluiceError(
+            "CONNECTOR_START_FAILED",
+            `cannot start "${this.source.name}" (${this.source.command}): ${error.message}`,
+          ),
+        ),
+      );
       child.once("exit", (code, signal) => resolve({ code, signal }));
     });
     try {
@@ -64,7 +79,11 @@ export class CommandRunner {
 
   /** Runs the command and returns all of its stdout (for small outputs like a Singer catalog). */
   async capture(args: string[]): Promise<CommandResult & { stdout: string }> {
-    const child = spawn("sh", ["-c", `${this.source.command} "$@"`, this.source.name, ...args], { cwd: this.source.cwd, stdio: ["ignore", "pipe", "pipe"], detached: true });
+    const child = spawn("sh", ["-c", `${this.source.command} "$@"`, this.source.name, ...args], {
+      cwd: this.source.cwd,
+      stdio: ["ignore", "pipe", "pipe"],
+      detached: true,
+    });
     this.running.add(child);
     const stderr = new StderrForwarder(this.logger);
     child.stderr!.on("data", (chunk: Buffer) => stderr.push(chunk));
@@ -72,7 +91,14 @@ export class CommandRunner {
     child.stdout!.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
     try {
       const exit = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve, reject) => {
-        child.once("error", (error) => reject(new SluiceError("CONNECTOR_START_FAILED", `cannot start "${this.source.name}" (${this.source.command}): ${error.message}`)));
+        child.once("error", (error) =>
+          reject(
+            new SluiceError(
+              "CONNECTOR_START_FAILED",
+              `cannot start "${this.source.name}" (${this.source.command}): ${error.message}`,
+            ),
+          ),
+        );
         child.once("close", (code, signal) => resolve({ code, signal }));
       });
       stderr.end();

@@ -44,7 +44,12 @@ export class BucketChunkBuilder {
   }
 
   get size(): number {
-    return this.bucketBytes + packedSize(this.doubleBucket.length * 8) + packedSize(this.stringCodeBytes) + packedSize(this.numberCodeBytes);
+    return (
+      this.bucketBytes +
+      packedSize(this.doubleBucket.length * 8) +
+      packedSize(this.stringCodeBytes) +
+      packedSize(this.numberCodeBytes)
+    );
   }
 
   take(): DataChunk {
@@ -185,7 +190,8 @@ export class BucketDecoder {
 
   private text(code: number, bucket: string[]): string | undefined {
     if (code >= 0) {
-      if (code >= bucket.length) throw this.error(`string code ${code} points past the string bucket (${bucket.length} entries)`);
+      if (code >= bucket.length)
+        throw this.error(`string code ${code} points past the string bucket (${bucket.length} entries)`);
       return bucket[code];
     }
     if (code === NO_VALUE) return undefined;
@@ -195,7 +201,8 @@ export class BucketDecoder {
 
   private number(code: number, bucket: number[]): number | undefined {
     if (code >= 0) {
-      if (code >= bucket.length) throw this.error(`number code ${code} points past the double bucket (${bucket.length} entries)`);
+      if (code >= bucket.length)
+        throw this.error(`number code ${code} points past the double bucket (${bucket.length} entries)`);
       return bucket[code];
     }
     if (code === NO_VALUE) return undefined;

@@ -65,10 +65,14 @@ export const columnarChunks: ChunkCodec<ColumnarChunk> = {
         chunks++;
         if (chunk.cols.length === 0) return [];
         if (chunk.cols.length !== fieldNames.length) {
-          throw new ColumnShapeError(`DataChunk ${chunks}: ${chunk.cols.length} columns, but the header declares ${fieldNames.length} fields`);
+          throw new ColumnShapeError(
+            `DataChunk ${chunks}: ${chunk.cols.length} columns, but the header declares ${fieldNames.length} fields`,
+          );
         }
         const rowCount = columnLength(chunk.cols[0]);
-        const columns = chunk.cols.map((column, i) => columnCells(column, rowCount, `DataChunk ${chunks}, field "${fieldNames[i]}"`));
+        const columns = chunk.cols.map((column, i) =>
+          columnCells(column, rowCount, `DataChunk ${chunks}, field "${fieldNames[i]}"`),
+        );
         return transpose(columns, rowCount);
       },
       finish: () => [],
@@ -77,7 +81,9 @@ export const columnarChunks: ChunkCodec<ColumnarChunk> = {
   deserialize(bytes) {
     const reader = new WireReader(bytes);
     const chunk: ColumnarChunk = { cols: [] };
-    reader.fields({ 1: (wireType) => (wireType === 2 ? chunk.cols.push(readColumn(reader.sub())) : reader.skip(wireType)) });
+    reader.fields({
+      1: (wireType) => (wireType === 2 ? chunk.cols.push(readColumn(reader.sub())) : reader.skip(wireType)),
+    });
     return chunk;
   },
 };

@@ -9,11 +9,17 @@ import * as revisionA from "../gen/qlik/data_connector.js";
 import { bucketChunks, columnarChunks } from "./chunks.js";
 
 export const ConnectClient = makeGenericClientConstructor(
-  { ...connect.ConnectorService, getData: { ...connect.ConnectorService.getData, responseDeserialize: bucketChunks.deserialize } },
+  {
+    ...connect.ConnectorService,
+    getData: { ...connect.ConnectorService.getData, responseDeserialize: bucketChunks.deserialize },
+  },
   "qlik.connect.Connector",
 ) as unknown as typeof connect.ConnectorClient;
 
 export const RevisionAClient = makeGenericClientConstructor(
-  { ...revisionA.ConnectorService, getData: { ...revisionA.ConnectorService.getData, responseDeserialize: columnarChunks.deserialize } },
+  {
+    ...revisionA.ConnectorService,
+    getData: { ...revisionA.ConnectorService.getData, responseDeserialize: columnarChunks.deserialize },
+  },
   "qlik.Connector",
 ) as unknown as typeof revisionA.ConnectorClient;

@@ -13,7 +13,9 @@ export async function httpGet(url: string, signal?: AbortSignal): Promise<Respon
   } catch (error) {
     if (signal?.aborted) {
       const reason: unknown = signal.reason;
-      throw reason instanceof DOMException && reason.name === "TimeoutError" ? new FetchError(`GET ${url} timed out`) : reason;
+      throw reason instanceof DOMException && reason.name === "TimeoutError"
+        ? new FetchError(`GET ${url} timed out`)
+        : reason;
     }
     const cause = (error as { cause?: unknown }).cause;
     throw new FetchError(`cannot GET ${url}: ${messageOf(cause ?? error)}`, { cause: error });

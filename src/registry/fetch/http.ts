@@ -39,7 +39,9 @@ async function download(manifest: Manifest, dir: string, context: FetchContext):
   try {
     context.log.note(`download ${manifest.uri}`);
     const { file, sha256, bytes, finalUrl } = await saveResponse(manifest.uri, scratch, context);
-    context.log.note(`downloaded ${bytes} bytes${finalUrl !== manifest.uri ? ` from ${finalUrl}` : ""}, sha256 ${sha256}`);
+    context.log.note(
+      `downloaded ${bytes} bytes${finalUrl !== manifest.uri ? ` from ${finalUrl}` : ""}, sha256 ${sha256}`,
+    );
     if (manifest.sha256 && manifest.sha256 !== sha256) throw new ChecksumError(manifest.uri, manifest.sha256, sha256);
     const kind = archiveKind(file, await readHead(file));
     if (kind) {
@@ -61,7 +63,11 @@ async function download(manifest: Manifest, dir: string, context: FetchContext):
   }
 }
 
-async function saveResponse(url: string, folder: string, context: FetchContext): Promise<{ file: string; sha256: string; bytes: number; finalUrl: string }> {
+async function saveResponse(
+  url: string,
+  folder: string,
+  context: FetchContext,
+): Promise<{ file: string; sha256: string; bytes: number; finalUrl: string }> {
   const response = await httpGet(url, context.signal);
   const finalUrl = response.url || url;
   const file = join(folder, fileNameOf(response, finalUrl));
@@ -69,7 +75,10 @@ async function saveResponse(url: string, folder: string, context: FetchContext):
   const max = context.limits.maxBytes;
   if (declared > max) {
     await response.body?.cancel();
-    throw new UnsafeArchiveError(url, `the download is ${declared} bytes, more than the limit of ${max} (raise it with --max-size)`);
+    throw new UnsafeArchiveError(
+      url,
+      `the download is ${declared} bytes, more than the limit of ${max} (raise it with --max-size)`,
+    );
   }
   if (!response.body) throw new FetchError(`GET ${url} answered without a body`);
   const hash = createHash("sha256");
@@ -77,7 +86,10 @@ async function saveResponse(url: string, folder: string, context: FetchContext):
   const meter = new Transform({
     transform(chunk: Buffer, _encoding, done) {
       bytes += chunk.length;
-      if (bytes > max) return done(new UnsafeArchiveError(url, `the download passed the limit of ${max} bytes (raise it with --max-size)`));
+      if (bytes > max)
+        return done(
+          new UnsafeArchiveError(url, `the download passed the limit of ${max} bytes (raise it with --max-size)`),
+        );
       hash.update(chunk);
       done(null, chunk);
     },
@@ -86,7 +98,9 @@ async function saveResponse(url: string, folder: string, context: FetchContext):
     await pipeline(Readable.fromWeb(response.body as WebReadableStream<Uint8Array>), meter, createWriteStream(file));
   } catch (error) {
     if (error instanceof SluiceError || context.signal.aborted) throw error;
-    throw new FetchError(`downloading ${url} broke off after ${bytes} bytes: ${(error as Error).message}`, { cause: error });
+    throw new FetchError(`downloading ${url} broke off after ${bytes} bytes: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
   return { file, sha256: hash.digest("hex"), bytes, finalUrl };
 }

@@ -27,12 +27,20 @@ async function copySource(manifest: Manifest, dir: string, context: FetchContext
   });
   const inside = relative(resolve(source), resolve(dir));
   if (info.isDirectory() && !inside.startsWith("..") && !isAbsolute(inside)) {
-    throw new FetchError(`"uri" ${source} contains the install folder ${dir}; point SLUICE_HOME elsewhere or "uri" at a smaller folder`);
+    throw new FetchError(
+      `"uri" ${source} contains the install folder ${dir}; point SLUICE_HOME elsewhere or "uri" at a smaller folder`,
+    );
   }
   context.log.note(`copy ${source} to ${dir}`);
   try {
     if (info.isDirectory()) {
-      await cp(source, dir, { recursive: true, verbatimSymlinks: true, preserveTimestamps: true, errorOnExist: true, force: false });
+      await cp(source, dir, {
+        recursive: true,
+        verbatimSymlinks: true,
+        preserveTimestamps: true,
+        errorOnExist: true,
+        force: false,
+      });
     } else {
       await mkdir(dir, { recursive: true });
       await copyFile(source, join(dir, basename(source)));

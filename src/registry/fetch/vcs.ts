@@ -21,8 +21,10 @@ import type { Fetched, FetchContext, SourceFetcher } from "./types.js";
 const execFileAsync = promisify(execFile);
 
 export const vcsFetcher: SourceFetcher = {
-  planInstall: (manifest, dir) => [cloneStep(manifest.uri, dir), ...(manifest.ref ? [checkoutDisplay(manifest.ref)] : [])].map(display),
-  planUpdate: (manifest, current, dir, pull) => [...localCloneSteps(manifest, current, dir), ...(pull ? pullSteps(manifest) : [])].map(display),
+  planInstall: (manifest, dir) =>
+    [cloneStep(manifest.uri, dir), ...(manifest.ref ? [checkoutDisplay(manifest.ref)] : [])].map(display),
+  planUpdate: (manifest, current, dir, pull) =>
+    [...localCloneSteps(manifest, current, dir), ...(pull ? pullSteps(manifest) : [])].map(display),
 
   async fetch(manifest, dir, context) {
     await runGit(cloneStep(manifest.uri, dir), context, dirname(dir));
@@ -57,7 +59,10 @@ function cloneStep(uri: string, dir: string): Step {
 }
 
 function localCloneSteps(manifest: Manifest, current: string, dir: string): Step[] {
-  return [git("git clone", "clone", "--quiet", "--", current, dir), git("git remote", "remote", "set-url", "origin", manifest.uri)];
+  return [
+    git("git clone", "clone", "--quiet", "--", current, dir),
+    git("git remote", "remote", "set-url", "origin", manifest.uri),
+  ];
 }
 
 function pullSteps(manifest: Manifest): Step[] {
@@ -77,7 +82,9 @@ function checkoutDisplay(ref: string): Step {
 async function checkoutRef(manifest: Manifest, dir: string, context: FetchContext): Promise<void> {
   const ref = manifest.ref ?? "HEAD";
   const branch = `origin/${ref}`;
-  const target = (await gitOutput(dir, ["rev-parse", "--verify", "--quiet", `refs/remotes/${branch}^{commit}`])) ? branch : ref;
+  const target = (await gitOutput(dir, ["rev-parse", "--verify", "--quiet", `refs/remotes/${branch}^{commit}`]))
+    ? branch
+    : ref;
   if (!(await gitOutput(dir, ["rev-parse", "--verify", "--quiet", `${target}^{commit}`]))) {
     throw new FetchError(`"ref": ${JSON.stringify(ref)} is not a branch, tag or commit of ${manifest.uri}`);
   }

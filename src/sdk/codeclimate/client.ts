@@ -6,6 +6,7 @@ import type { Stream } from "./stream.js";
 
 /** The connector's configuration: the top-level keys of its config JSON. */
 // `any` is upstream's public type: connectors read values of any shape from it.
+// biome-ignore lint/suspicious/noExplicitAny: upstream's public type
 export type ClientConfiguration = Map<string, any>;
 
 export interface VerifyConfigurationResult {

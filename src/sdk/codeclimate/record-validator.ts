@@ -30,7 +30,9 @@ export interface RecordSchema {
 /** Every record type's schema, by `_type`. */
 export function loadRecordSchemas(): Map<string, RecordSchema> {
   const schemas = new Map<string, RecordSchema>();
-  for (const file of readdirSync(SCHEMA_DIR).filter((f) => f.endsWith(".schema.json")).sort()) {
+  for (const file of readdirSync(SCHEMA_DIR)
+    .filter((f) => f.endsWith(".schema.json"))
+    .sort()) {
     const schema = JSON.parse(readFileSync(SCHEMA_DIR + file, "utf8")) as RecordSchema;
     schemas.set(schema.title, schema);
   }
@@ -50,7 +52,9 @@ export class RecordValidator {
 
   /** The validator every producer shares; SLUICE_CODECLIMATE_COMPAT=upstream selects the quirk. */
   static shared(): RecordValidator {
-    return (RecordValidator.instance ??= new RecordValidator(process.env.SLUICE_CODECLIMATE_COMPAT === "upstream" ? "upstream" : "sluice"));
+    return (RecordValidator.instance ??= new RecordValidator(
+      process.env.SLUICE_CODECLIMATE_COMPAT === "upstream" ? "upstream" : "sluice",
+    ));
   }
 
   get types(): string[] {
@@ -60,7 +64,9 @@ export class RecordValidator {
   /** Every problem of `record` as `<path> <what was expected>`; empty when valid. */
   problems(record: unknown): string[] {
     if (typeof record !== "object" || record === null || Array.isArray(record)) {
-      return [`a record must be an object, got ${record === null ? "null" : Array.isArray(record) ? "an array" : typeof record}`];
+      return [
+        `a record must be an object, got ${record === null ? "null" : Array.isArray(record) ? "an array" : typeof record}`,
+      ];
     }
     const type = (record as { _type?: unknown })._type;
     if (type === undefined || type === null || type === "") return ['missing required attribute "_type"'];

@@ -15,7 +15,10 @@ export class FakeLoggerIO implements LoggerIO {
 }
 
 export class FakeLogger extends Logger {
-  constructor(io: FakeLoggerIO = new FakeLoggerIO(), config: { level?: LoggerLevel; tags?: string[] } = { level: LoggerLevel.DEBUG }) {
+  constructor(
+    io: FakeLoggerIO = new FakeLoggerIO(),
+    config: { level?: LoggerLevel; tags?: string[] } = { level: LoggerLevel.DEBUG },
+  ) {
     super(io, config);
   }
 

@@ -59,7 +59,9 @@ export class DestinationRunner {
   /** Writes in arrival order; resolves with one ack per record once they are written. */
   write(records: OpenCdcRecord[]): Promise<DestinationAck[]> {
     const done = this.chain.then(async () => {
-      const errors = await this.destination.write(records).catch((error: unknown) => records.map(() => (error instanceof Error ? error.message : String(error))));
+      const errors = await this.destination
+        .write(records)
+        .catch((error: unknown) => records.map(() => (error instanceof Error ? error.message : String(error))));
       this.lastWritten = records[records.length - 1]?.position ?? this.lastWritten;
       this.release();
       return records.map((record, index) => ({ position: record.position, error: errors[index] ?? "" }));

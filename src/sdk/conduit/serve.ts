@@ -3,7 +3,13 @@
  * go-plugin plugin with Conduit's cookie speaking connector.v2, so Conduit
  * (or its Go client) runs it like any connector built with Conduit's SDK.
  */
-import { type handleUnaryCall, type Server, type ServerDuplexStream, type ServiceError, status as GrpcStatus } from "@grpc/grpc-js";
+import {
+  type handleUnaryCall,
+  type Server,
+  type ServerDuplexStream,
+  type ServiceError,
+  status as GrpcStatus,
+} from "@grpc/grpc-js";
 import { messageOf } from "../../errors.js";
 import { servePlugin, type ServedPlugin } from "../../plugin/index.js";
 import { DestinationPluginService, type DestinationPluginServer } from "../../protocol/gen/connector/v2/destination.js";
@@ -44,7 +50,10 @@ function lifecycle(target: () => Lifecycle | undefined) {
   const onCreated: handleUnaryCall<{ config: Config }, object> = (call, callback) =>
     answer(callback, async () => (await target()?.lifecycleOnCreated?.(call.request.config), {}));
   const onUpdated: handleUnaryCall<{ configBefore: Config; configAfter: Config }, object> = (call, callback) =>
-    answer(callback, async () => (await target()?.lifecycleOnUpdated?.(call.request.configBefore, call.request.configAfter), {}));
+    answer(
+      callback,
+      async () => (await target()?.lifecycleOnUpdated?.(call.request.configBefore, call.request.configAfter), {}),
+    );
   const onDeleted: handleUnaryCall<{ config: Config }, object> = (call, callback) =>
     answer(callback, async () => (await target()?.lifecycleOnDeleted?.(call.request.config), {}));
   return { lifecycleOnCreated: onCreated, lifecycleOnUpdated: onUpdated, lifecycleOnDeleted: onDeleted };
@@ -56,7 +65,8 @@ type Version = 1 | 2;
 function sourceService(connector: ConduitConnector, version: Version): SourcePluginServer {
   let source: ConduitSource | undefined;
   let runner: SourceRunner | undefined;
-  const create = () => (source ??= needs(connector.source, `connector "${connector.specification.name}" has no source; asking for one`)());
+  const create = () =>
+    (source ??= needs(connector.source, `connector "${connector.specification.name}" has no source; asking for one`)());
   const open: handleUnaryCall<{ position: Buffer }, object> = (call, callback) =>
     answer(callback, async () => {
       await needs(source, "Configure").open(call.request.position);
@@ -81,7 +91,12 @@ function sourceService(connector: ConduitConnector, version: Version): SourcePlu
         for (const record of records) room = call.write({ record });
         return room;
       };
-      active.start((records) => new Promise<void>((resolve) => (write(records) ? resolve() : call.once("drain", () => resolve())))).catch((error: unknown) => call.destroy(error as Error));
+      active
+        .start(
+          (records) =>
+            new Promise<void>((resolve) => (write(records) ? resolve() : call.once("drain", () => resolve()))),
+        )
+        .catch((error: unknown) => call.destroy(error as Error));
     },
     stop: (_call, callback) => answer(callback, async () => ({ lastPosition: await needs(runner, "Open").stop() })),
     teardown: (_call, callback) => answer(callback, async () => (await runner?.stop(), await source?.teardown(), {})),
@@ -92,7 +107,11 @@ function sourceService(connector: ConduitConnector, version: Version): SourcePlu
 function destinationService(connector: ConduitConnector, version: Version): DestinationPluginServer {
   let destination: ConduitDestination | undefined;
   let runner: DestinationRunner | undefined;
-  const create = () => (destination ??= needs(connector.destination, `connector "${connector.specification.name}" has no destination; asking for one`)());
+  const create = () =>
+    (destination ??= needs(
+      connector.destination,
+      `connector "${connector.specification.name}" has no destination; asking for one`,
+    )());
   const open: handleUnaryCall<object, object> = (_call, callback) =>
     answer(callback, async () => {
       await needs(destination, "Configure").open();
@@ -108,13 +127,17 @@ function destinationService(connector: ConduitConnector, version: Version): Dest
       call.on("data", (request: { records?: OpenCdcRecord[]; record?: OpenCdcRecord }) => {
         const records = version === 1 ? (request.record ? [request.record] : []) : (request.records ?? []);
         active.write(records).then(
-          (acks) => (version === 2 ? call.write({ acks }) : acks.forEach((ack) => call.write({ ackPosition: ack.position, error: ack.error }))),
+          (acks) => {
+            if (version === 2) call.write({ acks });
+            else for (const ack of acks) call.write({ ackPosition: ack.position, error: ack.error });
+          },
           (error: unknown) => call.destroy(error as Error),
         );
       });
       call.on("error", () => {});
     },
-    stop: (call, callback) => answer(callback, async () => (await needs(runner, "Open").stop(call.request.lastPosition), {})),
+    stop: (call, callback) =>
+      answer(callback, async () => (await needs(runner, "Open").stop(call.request.lastPosition), {})),
     teardown: (_call, callback) => answer(callback, async () => (await destination?.teardown(), {})),
     ...lifecycle(() => destination),
   } as DestinationPluginServer;
@@ -125,15 +148,25 @@ export interface ServeConduitOptions {
   protocolVersions?: Version[];
 }
 
-export function serveConduitConnector(connector: ConduitConnector, options: ServeConduitOptions = {}): Promise<ServedPlugin> {
+export function serveConduitConnector(
+  connector: ConduitConnector,
+  options: ServeConduitOptions = {},
+): Promise<ServedPlugin> {
   const services: Record<Version, (server: Server) => void> = {
     1: (server) => {
-      server.addService(V1SpecifierPluginService, { specify: (_call, callback) => callback(null, toV1Specification(connector.specification)) } satisfies V1SpecifierPluginServer);
+      server.addService(V1SpecifierPluginService, {
+        specify: (_call, callback) => callback(null, toV1Specification(connector.specification)),
+      } satisfies V1SpecifierPluginServer);
       server.addService(V1SourcePluginService, sourceService(connector, 1) as unknown as V1SourcePluginServer);
-      server.addService(V1DestinationPluginService, destinationService(connector, 1) as unknown as V1DestinationPluginServer);
+      server.addService(
+        V1DestinationPluginService,
+        destinationService(connector, 1) as unknown as V1DestinationPluginServer,
+      );
     },
     2: (server) => {
-      server.addService(SpecifierPluginService, { specify: (_call, callback) => callback(null, { specification: toSpecification(connector.specification) }) } satisfies SpecifierPluginServer);
+      server.addService(SpecifierPluginService, {
+        specify: (_call, callback) => callback(null, { specification: toSpecification(connector.specification) }),
+      } satisfies SpecifierPluginServer);
       server.addService(SourcePluginService, sourceService(connector, 2));
       server.addService(DestinationPluginService, destinationService(connector, 2));
     },

@@ -50,6 +50,16 @@ export function toSpecification(spec: ConduitSpecification): Specification {
 export function toV1Specification(spec: ConduitSpecification): Specifier_Specify_Response {
   const { sourceParams, destinationParams, ...fields } = toSpecification(spec);
   const v1 = (params: Record<string, Parameter>) =>
-    Object.fromEntries(Object.entries(params).map(([name, p]) => [name, { ...p, required: false, type: p.type as number, validations: p.validations.map((v) => ({ type: v.type as number, value: v.value })) }]));
+    Object.fromEntries(
+      Object.entries(params).map(([name, p]) => [
+        name,
+        {
+          ...p,
+          required: false,
+          type: p.type as number,
+          validations: p.validations.map((v) => ({ type: v.type as number, value: v.value })),
+        },
+      ]),
+    );
   return { ...fields, sourceParams: v1(sourceParams), destinationParams: v1(destinationParams) };
 }

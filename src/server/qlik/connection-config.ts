@@ -15,7 +15,11 @@ export interface ConnectionInfo {
   password: string;
 }
 
-export function optionsWithConnection(options: Record<string, unknown> | string | undefined, connection: ConnectionInfo, schema: object | undefined): string {
+export function optionsWithConnection(
+  options: Record<string, unknown> | string | undefined,
+  connection: ConnectionInfo,
+  schema: object | undefined,
+): string {
   const fromConnection: Record<string, unknown> = parseConnectionString(connection.connectionString);
   for (const key of ["user", "password"] as const) {
     if (connection[key] && accepts(schema, key)) fromConnection[key] = connection[key];
@@ -23,7 +27,10 @@ export function optionsWithConnection(options: Record<string, unknown> | string 
   if (typeof options === "string") {
     if (Object.keys(fromConnection).length === 0) return options;
     const parsed = options.trim() ? parseObject(options) : {};
-    if (!parsed) throw new StatementError('"options" is a string that is not a JSON object, so the connection string, user and password cannot be added to it');
+    if (!parsed)
+      throw new StatementError(
+        '"options" is a string that is not a JSON object, so the connection string, user and password cannot be added to it',
+      );
     return JSON.stringify({ ...fromConnection, ...parsed });
   }
   if (options === undefined && Object.keys(fromConnection).length === 0) return "";
@@ -35,14 +42,17 @@ export function parseConnectionString(text: string): Record<string, unknown> {
   if (!trimmed) return {};
   if (trimmed.startsWith("{")) {
     const parsed = parseObject(trimmed);
-    if (!parsed) throw new StatementError("the connection string starts with \"{\" but is not a JSON object");
+    if (!parsed) throw new StatementError('the connection string starts with "{" but is not a JSON object');
     return parsed;
   }
   const pairs: Record<string, unknown> = {};
   for (const part of trimmed.split(";")) {
     if (!part.trim()) continue;
     const equals = part.indexOf("=");
-    if (equals <= 0) throw new StatementError(`the connection string must be key=value pairs separated by ";" (or a JSON object); "${part.trim()}" has no key=`);
+    if (equals <= 0)
+      throw new StatementError(
+        `the connection string must be key=value pairs separated by ";" (or a JSON object); "${part.trim()}" has no key=`,
+      );
     pairs[part.slice(0, equals).trim()] = scalar(part.slice(equals + 1).trim());
   }
   return pairs;
@@ -56,7 +66,9 @@ function scalar(value: string): unknown {
 function parseObject(text: string): Record<string, unknown> | undefined {
   try {
     const parsed: unknown = JSON.parse(text);
-    return typeof parsed === "object" && parsed !== null && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : undefined;
+    return typeof parsed === "object" && parsed !== null && !Array.isArray(parsed)
+      ? (parsed as Record<string, unknown>)
+      : undefined;
   } catch {
     return undefined;
   }
@@ -64,6 +76,9 @@ function parseObject(text: string): Record<string, unknown> | undefined {
 
 function accepts(schema: object | undefined, key: string): boolean {
   if (!schema) return true;
-  const { properties, additionalProperties } = schema as { properties?: Record<string, unknown>; additionalProperties?: unknown };
+  const { properties, additionalProperties } = schema as {
+    properties?: Record<string, unknown>;
+    additionalProperties?: unknown;
+  };
   return (properties !== undefined && key in properties) || additionalProperties !== false;
 }

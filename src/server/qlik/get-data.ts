@@ -5,7 +5,6 @@
  */
 import { type ServerWritableStream, status as GrpcStatus } from "@grpc/grpc-js";
 import { messageOf, SluiceError } from "../../errors.js";
-import type { Logger } from "../../logging.js";
 import type { ChunkCodec } from "../../protocol/qlik/chunks.js";
 import { type ChunkStats, ChunkStream } from "./chunk-stream.js";
 import type { ConnectionInfo } from "./connection-config.js";
@@ -51,10 +50,15 @@ export async function serveGetData<C>(
     else await readLiveSource(statement, request.connection, out, context);
     const stats = await out.finish();
     call.end();
-    context.logger.info("GetData served", { what, cancelled: call.cancelled, ...describe(stats, performance.now() - started) });
+    context.logger.info("GetData served", {
+      what,
+      cancelled: call.cancelled,
+      ...describe(stats, performance.now() - started),
+    });
   } catch (error) {
     context.logger.warn("GetData failed", { what, error: messageOf(error) });
-    const code = error instanceof SluiceError ? (STATUS_BY_CODE[error.code] ?? GrpcStatus.INTERNAL) : GrpcStatus.INTERNAL;
+    const code =
+      error instanceof SluiceError ? (STATUS_BY_CODE[error.code] ?? GrpcStatus.INTERNAL) : GrpcStatus.INTERNAL;
     call.emit("error", { code, details: messageOf(error) });
   }
 }

@@ -33,7 +33,12 @@ export interface LiveSourceContext {
 /** Thrown from the page sink to stop a read that has sent enough. */
 class Enough extends Error {}
 
-export async function readLiveSource(statement: SourceStatement, connection: ConnectionInfo, sink: RowSink, context: LiveSourceContext): Promise<void> {
+export async function readLiveSource(
+  statement: SourceStatement,
+  connection: ConnectionInfo,
+  sink: RowSink,
+  context: LiveSourceContext,
+): Promise<void> {
   const { command, cwd } = launchOf(statement, context);
   const name = statement.connector ?? "qlik-source";
   const driver = await openConnector({
@@ -54,7 +59,8 @@ export async function readLiveSource(statement: SourceStatement, connection: Con
       names = fields.map((f) => f.name);
     };
     const properties = Object.entries(stream.jsonSchema.properties ?? {});
-    if (properties.length) sendHeader(properties.map(([field, property]) => fieldFromSchema(field, property ?? {}, isKey(field))));
+    if (properties.length)
+      sendHeader(properties.map(([field, property]) => fieldFromSchema(field, property ?? {}, isKey(field))));
     await driver
       .read({ options, state: "", streams: [{ name: stream.name, syncMode: "full_refresh" }] }, async (page) => {
         if (page.stream !== stream.name || page.rows.length === 0) return;
@@ -74,23 +80,35 @@ export async function readLiveSource(statement: SourceStatement, connection: Con
 function launchOf(statement: SourceStatement, context: LiveSourceContext): { command: string; cwd?: string } {
   if (statement.command !== undefined) return { command: statement.command };
   if (!context.resolveConnector) {
-    throw new StatementError(`installed connectors ("connector": "${statement.connector}") are not available here; give the connector's shell command as "command"`);
+    throw new StatementError(
+      `installed connectors ("connector": "${statement.connector}") are not available here; give the connector's shell command as "command"`,
+    );
   }
   return context.resolveConnector(statement.connector!);
 }
 
 function protocolOf(statement: SourceStatement): ProtocolChoice {
   const protocol = statement.protocol ?? "auto";
-  if (!(PROTOCOLS as readonly string[]).includes(protocol)) throw new StatementError(`"protocol" must be one of ${PROTOCOLS.join(", ")}`);
+  if (!(PROTOCOLS as readonly string[]).includes(protocol))
+    throw new StatementError(`"protocol" must be one of ${PROTOCOLS.join(", ")}`);
   return protocol as ProtocolChoice;
 }
 
-async function prepareOptions(driver: SourceDriver, name: string, statement: SourceStatement, connection: ConnectionInfo): Promise<string> {
+async function prepareOptions(
+  driver: SourceDriver,
+  name: string,
+  statement: SourceStatement,
+  connection: ConnectionInfo,
+): Promise<string> {
   const spec = await driver.spec();
   const options = optionsWithConnection(statement.options, connection, spec.optionsSchema);
   validateOptions(name, spec.optionsSchema, options);
   const check = await driver.check(options);
-  if (!check.ok) throw new OptionsError(name, check.errors.length ? check.errors : ["the connector's check failed without saying why"]);
+  if (!check.ok)
+    throw new OptionsError(
+      name,
+      check.errors.length ? check.errors : ["the connector's check failed without saying why"],
+    );
   return options;
 }
 

@@ -47,7 +47,12 @@ export async function startQlikServer(options: QlikServerOptions): Promise<QlikS
   const server = new Server();
   server.addService(revisionA.ConnectorService, {
     getData: (call: ServerWritableStream<revisionA.GetDataOptions, revisionA.DataChunk>) =>
-      void serveGetData(call, { statement: call.request.parameters?.statement ?? "", connection: connectionOf(call.request) }, columnarChunks, context),
+      void serveGetData(
+        call,
+        { statement: call.request.parameters?.statement ?? "", connection: connectionOf(call.request) },
+        columnarChunks,
+        context,
+      ),
   } satisfies revisionA.ConnectorServer);
   server.addService(connect.ConnectorService, {
     getData: (call: ServerWritableStream<connect.DataRequest, connect.DataChunk>) => {
@@ -59,11 +64,14 @@ export async function startQlikServer(options: QlikServerOptions): Promise<QlikS
       };
       void serveGetData(call, request, bucketChunks, context);
     },
-    getMetaInfo: (_call, callback) => callback(null, { name: "Sluice", version: options.version ?? "", developer: "Sluice" }),
+    getMetaInfo: (_call, callback) =>
+      callback(null, { name: "Sluice", version: options.version ?? "", developer: "Sluice" }),
   } satisfies connect.ConnectorServer);
   const port = await new Promise<number>((resolve, reject) =>
     server.bindAsync(options.listen, ServerCredentials.createInsecure(), (error, bound) =>
-      error ? reject(new SluiceError("LISTEN_FAILED", `cannot listen on ${options.listen}: ${error.message}`)) : resolve(bound),
+      error
+        ? reject(new SluiceError("LISTEN_FAILED", `cannot listen on ${options.listen}: ${error.message}`))
+        : resolve(bound),
     ),
   );
   const host = options.listen.slice(0, options.listen.lastIndexOf(":"));

@@ -39,11 +39,15 @@ export interface SourceStatement {
 
 export type Statement = SqlStatement | SourceStatement;
 
-const GRAMMAR = "expected SELECT <columns | *> FROM <table> [WHERE …] [LIMIT n], or a JSON object such as {\"command\": …, \"stream\": …, \"options\": …}";
+const GRAMMAR =
+  'expected SELECT <columns | *> FROM <table> [WHERE …] [LIMIT n], or a JSON object such as {"command": …, "stream": …, "options": …}';
 const SOURCE_KEYS = ["command", "connector", "stream", "options", "config", "protocol"];
 
 export function parseStatement(text: string): Statement {
-  const trimmed = text.trim().replace(/;\s*$/, "").replace(/^SQL\s+/i, "");
+  const trimmed = text
+    .trim()
+    .replace(/;\s*$/, "")
+    .replace(/^SQL\s+/i, "");
   return trimmed.startsWith("{") ? parseSource(trimmed) : parseSql(trimmed);
 }
 
@@ -59,7 +63,9 @@ function parseSql(sql: string): SqlStatement {
   if (!identifier) throw new StatementError(`expected a table name after FROM in "${abbreviate(sql)}"`);
   const rest = afterFrom.slice(identifier.length).trim();
   if (rest && !/^(WHERE|GROUP\s+BY|ORDER\s+BY|LIMIT)\b/i.test(rest)) {
-    throw new StatementError(`after the table name only WHERE, GROUP BY, ORDER BY and LIMIT may follow; got "${abbreviate(rest)}"`);
+    throw new StatementError(
+      `after the table name only WHERE, GROUP BY, ORDER BY and LIMIT may follow; got "${abbreviate(rest)}"`,
+    );
   }
   return { kind: "sql", columns, table: unquote(identifier.text), rest };
 }
@@ -104,19 +110,31 @@ function parseSource(text: string): SourceStatement {
   } catch (error) {
     throw new StatementError(`a statement starting with "{" must be a JSON object: ${(error as Error).message}`);
   }
-  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new StatementError("the JSON form must be an object");
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed))
+    throw new StatementError("the JSON form must be an object");
   const fields = parsed as Record<string, unknown>;
   const unknown = Object.keys(fields).filter((k) => !SOURCE_KEYS.includes(k));
-  if (unknown.length) throw new StatementError(`unknown key(s) ${unknown.map((k) => `"${k}"`).join(", ")}; known: ${SOURCE_KEYS.join(", ")}`);
+  if (unknown.length)
+    throw new StatementError(
+      `unknown key(s) ${unknown.map((k) => `"${k}"`).join(", ")}; known: ${SOURCE_KEYS.join(", ")}`,
+    );
   const stringField = (key: string) => {
     const value = fields[key];
     if (value !== undefined && typeof value !== "string") throw new StatementError(`"${key}" must be a string`);
     return value as string | undefined;
   };
-  if ((fields.command === undefined) === (fields.connector === undefined)) throw new StatementError('give exactly one of "command" (a shell command) and "connector" (an installed connector)');
-  if (fields.options !== undefined && fields.config !== undefined) throw new StatementError('give "options" or "config", not both');
+  if ((fields.command === undefined) === (fields.connector === undefined))
+    throw new StatementError(
+      'give exactly one of "command" (a shell command) and "connector" (an installed connector)',
+    );
+  if (fields.options !== undefined && fields.config !== undefined)
+    throw new StatementError('give "options" or "config", not both');
   const options = fields.options ?? fields.config;
-  if (options !== undefined && typeof options !== "string" && (typeof options !== "object" || options === null || Array.isArray(options))) {
+  if (
+    options !== undefined &&
+    typeof options !== "string" &&
+    (typeof options !== "object" || options === null || Array.isArray(options))
+  ) {
     throw new StatementError('"options" must be a JSON object or a string');
   }
   return {

@@ -19,7 +19,9 @@ const BATCH_ROWS = 512;
 
 export class TableNotFoundError extends SluiceError {
   constructor(table: string, location: string, tables: string[]) {
-    const known = tables.length ? `; it has ${tables.slice(0, 20).join(", ")}${tables.length > 20 ? ", …" : ""}` : "; it has no tables";
+    const known = tables.length
+      ? `; it has ${tables.slice(0, 20).join(", ")}${tables.length > 20 ? ", …" : ""}`
+      : "; it has no tables";
     super("QLIK_TABLE_NOT_FOUND", `no table or view "${table}" in ${location}${known}`);
   }
 }
@@ -77,11 +79,22 @@ function findTable(db: Database.Database, file: string, name: string): string {
     .prepare("SELECT name FROM sqlite_schema WHERE type IN ('table', 'view') AND name = ? COLLATE NOCASE")
     .get(name) as { name: string } | undefined;
   if (match) return match.name;
-  const tables = db.prepare("SELECT name FROM sqlite_schema WHERE type IN ('table', 'view') ORDER BY name").all() as { name: string }[];
-  throw new TableNotFoundError(name, file, tables.map((t) => t.name));
+  const tables = db.prepare("SELECT name FROM sqlite_schema WHERE type IN ('table', 'view') ORDER BY name").all() as {
+    name: string;
+  }[];
+  throw new TableNotFoundError(
+    name,
+    file,
+    tables.map((t) => t.name),
+  );
 }
 
-function prepare(db: Database.Database, statement: SqlStatement, table: string, info: { name: string }[]): Database.Statement {
+function prepare(
+  db: Database.Database,
+  statement: SqlStatement,
+  table: string,
+  info: { name: string }[],
+): Database.Statement {
   const columns = statement.columns === "*" ? starColumns(info) : statement.columns;
   const sql = `SELECT ${columns} FROM ${quote(table)} ${statement.rest}`;
   let prepared: Database.Statement;

@@ -65,16 +65,26 @@ export class SqliteStore implements Store {
       const existing = this.existingColumns(target.table);
       if (existing.size === 0) this.createTable(target);
       this.db
-        .prepare("INSERT OR REPLACE INTO _sluice_streams (connector, stream, table_name, primary_key) VALUES (?, ?, ?, ?)")
+        .prepare(
+          "INSERT OR REPLACE INTO _sluice_streams (connector, stream, table_name, primary_key) VALUES (?, ?, ?, ?)",
+        )
         .run(spec.connector, spec.stream, spec.table, JSON.stringify(spec.primaryKey));
-      const table = new SqliteTable(this, this.db, target, this.existingColumns(target.table), spec.replace ? spec.table : undefined);
+      const table = new SqliteTable(
+        this,
+        this.db,
+        target,
+        this.existingColumns(target.table),
+        spec.replace ? spec.table : undefined,
+      );
       table.addMissingColumns(spec.columns);
       return table;
     });
   }
 
   async loadState(connector: string): Promise<string> {
-    const row = this.db.prepare("SELECT state FROM _sluice_state WHERE connector = ?").get(connector) as { state: string } | undefined;
+    const row = this.db.prepare("SELECT state FROM _sluice_state WHERE connector = ?").get(connector) as
+      | { state: string }
+      | undefined;
     return row?.state ?? "";
   }
 
@@ -106,8 +116,17 @@ export class SqliteStore implements Store {
         .prepare(
           "UPDATE _sluice_syncs SET finished_at = ?, status = ?, pages = ?, inserted = ?, updated = ?, unchanged = ?, message = ?, error = ? WHERE id = ?",
         )
-        .run(new Date().toISOString(), outcome.status, outcome.pages, outcome.inserted, outcome.updated, outcome.unchanged,
-          outcome.message ?? null, outcome.error ?? null, id),
+        .run(
+          new Date().toISOString(),
+          outcome.status,
+          outcome.pages,
+          outcome.inserted,
+          outcome.updated,
+          outcome.unchanged,
+          outcome.message ?? null,
+          outcome.error ?? null,
+          id,
+        ),
     );
   }
 
@@ -136,7 +155,12 @@ export class SqliteStore implements Store {
 
   existingColumns(table: string): Map<string, ColumnType> {
     const info = this.db.prepare(`PRAGMA table_info(${quote(table)})`).all() as { name: string; type: string }[];
-    return new Map(info.map((c) => [c.name, c.type === "INTEGER" ? "integer" : c.type === "REAL" ? "real" : c.type === "TEXT" ? "text" : "any"]));
+    return new Map(
+      info.map((c) => [
+        c.name,
+        c.type === "INTEGER" ? "integer" : c.type === "REAL" ? "real" : c.type === "TEXT" ? "text" : "any",
+      ]),
+    );
   }
 
   private createTable(spec: TableSpec): void {
@@ -156,7 +180,11 @@ class SqliteTable implements TableWriter {
   private statement: Database.Statement | undefined;
   private deleteStatement: Database.Statement | undefined;
   private readonly resetLastInsert: Database.Statement;
-  private readonly writePage: (rows: Row[], syncId: number, checkpoint?: { connector: string; state: string }) => WriteCounts;
+  private readonly writePage: (
+    rows: Row[],
+    syncId: number,
+    checkpoint?: { connector: string; state: string },
+  ) => WriteCounts;
 
   constructor(
     private readonly store: SqliteStore,
@@ -219,7 +247,9 @@ class SqliteTable implements TableWriter {
   }
 
   private upsertAll(rows: Row[], syncId: number): WriteCounts {
-    const statement = (this.statement ??= this.db.prepare(upsertSql(this.table, this.columnNames, this.spec.primaryKey)));
+    const statement = (this.statement ??= this.db.prepare(
+      upsertSql(this.table, this.columnNames, this.spec.primaryKey),
+    ));
     const columns = this.columnNames;
     const width = columns.length;
     const counts: WriteCounts = { inserted: 0, updated: 0, unchanged: 0 };
@@ -230,7 +260,11 @@ class SqliteTable implements TableWriter {
     for (let index = 0; index < rows.length; index++) {
       const row = rows[index];
       if (row === null || typeof row !== "object" || Array.isArray(row)) {
-        throw new RecordError(this.spec.stream, index, `expected a JSON object, got ${JSON.stringify(row)?.slice(0, 80)}`);
+        throw new RecordError(
+          this.spec.stream,
+          index,
+          `expected a JSON object, got ${JSON.stringify(row)?.slice(0, 80)}`,
+        );
       }
       this.checkKey(row, index);
       if ((row as Record<symbol, unknown>)[DELETE] === true) {
@@ -251,8 +285,11 @@ class SqliteTable implements TableWriter {
 
   private deleteRow(row: Row, index: number): number {
     const key = this.spec.primaryKey;
-    if (!key.length) throw new RecordError(this.spec.stream, index, "a delete needs a primary key, and this stream has none");
-    this.deleteStatement ??= this.db.prepare(`DELETE FROM ${quote(this.table)} WHERE ${key.map((c) => `${quote(c)} = ?`).join(" AND ")}`);
+    if (!key.length)
+      throw new RecordError(this.spec.stream, index, "a delete needs a primary key, and this stream has none");
+    this.deleteStatement ??= this.db.prepare(
+      `DELETE FROM ${quote(this.table)} WHERE ${key.map((c) => `${quote(c)} = ?`).join(" AND ")}`,
+    );
     return this.deleteStatement.run(key.map((c) => toSqlValue(row[c]))).changes;
   }
 
@@ -260,7 +297,11 @@ class SqliteTable implements TableWriter {
     for (const key of this.spec.primaryKey) {
       const value = row[key];
       if (value === null || value === undefined) {
-        throw new RecordError(this.spec.stream, index, `primary key field "${key}" is missing (key: ${this.spec.primaryKey.join(", ")})`);
+        throw new RecordError(
+          this.spec.stream,
+          index,
+          `primary key field "${key}" is missing (key: ${this.spec.primaryKey.join(", ")})`,
+        );
       }
     }
   }
@@ -284,9 +325,15 @@ function toSqlValue(value: unknown): unknown {
 function wrapSqliteError(location: string, error: unknown): StoreError {
   const code = (error as { code?: string }).code ?? "";
   const message = (error as Error).message;
-  if (code === "SQLITE_FULL") return new StoreError(location, "the disk is full; nothing of the failed page was written, earlier pages are kept", error);
+  if (code === "SQLITE_FULL")
+    return new StoreError(
+      location,
+      "the disk is full; nothing of the failed page was written, earlier pages are kept",
+      error,
+    );
   if (code === "SQLITE_BUSY") return new StoreError(location, "the database is locked by another process", error);
-  if (code.startsWith("SQLITE_CANTOPEN")) return new StoreError(location, "cannot open the database file (check the path and permissions)", error);
+  if (code.startsWith("SQLITE_CANTOPEN"))
+    return new StoreError(location, "cannot open the database file (check the path and permissions)", error);
   if (code === "SQLITE_READONLY") return new StoreError(location, "the database is read-only", error);
   return new StoreError(location, message, error);
 }
