@@ -152,3 +152,35 @@ test("the published schema is a valid JSON Schema that accepts the seed's fields
   assert.equal(validate({ ...seedFields, source: "HTTP" }), true);
   assert.equal(validate({ ...seedFields, source: "HTTP", uri: "git@github.com:x/y" }), false);
 });
+
+/** Anything a terminal would act on rather than show: C0 and C1 controls, DEL, and bidirectional overrides. */
+const TERMINAL_CONTROLS = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
+
+test("manifest text reaches the terminal inert: escape codes in the description, field names and commands are shown, not obeyed", async (t) => {
+  useTempHome(t);
+  const dir = tempDir(t);
+  const clearScreen = "\u001b[2J\u001b[H";
+  const file = writeManifest(dir, {
+    name: "sly",
+    description: `harmless${clearScreen}\rInstall connector "sly"\n  will run nothing`,
+    source: "Local",
+    uri: ".",
+    install_command: "echo fetched \u009b8m\u202e",
+    command: "true",
+    [`x\u001b]0;title\u0007`]: 1,
+  });
+  for (const args of [["--dry-run"], []]) {
+    const result = await sluice(["connectors", "install", file, ...args]);
+    assert.doesNotMatch(result.stderr, TERMINAL_CONTROLS, `install ${args.join(" ")} printed a control character`);
+    assert.match(result.stderr, /harmless\\u001b\[2J\\u001b\[H\\rInstall connector "sly"\\n {2}will run nothing/);
+    assert.match(result.stderr, /unknown field "x\\u001b\]0;title\\u0007" is ignored/);
+    assert.match(result.stderr, /install_command: sh -c "echo fetched \\u009b8m\\u202e"/);
+  }
+  const installed = await sluice(["connectors", "install", file, "--yes"]);
+  assert.equal(installed.code, 0, installed.stderr);
+  for (const args of [["show", "sly"], ["list"]]) {
+    const shown = await sluice(["connectors", ...args]);
+    assert.equal(shown.code, 0, shown.stderr);
+    assert.doesNotMatch(shown.stdout, TERMINAL_CONTROLS, `connectors ${args[0]} printed a control character`);
+  }
+});

@@ -5,6 +5,7 @@
  */
 import { SluiceError } from "../errors.js";
 import { createLogger, isLogLevel, type Logger, type LogLevel } from "../logging.js";
+import { printable } from "./terminal.js";
 
 export interface GlobalOptions {
   json?: boolean;
@@ -46,7 +47,7 @@ export function reportError(error: unknown, json: boolean): number {
   const code = error instanceof SluiceError ? error.code : "INTERNAL";
   const message = error instanceof Error ? error.message : String(error);
   if (json) process.stderr.write(JSON.stringify({ level: "error", code, message }) + "\n");
-  else process.stderr.write(`error: ${message}\n`);
+  else process.stderr.write(`error: ${printable(message, { keepNewlines: true })}\n`);
   if (!(error instanceof SluiceError) && error instanceof Error && process.env.SLUICE_DEBUG)
     process.stderr.write(`${error.stack}\n`);
   return code === "SYNC_CANCELLED" ? 130 : 1;

@@ -4,16 +4,18 @@
  * defaults (which skip bad entries with a warning instead of refusing):
  *   - no absolute paths and no ".." segments: nothing lands outside the folder;
  *   - symbolic links are created last (no entry is ever written through one)
- *     and each must resolve inside the folder;
- *   - hard links must name a file of the archive (they are copied);
+ *     and each must resolve inside the folder, judged the way the kernel
+ *     follows it (through other links), not by its text;
+ *   - hard links must name a file of the archive (they are copied, and each
+ *     copy counts against the size limit);
  *   - devices and fifos are refused;
  *   - the unpacked size and the number of entries are limited.
  * An archive holding a single top-level folder (as GitHub's do) is unpacked
  * from inside that folder, so `command` paths are relative to the content.
  */
 import { createReadStream, createWriteStream } from "node:fs";
-import { copyFile, lstat, mkdir, readdir, realpath, rename, rm, symlink } from "node:fs/promises";
-import { dirname, join, posix, relative, resolve, sep } from "node:path";
+import { copyFile, lstat, mkdir, readdir, readlink, realpath, rename, rm, symlink } from "node:fs/promises";
+import { dirname, join, posix, relative, sep } from "node:path";
 import { Transform, type Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { createGunzip } from "node:zlib";
@@ -32,6 +34,8 @@ export interface UnpackLimits {
 }
 
 export const DEFAULT_MAX_ENTRIES = 100_000;
+/** Linux's limit on links followed in one path walk (ELOOP beyond it). */
+const MAX_LINK_HOPS = 40;
 
 /** Which archive a downloaded file is: by its name first, then by its first bytes. */
 export function archiveKind(fileName: string, head: Buffer): ArchiveKind | undefined {
@@ -130,6 +134,9 @@ class SafeTree {
     for (const { path, target } of this.hardlinks) {
       if (!this.written.has(target))
         throw this.unsafe(`hard link "${path}" points to "${target}", which is not a file of the archive`);
+      // A copy takes the space of the file again: a thousand links to one large file must not pass as nothing.
+      this.bytes += (await lstat(join(this.root, target))).size;
+      if (this.bytes > this.limits.maxBytes) throw this.tooBig();
       await this.makeFolder(posix.dirname(path), path);
       await copyFile(join(this.root, target), join(this.root, path));
     }
@@ -188,12 +195,48 @@ class SafeTree {
     const inside = await realpath(content);
     for (const { path, target } of this.symlinks) {
       const at = join(this.root, path);
-      // A dangling link is judged by its text, from the real folder it sits in.
-      const resolved = await realpath(at).catch(async () => resolve(await realpath(dirname(at)), target));
+      const resolved = await this.follow(await realpath(dirname(at)), target, { link: path, target, hops: 0 });
       if (resolved !== inside && !resolved.startsWith(inside + sep)) {
         throw this.unsafe(`symbolic link "${path}" -> "${target}" points outside the install folder`);
       }
     }
+  }
+
+  /**
+   * Where `target`, read from the real folder `from`, leads: one part at a
+   * time as the kernel walks it, following every link on the way, so that
+   * `b -> .` makes `b/b/../../x` climb two levels above the folder (text
+   * alone says it stays inside). A dangling link ends the walk at its first
+   * missing part; the rest is text, and a ".." after a missing part is
+   * refused, since what it climbs from could still be made a link.
+   */
+  private async follow(from: string, target: string, walk: { link: string; target: string; hops: number }) {
+    let at = from;
+    const parts = target.split("/").filter((part) => part !== "" && part !== ".");
+    for (const [index, part] of parts.entries()) {
+      if (part === "..") {
+        at = dirname(at);
+        continue;
+      }
+      const next = join(at, part);
+      const info = await lstat(next).catch(() => undefined);
+      if (!info) {
+        const rest = parts.slice(index + 1);
+        if (rest.includes(".."))
+          throw this.unsafe(
+            `symbolic link "${walk.link}" -> "${walk.target}" climbs with ".." after "${part}", which does not exist`,
+          );
+        return join(next, ...rest);
+      }
+      if (!info.isSymbolicLink()) {
+        at = next;
+        continue;
+      }
+      if (++walk.hops > MAX_LINK_HOPS) throw this.unsafe(`symbolic link "${walk.link}" -> "${walk.target}" loops`);
+      const link = await readlink(next);
+      at = await this.follow(link.startsWith("/") ? "/" : at, link, walk);
+    }
+    return at;
   }
 
   private tooBig(): UnsafeArchiveError {

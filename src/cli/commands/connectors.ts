@@ -18,6 +18,7 @@ import {
 } from "../../registry/index.js";
 import { BUILTIN_PREFIX, openConduitConnector } from "../conduit-options.js";
 import type { CliContext } from "../context.js";
+import { printable } from "../terminal.js";
 
 interface RunFlags {
   yes?: boolean;
@@ -75,7 +76,7 @@ function installCommand(context: () => CliContext): Command {
     const loaded = await loadManifest(location, {
       signal: AbortSignal.timeout(positiveNumber(flags.timeout, "--timeout") * 1000),
     });
-    for (const warning of loaded.warnings) ctx.logger.warn(`manifest ${loaded.origin}: ${warning}`);
+    for (const warning of loaded.warnings) ctx.logger.warn(printable(`manifest ${loaded.origin}: ${warning}`));
     await withRegistry((registry) =>
       execute(ctx, registry.planInstall(loaded, flags.name), flags, (plan, options) => registry.install(plan, options)),
     );
@@ -119,7 +120,7 @@ function listCommand(context: () => CliContext): Command {
         const installations = registry.list();
         ctx.result(
           installations.map((i) => ({ ...i, folder: registry.details(i.name).folder })),
-          renderList(installations, registry.home),
+          printable(renderList(installations, registry.home), { keepNewlines: true }),
         );
       });
     });
@@ -146,7 +147,7 @@ function showCommand(context: () => CliContext): Command {
           `  last log: ${details.log ?? "(none)"}${log.length > LOG_LINES_SHOWN ? ` (its last ${LOG_LINES_SHOWN} lines)` : ""}`,
           indent(log.slice(-LOG_LINES_SHOWN).join("\n"), 4),
         ];
-        ctx.result(details, human.join("\n"));
+        ctx.result(details, printable(human.join("\n"), { keepNewlines: true }));
       });
     });
 }
@@ -206,7 +207,8 @@ function printPlan(ctx: CliContext, plan: Plan, timeoutSeconds: number): void {
     ...plan.steps.map((step, i) => `    ${i + 1}. ${step}`),
     `  then runs on \`sluice sync ${plan.name}\`: sh -c ${JSON.stringify(manifest.command)} (from the source root)`,
   ];
-  process.stderr.write(lines.join("\n") + "\n");
+  // One line each: a newline in a description must not pass for a line of the plan.
+  process.stderr.write(lines.map((line) => printable(line)).join("\n") + "\n");
 }
 
 function planSummary(plan: Plan): Record<string, unknown> {
