@@ -13,7 +13,7 @@ import { test } from "node:test";
 import { credentials, Metadata } from "@grpc/grpc-js";
 import { ConnectorUtilities } from "../src/drivers/conduit/index.js";
 import { SchemaServiceClient } from "../src/protocol/gen/connutils/v1/schema.js";
-import { query, root, run, sluice, tempDir } from "./helpers.js";
+import { countRows, query, root, run, sluice, tempDir, until } from "./helpers.js";
 
 const bin = join(root, "test/interop/conduit/bin");
 const generator = join(bin, "conduit-connector-generator");
@@ -356,7 +356,8 @@ test("Ctrl-C stops a pipeline cleanly: Stop, drain to the last position, Teardow
   let stderr = "";
   child.stdout.on("data", (d) => (stdout += d));
   child.stderr.on("data", (d) => (stderr += d));
-  await new Promise((resolve) => setTimeout(resolve, 2500));
+  // Interrupt once records are flowing (the table fills as they are written), however long start-up took.
+  await until(() => countRows(db, "endless_records") > 100, "records in endless_records");
   child.kill("SIGINT");
   const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
   assert.equal(code, 0, stderr);

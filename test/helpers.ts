@@ -91,3 +91,21 @@ export function query<T = Record<string, unknown>>(dbFile: string, sql: string, 
     db.close();
   }
 }
+
+/** Resolves once `condition()` holds, checking every 100 ms; fails after `timeoutMs` (a bound on a hang, not a timing). */
+export async function until(condition: () => boolean, what: string, timeoutMs = 120_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`gave up after ${timeoutMs / 1000} s waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** Rows in `table` of the SQLite file `db`, 0 while it or the table does not exist yet. */
+export function countRows(db: string, table: string): number {
+  try {
+    return query<{ n: number }>(db, `SELECT count(*) AS n FROM "${table}"`)[0].n;
+  } catch {
+    return 0;
+  }
+}
