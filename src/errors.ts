@@ -1,17 +1,346 @@
 /**
- * The root of Sluice's typed errors. Every error a user can meet carries a
- * stable `code` (for `--json` output and tests) and a message that says what is
- * wrong, where, and what to do. A leaf module: imports nothing of ours.
+ * Every error code Sluice can answer with, in one registry (as undici keeps
+ * its errors in one file), and the error classes shared across modules.
+ *
+ * A code is stable: `--json` output, the HTTP API and tests match on it. Each
+ * has a one-line meaning and what to do; docs/errors.md is rendered from this
+ * registry (`npm run docs:errors`) and a test keeps the two equal. Errors
+ * specific to one module (ManifestError, PluginError, ...) live beside it,
+ * extend SluiceError, and take their code from here.
+ *
+ * A leaf module: imports nothing of ours.
  */
+
+interface CodeInfo {
+  /** The section of docs/errors.md the code is listed under. */
+  readonly area: string;
+  /** What happened, in one line. */
+  readonly meaning: string;
+  /** What the user can do about it. */
+  readonly action: string;
+}
+
+const COMMAND_LINE = "Commands and options";
+const CONNECTORS = "Running connectors";
+const PLUGIN = "go-plugin connectors";
+const SYNCS = "Syncs and pipelines";
+const STORES = "Stores";
+const REGISTRY = "Installing connectors";
+const SERVERS = "Servers and Qlik";
+
+export const ERROR_CODES = {
+  USAGE: {
+    area: COMMAND_LINE,
+    meaning: "A command was given arguments or flags it cannot use.",
+    action: "Read the message, then `sluice <command> --help` for the flags and examples.",
+  },
+  OPTIONS_INVALID: {
+    area: COMMAND_LINE,
+    meaning: "A connector's options (or config) break its schema, or its own check refused them.",
+    action: "Fix the options the message names; `sluice spec <connector>` prints the schema they must follow.",
+  },
+  CATALOG_INVALID: {
+    area: COMMAND_LINE,
+    meaning: "A configured catalog does not match the streams or modes the source offers.",
+    action: "Write the defaults with `sluice airbyte catalog <source> -o catalog.json`, then edit that file.",
+  },
+  STREAM_UNKNOWN: {
+    area: COMMAND_LINE,
+    meaning: "--streams names a stream the connector does not offer.",
+    action: "List the streams with `sluice discover <connector>` and pick from those.",
+  },
+  CONFIRMATION_REQUIRED: {
+    area: COMMAND_LINE,
+    meaning: "An install or update would run commands, and there is no terminal to ask for confirmation on.",
+    action: "Read the plan it printed and pass --yes to confirm it.",
+  },
+  NOT_CONFIRMED: {
+    area: COMMAND_LINE,
+    meaning: "The install or update was not confirmed at the prompt; nothing was done.",
+    action: "Run it again and answer y, or pass --yes.",
+  },
+  INTERNAL: {
+    area: COMMAND_LINE,
+    meaning: "Something failed that Sluice has no specific code for: most likely a bug.",
+    action: "Run again with SLUICE_DEBUG=1 to see the stack trace, and report it with the command you ran.",
+  },
+
+  CONNECTOR_NOT_FOUND: {
+    area: CONNECTORS,
+    meaning: "No connector exists where the command says (a Code Climate package, a built-in module).",
+    action: "Check the slug or path; the message lists every place Sluice looked.",
+  },
+  CONNECTOR_NOT_BUILT: {
+    area: CONNECTORS,
+    meaning: "The connector's package exists, but its main module does not: it was not built.",
+    action: "Build the package (e.g. `npm run build` in its folder), then run again.",
+  },
+  CONNECTOR_START_FAILED: {
+    area: CONNECTORS,
+    meaning: "The connector's command could not be started at all.",
+    action: "Check the command (--command or the manifest's `command`) and --cwd: does it run by hand?",
+  },
+  CONNECTOR_FAILED: {
+    area: CONNECTORS,
+    meaning: "The connector ran and reported a failure, or exited with an error.",
+    action: "Read the connector's own message and last output lines in the error; fix its config or report it.",
+  },
+  CONNECTOR_CRASHED: {
+    area: CONNECTORS,
+    meaning: "The connector's process exited or was killed before it finished.",
+    action: "Read its last output lines in the error; run with --log-level debug for the whole log.",
+  },
+  CONNECTOR_PROTOCOL_VIOLATION: {
+    area: CONNECTORS,
+    meaning: "The connector sent something its protocol does not allow (a malformed message, an unselected stream).",
+    action: "This is a bug in the connector: report it to its authors with the message.",
+  },
+  CALL_OUT_OF_ORDER: {
+    area: CONNECTORS,
+    meaning: "A connector was called out of its protocol's order (Open before Configure), or for a side it lacks.",
+    action: "Give the connector the end it offers (source or destination); otherwise report it to the host's authors.",
+  },
+  DATA_MALFORMED: {
+    area: CONNECTORS,
+    meaning: "Bytes from the other side do not decode as the protocol's messages or column pages.",
+    action: "Check that both sides speak the same protocol version; otherwise report it to the sender's authors.",
+  },
+  RECORD_INVALID: {
+    area: CONNECTORS,
+    meaning: "A record breaks its stream's schema, or the store cannot take it (e.g. a delete without a key).",
+    action: "The message names the stream and record: fix the connector, or the data it reads.",
+  },
+  LIMIT_EXCEEDED: {
+    area: CONNECTORS,
+    meaning: "The connector went over its memory or time limit and was stopped.",
+    action: "Raise the limit (--memory-limit, --time-limit) or sync less at once (a later cutoff, fewer streams).",
+  },
+  DESTINATION_REJECTED: {
+    area: CONNECTORS,
+    meaning: "A destination connector failed a record it was sent.",
+    action: "Read the destination's reason in the message; records acked before it are kept.",
+  },
+
+  PLUGIN_EXECUTABLE_NOT_FOUND: {
+    area: PLUGIN,
+    meaning: "The connector's executable does not exist.",
+    action: "Check the path in --command (relative paths start from --cwd), or build the connector.",
+  },
+  PLUGIN_NOT_EXECUTABLE: {
+    area: PLUGIN,
+    meaning: "The connector's file exists but cannot be executed.",
+    action: "Make it executable (`chmod +x <file>`), or start it through its interpreter.",
+  },
+  PLUGIN_EXITED_BEFORE_HANDSHAKE: {
+    area: PLUGIN,
+    meaning: "The connector exited before it printed go-plugin's handshake line.",
+    action: "Read its last stderr lines in the error; run the command by hand to see why it stops.",
+  },
+  PLUGIN_WRONG_MAGIC_COOKIE: {
+    area: PLUGIN,
+    meaning: "The program refused to run as a plugin: it expects another magic cookie.",
+    action: "Choose the protocol it speaks with --protocol (sluice, c1, or a kind-specific command).",
+  },
+  PLUGIN_MALFORMED_HANDSHAKE: {
+    area: PLUGIN,
+    meaning: "The first line on the connector's stdout is not a go-plugin handshake line.",
+    action: "The connector must print nothing on stdout before its handshake; check --protocol for non-go-plugin kinds.",
+  },
+  PLUGIN_UNSUPPORTED_PROTOCOL: {
+    area: PLUGIN,
+    meaning: "The connector's handshake asks for a protocol version or transport Sluice does not speak.",
+    action: "Use a connector built against a supported SDK version; the message lists the versions offered.",
+  },
+  PLUGIN_HANDSHAKE_TIMEOUT: {
+    area: PLUGIN,
+    meaning: "The connector did not print its handshake line in time.",
+    action: "Raise --start-timeout for slow starters, or check that the command starts the connector itself.",
+  },
+  PLUGIN_HEALTH_CHECK_FAILED: {
+    area: PLUGIN,
+    meaning: "The connector's gRPC health service did not answer SERVING.",
+    action: "Read the connector's log; it started but is not ready to serve.",
+  },
+  PLUGIN_BROKER_DIAL_TIMEOUT: {
+    area: PLUGIN,
+    meaning: "A go-plugin broker connection was not announced in time.",
+    action: "The other side did not offer the service it was asked for: report it to the connector's authors.",
+  },
+  PLUGIN_CRASHED: {
+    area: PLUGIN,
+    meaning: "The connector's process died while Sluice was talking to it.",
+    action: "Read its last stderr lines in the error; data written before the crash is kept.",
+  },
+  PLUGIN_NOT_A_PLUGIN: {
+    area: PLUGIN,
+    meaning: "The program ran without speaking go-plugin at all.",
+    action: "Check that --command starts the connector and --protocol matches what it speaks.",
+  },
+
+  SYNC_FAILED: {
+    area: SYNCS,
+    meaning: "A sync failed; pages written before the failure are kept, and the state with them.",
+    action: "Fix the cause in the message and run the sync again: it resumes from the saved state.",
+  },
+  SYNC_CANCELLED: {
+    area: SYNCS,
+    meaning: "The sync was interrupted (Ctrl-C or a signal); what was written is kept.",
+    action: "Run it again to continue from the saved state.",
+  },
+  SYNC_TIMEOUT: {
+    area: SYNCS,
+    meaning: "The sync ran longer than --timeout and was stopped; what was written is kept.",
+    action: "Raise --timeout, or sync fewer streams at once; the next run resumes from the saved state.",
+  },
+  PIPELINE_FAILED: {
+    area: SYNCS,
+    meaning: "A pipeline failed; records acked before the failure are kept, and the position after them.",
+    action: "Fix the cause in the message and run the pipeline again: it resumes from the saved position.",
+  },
+
+  STORE_FAILED: {
+    area: STORES,
+    meaning: "The store itself failed: the disk is full, the file is locked, read-only or cannot be opened.",
+    action: "Free space, close the other process holding the database, or check the path and its permissions.",
+  },
+  LISTEN_FAILED: {
+    area: SERVERS,
+    meaning: "A server could not listen on the address it was given.",
+    action: "Pick a free port, or stop what is already listening there.",
+  },
+
+  MANIFEST_INVALID: {
+    area: REGISTRY,
+    meaning: "A connector manifest cannot be read, is not JSON, or breaks the manifest schema.",
+    action: "Fix the fields the message lists; the schema is schemas/manifest.schema.json (see docs/registry.md).",
+  },
+  FETCH_FAILED: {
+    area: REGISTRY,
+    meaning: "Fetching the connector's source failed (a download, a git command, a local path, an archive).",
+    action: "Check the manifest's `uri` and `ref`, and the network; nothing was installed.",
+  },
+  HTTP_STATUS: {
+    area: REGISTRY,
+    meaning: "A download answered with an HTTP error status.",
+    action: "Check the URL the message names.",
+  },
+  CHECKSUM_MISMATCH: {
+    area: REGISTRY,
+    meaning: "The downloaded file's sha256 differs from the manifest's `sha256`.",
+    action: "The file changed upstream or the checksum is wrong: confirm the right one before installing.",
+  },
+  ARCHIVE_UNSAFE: {
+    area: REGISTRY,
+    meaning: "An archive has an entry that would land outside the install folder, or is too large.",
+    action: "Do not install it; report the archive to its publisher.",
+  },
+  COMMAND_FAILED: {
+    area: REGISTRY,
+    meaning: "An install, update or git command exited with an error.",
+    action: "Read its last output lines in the error and the install log it names.",
+  },
+  INSTALL_TIMEOUT: {
+    area: REGISTRY,
+    meaning: "An install or update took longer than --timeout and was stopped.",
+    action: "Raise --timeout for slow builds; the previous installation is still in use.",
+  },
+  INSTALL_CANCELLED: {
+    area: REGISTRY,
+    meaning: "An install or update was interrupted; the previous installation is still in use.",
+    action: "Run it again.",
+  },
+  INSTALL_BUSY: {
+    area: REGISTRY,
+    meaning: "Another process is installing, updating or removing the same connector.",
+    action: "Wait for it to finish; if no Sluice process holds it, delete the lock file the message names.",
+  },
+  INSTALL_FAILED: {
+    area: REGISTRY,
+    meaning: "An install or update failed for a reason without a more specific code.",
+    action: "Read the install log the message names.",
+  },
+  CONNECTOR_NOT_INSTALLED: {
+    area: REGISTRY,
+    meaning: "No connector of that name is installed.",
+    action: "See `sluice connectors list`; install with `sluice connectors install <manifest>`, or use --command.",
+  },
+  CONNECTOR_EXISTS: {
+    area: REGISTRY,
+    meaning: "A connector of that name is already installed.",
+    action: "Update it with `sluice connectors update <name>`, install under another --name, or remove it first.",
+  },
+  CONNECTOR_NOT_READY: {
+    area: REGISTRY,
+    meaning: "The connector is known but has no working installation: its install failed.",
+    action: "See `sluice connectors show <name>`, then install it again.",
+  },
+
+  QLIK_STATEMENT_INVALID: {
+    area: SERVERS,
+    meaning: "A Qlik load statement cannot be understood or is not allowed.",
+    action: "Follow the grammar in the message (see docs/qlik.md).",
+  },
+  QLIK_TABLE_NOT_FOUND: {
+    area: SERVERS,
+    meaning: "A Qlik statement names a table or view the store does not have.",
+    action: "Pick one of the tables the message lists.",
+  },
+  QLIK_UNREACHABLE: {
+    area: SERVERS,
+    meaning: "The Qlik connector cannot be reached at the address given.",
+    action: "Check that it is running and listening on the --qlik host:port.",
+  },
+  QLIK_CALL_FAILED: {
+    area: SERVERS,
+    meaning: "A Qlik connector answered GetData or GetMetaInfo with an error status.",
+    action: "Read the connector's status and details in the message; check the statement and connection string.",
+  },
+  QLIK_PROTOCOL_VIOLATION: {
+    area: SERVERS,
+    meaning: "A Qlik connector broke the GetData contract (header, chunks, field types).",
+    action: "Report it to the connector's authors with the message.",
+  },
+} as const satisfies Record<string, CodeInfo>;
+
+/** Every code an error of Sluice can carry. */
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** The root of Sluice's typed errors: a stable `code` and a message saying what is wrong, where, and what to do. */
 export class SluiceError extends Error {
   constructor(
-    readonly code: string,
+    readonly code: ErrorCode,
     message: string,
     options?: { cause?: unknown },
   ) {
     super(message, options);
     this.name = new.target.name;
   }
+}
+
+/** Arguments or flags a command cannot use. */
+export class UsageError extends SluiceError {
+  constructor(message: string) {
+    super("USAGE", message);
+  }
+}
+
+/** A connector sent something its protocol does not allow. */
+export class ConnectorProtocolError extends SluiceError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("CONNECTOR_PROTOCOL_VIOLATION", message, options);
+  }
+}
+
+/** Bytes that do not decode as the protocol's messages or column pages. */
+export class MalformedDataError extends SluiceError {
+  constructor(message: string) {
+    super("DATA_MALFORMED", message);
+  }
+}
+
+/** The code of anything thrown: a SluiceError's own, else `fallback`. */
+export function codeOf(error: unknown, fallback: ErrorCode): ErrorCode {
+  return error instanceof SluiceError ? error.code : fallback;
 }
 
 /** The message of anything thrown, for wrapping foreign errors. */

@@ -14,7 +14,7 @@ import {
   parseConfiguration,
   type ResourceLimits,
 } from "../engine/index.js";
-import { SluiceError } from "../errors.js";
+import { UsageError } from "../errors.js";
 import type { Logger } from "../logging.js";
 import { NotInstalledError, Registry, sluiceHome } from "../registry/index.js";
 
@@ -46,7 +46,7 @@ export function addLimitOptions(command: Command): Command {
 
 function positive(value: string, flag: string): number {
   const number = Number(value);
-  if (!(number > 0)) throw new SluiceError("USAGE", `${flag} must be a positive number (got "${value}")`);
+  if (!(number > 0)) throw new UsageError(`${flag} must be a positive number (got "${value}")`);
   return number;
 }
 
@@ -60,9 +60,7 @@ export function limitsFrom(flags: LimitFlags): ResourceLimits {
 /** An installed connector's folder when `target` names one, else a slug or path as upstream finds it. */
 export function findConnector(target: string): LocatedConnector {
   if (!target)
-    throw new SluiceError(
-      "USAGE",
-      "say which connector: a slug (codeclimate-connector-<slug> in node_modules), a path, or an installed name",
+    throw new UsageError("say which connector: a slug (codeclimate-connector-<slug> in node_modules), a path, or an installed name",
     );
   if (existsSync(sluiceHome()) && !target.includes("/")) {
     const registry = Registry.open();
@@ -79,12 +77,12 @@ export function findConnector(target: string): LocatedConnector {
 }
 
 export function readConfigFile(path: string): string {
-  if (!path) throw new SluiceError("USAGE", "say where the connector's configuration is: a JSON file (<config-path>)");
+  if (!path) throw new UsageError("say where the connector's configuration is: a JSON file (<config-path>)");
   let text: string;
   try {
     text = readFileSync(path, "utf8");
   } catch (error) {
-    throw new SluiceError("USAGE", `cannot read the configuration file ${path}: ${(error as Error).message}`);
+    throw new UsageError(`cannot read the configuration file ${path}: ${(error as Error).message}`);
   }
   parseConfiguration(text, `the configuration file ${path}`);
   return text;
@@ -96,13 +94,11 @@ export function parseStreamArgument(text: string): NonNullable<CodeClimateRead["
   try {
     value = JSON.parse(text);
   } catch (error) {
-    throw new SluiceError(
-      "USAGE",
-      `<stream> must be a Stream record as JSON, e.g. '{"_type":"Stream","id":"1","self":"https://…","name":"…"}': ${(error as Error).message}`,
+    throw new UsageError(`<stream> must be a Stream record as JSON, e.g. '{"_type":"Stream","id":"1","self":"https://…","name":"…"}': ${(error as Error).message}`,
     );
   }
   if (typeof value !== "object" || value === null || (value as { _type?: unknown })._type !== "Stream") {
-    throw new SluiceError("USAGE", `<stream> must be a Stream record (an object with "_type": "Stream"), got ${text}`);
+    throw new UsageError(`<stream> must be a Stream record (an object with "_type": "Stream"), got ${text}`);
   }
   return value as NonNullable<CodeClimateRead["stream"]>;
 }
@@ -111,9 +107,7 @@ export function parseCutoff(text: string | undefined): string | undefined {
   if (text === undefined) return undefined;
   const date = new Date(text);
   if (Number.isNaN(date.valueOf()))
-    throw new SluiceError(
-      "USAGE",
-      `"${text}" cannot be parsed as a timestamp (<earliest-data-cutoff> is ISO 8601, e.g. 2020-01-01)`,
+    throw new UsageError(`"${text}" cannot be parsed as a timestamp (<earliest-data-cutoff> is ISO 8601, e.g. 2020-01-01)`,
     );
   return date.toISOString();
 }

@@ -14,7 +14,7 @@ import {
   type ConnectorUtilities,
   StandaloneConnector,
 } from "../engine/index.js";
-import { SluiceError } from "../errors.js";
+import { SluiceError, UsageError } from "../errors.js";
 import type { Logger } from "../logging.js";
 import { NotInstalledError, sluiceHome } from "../registry/index.js";
 import { lookupInstalled, nameFromCommand } from "./connector-options.js";
@@ -78,7 +78,7 @@ export function parsePairs(pairs: string[], flag: string): Record<string, string
   const config: Record<string, string> = {};
   for (const pair of pairs) {
     const at = pair.indexOf("=");
-    if (at <= 0) throw new SluiceError("USAGE", `${flag} takes key=value, got "${pair}"`);
+    if (at <= 0) throw new UsageError(`${flag} takes key=value, got "${pair}"`);
     config[pair.slice(0, at)] = pair.slice(at + 1);
   }
   return config;

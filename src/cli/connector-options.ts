@@ -7,7 +7,7 @@ import type { Command } from "commander";
 import { readFileSync } from "node:fs";
 import { basename, dirname, extname } from "node:path";
 import { openConnector, PROTOCOLS, type ProtocolChoice, type SourceDriver } from "../engine/index.js";
-import { SluiceError } from "../errors.js";
+import { UsageError } from "../errors.js";
 import type { Logger } from "../logging.js";
 import { Registry } from "../registry/index.js";
 
@@ -31,7 +31,7 @@ export function addConnectorOptions(command: Command, withOptions = true): Comma
     .usage("[connector] [options]")
     .allowExcessArguments(true)
     .hook("preAction", (self) => {
-      if (self.args.length > 1) throw new SluiceError("USAGE", `one connector at a time (got ${self.args.join(", ")})`);
+      if (self.args.length > 1) throw new UsageError(`one connector at a time (got ${self.args.join(", ")})`);
       self.setOptionValue("connector", self.args[0]);
     })
     .addHelpText(
@@ -54,13 +54,13 @@ export function addConnectorOptions(command: Command, withOptions = true): Comma
 
 export function readOptions(flags: ConnectorFlags): string {
   if (flags.options !== undefined && flags.optionsFile !== undefined) {
-    throw new SluiceError("USAGE", "give either --options or --options-file, not both");
+    throw new UsageError("give either --options or --options-file, not both");
   }
   if (flags.optionsFile === undefined) return flags.options ?? "";
   try {
     return readFileSync(flags.optionsFile, "utf8");
   } catch (error) {
-    throw new SluiceError("USAGE", `cannot read --options-file ${flags.optionsFile}: ${(error as Error).message}`);
+    throw new UsageError(`cannot read --options-file ${flags.optionsFile}: ${(error as Error).message}`);
   }
 }
 
@@ -89,7 +89,7 @@ export function resolveInstalled<T extends Pick<ConnectorFlags, "connector" | "c
 ): T {
   if (flags.connector === undefined) return flags;
   if (flags.command !== undefined)
-    throw new SluiceError("USAGE", `give an installed connector's name ("${flags.connector}") or --command, not both`);
+    throw new UsageError(`give an installed connector's name ("${flags.connector}") or --command, not both`);
   const installed = lookupInstalled(flags.connector);
   return { ...flags, command: installed.command, cwd: flags.cwd ?? installed.cwd, name: flags.name ?? installed.name };
 }
@@ -100,19 +100,15 @@ export async function openFromFlags(
 ): Promise<{ driver: SourceDriver; name: string }> {
   const flags = resolveInstalled(given);
   if (!flags.command) {
-    throw new SluiceError(
-      "USAGE",
-      'say which connector to run: --command "<shell command>", or an installed connector\'s name (see --help)',
+    throw new UsageError('say which connector to run: --command "<shell command>", or an installed connector\'s name (see --help)',
     );
   }
   if (!(PROTOCOLS as readonly string[]).includes(flags.protocol)) {
-    throw new SluiceError("USAGE", `--protocol must be one of ${PROTOCOLS.join(", ")} (got "${flags.protocol}")`);
+    throw new UsageError(`--protocol must be one of ${PROTOCOLS.join(", ")} (got "${flags.protocol}")`);
   }
   const seconds = Number(flags.startTimeout);
   if (!(seconds > 0))
-    throw new SluiceError(
-      "USAGE",
-      `--start-timeout must be a positive number of seconds (got "${flags.startTimeout}")`,
+    throw new UsageError(`--start-timeout must be a positive number of seconds (got "${flags.startTimeout}")`,
     );
   const name = flags.name ?? nameFromCommand(flags.command);
   const driver = await openConnector({

@@ -3,7 +3,7 @@
  * and how results and errors are printed. Results go to stdout, logs and
  * progress to stderr.
  */
-import { SluiceError } from "../errors.js";
+import { codeOf, SluiceError, UsageError } from "../errors.js";
 import { createLogger, isLogLevel, type Logger, type LogLevel } from "../logging.js";
 import { printable } from "./terminal.js";
 
@@ -29,7 +29,7 @@ export function createContext(options: GlobalOptions): CliContext {
   const json = options.json === true;
   const level = options.logLevel ?? "info";
   if (!isLogLevel(level))
-    throw new SluiceError("USAGE", `--log-level must be one of trace, debug, info, warn, error (got "${level}")`);
+    throw new UsageError(`--log-level must be one of trace, debug, info, warn, error (got "${level}")`);
   let write: (line: string) => void = toStderr;
   return {
     json,
@@ -44,7 +44,7 @@ export function createContext(options: GlobalOptions): CliContext {
 
 /** Prints an error the way the user asked for and returns the exit code. */
 export function reportError(error: unknown, json: boolean): number {
-  const code = error instanceof SluiceError ? error.code : "INTERNAL";
+  const code = codeOf(error, "INTERNAL");
   const message = error instanceof Error ? error.message : String(error);
   if (json) process.stderr.write(JSON.stringify({ level: "error", code, message }) + "\n");
   else process.stderr.write(`error: ${printable(message, { keepNewlines: true })}\n`);

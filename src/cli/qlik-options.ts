@@ -5,7 +5,7 @@
 import { type Command, Option } from "commander";
 import { QlikDriver } from "../engine/index.js";
 import type { SourceDriver } from "../engine/index.js";
-import { SluiceError } from "../errors.js";
+import { UsageError } from "../errors.js";
 import type { Revision } from "../protocol/qlik/chunks.js";
 
 export interface QlikFlags {
@@ -36,22 +36,18 @@ export function addQlikOptions(command: Command): Command {
 
 export function openQlikFromFlags(flags: QlikFlags): { driver: SourceDriver; name: string } {
   if (flags.command || flags.connector)
-    throw new SluiceError(
-      "USAGE",
-      "--qlik reads from a Qlik connector: give no --command or installed connector with it",
+    throw new UsageError("--qlik reads from a Qlik connector: give no --command or installed connector with it",
     );
   if (!flags.qlik || !/^[^\s:]+:\d+$|^\[[^\]]+\]:\d+$/.test(flags.qlik))
-    throw new SluiceError("USAGE", `--qlik must be host:port (got "${flags.qlik}")`);
-  if (!flags.statement) throw new SluiceError("USAGE", "--qlik needs --statement '<what to load>'");
+    throw new UsageError(`--qlik must be host:port (got "${flags.qlik}")`);
+  if (!flags.statement) throw new UsageError("--qlik needs --statement '<what to load>'");
   const revision = REVISION_CHOICES[flags.qlikRevision];
   if (!revision)
-    throw new SluiceError(
-      "USAGE",
-      `--qlik-revision must be one of ${Object.keys(REVISION_CHOICES).join(", ")} (got "${flags.qlikRevision}")`,
+    throw new UsageError(`--qlik-revision must be one of ${Object.keys(REVISION_CHOICES).join(", ")} (got "${flags.qlikRevision}")`,
     );
   const firstRows = flags.firstRows === undefined ? undefined : Number(flags.firstRows);
   if (firstRows !== undefined && !(Number.isInteger(firstRows) && firstRows >= 0)) {
-    throw new SluiceError("USAGE", `--first-rows must be a whole number (got "${flags.firstRows}")`);
+    throw new UsageError(`--first-rows must be a whole number (got "${flags.firstRows}")`);
   }
   const name = flags.name ?? "qlik";
   const driver = new QlikDriver({

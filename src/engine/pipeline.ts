@@ -27,7 +27,7 @@ import {
   type SchemaDecoder,
 } from "../drivers/conduit/index.js";
 import type { RecordPage, SourceDriver, StreamDescriptor } from "../drivers/types.js";
-import { messageOf, SluiceError } from "../errors.js";
+import { codeOf, ConnectorProtocolError, messageOf, SluiceError, UsageError } from "../errors.js";
 import { type Logger, silentLogger } from "../logging.js";
 import { deletion, type Row, type Store, type TableWriter, type WriteCounts } from "../stores/types.js";
 import { defaultTablePrefix, tableSpec } from "./tables.js";
@@ -73,9 +73,7 @@ export interface PipelineSummary {
 
 export class PipelineError extends SluiceError {
   constructor(name: string, problem: string, cause?: unknown) {
-    super(cause instanceof SluiceError ? cause.code : "PIPELINE_FAILED", `pipeline "${name}" failed: ${problem}`, {
-      cause,
-    });
+    super(codeOf(cause, "PIPELINE_FAILED"), `pipeline "${name}" failed: ${problem}`, { cause });
   }
 }
 
@@ -249,8 +247,7 @@ class AckTracker {
               `destination "${this.destination}" failed the record at position ${bytesText(ack.position)}: ${ack.error}`,
             );
           if (expected && !expected.equals(ack.position))
-            throw new SluiceError(
-              "CONNECTOR_PROTOCOL_VIOLATION",
+            throw new ConnectorProtocolError(
               `destination "${this.destination}" acked position ${bytesText(ack.position)}, expected ${bytesText(expected)} (acks must come in order)`,
             );
           this.acked++;
@@ -508,7 +505,7 @@ export async function runPipeline(job: PipelineJob): Promise<PipelineSummary> {
       await conduitToStore(job, from, to.store, to.tablePrefix ?? defaultTablePrefix(job.name), summary, syncId);
     else if (from.kind === "conduit" && to.kind === "conduit") await conduitToConduit(job, from, to, summary);
     else if (from.kind === "sluice" && to.kind === "conduit") await sluiceToConduit(job, from, to, summary);
-    else throw new SluiceError("USAGE", "a Sluice source into the store is a sync: use `sluice sync`");
+    else throw new UsageError("a Sluice source into the store is a sync: use `sluice sync`");
     await job.state.finishSync(syncId, {
       status: "succeeded",
       inserted: summary.records,

@@ -6,7 +6,7 @@
  * renders nothing.
  */
 import type { RecordPage, SourceDriver, StreamDescriptor, SyncMode } from "../drivers/types.js";
-import { messageOf, SluiceError } from "../errors.js";
+import { codeOf, ConnectorProtocolError, messageOf, SluiceError } from "../errors.js";
 import type { Store, TableSpec, TableWriter, WriteCounts } from "../stores/types.js";
 import { OptionsError, validateOptions } from "./options.js";
 import { defaultTablePrefix, tableSpec } from "./tables.js";
@@ -51,7 +51,7 @@ export class SyncError extends SluiceError {
     readonly syncId: number | undefined,
     cause: unknown,
   ) {
-    super(cause instanceof SluiceError ? cause.code : "SYNC_FAILED", message, { cause });
+    super(codeOf(cause, "SYNC_FAILED"), message, { cause });
   }
 }
 
@@ -96,8 +96,7 @@ export async function runSync(job: SyncJob): Promise<SyncSummary> {
     }
     const table = await tables.get(page.stream);
     if (!table)
-      throw new SluiceError(
-        "CONNECTOR_PROTOCOL_VIOLATION",
+      throw new ConnectorProtocolError(
         `connector "${connector}" sent a page for stream "${page.stream}", which was not selected or discovered`,
       );
     const checkpoint = page.checkpoint !== undefined ? { connector, state: page.checkpoint } : undefined;

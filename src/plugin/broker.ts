@@ -5,6 +5,7 @@
  * id. c1-core's Sync callback (host serves, plugin dials) travels this way.
  */
 import type * as grpc from "@grpc/grpc-js";
+import { SluiceError } from "../errors.js";
 import type { ConnInfo } from "../protocol/gen/plugin/grpc_broker.js";
 import { type Endpoint, listenUnix, newServer, type TlsContext } from "./transport.js";
 
@@ -16,12 +17,12 @@ export interface BrokerStream {
 }
 
 /** Dial waited longer than go-plugin's own 5 s for the other side's ConnInfo. */
-export class BrokerDialTimeout extends Error {
+export class BrokerDialTimeout extends SluiceError {
   constructor(
     readonly serviceId: number,
     timeoutMs: number,
   ) {
-    super(`no broker connection info for service id ${serviceId} within ${timeoutMs} ms`);
+    super("PLUGIN_BROKER_DIAL_TIMEOUT", `no broker connection info for service id ${serviceId} within ${timeoutMs} ms`);
   }
 }
 
@@ -53,7 +54,7 @@ export class Broker {
 
   /** Serves the services `register` adds under `id`, and tells the other side where. */
   async acceptAndServe(id: number, register: (server: grpc.Server) => void): Promise<void> {
-    if (!this.stream) throw new Error("broker stream is not open");
+    if (!this.stream) throw new SluiceError("INTERNAL", "broker stream is not open");
     const server = newServer();
     register(server);
     const endpoint = await listenUnix(server, this.socketDir, `broker-${id}.sock`, this.tls);

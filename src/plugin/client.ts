@@ -6,6 +6,7 @@
  */
 import type * as grpc from "@grpc/grpc-js";
 import { Metadata, status as GrpcStatus } from "@grpc/grpc-js";
+import type { ErrorCode } from "../errors.js";
 import { type Logger, silentLogger } from "../logging.js";
 import { GRPCBrokerClient } from "../protocol/gen/plugin/grpc_broker.js";
 import { GRPCControllerClient } from "../protocol/gen/plugin/grpc_controller.js";
@@ -227,7 +228,7 @@ async function readHandshake(
   logger: Logger,
 ): Promise<HandshakeLine> {
   const timeoutMs = options.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS;
-  const fail = (code: string, message: string, cause?: unknown) =>
+  const fail = (code: ErrorCode, message: string, cause?: unknown) =>
     new PluginError(code, options.name, message, stderr.recent(), { cause });
   let timer: NodeJS.Timeout | undefined;
   const outcome = await Promise.race([
@@ -265,7 +266,7 @@ function classifyEarlyExit(
   options: PluginClientOptions,
   status: ExitStatus,
   stderrTail: string,
-  fail: (code: string, message: string) => PluginError,
+  fail: (code: ErrorCode, message: string) => PluginError,
 ): PluginError {
   const command = "shell" in options.command ? options.command.shell : options.command.executable;
   if (status.spawnError?.code === "ENOENT" || status.code === 127) {

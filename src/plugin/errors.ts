@@ -1,9 +1,9 @@
-import { SluiceError } from "../errors.js";
+import { type ErrorCode, SluiceError } from "../errors.js";
 
 /** Why a plugin could not be started, reached or stopped. */
 export class PluginError extends SluiceError {
   constructor(
-    code: string,
+    code: ErrorCode,
     readonly plugin: string,
     message: string,
     readonly stderrTail = "",
@@ -29,4 +29,4 @@ export const PluginErrorCode = {
   brokerDialTimeout: "PLUGIN_BROKER_DIAL_TIMEOUT",
   crashed: "PLUGIN_CRASHED",
   notAPlugin: "PLUGIN_NOT_A_PLUGIN",
-} as const;
+} as const satisfies Record<string, ErrorCode>;

@@ -4,6 +4,7 @@
  * (`CORE|APP-VERSION|NETWORK|ADDRESS|PROTOCOL|SERVER-CERT[|MUX]`).
  * Both halves live here so host and server agree by construction.
  */
+import { SluiceError } from "../errors.js";
 
 export interface HandshakeConfig {
   /** Env var the plugin checks, e.g. "BASIC_PLUGIN" for c1-core. */
@@ -41,12 +42,12 @@ export const PluginEnv = {
 } as const;
 
 /** Thrown by parseHandshakeLine with what was wrong with the line. */
-export class HandshakeLineError extends Error {
+export class HandshakeLineError extends SluiceError {
   constructor(
     readonly kind: "malformed" | "unsupported",
     message: string,
   ) {
-    super(message);
+    super(kind === "malformed" ? "PLUGIN_MALFORMED_HANDSHAKE" : "PLUGIN_UNSUPPORTED_PROTOCOL", message);
   }
 }
 

@@ -9,6 +9,7 @@
  * use holds one entry per row, with a placeholder where the row has no such
  * part; flags are empty when every value is Normal, else one per row.
  */
+import { MalformedDataError } from "../errors.js";
 import { type Cell, cellOf, isDual } from "./cells.js";
 import { readDouble, readVarint, readZigzag, type WireReader } from "./wire-reader.js";
 import { messageFieldSize, packedSize, stringFieldSize, zigzagSize } from "./wire-size.js";
@@ -159,7 +160,7 @@ export class ColumnsBuilder {
 }
 
 /** A column whose arrays disagree with its row count. */
-export class ColumnShapeError extends Error {}
+export class ColumnShapeError extends MalformedDataError {}
 
 /**
  * The cells of one column, one per row. `rowCount` comes from the page, or

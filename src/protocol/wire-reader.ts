@@ -5,9 +5,10 @@
  * straight into JavaScript numbers (exact up to 2^53, like the generated code
  * with forceLong=number).
  */
+import { MalformedDataError } from "../errors.js";
 
 /** The bytes are not a well-formed message. */
-export class WireFormatError extends Error {}
+export class WireFormatError extends MalformedDataError {}
 
 const enum WireType {
   Varint = 0,

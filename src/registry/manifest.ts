@@ -10,7 +10,7 @@ import { readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, isAbsolute, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { messageOf, SluiceError } from "../errors.js";
+import { messageOf, UsageError } from "../errors.js";
 import { ManifestError } from "./errors.js";
 import { httpGet } from "./fetch/http-get.js";
 
@@ -60,9 +60,7 @@ const NAME_PATTERN = new RegExp(schema.properties.name.pattern ?? ".");
 /** A connector name given elsewhere than the manifest (`--name`), held to the manifest's rule. */
 export function checkName(name: string, where: string): void {
   if (!NAME_PATTERN.test(name))
-    throw new SluiceError(
-      "USAGE",
-      `${where}: expected ${schema.properties.name["x-expected"]}, got ${JSON.stringify(name)}`,
+    throw new UsageError(`${where}: expected ${schema.properties.name["x-expected"]}, got ${JSON.stringify(name)}`,
     );
 }
 

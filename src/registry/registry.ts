@@ -10,7 +10,7 @@ import { randomBytes } from "node:crypto";
 import { mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
-import { messageOf, SluiceError } from "../errors.js";
+import { codeOf, messageOf, SluiceError } from "../errors.js";
 import { DEFAULT_MAX_ENTRIES } from "./archive.js";
 import { NotInstalledError, RegistryError } from "./errors.js";
 import { httpFetcher } from "./fetch/http.js";
@@ -245,9 +245,8 @@ export class Registry {
     const consequence = previous?.release
       ? `"${plan.name}" still runs the installation it had${previous.version ? ` (version ${previous.version})` : ""}`
       : "nothing was installed";
-    const code = error instanceof SluiceError ? error.code : "INSTALL_FAILED";
     return new InstallFailedError(
-      code,
+      codeOf(error, "INSTALL_FAILED"),
       `${plan.action} of "${plan.name}" failed: ${messageOf(error)}\n${consequence}; the full log is ${logPath}`,
       { cause: error },
     );

@@ -15,7 +15,7 @@ import {
 import { encodeColumns, type Row } from "../protocol/columns.js";
 import { servePlugin, type ServedPlugin } from "../plugin/index.js";
 import { SLUICE_HANDSHAKE } from "../protocol/handshakes.js";
-import { messageOf } from "../errors.js";
+import { messageOf, SluiceError } from "../errors.js";
 
 export type SyncMode = "full_refresh" | "incremental";
 
@@ -67,7 +67,11 @@ export interface Connector {
 }
 
 /** Throw from a connector method to report bad options (INVALID_ARGUMENT). */
-export class InvalidOptionsError extends Error {}
+export class InvalidOptionsError extends SluiceError {
+  constructor(message: string) {
+    super("OPTIONS_INVALID", message);
+  }
+}
 
 const wireModes: Record<SyncMode, WireSyncMode> = {
   full_refresh: WireSyncMode.SYNC_MODE_FULL_REFRESH,
@@ -131,7 +135,7 @@ function toReadRequest(request: WireReadRequest): ReadRequest {
 
 function pageWriter(call: ServerWritableStream<WireReadRequest, ReadResponse>): PageWriter {
   const send = async (response: ReadResponse) => {
-    if (call.cancelled) throw new Error("the host cancelled the read");
+    if (call.cancelled) throw new SluiceError("SYNC_CANCELLED", "the host cancelled the read");
     if (!call.write(response)) await once(call, "drain");
   };
   return {

@@ -6,7 +6,7 @@
 import { Command } from "commander";
 import { readFileSync, writeFileSync } from "node:fs";
 import { AirbyteDriver, type AirbyteSettings } from "../../engine/index.js";
-import { SluiceError } from "../../errors.js";
+import { SluiceError, UsageError } from "../../errors.js";
 import { nameFromCommand, resolveInstalled } from "../connector-options.js";
 import type { CliContext } from "../context.js";
 import { addStoreSyncOptions, type StoreSyncFlags, syncWithFlags } from "./sync.js";
@@ -43,7 +43,7 @@ export function readText(path: string, what: string): string {
   try {
     return readFileSync(path, "utf8");
   } catch (error) {
-    throw new SluiceError("USAGE", `cannot read ${what} ${path}: ${(error as Error).message}`);
+    throw new UsageError(`cannot read ${what} ${path}: ${(error as Error).message}`);
   }
 }
 
@@ -52,7 +52,7 @@ export function parseJsonFile(path: string, what: string): unknown {
     return JSON.parse(readText(path, what));
   } catch (error) {
     if (error instanceof SluiceError) throw error;
-    throw new SluiceError("USAGE", `${what} ${path} is not valid JSON: ${(error as Error).message}`);
+    throw new UsageError(`${what} ${path} is not valid JSON: ${(error as Error).message}`);
   }
 }
 
@@ -65,9 +65,7 @@ interface OpenedSource {
 function openSource(ctx: CliContext, connector: string | undefined, flags: SourceFlags): OpenedSource {
   const resolved = resolveInstalled({ ...flags, connector });
   if (!resolved.command)
-    throw new SluiceError(
-      "USAGE",
-      'say which Airbyte source to run: an installed connector\'s name, or --command "<shell command>"',
+    throw new UsageError('say which Airbyte source to run: an installed connector\'s name, or --command "<shell command>"',
     );
   const name = resolved.name ?? nameFromCommand(resolved.command);
   const options = flags.config ? readText(flags.config, "the config file") : "{}";

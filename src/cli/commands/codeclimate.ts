@@ -5,7 +5,7 @@
  */
 import { Command } from "commander";
 import type { CodeClimateRead } from "../../engine/index.js";
-import { SluiceError } from "../../errors.js";
+import { UsageError } from "../../errors.js";
 import {
   addLimitOptions,
   driverFor,
@@ -54,7 +54,7 @@ async function syncIntoStore(
   const options = readConfigFile(configPath);
   const lookbackDays = Number(flags.lookbackDays);
   if (!(lookbackDays > 0))
-    throw new SluiceError("USAGE", `--lookback-days must be a positive number (got "${flags.lookbackDays}")`);
+    throw new UsageError(`--lookback-days must be a positive number (got "${flags.lookbackDays}")`);
   const driver = driverFor(connector, read, flags, ctx.logger, lookbackDays);
   await executeSync(ctx, {
     connector: flags.name ?? connector.slug,

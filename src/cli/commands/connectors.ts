@@ -7,7 +7,7 @@
 import { Command } from "commander";
 import { createInterface } from "node:readline/promises";
 import { ConnectorUtilities, describeSpecification } from "../../engine/index.js";
-import { SluiceError } from "../../errors.js";
+import { SluiceError, UsageError } from "../../errors.js";
 import {
   type Installation,
   loadManifest,
@@ -275,7 +275,7 @@ function shortVersion(version: string | undefined): string {
 
 function positiveNumber(value: string, flag: string): number {
   const number = Number(value);
-  if (!(number > 0)) throw new SluiceError("USAGE", `${flag} must be a positive number (got "${value}")`);
+  if (!(number > 0)) throw new UsageError(`${flag} must be a positive number (got "${value}")`);
   return number;
 }
 

@@ -15,7 +15,7 @@ import {
   SchemaDecoder,
   SqliteStore,
 } from "../../engine/index.js";
-import { SluiceError } from "../../errors.js";
+import { UsageError } from "../../errors.js";
 import { BUILTIN_PREFIX, collect, installedOrUndefined, openConduitConnector, parsePairs } from "../conduit-options.js";
 import { nameFromCommand } from "../connector-options.js";
 import type { CliContext } from "../context.js";
@@ -42,7 +42,7 @@ const FROM_PROTOCOLS = ["auto", "conduit", "sluice", "c1"];
 function positive(value: string | undefined, flag: string): number | undefined {
   if (value === undefined) return undefined;
   const number = Number(value);
-  if (!(number > 0)) throw new SluiceError("USAGE", `${flag} must be a positive number (got "${value}")`);
+  if (!(number > 0)) throw new UsageError(`${flag} must be a positive number (got "${value}")`);
   return number;
 }
 
@@ -119,7 +119,7 @@ records before it are durable at the destination, so the next run resumes from t
       .action(async (flags: PipelineFlags) => {
         const ctx = context();
         if (!FROM_PROTOCOLS.includes(flags.fromProtocol))
-          throw new SluiceError("USAGE", `--from-protocol must be one of ${FROM_PROTOCOLS.join(", ")}`);
+          throw new UsageError(`--from-protocol must be one of ${FROM_PROTOCOLS.join(", ")}`);
         const name =
           flags.name ??
           `${nameFromCommand(flags.from.replace(BUILTIN_PREFIX, ""))}-to-${nameFromCommand(flags.to.replace(SQLITE_PREFIX, ""))}`;

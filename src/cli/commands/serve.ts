@@ -1,7 +1,7 @@
 /** `sluice serve qlik`: the store (and live sources) as a Qlik data connector. */
 import { Command } from "commander";
 import { resolve } from "node:path";
-import { SluiceError } from "../../errors.js";
+import { UsageError } from "../../errors.js";
 import { Registry } from "../../registry/index.js";
 import { DEFAULT_CHUNK_BYTES } from "../../server/qlik/chunk-stream.js";
 import { startQlikServer } from "../../server/qlik/server.js";
@@ -72,7 +72,7 @@ function installedConnector(name: string): { command: string; cwd: string } {
 
 function positive(value: string, flag: string): number {
   const number = Number(value);
-  if (!(number > 0)) throw new SluiceError("USAGE", `${flag} must be a positive number (got "${value}")`);
+  if (!(number > 0)) throw new UsageError(`${flag} must be a positive number (got "${value}")`);
   return number;
 }
 

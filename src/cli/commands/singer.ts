@@ -4,7 +4,7 @@
  */
 import { Command } from "commander";
 import { SingerDriver } from "../../engine/index.js";
-import { SluiceError } from "../../errors.js";
+import { UsageError } from "../../errors.js";
 import { nameFromCommand, resolveInstalled } from "../connector-options.js";
 import type { CliContext } from "../context.js";
 import { parseJsonFile, readText, type SourceFlags, sourceOptions } from "./airbyte.js";
@@ -21,9 +21,7 @@ function openTap(
 ): { driver: SingerDriver; name: string; options: string } {
   const resolved = resolveInstalled({ ...flags, connector });
   if (!resolved.command)
-    throw new SluiceError(
-      "USAGE",
-      'say which Singer tap to run: an installed connector\'s name, or --command "<shell command>"',
+    throw new UsageError('say which Singer tap to run: an installed connector\'s name, or --command "<shell command>"',
     );
   const name = resolved.name ?? nameFromCommand(resolved.command);
   const driver = new SingerDriver(

@@ -1,7 +1,7 @@
 /** `sluice sync`: run a connector and upsert what it reads into the store. */
 import { Command } from "commander";
 import { runSync, SqliteStore, type SyncJob, type SyncSummary } from "../../engine/index.js";
-import { SluiceError } from "../../errors.js";
+import { SluiceError, UsageError } from "../../errors.js";
 import { addConnectorOptions, type ConnectorFlags, openFromFlags, readOptions } from "../connector-options.js";
 import type { CliContext } from "../context.js";
 import { createProgress } from "../progress.js";
@@ -122,7 +122,7 @@ export async function executeSync(ctx: CliContext, job: SyncCommandJob): Promise
 export function parseTimeout(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   const seconds = Number(value);
-  if (!(seconds > 0)) throw new SluiceError("USAGE", `--timeout must be a positive number of seconds (got "${value}")`);
+  if (!(seconds > 0)) throw new UsageError(`--timeout must be a positive number of seconds (got "${value}")`);
   return seconds * 1000;
 }
 

@@ -8,7 +8,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import type { Readable } from "node:stream";
 import { fileURLToPath } from "node:url";
-import { SluiceError } from "../../errors.js";
+import { ConnectorProtocolError, SluiceError } from "../../errors.js";
 import { type Logger, silentLogger } from "../../logging.js";
 import { StderrForwarder } from "../../plugin/hclog.js";
 import type { VerifyConfigurationResult } from "../../sdk/codeclimate/client.js";
@@ -125,8 +125,7 @@ export class CodeClimateDriver implements SourceDriver {
       if (message.t === "verified") result = message.result;
     });
     if (!result || typeof result.isValid !== "boolean")
-      throw new SluiceError(
-        "CONNECTOR_PROTOCOL_VIOLATION",
+      throw new ConnectorProtocolError(
         `connector "${this.connector.slug}": verifyConfiguration() did not resolve to { isValid: boolean, errorMessages?: string[] }`,
       );
     return result;

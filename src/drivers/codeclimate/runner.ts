@@ -104,7 +104,7 @@ async function loadClientClass(entry: string): Promise<new (...args: unknown[]) 
 function cutoffFor(stream: StreamRecord, job: RunnerJob): Date {
   const text = job.earliestDataCutoff ?? job.lastSuccessfulSync[stream.id] ?? job.defaultCutoff;
   const cutoff = new Date(text);
-  if (Number.isNaN(cutoff.valueOf())) throw `"${text}" cannot be parsed as a timestamp`;
+  if (Number.isNaN(cutoff.valueOf())) throw new Error(`"${text}" cannot be parsed as a timestamp`);
   return cutoff;
 }
 

@@ -3,6 +3,7 @@
  * own process: the same SDK objects and run-time rules (src/sdk/conduit's
  * runners) as the standalone process, without gRPC in between.
  */
+import { SluiceError } from "../../errors.js";
 import { toSpecification } from "../../sdk/conduit/specification.js";
 import { DestinationRunner, SourceRunner } from "../../sdk/conduit/runners.js";
 import type { ConduitConnector, ConduitDestination, ConduitSource } from "../../sdk/conduit/types.js";
@@ -105,12 +106,12 @@ export class BuiltinConnector implements ConduitConnectorHandle {
   }
 
   source(): SourceEndpoint {
-    if (!this.connector.source) throw new Error(`connector "${this.name}" has no source`);
+    if (!this.connector.source) throw new SluiceError("CALL_OUT_OF_ORDER", `connector "${this.name}" has no source`);
     return new BuiltinSource(this.connector.source());
   }
 
   destination(): DestinationEndpoint {
-    if (!this.connector.destination) throw new Error(`connector "${this.name}" has no destination`);
+    if (!this.connector.destination) throw new SluiceError("CALL_OUT_OF_ORDER", `connector "${this.name}" has no destination`);
     return new BuiltinDestination(this.connector.destination());
   }
 

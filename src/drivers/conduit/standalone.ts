@@ -5,7 +5,7 @@
  * size), spoken to over connector.v2.
  */
 import { type ClientDuplexStream, Metadata, type ServiceError } from "@grpc/grpc-js";
-import { messageOf, SluiceError } from "../../errors.js";
+import { ConnectorProtocolError, messageOf, SluiceError } from "../../errors.js";
 import type { Logger } from "../../logging.js";
 import { type LaunchCommand, PluginClient } from "../../plugin/index.js";
 import {
@@ -320,7 +320,8 @@ export class StandaloneConnector implements ConduitConnectorHandle {
       client.specify.bind(client) as Call<object, { specification?: Specification }>,
       {},
     );
-    if (!response.specification) throw new Error(`connector "${this.name}" answered Specify without a specification`);
+    if (!response.specification)
+      throw new ConnectorProtocolError(`connector "${this.name}" answered Specify without a specification`);
     return response.specification;
   }
 

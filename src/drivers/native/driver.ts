@@ -16,7 +16,7 @@ import {
 } from "../../protocol/gen/sluice/v1/connector.js";
 import { decodeColumns, type Row } from "../../protocol/columns.js";
 import { type PluginClient, unary } from "../../plugin/index.js";
-import { SluiceError } from "../../errors.js";
+import { ConnectorProtocolError, SluiceError } from "../../errors.js";
 import type {
   CheckResult,
   ConnectorSpec,
@@ -27,13 +27,6 @@ import type {
   StreamDescriptor,
   SyncMode,
 } from "../types.js";
-
-/** The connector sent something that breaks the protocol's contract. */
-export class ProtocolViolation extends SluiceError {
-  constructor(connector: string, message: string) {
-    super("CONNECTOR_PROTOCOL_VIOLATION", `connector "${connector}": ${message}`);
-  }
-}
 
 const syncModeNames: Record<number, SyncMode | undefined> = {
   [WireSyncMode.SYNC_MODE_FULL_REFRESH]: "full_refresh",
@@ -112,7 +105,7 @@ export class NativeDriver implements SourceDriver {
   private parseRows(json: Buffer, stream: string): Row[] {
     const parsed = this.parseJson(json.toString("utf8"), `a page of stream "${stream}"`);
     if (!Array.isArray(parsed))
-      throw new ProtocolViolation(this.plugin.name, `a page of stream "${stream}" is not a JSON array of records`);
+      throw this.violation(`a page of stream "${stream}" is not a JSON array of records`);
     return parsed as Row[];
   }
 
@@ -130,11 +123,15 @@ export class NativeDriver implements SourceDriver {
     };
   }
 
+  private violation(problem: string): ConnectorProtocolError {
+    return new ConnectorProtocolError(`connector "${this.plugin.name}": ${problem}`);
+  }
+
   private parseJson(text: string, what: string): unknown {
     try {
       return JSON.parse(text);
     } catch (error) {
-      throw new ProtocolViolation(this.plugin.name, `${what} is not valid JSON (${(error as Error).message})`);
+      throw this.violation(`${what} is not valid JSON (${(error as Error).message})`);
     }
   }
 

@@ -17,7 +17,7 @@ import {
   status as GrpcStatus,
 } from "@grpc/grpc-js";
 import { randomUUID } from "node:crypto";
-import { SluiceError } from "../../errors.js";
+import { MalformedDataError, SluiceError } from "../../errors.js";
 import type { Cell } from "../../protocol/cells.js";
 import type * as connect from "../../protocol/gen/qlik/connect/data_connector.js";
 import type * as revisionA from "../../protocol/gen/qlik/data_connector.js";
@@ -221,7 +221,7 @@ export class QlikDriver implements SourceDriver {
         if (!fallBack) throw this.explain(error, "GetData");
       }
     }
-    throw new Error("unreachable: no revision to try");
+    throw new SluiceError("INTERNAL", "no Qlik revision to try");
   }
 
   private call(revision: Revision): ClientReadableStream<AnyChunk> {
@@ -267,14 +267,15 @@ export class QlikDriver implements SourceDriver {
   }
 
   private explain(error: unknown, what: string): unknown {
+    if (error instanceof HeaderError) return new QlikProtocolError(this.options.address, error.message);
     if (error instanceof SluiceError) return error;
     if (isServiceError(error)) return new QlikCallError(this.options.address, what, error);
-    if (error instanceof HeaderError) return new QlikProtocolError(this.options.address, error.message);
     return error;
   }
 }
 
-class HeaderError extends Error {}
+/** The GetData header is missing, late or malformed; explain() names the connector. */
+class HeaderError extends MalformedDataError {}
 
 /**
  * Resolves with the header, which must come before any chunk. A 'data'

@@ -3,7 +3,7 @@
  * properties and replication metadata; a stream is selected with the
  * `selected` metadata at breadcrumb [] (and, for older taps, `schema.selected`).
  */
-import { SluiceError } from "../../errors.js";
+import { ConnectorProtocolError } from "../../errors.js";
 import type { StreamDescriptor } from "../types.js";
 
 export interface SingerMetadata {
@@ -28,13 +28,10 @@ export function parseCatalog(text: string, where: string): SingerCatalog {
   try {
     value = JSON.parse(text);
   } catch (error) {
-    throw new SluiceError(
-      "CONNECTOR_PROTOCOL_VIOLATION",
-      `${where} is not a JSON catalog: ${(error as Error).message}`,
-    );
+    throw new ConnectorProtocolError(`${where} is not a JSON catalog: ${(error as Error).message}`);
   }
   if (!Array.isArray((value as SingerCatalog)?.streams))
-    throw new SluiceError("CONNECTOR_PROTOCOL_VIOLATION", `${where} has no "streams" array`);
+    throw new ConnectorProtocolError(`${where} has no "streams" array`);
   return value as SingerCatalog;
 }
 

@@ -6,12 +6,11 @@
  * number.
  */
 import type { Readable } from "node:stream";
-import { SluiceError } from "../../errors.js";
+import { ConnectorProtocolError } from "../../errors.js";
 
-export class MalformedLineError extends SluiceError {
+export class MalformedLineError extends ConnectorProtocolError {
   constructor(connector: string, line: number, text: string, problem: string) {
     super(
-      "CONNECTOR_PROTOCOL_VIOLATION",
       `connector "${connector}": line ${line} of its output is not a valid message (${problem}): ${text.length > 120 ? `${text.slice(0, 120)}…` : text}`,
     );
   }

@@ -1,5 +1,5 @@
 /** Records per stream, written a page at a time; all of them before a checkpoint. */
-import { SluiceError } from "../../errors.js";
+import { ConnectorProtocolError } from "../../errors.js";
 import type { PageSink, Row } from "../types.js";
 
 const PAGE_SIZE = 1000;
@@ -17,8 +17,7 @@ export class Pager {
 
   async add(stream: string, data: Row): Promise<void> {
     if (!this.streams.has(stream))
-      throw new SluiceError(
-        "CONNECTOR_PROTOCOL_VIOLATION",
+      throw new ConnectorProtocolError(
         `connector "${this.source}" sent a record of stream "${stream}", which was not selected`,
       );
     let page = this.pending.get(stream);

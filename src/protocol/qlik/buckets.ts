@@ -12,6 +12,7 @@
  * and each distinct text once per chunk; it does not split texts with -3
  * (a value travels whole in one chunk).
  */
+import { MalformedDataError } from "../../errors.js";
 import { type Cell, cellOf, numberOf, textOf } from "../cells.js";
 import type { DataChunk } from "../gen/qlik/connect/data_connector.js";
 import { readDouble, readZigzag, WireReader } from "../wire-reader.js";
@@ -118,7 +119,7 @@ export class BucketChunkBuilder {
 }
 
 /** A chunk that breaks the bucket rules. */
-export class BucketCodeError extends Error {}
+export class BucketCodeError extends MalformedDataError {}
 
 /** DataChunks back into rows of `fieldCount` cells, across chunk boundaries. */
 export class BucketDecoder {

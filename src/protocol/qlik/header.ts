@@ -4,6 +4,7 @@
  * "x-qlik-getdata-bin". Both revisions share the message byte for byte
  * (revision A's first files lack `tags`, which they skip as unknown).
  */
+import { MalformedDataError } from "../../errors.js";
 import { Metadata } from "@grpc/grpc-js";
 import { GetDataResponse } from "../gen/qlik/connect/data_connector.js";
 
@@ -19,10 +20,10 @@ export function headerMetadata(header: GetDataResponse): Metadata {
 export function readHeader(metadata: Metadata): GetDataResponse | undefined {
   const [value] = metadata.get(GETDATA_HEADER);
   if (value === undefined) return undefined;
-  if (typeof value === "string") throw new Error(`the ${GETDATA_HEADER} header is text, expected protobuf bytes`);
+  if (typeof value === "string") throw new MalformedDataError(`the ${GETDATA_HEADER} header is text, expected protobuf bytes`);
   try {
     return GetDataResponse.decode(value);
   } catch (error) {
-    throw new Error(`the ${GETDATA_HEADER} header is not a GetDataResponse (${(error as Error).message})`);
+    throw new MalformedDataError(`the ${GETDATA_HEADER} header is not a GetDataResponse (${(error as Error).message})`);
   }
 }

@@ -1,4 +1,5 @@
 /** Records leave a connector through a RecordProducer; the facade validates each first. */
+import { SluiceError } from "../../errors.js";
 import { RecordValidator } from "./record-validator.js";
 
 export interface RecordEnvelope {
@@ -11,7 +12,7 @@ export interface RecordProducer {
 }
 
 /** Thrown synchronously by `produce`; the message lists every problem with its path. */
-export class InvalidRecordError extends Error {
+export class InvalidRecordError extends SluiceError {
   override name = "InvalidRecordError";
 
   constructor(
@@ -20,7 +21,7 @@ export class InvalidRecordError extends Error {
     /** The record that failed, so a host can say which one. */
     readonly record?: object,
   ) {
-    super(message);
+    super("RECORD_INVALID", message);
   }
 
   override toString(): string {

@@ -10,7 +10,7 @@ import {
   type ServiceError,
   status as GrpcStatus,
 } from "@grpc/grpc-js";
-import { messageOf } from "../../errors.js";
+import { messageOf, SluiceError } from "../../errors.js";
 import { servePlugin, type ServedPlugin } from "../../plugin/index.js";
 import { DestinationPluginService, type DestinationPluginServer } from "../../protocol/gen/connector/v2/destination.js";
 import { SourcePluginService, type SourcePluginServer } from "../../protocol/gen/connector/v2/source.js";
@@ -39,7 +39,7 @@ function answer<T>(callback: Callback<T>, work: () => Promise<T>): void {
 }
 
 function needs<T>(value: T | undefined, what: string): T {
-  if (value === undefined) throw new Error(`${what} first`);
+  if (value === undefined) throw new SluiceError("CALL_OUT_OF_ORDER", `${what} first`);
   return value;
 }
 
@@ -78,7 +78,7 @@ function sourceService(connector: ConduitConnector, version: Version): SourcePlu
     [version === 1 ? "start" : "open"]: open,
     run: (call: ServerDuplexStream<{ ackPositions?: Buffer[]; ackPosition?: Buffer }, object>) => {
       const active = runner;
-      if (!active) return call.destroy(new Error("Open first"));
+      if (!active) return call.destroy(new SluiceError("CALL_OUT_OF_ORDER", "Open first"));
       call.on("data", (request: { ackPositions?: Buffer[]; ackPosition?: Buffer }) => {
         const positions = version === 1 ? [request.ackPosition ?? Buffer.alloc(0)] : (request.ackPositions ?? []);
         void active.ack(positions).catch((error: unknown) => call.destroy(error as Error));

@@ -5,6 +5,7 @@
  * 'drain'), so a slow client slows the source instead of filling memory.
  */
 import type { ServerWritableStream } from "@grpc/grpc-js";
+import { SluiceError } from "../../errors.js";
 import type { Cell } from "../../protocol/cells.js";
 import type { GetDataResponse } from "../../protocol/gen/qlik/connect/data_connector.js";
 import type { ChunkCodec, ChunkEncoder } from "../../protocol/qlik/chunks.js";
@@ -46,14 +47,14 @@ export class ChunkStream<C> implements RowSink {
   }
 
   header(header: GetDataResponse): void {
-    if (this.encoder) throw new Error("GetData header sent twice");
+    if (this.encoder) throw new SluiceError("INTERNAL", "GetData header sent twice");
     this.call.sendMetadata(headerMetadata(header));
     this.encoder = this.codec.encoder(header.fieldInfo.length);
   }
 
   async rows(batch: Cell[][]): Promise<boolean> {
     const encoder = this.encoder;
-    if (!encoder) throw new Error("rows before the GetData header");
+    if (!encoder) throw new SluiceError("INTERNAL", "rows before the GetData header");
     for (const row of batch) {
       if (this.stats.rows >= this.options.maxRows || this.call.cancelled) return false;
       encoder.addRow(row);

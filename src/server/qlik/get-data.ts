@@ -4,7 +4,7 @@
  * and end the call with a status whose message says what went wrong.
  */
 import { type ServerWritableStream, status as GrpcStatus } from "@grpc/grpc-js";
-import { messageOf, SluiceError } from "../../errors.js";
+import { type ErrorCode, messageOf, SluiceError } from "../../errors.js";
 import type { ChunkCodec } from "../../protocol/qlik/chunks.js";
 import { type ChunkStats, ChunkStream } from "./chunk-stream.js";
 import type { ConnectionInfo } from "./connection-config.js";
@@ -26,7 +26,7 @@ export interface GetDataContext extends LiveSourceContext {
 }
 
 /** gRPC status for Sluice's error codes; anything else is INTERNAL. */
-const STATUS_BY_CODE: Record<string, GrpcStatus> = {
+const STATUS_BY_CODE: Partial<Record<ErrorCode, GrpcStatus>> = {
   QLIK_STATEMENT_INVALID: GrpcStatus.INVALID_ARGUMENT,
   OPTIONS_INVALID: GrpcStatus.INVALID_ARGUMENT,
   QLIK_TABLE_NOT_FOUND: GrpcStatus.NOT_FOUND,

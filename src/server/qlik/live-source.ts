@@ -14,6 +14,7 @@ import {
   type StreamDescriptor,
   validateOptions,
 } from "../../engine/index.js";
+import { SluiceError } from "../../errors.js";
 import type { Logger } from "../../logging.js";
 import { toCell } from "../../protocol/cells.js";
 import { fieldNames } from "../../protocol/columns.js";
@@ -31,7 +32,11 @@ export interface LiveSourceContext {
 }
 
 /** Thrown from the page sink to stop a read that has sent enough. */
-class Enough extends Error {}
+class Enough extends SluiceError {
+  constructor() {
+    super("SYNC_CANCELLED", "the client has every row it asked for");
+  }
+}
 
 export async function readLiveSource(
   statement: SourceStatement,
