@@ -144,7 +144,8 @@ export const ERROR_CODES = {
   PLUGIN_MALFORMED_HANDSHAKE: {
     area: PLUGIN,
     meaning: "The first line on the connector's stdout is not a go-plugin handshake line.",
-    action: "The connector must print nothing on stdout before its handshake; check --protocol for non-go-plugin kinds.",
+    action:
+      "The connector must print nothing on stdout before its handshake; check --protocol for non-go-plugin kinds.",
   },
   PLUGIN_UNSUPPORTED_PROTOCOL: {
     area: PLUGIN,

@@ -60,7 +60,8 @@ export function limitsFrom(flags: LimitFlags): ResourceLimits {
 /** An installed connector's folder when `target` names one, else a slug or path as upstream finds it. */
 export function findConnector(target: string): LocatedConnector {
   if (!target)
-    throw new UsageError("say which connector: a slug (codeclimate-connector-<slug> in node_modules), a path, or an installed name",
+    throw new UsageError(
+      "say which connector: a slug (codeclimate-connector-<slug> in node_modules), a path, or an installed name",
     );
   if (existsSync(sluiceHome()) && !target.includes("/")) {
     const registry = Registry.open();
@@ -94,7 +95,8 @@ export function parseStreamArgument(text: string): NonNullable<CodeClimateRead["
   try {
     value = JSON.parse(text);
   } catch (error) {
-    throw new UsageError(`<stream> must be a Stream record as JSON, e.g. '{"_type":"Stream","id":"1","self":"https://…","name":"…"}': ${(error as Error).message}`,
+    throw new UsageError(
+      `<stream> must be a Stream record as JSON, e.g. '{"_type":"Stream","id":"1","self":"https://…","name":"…"}': ${(error as Error).message}`,
     );
   }
   if (typeof value !== "object" || value === null || (value as { _type?: unknown })._type !== "Stream") {
@@ -107,7 +109,8 @@ export function parseCutoff(text: string | undefined): string | undefined {
   if (text === undefined) return undefined;
   const date = new Date(text);
   if (Number.isNaN(date.valueOf()))
-    throw new UsageError(`"${text}" cannot be parsed as a timestamp (<earliest-data-cutoff> is ISO 8601, e.g. 2020-01-01)`,
+    throw new UsageError(
+      `"${text}" cannot be parsed as a timestamp (<earliest-data-cutoff> is ISO 8601, e.g. 2020-01-01)`,
     );
   return date.toISOString();
 }

@@ -100,7 +100,8 @@ export async function openFromFlags(
 ): Promise<{ driver: SourceDriver; name: string }> {
   const flags = resolveInstalled(given);
   if (!flags.command) {
-    throw new UsageError('say which connector to run: --command "<shell command>", or an installed connector\'s name (see --help)',
+    throw new UsageError(
+      'say which connector to run: --command "<shell command>", or an installed connector\'s name (see --help)',
     );
   }
   if (!(PROTOCOLS as readonly string[]).includes(flags.protocol)) {
@@ -108,8 +109,7 @@ export async function openFromFlags(
   }
   const seconds = Number(flags.startTimeout);
   if (!(seconds > 0))
-    throw new UsageError(`--start-timeout must be a positive number of seconds (got "${flags.startTimeout}")`,
-    );
+    throw new UsageError(`--start-timeout must be a positive number of seconds (got "${flags.startTimeout}")`);
   const name = flags.name ?? nameFromCommand(flags.command);
   const driver = await openConnector({
     name,

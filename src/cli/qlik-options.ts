@@ -36,14 +36,14 @@ export function addQlikOptions(command: Command): Command {
 
 export function openQlikFromFlags(flags: QlikFlags): { driver: SourceDriver; name: string } {
   if (flags.command || flags.connector)
-    throw new UsageError("--qlik reads from a Qlik connector: give no --command or installed connector with it",
-    );
+    throw new UsageError("--qlik reads from a Qlik connector: give no --command or installed connector with it");
   if (!flags.qlik || !/^[^\s:]+:\d+$|^\[[^\]]+\]:\d+$/.test(flags.qlik))
     throw new UsageError(`--qlik must be host:port (got "${flags.qlik}")`);
   if (!flags.statement) throw new UsageError("--qlik needs --statement '<what to load>'");
   const revision = REVISION_CHOICES[flags.qlikRevision];
   if (!revision)
-    throw new UsageError(`--qlik-revision must be one of ${Object.keys(REVISION_CHOICES).join(", ")} (got "${flags.qlikRevision}")`,
+    throw new UsageError(
+      `--qlik-revision must be one of ${Object.keys(REVISION_CHOICES).join(", ")} (got "${flags.qlikRevision}")`,
     );
   const firstRows = flags.firstRows === undefined ? undefined : Number(flags.firstRows);
   if (firstRows !== undefined && !(Number.isInteger(firstRows) && firstRows >= 0)) {

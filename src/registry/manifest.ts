@@ -60,8 +60,7 @@ const NAME_PATTERN = new RegExp(schema.properties.name.pattern ?? ".");
 /** A connector name given elsewhere than the manifest (`--name`), held to the manifest's rule. */
 export function checkName(name: string, where: string): void {
   if (!NAME_PATTERN.test(name))
-    throw new UsageError(`${where}: expected ${schema.properties.name["x-expected"]}, got ${JSON.stringify(name)}`,
-    );
+    throw new UsageError(`${where}: expected ${schema.properties.name["x-expected"]}, got ${JSON.stringify(name)}`);
 }
 
 /** Reads a manifest from a path, an http(s) URL, or "-" (stdin). */

@@ -65,7 +65,8 @@ interface OpenedSource {
 function openSource(ctx: CliContext, connector: string | undefined, flags: SourceFlags): OpenedSource {
   const resolved = resolveInstalled({ ...flags, connector });
   if (!resolved.command)
-    throw new UsageError('say which Airbyte source to run: an installed connector\'s name, or --command "<shell command>"',
+    throw new UsageError(
+      'say which Airbyte source to run: an installed connector\'s name, or --command "<shell command>"',
     );
   const name = resolved.name ?? nameFromCommand(resolved.command);
   const options = flags.config ? readText(flags.config, "the config file") : "{}";

@@ -21,8 +21,7 @@ function openTap(
 ): { driver: SingerDriver; name: string; options: string } {
   const resolved = resolveInstalled({ ...flags, connector });
   if (!resolved.command)
-    throw new UsageError('say which Singer tap to run: an installed connector\'s name, or --command "<shell command>"',
-    );
+    throw new UsageError('say which Singer tap to run: an installed connector\'s name, or --command "<shell command>"');
   const name = resolved.name ?? nameFromCommand(resolved.command);
   const driver = new SingerDriver(
     { command: resolved.command, cwd: resolved.cwd, name },

@@ -111,7 +111,8 @@ export class BuiltinConnector implements ConduitConnectorHandle {
   }
 
   destination(): DestinationEndpoint {
-    if (!this.connector.destination) throw new SluiceError("CALL_OUT_OF_ORDER", `connector "${this.name}" has no destination`);
+    if (!this.connector.destination)
+      throw new SluiceError("CALL_OUT_OF_ORDER", `connector "${this.name}" has no destination`);
     return new BuiltinDestination(this.connector.destination());
   }
 

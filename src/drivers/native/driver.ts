@@ -104,8 +104,7 @@ export class NativeDriver implements SourceDriver {
 
   private parseRows(json: Buffer, stream: string): Row[] {
     const parsed = this.parseJson(json.toString("utf8"), `a page of stream "${stream}"`);
-    if (!Array.isArray(parsed))
-      throw this.violation(`a page of stream "${stream}" is not a JSON array of records`);
+    if (!Array.isArray(parsed)) throw this.violation(`a page of stream "${stream}" is not a JSON array of records`);
     return parsed as Row[];
   }
 

@@ -20,7 +20,8 @@ export function headerMetadata(header: GetDataResponse): Metadata {
 export function readHeader(metadata: Metadata): GetDataResponse | undefined {
   const [value] = metadata.get(GETDATA_HEADER);
   if (value === undefined) return undefined;
-  if (typeof value === "string") throw new MalformedDataError(`the ${GETDATA_HEADER} header is text, expected protobuf bytes`);
+  if (typeof value === "string")
+    throw new MalformedDataError(`the ${GETDATA_HEADER} header is text, expected protobuf bytes`);
   try {
     return GetDataResponse.decode(value);
   } catch (error) {
