@@ -14,6 +14,7 @@ import { codeclimateCommand } from "./commands/codeclimate.js";
 import { connectorsCommand } from "./commands/connectors.js";
 import { checkCommand, discoverCommand, specCommand } from "./commands/inspect.js";
 import { serveCommand } from "./commands/serve.js";
+import { serverCommand } from "./commands/server.js";
 import { syncCommand } from "./commands/sync.js";
 import { syncsCommand } from "./commands/syncs.js";
 import { type CliContext, createContext, type GlobalOptions, reportError } from "./context.js";
@@ -40,6 +41,7 @@ export async function main(argv: string[]): Promise<number> {
     syncsCommand,
     connectorsCommand,
     serveCommand,
+    serverCommand,
     codeclimateCommand,
     airbyteCommand,
     singerCommand,
