@@ -301,6 +301,21 @@ export const ERROR_CODES = {
     meaning: "A Qlik connector broke the GetData contract (header, chunks, field types).",
     action: "Report it to the connector's authors with the message.",
   },
+  METADATA_FAILED: {
+    area: SERVERS,
+    meaning: "The server's own tables (tokens, connections, runs) in the database cannot be opened or brought up to date.",
+    action: "Check the --db path, its permissions and free disk space; the message says which step failed.",
+  },
+  TOKEN_NOT_FOUND: {
+    area: SERVERS,
+    meaning: "No API token has the id or name given.",
+    action: "List the tokens with `sluice server token list` and use one of their ids.",
+  },
+  TOKEN_AMBIGUOUS: {
+    area: SERVERS,
+    meaning: "Several live API tokens share the name given.",
+    action: "Revoke by id instead: the message lists the ids of the tokens with that name.",
+  },
 } as const satisfies Record<string, CodeInfo>;
 
 /** Every code an error of Sluice can carry. */
