@@ -19,3 +19,5 @@ step "Airbyte sources for the tests (PyPI)"
 bash scripts/build-airbyte.sh
 step "Conduit connectors and host for the tests (Go module proxy)"
 bash scripts/build-conduit.sh
+step "Code Climate author fixture: TypeScript 3.8 and Jest 25 (npm)"
+bash scripts/build-codeclimate-fixture.sh

@@ -17,6 +17,7 @@ import {
   buildFakeLogger,
   buildFakeRecordProducer,
   buildFakeStateManager,
+  FakeLogger,
 } from "../src/sdk/codeclimate/test-helpers.js";
 
 const validator = new RecordValidator();
@@ -128,10 +129,10 @@ test("upstream quirks: fixed by default, the type lookup kept behind compat 'ups
   assert.deepEqual(validator.problems({ _type: "Actor", id: "1", self: "https://x/1", extra: true }), []);
 });
 
-test("the facade throws InvalidRecordError synchronously and forwards valid records", () => {
+test("the facade throws InvalidRecordError synchronously and forwards valid records; the fake keeps bare records", () => {
   const producer = buildFakeRecordProducer();
   producer.produce({ record: { _type: "Actor", id: "1", self: "https://x/1" } });
-  assert.equal(producer.records.length, 1);
+  assert.deepEqual(producer.records, [{ _type: "Actor", id: "1", self: "https://x/1" }]);
   assert.throws(
     () => producer.produce({ record: { _type: "Actor", id: 1 } }),
     (error: unknown) =>
@@ -159,9 +160,18 @@ test("Stream, Logger and the state manager behave as upstream's", () => {
   logger.info("hidden");
   logger.warn("shown");
   assert.deepEqual(lines, ["[pagerduty] shown\n"]);
+  const { info } = logger;
+  info("hidden, and detached");
+  assert.deepEqual(lines, ["[pagerduty] shown\n"], "the level methods work detached, as upstream's properties");
+
   const fake = buildFakeLogger();
-  fake.debug("kept");
-  assert.deepEqual(fake.messages, ["kept\n"]);
+  fake.debug("dropped at INFO, upstream's default");
+  fake.info("kept");
+  fake.taggedChild(["child"]).warn("kept too");
+  assert.deepEqual(fake.messages, ["kept\n", "[child] kept too\n"]);
+  const debugging = new FakeLogger({ level: LoggerLevel.DEBUG });
+  debugging.debug("kept at DEBUG");
+  assert.deepEqual(debugging.messages, ["kept at DEBUG\n"]);
 
   const state = buildFakeStateManager();
   assert.equal(state.get(), null);

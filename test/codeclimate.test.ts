@@ -226,9 +226,26 @@ test("verify-configuration: sluice prints the result as JSON and exits 1 when in
   const empty = await sluice(["codeclimate", "verify-configuration", "incidents", missing], { cwd });
   assert.deepEqual(JSON.parse(empty.stdout).errorMessages, ["apiToken is required", "baseUrl is required"]);
 
+  // As upstream's CLI, a sync does not verify first: the connector's own call fails.
   const sync = await sluice(["codeclimate", "sync", "incidents", wrongToken, "--db", join(cwd, "x.db")], { cwd });
   assert.equal(sync.code, 1);
-  assert.match(sync.stderr, /apiToken was rejected by the API/, "a sync verifies the configuration first");
+  assert.match(sync.stderr, /connector "incidents" failed: GET \/incidents answered 401/);
+  const verified = await sluice(
+    ["codeclimate", "sync", "incidents", wrongToken, "--db", join(cwd, "x.db"), "--verify"],
+    { cwd },
+  );
+  assert.equal(verified.code, 1);
+  assert.match(verified.stderr, /apiToken was rejected by the API/, "--verify runs verifyConfiguration first");
+});
+
+test("discovery needs no verification: a connector whose verifyConfiguration needs the network discovers offline", async (t) => {
+  const cwd = projectWithConnectors(t);
+  // No API is listening at this address: verification would fail, discovery does not call it.
+  const config = writeJson(cwd, "config.json", { apiToken: "secret", baseUrl: "http://127.0.0.1:9" });
+  const db = join(cwd, "cc.db");
+  const discovered = await ccSync(cwd, ["discover-streams", "incidents", config, "--db", db]);
+  assert.equal(discovered.streams.stream.inserted, 1);
+  assert.match(discovered.message, /^1 stream\(s\) discovered; peak RSS/, "says what it did: discovered, not synced");
 });
 
 test("codeclimate-connector: upstream's verbs and output, the package in the current folder, and clear errors", async (t) => {
@@ -270,6 +287,17 @@ test("codeclimate-connector: upstream's verbs and output, the package in the cur
   );
   const noConfig = await codeclimateConnector(["discover-streams", "incidents", join(cwd, "absent.json")], cwd);
   assert.match(noConfig.stderr, /cannot read the configuration file .*absent\.json/);
+  for (const args of [
+    ["-v", "sync-stream", "incidents", config, stream, "2020-01-01"],
+    ["help"],
+    [],
+    ["nosuch-verb"],
+  ]) {
+    const general = await codeclimateConnector(args, cwd);
+    assert.equal(general.code, 0, `codeclimate-connector ${args.join(" ")} prints the help and succeeds, as upstream`);
+    assert.match(general.stdout, /^Code Climate Connector CLI/);
+    assert.match(general.stdout, /Usage: codeclimate-connector COMMAND \.\.\./);
+  }
   const help = await codeclimateConnector(["sync-stream", "--help"], cwd);
   assert.match(
     help.stdout,

@@ -19,7 +19,30 @@ import {
 } from "./codeclimate-options.js";
 import { reportError } from "./context.js";
 
+const VERBS = ["verify-configuration", "discover-streams", "sync-stream"];
+
+const GENERAL_HELP = `Code Climate Connector CLI (Sluice's implementation)
+
+Usage: codeclimate-connector COMMAND ...
+
+Available commands:
+  help                                                                   Show this message
+  verify-configuration <connector> <config-path>                         Verify a connector's configuration
+  discover-streams <connector> <config-path>                             Discover streams available for a connector
+  sync-stream <connector> <config-path> <stream> <earliest-data-cutoff>  Run a sync-stream process for a connector
+
+Run \`codeclimate-connector COMMAND --help\` for command-specific help.
+
+Globally recognized flags:
+  -v, --verbose  More verbose logging
+`;
+
 export async function main(argv: string[]): Promise<number> {
+  // As upstream: anything but a known verb first (help, nothing, a flag, a typo) prints the help and succeeds.
+  if (!VERBS.includes(argv[2] ?? "")) {
+    process.stdout.write(GENERAL_HELP);
+    return 0;
+  }
   const logger = createLogger({ level: "warn", format: "human" });
   const program = new Command("codeclimate-connector")
     .description(
@@ -64,7 +87,8 @@ export async function main(argv: string[]): Promise<number> {
         await driverFor(findConnector(slug), read, flags, logger).runPrinted("sync-stream", readConfigFile(configPath));
       }),
   );
-  for (const command of program.commands) command.exitOverride().showHelpAfterError();
+  // Upstream ignores arguments past the ones a verb reads.
+  for (const command of program.commands) command.exitOverride().showHelpAfterError().allowExcessArguments(true);
   try {
     await program.parseAsync(argv);
     return 0;

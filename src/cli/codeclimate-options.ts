@@ -8,6 +8,7 @@ import { existsSync, readFileSync } from "node:fs";
 import {
   CodeClimateDriver,
   type CodeClimateRead,
+  type CodeClimateSettings,
   DEFAULT_LIMITS,
   type LocatedConnector,
   locateConnector,
@@ -120,13 +121,13 @@ export function driverFor(
   read: CodeClimateRead,
   flags: LimitFlags,
   logger: Logger,
-  lookbackDays?: number,
+  settings: Pick<CodeClimateSettings, "lookbackDays" | "skipVerify"> = {},
 ): CodeClimateDriver {
   return new CodeClimateDriver(connector, read, {
     limits: limitsFrom(flags),
     logger,
     verbose: flags.verbose,
     upstreamCompat: flags.upstreamValidation,
-    lookbackDays,
+    ...settings,
   });
 }

@@ -12,6 +12,7 @@ export { AirbyteDriver, type AirbyteSettings, type AirbyteSource, defaultCatalog
 export {
   CodeClimateDriver,
   type CodeClimateRead,
+  type CodeClimateSettings,
   DEFAULT_LIMITS,
   formatBytes,
   LimitExceededError,
@@ -19,6 +20,7 @@ export {
   locateConnector,
   parseConfiguration,
   type ResourceLimits,
+  sdkPackageFolder,
 } from "../drivers/codeclimate/index.js";
 export {
   BuiltinConnector,

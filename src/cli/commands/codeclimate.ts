@@ -4,7 +4,7 @@
  * (one table per record type, upserted by id) with progress and a summary.
  */
 import { Command } from "commander";
-import type { CodeClimateRead } from "../../engine/index.js";
+import { type CodeClimateRead, sdkPackageFolder } from "../../engine/index.js";
 import { UsageError } from "../../errors.js";
 import {
   addLimitOptions,
@@ -19,6 +19,7 @@ import type { CliContext } from "../context.js";
 import { executeSync } from "./sync.js";
 
 interface StoreFlags extends LimitFlags {
+  verify?: boolean;
   db: string;
   name?: string;
   tablePrefix?: string;
@@ -39,6 +40,10 @@ function storeOptions(command: Command): Command {
     .option("--table-prefix <prefix>", 'prefix of table names (default: "<name>_")')
     .option("--lookback-days <days>", "earliest-data-cutoff of a stream's first sync, when none is given", "90")
     .option("--no-progress", "no progress bar, even on a terminal")
+    .option(
+      "--verify",
+      "run verifyConfiguration() first and stop when the configuration is invalid (upstream's CLI does not verify)",
+    )
     .addHelpText("after", CONNECTOR_HELP);
 }
 
@@ -55,7 +60,7 @@ async function syncIntoStore(
   const lookbackDays = Number(flags.lookbackDays);
   if (!(lookbackDays > 0))
     throw new UsageError(`--lookback-days must be a positive number (got "${flags.lookbackDays}")`);
-  const driver = driverFor(connector, read, flags, ctx.logger, lookbackDays);
+  const driver = driverFor(connector, read, flags, ctx.logger, { lookbackDays, skipVerify: !flags.verify });
   await executeSync(ctx, {
     connector: flags.name ?? connector.slug,
     driver,
@@ -135,6 +140,26 @@ export function codeclimateCommand(context: () => CliContext): Command {
           flags,
         ),
       ),
+  );
+  command.addCommand(
+    new Command("sdk")
+      .description(
+        "print the folder of the codeclimate-connector-sdk package Sluice provides, to build and test connectors against",
+      )
+      .addHelpText(
+        "after",
+        `
+No package named codeclimate-connector-sdk is published on the npm registry; this
+one is Sluice's SDK as CommonJS, with the test helpers (lib/TestHelpers) and
+declarations TypeScript 3.8 reads. In a connector's folder:
+
+Examples:
+  npm install "$(sluice codeclimate sdk)"       # a link to it: "file:/…/codeclimate-connector-sdk"
+  npm pack "$(sluice codeclimate sdk)" && npm install ./codeclimate-connector-sdk-0.0.2.tgz   # a copy to commit`,
+      )
+      .action(() => {
+        process.stdout.write(`${sdkPackageFolder()}\n`);
+      }),
   );
   for (const sub of command.commands) sub.exitOverride().showHelpAfterError();
   return command;

@@ -18,4 +18,10 @@ export {
   parseConfiguration,
 } from "./driver.js";
 export { DEFAULT_LIMITS, formatBytes, LimitExceededError, type ResourceLimits } from "./limits.js";
-export { ConnectorNotFoundError, type LocatedConnector, locateConnector, packageNameOf } from "./locate.js";
+export {
+  ConnectorNotFoundError,
+  type LocatedConnector,
+  locateConnector,
+  packageNameOf,
+  sdkPackageFolder,
+} from "./locate.js";

@@ -6,6 +6,7 @@
  */
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { basename, dirname, extname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import { SluiceError } from "../../errors.js";
 
 export interface LocatedConnector {
@@ -101,4 +102,19 @@ function slugOf(packageName: string | undefined): string | undefined {
   return packageName?.startsWith("codeclimate-connector-")
     ? packageName.slice("codeclimate-connector-".length)
     : packageName;
+}
+
+/**
+ * The folder of the `codeclimate-connector-sdk` package Sluice builds
+ * (scripts/build-codeclimate-sdk.mjs): what connector authors install to
+ * build and test against Sluice's SDK.
+ */
+export function sdkPackageFolder(): string {
+  const folder = fileURLToPath(new URL("../../../dist/codeclimate-connector-sdk", import.meta.url));
+  if (!existsSync(join(folder, "package.json")))
+    throw new SluiceError(
+      "CONNECTOR_NOT_BUILT",
+      `Sluice's codeclimate-connector-sdk package is not built (${folder}): run npm run build in Sluice's folder`,
+    );
+  return folder;
 }

@@ -10,9 +10,9 @@ import type { StreamRecord } from "../../sdk/codeclimate/stream.js";
 
 export type RunnerVerb = "verify-configuration" | "discover-streams" | "sync-stream" | "sync";
 
-/** A checkpoint as it crosses the pipe and sits in the store: checkpointTime as ISO text. */
+/** A checkpoint as it crosses the pipe and sits in the store: checkpointTime as ISO text, null when not a time. */
 export interface StoredState {
-  checkpointTime: string;
+  checkpointTime: string | null;
   metadata?: object;
 }
 

@@ -26,6 +26,10 @@ const extension = import.meta.url.endsWith(".ts") ? ".ts" : ".js";
 
 /** Logs become messages, so Sluice logs them with the connector's name and level. */
 class ChannelLogger extends Logger {
+  override taggedChild(additionalTags: string[]): Logger {
+    return new ChannelLogger(this.io, this.childConfig(additionalTags));
+  }
+
   protected override write(level: LoggerLevel, line: string): void {
     send({ t: "log", level: level.toLowerCase() as Extract<RunnerMessage, { t: "log" }>["level"], line });
   }
@@ -78,17 +82,30 @@ function stateManagerFor(
   logger: Logger,
 ): StateManager {
   const saved = job.states[stream];
-  let state: State | null = saved ? { ...saved, checkpointTime: new Date(saved.checkpointTime) } : null;
+  // Handed back as the connector set it: a Date, or null when it set no time (upstream's `set` takes anything).
+  let state = saved
+    ? ({ ...saved, checkpointTime: saved.checkpointTime && new Date(saved.checkpointTime) } as State)
+    : null;
   return {
     get: () => state,
-    set(next) {
+    set(next: State) {
       state = next;
-      const stored = { ...next, checkpointTime: new Date(next.checkpointTime).toISOString() };
+      const stored = { ...next, checkpointTime: toStored(next.checkpointTime) };
       if (job.output === "console") return logger.info(`Set state: ${JSON.stringify(next, null, "  ")}`);
       producer.flush();
       send({ t: "state", stream, state: stored });
     },
   };
+}
+
+/**
+ * A checkpoint time as stored: ISO text, or null when it is not a time.
+ * Upstream's `set` takes anything, and connectors do pass `null` (circleci
+ * before its first page), so only a real time is converted.
+ */
+function toStored(time: unknown): string | null {
+  const date = time instanceof Date || typeof time === "string" || typeof time === "number" ? new Date(time) : null;
+  return date && !Number.isNaN(date.valueOf()) ? date.toISOString() : null;
 }
 
 async function loadClientClass(entry: string): Promise<new (...args: unknown[]) => ClientInterface> {

@@ -17,39 +17,46 @@ export interface LoggerConfig {
 
 const severity: Record<LoggerLevel, number> = { ERROR: 0, WARN: 1, INFO: 2, DEBUG: 3 };
 
+/**
+ * The level methods are properties, as upstream's are, so they also work
+ * detached (`const { info } = logger`), and take anything, as upstream's
+ * `(string) => void` (a parameter named string, of type any) does.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: upstream's public type
+type LevelWriter = (message: any) => void;
+
 export class Logger {
-  readonly level: LoggerLevel;
-  readonly tags: string[];
+  protected io: LoggerIO;
+  protected config: LoggerConfig;
 
-  constructor(
-    public io: LoggerIO,
-    config: LoggerConfig = {},
-  ) {
-    this.level = config.level ?? LoggerLevel.INFO;
-    this.tags = config.tags ?? [];
+  constructor(io: LoggerIO, config?: LoggerConfig) {
+    this.io = io;
+    this.config = config ?? {};
   }
 
-  error(message: string): void {
-    this.log(LoggerLevel.ERROR, message);
+  get level(): LoggerLevel {
+    return this.config.level ?? LoggerLevel.INFO;
   }
 
-  warn(message: string): void {
-    this.log(LoggerLevel.WARN, message);
+  get tags(): string[] {
+    return this.config.tags ?? [];
   }
 
-  info(message: string): void {
-    this.log(LoggerLevel.INFO, message);
+  error: LevelWriter = (message) => this.log(LoggerLevel.ERROR, message);
+  warn: LevelWriter = (message) => this.log(LoggerLevel.WARN, message);
+  info: LevelWriter = (message) => this.log(LoggerLevel.INFO, message);
+  debug: LevelWriter = (message) => this.log(LoggerLevel.DEBUG, message);
+
+  /** A Logger with more tags, writing to the same place (a subclass that writes elsewhere overrides this). */
+  taggedChild(additionalTags: string[]): Logger {
+    return new Logger(this.io, this.childConfig(additionalTags));
   }
 
-  debug(message: string): void {
-    this.log(LoggerLevel.DEBUG, message);
+  protected childConfig(additionalTags: string[]): LoggerConfig {
+    return { level: this.level, tags: [...this.tags, ...additionalTags] };
   }
 
-  taggedChild(tags: string[]): Logger {
-    return new (this.constructor as typeof Logger)(this.io, { level: this.level, tags: [...this.tags, ...tags] });
-  }
-
-  protected log(level: LoggerLevel, message: string): void {
+  protected log(level: LoggerLevel, message: unknown): void {
     if (severity[level] > severity[this.level]) return;
     this.write(level, [...this.tags.map((tag) => `[${tag}]`), message].join(" "));
   }

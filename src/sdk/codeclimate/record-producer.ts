@@ -8,7 +8,13 @@ export interface RecordEnvelope {
 }
 
 export interface RecordProducer {
-  produce(envelope: RecordEnvelope): void;
+  /**
+   * Upstream declares `produce: (RecordEnvelope) => void`: a parameter *named*
+   * RecordEnvelope, so of type any, and connectors' own producers are typed
+   * against that. The facade checks the envelope at run time.
+   */
+  // biome-ignore lint/suspicious/noExplicitAny: upstream's public type
+  produce: (envelope: any) => void;
 }
 
 /** Thrown synchronously by `produce`; the message lists every problem with its path. */

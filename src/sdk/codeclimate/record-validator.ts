@@ -12,9 +12,7 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
 import addFormats from "ajv-formats";
 import { readdirSync, readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
-
-export const SCHEMA_DIR = fileURLToPath(new URL("../../../schemas/codeclimate/", import.meta.url));
+import { SCHEMA_DIR } from "./schema-dir.js";
 
 export type ValidationCompat = "sluice" | "upstream";
 

@@ -1,13 +1,16 @@
 /**
  * codeclimate-connector-sdk/lib/TestHelpers: fakes for connector authors'
- * tests. The fake producer validates like the real one and keeps the records.
+ * tests, with upstream's shapes and defaults (connectors' own test suites
+ * assert on them): the fake producer validates like the real one and keeps
+ * the bare records; the fake logger keeps its lines and logs at INFO unless
+ * configured otherwise.
  */
-import { Logger, LoggerLevel, type LoggerIO } from "./logger.js";
-import { type RecordEnvelope, type RecordProducer, RecordProducerFacade } from "./record-producer.js";
+import { Logger, type LoggerConfig, type LoggerIO } from "./logger.js";
+import { type RecordEnvelope, RecordProducerFacade } from "./record-producer.js";
 import type { State, StateManager } from "./state.js";
 
 export class FakeLoggerIO implements LoggerIO {
-  readonly messages: string[] = [];
+  messages: string[] = [];
 
   write(text: string): void {
     this.messages.push(text);
@@ -15,11 +18,8 @@ export class FakeLoggerIO implements LoggerIO {
 }
 
 export class FakeLogger extends Logger {
-  constructor(
-    io: FakeLoggerIO = new FakeLoggerIO(),
-    config: { level?: LoggerLevel; tags?: string[] } = { level: LoggerLevel.DEBUG },
-  ) {
-    super(io, config);
+  constructor(config?: LoggerConfig) {
+    super(new FakeLoggerIO(), config);
   }
 
   get messages(): string[] {
@@ -27,36 +27,41 @@ export class FakeLogger extends Logger {
   }
 }
 
-class CollectingProducer implements RecordProducer {
-  readonly records: RecordEnvelope[] = [];
-
-  produce(envelope: RecordEnvelope): void {
-    this.records.push(envelope);
-  }
-}
-
 export class FakeRecordProducerFacade extends RecordProducerFacade {
+  private readonly produced: object[];
+
   constructor() {
-    super(new CollectingProducer());
+    const produced: object[] = [];
+    super({ produce: (envelope: RecordEnvelope) => produced.push(envelope.record) });
+    this.produced = produced;
   }
 
-  get records(): RecordEnvelope[] {
-    return (this.implementation as CollectingProducer).records;
+  /** The records produced so far, without their envelopes. */
+  get records(): object[] {
+    return this.produced;
   }
 }
 
 export class FakeStateManager implements StateManager {
-  constructor(public state: State | null = null) {}
+  private state: State | null = null;
 
   get(): State | null {
     return this.state;
   }
 
-  set(state: State): void {
-    this.state = state;
+  set(newState: State): void {
+    this.state = newState;
   }
 }
 
-export const buildFakeLogger = (): FakeLogger => new FakeLogger();
-export const buildFakeRecordProducer = (): FakeRecordProducerFacade => new FakeRecordProducerFacade();
-export const buildFakeStateManager = (state: State | null = null): FakeStateManager => new FakeStateManager(state);
+export function buildFakeStateManager(): FakeStateManager {
+  return new FakeStateManager();
+}
+
+export function buildFakeLogger(): FakeLogger {
+  return new FakeLogger();
+}
+
+export function buildFakeRecordProducer(): FakeRecordProducerFacade {
+  return new FakeRecordProducerFacade();
+}
