@@ -8,19 +8,18 @@
 //   lib/index.js          require("codeclimate-connector-sdk")
 //   lib/TestHelpers/      require("codeclimate-connector-sdk/lib/TestHelpers")
 //   lib/<Module>.js       upstream's other lib/ paths, as the runner aliases them
-//   lib/types/*.d.ts      the declarations, down-levelled so TypeScript 3.8
-//                         (what these connectors pin) reads them
+//   lib/types/            the declarations (and those they import), down-levelled
+//                         so TypeScript 3.8 (what these connectors pin) reads them
 //   schemas/codeclimate   the record schemas the validator loads
 import { build } from "esbuild";
 import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { dirname, join, posix } from "node:path";
 import { fileURLToPath } from "node:url";
 import ts from "typescript";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const out = join(root, "dist/codeclimate-connector-sdk");
 const lib = join(out, "lib");
-const declarations = join(root, "dist/sdk/codeclimate");
 const sluice = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
 
 /** The upstream API version these files implement (its last release). */
@@ -80,12 +79,19 @@ const entry = (path, from, name, types) => {
   write(join(lib, `${path}.js`), `"use strict";\nmodule.exports = require("${from}sdk.js").${name};\n`);
   write(join(lib, `${path}.d.ts`), `export * from "${types}";\n`);
 };
-entry("index", "./", "index", "./types/index");
-entry("TestHelpers/index", "../", "TestHelpers", "../types/test-helpers");
-for (const module of UPSTREAM_MODULES) entry(module, "./", "index", "./types/index");
+entry("index", "./", "index", "./types/sdk/codeclimate/index");
+entry("TestHelpers/index", "../", "TestHelpers", "../types/sdk/codeclimate/test-helpers");
+for (const module of UPSTREAM_MODULES) entry(module, "./", "index", "./types/sdk/codeclimate/index");
 
-for (const file of readdirSync(declarations).filter((name) => name.endsWith(".d.ts"))) {
-  write(join(lib, "types", file), downlevel(file, readFileSync(join(declarations, file), "utf8")));
+// The SDK's declarations and every declaration they import, in dist's layout under lib/types.
+const pending = ["sdk/codeclimate/index.d.ts", "sdk/codeclimate/test-helpers.d.ts"];
+for (const done = new Set(); pending.length; ) {
+  const file = pending.pop();
+  if (done.has(file)) continue;
+  done.add(file);
+  const { text, imports } = downlevel(file, readFileSync(join(root, "dist", file), "utf8"));
+  write(join(lib, "types", file), text);
+  pending.push(...imports);
 }
 
 write(
@@ -134,16 +140,20 @@ function writeThirdPartyLicenses(inputs) {
  * inline `type` modifiers in import and export lists (split into a type-only
  * and a value list), `abstract new (…) => T` constructor types (4.2; the
  * modifier is dropped), and `.js` extensions on relative module paths.
+ * Returns the text and the declaration files it imports (paths under dist).
  */
 function downlevel(fileName, text) {
   const source = ts.createSourceFile(fileName, text, ts.ScriptTarget.Latest, true);
   const f = ts.factory;
-  const specifier = (node) =>
-    node && ts.isStringLiteral(node) && node.text.startsWith(".")
-      ? f.createStringLiteral(node.text.replace(/\.js$/, ""))
-      : node;
+  const imported = [];
+  const specifier = (node) => {
+    if (!node || !ts.isStringLiteral(node) || !node.text.startsWith(".")) return node;
+    const path = node.text.replace(/\.js$/, "");
+    imported.push(`${posix.join(posix.dirname(fileName), path)}.d.ts`);
+    return f.createStringLiteral(path);
+  };
   const split = (elements) => [elements.filter((e) => e.isTypeOnly), elements.filter((e) => !e.isTypeOnly)];
-  const imports = (node) => {
+  const importDeclaration = (node) => {
     const named = node.importClause?.namedBindings;
     const moduleSpecifier = specifier(node.moduleSpecifier);
     if (!named || !ts.isNamedImports(named) || !named.elements.some((e) => e.isTypeOnly))
@@ -161,7 +171,7 @@ function downlevel(fileName, text) {
       ...(values.length || node.importClause.name ? [declaration(false, node.importClause.name, values)] : []),
     ];
   };
-  const exports = (node) => {
+  const exportDeclaration = (node) => {
     const named = node.exportClause;
     const moduleSpecifier = specifier(node.moduleSpecifier);
     if (!named || !ts.isNamedExports(named) || !named.elements.some((e) => e.isTypeOnly))
@@ -184,8 +194,8 @@ function downlevel(fileName, text) {
   };
   const transformer = (context) => {
     const visit = (node) => {
-      if (ts.isImportDeclaration(node)) return imports(node);
-      if (ts.isExportDeclaration(node)) return exports(node);
+      if (ts.isImportDeclaration(node)) return importDeclaration(node);
+      if (ts.isExportDeclaration(node)) return exportDeclaration(node);
       if (ts.isConstructorTypeNode(node) && node.modifiers?.length)
         return f.updateConstructorTypeNode(
           node,
@@ -199,5 +209,5 @@ function downlevel(fileName, text) {
     return (file) => ts.visitNode(file, visit);
   };
   const [result] = ts.transform(source, [transformer]).transformed;
-  return ts.createPrinter().printFile(result);
+  return { text: ts.createPrinter().printFile(result), imports: imported };
 }
