@@ -2,8 +2,8 @@
  * src/cli — the `sluice` command: parses arguments, calls the engine, renders
  * results, progress and errors. No business logic lives here.
  *
- * May import: src/engine, src/registry (installed connectors), src/errors.ts,
- * src/logging.ts.
+ * May import: src/engine, src/registry (installed connectors), src/scaffold
+ * (`sluice new`), src/errors.ts, src/logging.ts.
  */
 import { Command, CommanderError } from "commander";
 import { readFileSync } from "node:fs";
@@ -12,6 +12,7 @@ import { singerCommand } from "./commands/singer.js";
 import { pipelineCommand } from "./commands/pipeline.js";
 import { codeclimateCommand } from "./commands/codeclimate.js";
 import { connectorsCommand } from "./commands/connectors.js";
+import { newCommand } from "./commands/new.js";
 import { checkCommand, discoverCommand, specCommand } from "./commands/inspect.js";
 import { serveCommand } from "./commands/serve.js";
 import { serverCommand } from "./commands/server.js";
@@ -46,6 +47,7 @@ export async function main(argv: string[]): Promise<number> {
     airbyteCommand,
     singerCommand,
     pipelineCommand,
+    newCommand,
   ]) {
     program.addCommand(command(getContext).exitOverride().showHelpAfterError());
   }

@@ -1,9 +1,8 @@
 // Command files is a c1-core connector for a local folder, the counterpart of
 // c1-core's S3 example: one DataObject per file, sent page by page through the
-// host's CallbackHandler, which it dials over the go-plugin broker. It uses
-// hashicorp/go-plugin directly with c1-core's handshake and the c1-core
-// contract (proto/c1/connector.proto), so c1-core's host runs it, and so does
-// Sluice.
+// host's CallbackHandler, which the Go SDK's ServeC1 dials over the go-plugin
+// broker. It speaks c1-core's handshake and contract (proto/c1/connector.proto),
+// so c1-core's host runs it, and so does Sluice.
 //
 // Options (JSON):
 //
@@ -32,18 +31,10 @@ import (
 	"time"
 
 	"github.com/hashicorp/go-hclog"
-	"github.com/hashicorp/go-plugin"
-	"google.golang.org/grpc"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
 
+	sluice "github.com/sluice-dev/sluice/sdk/go"
 	"github.com/sluice-dev/sluice/sdk/go/gen/c1"
 )
-
-// handshake and pluginName are c1-core's go-plugin settings.
-var handshake = plugin.HandshakeConfig{ProtocolVersion: 1, MagicCookieKey: "BASIC_PLUGIN", MagicCookieValue: "hello"}
-
-const pluginName = "connector"
 
 var skippedDirs = map[string]bool{".git": true, "node_modules": true}
 
@@ -74,67 +65,36 @@ func parseOptions(raw string) (options, error) {
 }
 
 // connectorPlugin is the "connector" entry of the plugin map.
-type connectorPlugin struct {
-	plugin.Plugin
-	logger hclog.Logger
-}
+type connector struct{ logger hclog.Logger }
 
-func (p *connectorPlugin) GRPCServer(broker *plugin.GRPCBroker, s *grpc.Server) error {
-	c1.RegisterConnectorServer(s, &connector{broker: broker, logger: p.logger})
-	return nil
-}
-
-// hostSide is what the plugin gives a Go host (used by the tests).
-type hostSide struct {
-	connector c1.ConnectorClient
-	broker    *plugin.GRPCBroker
-}
-
-func (p *connectorPlugin) GRPCClient(_ context.Context, broker *plugin.GRPCBroker, conn *grpc.ClientConn) (interface{}, error) {
-	return &hostSide{connector: c1.NewConnectorClient(conn), broker: broker}, nil
-}
-
-type connector struct {
-	c1.UnimplementedConnectorServer
-	broker *plugin.GRPCBroker
-	logger hclog.Logger
-}
-
-func (c *connector) Sync(ctx context.Context, req *c1.SyncRequest) (*c1.EndSync, error) {
-	opts, err := parseOptions(req.GetOptions())
+func (c connector) Sync(ctx context.Context, raw string, pages *sluice.C1Pages) (string, error) {
+	opts, err := parseOptions(raw)
 	if err != nil {
-		return nil, status.Error(codes.InvalidArgument, err.Error())
+		return "", sluice.InvalidOptions{Reason: err.Error()}
 	}
 	root, err := filepath.Abs(opts.Root)
 	if err != nil {
-		return nil, status.Errorf(codes.InvalidArgument, `option "root": %v`, err)
+		return "", sluice.InvalidOptions{Reason: fmt.Sprintf(`option "root": %v`, err)}
 	}
 	if info, err := os.Stat(root); err != nil || !info.IsDir() {
-		return nil, status.Errorf(codes.InvalidArgument, `option "root": %s is not a folder`, root)
+		return "", sluice.InvalidOptions{Reason: fmt.Sprintf(`option "root": %s is not a folder`, root)}
 	}
-	conn, err := c.broker.Dial(req.GetCallbackHandlerServer())
-	if err != nil {
-		return nil, status.Errorf(codes.Unavailable, "dial the host's CallbackHandler (broker id %d): %v", req.GetCallbackHandlerServer(), err)
-	}
-	defer conn.Close()
-	host := c1.NewCallbackHandlerClient(conn)
 	c.logger.Info("sync started", "root", root, "page_size", opts.PageSize)
 
 	page := make([]*c1.DataObject, 0, opts.PageSize)
-	pages, objects, skipped := 0, 0, 0
+	sent, objects, skipped := 0, 0, 0
 	flush := func() error {
 		if len(page) == 0 {
 			return nil
 		}
-		// Unlike c1-core's S3 example, a page the host could not take fails the sync.
-		if _, err := host.Upsert(ctx, &c1.SyncResponse{Response: page}); err != nil {
-			return fmt.Errorf("upsert of page %d failed: %w", pages+1, err)
+		if err := pages.Upsert(page); err != nil {
+			return err
 		}
-		pages++
+		sent++
 		objects += len(page)
 		page = page[:0]
-		if opts.FailAfterPages > 0 && pages == opts.FailAfterPages {
-			fmt.Fprintf(os.Stderr, "files: failing on purpose after %d pages (fail_after_pages)\n", pages)
+		if opts.FailAfterPages > 0 && sent == opts.FailAfterPages {
+			fmt.Fprintf(os.Stderr, "files: failing on purpose after %d pages (fail_after_pages)\n", sent)
 			time.Sleep(100 * time.Millisecond) // go-plugin forwards os.Stderr asynchronously
 			os.Exit(3)
 		}
@@ -174,16 +134,16 @@ func (c *connector) Sync(ctx context.Context, req *c1.SyncRequest) (*c1.EndSync,
 		err = flush()
 	}
 	if err != nil {
-		c.logger.Error("sync failed", "error", err.Error(), "pages", pages, "objects", objects)
-		return nil, err
+		c.logger.Error("sync failed", "error", err.Error(), "pages", sent, "objects", objects)
+		return "", err
 	}
-	c.logger.Info("sync finished", "objects", objects, "pages", pages, "skipped", skipped)
+	c.logger.Info("sync finished", "objects", objects, "pages", sent, "skipped", skipped)
 	end, _ := json.Marshal(struct {
 		Message string `json:"message"`
 		Objects int    `json:"objects"`
 		Pages   int    `json:"pages"`
-	}{"success", objects, pages})
-	return &c1.EndSync{Metadata: string(end)}, nil
+	}{"success", objects, sent})
+	return string(end), nil
 }
 
 func dataObject(root, path string, entry fs.DirEntry) (*c1.DataObject, error) {
@@ -213,11 +173,6 @@ func dataObject(root, path string, entry fs.DirEntry) (*c1.DataObject, error) {
 }
 
 func main() {
-	logger := hclog.New(&hclog.LoggerOptions{Name: "files", Level: hclog.Info, Output: os.Stderr, JSONFormat: true})
-	plugin.Serve(&plugin.ServeConfig{
-		HandshakeConfig: handshake,
-		Plugins:         map[string]plugin.Plugin{pluginName: &connectorPlugin{logger: logger}},
-		GRPCServer:      plugin.DefaultGRPCServer,
-		Logger:          logger,
-	})
+	sluice.Log = hclog.New(&hclog.LoggerOptions{Name: "files", Level: hclog.Info, Output: os.Stderr, JSONFormat: true})
+	sluice.ServeC1(connector{logger: sluice.Log})
 }

@@ -12,8 +12,8 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/go-plugin"
-	"google.golang.org/grpc"
 
+	sluice "github.com/sluice-dev/sluice/sdk/go"
 	"github.com/sluice-dev/sluice/sdk/go/gen/c1"
 )
 
@@ -37,20 +37,14 @@ func (cb *callback) Upsert(_ context.Context, page *c1.SyncResponse) (*c1.Empty,
 
 func runSync(t *testing.T, options string, cb *callback) (*c1.EndSync, error) {
 	t.Helper()
-	client, _ := plugin.TestPluginGRPCConn(t, false, map[string]plugin.Plugin{pluginName: &connectorPlugin{logger: hclog.NewNullLogger()}})
+	plugins := map[string]plugin.Plugin{sluice.PluginName: &sluice.C1GRPCPlugin{Impl: connector{logger: hclog.NewNullLogger()}}}
+	client, _ := plugin.TestPluginGRPCConn(t, false, plugins)
 	defer client.Close()
-	raw, err := client.Dispense(pluginName)
+	raw, err := client.Dispense(sluice.PluginName)
 	if err != nil {
 		t.Fatal(err)
 	}
-	host := raw.(*hostSide)
-	id := host.broker.NextId()
-	go host.broker.AcceptAndServe(id, func(opts []grpc.ServerOption) *grpc.Server {
-		s := grpc.NewServer(opts...)
-		c1.RegisterCallbackHandlerServer(s, cb)
-		return s
-	})
-	return host.connector.Sync(context.Background(), &c1.SyncRequest{Options: options, CallbackHandlerServer: id})
+	return raw.(*sluice.C1Host).Sync(context.Background(), options, cb)
 }
 
 func makeTree(t *testing.T) string {

@@ -4,9 +4,14 @@
  * runners) as the standalone process, without gRPC in between.
  */
 import { SluiceError } from "../../errors.js";
-import { toSpecification } from "../../sdk/conduit/specification.js";
+import { configureChecked, toSpecification } from "../../sdk/conduit/specification.js";
 import { DestinationRunner, SourceRunner } from "../../sdk/conduit/runners.js";
-import type { ConduitConnector, ConduitDestination, ConduitSource } from "../../sdk/conduit/types.js";
+import type {
+  ConduitConnector,
+  ConduitDestination,
+  ConduitSource,
+  ConduitSpecification,
+} from "../../sdk/conduit/types.js";
 import type { Specification } from "../../protocol/gen/connector/v2/specifier.js";
 import type {
   ConduitConnectorHandle,
@@ -29,9 +34,12 @@ function applyLifecycle(target: ConduitSource | ConduitDestination, change: Life
 class BuiltinSource implements SourceEndpoint {
   private runner: SourceRunner | undefined;
 
-  constructor(private readonly source: ConduitSource) {}
+  constructor(
+    private readonly source: ConduitSource,
+    private readonly specification: ConduitSpecification,
+  ) {}
 
-  configure = (config: Record<string, string>) => this.source.configure(config);
+  configure = (config: Record<string, string>) => configureChecked(this.specification, "source", this.source, config);
   lifecycle = (change: LifecycleChange) => applyLifecycle(this.source, change);
 
   async open(position: Buffer): Promise<void> {
@@ -65,9 +73,13 @@ class BuiltinSource implements SourceEndpoint {
 class BuiltinDestination implements DestinationEndpoint {
   private runner: DestinationRunner | undefined;
 
-  constructor(private readonly destination: ConduitDestination) {}
+  constructor(
+    private readonly destination: ConduitDestination,
+    private readonly specification: ConduitSpecification,
+  ) {}
 
-  configure = (config: Record<string, string>) => this.destination.configure(config);
+  configure = (config: Record<string, string>) =>
+    configureChecked(this.specification, "destination", this.destination, config);
   lifecycle = (change: LifecycleChange) => applyLifecycle(this.destination, change);
 
   async open(): Promise<void> {
@@ -107,13 +119,13 @@ export class BuiltinConnector implements ConduitConnectorHandle {
 
   source(): SourceEndpoint {
     if (!this.connector.source) throw new SluiceError("CALL_OUT_OF_ORDER", `connector "${this.name}" has no source`);
-    return new BuiltinSource(this.connector.source());
+    return new BuiltinSource(this.connector.source(), this.connector.specification);
   }
 
   destination(): DestinationEndpoint {
     if (!this.connector.destination)
       throw new SluiceError("CALL_OUT_OF_ORDER", `connector "${this.name}" has no destination`);
-    return new BuiltinDestination(this.connector.destination());
+    return new BuiltinDestination(this.connector.destination(), this.connector.specification);
   }
 
   async close(): Promise<void> {}

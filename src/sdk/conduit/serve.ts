@@ -25,7 +25,7 @@ import {
 } from "../../protocol/gen/connector/v1/connector.js";
 import { CONDUIT_HANDSHAKE } from "../../protocol/handshakes.js";
 import { DestinationRunner, SourceRunner } from "./runners.js";
-import { toSpecification, toV1Specification } from "./specification.js";
+import { configureChecked, toSpecification, toV1Specification } from "./specification.js";
 import type { ConduitConnector, ConduitDestination, ConduitSource, Lifecycle, OpenCdcRecord } from "./types.js";
 
 type Callback<T> = Parameters<handleUnaryCall<unknown, T>>[1];
@@ -74,7 +74,11 @@ function sourceService(connector: ConduitConnector, version: Version): SourcePlu
       return {};
     });
   return {
-    configure: (call, callback) => answer(callback, async () => (await create().configure(call.request.config), {})),
+    configure: (call, callback) =>
+      answer(
+        callback,
+        async () => (await configureChecked(connector.specification, "source", create(), call.request.config), {}),
+      ),
     [version === 1 ? "start" : "open"]: open,
     run: (call: ServerDuplexStream<{ ackPositions?: Buffer[]; ackPosition?: Buffer }, object>) => {
       const active = runner;
@@ -119,7 +123,11 @@ function destinationService(connector: ConduitConnector, version: Version): Dest
       return {};
     });
   return {
-    configure: (call, callback) => answer(callback, async () => (await create().configure(call.request.config), {})),
+    configure: (call, callback) =>
+      answer(
+        callback,
+        async () => (await configureChecked(connector.specification, "destination", create(), call.request.config), {}),
+      ),
     [version === 1 ? "start" : "open"]: open,
     run: (call: ServerDuplexStream<{ records?: OpenCdcRecord[]; record?: OpenCdcRecord }, object>) => {
       const active = runner;

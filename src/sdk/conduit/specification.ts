@@ -1,7 +1,9 @@
-/** A connector's TypeScript specification as the protocol's Specification message. */
+/** A connector's TypeScript specification as the protocol's Specification message, and configs checked against it. */
+import { SluiceError } from "../../errors.js";
 import { type Parameter, Parameter_Type, Validation_Type } from "../../protocol/gen/config/v1/parameter.js";
 import type { Specifier_Specify_Response } from "../../protocol/gen/connector/v1/connector.js";
 import type { Specification } from "../../protocol/gen/connector/v2/specifier.js";
+import { type ConduitConfig, type ConnectorSide, configWithDefaults } from "./parameters.js";
 import type { ConduitSpecification, ParameterSpec, ParameterType, ValidationType } from "./types.js";
 
 const TYPES: Record<ParameterType, Parameter_Type> = {
@@ -62,4 +64,24 @@ export function toV1Specification(spec: ConduitSpecification): Specifier_Specify
       ]),
     );
   return { ...fields, sourceParams: v1(sourceParams), destinationParams: v1(destinationParams) };
+}
+
+/**
+ * Configures a source or destination with `config` completed with the
+ * parameters' defaults, after checking it against them (as Conduit's Go SDK
+ * does): a config the specification forbids is refused, naming each problem.
+ */
+export async function configureChecked(
+  spec: ConduitSpecification,
+  side: ConnectorSide,
+  target: { configure(config: ConduitConfig): Promise<void> },
+  config: ConduitConfig,
+): Promise<void> {
+  const checked = configWithDefaults(toSpecification(spec), side, config);
+  if (checked.problems.length)
+    throw new SluiceError(
+      "OPTIONS_INVALID",
+      `the ${side} config of "${spec.name}" is not valid: ${checked.problems.join("; ")}`,
+    );
+  await target.configure(checked.config);
 }
