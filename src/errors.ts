@@ -303,7 +303,8 @@ export const ERROR_CODES = {
   },
   METADATA_FAILED: {
     area: SERVERS,
-    meaning: "The server's own tables (tokens, connections, runs) in the database cannot be opened or brought up to date.",
+    meaning:
+      "The server's own tables (tokens, connections, runs) in the database cannot be opened or brought up to date.",
     action: "Check the --db path, its permissions and free disk space; the message says which step failed.",
   },
   TOKEN_NOT_FOUND: {
