@@ -4,6 +4,7 @@
 #     from source against Node's headers, see .npmrc)
 #   - the build (protobuf generation + tsc) and the example connectors
 #     (TypeScript, Go, Python)
+#   - a running PostgreSQL with the test roles (scripts/setup-postgres.sh)
 #   - the test files, with Node's test runner
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -13,6 +14,8 @@ cd "$root"
 npm run --silent lint
 npm run --silent build
 bash scripts/build-examples.sh
+SLUICE_TEST_PGPORT="$(bash scripts/setup-postgres.sh | tail -n 1)"
+export SLUICE_TEST_PGPORT
 
 files=(test/*.test.ts)
 if [ "$#" -gt 0 ]; then files=("$@"); fi
