@@ -204,6 +204,26 @@ export const ERROR_CODES = {
     meaning: "The store itself failed: the disk is full, the file is locked, read-only or cannot be opened.",
     action: "Free space, close the other process holding the database, or check the path and its permissions.",
   },
+  STORE_UNREACHABLE: {
+    area: STORES,
+    meaning: "The PostgreSQL server named by --db cannot be reached (refused, no such host, timed out).",
+    action: "Check that the server runs and listens at the host and port the message names (PGHOST/PGPORT fill in missing parts).",
+  },
+  STORE_AUTH_FAILED: {
+    area: STORES,
+    meaning: "The PostgreSQL server refused the user or password.",
+    action: "Give the password with PGPASSWORD or ~/.pgpass, and check the user and the server's pg_hba.conf.",
+  },
+  STORE_NOT_FOUND: {
+    area: STORES,
+    meaning: "A read-only command named a store that does not exist (no file, or no Sluice tables in the schema); it creates none.",
+    action: "Check --db and --schema: a sync creates the store on its first write.",
+  },
+  PRIMARY_KEY_CHANGED: {
+    area: STORES,
+    meaning: "A stream's primary key differs from the one its table was created with, so rows cannot be upserted.",
+    action: "Sync into a new table (--table-prefix), or drop the table the message names and sync again with --full-refresh.",
+  },
   LISTEN_FAILED: {
     area: SERVERS,
     meaning: "A server could not listen on the address it was given.",

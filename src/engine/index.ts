@@ -37,6 +37,9 @@ export { type PipelineFrom, type PipelineJob, type PipelineSummary, type Pipelin
 export { QlikDriver } from "../drivers/qlik/driver.js";
 export type { SourceDriver, StreamDescriptor } from "../drivers/types.js";
 export { SqliteStore } from "../stores/sqlite/store.js";
+export { openStore, type OpenStoreOptions } from "../stores/open.js";
+export { isStoreLocation, parseStoreLocation } from "../stores/location.js";
+export { openStoreReader, SelectRefusedError, type StoreReader } from "../stores/reader.js";
 export type { Store, SyncLogEntry } from "../stores/types.js";
 export { OptionsError, validateOptions } from "./options.js";
 export { runSync, type SyncEvent, type SyncJob, type SyncSummary, SyncError } from "./sync.js";

@@ -282,9 +282,10 @@ class StoreTables {
         primaryKey: [KEY_COLUMN],
         syncModes: ["incremental"],
       };
-      const spec = tableSpec(this.connector, this.prefix, descriptor);
-      this.names[stream] = spec.table;
-      writer = this.store.openTable(spec);
+      writer = this.store.openTable(tableSpec(this.connector, this.prefix, descriptor)).then((opened) => {
+        this.names[stream] = opened.table;
+        return opened;
+      });
       this.writers.set(stream, writer);
     }
     return writer;

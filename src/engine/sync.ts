@@ -179,6 +179,8 @@ function abortable<T>(work: Promise<T>, signal?: AbortSignal): Promise<T> {
 /** The selected streams' tables: opened up front, or on the first page of a stream that asks for it. */
 class Tables {
   private readonly writers = new Map<string, Promise<TableWriter>>();
+  /** The table each opened stream got from the store (which may differ from the name asked for). */
+  private readonly names = new Map<string, string>();
   private readonly specs: Map<string, TableSpec>;
 
   constructor(
@@ -197,7 +199,13 @@ class Tables {
   get(stream: string): Promise<TableWriter> | undefined {
     let writer = this.writers.get(stream);
     const spec = this.specs.get(stream);
-    if (!writer && spec) this.writers.set(stream, (writer = this.store.openTable(spec)));
+    if (!writer && spec) {
+      writer = this.store.openTable(spec).then((opened) => {
+        this.names.set(stream, opened.table);
+        return opened;
+      });
+      this.writers.set(stream, writer);
+    }
     return writer;
   }
 
@@ -206,13 +214,13 @@ class Tables {
     for (const writer of this.writers.values()) await (await writer).finish();
   }
 
-  /** Streams whose table exists, with the table's name. */
+  /** Streams whose table is open, with the table's name. */
   opened(): { stream: string; table: string }[] {
-    return [...this.writers.keys()].map((stream) => ({ stream, table: this.specs.get(stream)!.table }));
+    return [...this.names].map(([stream, table]) => ({ stream, table }));
   }
 
   tableOf(stream: string): string {
-    return this.specs.get(stream)!.table;
+    return this.names.get(stream) ?? this.specs.get(stream)!.table;
   }
 }
 

@@ -1,7 +1,8 @@
 /**
- * The storage interface the engine writes through. SQLite (sqlite/) is the
- * zero-set-up default; PostgreSQL is meant as a second implementation, so every
- * method is async even where SQLite is not.
+ * The storage interface the engine writes through, implemented by SQLite
+ * (sqlite/, the zero-set-up default), PostgreSQL (postgres/) and DuckDB
+ * (duckdb/). Every store passes the same contract suite
+ * (test/stores-contract.test.ts).
  */
 import { SluiceError } from "../errors.js";
 
@@ -23,12 +24,27 @@ export function deletion(key: Row): Row {
   return { ...key, [DELETE]: true };
 }
 
-export type ColumnType = "integer" | "real" | "text" | "json" | "any";
+/**
+ * What a column holds, independent of the store. Each store maps these to its
+ * own types (docs/stores.md): `numeric` is exact (integers beyond 64 bits,
+ * decimals), `any` lets each value keep its own type where the store can.
+ * A value that does not fit its column widens the column (see values.ts), so
+ * no record fails forever on a type.
+ */
+export type ColumnType = "boolean" | "integer" | "numeric" | "real" | "timestamp" | "text" | "json" | "any";
+
+/** Which kind of database a store is. */
+export type StoreKind = "sqlite" | "postgres" | "duckdb";
 
 export interface TableSpec {
   /** Connector instance the table belongs to (for the stream registry). */
   connector: string;
   stream: string;
+  /**
+   * The table name asked for. The store may give the stream another one (a
+   * suffix when another stream already has it, a shortened name over the
+   * store's identifier limit): `TableWriter.table` says which.
+   */
   table: string;
   /** Columns known up front (from the stream's JSON schema); more may appear in records. */
   columns: { name: string; type: ColumnType }[];
@@ -43,6 +59,7 @@ export interface TableSpec {
 }
 
 export interface TableWriter {
+  /** The table the stream's rows land in. */
   readonly table: string;
   /**
    * Writes `rows` in one transaction, and saves `checkpoint` (the connector's
@@ -78,8 +95,11 @@ export interface SyncOutcome extends WriteCounts {
 }
 
 export interface Store {
+  readonly kind: StoreKind;
   /** Where the data lives, for messages (a file path or a URL without secrets). */
   readonly location: string;
+  /** Whether the store holds Sluice's tables (a store opened for writing is created on its first write). */
+  exists(): Promise<boolean>;
   openTable(spec: TableSpec): Promise<TableWriter>;
   loadState(connector: string): Promise<string>;
   saveState(connector: string, state: string, syncId: number): Promise<void>;
@@ -96,9 +116,34 @@ export class RecordError extends SluiceError {
   }
 }
 
-/** The store itself failed (disk full, file locked, ...). */
+/** The store itself failed (disk full, file locked, server down, ...). */
 export class StoreError extends SluiceError {
-  constructor(location: string, problem: string, cause?: unknown) {
-    super("STORE_FAILED", `store ${location}: ${problem}`, { cause });
+  constructor(
+    location: string,
+    problem: string,
+    cause?: unknown,
+    code: "STORE_FAILED" | "STORE_UNREACHABLE" | "STORE_AUTH_FAILED" = "STORE_FAILED",
+  ) {
+    super(code, `store ${location}: ${problem}`, { cause });
+  }
+}
+
+/** A stream's primary key differs from the one its table was created with. */
+export class PrimaryKeyChangedError extends SluiceError {
+  constructor(location: string, stream: string, table: string, before: string[], after: string[]) {
+    const key = (fields: string[]) => (fields.length ? `(${fields.join(", ")})` : "none (append)");
+    super(
+      "PRIMARY_KEY_CHANGED",
+      `store ${location}: the primary key of stream "${stream}" changed from ${key(before)} to ${key(after)} since table "${table}" was created; ` +
+        "its rows cannot be upserted by the new key. Sync into a new table (--table-prefix), or drop the table " +
+        `("${table}") and sync again with --full-refresh.`,
+    );
+  }
+}
+
+/** The store named by --db does not exist (read-only commands never create one). */
+export class StoreNotFoundError extends SluiceError {
+  constructor(location: string, what: string) {
+    super("STORE_NOT_FOUND", `store ${location}: ${what}; nothing has been synced there yet (check --db)`);
   }
 }

@@ -16,11 +16,11 @@ import {
   readConfigFile,
 } from "../codeclimate-options.js";
 import type { CliContext } from "../context.js";
+import { addStoreOptions, type StoreFlags as StoreLocationFlags } from "../store-options.js";
 import { executeSync } from "./sync.js";
 
-interface StoreFlags extends LimitFlags {
+interface StoreFlags extends LimitFlags, StoreLocationFlags {
   verify?: boolean;
-  db: string;
   name?: string;
   tablePrefix?: string;
   lookbackDays: string;
@@ -34,8 +34,7 @@ name of a connector installed with \`sluice connectors install\`.
 <config-path>: a JSON file; its top-level keys become the client's configuration.`;
 
 function storeOptions(command: Command): Command {
-  return addLimitOptions(command)
-    .option("--db <file>", "SQLite database file", "sluice.db")
+  return addStoreOptions(addLimitOptions(command))
     .option("--name <name>", "connector instance name (names tables and state; default: the slug)")
     .option("--table-prefix <prefix>", 'prefix of table names (default: "<name>_")')
     .option("--lookback-days <days>", "earliest-data-cutoff of a stream's first sync, when none is given", "90")
@@ -65,6 +64,7 @@ async function syncIntoStore(
     connector: flags.name ?? connector.slug,
     driver,
     db: flags.db,
+    schema: flags.schema,
     options,
     tablePrefix: flags.tablePrefix,
     progress: flags.progress,

@@ -11,9 +11,11 @@ import {
   type PipelineFrom,
   type PipelineSummary,
   type PipelineTo,
+  isStoreLocation,
+  openStore,
+  parseStoreLocation,
   runPipeline,
   SchemaDecoder,
-  SqliteStore,
 } from "../../engine/index.js";
 import { UsageError } from "../../errors.js";
 import { BUILTIN_PREFIX, collect, installedOrUndefined, openConduitConnector, parsePairs } from "../conduit-options.js";
@@ -33,10 +35,15 @@ interface PipelineFlags {
   maxRecords?: string;
   idleStop?: string;
   tablePrefix?: string;
+  schema?: string;
   progress: boolean;
 }
 
-const SQLITE_PREFIX = "sqlite:";
+/** Names the pipeline after its destination store: the file's name, or "postgres". */
+function storeName(to: string): string {
+  const location = parseStoreLocation(to);
+  return location.kind === "postgres" ? "postgres" : nameFromCommand(location.file);
+}
 const FROM_PROTOCOLS = ["auto", "conduit", "sluice", "c1"];
 
 function positive(value: string | undefined, flag: string): number | undefined {
@@ -94,13 +101,17 @@ export function pipelineCommand(context: () => CliContext): Command {
       .option("--from-config <key=value>", "source config (repeatable)", collect, [])
       .option("--from-options <raw>", "a Sluice source's options string (default: the --from-config pairs as JSON)")
       .option("--from-protocol <protocol>", `what the source speaks: ${FROM_PROTOCOLS.join(", ")}`, "auto")
-      .requiredOption("--to <destination>", `sqlite:<file> (the store), or a Conduit connector like --from`)
+      .requiredOption(
+        "--to <destination>",
+        "a store (sqlite:<file>, postgres://…, duckdb:<file>), or a Conduit connector like --from",
+      )
       .option("--to-config <key=value>", "destination config (repeatable)", collect, [])
       .option("--name <name>", "pipeline name: keys its saved positions and configs (default: from the two ends)")
       .option("--state-db <file>", "where positions are kept when the destination is a connector", "sluice.db")
       .option("--max-records <n>", "stop (gracefully) after this many records")
       .option("--idle-stop <seconds>", "stop (gracefully) when no record arrived for this long")
       .option("--table-prefix <prefix>", 'prefix of table names in the store (default: "<name>_")')
+      .option("--schema <name>", 'PostgreSQL or DuckDB schema of the store (default: "sluice" / "main")')
       .option("--no-progress", "no progress bar, even on a terminal")
       .addHelpText(
         "after",
@@ -111,6 +122,8 @@ Examples:
   sluice pipeline run --from "./examples/go/generator/bin/generator" --from-options '{"count": 100}' \\
       --to ./conduit-connector-file --to-config path=/tmp/out.jsonl
   sluice pipeline run --from builtin:examples/ts/dist/conduit/main.js --from-config count=50 --to sqlite:data.db
+  PGPASSWORD=… sluice pipeline run --from ./conduit-connector-generator --from-config recordCount=100 \\
+      --to postgres://me@localhost/analytics --idle-stop 2
 
 A Conduit source runs until stopped; on a stop Sluice calls Stop, waits for the records up
 to the last position, acks them, and calls Teardown. Its position is saved only after the
@@ -122,7 +135,7 @@ records before it are durable at the destination, so the next run resumes from t
           throw new UsageError(`--from-protocol must be one of ${FROM_PROTOCOLS.join(", ")}`);
         const name =
           flags.name ??
-          `${nameFromCommand(flags.from.replace(BUILTIN_PREFIX, ""))}-to-${nameFromCommand(flags.to.replace(SQLITE_PREFIX, ""))}`;
+          `${nameFromCommand(flags.from.replace(BUILTIN_PREFIX, ""))}-to-${isStoreLocation(flags.to) ? storeName(flags.to) : nameFromCommand(flags.to)}`;
         const utilities = await ConnectorUtilities.start();
         const cancel = new AbortController();
         const onSignal = () => cancel.abort();
@@ -151,12 +164,14 @@ records before it are durable at the destination, so the next run resumes from t
               () => openSluiceSource(ctx, flags),
             );
           closers.unshift(() => (from.kind === "conduit" ? from.handle.close() : from.driver.close()));
-          const store = flags.to.startsWith(SQLITE_PREFIX)
-            ? SqliteStore.open(flags.to.slice(SQLITE_PREFIX.length))
-            : SqliteStore.open(flags.stateDb);
+          const toStore = isStoreLocation(flags.to);
+          const store = await openStore(toStore ? flags.to : flags.stateDb, {
+            schema: flags.schema,
+            warn: (message) => ctx.logger.warn(message),
+          });
           closers.push(() => store.close());
           let to: PipelineTo;
-          if (flags.to.startsWith(SQLITE_PREFIX)) to = { kind: "store", store, tablePrefix: flags.tablePrefix };
+          if (toStore) to = { kind: "store", store, tablePrefix: flags.tablePrefix };
           else {
             const handle = await open(flags.to, "destination");
             closers.unshift(() => handle.close());

@@ -1,27 +1,27 @@
 /** `sluice serve qlik`: the store (and live sources) as a Qlik data connector. */
 import { Command } from "commander";
 import { resolve } from "node:path";
+import { isStoreLocation, parseStoreLocation } from "../../engine/index.js";
 import { UsageError } from "../../errors.js";
 import { Registry } from "../../registry/index.js";
 import { DEFAULT_CHUNK_BYTES } from "../../server/qlik/chunk-stream.js";
 import { startQlikServer } from "../../server/qlik/server.js";
 import type { CliContext } from "../context.js";
+import { addStoreOptions, STORE_HELP, type StoreFlags } from "../store-options.js";
 
-interface ServeQlikFlags {
+interface ServeQlikFlags extends StoreFlags {
   listen: string;
-  db: string;
   chunkBytes: string;
   startTimeout: string;
 }
 
 export function serveCommand(context: () => CliContext): Command {
   const serve = new Command("serve").description("serve Sluice's data to other systems");
-  const qlik = new Command("qlik")
+  const qlik = addStoreOptions(new Command("qlik"), true)
     .description(
       "serve the store, and live connector reads, as a Qlik data connector (gRPC GetData, revisions qlik and qlik.connect)",
     )
     .option("--listen <host:port>", "address to listen on (port 0: any free port)", "127.0.0.1:50051")
-    .option("--db <file>", "SQLite database file, opened read-only", "sluice.db")
     .option("--chunk-bytes <bytes>", "target encoded size of a DataChunk", String(DEFAULT_CHUNK_BYTES))
     .option("--start-timeout <seconds>", "how long a live source's connector may take to start", "60")
     .addHelpText(
@@ -34,22 +34,28 @@ Statements (DataInfo.statement):
 The connection string (key=value;… or a JSON object), user and password are
 merged into a live source's options. There is no authentication: listen on a
 private address. See docs/qlik.md.
-`,
+
+Examples:
+  sluice serve qlik --db data.db --listen 127.0.0.1:50051
+  PGPASSWORD=… sluice serve qlik --db postgres://me@localhost/analytics --schema crm
+  sluice serve qlik --db duckdb:analytics.duckdb
+${STORE_HELP}`,
     )
     .action(async (flags: ServeQlikFlags, command: Command) => {
       const ctx = context();
       const server = await startQlikServer({
         listen: flags.listen,
-        db: resolve(flags.db),
+        store: { location: storeLocation(flags.db), schema: flags.schema },
         chunkBytes: positive(flags.chunkBytes, "--chunk-bytes"),
         startTimeoutMs: positive(flags.startTimeout, "--start-timeout") * 1000,
         version: command.parent?.parent?.version(),
         logger: ctx.logger.child({ server: "qlik" }),
         resolveConnector: installedConnector,
       });
+      const shown = describeLocation(flags.db);
       ctx.result(
-        { listening: server.address, db: resolve(flags.db), revisions: ["qlik.connect", "qlik"] },
-        `serving Qlik GetData (qlik.connect and qlik) on ${server.address} from ${resolve(flags.db)}; Ctrl-C stops`,
+        { listening: server.address, db: shown, revisions: ["qlik.connect", "qlik"] },
+        `serving Qlik GetData (qlik.connect and qlik) on ${server.address} from ${shown}; Ctrl-C stops`,
       );
       const signal = await untilSignal();
       ctx.logger.info("stopping", { signal });
@@ -68,6 +74,21 @@ function installedConnector(name: string): { command: string; cwd: string } {
   } finally {
     registry.close();
   }
+}
+
+/** A SQLite path resolved from the current folder; other locations as given. */
+function storeLocation(db: string): string {
+  return isStoreLocation(db) ? db : resolve(db);
+}
+
+/** The store for messages: never a password. */
+function describeLocation(db: string): string {
+  const location = parseStoreLocation(db);
+  return location.kind === "postgres"
+    ? location.display
+    : location.kind === "duckdb"
+      ? `duckdb:${location.file}`
+      : location.file;
 }
 
 function positive(value: string, flag: string): number {

@@ -1,15 +1,15 @@
 /** `sluice sync`: run a connector and upsert what it reads into the store. */
 import { Command } from "commander";
-import { runSync, SqliteStore, type SyncJob, type SyncSummary } from "../../engine/index.js";
+import { runSync, type Store, type SyncJob, type SyncSummary } from "../../engine/index.js";
 import { SluiceError, UsageError } from "../../errors.js";
 import { addConnectorOptions, type ConnectorFlags, openFromFlags, readOptions } from "../connector-options.js";
 import type { CliContext } from "../context.js";
+import { addStoreOptions, openStoreFromFlags, STORE_HELP, type StoreFlags } from "../store-options.js";
 import { createProgress } from "../progress.js";
 import { addQlikOptions, openQlikFromFlags, type QlikFlags } from "../qlik-options.js";
 
 /** The flags of every command that syncs a source into the store. */
-export interface StoreSyncFlags {
-  db: string;
+export interface StoreSyncFlags extends StoreFlags {
   streams?: string;
   fullRefresh?: boolean;
   tablePrefix?: string;
@@ -20,8 +20,7 @@ export interface StoreSyncFlags {
 interface SyncFlags extends ConnectorFlags, QlikFlags, StoreSyncFlags {}
 
 export function addStoreSyncOptions(command: Command): Command {
-  return command
-    .option("--db <file>", "SQLite database file", "sluice.db")
+  return addStoreOptions(command)
     .option("--streams <names>", "comma-separated streams to read (default: all)")
     .option("--full-refresh", "ignore the saved state and read everything")
     .option("--table-prefix <prefix>", 'prefix of table names (default: "<name>_")')
@@ -38,6 +37,7 @@ export function syncWithFlags(
   return executeSync(ctx, {
     ...source,
     db: flags.db,
+    schema: flags.schema,
     streams: flags.streams
       ?.split(",")
       .map((s) => s.trim())
@@ -59,7 +59,10 @@ Examples:
   sluice sync --command ./examples/go/files/bin/files --options '{"root": "."}'
   sluice sync -c "./examples/go/generator/bin/generator" -o '{"count": 100000}' --db data.db
   sluice sync -c ".venv/bin/python examples/python/gitlog/main.py" -o '{"repo": "."}' --json
-  sluice sync --qlik localhost:50051 --statement 'SELECT * FROM airports' --connection-string 'host=db'`,
+  sluice sync --qlik localhost:50051 --statement 'SELECT * FROM airports' --connection-string 'host=db'
+  PGPASSWORD=… sluice sync -c ./examples/go/generator/bin/generator --db postgres://me@localhost/analytics
+  sluice sync -c ./examples/go/generator/bin/generator --db duckdb:analytics.duckdb
+${STORE_HELP}`,
   );
   addQlikOptions(addConnectorOptions(command)).action(async (flags: SyncFlags) => {
     const ctx = context();
@@ -73,6 +76,7 @@ Examples:
 
 export interface SyncCommandJob extends Omit<SyncJob, "store" | "signal" | "onEvent"> {
   db: string;
+  schema?: string;
   timeoutMs?: number;
   progress: boolean;
   /** Extra fields of the --json result. */
@@ -85,7 +89,7 @@ export interface SyncCommandJob extends Omit<SyncJob, "store" | "signal" | "onEv
  * and the connector and the store closed whatever happens.
  */
 export async function executeSync(ctx: CliContext, job: SyncCommandJob): Promise<SyncSummary> {
-  const { db, timeoutMs, progress: showProgress, extra, ...sync } = job;
+  const { db, schema, timeoutMs, progress: showProgress, extra, ...sync } = job;
   const cancel = new AbortController();
   const onSignal = () => cancel.abort(new SluiceError("SYNC_CANCELLED", "interrupted (Ctrl-C)"));
   const timer = timeoutMs
@@ -95,9 +99,9 @@ export async function executeSync(ctx: CliContext, job: SyncCommandJob): Promise
       )
     : undefined;
   const progress = createProgress(ctx, showProgress);
-  let store: SqliteStore | undefined;
+  let store: Store | undefined;
   try {
-    store = SqliteStore.open(db);
+    store = await openStoreFromFlags(ctx, { db, schema });
     process.once("SIGINT", onSignal);
     process.once("SIGTERM", onSignal);
     const summary = await runSync({

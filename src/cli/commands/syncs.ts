@@ -1,16 +1,25 @@
 /** `sluice syncs`: the sync log of a store. */
 import { Command } from "commander";
-import { SqliteStore } from "../../engine/index.js";
 import type { CliContext } from "../context.js";
+import { addStoreOptions, openStoreFromFlags, STORE_HELP, type StoreFlags } from "../store-options.js";
 
 export function syncsCommand(context: () => CliContext): Command {
-  return new Command("syncs")
-    .description("show the sync log: when each sync ran, its status and counts")
-    .option("--db <file>", "SQLite database file", "sluice.db")
+  return addStoreOptions(
+    new Command("syncs").description("show the sync log: when each sync ran, its status and counts"),
+    true,
+  )
     .option("--limit <n>", "how many of the latest syncs", "20")
-    .action(async (flags: { db: string; limit: string }) => {
+    .addHelpText(
+      "after",
+      `
+Examples:
+  sluice syncs --db data.db --limit 5
+  sluice syncs --db postgres://me@localhost/analytics --json
+${STORE_HELP}`,
+    )
+    .action(async (flags: StoreFlags & { limit: string }) => {
       const ctx = context();
-      const store = SqliteStore.open(flags.db);
+      const store = await openStoreFromFlags(ctx, flags, true);
       try {
         const syncs = await store.listSyncs(Number(flags.limit) || 20);
         const human = syncs

@@ -16,8 +16,9 @@ function temporal(name: string, type: FieldAttrType, key: boolean): FieldInfo {
 }
 
 /**
- * SQLite's affinity rules, after checking for dates and times (which SQLite
- * has no type for). NUMERIC and DECIMAL columns, and untyped ones, may hold
+ * SQLite's affinity rules (which also read PostgreSQL's and DuckDB's type
+ * names), after checking for dates and times (which SQLite has no type for);
+ * JSON (jsonb, DuckDB's JSON) is text, as objects are everywhere in Qlik. NUMERIC and DECIMAL columns, and untyped ones, may hold
  * integers and reals alike: UNKNOWN lets each value keep its own type.
  */
 export function fieldFromDeclaredType(name: string, declared: string | null, key: boolean): FieldInfo {
@@ -26,7 +27,7 @@ export function fieldFromDeclaredType(name: string, declared: string | null, key
   if (/DATE/.test(type)) return temporal(name, FieldAttrType.DATE, key);
   if (/TIME/.test(type)) return temporal(name, FieldAttrType.TIME, key);
   if (/INT|BOOL/.test(type)) return field(name, FieldAttrType.INTEGER, key);
-  if (/CHAR|CLOB|TEXT/.test(type)) return field(name, FieldAttrType.TEXT, key);
+  if (/CHAR|CLOB|TEXT|JSON/.test(type)) return field(name, FieldAttrType.TEXT, key);
   if (/REAL|FLOA|DOUB/.test(type)) return field(name, FieldAttrType.REAL, key);
   return field(name, FieldAttrType.UNKNOWN, key);
 }

@@ -10,7 +10,7 @@ import { type ChunkStats, ChunkStream } from "./chunk-stream.js";
 import type { ConnectionInfo } from "./connection-config.js";
 import { type LiveSourceContext, readLiveSource } from "./live-source.js";
 import { parseStatement } from "./statement.js";
-import { readStore } from "./store-source.js";
+import { readStore, type StoreTarget } from "./store-source.js";
 
 /** What both revisions' requests carry, as far as Sluice uses it. */
 export interface GetDataRequest {
@@ -21,7 +21,7 @@ export interface GetDataRequest {
 }
 
 export interface GetDataContext extends LiveSourceContext {
-  db: string;
+  store: StoreTarget;
   chunkBytes: number;
 }
 
@@ -31,6 +31,9 @@ const STATUS_BY_CODE: Partial<Record<ErrorCode, GrpcStatus>> = {
   OPTIONS_INVALID: GrpcStatus.INVALID_ARGUMENT,
   QLIK_TABLE_NOT_FOUND: GrpcStatus.NOT_FOUND,
   STORE_FAILED: GrpcStatus.UNAVAILABLE,
+  STORE_UNREACHABLE: GrpcStatus.UNAVAILABLE,
+  STORE_AUTH_FAILED: GrpcStatus.UNAVAILABLE,
+  STORE_NOT_FOUND: GrpcStatus.UNAVAILABLE,
 };
 
 export async function serveGetData<C>(
@@ -46,7 +49,7 @@ export async function serveGetData<C>(
   try {
     const statement = parseStatement(request.statement);
     what = statement.kind === "sql" ? `table ${statement.table}` : `source ${statement.command ?? statement.connector}`;
-    if (statement.kind === "sql") await readStore(context.db, statement, out);
+    if (statement.kind === "sql") await readStore(context.store, statement, out);
     else await readLiveSource(statement, request.connection, out, context);
     const stats = await out.finish();
     call.end();

@@ -12,13 +12,13 @@ import * as revisionA from "../../protocol/gen/qlik/data_connector.js";
 import { bucketChunks, columnarChunks } from "../../protocol/qlik/chunks.js";
 import { DEFAULT_CHUNK_BYTES } from "./chunk-stream.js";
 import { type GetDataContext, serveGetData } from "./get-data.js";
-import { openReadOnly } from "./store-source.js";
+import { checkStore, type StoreTarget } from "./store-source.js";
 
 export interface QlikServerOptions {
   /** host:port; port 0 picks a free one. */
   listen: string;
-  /** The SQLite store that SELECT statements read (read-only). */
-  db: string;
+  /** The store that SELECT statements read (read-only). */
+  store: StoreTarget;
   logger?: Logger;
   /** Target encoded size of a chunk. */
   chunkBytes?: number;
@@ -36,9 +36,9 @@ export interface QlikServer {
 }
 
 export async function startQlikServer(options: QlikServerOptions): Promise<QlikServer> {
-  openReadOnly(options.db).close(); // fail now, not on the first call, if the store cannot be read
+  await checkStore(options.store); // fail now, not on the first call, if the store cannot be read
   const context: GetDataContext = {
-    db: options.db,
+    store: options.store,
     chunkBytes: options.chunkBytes ?? DEFAULT_CHUNK_BYTES,
     logger: options.logger ?? silentLogger,
     startTimeoutMs: options.startTimeoutMs,

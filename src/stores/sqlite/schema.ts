@@ -1,4 +1,5 @@
-/** SQL text for the SQLite store: identifiers, column types, meta tables. */
+/** SQL text for the SQLite store: meta tables, column types, the upsert. */
+import { quoteIdentifier as quote, SYNC_ID_COLUMN, VERSION_COLUMN } from "../naming.js";
 import type { ColumnType } from "../types.js";
 
 export const META_TABLES = `
@@ -22,27 +23,40 @@ CREATE TABLE IF NOT EXISTS _sluice_state (
   sync_id INTEGER,
   updated_at TEXT NOT NULL
 );
-CREATE TEMP TABLE IF NOT EXISTS _sluice_sentinel (x);
-CREATE TABLE IF NOT EXISTS _sluice_streams (
+CREATE TABLE IF NOT EXISTS _sluice_tables (
+  table_name TEXT PRIMARY KEY COLLATE NOCASE,
   connector TEXT NOT NULL,
   stream TEXT NOT NULL,
-  table_name TEXT NOT NULL,
-  primary_key TEXT NOT NULL,
-  PRIMARY KEY (connector, stream)
+  primary_key TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS _sluice_columns (
+  table_name TEXT NOT NULL COLLATE NOCASE,
+  field TEXT NOT NULL,
+  column_name TEXT NOT NULL,
+  PRIMARY KEY (table_name, field)
 );
 `;
 
-/** Bookkeeping columns on every data table. */
-export const SYNC_ID_COLUMN = "_sluice_sync_id";
-export const VERSION_COLUMN = "_sluice_version";
+/** Stores created before the table registry kept one row per stream; their tables are registered once. */
+export const MIGRATE_STREAM_REGISTRY = `
+INSERT OR IGNORE INTO _sluice_tables (table_name, connector, stream, primary_key)
+  SELECT table_name, connector, stream, primary_key FROM _sluice_streams;
+DROP TABLE _sluice_streams;
+`;
 
-export function quote(identifier: string): string {
-  return `"${identifier.replaceAll('"', '""')}"`;
-}
+export const SENTINEL_TABLE = "CREATE TEMP TABLE IF NOT EXISTS _sluice_sentinel (x)";
 
+/**
+ * Declared types, chosen for their affinity: booleans are INTEGER 1/0,
+ * timestamps ISO 8601 TEXT; `numeric` and `any` have none (BLOB affinity), so
+ * an integer beyond 64 bits stays exact text instead of becoming a REAL.
+ */
 const declaredTypes: Record<ColumnType, string> = {
+  boolean: "INTEGER",
   integer: "INTEGER",
+  numeric: "",
   real: "REAL",
+  timestamp: "TEXT",
   text: "TEXT",
   json: "TEXT",
   any: "",
@@ -52,17 +66,15 @@ export function columnDefinition(name: string, type: ColumnType): string {
   return `${quote(name)} ${declaredTypes[type]}`.trim();
 }
 
-export function typeOfValue(value: unknown): ColumnType {
-  switch (typeof value) {
-    case "number":
-      return Number.isInteger(value) ? "integer" : "real";
-    case "bigint":
-    case "boolean":
+/** The column type a declared SQLite type stands for. */
+export function typeOfDeclared(declared: string): ColumnType {
+  switch (declared.toUpperCase()) {
+    case "INTEGER":
       return "integer";
-    case "string":
+    case "REAL":
+      return "real";
+    case "TEXT":
       return "text";
-    case "object":
-      return value === null ? "any" : "json";
     default:
       return "any";
   }

@@ -4,95 +4,173 @@
  * checkpoint), new record fields become new columns, and a sync log.
  * WAL with synchronous=NORMAL: a committed page survives a crash of Sluice or
  * the connector; only a power loss may take back the last commits, and then
- * their checkpoints go with them.
+ * their checkpoints go with them. The file is created on the first write, so
+ * a command that fails before writing leaves no database behind.
  */
 import Database from "better-sqlite3";
-import { mkdirSync } from "node:fs";
+import { accessSync, constants, existsSync, mkdirSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
+import { BaseStore, BaseTableWriter, type Column, isDeletion, Misfit, type OpenedTable } from "../base.js";
+import type { Checkpoint } from "../checkpoint-gate.js";
+import {
+  type ColumnMapping,
+  quoteIdentifier as quote,
+  type RegisteredTable,
+  SYNC_ID_COLUMN,
+  VERSION_COLUMN,
+} from "../naming.js";
+import { SluiceError } from "../../errors.js";
 import {
   type ColumnType,
-  DELETE,
-  RecordError,
   type Row,
-  type Store,
   StoreError,
+  StoreNotFoundError,
   type SyncLogEntry,
   type SyncOutcome,
-  type TableSpec,
-  type TableWriter,
   type WriteCounts,
 } from "../types.js";
+import { exactInDouble, inInt64, isIntegerText, jsonText } from "../values.js";
 import {
   columnDefinition,
   META_TABLES,
-  quote,
+  MIGRATE_STREAM_REGISTRY,
   RESET_LAST_INSERT_SQL,
   SENTINEL_ROWID,
-  SYNC_ID_COLUMN,
-  typeOfValue,
+  SENTINEL_TABLE,
+  typeOfDeclared,
   upsertSql,
-  VERSION_COLUMN,
 } from "./schema.js";
 
-/** Where a replacing table's rows go until the sync succeeds. */
-const STAGING_PREFIX = "_sluice_staging_";
+export interface SqliteOpenOptions {
+  /** Open an existing file read-only; never create one. */
+  readOnly?: boolean;
+}
 
-export class SqliteStore implements Store {
+export class SqliteStore extends BaseStore {
+  readonly kind = "sqlite";
+  protected readonly limits = { identifierBytes: Number.POSITIVE_INFINITY, columns: 1990 };
+  private database: Database.Database | undefined;
+
   private constructor(
     readonly location: string,
-    private readonly db: Database.Database,
-  ) {}
-
-  static open(file: string): SqliteStore {
-    const location = file === ":memory:" ? file : resolve(file);
-    try {
-      if (location !== ":memory:") mkdirSync(dirname(location), { recursive: true });
-      const db = new Database(location);
-      db.pragma("journal_mode = WAL");
-      db.pragma("synchronous = NORMAL");
-      db.pragma("busy_timeout = 5000");
-      db.exec(META_TABLES);
-      return new SqliteStore(location, db);
-    } catch (error) {
-      throw wrapSqliteError(location, error);
-    }
+    private readonly readOnly: boolean,
+  ) {
+    super();
   }
 
-  async openTable(spec: TableSpec): Promise<TableWriter> {
-    return this.guard(() => {
-      const target = spec.replace ? { ...spec, table: `${STAGING_PREFIX}${spec.table}` } : spec;
-      if (spec.replace) this.db.exec(`DROP TABLE IF EXISTS ${quote(target.table)}`);
-      const existing = this.existingColumns(target.table);
-      if (existing.size === 0) this.createTable(target);
-      this.db
-        .prepare(
-          "INSERT OR REPLACE INTO _sluice_streams (connector, stream, table_name, primary_key) VALUES (?, ?, ?, ?)",
-        )
-        .run(spec.connector, spec.stream, spec.table, JSON.stringify(spec.primaryKey));
-      const table = new SqliteTable(
-        this,
-        this.db,
-        target,
-        this.existingColumns(target.table),
-        spec.replace ? spec.table : undefined,
-      );
-      table.addMissingColumns(spec.columns);
-      return table;
+  /** Opens `file` (an existing one at once, a new one on the first write). */
+  static open(file: string, options: SqliteOpenOptions = {}): SqliteStore {
+    const location = file === ":memory:" ? file : resolve(file);
+    const store = new SqliteStore(location, options.readOnly === true);
+    if (options.readOnly && !existsSync(location)) throw new StoreNotFoundError(location, "the file does not exist");
+    if (location === ":memory:" || existsSync(location)) store.guardSync(() => store.connect());
+    else checkCreatable(location);
+    return store;
+  }
+
+  /** The open database; for the store's tables and tests. */
+  get db(): Database.Database {
+    return this.database ?? this.connect();
+  }
+
+  private connect(): Database.Database {
+    if (this.database) return this.database;
+    if (this.location !== ":memory:" && !this.readOnly) mkdirSync(dirname(this.location), { recursive: true });
+    const db = new Database(this.location, { readonly: this.readOnly, fileMustExist: this.readOnly });
+    if (!this.readOnly) {
+      db.pragma("journal_mode = WAL");
+      db.pragma("synchronous = NORMAL");
+    }
+    db.pragma("busy_timeout = 5000");
+    this.database = db;
+    return db;
+  }
+
+  protected async create(): Promise<void> {
+    this.guardSync(() => {
+      const db = this.connect();
+      db.exec(META_TABLES);
+      if (this.hasTable("_sluice_streams")) db.exec(MIGRATE_STREAM_REGISTRY);
+      db.exec(SENTINEL_TABLE);
     });
   }
 
-  async loadState(connector: string): Promise<string> {
+  async exists(): Promise<boolean> {
+    if (!this.database && !existsSync(this.location)) return false;
+    return this.hasTable("_sluice_syncs");
+  }
+
+  private hasTable(name: string): boolean {
+    return this.db.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?").get(name) !== undefined;
+  }
+
+  protected async registeredTables(): Promise<RegisteredTable[]> {
+    const rows = this.db
+      .prepare("SELECT table_name AS tableName, connector, stream, primary_key AS primaryKey FROM _sluice_tables")
+      .all() as { tableName: string; connector: string; stream: string; primaryKey: string }[];
+    return rows.map((r) => ({ ...r, table: r.tableName, primaryKey: JSON.parse(r.primaryKey) as string[] }));
+  }
+
+  protected async existingTables(): Promise<string[]> {
+    const rows = this.db.prepare("SELECT name FROM sqlite_schema WHERE type IN ('table', 'view')").all() as {
+      name: string;
+    }[];
+    return rows.map((r) => r.name);
+  }
+
+  protected async register(entry: RegisteredTable): Promise<void> {
+    this.db
+      .prepare("INSERT INTO _sluice_tables (table_name, connector, stream, primary_key) VALUES (?, ?, ?, ?)")
+      .run(entry.table, entry.connector, entry.stream, JSON.stringify(entry.primaryKey));
+  }
+
+  protected async columnsOf(table: string): Promise<{ column: string; type: ColumnType }[]> {
+    return this.tableInfo(table)
+      .filter((c) => c.name !== SYNC_ID_COLUMN && c.name !== VERSION_COLUMN)
+      .map((c) => ({ column: c.name, type: typeOfDeclared(c.type) }));
+  }
+
+  tableInfo(table: string): { name: string; type: string; notnull: number; dflt_value: string | null; pk: number }[] {
+    return this.db.prepare(`PRAGMA table_info(${quote(table)})`).all() as ReturnType<SqliteStore["tableInfo"]>;
+  }
+
+  protected async mappingsOf(table: string): Promise<ColumnMapping[]> {
+    return this.db
+      .prepare('SELECT field, column_name AS "column" FROM _sluice_columns WHERE table_name = ?')
+      .all(table) as ColumnMapping[];
+  }
+
+  protected async dropTable(table: string): Promise<void> {
+    this.db.transaction(() => {
+      this.db.exec(`DROP TABLE IF EXISTS ${quote(table)}`);
+      this.db.prepare("DELETE FROM _sluice_columns WHERE table_name = ?").run(table);
+    })();
+  }
+
+  protected async createTable(table: string, columns: Column[], keyColumns: string[]): Promise<void> {
+    const definitions = columns.map((c) => columnDefinition(c.column, c.type));
+    definitions.push(`${quote(SYNC_ID_COLUMN)} INTEGER`, `${quote(VERSION_COLUMN)} INTEGER NOT NULL DEFAULT 1`);
+    if (keyColumns.length) definitions.push(`PRIMARY KEY (${keyColumns.map(quote).join(", ")})`);
+    this.db.exec(`CREATE TABLE ${quote(table)} (${definitions.join(", ")})`);
+  }
+
+  protected writerFor(opened: OpenedTable): SqliteTable {
+    return new SqliteTable(this, opened);
+  }
+
+  protected async readState(connector: string): Promise<string> {
     const row = this.db.prepare("SELECT state FROM _sluice_state WHERE connector = ?").get(connector) as
       | { state: string }
       | undefined;
     return row?.state ?? "";
   }
 
-  async saveState(connector: string, state: string, syncId: number): Promise<void> {
-    this.guard(() => this.saveStateNow(connector, state, syncId));
+  protected async writeState(checkpoint: Checkpoint): Promise<void> {
+    this.saveCheckpoint(checkpoint);
   }
 
-  saveStateNow(connector: string, state: string, syncId: number): void {
+  /** Saves a checkpoint now; inside a page's or a replacement's transaction when called from one. */
+  saveCheckpoint({ connector, state, syncId }: Checkpoint): void {
     this.db
       .prepare(
         "INSERT INTO _sluice_state (connector, state, sync_id, updated_at) VALUES (?, ?, ?, ?) " +
@@ -101,177 +179,204 @@ export class SqliteStore implements Store {
       .run(connector, state, syncId, new Date().toISOString());
   }
 
-  async beginSync(connector: string, protocol: string): Promise<number> {
-    return this.guard(() => {
-      const result = this.db
-        .prepare("INSERT INTO _sluice_syncs (connector, protocol, started_at, status) VALUES (?, ?, ?, 'running')")
-        .run(connector, protocol, new Date().toISOString());
-      return Number(result.lastInsertRowid);
-    });
+  protected async insertSync(connector: string, protocol: string): Promise<number> {
+    const result = this.db
+      .prepare("INSERT INTO _sluice_syncs (connector, protocol, started_at, status) VALUES (?, ?, ?, 'running')")
+      .run(connector, protocol, new Date().toISOString());
+    return Number(result.lastInsertRowid);
   }
 
-  async finishSync(id: number, outcome: SyncOutcome): Promise<void> {
-    this.guard(() =>
-      this.db
-        .prepare(
-          "UPDATE _sluice_syncs SET finished_at = ?, status = ?, pages = ?, inserted = ?, updated = ?, unchanged = ?, message = ?, error = ? WHERE id = ?",
-        )
-        .run(
-          new Date().toISOString(),
-          outcome.status,
-          outcome.pages,
-          outcome.inserted,
-          outcome.updated,
-          outcome.unchanged,
-          outcome.message ?? null,
-          outcome.error ?? null,
-          id,
-        ),
-    );
+  protected async updateSync(id: number, outcome: SyncOutcome): Promise<void> {
+    this.db
+      .prepare(
+        "UPDATE _sluice_syncs SET finished_at = ?, status = ?, pages = ?, inserted = ?, updated = ?, unchanged = ?, message = ?, error = ? WHERE id = ?",
+      )
+      .run(
+        new Date().toISOString(),
+        outcome.status,
+        outcome.pages,
+        outcome.inserted,
+        outcome.updated,
+        outcome.unchanged,
+        outcome.message ?? null,
+        outcome.error ?? null,
+        id,
+      );
   }
 
-  async listSyncs(limit: number): Promise<SyncLogEntry[]> {
-    const rows = this.db
+  protected async selectSyncs(limit: number): Promise<SyncLogEntry[]> {
+    return this.db
       .prepare(
         "SELECT id, connector, protocol, started_at AS startedAt, finished_at AS finishedAt, status, pages, inserted, updated, unchanged, message, error " +
           "FROM _sluice_syncs ORDER BY id DESC LIMIT ?",
       )
-      .all(limit);
-    return rows as SyncLogEntry[];
+      .all(limit) as SyncLogEntry[];
   }
 
   async close(): Promise<void> {
-    if (this.db.open) this.db.close();
+    if (this.database?.open) this.database.close();
   }
 
-  /** Runs `work`, turning SQLite failures into StoreErrors that name the file. */
-  guard<T>(work: () => T): T {
+  guardSync<T>(work: () => T): T {
     try {
       return work();
     } catch (error) {
-      throw error instanceof RecordError ? error : wrapSqliteError(this.location, error);
+      throw this.wrap(error);
     }
   }
 
-  existingColumns(table: string): Map<string, ColumnType> {
-    const info = this.db.prepare(`PRAGMA table_info(${quote(table)})`).all() as { name: string; type: string }[];
-    return new Map(
-      info.map((c) => [
-        c.name,
-        c.type === "INTEGER" ? "integer" : c.type === "REAL" ? "real" : c.type === "TEXT" ? "text" : "any",
-      ]),
-    );
-  }
-
-  private createTable(spec: TableSpec): void {
-    const columns = spec.columns.map((c) => columnDefinition(c.name, c.type));
-    for (const key of spec.primaryKey) {
-      if (!spec.columns.some((c) => c.name === key)) columns.push(columnDefinition(key, "any"));
-    }
-    columns.push(`${quote(SYNC_ID_COLUMN)} INTEGER`, `${quote(VERSION_COLUMN)} INTEGER NOT NULL DEFAULT 1`);
-    if (spec.primaryKey.length) columns.push(`PRIMARY KEY (${spec.primaryKey.map(quote).join(", ")})`);
-    this.db.exec(`CREATE TABLE ${quote(spec.table)} (${columns.join(", ")})`);
+  wrap(error: unknown): Error {
+    if (error instanceof SluiceError || error instanceof Misfit) return error;
+    return wrapSqliteError(this.location, error);
   }
 }
 
-class SqliteTable implements TableWriter {
-  readonly table: string;
-  private readonly columnNames: string[];
+/** Refuses, before anything is written, a new file whose folder cannot be made or written. */
+function checkCreatable(file: string): void {
+  let folder = dirname(file);
+  while (!existsSync(folder)) folder = dirname(folder);
+  const problem = !statSync(folder).isDirectory()
+    ? `${folder} is not a folder`
+    : (() => {
+        try {
+          accessSync(folder, constants.W_OK);
+          return undefined;
+        } catch {
+          return `the folder ${folder} is not writable`;
+        }
+      })();
+  if (problem) throw new StoreError(file, `cannot create the database file: ${problem}`);
+}
+
+/** How a column's affinity treats numbers: exact checks are needed where SQLite would convert them. */
+const enum Affinity {
+  None = 0,
+  Integer = 1,
+  Real = 2,
+}
+
+const affinityOf = (type: ColumnType): Affinity =>
+  type === "integer" || type === "boolean" ? Affinity.Integer : type === "real" ? Affinity.Real : Affinity.None;
+
+class SqliteTable extends BaseTableWriter {
   private statement: Database.Statement | undefined;
   private deleteStatement: Database.Statement | undefined;
   private readonly resetLastInsert: Database.Statement;
-  private readonly writePage: (
-    rows: Row[],
-    syncId: number,
-    checkpoint?: { connector: string; state: string },
-  ) => WriteCounts;
+  private readonly writeInTransaction: (rows: Row[], syncId: number, checkpoint: Checkpoint | undefined) => WriteCounts;
+  private readonly sqlite: SqliteStore;
 
-  constructor(
-    private readonly store: SqliteStore,
-    private readonly db: Database.Database,
-    private readonly spec: TableSpec,
-    existing: Map<string, ColumnType>,
-    /** For a staging table: the table it replaces on finish(). */
-    private readonly replaces?: string,
-  ) {
-    this.table = spec.table;
-    this.columnNames = [...existing.keys()].filter((c) => c !== SYNC_ID_COLUMN && c !== VERSION_COLUMN);
+  constructor(store: SqliteStore, opened: OpenedTable) {
+    super(store, opened);
+    this.sqlite = store;
+    const db = store.db;
     this.resetLastInsert = db.prepare(RESET_LAST_INSERT_SQL);
-    this.writePage = db.transaction((rows, syncId, checkpoint) => {
+    this.writeInTransaction = db.transaction((rows: Row[], syncId: number, checkpoint: Checkpoint | undefined) => {
       const counts = this.upsertAll(rows, syncId);
-      if (checkpoint) store.saveStateNow(checkpoint.connector, checkpoint.state, syncId);
+      if (checkpoint) store.saveCheckpoint(checkpoint);
       return counts;
     });
   }
 
-  async write(rows: Row[], syncId: number, checkpoint?: { connector: string; state: string }): Promise<WriteCounts> {
-    return this.store.guard(() => {
-      this.addColumnsFoundIn(rows);
-      return this.writePage(rows, syncId, checkpoint);
-    });
+  protected async writePage(rows: Row[], syncId: number, checkpoint: Checkpoint | undefined): Promise<WriteCounts> {
+    return this.writeInTransaction(rows, syncId, checkpoint);
   }
 
-  async finish(): Promise<void> {
-    const replaces = this.replaces;
-    if (replaces === undefined) return;
-    this.store.guard(() =>
-      this.db.transaction(() => {
-        this.db.exec(`DROP TABLE IF EXISTS ${quote(replaces)}`);
-        this.db.exec(`ALTER TABLE ${quote(this.table)} RENAME TO ${quote(replaces)}`);
-      })(),
+  async addColumns(columns: Column[]): Promise<void> {
+    for (const column of columns)
+      this.sqlite.db.exec(
+        `ALTER TABLE ${quote(this.opened.target)} ADD COLUMN ${columnDefinition(column.column, column.type)}`,
+      );
+    if (columns.length) this.forgetStatements();
+  }
+
+  async registerMappings(mappings: ColumnMapping[]): Promise<void> {
+    const insert = this.sqlite.db.prepare(
+      "INSERT OR REPLACE INTO _sluice_columns (table_name, field, column_name) VALUES (?, ?, ?)",
     );
+    for (const { field, column } of mappings) insert.run(this.opened.target, field, column);
   }
 
-  addMissingColumns(columns: { name: string; type: ColumnType }[]): void {
-    const known = new Set(this.columnNames);
-    for (const column of columns) {
-      if (known.has(column.name)) continue;
-      this.db.exec(`ALTER TABLE ${quote(this.table)} ADD COLUMN ${columnDefinition(column.name, column.type)}`);
-      this.columnNames.push(column.name);
-      known.add(column.name);
-      this.statement = undefined;
-    }
+  /**
+   * SQLite cannot change a column's declared type in place: the table is
+   * rebuilt with the new one (rows copied as they are) in one transaction.
+   */
+  protected async widenColumn(column: Column, to: ColumnType): Promise<ColumnType> {
+    const db = this.sqlite.db;
+    const table = this.opened.target;
+    const rebuilt = `_sluice_rebuild_${table}`;
+    const info = this.sqlite.tableInfo(table);
+    const definitions = info.map((c) => {
+      const type = c.name === column.column ? columnDefinition(c.name, to) : `${quote(c.name)} ${c.type}`.trim();
+      return `${type}${c.notnull ? " NOT NULL" : ""}${c.dflt_value !== null ? ` DEFAULT ${c.dflt_value}` : ""}`;
+    });
+    const key = info.filter((c) => c.pk > 0).sort((a, b) => a.pk - b.pk);
+    if (key.length) definitions.push(`PRIMARY KEY (${key.map((c) => quote(c.name)).join(", ")})`);
+    db.transaction(() => {
+      db.exec(`CREATE TABLE ${quote(rebuilt)} (${definitions.join(", ")})`);
+      db.exec(`INSERT INTO ${quote(rebuilt)} SELECT * FROM ${quote(table)}`);
+      db.exec(`DROP TABLE ${quote(table)}`);
+      db.exec(`ALTER TABLE ${quote(rebuilt)} RENAME TO ${quote(table)}`);
+    })();
+    this.forgetStatements();
+    return to;
   }
 
-  private addColumnsFoundIn(rows: Row[]): void {
-    const known = new Set(this.columnNames);
-    let added: { name: string; type: ColumnType }[] | undefined;
-    for (const row of rows) {
-      for (const key in row) {
-        if (known.has(key)) continue;
-        known.add(key);
-        (added ??= []).push({ name: key, type: typeOfValue(row[key]) });
-      }
-    }
-    if (added) this.addMissingColumns(added);
+  protected async replaceTable(checkpoint: Checkpoint | undefined): Promise<void> {
+    const db = this.sqlite.db;
+    const { table, target, spec } = this.opened;
+    db.transaction(() => {
+      db.exec(`DROP TABLE IF EXISTS ${quote(table)}`);
+      db.exec(`ALTER TABLE ${quote(target)} RENAME TO ${quote(table)}`);
+      db.prepare("DELETE FROM _sluice_columns WHERE table_name = ?").run(table);
+      db.prepare("UPDATE _sluice_columns SET table_name = ? WHERE table_name = ?").run(table, target);
+      db.prepare("UPDATE _sluice_tables SET primary_key = ? WHERE table_name = ?").run(
+        JSON.stringify(spec.primaryKey),
+        table,
+      );
+      if (checkpoint) this.sqlite.saveCheckpoint(checkpoint);
+    })();
+    this.forgetStatements();
+  }
+
+  private forgetStatements(): void {
+    this.statement = undefined;
+    this.deleteStatement = undefined;
   }
 
   private upsertAll(rows: Row[], syncId: number): WriteCounts {
-    const statement = (this.statement ??= this.db.prepare(
-      upsertSql(this.table, this.columnNames, this.spec.primaryKey),
-    ));
-    const columns = this.columnNames;
+    const columns = this.columns;
+    // Safe integers: lastInsertRowid as a bigint, exact for rowids beyond 2^53 (integer keys are rowids).
+    const statement = (this.statement ??= this.sqlite.db
+      .prepare(
+        upsertSql(
+          this.opened.target,
+          columns.map((c) => c.column),
+          this.opened.keyColumns,
+        ),
+      )
+      .safeIntegers(true));
+    const fields = columns.map((c) => c.field);
+    const affinities = columns.map((c) => affinityOf(c.type));
     const width = columns.length;
     const counts: WriteCounts = { inserted: 0, updated: 0, unchanged: 0 };
     this.resetLastInsert.run();
-    let lastInsert: number | bigint = Number(SENTINEL_ROWID);
+    let lastInsert: number | bigint = SENTINEL_ROWID;
     // One bind array for the whole page: better-sqlite3 copies the values when binding.
     const values = new Array(width + 1);
     for (let index = 0; index < rows.length; index++) {
       const row = rows[index];
-      if (row === null || typeof row !== "object" || Array.isArray(row)) {
-        throw new RecordError(
-          this.spec.stream,
-          index,
-          `expected a JSON object, got ${JSON.stringify(row)?.slice(0, 80)}`,
-        );
-      }
-      this.checkKey(row, index);
-      if ((row as Record<symbol, unknown>)[DELETE] === true) {
-        counts.deleted = (counts.deleted ?? 0) + this.deleteRow(row, index);
+      if (isDeletion(row)) {
+        counts.deleted = (counts.deleted ?? 0) + this.deleteRow(row);
         continue;
       }
-      for (let c = 0; c < width; c++) values[c] = toSqlValue(row[columns[c]]);
+      for (let c = 0; c < width; c++) {
+        const value = row[fields[c]];
+        values[c] =
+          typeof value === "number" ||
+          (typeof value === "string" && (affinities[c] === Affinity.None || value.length < 16))
+            ? value
+            : toSqlValue(value, affinities[c], c);
+      }
       values[width] = syncId;
       const { changes, lastInsertRowid } = statement.run(values);
       if (changes === 0) counts.unchanged++;
@@ -283,43 +388,44 @@ class SqliteTable implements TableWriter {
     return counts;
   }
 
-  private deleteRow(row: Row, index: number): number {
-    const key = this.spec.primaryKey;
-    if (!key.length)
-      throw new RecordError(this.spec.stream, index, "a delete needs a primary key, and this stream has none");
-    this.deleteStatement ??= this.db.prepare(
-      `DELETE FROM ${quote(this.table)} WHERE ${key.map((c) => `${quote(c)} = ?`).join(" AND ")}`,
+  private deleteRow(row: Row): number {
+    const key = this.opened.keyColumns;
+    const fields = this.opened.spec.primaryKey;
+    this.deleteStatement ??= this.sqlite.db.prepare(
+      `DELETE FROM ${quote(this.opened.target)} WHERE ${key.map((c) => `${quote(c)} = ?`).join(" AND ")}`,
     );
-    return this.deleteStatement.run(key.map((c) => toSqlValue(row[c]))).changes;
-  }
-
-  private checkKey(row: Row, index: number): void {
-    for (const key of this.spec.primaryKey) {
-      const value = row[key];
-      if (value === null || value === undefined) {
-        throw new RecordError(
-          this.spec.stream,
-          index,
-          `primary key field "${key}" is missing (key: ${this.spec.primaryKey.join(", ")})`,
-        );
-      }
-    }
+    return this.deleteStatement.run(fields.map((f) => toSqlValue(row[f], Affinity.None, -1))).changes;
   }
 }
 
-function toSqlValue(value: unknown): unknown {
+/**
+ * A value as SQLite binds it: booleans 1/0, objects and arrays JSON text, an
+ * integer beyond 64 bits as its exact text. Where the column's affinity would
+ * turn an integer into a REAL (beyond 64 bits, or beyond 2^53 in a REAL
+ * column), the column must widen first: Misfit.
+ */
+function toSqlValue(value: unknown, affinity: Affinity, column: number): unknown {
   switch (typeof value) {
     case "string":
     case "number":
-    case "bigint":
+      if (typeof value === "string" && affinity !== Affinity.None && isIntegerText(value))
+        checkExact(BigInt(value), value, affinity, column);
       return value;
+    case "bigint":
+      checkExact(value, value, affinity, column);
+      return inInt64(value) ? value : value.toString();
     case "boolean":
       return value ? 1 : 0;
     case "undefined":
       return null;
     default:
-      return value === null ? null : JSON.stringify(value);
+      return value === null ? null : jsonText(value);
   }
+}
+
+function checkExact(n: bigint, value: unknown, affinity: Affinity, column: number): void {
+  if (affinity === Affinity.Integer ? !inInt64(n) : affinity === Affinity.Real && !exactInDouble(n))
+    throw new Misfit(column, "numeric", value);
 }
 
 function wrapSqliteError(location: string, error: unknown): StoreError {

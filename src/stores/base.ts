@@ -1,0 +1,341 @@
+/**
+ * What every store shares, over each store's own SQL: which table a stream
+ * gets (registry, clashes, identifier limits), which column each field gets,
+ * the changed-primary-key check, new fields as new columns, columns widened
+ * when a value does not fit (a page is retried after the widening, so no
+ * record fails forever on a type), records checked before anything is
+ * written, checkpoints held back while a replacing table is unfinished, and
+ * a replacing table swapped in with the checkpoint it held.
+ */
+import { type Checkpoint, CheckpointGate } from "./checkpoint-gate.js";
+import { assignTable, type ColumnMapping, ColumnNames, type RegisteredTable, stagingTable } from "./naming.js";
+import {
+  type ColumnType,
+  DELETE,
+  PrimaryKeyChangedError,
+  RecordError,
+  type Row,
+  type Store,
+  StoreError,
+  type StoreKind,
+  type SyncLogEntry,
+  type SyncOutcome,
+  type TableSpec,
+  type TableWriter,
+  type WriteCounts,
+} from "./types.js";
+import { typeOfValue, widen } from "./values.js";
+
+/** A data column: the record field it holds, its name in the table, its type. */
+export interface Column {
+  field: string;
+  column: string;
+  type: ColumnType;
+}
+
+export interface StoreLimits {
+  /** Longest table or column name, in bytes of UTF-8. */
+  identifierBytes: number;
+  /** Most data columns a table may have (the store's own limit less Sluice's columns). */
+  columns: number;
+}
+
+/** Thrown by a store while converting a page: the value cannot be stored exactly in column `index`; widen it to `needs`. */
+export class Misfit extends Error {
+  constructor(
+    readonly index: number,
+    readonly needs: ColumnType,
+    readonly value: unknown,
+  ) {
+    super("value does not fit its column");
+  }
+}
+
+/** A table being written: its stream, its final and current (staging) names, its columns. */
+export interface OpenedTable {
+  spec: TableSpec;
+  /** The stream's table. */
+  table: string;
+  /** Where rows go now: the table, or its staging table while replacing. */
+  target: string;
+  columns: Column[];
+  /** Primary key columns (mapped names), in key order. */
+  keyColumns: string[];
+  names: ColumnNames;
+}
+
+const sameKey = (a: string[], b: string[]) => a.length === b.length && a.every((field, i) => field === b[i]);
+
+export abstract class BaseStore implements Store {
+  abstract readonly kind: StoreKind;
+  abstract readonly location: string;
+  protected abstract readonly limits: StoreLimits;
+  readonly gate = new CheckpointGate();
+  private creating: Promise<void> | undefined;
+
+  // ---- each store's SQL ----
+  /** Creates the database, schema and meta tables when missing; called before the first write only. */
+  protected abstract create(): Promise<void>;
+  /** Whether the store exists (reads of a missing store find nothing and create nothing). */
+  abstract exists(): Promise<boolean>;
+  protected abstract registeredTables(): Promise<RegisteredTable[]>;
+  /** Names of all tables (and views) in the store's schema. */
+  protected abstract existingTables(): Promise<string[]>;
+  protected abstract register(entry: RegisteredTable): Promise<void>;
+  /** The data columns of a table (not Sluice's own), in order; empty when it does not exist. */
+  protected abstract columnsOf(table: string): Promise<{ column: string; type: ColumnType }[]>;
+  protected abstract mappingsOf(table: string): Promise<ColumnMapping[]>;
+  /** Drops a table and its column mappings. */
+  protected abstract dropTable(table: string): Promise<void>;
+  protected abstract createTable(table: string, columns: Column[], keyColumns: string[]): Promise<void>;
+  protected abstract writerFor(opened: OpenedTable): BaseTableWriter;
+  protected abstract readState(connector: string): Promise<string>;
+  /** Saves a checkpoint outside any page (a state message with no records). */
+  protected abstract writeState(checkpoint: Checkpoint): Promise<void>;
+  protected abstract insertSync(connector: string, protocol: string): Promise<number>;
+  protected abstract updateSync(id: number, outcome: SyncOutcome): Promise<void>;
+  protected abstract selectSyncs(limit: number): Promise<SyncLogEntry[]>;
+  /** The store's own error as a StoreError naming the store (records errors pass through). */
+  abstract wrap(error: unknown): Error;
+  abstract close(): Promise<void>;
+
+  /** Creates the store once, on the first call that writes. */
+  protected ensureCreated(): Promise<void> {
+    this.creating ??= this.create();
+    return this.creating;
+  }
+
+  /** Runs `work`, turning the store's failures into StoreErrors. */
+  async guard<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      throw this.wrap(error);
+    }
+  }
+
+  async openTable(spec: TableSpec): Promise<TableWriter> {
+    await this.guard(() => this.ensureCreated());
+    return this.guard(async () => {
+      const owner = { connector: spec.connector, stream: spec.stream };
+      const { table, registration } = assignTable(
+        spec.table,
+        owner,
+        await this.registeredTables(),
+        await this.existingTables(),
+        this.limits.identifierBytes,
+      );
+      if (registration && !spec.replace && !sameKey(registration.primaryKey, spec.primaryKey))
+        throw new PrimaryKeyChangedError(this.location, spec.stream, table, registration.primaryKey, spec.primaryKey);
+      if (!registration) await this.register({ table, ...owner, primaryKey: spec.primaryKey });
+      const target = spec.replace ? stagingTable(table, this.limits.identifierBytes) : table;
+      if (spec.replace) await this.dropTable(target);
+      const existing = await this.columnsOf(target);
+      const names = new ColumnNames(
+        existing.map((c) => c.column),
+        await this.mappingsOf(target),
+        this.limits.identifierBytes,
+      );
+      const columns = existing.map(({ column, type }) => ({ field: names.fieldOf(column) ?? column, column, type }));
+      const opened: OpenedTable = { spec, table, target, columns, keyColumns: [], names };
+      const declared = spec.columns.map((c) => ({ field: c.name, type: c.type }));
+      for (const field of spec.primaryKey)
+        if (!declared.some((c) => c.field === field)) declared.push({ field, type: "any" });
+      const mapped = this.mapFields(opened, declared);
+      opened.keyColumns = spec.primaryKey.map((field) => names.columnOf(field)!);
+      if (existing.length === 0) await this.createTable(target, mapped.added, opened.keyColumns);
+      const writer = this.writerFor(opened);
+      if (existing.length > 0) await writer.addColumns(mapped.added);
+      await writer.registerMappings(mapped.renamed);
+      if (spec.replace) this.gate.opened();
+      return writer;
+    });
+  }
+
+  /**
+   * Gives new fields their columns (appended to the table's columns);
+   * returns them, and the renamed fields to register.
+   */
+  mapFields(
+    opened: OpenedTable,
+    fields: { field: string; type: ColumnType }[],
+  ): { added: Column[]; renamed: ColumnMapping[] } {
+    const added: Column[] = [];
+    const renamed: ColumnMapping[] = [];
+    for (const { field, type } of fields) {
+      if (opened.names.columnOf(field) !== undefined) continue;
+      if (opened.columns.length >= this.limits.columns)
+        throw new StoreError(
+          this.location,
+          `stream "${opened.spec.stream}": field "${field}" would be column ${this.limits.columns + 1} of table "${opened.table}", ` +
+            `over the store's limit of ${this.limits.columns} columns per table`,
+        );
+      const { column, renamed: isRenamed } = opened.names.assign(field);
+      const entry = { field, column, type };
+      added.push(entry);
+      opened.columns.push(entry);
+      if (isRenamed) renamed.push({ field, column });
+    }
+    return { added, renamed };
+  }
+
+  async loadState(connector: string): Promise<string> {
+    return this.guard(async () => ((await this.exists()) ? this.readState(connector) : ""));
+  }
+
+  async saveState(connector: string, state: string, syncId: number): Promise<void> {
+    const checkpoint = this.gate.pass({ connector, state, syncId });
+    if (!checkpoint) return;
+    await this.guard(async () => {
+      await this.ensureCreated();
+      await this.writeState(checkpoint);
+    });
+  }
+
+  async beginSync(connector: string, protocol: string): Promise<number> {
+    return this.guard(async () => {
+      await this.ensureCreated();
+      return this.insertSync(connector, protocol);
+    });
+  }
+
+  async finishSync(id: number, outcome: SyncOutcome): Promise<void> {
+    await this.guard(() => this.updateSync(id, outcome));
+  }
+
+  async listSyncs(limit: number): Promise<SyncLogEntry[]> {
+    return this.guard(async () => ((await this.exists()) ? this.selectSyncs(limit) : []));
+  }
+}
+
+/** Throws a RecordError for the first row that is not an object or lacks a primary key field. */
+export function checkRecords(stream: string, rows: Row[], primaryKey: string[]): void {
+  for (let index = 0; index < rows.length; index++) {
+    const row = rows[index];
+    if (row === null || typeof row !== "object" || Array.isArray(row))
+      throw new RecordError(stream, index, `expected a JSON object, got ${JSON.stringify(row)?.slice(0, 80)}`);
+    for (const key of primaryKey) {
+      const value = row[key];
+      if (value === null || value === undefined)
+        throw new RecordError(stream, index, `primary key field "${key}" is missing (key: ${primaryKey.join(", ")})`);
+    }
+    if (primaryKey.length === 0 && (row as Record<symbol, unknown>)[DELETE] === true)
+      throw new RecordError(stream, index, "a delete needs a primary key, and this stream has none");
+  }
+}
+
+export const isDeletion = (row: Row): boolean => (row as Record<symbol, unknown>)[DELETE] === true;
+
+/** A run of a page's rows that one set statement can apply: all deletes or all upserts, no key twice. */
+export interface Segment {
+  rows: Row[];
+  delete: boolean;
+}
+
+/**
+ * A page cut into segments, in page order, so set-based stores apply it as
+ * row-by-row upserts would: a delete after an upsert of the same key wins,
+ * and a key upserted twice is updated twice (a merge may not touch a row twice).
+ */
+export function pageSegments(rows: Row[], keyFields: string[]): Segment[] {
+  const segments: Segment[] = [];
+  let current: Segment | undefined;
+  let seen = new Set<string>();
+  const keyOf =
+    keyFields.length === 1
+      ? (row: Row) => String(row[keyFields[0]])
+      : (row: Row) => keyFields.map((field) => String(row[field])).join("\u0000");
+  for (const row of rows) {
+    const deleting = isDeletion(row);
+    const key = keyFields.length ? keyOf(row) : "";
+    if (!current || current.delete !== deleting || (keyFields.length > 0 && seen.has(key))) {
+      current = { rows: [], delete: deleting };
+      segments.push(current);
+      seen = new Set();
+    }
+    current.rows.push(row);
+    if (keyFields.length) seen.add(key);
+  }
+  return segments;
+}
+
+/**
+ * Writes pages into one table. The store supplies the page transaction
+ * (rows and checkpoint together), adding and widening columns, and the
+ * replacement of the table by its staging table.
+ */
+export abstract class BaseTableWriter implements TableWriter {
+  constructor(
+    protected readonly store: BaseStore,
+    protected readonly opened: OpenedTable,
+  ) {}
+
+  get table(): string {
+    return this.opened.table;
+  }
+
+  protected get columns(): Column[] {
+    return this.opened.columns;
+  }
+
+  /** One transaction: the rows (upserts and deletes in page order) and the checkpoint if any. */
+  protected abstract writePage(rows: Row[], syncId: number, checkpoint: Checkpoint | undefined): Promise<WriteCounts>;
+  /** Adds columns to the target table (they are already in `columns`). */
+  abstract addColumns(columns: Column[]): Promise<void>;
+  abstract registerMappings(mappings: ColumnMapping[]): Promise<void>;
+  /** Changes a column's type so it holds what it held and the value that did not fit; returns the type it got. */
+  protected abstract widenColumn(column: Column, to: ColumnType): Promise<ColumnType>;
+  /** In one transaction: the staging table takes the table's place (and its mappings), with the held checkpoint. */
+  protected abstract replaceTable(checkpoint: Checkpoint | undefined): Promise<void>;
+
+  async write(rows: Row[], syncId: number, checkpoint?: { connector: string; state: string }): Promise<WriteCounts> {
+    const { spec } = this.opened;
+    checkRecords(spec.stream, rows, spec.primaryKey);
+    await this.store.guard(() => this.addFieldsOf(rows));
+    const passed = this.store.gate.pass(checkpoint && { ...checkpoint, syncId });
+    for (;;) {
+      try {
+        return await this.writePage(rows, syncId, passed);
+      } catch (error) {
+        if (!(error instanceof Misfit)) throw this.store.wrap(error);
+        await this.store.guard(() => this.widen(error));
+      }
+    }
+  }
+
+  async finish(): Promise<void> {
+    if (!this.opened.spec.replace) return;
+    const checkpoint = this.store.gate.finishing();
+    await this.store.guard(() => this.replaceTable(checkpoint));
+    this.store.gate.finished();
+  }
+
+  private async widen(misfit: Misfit): Promise<void> {
+    const column = this.columns[misfit.index];
+    const to = widen(column.type, misfit.needs);
+    if (to === column.type)
+      throw new StoreError(
+        this.store.location,
+        `stream "${this.opened.spec.stream}": field "${column.field}" has a value its column "${column.column}" (${column.type}) cannot hold: ${String(misfit.value).slice(0, 80)}`,
+      );
+    column.type = await this.widenColumn(column, to);
+  }
+
+  private async addFieldsOf(rows: Row[]): Promise<void> {
+    const names = this.opened.names;
+    let found: Map<string, ColumnType> | undefined;
+    for (const row of rows) {
+      for (const field in row) {
+        if (names.columnOf(field) !== undefined || found?.has(field)) continue;
+        (found ??= new Map()).set(field, typeOfValue(row[field]));
+      }
+    }
+    if (!found) return;
+    const { added, renamed } = this.store.mapFields(
+      this.opened,
+      [...found].map(([field, type]) => ({ field, type })),
+    );
+    await this.addColumns(added);
+    await this.registerMappings(renamed);
+  }
+}

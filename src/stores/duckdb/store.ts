@@ -1,0 +1,536 @@
+/**
+ * The DuckDB store, on @duckdb/node-api: a page goes through DuckDB's
+ * appender into a temporary table and is merged with INSERT … ON CONFLICT DO
+ * UPDATE … WHERE the row changed; RETURNING the row version tells inserted
+ * (version 1) from updated rows. The page's checkpoint is saved in the same
+ * transaction. Real types: BIGINT/HUGEINT, DOUBLE, BOOLEAN, TIMESTAMPTZ (the
+ * instant computed here: DuckDB's own text cast drops a UTC offset), JSON.
+ * The file is created on the first write, readable only by its owner.
+ */
+import { type DuckDBAppender, type DuckDBConnection, DuckDBInstance, DuckDBTimestampTZValue } from "@duckdb/node-api";
+import { chmodSync, existsSync, mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import { SluiceError } from "../../errors.js";
+import { BaseStore, BaseTableWriter, type Column, Misfit, type OpenedTable, pageSegments } from "../base.js";
+import type { Checkpoint } from "../checkpoint-gate.js";
+import {
+  type ColumnMapping,
+  quoteIdentifier as quote,
+  type RegisteredTable,
+  SYNC_ID_COLUMN,
+  VERSION_COLUMN,
+} from "../naming.js";
+import {
+  type ColumnType,
+  type Row,
+  StoreError,
+  StoreNotFoundError,
+  type SyncLogEntry,
+  type SyncOutcome,
+  type WriteCounts,
+} from "../types.js";
+import { exactInDouble, inInt64, integerOf, isDecimalText, jsonText, timestampMicros, widen } from "../values.js";
+
+export interface DuckDbOpenOptions {
+  readOnly?: boolean;
+  /** The schema of the tables and Sluice's own (default "main"). */
+  schema?: string;
+}
+
+const INT128_MAX = 2n ** 127n - 1n;
+const INT128_MIN = -(2n ** 127n);
+
+const DUCK_TYPES: Record<ColumnType, string> = {
+  boolean: "BOOLEAN",
+  integer: "BIGINT",
+  numeric: "HUGEINT",
+  real: "DOUBLE",
+  timestamp: "TIMESTAMPTZ",
+  text: "VARCHAR",
+  json: "JSON",
+  any: "JSON",
+};
+
+function typeOfDuck(type: string): ColumnType {
+  switch (type) {
+    case "BOOLEAN":
+      return "boolean";
+    case "BIGINT":
+    case "INTEGER":
+    case "SMALLINT":
+    case "TINYINT":
+      return "integer";
+    case "HUGEINT":
+      return "numeric";
+    case "DOUBLE":
+    case "FLOAT":
+      return "real";
+    case "TIMESTAMP WITH TIME ZONE":
+      return "timestamp";
+    case "JSON":
+      return "json";
+    default:
+      return "text";
+  }
+}
+
+/** Without the ICU extension (not installable offline) a TIMESTAMPTZ casts to its UTC TIMESTAMP. */
+const ISO_TIME = (column: string) => `strftime(${column}::TIMESTAMP, '%Y-%m-%dT%H:%M:%S.%gZ')`;
+
+export class DuckDbStore extends BaseStore {
+  readonly kind = "duckdb";
+  protected readonly limits = { identifierBytes: Number.POSITIVE_INFINITY, columns: 5000 };
+  readonly location: string;
+  private instance: DuckDBInstance | undefined;
+  private connection: DuckDBConnection | undefined;
+  private readonly s: string;
+
+  private constructor(
+    private readonly file: string,
+    private readonly readOnly: boolean,
+    readonly schema: string,
+  ) {
+    super();
+    this.location = `duckdb:${file}${schema === "main" ? "" : ` (schema ${schema})`}`;
+    this.s = quote(schema);
+  }
+
+  static async open(file: string, options: DuckDbOpenOptions = {}): Promise<DuckDbStore> {
+    const store = new DuckDbStore(file, options.readOnly === true, options.schema ?? "main");
+    if (options.readOnly && !existsSync(file)) throw new StoreNotFoundError(store.location, "the file does not exist");
+    if (existsSync(file)) await store.guard(() => store.connect());
+    return store;
+  }
+
+  qualified(name: string): string {
+    return `${this.s}.${quote(name)}`;
+  }
+
+  /** The open connection (opening the file, and creating it, on first use). */
+  async connect(): Promise<DuckDBConnection> {
+    if (this.connection) return this.connection;
+    const created = !existsSync(this.file);
+    if (created && this.file !== ":memory:") mkdirSync(dirname(this.file), { recursive: true });
+    this.instance = await DuckDBInstance.create(this.file, {
+      access_mode: this.readOnly ? "READ_ONLY" : "READ_WRITE",
+    });
+    if (created && this.file !== ":memory:") chmodSync(this.file, 0o600);
+    this.connection = await this.instance.connect();
+    return this.connection;
+  }
+
+  async run(sql: string, values?: (string | number | bigint | boolean | null)[]): Promise<unknown[][]> {
+    const connection = await this.connect();
+    const result = await connection.run(sql, values);
+    return result.getRows() as Promise<unknown[][]>;
+  }
+
+  async rows<T>(sql: string, values?: (string | number | bigint | boolean | null)[]): Promise<T[]> {
+    const connection = await this.connect();
+    const result = await connection.run(sql, values);
+    return (await result.getRowObjectsJS()) as T[];
+  }
+
+  async transaction<T>(work: () => Promise<T>): Promise<T> {
+    await this.run("BEGIN TRANSACTION");
+    try {
+      const result = await work();
+      await this.run("COMMIT");
+      return result;
+    } catch (error) {
+      await this.run("ROLLBACK").catch(() => {});
+      throw error;
+    }
+  }
+
+  protected async create(): Promise<void> {
+    await this.connect();
+    if (this.schema !== "main") await this.run(`CREATE SCHEMA IF NOT EXISTS ${this.s}`);
+    await this.run(`CREATE SEQUENCE IF NOT EXISTS ${this.qualified("_sluice_sync_ids")}`);
+    await this.run(`
+      CREATE TABLE IF NOT EXISTS ${this.qualified("_sluice_syncs")} (
+        id BIGINT PRIMARY KEY DEFAULT nextval('${this.schema.replaceAll("'", "''")}._sluice_sync_ids'),
+        connector VARCHAR NOT NULL,
+        protocol VARCHAR NOT NULL,
+        started_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+        finished_at TIMESTAMPTZ,
+        status VARCHAR NOT NULL,
+        pages BIGINT NOT NULL DEFAULT 0,
+        inserted BIGINT NOT NULL DEFAULT 0,
+        updated BIGINT NOT NULL DEFAULT 0,
+        unchanged BIGINT NOT NULL DEFAULT 0,
+        message VARCHAR,
+        error VARCHAR
+      );
+      CREATE TABLE IF NOT EXISTS ${this.qualified("_sluice_state")} (
+        connector VARCHAR PRIMARY KEY,
+        state VARCHAR NOT NULL,
+        sync_id BIGINT,
+        updated_at TIMESTAMPTZ NOT NULL DEFAULT now()
+      );
+      CREATE TABLE IF NOT EXISTS ${this.qualified("_sluice_tables")} (
+        table_name VARCHAR PRIMARY KEY,
+        connector VARCHAR NOT NULL,
+        stream VARCHAR NOT NULL,
+        primary_key VARCHAR NOT NULL
+      );
+      CREATE TABLE IF NOT EXISTS ${this.qualified("_sluice_columns")} (
+        table_name VARCHAR NOT NULL,
+        field VARCHAR NOT NULL,
+        column_name VARCHAR NOT NULL,
+        PRIMARY KEY (table_name, field)
+      );`);
+  }
+
+  async exists(): Promise<boolean> {
+    if (!this.connection && !existsSync(this.file)) return false;
+    const rows = await this.run(
+      "SELECT 1 FROM duckdb_tables() WHERE schema_name = $1 AND table_name = '_sluice_syncs'",
+      [this.schema],
+    );
+    return rows.length > 0;
+  }
+
+  protected async registeredTables(): Promise<RegisteredTable[]> {
+    const rows = await this.rows<{ table: string; connector: string; stream: string; primaryKey: string }>(
+      `SELECT table_name AS "table", connector, stream, primary_key AS "primaryKey" FROM ${this.qualified("_sluice_tables")}`,
+    );
+    return rows.map((r) => ({ ...r, primaryKey: JSON.parse(r.primaryKey) as string[] }));
+  }
+
+  protected async existingTables(): Promise<string[]> {
+    const rows = await this.run(
+      "SELECT table_name FROM duckdb_tables() WHERE schema_name = $1 UNION ALL SELECT view_name FROM duckdb_views() WHERE schema_name = $1",
+      [this.schema],
+    );
+    return rows.map((r) => String(r[0]));
+  }
+
+  protected async register(entry: RegisteredTable): Promise<void> {
+    await this.run(
+      `INSERT INTO ${this.qualified("_sluice_tables")} (table_name, connector, stream, primary_key) VALUES ($1, $2, $3, $4)`,
+      [entry.table, entry.connector, entry.stream, JSON.stringify(entry.primaryKey)],
+    );
+  }
+
+  protected async columnsOf(table: string): Promise<{ column: string; type: ColumnType }[]> {
+    const rows = await this.run(
+      "SELECT column_name, data_type FROM duckdb_columns() WHERE schema_name = $1 AND table_name = $2 ORDER BY column_index",
+      [this.schema, table],
+    );
+    return rows
+      .map(([column, type]) => ({ column: String(column), type: typeOfDuck(String(type)) }))
+      .filter((c) => c.column !== SYNC_ID_COLUMN && c.column !== VERSION_COLUMN);
+  }
+
+  protected async mappingsOf(table: string): Promise<ColumnMapping[]> {
+    return this.rows<ColumnMapping>(
+      `SELECT field, column_name AS "column" FROM ${this.qualified("_sluice_columns")} WHERE table_name = $1`,
+      [table],
+    );
+  }
+
+  protected async dropTable(table: string): Promise<void> {
+    await this.transaction(async () => {
+      await this.run(`DROP TABLE IF EXISTS ${this.qualified(table)}`);
+      await this.run(`DELETE FROM ${this.qualified("_sluice_columns")} WHERE table_name = $1`, [table]);
+    });
+  }
+
+  protected async createTable(table: string, columns: Column[], keyColumns: string[]): Promise<void> {
+    const definitions = columns.map((c) => `${quote(c.column)} ${DUCK_TYPES[c.type]}`);
+    definitions.push(`${quote(SYNC_ID_COLUMN)} BIGINT`, `${quote(VERSION_COLUMN)} BIGINT NOT NULL DEFAULT 1`);
+    if (keyColumns.length) definitions.push(`PRIMARY KEY (${keyColumns.map(quote).join(", ")})`);
+    await this.run(`CREATE TABLE ${this.qualified(table)} (${definitions.join(", ")})`);
+  }
+
+  protected writerFor(opened: OpenedTable): DuckDbTable {
+    return new DuckDbTable(this, opened);
+  }
+
+  protected async readState(connector: string): Promise<string> {
+    const rows = await this.run(`SELECT state FROM ${this.qualified("_sluice_state")} WHERE connector = $1`, [
+      connector,
+    ]);
+    return rows.length ? String(rows[0][0]) : "";
+  }
+
+  protected async writeState(checkpoint: Checkpoint): Promise<void> {
+    await this.saveCheckpoint(checkpoint);
+  }
+
+  async saveCheckpoint({ connector, state, syncId }: Checkpoint): Promise<void> {
+    await this.run(
+      `INSERT INTO ${this.qualified("_sluice_state")} (connector, state, sync_id, updated_at) VALUES ($1, $2, $3, now())
+       ON CONFLICT (connector) DO UPDATE SET state = excluded.state, sync_id = excluded.sync_id, updated_at = excluded.updated_at`,
+      [connector, state, syncId],
+    );
+  }
+
+  protected async insertSync(connector: string, protocol: string): Promise<number> {
+    const rows = await this.run(
+      `INSERT INTO ${this.qualified("_sluice_syncs")} (connector, protocol, status) VALUES ($1, $2, 'running') RETURNING id`,
+      [connector, protocol],
+    );
+    return Number(rows[0][0]);
+  }
+
+  protected async updateSync(id: number, outcome: SyncOutcome): Promise<void> {
+    await this.run(
+      `UPDATE ${this.qualified("_sluice_syncs")} SET finished_at = now(), status = $1, pages = $2, inserted = $3,
+          updated = $4, unchanged = $5, message = $6, error = $7 WHERE id = $8`,
+      [
+        outcome.status,
+        outcome.pages,
+        outcome.inserted,
+        outcome.updated,
+        outcome.unchanged,
+        outcome.message ?? null,
+        outcome.error ?? null,
+        id,
+      ],
+    );
+  }
+
+  protected async selectSyncs(limit: number): Promise<SyncLogEntry[]> {
+    const rows = await this.rows<SyncLogEntry>(
+      `SELECT id, connector, protocol, ${ISO_TIME("started_at")} AS "startedAt", ${ISO_TIME("finished_at")} AS "finishedAt",
+              status, pages, inserted, updated, unchanged, message, error
+         FROM ${this.qualified("_sluice_syncs")} ORDER BY id DESC LIMIT $1`,
+      [limit],
+    );
+    return rows.map((r) => ({
+      ...r,
+      id: Number(r.id),
+      pages: Number(r.pages),
+      inserted: Number(r.inserted),
+      updated: Number(r.updated),
+      unchanged: Number(r.unchanged),
+    }));
+  }
+
+  async close(): Promise<void> {
+    this.connection?.closeSync();
+    this.instance?.closeSync();
+    this.connection = undefined;
+    this.instance = undefined;
+  }
+
+  wrap(error: unknown): Error {
+    if (error instanceof SluiceError || error instanceof Misfit) return error;
+    const message = error instanceof Error ? error.message : String(error);
+    if (/Could not set lock on file|Conflicting lock/i.test(message))
+      return new StoreError(this.location, `the database file is in use by another process (${message})`, error);
+    return new StoreError(this.location, message, error);
+  }
+}
+
+let pageTables = 0;
+
+type Append = (appender: DuckDBAppender, value: unknown, column: number) => void;
+
+const misfit = (column: number, needs: ColumnType, value: unknown): never => {
+  throw new Misfit(column, needs, value);
+};
+
+function needs(value: unknown): ColumnType {
+  if (typeof value === "object" && value !== null) return "json";
+  if (typeof value === "bigint") return inInt64(value) ? "integer" : "numeric";
+  if (typeof value === "number") return Number.isInteger(value) ? "integer" : "real";
+  if (typeof value === "boolean") return "boolean";
+  return "text";
+}
+
+/** One appender call per column type; a value the column cannot hold exactly is a Misfit. */
+const APPENDERS: Record<ColumnType, Append> = {
+  boolean: (a, v, c) => (typeof v === "boolean" ? a.appendBoolean(v) : misfit(c, needs(v), v)),
+  integer: (a, v, c) => {
+    if (typeof v === "boolean") return a.appendBigInt(v ? 1n : 0n);
+    const n = integerOf(v);
+    if (n === undefined) return misfit(c, typeof v === "number" ? "real" : needs(v), v);
+    return inInt64(n) ? a.appendBigInt(n) : misfit(c, "numeric", v);
+  },
+  numeric: (a, v, c) => {
+    if (typeof v === "boolean") return a.appendHugeInt(v ? 1n : 0n);
+    const n = integerOf(v);
+    return n !== undefined && n >= INT128_MIN && n <= INT128_MAX ? a.appendHugeInt(n) : misfit(c, "text", v);
+  },
+  real: (a, v, c) => {
+    if (typeof v === "number") return a.appendDouble(v);
+    if (typeof v === "boolean") return a.appendDouble(v ? 1 : 0);
+    const n = integerOf(v);
+    if (n !== undefined) return exactInDouble(n) ? a.appendDouble(Number(n)) : misfit(c, "numeric", v);
+    return typeof v === "string" && isDecimalText(v) ? a.appendDouble(Number(v)) : misfit(c, needs(v), v);
+  },
+  timestamp: (a, v, c) => {
+    const micros = typeof v === "string" ? timestampMicros(v) : undefined;
+    return micros === undefined ? misfit(c, needs(v), v) : a.appendTimestampTZ(new DuckDBTimestampTZValue(micros));
+  },
+  text: (a, v) => a.appendVarchar(typeof v === "string" ? v : typeof v === "object" ? jsonText(v) : String(v)),
+  json: (a, v) => a.appendVarchar(jsonText(v)),
+  any: (a, v) => a.appendVarchar(jsonText(v)),
+};
+
+class DuckDbTable extends BaseTableWriter {
+  private readonly duck: DuckDbStore;
+  private readonly pageTable = `_sluice_page_${++pageTables}`;
+  private pageTableReady = false;
+
+  constructor(store: DuckDbStore, opened: OpenedTable) {
+    super(store, opened);
+    this.duck = store;
+  }
+
+  private get target(): string {
+    return this.duck.qualified(this.opened.target);
+  }
+
+  protected async writePage(rows: Row[], syncId: number, checkpoint: Checkpoint | undefined): Promise<WriteCounts> {
+    await this.ensurePageTable();
+    return this.duck.transaction(async () => {
+      const counts: WriteCounts = { inserted: 0, updated: 0, unchanged: 0 };
+      const keyed = this.opened.keyColumns.length > 0;
+      for (const segment of pageSegments(rows, this.opened.spec.primaryKey)) {
+        if (!keyed) {
+          await this.append(segment.rows, this.opened.target, this.duck.schema, syncId);
+          counts.inserted += segment.rows.length;
+          continue;
+        }
+        await this.append(segment.rows, this.pageTable, "temp");
+        if (segment.delete) counts.deleted = (counts.deleted ?? 0) + (await this.deleteKeys());
+        else {
+          const merged = await this.merge(syncId);
+          counts.inserted += merged.inserted;
+          counts.updated += merged.updated;
+          counts.unchanged += segment.rows.length - merged.inserted - merged.updated;
+        }
+        await this.duck.run(`DELETE FROM temp.${quote(this.pageTable)}`);
+      }
+      if (checkpoint) await this.duck.saveCheckpoint(checkpoint);
+      return counts;
+    });
+  }
+
+  /** Appends rows (with the sync id and a default version when appending straight into the table). */
+  private async append(rows: Row[], table: string, schema: string, syncId?: number): Promise<void> {
+    const connection = await this.duck.connect();
+    const appender =
+      schema === "temp"
+        ? await connection.createAppender(table, "main", "temp")
+        : await connection.createAppender(table, schema);
+    try {
+      const appends = this.columns.map((c) => APPENDERS[c.type]);
+      const fields = this.columns.map((c) => c.field);
+      for (const row of rows) {
+        for (let c = 0; c < fields.length; c++) {
+          const value = row[fields[c]];
+          if (value === null || value === undefined) appender.appendNull();
+          else appends[c](appender, value, c);
+        }
+        if (syncId !== undefined) {
+          appender.appendBigInt(BigInt(syncId));
+          appender.appendDefault();
+        }
+        appender.endRow();
+      }
+      appender.flushSync();
+    } catch (error) {
+      appender.clear();
+      throw error;
+    } finally {
+      appender.closeSync();
+    }
+  }
+
+  private async ensurePageTable(): Promise<void> {
+    if (this.pageTableReady) return;
+    const name = `temp.${quote(this.pageTable)}`;
+    await this.duck.run(`DROP TABLE IF EXISTS ${name}`);
+    const columns = this.columns.map((c) => `${quote(c.column)} ${DUCK_TYPES[c.type]}`);
+    await this.duck.run(`CREATE TEMPORARY TABLE ${quote(this.pageTable)} (${columns.join(", ")})`);
+    this.pageTableReady = true;
+  }
+
+  private async merge(syncId: number): Promise<{ inserted: number; updated: number }> {
+    const keys = this.opened.keyColumns;
+    const names = this.columns.map((c) => quote(c.column));
+    const values = this.columns.filter((c) => !keys.includes(c.column)).map((c) => quote(c.column));
+    const version = quote(VERSION_COLUMN);
+    const action = values.length
+      ? `DO UPDATE SET ${[...values, quote(SYNC_ID_COLUMN)].map((c) => `${c} = excluded.${c}`).join(", ")}, ` +
+        `${version} = t.${version} + 1 ` +
+        `WHERE (${values.map((c) => `t.${c}`).join(", ")}) IS DISTINCT FROM (${values.map((c) => `excluded.${c}`).join(", ")})`
+      : "DO NOTHING";
+    const rows = await this.duck.run(
+      `INSERT INTO ${this.target} AS t (${names.join(", ")}, ${quote(SYNC_ID_COLUMN)})
+       SELECT ${names.join(", ")}, ${syncId}::BIGINT FROM temp.${quote(this.pageTable)}
+       ON CONFLICT (${keys.map(quote).join(", ")}) ${action}
+       RETURNING ${version}`,
+    );
+    let inserted = 0;
+    for (const [v] of rows) if (v === 1n || v === 1) inserted++;
+    return { inserted, updated: rows.length - inserted };
+  }
+
+  private async deleteKeys(): Promise<number> {
+    const keys = this.opened.keyColumns.map(quote);
+    const rows = await this.duck.run(
+      `DELETE FROM ${this.target} AS t USING temp.${quote(this.pageTable)} AS p WHERE ${keys.map((k) => `t.${k} = p.${k}`).join(" AND ")} RETURNING 1`,
+    );
+    return rows.length;
+  }
+
+  async addColumns(columns: Column[]): Promise<void> {
+    for (const c of columns)
+      await this.duck.run(`ALTER TABLE ${this.target} ADD COLUMN ${quote(c.column)} ${DUCK_TYPES[c.type]}`);
+    if (columns.length) this.pageTableReady = false;
+  }
+
+  async registerMappings(mappings: ColumnMapping[]): Promise<void> {
+    for (const { field, column } of mappings)
+      await this.duck.run(
+        `INSERT OR REPLACE INTO ${this.duck.qualified("_sluice_columns")} (table_name, field, column_name) VALUES ($1, $2, $3)`,
+        [this.opened.target, field, column],
+      );
+  }
+
+  /**
+   * DuckDB has no exact decimal of any size: integers beyond 64 bits go to
+   * HUGEINT, integers meeting reals go to DOUBLE while every integer held is
+   * exact in one, and anything else to text. Key columns cannot change type.
+   */
+  protected async widenColumn(column: Column, to: ColumnType): Promise<ColumnType> {
+    let type = to;
+    if (type === "numeric" && column.type === "real") type = "text";
+    if (type === "numeric" && column.type === "integer" && to === widen("integer", "real")) {
+      const [[largest]] = await this.duck.run(`SELECT max(abs(${quote(column.column)})) FROM ${this.target}`);
+      type = largest === null || exactInDouble(BigInt(largest as bigint)) ? "real" : "text";
+    }
+    if (this.opened.keyColumns.includes(column.column))
+      throw new StoreError(
+        this.duck.location,
+        `stream "${this.opened.spec.stream}": key field "${column.field}" has a value its ${DUCK_TYPES[column.type]} column cannot hold, and DuckDB cannot change a key column's type`,
+      );
+    const name = quote(column.column);
+    const using = type === "json" || type === "any" ? `to_json(${name})` : `${name}::${DUCK_TYPES[type]}`;
+    await this.duck.run(`ALTER TABLE ${this.target} ALTER COLUMN ${name} TYPE ${DUCK_TYPES[type]} USING ${using}`);
+    this.pageTableReady = false;
+    return type;
+  }
+
+  protected async replaceTable(checkpoint: Checkpoint | undefined): Promise<void> {
+    const { table, target, spec } = this.opened;
+    const columns = this.duck.qualified("_sluice_columns");
+    await this.duck.transaction(async () => {
+      await this.duck.run(`DROP TABLE IF EXISTS ${this.duck.qualified(table)}`);
+      await this.duck.run(`ALTER TABLE ${this.duck.qualified(target)} RENAME TO ${quote(table)}`);
+      await this.duck.run(`DELETE FROM ${columns} WHERE table_name = $1`, [table]);
+      await this.duck.run(`UPDATE ${columns} SET table_name = $1 WHERE table_name = $2`, [table, target]);
+      await this.duck.run(
+        `UPDATE ${this.duck.qualified("_sluice_tables")} SET primary_key = $1 WHERE table_name = $2`,
+        [JSON.stringify(spec.primaryKey), table],
+      );
+      if (checkpoint) await this.duck.saveCheckpoint(checkpoint);
+    });
+  }
+}

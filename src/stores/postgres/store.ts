@@ -1,0 +1,425 @@
+/**
+ * The PostgreSQL store, on node-postgres: everything in one schema (`--schema`,
+ * default `sluice`; created if missing and allowed, else it must exist with
+ * CREATE granted — never a superuser). A page is COPYed into a temporary
+ * table and merged with INSERT … ON CONFLICT DO UPDATE … WHERE the row
+ * changed, counting inserted and updated rows in the same statement; the
+ * page's checkpoint is saved in that transaction. Real types: bigint/numeric,
+ * double precision, boolean, timestamptz, jsonb.
+ */
+import type pg from "pg";
+import { from as copyFrom } from "pg-copy-streams";
+import { SluiceError } from "../../errors.js";
+import { BaseStore, BaseTableWriter, type Column, Misfit, type OpenedTable, pageSegments } from "../base.js";
+import type { Checkpoint } from "../checkpoint-gate.js";
+import {
+  type ColumnMapping,
+  quoteIdentifier as quote,
+  type RegisteredTable,
+  SYNC_ID_COLUMN,
+  VERSION_COLUMN,
+} from "../naming.js";
+import type { ColumnType, Row, SyncLogEntry, SyncOutcome, WriteCounts } from "../types.js";
+import { connectPostgres, type PostgresTarget, postgresError } from "./connection.js";
+import { ENCODERS, NULL_FIELD, PG_TYPES, typeOfPg, widenUsing } from "./copy-text.js";
+
+export interface PostgresOpenOptions {
+  /** The schema holding the tables and Sluice's own (default "sluice"). */
+  schema?: string;
+}
+
+export const DEFAULT_SCHEMA = "sluice";
+
+/** PostgreSQL's identifier limit (NAMEDATALEN − 1): longer names would be cut silently. */
+const IDENTIFIER_BYTES = 63;
+
+const ISO_TIME = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+
+export class PostgresStore extends BaseStore {
+  readonly kind = "postgres";
+  protected readonly limits = { identifierBytes: IDENTIFIER_BYTES, columns: 1590 };
+  readonly location: string;
+  private readonly s: string;
+
+  private constructor(
+    readonly client: pg.Client,
+    target: PostgresTarget,
+    readonly schema: string,
+  ) {
+    super();
+    this.location = `${target.display}${schema === DEFAULT_SCHEMA ? "" : ` (schema ${schema})`}`;
+    this.s = quote(schema);
+  }
+
+  /** Connects (failing early when the server is down or refuses); creates nothing until the first write. */
+  static async open(target: PostgresTarget, options: PostgresOpenOptions = {}): Promise<PostgresStore> {
+    const client = await connectPostgres(target);
+    const store = new PostgresStore(client, target, options.schema ?? DEFAULT_SCHEMA);
+    await store.guard(() => client.query("SET TIME ZONE 'UTC'"));
+    return store;
+  }
+
+  /** `schema.name`, quoted. */
+  qualified(name: string): string {
+    return `${this.s}.${quote(name)}`;
+  }
+
+  async query<T extends pg.QueryResultRow = pg.QueryResultRow>(sql: string, values?: unknown[]): Promise<T[]> {
+    return (await this.client.query<T>(sql, values)).rows;
+  }
+
+  /** Runs `work` in a transaction; rolls back when it fails. */
+  async transaction<T>(work: () => Promise<T>): Promise<T> {
+    await this.client.query("BEGIN");
+    try {
+      const result = await work();
+      await this.client.query("COMMIT");
+      return result;
+    } catch (error) {
+      await this.client.query("ROLLBACK").catch(() => {});
+      throw error;
+    }
+  }
+
+  protected async create(): Promise<void> {
+    const [{ present }] = await this.query<{ present: boolean }>(
+      "SELECT EXISTS (SELECT FROM pg_namespace WHERE nspname = $1) AS present",
+      [this.schema],
+    );
+    // CREATE SCHEMA IF NOT EXISTS needs CREATE on the database even when the schema exists: ask first.
+    if (!present) await this.client.query(`CREATE SCHEMA IF NOT EXISTS ${this.s}`);
+    await this.transaction(async () => {
+      await this.client.query("SELECT pg_advisory_xact_lock(hashtext($1))", [`sluice:${this.schema}`]);
+      await this.client.query(`
+        CREATE TABLE IF NOT EXISTS ${this.qualified("_sluice_syncs")} (
+          id bigserial PRIMARY KEY,
+          connector text NOT NULL,
+          protocol text NOT NULL,
+          started_at timestamptz NOT NULL DEFAULT now(),
+          finished_at timestamptz,
+          status text NOT NULL,
+          pages bigint NOT NULL DEFAULT 0,
+          inserted bigint NOT NULL DEFAULT 0,
+          updated bigint NOT NULL DEFAULT 0,
+          unchanged bigint NOT NULL DEFAULT 0,
+          message text,
+          error text
+        );
+        CREATE TABLE IF NOT EXISTS ${this.qualified("_sluice_state")} (
+          connector text PRIMARY KEY,
+          state text NOT NULL,
+          sync_id bigint,
+          updated_at timestamptz NOT NULL DEFAULT now()
+        );
+        CREATE TABLE IF NOT EXISTS ${this.qualified("_sluice_tables")} (
+          table_name text PRIMARY KEY,
+          connector text NOT NULL,
+          stream text NOT NULL,
+          primary_key jsonb NOT NULL
+        );
+        CREATE TABLE IF NOT EXISTS ${this.qualified("_sluice_columns")} (
+          table_name text NOT NULL,
+          field text NOT NULL,
+          column_name text NOT NULL,
+          PRIMARY KEY (table_name, field)
+        );`);
+    });
+  }
+
+  async exists(): Promise<boolean> {
+    const [{ present }] = await this.query<{ present: boolean }>("SELECT to_regclass($1) IS NOT NULL AS present", [
+      this.qualified("_sluice_syncs"),
+    ]);
+    return present;
+  }
+
+  protected async registeredTables(): Promise<RegisteredTable[]> {
+    return this.query<RegisteredTable>(
+      `SELECT table_name AS "table", connector, stream, primary_key AS "primaryKey" FROM ${this.qualified("_sluice_tables")}`,
+    );
+  }
+
+  protected async existingTables(): Promise<string[]> {
+    const rows = await this.query<{ name: string }>(
+      "SELECT c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relkind IN ('r', 'v', 'm', 'p', 'f')",
+      [this.schema],
+    );
+    return rows.map((r) => r.name);
+  }
+
+  protected async register(entry: RegisteredTable): Promise<void> {
+    await this.client.query(
+      `INSERT INTO ${this.qualified("_sluice_tables")} (table_name, connector, stream, primary_key) VALUES ($1, $2, $3, $4)`,
+      [entry.table, entry.connector, entry.stream, JSON.stringify(entry.primaryKey)],
+    );
+  }
+
+  protected async columnsOf(table: string): Promise<{ column: string; type: ColumnType }[]> {
+    const rows = await this.query<{ name: string; type: string }>(
+      `SELECT a.attname AS name, format_type(a.atttypid, a.atttypmod) AS type
+         FROM pg_attribute a
+        WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped
+        ORDER BY a.attnum`,
+      [this.qualified(table)],
+    );
+    return rows
+      .filter((r) => r.name !== SYNC_ID_COLUMN && r.name !== VERSION_COLUMN)
+      .map((r) => ({ column: r.name, type: typeOfPg(r.type) }));
+  }
+
+  protected async mappingsOf(table: string): Promise<ColumnMapping[]> {
+    const rows = await this.query<ColumnMapping>(
+      `SELECT field, column_name AS "column" FROM ${this.qualified("_sluice_columns")} WHERE table_name = $1`,
+      [table],
+    );
+    return rows.map(({ field, column }) => ({ field: JSON.parse(field) as string, column }));
+  }
+
+  protected async dropTable(table: string): Promise<void> {
+    await this.transaction(async () => {
+      await this.client.query(`DROP TABLE IF EXISTS ${this.qualified(table)}`);
+      await this.client.query(`DELETE FROM ${this.qualified("_sluice_columns")} WHERE table_name = $1`, [table]);
+    });
+  }
+
+  protected async createTable(table: string, columns: Column[], keyColumns: string[]): Promise<void> {
+    const definitions = columns.map((c) => `${quote(c.column)} ${PG_TYPES[c.type]}`);
+    definitions.push(`${quote(SYNC_ID_COLUMN)} bigint`, `${quote(VERSION_COLUMN)} bigint NOT NULL DEFAULT 1`);
+    if (keyColumns.length) definitions.push(`PRIMARY KEY (${keyColumns.map(quote).join(", ")})`);
+    await this.client.query(`CREATE TABLE ${this.qualified(table)} (${definitions.join(", ")})`);
+  }
+
+  protected writerFor(opened: OpenedTable): PostgresTable {
+    return new PostgresTable(this, opened);
+  }
+
+  protected async readState(connector: string): Promise<string> {
+    const rows = await this.query<{ state: string }>(
+      `SELECT state FROM ${this.qualified("_sluice_state")} WHERE connector = $1`,
+      [connector],
+    );
+    return rows[0]?.state ?? "";
+  }
+
+  protected async writeState(checkpoint: Checkpoint): Promise<void> {
+    await this.saveCheckpoint(checkpoint);
+  }
+
+  /** Saves a checkpoint on the store's connection (inside the transaction when called from one). */
+  async saveCheckpoint({ connector, state, syncId }: Checkpoint): Promise<void> {
+    await this.client.query(
+      `INSERT INTO ${this.qualified("_sluice_state")} (connector, state, sync_id, updated_at) VALUES ($1, $2, $3, now())
+       ON CONFLICT (connector) DO UPDATE SET state = excluded.state, sync_id = excluded.sync_id, updated_at = excluded.updated_at`,
+      [connector, state, syncId],
+    );
+  }
+
+  protected async insertSync(connector: string, protocol: string): Promise<number> {
+    const [{ id }] = await this.query<{ id: number }>(
+      `INSERT INTO ${this.qualified("_sluice_syncs")} (connector, protocol, status) VALUES ($1, $2, 'running') RETURNING id`,
+      [connector, protocol],
+    );
+    return Number(id);
+  }
+
+  protected async updateSync(id: number, outcome: SyncOutcome): Promise<void> {
+    await this.client.query(
+      `UPDATE ${this.qualified("_sluice_syncs")} SET finished_at = now(), status = $1, pages = $2, inserted = $3,
+          updated = $4, unchanged = $5, message = $6, error = $7 WHERE id = $8`,
+      [
+        outcome.status,
+        outcome.pages,
+        outcome.inserted,
+        outcome.updated,
+        outcome.unchanged,
+        outcome.message ?? null,
+        outcome.error ?? null,
+        id,
+      ],
+    );
+  }
+
+  protected async selectSyncs(limit: number): Promise<SyncLogEntry[]> {
+    return this.query<SyncLogEntry>(
+      `SELECT id, connector, protocol, ${ISO_TIME("started_at")} AS "startedAt", ${ISO_TIME("finished_at")} AS "finishedAt",
+              status, pages, inserted, updated, unchanged, message, error
+         FROM ${this.qualified("_sluice_syncs")} ORDER BY id DESC LIMIT $1`,
+      [limit],
+    );
+  }
+
+  async close(): Promise<void> {
+    await this.client.end().catch(() => {});
+  }
+
+  wrap(error: unknown): Error {
+    if (error instanceof SluiceError || error instanceof Misfit) return error;
+    return postgresError(this.location, this.client, error);
+  }
+}
+
+/** Where a page waits (a temporary table per writer) before it is merged. */
+let pageTables = 0;
+
+class PostgresTable extends BaseTableWriter {
+  private readonly pg: PostgresStore;
+  private readonly pageTable = `_sluice_page_${++pageTables}`;
+  /** The page table matches the current columns (reset when they change). */
+  private pageTableReady = false;
+
+  constructor(store: PostgresStore, opened: OpenedTable) {
+    super(store, opened);
+    this.pg = store;
+  }
+
+  private get target(): string {
+    return this.pg.qualified(this.opened.target);
+  }
+
+  protected async writePage(rows: Row[], syncId: number, checkpoint: Checkpoint | undefined): Promise<WriteCounts> {
+    const segments = pageSegments(rows, this.opened.spec.primaryKey);
+    const encoded = segments.map((segment) => ({ ...segment, text: this.encode(segment.rows, segment.delete) }));
+    await this.ensurePageTable();
+    return this.pg.transaction(async () => {
+      const counts: WriteCounts = { inserted: 0, updated: 0, unchanged: 0 };
+      for (const [index, segment] of encoded.entries()) {
+        if (index > 0) await this.pg.client.query(`DELETE FROM pg_temp.${quote(this.pageTable)}`);
+        const keyed = this.opened.keyColumns.length > 0;
+        if (!keyed) {
+          await this.copy(this.target, [...this.columns.map((c) => c.column), SYNC_ID_COLUMN], segment.text(syncId));
+          counts.inserted += segment.rows.length;
+          continue;
+        }
+        await this.copy(
+          `pg_temp.${quote(this.pageTable)}`,
+          this.columns.map((c) => c.column),
+          segment.text(syncId),
+        );
+        if (segment.delete) counts.deleted = (counts.deleted ?? 0) + (await this.deleteKeys());
+        else {
+          const merged = await this.merge(syncId);
+          counts.inserted += merged.inserted;
+          counts.updated += merged.updated;
+          counts.unchanged += segment.rows.length - merged.inserted - merged.updated;
+        }
+      }
+      if (checkpoint) await this.pg.saveCheckpoint(checkpoint);
+      return counts;
+    });
+  }
+
+  /** The COPY text of rows (key fields only for deletes); the sync id goes last for append tables. */
+  private encode(rows: Row[], keysOnly: boolean): (syncId: number) => string {
+    const columns = this.columns;
+    const keyed = this.opened.keyColumns.length > 0;
+    const keyFields = new Set(this.opened.spec.primaryKey);
+    const encoders = columns.map((c) => ENCODERS[c.type]);
+    const fields = columns.map((c) => c.field);
+    const skip = columns.map((c) => keysOnly && !keyFields.has(c.field));
+    const lines: string[] = new Array(rows.length);
+    for (let r = 0; r < rows.length; r++) {
+      const row = rows[r];
+      let line = "";
+      for (let c = 0; c < fields.length; c++) {
+        const value = row[fields[c]];
+        const text = value === null || value === undefined || skip[c] ? NULL_FIELD : encoders[c](value, c);
+        line += c === 0 ? text : `\t${text}`;
+      }
+      lines[r] = line;
+    }
+    return (syncId) => (keyed ? `${lines.join("\n")}\n` : `${lines.join(`\t${syncId}\n`)}\t${syncId}\n`);
+  }
+
+  private async copy(table: string, columns: string[], text: string): Promise<void> {
+    const stream = this.pg.client.query(copyFrom(`COPY ${table} (${columns.map(quote).join(", ")}) FROM STDIN`));
+    await new Promise<void>((resolve, reject) => {
+      stream.on("error", reject);
+      stream.on("finish", resolve);
+      stream.end(Buffer.from(text));
+    });
+  }
+
+  private async ensurePageTable(): Promise<void> {
+    if (this.pageTableReady) return;
+    const name = `pg_temp.${quote(this.pageTable)}`;
+    await this.pg.client.query(`DROP TABLE IF EXISTS ${name}`);
+    const columns = this.columns.map((c) => `${quote(c.column)} ${PG_TYPES[c.type]}`);
+    await this.pg.client.query(
+      `CREATE TEMPORARY TABLE ${quote(this.pageTable)} (${columns.join(", ")}) ON COMMIT DELETE ROWS`,
+    );
+    this.pageTableReady = true;
+  }
+
+  private async merge(syncId: number): Promise<{ inserted: number; updated: number }> {
+    const keys = this.opened.keyColumns;
+    const names = this.columns.map((c) => quote(c.column));
+    const values = this.columns.filter((c) => !keys.includes(c.column)).map((c) => quote(c.column));
+    const conflict = `ON CONFLICT (${keys.map(quote).join(", ")})`;
+    const action = values.length
+      ? `DO UPDATE SET ${[...values, quote(SYNC_ID_COLUMN)].map((c) => `${c} = excluded.${c}`).join(", ")}, ` +
+        `${quote(VERSION_COLUMN)} = t.${quote(VERSION_COLUMN)} + 1 ` +
+        `WHERE (${values.map((c) => `t.${c}`).join(", ")}) IS DISTINCT FROM (${values.map((c) => `excluded.${c}`).join(", ")})`
+      : "DO NOTHING";
+    const [counts] = await this.pg.query<{ inserted: number; updated: number }>(
+      `WITH merged AS (
+         INSERT INTO ${this.target} AS t (${names.join(", ")}, ${quote(SYNC_ID_COLUMN)})
+         SELECT ${names.join(", ")}, $1::bigint FROM pg_temp.${quote(this.pageTable)}
+         ${conflict} ${action}
+         RETURNING (xmax = 0) AS inserted
+       )
+       SELECT count(*) FILTER (WHERE inserted)::int AS inserted, count(*) FILTER (WHERE NOT inserted)::int AS updated FROM merged`,
+      [syncId],
+    );
+    return counts;
+  }
+
+  private async deleteKeys(): Promise<number> {
+    const keys = this.opened.keyColumns.map(quote);
+    const result = await this.pg.client.query(
+      `DELETE FROM ${this.target} AS t USING pg_temp.${quote(this.pageTable)} AS p WHERE ${keys.map((k) => `t.${k} = p.${k}`).join(" AND ")}`,
+    );
+    return result.rowCount ?? 0;
+  }
+
+  async addColumns(columns: Column[]): Promise<void> {
+    if (!columns.length) return;
+    const additions = columns.map((c) => `ADD COLUMN ${quote(c.column)} ${PG_TYPES[c.type]}`);
+    await this.pg.client.query(`ALTER TABLE ${this.target} ${additions.join(", ")}`);
+    this.pageTableReady = false;
+  }
+
+  async registerMappings(mappings: ColumnMapping[]): Promise<void> {
+    for (const { field, column } of mappings)
+      await this.pg.client.query(
+        `INSERT INTO ${this.pg.qualified("_sluice_columns")} (table_name, field, column_name) VALUES ($1, $2, $3)
+         ON CONFLICT (table_name, field) DO UPDATE SET column_name = excluded.column_name`,
+        // The field name as JSON text: PostgreSQL text cannot hold U+0000, which a field name may.
+        [this.opened.target, JSON.stringify(field), column],
+      );
+  }
+
+  protected async widenColumn(column: Column, to: ColumnType): Promise<ColumnType> {
+    const name = quote(column.column);
+    await this.pg.client.query(
+      `ALTER TABLE ${this.target} ALTER COLUMN ${name} TYPE ${PG_TYPES[to]} USING ${widenUsing(name, column.type, to)}`,
+    );
+    this.pageTableReady = false;
+    return to;
+  }
+
+  protected async replaceTable(checkpoint: Checkpoint | undefined): Promise<void> {
+    const { table, target, spec } = this.opened;
+    const columns = this.pg.qualified("_sluice_columns");
+    await this.pg.transaction(async () => {
+      await this.pg.client.query(`DROP TABLE IF EXISTS ${this.pg.qualified(table)}`);
+      await this.pg.client.query(`ALTER TABLE ${this.pg.qualified(target)} RENAME TO ${quote(table)}`);
+      await this.pg.client.query(`DELETE FROM ${columns} WHERE table_name = $1`, [table]);
+      await this.pg.client.query(`UPDATE ${columns} SET table_name = $1 WHERE table_name = $2`, [table, target]);
+      await this.pg.client.query(
+        `UPDATE ${this.pg.qualified("_sluice_tables")} SET primary_key = $1 WHERE table_name = $2`,
+        [JSON.stringify(spec.primaryKey), table],
+      );
+      if (checkpoint) await this.pg.saveCheckpoint(checkpoint);
+    });
+  }
+}

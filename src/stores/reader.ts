@@ -1,0 +1,60 @@
+/**
+ * Reading a store's tables with SELECT statements, for what serves the store
+ * to other systems (Qlik GetData): read-only (a read-only connection or
+ * transaction, so a statement cannot write), rows in batches so a table of
+ * any size streams in bounded memory, and each result column's database type
+ * and whether it is part of the table's primary key.
+ */
+import { DuckDbReader } from "./duckdb/reader.js";
+import { parseStoreLocation } from "./location.js";
+import { PostgresReader } from "./postgres/reader.js";
+import { SqliteReader } from "./sqlite/reader.js";
+
+export interface ResultColumn {
+  name: string;
+  /** The database's type name (SQLite: the declared type), or null when it has none. */
+  type: string | null;
+  /** Whether the column is one of the table's primary key columns. */
+  key: boolean;
+}
+
+export interface SelectResult {
+  columns: ResultColumn[];
+  /** Batches of rows: bigints for big integers, text for timestamps (ISO 8601) and JSON. */
+  batches: AsyncIterable<unknown[][]>;
+}
+
+export interface StoreReader {
+  readonly location: string;
+  /** Table and view names, for messages. */
+  tables(): Promise<string[]>;
+  /** The name of the table or view called `name` (case-insensitively), if any. */
+  findTable(name: string): Promise<string | undefined>;
+  /**
+   * `SELECT <columns> FROM <table> <rest>`; `*` stands for the table's
+   * columns without Sluice's own (_sluice_sync_id, _sluice_version).
+   */
+  select(table: string, columns: string, rest: string): Promise<SelectResult>;
+  close(): Promise<void>;
+}
+
+/** The statement itself is refused by the database (syntax, unknown column, a write). */
+export class SelectRefusedError extends Error {}
+
+/** Rows handed out at a time. */
+export const BATCH_ROWS = 512;
+
+/** Columns Sluice writes on every table, left out of `*`. */
+export const isBookkeeping = (column: string): boolean => column === "_sluice_sync_id" || column === "_sluice_version";
+
+export async function openStoreReader(location: string, options: { schema?: string } = {}): Promise<StoreReader> {
+  const parsed = parseStoreLocation(location);
+  switch (parsed.kind) {
+    case "sqlite":
+      return SqliteReader.open(parsed.file);
+    case "duckdb":
+      return DuckDbReader.open(parsed.file, options.schema);
+    case "postgres":
+      return PostgresReader.open(parsed, options.schema);
+  }
+}

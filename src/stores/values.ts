@@ -1,0 +1,153 @@
+/**
+ * Column types from JSON values, and how a column widens when a value does
+ * not fit it, the same on every store. Integers beyond 2^53 arrive as bigint
+ * values or exact decimal text and are never rounded: a column that cannot
+ * hold one exactly becomes `numeric` (or text where a store has no exact
+ * numeric). Each store decides what fits its own column types (a bigint
+ * column takes 64-bit integers; SQLite's INTEGER affinity also takes text);
+ * this module only says what a value is and where two types meet.
+ */
+import { randomBytes } from "node:crypto";
+import type { ColumnType } from "./types.js";
+
+export const INT64_MIN = -(2n ** 63n);
+export const INT64_MAX = 2n ** 63n - 1n;
+const SAFE = 2n ** 53n;
+
+/** An integer literal: what exact decimal text for a big integer looks like. */
+const INTEGER_TEXT = /^-?(0|[1-9][0-9]*)$/;
+/** A decimal literal (JSON number syntax). */
+const DECIMAL_TEXT = /^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?$/;
+/** ISO 8601 date-times as JSON Schema's `date-time` (RFC 3339), date-only allowed, space or T. */
+const TIMESTAMP_TEXT =
+  /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?([Zz]|[+-]\d{2}(?::?\d{2})?)?)?$/;
+
+export const isIntegerText = (text: string): boolean => INTEGER_TEXT.test(text);
+export const isDecimalText = (text: string): boolean => DECIMAL_TEXT.test(text);
+
+/** Whether `text` is a real date-time every store parses the same way (month, day and time in range). */
+export function isTimestampText(text: string): boolean {
+  return timestampMicros(text) !== undefined;
+}
+
+/** The instant a timestamp text names, in microseconds since 1970 UTC (no offset: UTC); undefined if it is none. */
+export function timestampMicros(text: string): bigint | undefined {
+  const match = TIMESTAMP_TEXT.exec(text);
+  if (!match) return undefined;
+  const [, year, month, day, hour = "0", minute = "0", second = "0", fraction = "", zone = "Z"] = match;
+  const y = Number(year);
+  const m = Number(month);
+  const d = Number(day);
+  if (y < 1 || m < 1 || m > 12 || d < 1 || Number(hour) > 23 || Number(minute) > 59 || Number(second) > 59)
+    return undefined;
+  const date = new Date(0);
+  date.setUTCFullYear(y, m - 1, d);
+  if (date.getUTCDate() !== d) return undefined;
+  date.setUTCHours(Number(hour), Number(minute), Number(second));
+  let offsetMinutes = 0;
+  if (zone !== "Z" && zone !== "z") {
+    const digits = zone.slice(1).replace(":", "");
+    offsetMinutes = (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2) || "0")) * (zone[0] === "-" ? -1 : 1);
+  }
+  const micros = BigInt(fraction.padEnd(6, "0").slice(0, 6) || "0");
+  return (BigInt(date.getTime()) - BigInt(offsetMinutes * 60_000)) * 1000n + micros;
+}
+
+/** An integer value (number, bigint or integer text) as a bigint, or undefined if it is none. */
+export function integerOf(value: unknown): bigint | undefined {
+  switch (typeof value) {
+    case "number":
+      return Number.isInteger(value) ? BigInt(value) : undefined;
+    case "bigint":
+      return value;
+    case "string":
+      return isIntegerText(value) ? BigInt(value) : undefined;
+    default:
+      return undefined;
+  }
+}
+
+export const inInt64 = (n: bigint): boolean => n >= INT64_MIN && n <= INT64_MAX;
+/** Whether a double holds this integer exactly. */
+export const exactInDouble = (n: bigint): boolean => n >= -SAFE && n <= SAFE;
+
+/** The column type a new field gets from its first value. */
+export function typeOfValue(value: unknown): ColumnType {
+  switch (typeof value) {
+    case "number":
+      return Number.isSafeInteger(value) ? "integer" : "real";
+    case "bigint":
+      return inInt64(value) ? "integer" : "numeric";
+    case "boolean":
+      return "boolean";
+    case "string":
+      return "text";
+    case "object":
+      return value === null ? "any" : "json";
+    default:
+      return "any";
+  }
+}
+
+const NUMBERS: ColumnType[] = ["boolean", "integer", "numeric"];
+
+/**
+ * The type a column of type `column` becomes to also hold a value of type
+ * `value`. Booleans are integers 1/0 (SQLite's convention); integers and
+ * reals meet in numeric (exact for both); anything and JSON meet in JSON;
+ * any other mix meets in text, which holds every value's text.
+ */
+export function widen(column: ColumnType, value: ColumnType): ColumnType {
+  if (column === value || value === "any") return column;
+  if (column === "any") return "any";
+  const a = NUMBERS.indexOf(column);
+  const b = NUMBERS.indexOf(value);
+  if (a >= 0 && b >= 0) return NUMBERS[Math.max(a, b)];
+  if ((column === "real" && b >= 0) || (value === "real" && a >= 0))
+    return column === "boolean" || value === "boolean" ? "real" : "numeric";
+  if (column === "json" || value === "json") return "json";
+  return "text";
+}
+
+/** A JSON Schema property's column type. */
+export function columnTypeOfSchema(property: {
+  type?: string | string[];
+  format?: string;
+  airbyte_type?: string;
+}): ColumnType {
+  const types = Array.isArray(property.type) ? property.type.filter((t) => t !== "null") : [property.type];
+  if (types.length !== 1) return "any";
+  switch (types[0]) {
+    case "integer":
+      return "integer";
+    case "boolean":
+      return "boolean";
+    case "number":
+      return property.airbyte_type === "integer" ? "integer" : "real";
+    case "string":
+      if (property.airbyte_type === "big_integer") return "numeric";
+      return property.format === "date-time" ? "timestamp" : "text";
+    case "object":
+    case "array":
+      return "json";
+    default:
+      return "any";
+  }
+}
+
+/** Marks a bigint inside JSON text until it is put back as a number; random, so no real string matches it. */
+const BIGINT_MARK = `sluice-bigint-${randomBytes(8).toString("hex")}:`;
+const BIGINT_MARKED = new RegExp(`"${BIGINT_MARK}(-?\\d+)"`, "g");
+
+/** JSON text of any value, with bigints (also nested) as exact JSON numbers. */
+export function jsonText(value: unknown): string {
+  try {
+    return JSON.stringify(value);
+  } catch (error) {
+    if (!(error instanceof TypeError)) throw error;
+    return JSON.stringify(value, (_key, v) => (typeof v === "bigint" ? `${BIGINT_MARK}${v}` : v)).replace(
+      BIGINT_MARKED,
+      "$1",
+    );
+  }
+}

@@ -1,0 +1,311 @@
+/**
+ * The stores through the CLI, with real parts: the Go generator into a real
+ * PostgreSQL server and a DuckDB file. A connector killed mid-sync keeps the
+ * committed pages with a checkpoint never ahead of them, and a re-run ends
+ * with exactly the source's rows; a server that is down or refuses the
+ * password fails with the server and the reason, and nothing half-written;
+ * a role with only CREATE on its schema is enough; read-only commands create
+ * nothing.
+ */
+import assert from "node:assert/strict";
+import { existsSync, readFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { join } from "node:path";
+import { test } from "node:test";
+import { examples, query, type SyncSummary, sluice, sluiceBin, tempDir } from "./helpers.js";
+import { createDatabase, PG_LIMITED_ROLE, pgClient, pgQuery, pgUrl } from "./pg-helpers.js";
+import { serveQlik } from "./qlik-helpers.js";
+
+const generator = (options: Record<string, number>) => [
+  "--command",
+  examples.goGenerator,
+  "--options",
+  JSON.stringify(options),
+];
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** Waits for `check` to hold, polling, for at most `ms`. */
+async function until(check: () => Promise<boolean>, ms: number, what: string): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** The pids of a process's descendants (Linux). */
+function descendantsOf(pid: number): number[] {
+  let children: number[] = [];
+  try {
+    children = readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8")
+      .trim()
+      .split(/\s+/)
+      .filter(Boolean)
+      .map(Number);
+  } catch {
+    return [];
+  }
+  return children.flatMap((child) => [child, ...descendantsOf(child)]);
+}
+
+const commandLineOf = (pid: number): string => {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, "utf8");
+  } catch {
+    return "";
+  }
+};
+
+test("a connector killed mid-sync into PostgreSQL: committed pages stay, the checkpoint is never ahead, a re-run ends with exactly the source's rows", async (t) => {
+  const database = await createDatabase(t);
+  const db = pgUrl(database);
+  const { spawn } = await import("node:child_process");
+  const child = spawn(
+    process.execPath,
+    [
+      sluiceBin,
+      "sync",
+      ...generator({ count: 3000, page_size: 100, sleep_ms_per_page: 30 }),
+      "--db",
+      db,
+      "--no-progress",
+    ],
+    {
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
+  let stderr = "";
+  child.stderr.on("data", (chunk) => (stderr += chunk));
+  const exited = new Promise<number | null>((resolve) => child.on("close", resolve));
+  const rowCount = async () => {
+    const present = await pgQuery<{ present: boolean }>(
+      database,
+      "SELECT to_regclass('sluice.generator_users') IS NOT NULL AS present",
+    );
+    if (!present[0].present) return 0;
+    return Number((await pgQuery<{ n: string }>(database, "SELECT count(*) AS n FROM sluice.generator_users"))[0].n);
+  };
+  await until(async () => (await rowCount()) >= 300, 60_000, "pages in PostgreSQL");
+  const connectors = descendantsOf(child.pid!).filter((pid) => commandLineOf(pid).includes("generator"));
+  assert.ok(connectors.length > 0, "the connector process runs");
+  for (const pid of connectors) process.kill(pid, "SIGKILL");
+  assert.notEqual(await exited, 0, stderr);
+
+  const rows = await rowCount();
+  assert.ok(rows < 3000, `killed before the end (${rows} rows)`);
+  assert.equal(rows % 100, 0, "only whole pages are committed");
+  const [{ state }] = await pgQuery<{ state: string }>(
+    database,
+    "SELECT state FROM sluice._sluice_state WHERE connector = 'generator'",
+  );
+  const nextId = (JSON.parse(state) as { next_id: number }).next_id;
+  assert.ok(nextId <= rows, `checkpoint ${nextId} is not ahead of the ${rows} committed rows`);
+  const [{ max }] = await pgQuery<{ max: string }>(database, "SELECT max(id) AS max FROM sluice.generator_users");
+  assert.equal(Number(max) + 1, rows, "the committed rows are ids 0… without gaps");
+
+  const rerun = await sluice(["--json", "sync", ...generator({ count: 3000, page_size: 100 }), "--db", db]);
+  assert.equal(rerun.code, 0, rerun.stderr);
+  const summary = JSON.parse(rerun.stdout) as SyncSummary;
+  assert.equal(summary.inserted, 3000 - nextId);
+  const [{ n, distinct }] = await pgQuery<{ n: string; distinct: string }>(
+    database,
+    "SELECT count(*) AS n, count(DISTINCT id) AS distinct FROM sluice.generator_users",
+  );
+  assert.deepEqual([Number(n), Number(distinct)], [3000, 3000]);
+  const log = await sluice(["--json", "syncs", "--db", db]);
+  const entries = JSON.parse(log.stdout) as { status: string }[];
+  assert.deepEqual(
+    entries.map((e) => e.status),
+    ["succeeded", "failed"],
+  );
+});
+
+test("PostgreSQL down: the error names the server and the reason, exit non-zero, nothing written anywhere", async (t) => {
+  const dir = tempDir(t);
+  const port = await freePort();
+  const result = await sluice(
+    ["sync", ...generator({ count: 10 }), "--db", `postgres://sluice_test@127.0.0.1:${port}/nowhere`],
+    { cwd: dir },
+  );
+  assert.notEqual(result.code, 0);
+  assert.match(result.stderr, new RegExp(`PostgreSQL at 127\\.0\\.0\\.1:${port}`));
+  assert.match(result.stderr, /connection refused: is the server running/);
+  assert.equal(existsSync(join(dir, "sluice.db")), false);
+});
+
+test("a wrong password: the error names the server, user and reason, and never shows the password", async (t) => {
+  const database = await createDatabase(t);
+  const env = { ...process.env, PGPASSWORD: "not-the-password" };
+  const viaEnv = await sluice(["sync", ...generator({ count: 10 }), "--db", pgUrl(database)], { env });
+  assert.notEqual(viaEnv.code, 0);
+  assert.match(
+    viaEnv.stderr,
+    /PostgreSQL at 127\.0\.0\.1:\d+ \(database "sluice_test_\w+", user "sluice_test"\): password authentication failed/,
+  );
+  assert.doesNotMatch(viaEnv.stderr, /not-the-password/);
+
+  const inUrl = pgUrl(database).replace("sluice_test@", "sluice_test:hunter2secret@");
+  const viaUrl = await sluice(["--json", "sync", ...generator({ count: 10 }), "--db", inUrl], { env });
+  assert.notEqual(viaUrl.code, 0);
+  assert.doesNotMatch(viaUrl.stderr + viaUrl.stdout, /hunter2secret/);
+  assert.match(viaUrl.stderr, /holds a password, which other users can see/);
+  assert.match(viaUrl.stderr, /"code":"STORE_AUTH_FAILED"/);
+  const tables = await pgQuery<{ n: string }>(
+    database,
+    "SELECT count(*) AS n FROM pg_tables WHERE schemaname = 'sluice'",
+  );
+  assert.equal(Number(tables[0].n), 0, "nothing half-written");
+});
+
+test("a role with only CREATE on its schema syncs; no superuser, no CREATE on the database", async (t) => {
+  const database = await createDatabase(t);
+  const owner = await pgClient(database);
+  try {
+    await owner.query(`CREATE SCHEMA warehouse; GRANT USAGE, CREATE ON SCHEMA warehouse TO ${PG_LIMITED_ROLE.user}`);
+  } finally {
+    await owner.end();
+  }
+  const env = { ...process.env, PGPASSWORD: PG_LIMITED_ROLE.password };
+  const db = pgUrl(database, PG_LIMITED_ROLE.user);
+  const first = await sluice(
+    ["--json", "sync", ...generator({ count: 250, page_size: 100 }), "--db", db, "--schema", "warehouse"],
+    { env },
+  );
+  assert.equal(first.code, 0, first.stderr);
+  assert.equal((JSON.parse(first.stdout) as SyncSummary).inserted, 250);
+  const second = await sluice(
+    [
+      "--json",
+      "sync",
+      ...generator({ count: 250, page_size: 100 }),
+      "--db",
+      db,
+      "--schema",
+      "warehouse",
+      "--full-refresh",
+    ],
+    { env },
+  );
+  const summary = JSON.parse(second.stdout) as SyncSummary;
+  assert.deepEqual([summary.inserted, summary.updated, summary.unchanged], [0, 0, 250]);
+  const types = await pgQuery<{ column_name: string; data_type: string }>(
+    database,
+    "SELECT attname AS column_name, format_type(atttypid, atttypmod) AS data_type FROM pg_attribute WHERE attrelid = 'warehouse.generator_users'::regclass AND attnum > 0",
+  );
+  const typeOf = Object.fromEntries(types.map((c) => [c.column_name, c.data_type]));
+  assert.equal(typeOf.id, "bigint");
+  assert.equal(typeOf.score, "double precision");
+  assert.equal(typeOf.active, "boolean");
+  assert.equal(typeOf.tags, "jsonb");
+
+  const elsewhere = await sluice(["sync", ...generator({ count: 5 }), "--db", db, "--schema", "not_granted"], { env });
+  assert.notEqual(elsewhere.code, 0);
+  assert.match(elsewhere.stderr, /permission denied for database/);
+});
+
+test("DuckDB through the CLI: sync, the summary and the sync log", async (t) => {
+  const dir = tempDir(t);
+  const db = `duckdb:${join(dir, "data.duckdb")}`;
+  const first = await sluice(["--json", "sync", ...generator({ count: 1200, page_size: 500 }), "--db", db]);
+  assert.equal(first.code, 0, first.stderr);
+  const summary = JSON.parse(first.stdout) as SyncSummary & { db: string };
+  assert.deepEqual([summary.inserted, summary.pages], [1200, 3]);
+  assert.equal(summary.db, db);
+  const human = await sluice(["sync", ...generator({ count: 1300, page_size: 500 }), "--db", db]);
+  assert.match(human.stdout, /users → table generator_users: 100 inserted, 0 updated, 0 unchanged/);
+  const log = await sluice(["syncs", "--db", db]);
+  assert.match(log.stdout, /#2 succeeded generator/);
+});
+
+test("read-only commands never create a store", async (t) => {
+  const dir = tempDir(t);
+  const missing = await sluice(["syncs", "--db", "nothere.db"], { cwd: dir });
+  assert.notEqual(missing.code, 0);
+  assert.match(missing.stderr, /nothere\.db: the file does not exist; nothing has been synced there yet/);
+  assert.equal(existsSync(join(dir, "nothere.db")), false);
+  const duck = await sluice(["syncs", "--db", "duckdb:nothere.duckdb"], { cwd: dir });
+  assert.notEqual(duck.code, 0);
+  assert.equal(existsSync(join(dir, "nothere.duckdb")), false);
+  // A sync that fails before writing (bad options) creates nothing either.
+  const bad = await sluice(
+    ["sync", "--command", examples.goGenerator, "--options", '{"count": -1}', "--db", "new.db"],
+    { cwd: dir },
+  );
+  assert.notEqual(bad.code, 0);
+  assert.equal(existsSync(join(dir, "new.db")), false);
+
+  const database = await createDatabase(t);
+  const pg = await sluice(["syncs", "--db", pgUrl(database)]);
+  assert.notEqual(pg.code, 0);
+  assert.match(pg.stderr, /schema "sluice" has no Sluice tables/);
+  const schemas = await pgQuery(database, "SELECT 1 FROM pg_namespace WHERE nspname = 'sluice'");
+  assert.equal(schemas.length, 0);
+});
+
+test("serve qlik reads PostgreSQL and DuckDB stores: rows, types and the key come back through a Qlik load", async (t) => {
+  const dir = tempDir(t);
+  const database = await createDatabase(t);
+  for (const db of [pgUrl(database), `duckdb:${join(dir, "served.duckdb")}`]) {
+    const synced = await sluice(["sync", ...generator({ count: 1500, page_size: 500 }), "--db", db]);
+    assert.equal(synced.code, 0, synced.stderr);
+    const server = await serveQlik(t, db);
+    const target = join(dir, `${db.startsWith("duckdb:") ? "duck" : "pg"}.db`);
+    const load = () =>
+      sluice([
+        "--json",
+        "sync",
+        "--qlik",
+        server.address,
+        "--statement",
+        "SELECT * FROM generator_users",
+        "--db",
+        target,
+      ]);
+    const first = await load();
+    assert.equal(first.code, 0, first.stderr);
+    assert.equal((JSON.parse(first.stdout) as SyncSummary).inserted, 1500);
+    const columns = query<{ name: string; type: string; pk: number }>(
+      target,
+      "SELECT name, type, pk FROM pragma_table_info('qlik_generator_users') WHERE name NOT LIKE '\\_sluice%' ESCAPE '\\'",
+    );
+    assert.deepEqual(
+      columns.map((c) => `${c.name} ${c.type}${c.pk ? " key" : ""}`.trim()),
+      [
+        "active INTEGER",
+        "age INTEGER",
+        "created_at TEXT",
+        "email TEXT",
+        "id INTEGER key",
+        "name TEXT",
+        "score REAL",
+        "tags TEXT",
+      ],
+      db,
+    );
+    const [row] = query<{ id: number; created_at: string; tags: string }>(
+      target,
+      "SELECT * FROM qlik_generator_users WHERE id = 7",
+    );
+    assert.match(row.created_at, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/);
+    assert.ok(Array.isArray(JSON.parse(row.tags)));
+    const second = JSON.parse((await load()).stdout) as SyncSummary;
+    assert.deepEqual([second.inserted, second.unchanged], [0, 1500], "the key came along");
+    const refused = await sluice([
+      "sync",
+      "--qlik",
+      server.address,
+      "--statement",
+      "SELECT * FROM nothing_here",
+      "--db",
+      target,
+    ]);
+    assert.match(refused.stderr, /no table or view "nothing_here"/);
+  }
+});

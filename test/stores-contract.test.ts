@@ -1,0 +1,430 @@
+/**
+ * The store contract: the same tests against SQLite, PostgreSQL (a real
+ * server, a database of this file's own) and DuckDB (real files). Types,
+ * schema evolution, upsert counts, replace, deletes, state in the page's
+ * transaction, big integers, name clashes, reserved names, case clashes, a
+ * changed primary key.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { after, describe, test } from "node:test";
+import { DuckDbStore } from "../src/stores/duckdb/store.js";
+import { openStore } from "../src/stores/open.js";
+import { PostgresStore } from "../src/stores/postgres/store.js";
+import { SqliteStore } from "../src/stores/sqlite/store.js";
+import { tableSpec } from "../src/engine/tables.js";
+import { deletion, type Row, RecordError, type Store, type StoreKind, type TableSpec } from "../src/stores/types.js";
+import { tempDir } from "./helpers.js";
+import { createDatabase, pgUrl } from "./pg-helpers.js";
+
+interface Target {
+  kind: StoreKind;
+  /** A fresh, empty store location for one test (and the --schema to use with it). */
+  fresh(t: { after(fn: () => void): void }): Promise<{ location: string; schema?: string }>;
+}
+
+let schemas = 0;
+const targets: Target[] = [
+  { kind: "sqlite", fresh: async (t) => ({ location: join(tempDir(t), "store.db") }) },
+  { kind: "duckdb", fresh: async (t) => ({ location: `duckdb:${join(tempDir(t), "store.duckdb")}` }) },
+  {
+    kind: "postgres",
+    fresh: async () => {
+      pgDatabase ??= createDatabase({ after: (drop) => cleanups.push(drop) });
+      return { location: pgUrl(await pgDatabase), schema: `contract_${++schemas}` };
+    },
+  },
+];
+/** One database for this file, a schema per test. */
+let pgDatabase: Promise<string> | undefined;
+const cleanups: (() => Promise<void>)[] = [];
+after(async () => {
+  for (const cleanup of cleanups) await cleanup();
+});
+
+/** Rows of `sql` over the store's own connection; `{t}` stands for the table (qualified), values as text. */
+async function rows(store: Store, sql: string, table: string): Promise<Record<string, unknown>[]> {
+  if (store instanceof SqliteStore) return store.db.prepare(sql.replaceAll("{t}", `"${table}"`)).all() as Row[];
+  if (store instanceof PostgresStore) return store.query(sql.replaceAll("{t}", store.qualified(table)));
+  if (store instanceof DuckDbStore) return store.rows(sql.replaceAll("{t}", store.qualified(table)));
+  throw new Error("unknown store");
+}
+
+/** What a value read back is, comparable across stores: integers as numbers (or text when beyond 2^53). */
+function plain(value: unknown): unknown {
+  if (typeof value === "bigint") return Number.isSafeInteger(Number(value)) ? Number(value) : value.toString();
+  return value;
+}
+
+async function column(store: Store, table: string, name: string, order = "id"): Promise<unknown[]> {
+  const result = await rows(store, `SELECT "${name}" AS v FROM {t} ORDER BY "${order}"`, table);
+  return result.map((r) => plain(r.v));
+}
+
+async function textColumn(store: Store, table: string, name: string, order = "id"): Promise<(string | null)[]> {
+  const result = await rows(store, `SELECT CAST("${name}" AS TEXT) AS v FROM {t} ORDER BY "${order}"`, table);
+  return result.map((r) => (r.v === null ? null : String(r.v)));
+}
+
+const users = (overrides: Partial<TableSpec> = {}): TableSpec => ({
+  connector: "demo",
+  stream: "users",
+  table: "demo_users",
+  columns: [
+    { name: "id", type: "integer" },
+    { name: "name", type: "text" },
+  ],
+  primaryKey: ["id"],
+  ...overrides,
+});
+
+for (const target of targets) {
+  describe(`${target.kind} store`, () => {
+    async function open(t: { after(fn: () => void): void }): Promise<{ store: Store; reopen(): Promise<Store> }> {
+      const { location, schema } = await target.fresh(t);
+      const stores: Store[] = [];
+      const reopen = async () => {
+        const store = await openStore(location, { schema });
+        stores.push(store);
+        return store;
+      };
+      t.after(async () => {
+        for (const store of stores) await store.close();
+      });
+      return { store: await reopen(), reopen };
+    }
+
+    test("upserts by primary key and counts inserted, updated and unchanged", async (t) => {
+      const { store } = await open(t);
+      assert.equal(store.kind, target.kind);
+      const table = await store.openTable(users());
+      const sync = await store.beginSync("demo", "test");
+      assert.deepEqual(
+        await table.write(
+          [
+            { id: 1, name: "a" },
+            { id: 2, name: "b" },
+          ],
+          sync,
+        ),
+        {
+          inserted: 2,
+          updated: 0,
+          unchanged: 0,
+        },
+      );
+      assert.deepEqual(
+        await table.write(
+          [
+            { id: 1, name: "a" },
+            { id: 2, name: "B" },
+            { id: 3, name: "c" },
+          ],
+          sync,
+        ),
+        {
+          inserted: 1,
+          updated: 1,
+          unchanged: 1,
+        },
+      );
+      // The same key twice in one page: both applied, in order.
+      assert.deepEqual(
+        await table.write(
+          [
+            { id: 3, name: "c2" },
+            { id: 3, name: "c3" },
+          ],
+          sync,
+        ),
+        {
+          inserted: 0,
+          updated: 2,
+          unchanged: 0,
+        },
+      );
+      assert.deepEqual(await column(store, table.table, "name"), ["a", "B", "c3"]);
+      assert.deepEqual(await column(store, table.table, "_sluice_version"), [1, 2, 3]);
+    });
+
+    test("columns get real types; new fields become columns", async (t) => {
+      const { store } = await open(t);
+      const spec = users({
+        columns: [
+          { name: "id", type: "integer" },
+          { name: "name", type: "text" },
+          { name: "score", type: "real" },
+          { name: "active", type: "boolean" },
+          { name: "seen", type: "timestamp" },
+          { name: "address", type: "json" },
+        ],
+      });
+      const table = await store.openTable(spec);
+      await table.write(
+        [{ id: 1, name: "a", score: 1.5, active: true, seen: "2024-01-31T10:00:00+02:00", address: { city: "Oslo" } }],
+        1,
+      );
+      await table.write([{ id: 2, name: "b", tags: ["x", "y"], extra: null, count: 7 }], 1);
+      assert.deepEqual(await column(store, table.table, "score"), [1.5, null]);
+      assert.deepEqual(await column(store, table.table, "count"), [null, 7]);
+      const [address] = await textColumn(store, table.table, "address");
+      assert.deepEqual(JSON.parse(address!), { city: "Oslo" });
+      const tags = await textColumn(store, table.table, "tags");
+      assert.deepEqual(JSON.parse(tags[1]!), ["x", "y"]);
+      const [active] = await textColumn(store, table.table, "active");
+      assert.ok(["1", "true"].includes(active!), `boolean stored as ${active}`);
+      if (target.kind !== "sqlite") {
+        // A real timestamp type: the instant, whatever offset it came with.
+        const [seen] = await rows(
+          store,
+          `SELECT CAST("seen" AS TIMESTAMP) = TIMESTAMP '2024-01-31 08:00:00' AS v FROM {t} WHERE "id" = 1`,
+          table.table,
+        );
+        assert.equal(seen.v, true);
+      }
+      assert.ok((await rows(store, `SELECT "extra" FROM {t}`, table.table)).every((r) => "extra" in r));
+    });
+
+    test("a value that does not fit its column widens the column instead of failing", async (t) => {
+      const { store } = await open(t);
+      const table = await store.openTable(
+        users({
+          columns: [
+            { name: "id", type: "integer" },
+            { name: "n", type: "integer" },
+            { name: "at", type: "timestamp" },
+          ],
+        }),
+      );
+      await table.write([{ id: 1, n: 5, at: "2024-01-01T00:00:00Z" }], 1);
+      await table.write([{ id: 2, n: "not a number", at: "not a time" }], 1);
+      assert.deepEqual(await textColumn(store, table.table, "n"), ["5", "not a number"]);
+      assert.equal((await textColumn(store, table.table, "at"))[1], "not a time");
+    });
+
+    test("integers beyond 2^53 and 2^64 are stored exactly", async (t) => {
+      const { store } = await open(t);
+      const table = await store.openTable(
+        users({
+          columns: [
+            { name: "id", type: "integer" },
+            { name: "big", type: "integer" },
+          ],
+        }),
+      );
+      const counts = await table.write(
+        [
+          { id: 9007199254740993n, big: 18446744073709551615n },
+          { id: 9007199254740992n, big: "-9223372036854775809" },
+          { id: "9007199254740995", big: -4503599627370497n },
+        ],
+        1,
+      );
+      assert.deepEqual(counts, { inserted: 3, updated: 0, unchanged: 0 });
+      assert.deepEqual(await textColumn(store, table.table, "id"), [
+        "9007199254740992",
+        "9007199254740993",
+        "9007199254740995",
+      ]);
+      assert.deepEqual(await textColumn(store, table.table, "big"), [
+        "-9223372036854775809",
+        "18446744073709551615",
+        "-4503599627370497",
+      ]);
+    });
+
+    test("a checkpoint is saved with its page; a failed page leaves neither rows nor state", async (t) => {
+      const { store, reopen } = await open(t);
+      const table = await store.openTable(users());
+      await table.write([{ id: 1, name: "a" }], 1, { connector: "demo", state: '{"cursor":1}' });
+      await assert.rejects(
+        table.write([{ id: 2, name: "b" }, { name: "no id" }], 1, { connector: "demo", state: '{"cursor":2}' }),
+        (error: unknown) =>
+          error instanceof RecordError && /record 2 of the page: primary key field "id" is missing/.test(error.message),
+      );
+      assert.equal(await store.loadState("demo"), '{"cursor":1}');
+      await store.close();
+      const again = await reopen();
+      assert.equal(await again.loadState("demo"), '{"cursor":1}');
+      assert.deepEqual(await column(again, table.table, "id"), [1]);
+    });
+
+    test("deletes remove rows by key, in page order with upserts", async (t) => {
+      const { store } = await open(t);
+      const table = await store.openTable(users());
+      await table.write(
+        [
+          { id: 1, name: "a" },
+          { id: 2, name: "b" },
+        ],
+        1,
+      );
+      const counts = await table.write(
+        [deletion({ id: 1 }), { id: 1, name: "again" }, deletion({ id: 2 }), deletion({ id: 9 })],
+        1,
+      );
+      assert.deepEqual(counts, { inserted: 1, updated: 0, unchanged: 0, deleted: 2 });
+      assert.deepEqual(await column(store, table.table, "name"), ["again"]);
+    });
+
+    test("tables without a primary key append", async (t) => {
+      const { store } = await open(t);
+      const table = await store.openTable(users({ primaryKey: [], table: "events", stream: "events" }));
+      await table.write([{ id: 1 }, { id: 1 }], 1);
+      assert.deepEqual(await table.write([{ id: 1 }], 1), { inserted: 1, updated: 0, unchanged: 0 });
+      assert.equal((await column(store, table.table, "id")).length, 3);
+    });
+
+    test("a replacing stream takes the table's place only when it finishes, with the checkpoint it held", async (t) => {
+      const { store, reopen } = await open(t);
+      const first = await store.openTable(users({ replace: true }));
+      await first.write(
+        [
+          { id: 1, name: "old" },
+          { id: 2, name: "old" },
+        ],
+        1,
+      );
+      await first.finish();
+      const second = await store.openTable(users({ replace: true }));
+      await second.write([{ id: 3, name: "new" }], 2, { connector: "demo", state: "inside" });
+      // Until it finishes: the old rows, and no checkpoint pointing into the staging table.
+      assert.deepEqual(await column(store, first.table, "id"), [1, 2]);
+      assert.equal(await store.loadState("demo"), "");
+      await store.close();
+      // A failure (nothing finished): the next open drops the staging table, the old rows stay.
+      const after = await reopen();
+      assert.equal(await after.loadState("demo"), "");
+      const third = await after.openTable(users({ replace: true }));
+      await third.write([{ id: 4, name: "new" }], 3, { connector: "demo", state: "done" });
+      await third.finish();
+      assert.deepEqual(await column(after, third.table, "id"), [4]);
+      assert.equal(await after.loadState("demo"), "done");
+    });
+
+    test("streams whose names clash get their own tables, kept from one sync to the next", async (t) => {
+      const { store, reopen } = await open(t);
+      const names = ["Users", "users", "user-events", "user.events", "Заказы", "訂單", "b_c"];
+      const tables: string[] = [];
+      for (const stream of names) {
+        const spec = tableSpec("demo", "demo_", {
+          name: stream,
+          jsonSchema: { properties: { id: { type: "integer" } } },
+          primaryKey: ["id"],
+          syncModes: ["incremental"],
+        });
+        const writer = await store.openTable(spec);
+        await writer.write([{ id: 1 }], 1);
+        tables.push(writer.table);
+      }
+      // A connector/stream prefix clash: connector "demo_b" stream "c" vs connector "demo" stream "b_c".
+      const prefixClash = await store.openTable({ ...users(), connector: "demo_b", stream: "c", table: "demo_b_c" });
+      tables.push(prefixClash.table);
+      assert.equal(
+        new Set(tables.map((name) => name.toLowerCase())).size,
+        tables.length,
+        `tables: ${tables.join(", ")}`,
+      );
+      assert.deepEqual(tables.slice(0, 7), [
+        "demo_users",
+        "demo_users_2",
+        "demo_user_events",
+        "demo_user_events_2",
+        "demo_заказы",
+        "demo_訂單",
+        "demo_b_c",
+      ]);
+      assert.equal(prefixClash.table, "demo_b_c_2");
+      await store.close();
+      const again = await reopen();
+      const reopened = await again.openTable({ ...users(), stream: "users", table: "demo_users" });
+      assert.equal(reopened.table, "demo_users_2");
+    });
+
+    test("fields named like Sluice's columns, differing only in case, with NUL, or overlong get their own columns", async (t) => {
+      const { store, reopen } = await open(t);
+      const long = "f".repeat(100);
+      const table = await store.openTable(users());
+      const row = {
+        id: 1,
+        name: "lower",
+        Name: "upper",
+        _sluice_version: "theirs",
+        "nul\u0000field": "nul",
+        [long]: "long",
+        [`${long}x`]: "longer",
+      };
+      await table.write([row], 1);
+      await table.write([{ ...row, id: 2 }], 1);
+      const [stored] = await rows(store, 'SELECT * FROM {t} ORDER BY "id"', table.table);
+      const values = Object.values(stored).map((v) => plain(v));
+      for (const expected of ["lower", "upper", "theirs", "nul", "long", "longer"])
+        assert.ok(values.includes(expected), `${expected} in ${JSON.stringify(Object.keys(stored))}`);
+      assert.equal(plain(stored._sluice_version), 1);
+      assert.equal(stored.field__sluice_version, "theirs");
+      // The mapping is kept: the next session writes each field to the same column.
+      await store.close();
+      const again = await reopen();
+      const writer = await again.openTable(users());
+      assert.deepEqual(await writer.write([{ ...row, id: 2 }], 2), { inserted: 0, updated: 0, unchanged: 1 });
+    });
+
+    test("a changed primary key is detected and explained", async (t) => {
+      const { store } = await open(t);
+      const table = await store.openTable(users());
+      await table.write([{ id: 1, name: "a" }], 1);
+      await assert.rejects(
+        store.openTable(users({ primaryKey: ["id", "name"] })),
+        (error: Error & { code?: string }) =>
+          error.code === "PRIMARY_KEY_CHANGED" &&
+          /changed from \(id\) to \(id, name\)/.test(error.message) &&
+          /--full-refresh/.test(error.message),
+      );
+      // A replacing stream rebuilds its table, so it may change its key.
+      const replaced = await store.openTable(users({ primaryKey: ["id", "name"], replace: true }));
+      await replaced.write(
+        [
+          { id: 1, name: "a" },
+          { id: 1, name: "b" },
+        ],
+        2,
+      );
+      await replaced.finish();
+      assert.equal((await column(store, replaced.table, "id", "name")).length, 2);
+    });
+
+    test("the sync log and state", async (t) => {
+      const { store } = await open(t);
+      const id = await store.beginSync("demo", "test");
+      await store.saveState("demo", "s1", id);
+      await store.finishSync(id, {
+        status: "succeeded",
+        inserted: 3,
+        updated: 2,
+        unchanged: 1,
+        pages: 4,
+        message: "ok",
+      });
+      const [entry] = await store.listSyncs(5);
+      assert.equal(entry.id, id);
+      assert.equal(entry.status, "succeeded");
+      assert.deepEqual([entry.pages, entry.inserted, entry.updated, entry.unchanged], [4, 3, 2, 1]);
+      assert.match(entry.startedAt, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d/);
+      assert.equal(await store.loadState("demo"), "s1");
+    });
+
+    test("opened read-only, a store that does not exist is refused and not created", async (t) => {
+      const { location, schema } = await target.fresh(t);
+      await assert.rejects(
+        openStore(location, { schema, readOnly: true }),
+        (error: Error & { code?: string }) => error.code === "STORE_NOT_FOUND",
+      );
+      const writer = await openStore(location, { schema });
+      assert.equal(await writer.loadState("x"), "");
+      assert.deepEqual(await writer.listSyncs(1), []);
+      assert.equal(await writer.exists(), false);
+      await writer.close();
+      await assert.rejects(openStore(location, { schema, readOnly: true }));
+    });
+  });
+}
