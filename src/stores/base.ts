@@ -147,7 +147,6 @@ export abstract class BaseStore implements Store {
       const writer = this.writerFor(opened);
       if (existing.length > 0) await writer.addColumns(mapped.added);
       await writer.registerMappings(mapped.renamed);
-      if (spec.replace) this.gate.opened();
       return writer;
     });
   }
@@ -265,6 +264,9 @@ export function pageSegments(rows: Row[], keyFields: string[]): Segment[] {
  * replacement of the table by its staging table.
  */
 export abstract class BaseTableWriter implements TableWriter {
+  /** A replacing table has staged rows (and holds checkpoints back until it finishes). */
+  private staging = false;
+
   constructor(
     protected readonly store: BaseStore,
     protected readonly opened: OpenedTable,
@@ -291,6 +293,11 @@ export abstract class BaseTableWriter implements TableWriter {
   async write(rows: Row[], syncId: number, checkpoint?: { connector: string; state: string }): Promise<WriteCounts> {
     const { spec } = this.opened;
     checkRecords(spec.stream, rows, spec.primaryKey);
+    if (spec.replace && !this.staging) {
+      // From the first staged row on, a checkpoint may count rows that a failure would drop.
+      this.store.gate.opened();
+      this.staging = true;
+    }
     await this.store.guard(() => this.addFieldsOf(rows));
     const passed = this.store.gate.pass(checkpoint && { ...checkpoint, syncId });
     for (;;) {
@@ -305,9 +312,9 @@ export abstract class BaseTableWriter implements TableWriter {
 
   async finish(): Promise<void> {
     if (!this.opened.spec.replace) return;
-    const checkpoint = this.store.gate.finishing();
+    const checkpoint = this.staging ? this.store.gate.finishing() : undefined;
     await this.store.guard(() => this.replaceTable(checkpoint));
-    this.store.gate.finished();
+    if (this.staging) this.store.gate.finished();
   }
 
   private async widen(misfit: Misfit): Promise<void> {

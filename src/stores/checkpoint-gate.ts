@@ -1,10 +1,12 @@
 /**
  * Holds checkpoints back while a replacing (overwrite) table is unfinished.
  * Its rows sit in a staging table that a failed sync drops; a checkpoint saved
- * meanwhile would let the next sync resume past rows that are gone. So while
- * any replacing table of the store is open, the latest checkpoint is kept in
- * memory and saved with the last replacement, in its transaction; a failure
- * loses it, and the next sync starts from the checkpoint before.
+ * meanwhile would let the next sync resume past rows that are gone. So from a
+ * replacing table's first staged row until it takes the table's place, the
+ * latest checkpoint is kept in memory and saved with the last replacement, in
+ * its transaction; a failure loses it, and the next sync starts from the
+ * checkpoint before. Checkpoints before any staged row pass (they cannot
+ * count rows not yet sent).
  */
 export interface Checkpoint {
   connector: string;
@@ -16,7 +18,7 @@ export class CheckpointGate {
   private replacing = 0;
   private held: Checkpoint | undefined;
 
-  /** A replacing table opened. */
+  /** A replacing table staged its first rows. */
   opened(): void {
     this.replacing++;
   }

@@ -2,13 +2,12 @@
  * One way to open a store from what `--db` says (see location.ts). A store
  * opened for writing creates its file, schema or tables only when the first
  * write comes; one opened read-only never creates anything and refuses a
- * store that does not exist.
+ * store that does not exist. The PostgreSQL and DuckDB clients load only
+ * when used (DuckDB's engine is a large native library).
  */
-import { DuckDbStore } from "./duckdb/store.js";
 import { parseStoreLocation } from "./location.js";
-import { PostgresStore } from "./postgres/store.js";
 import { SqliteStore } from "./sqlite/store.js";
-import { StoreNotFoundError, type Store } from "./types.js";
+import { type Store, StoreNotFoundError } from "./types.js";
 
 export interface OpenStoreOptions {
   /** PostgreSQL schema (default "sluice"), DuckDB schema (default "main"); SQLite has none. */
@@ -26,9 +25,12 @@ export async function openStore(location: string, options: OpenStoreOptions = {}
       if (options.schema !== undefined)
         options.warn?.(`--schema ${options.schema} is ignored: a SQLite store has no schemas (${parsed.file})`);
       return SqliteStore.open(parsed.file, { readOnly: options.readOnly });
-    case "duckdb":
+    case "duckdb": {
+      const { DuckDbStore } = await import("./duckdb/store.js");
       return DuckDbStore.open(parsed.file, { readOnly: options.readOnly, schema: options.schema });
+    }
     case "postgres": {
+      const { PostgresStore } = await import("./postgres/store.js");
       if (parsed.passwordInUrl)
         options.warn?.(
           `the --db URL holds a password, which other users can see in the process list; use PGPASSWORD or ~/.pgpass instead (${parsed.display})`,

@@ -5,10 +5,7 @@
  * any size streams in bounded memory, and each result column's database type
  * and whether it is part of the table's primary key.
  */
-import { DuckDbReader } from "./duckdb/reader.js";
 import { parseStoreLocation } from "./location.js";
-import { PostgresReader } from "./postgres/reader.js";
-import { SqliteReader } from "./sqlite/reader.js";
 
 export interface ResultColumn {
   name: string;
@@ -51,10 +48,10 @@ export async function openStoreReader(location: string, options: { schema?: stri
   const parsed = parseStoreLocation(location);
   switch (parsed.kind) {
     case "sqlite":
-      return SqliteReader.open(parsed.file);
+      return (await import("./sqlite/reader.js")).SqliteReader.open(parsed.file);
     case "duckdb":
-      return DuckDbReader.open(parsed.file, options.schema);
+      return (await import("./duckdb/reader.js")).DuckDbReader.open(parsed.file, options.schema);
     case "postgres":
-      return PostgresReader.open(parsed, options.schema);
+      return (await import("./postgres/reader.js")).PostgresReader.open(parsed, options.schema);
   }
 }

@@ -44,11 +44,22 @@ export interface StoreChange {
   delete: boolean;
 }
 
+/** The columns a record's own parts fill beside its payload's fields. */
+const RECORD_COLUMNS = new Set([KEY_COLUMN, "_payload", "_operation", "_position", "_metadata"]);
+
+/** Payload fields named like the record's own columns are kept as `field_<name>` (as the store keeps `_sluice_*` fields). */
+function payloadFields(fields: Record<string, unknown>): Record<string, unknown> {
+  if (!Object.keys(fields).some((name) => RECORD_COLUMNS.has(name))) return fields;
+  return Object.fromEntries(
+    Object.entries(fields).map(([name, value]) => [RECORD_COLUMNS.has(name) ? `field_${name}` : name, value]),
+  );
+}
+
 export function recordToChange(record: OpenCdcRecord): StoreChange {
   const stream = record.metadata[COLLECTION_KEY] || DEFAULT_STREAM;
   const payload = record.payload?.after?.data;
   const row: Row = {
-    ...(payload?.$case === "structuredData" ? payload.value : {}),
+    ...(payload?.$case === "structuredData" ? payloadFields(payload.value ?? {}) : {}),
     [KEY_COLUMN]: dataText(record.key),
     ...(payload?.$case === "rawData" ? { _payload: bytesText(payload.value) } : {}),
     _operation: operationName(record.operation),

@@ -1,0 +1,229 @@
+// Store benchmark: N records from the Go example connector into PostgreSQL and
+// into DuckDB through Sluice, next to each database's raw limit measured in
+// the same run on the very same rows, in transactions of the same page size:
+//   PostgreSQL: `pg` alone, COPY into a temporary table + INSERT … ON CONFLICT DO UPDATE
+//   DuckDB:     @duckdb/node-api alone, the appender into a temporary table + INSERT … ON CONFLICT DO UPDATE
+// Each side runs twice into a fresh table and the better run counts (the load
+// average is printed with the figures). Prints one JSON line per store.
+// PostgreSQL: BENCH_PG_URL, or the local test server (scripts/setup-postgres.sh)
+// with a database of its own, dropped at the end.
+import { DuckDBInstance } from "@duckdb/node-api";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { loadavg, tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import pg from "pg";
+import { from as copyFrom } from "pg-copy-streams";
+import { openConnector, openStore, runSync } from "../dist/engine/index.js";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const records = Number(process.env.BENCH_RECORDS ?? 1_000_000);
+const pageSize = Number(process.env.BENCH_PAGE_SIZE ?? 5000);
+const only = (process.env.BENCH_STORES ?? "postgres,duckdb").split(",");
+const command = join(root, "examples/go/generator/bin/generator");
+const work = mkdtempSync(join(tmpdir(), "sluice-bench-stores-"));
+const COLUMNS = ["active", "age", "created_at", "email", "id", "name", "score", "tags"];
+
+/** A PostgreSQL database for the bench: BENCH_PG_URL, or a fresh one on the local test server. */
+async function benchDatabase() {
+  if (process.env.BENCH_PG_URL) return { url: process.env.BENCH_PG_URL, drop: async () => {} };
+  const port = execFileSync("bash", [join(root, "scripts/setup-postgres.sh")], { encoding: "utf8" })
+    .trim()
+    .split("\n")
+    .pop();
+  process.env.PGPASSWORD ??= "sluice_test";
+  const admin = { host: "127.0.0.1", port: Number(port), user: "sluice_test", database: "postgres" };
+  const name = `sluice_bench_${process.pid}`;
+  const client = new pg.Client(admin);
+  await client.connect();
+  await client.query(`CREATE DATABASE ${name}`);
+  await client.end();
+  return {
+    url: `postgres://sluice_test@127.0.0.1:${port}/${name}`,
+    drop: async () => {
+      const dropper = new pg.Client(admin);
+      await dropper.connect();
+      await dropper.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await dropper.end();
+    },
+  };
+}
+
+async function sluiceSync(db, schema) {
+  const store = await openStore(db, { schema });
+  const driver = await openConnector({ name: "generator", command: { shell: command }, protocol: "sluice" });
+  const started = performance.now();
+  try {
+    const summary = await runSync({
+      connector: "generator",
+      driver,
+      store,
+      options: JSON.stringify({ count: records, page_size: pageSize }),
+    });
+    const seconds = (performance.now() - started) / 1000;
+    return { seconds, recordsPerSecond: summary.records / seconds, inserted: summary.inserted };
+  } finally {
+    await driver.close();
+    await store.close();
+  }
+}
+
+const best = (a, b) => (a.recordsPerSecond >= b.recordsPerSecond ? a : b);
+const figures = (run) => ({ seconds: +run.seconds.toFixed(2), recordsPerSecond: Math.round(run.recordsPerSecond) });
+
+// ---- PostgreSQL ----
+
+/** The rows Sluice wrote, as JavaScript values (the raw side's input). */
+async function pgRows(client, schema) {
+  const result = await client.query({
+    text: `SELECT ${COLUMNS.map((c) => `"${c}"`).join(", ")} FROM "${schema}".generator_users ORDER BY id`,
+    rowMode: "array",
+  });
+  return result.rows;
+}
+
+const copyField = (v) =>
+  v === null
+    ? "\\N"
+    : typeof v === "string"
+      ? v.replace(/[\\\t\n\r]/g, (c) => ({ "\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r" })[c])
+      : v instanceof Date
+        ? v.toISOString()
+        : typeof v === "object"
+          ? JSON.stringify(v)
+          : String(v);
+
+async function rawPostgres(url, schema, rows) {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  const table = `"${schema}".raw_users`;
+  await client.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
+  await client.query(
+    `CREATE TABLE ${table} (active boolean, age bigint, created_at timestamptz, email text, id bigint PRIMARY KEY, name text, score double precision, tags jsonb)`,
+  );
+  await client.query(`CREATE TEMP TABLE page (LIKE ${table}) ON COMMIT DELETE ROWS`);
+  const others = COLUMNS.filter((c) => c !== "id");
+  const upsert = `INSERT INTO ${table} SELECT * FROM page ON CONFLICT (id) DO UPDATE SET ${others.map((c) => `${c} = excluded.${c}`).join(", ")}`;
+  const started = performance.now();
+  for (let i = 0; i < rows.length; i += pageSize) {
+    const text = rows
+      .slice(i, i + pageSize)
+      .map((row) => row.map(copyField).join("\t"))
+      .join("\n");
+    await client.query("BEGIN");
+    await new Promise((resolve, reject) => {
+      const stream = client.query(copyFrom(`COPY page (${COLUMNS.join(", ")}) FROM STDIN`));
+      stream.on("error", reject).on("finish", resolve);
+      stream.end(`${text}\n`);
+    });
+    await client.query(upsert);
+    await client.query("COMMIT");
+  }
+  const seconds = (performance.now() - started) / 1000;
+  await client.end();
+  return { seconds, recordsPerSecond: rows.length / seconds };
+}
+
+async function benchPostgres() {
+  const database = await benchDatabase();
+  try {
+    const sluice = best(await sluiceSync(database.url, "bench_a"), await sluiceSync(database.url, "bench_b"));
+    const client = new pg.Client({ connectionString: database.url });
+    await client.connect();
+    const rows = await pgRows(client, "bench_a");
+    await client.end();
+    const raw = best(await rawPostgres(database.url, "raw_a", rows), await rawPostgres(database.url, "raw_b", rows));
+    return {
+      bench: "stores-postgres",
+      records,
+      pageSize,
+      sluice: figures(sluice),
+      rawPg: figures(raw),
+      ratioToRaw: +(sluice.recordsPerSecond / raw.recordsPerSecond).toFixed(3),
+      loadAverage1m: +loadavg()[0].toFixed(2),
+    };
+  } finally {
+    await database.drop();
+  }
+}
+
+// ---- DuckDB ----
+
+async function duckRows(file) {
+  const instance = await DuckDBInstance.create(file);
+  const connection = await instance.connect();
+  const result = await connection.run(
+    `SELECT active, age, created_at::VARCHAR, email, id, name, score, tags::VARCHAR FROM generator_users ORDER BY id`,
+  );
+  const rows = await result.getRows();
+  connection.closeSync();
+  instance.closeSync();
+  return rows;
+}
+
+async function rawDuckDb(file, rows) {
+  const instance = await DuckDBInstance.create(file);
+  const connection = await instance.connect();
+  await connection.run(
+    "CREATE TABLE raw_users (active BOOLEAN, age BIGINT, created_at TIMESTAMPTZ, email VARCHAR, id BIGINT PRIMARY KEY, name VARCHAR, score DOUBLE, tags JSON)",
+  );
+  await connection.run(
+    "CREATE TEMP TABLE page (active BOOLEAN, age BIGINT, created_at VARCHAR, email VARCHAR, id BIGINT, name VARCHAR, score DOUBLE, tags VARCHAR)",
+  );
+  const others = COLUMNS.filter((c) => c !== "id");
+  const upsert = `INSERT INTO raw_users SELECT active, age, created_at::TIMESTAMPTZ, email, id, name, score, tags FROM page ON CONFLICT (id) DO UPDATE SET ${others.map((c) => `${c} = excluded.${c}`).join(", ")}`;
+  const started = performance.now();
+  for (let i = 0; i < rows.length; i += pageSize) {
+    await connection.run("BEGIN TRANSACTION");
+    const appender = await connection.createAppender("page", "main", "temp");
+    for (const [active, age, createdAt, email, id, name, score, tags] of rows.slice(i, i + pageSize)) {
+      appender.appendBoolean(active);
+      appender.appendBigInt(age);
+      appender.appendVarchar(createdAt);
+      appender.appendVarchar(email);
+      appender.appendBigInt(id);
+      appender.appendVarchar(name);
+      appender.appendDouble(score);
+      appender.appendVarchar(tags);
+      appender.endRow();
+    }
+    appender.flushSync();
+    appender.closeSync();
+    await connection.run(upsert);
+    await connection.run("DELETE FROM page");
+    await connection.run("COMMIT");
+  }
+  const seconds = (performance.now() - started) / 1000;
+  connection.closeSync();
+  instance.closeSync();
+  return { seconds, recordsPerSecond: rows.length / seconds };
+}
+
+async function benchDuckDb() {
+  const sluice = best(
+    await sluiceSync(`duckdb:${join(work, "a.duckdb")}`),
+    await sluiceSync(`duckdb:${join(work, "b.duckdb")}`),
+  );
+  const rows = await duckRows(join(work, "a.duckdb"));
+  const raw = best(
+    await rawDuckDb(join(work, "raw_a.duckdb"), rows),
+    await rawDuckDb(join(work, "raw_b.duckdb"), rows),
+  );
+  return {
+    bench: "stores-duckdb",
+    records,
+    pageSize,
+    sluice: figures(sluice),
+    rawDuckDb: figures(raw),
+    ratioToRaw: +(sluice.recordsPerSecond / raw.recordsPerSecond).toFixed(3),
+    loadAverage1m: +loadavg()[0].toFixed(2),
+  };
+}
+
+try {
+  if (only.includes("postgres")) console.log(JSON.stringify(await benchPostgres()));
+  if (only.includes("duckdb")) console.log(JSON.stringify(await benchDuckDb()));
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}
