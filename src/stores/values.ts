@@ -27,22 +27,26 @@ export const isDecimalText = (text: string): boolean => DECIMAL_TEXT.test(text);
 
 /** Whether `text` is a real date-time every store parses the same way (month, day and time in range). */
 export function isTimestampText(text: string): boolean {
-  return timestampMicros(text) !== undefined;
-}
-
-/** The instant a timestamp text names, in microseconds since 1970 UTC (no offset: UTC); undefined if it is none. */
-export function timestampMicros(text: string): bigint | undefined {
   const match = TIMESTAMP_TEXT.exec(text);
-  if (!match) return undefined;
-  const [, year, month, day, hour = "0", minute = "0", second = "0", fraction = "", zone = "Z"] = match;
+  if (!match) return false;
+  const [, year, month, day, hour = "0", minute = "0", second = "0"] = match;
   const y = Number(year);
   const m = Number(month);
   const d = Number(day);
   if (y < 1 || m < 1 || m > 12 || d < 1 || Number(hour) > 23 || Number(minute) > 59 || Number(second) > 59)
-    return undefined;
+    return false;
+  return d <= DAYS_IN_MONTH[m - 1] || (m === 2 && d === 29 && y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0));
+}
+
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/** The instant a timestamp text names, in microseconds since 1970 UTC (no offset: UTC); undefined if it is none. */
+export function timestampMicros(text: string): bigint | undefined {
+  if (!isTimestampText(text)) return undefined;
+  const [, year, month, day, hour = "0", minute = "0", second = "0", fraction = "", zone = "Z"] =
+    TIMESTAMP_TEXT.exec(text)!;
   const date = new Date(0);
-  date.setUTCFullYear(y, m - 1, d);
-  if (date.getUTCDate() !== d) return undefined;
+  date.setUTCFullYear(Number(year), Number(month) - 1, Number(day));
   date.setUTCHours(Number(hour), Number(minute), Number(second));
   let offsetMinutes = 0;
   if (zone !== "Z" && zone !== "z") {

@@ -3,8 +3,9 @@
  * appender into a temporary table and is merged with INSERT … ON CONFLICT DO
  * UPDATE … WHERE the row changed; RETURNING the row version tells inserted
  * (version 1) from updated rows. The page's checkpoint is saved in the same
- * transaction. Real types: BIGINT/HUGEINT, DOUBLE, BOOLEAN, TIMESTAMPTZ (the
- * instant computed here: DuckDB's own text cast drops a UTC offset), JSON.
+ * transaction. Real types: BIGINT/HUGEINT, DOUBLE, BOOLEAN, TIMESTAMPTZ (sent
+ * as text and cast in SQL: the appender's own conversion drops a UTC offset),
+ * JSON.
  * The file is created on the first write, readable only by its owner.
  */
 import { type DuckDBAppender, type DuckDBConnection, DuckDBInstance, DuckDBTimestampTZValue } from "@duckdb/node-api";
@@ -29,7 +30,7 @@ import {
   type SyncOutcome,
   type WriteCounts,
 } from "../types.js";
-import { exactInDouble, inInt64, integerOf, isDecimalText, jsonText, timestampMicros, widen } from "../values.js";
+import { exactInDouble, inInt64, integerOf, isDecimalText, isTimestampText, jsonText, widen } from "../values.js";
 
 export interface DuckDbOpenOptions {
   readOnly?: boolean;
@@ -362,10 +363,8 @@ const APPENDERS: Record<ColumnType, Append> = {
     if (n !== undefined) return exactInDouble(n) ? a.appendDouble(Number(n)) : misfit(c, "numeric", v);
     return typeof v === "string" && isDecimalText(v) ? a.appendDouble(Number(v)) : misfit(c, needs(v), v);
   },
-  timestamp: (a, v, c) => {
-    const micros = typeof v === "string" ? timestampMicros(v) : undefined;
-    return micros === undefined ? misfit(c, needs(v), v) : a.appendTimestampTZ(new DuckDBTimestampTZValue(micros));
-  },
+  // As text, cast to TIMESTAMPTZ by SQL in the merge: the appender's own conversion drops a UTC offset.
+  timestamp: (a, v, c) => (typeof v === "string" && isTimestampText(v) ? a.appendVarchar(v) : misfit(c, needs(v), v)),
   text: (a, v) => a.appendVarchar(typeof v === "string" ? v : typeof v === "object" ? jsonText(v) : String(v)),
   json: (a, v) => a.appendVarchar(jsonText(v)),
   any: (a, v) => a.appendVarchar(jsonText(v)),
@@ -391,13 +390,13 @@ class DuckDbTable extends BaseTableWriter {
       const counts: WriteCounts = { inserted: 0, updated: 0, unchanged: 0 };
       const keyed = this.opened.keyColumns.length > 0;
       for (const segment of pageSegments(rows, this.opened.spec.primaryKey)) {
+        await this.append(segment.rows);
         if (!keyed) {
-          await this.append(segment.rows, this.opened.target, this.duck.schema, syncId);
+          await this.duck.run(
+            `INSERT INTO ${this.target} (${this.columns.map((c) => quote(c.column)).join(", ")}, ${quote(SYNC_ID_COLUMN)}) ${this.selectPage(syncId)}`,
+          );
           counts.inserted += segment.rows.length;
-          continue;
-        }
-        await this.append(segment.rows, this.pageTable, "temp");
-        if (segment.delete) counts.deleted = (counts.deleted ?? 0) + (await this.deleteKeys());
+        } else if (segment.delete) counts.deleted = (counts.deleted ?? 0) + (await this.deleteKeys());
         else {
           const merged = await this.merge(syncId);
           counts.inserted += merged.inserted;
@@ -411,13 +410,18 @@ class DuckDbTable extends BaseTableWriter {
     });
   }
 
-  /** Appends rows (with the sync id and a default version when appending straight into the table). */
-  private async append(rows: Row[], table: string, schema: string, syncId?: number): Promise<void> {
+  /** The page table's rows as the table's columns (timestamps cast from their text), with the sync id. */
+  private selectPage(syncId: number): string {
+    const values = this.columns.map((c) =>
+      c.type === "timestamp" ? `CAST(${quote(c.column)} AS TIMESTAMPTZ)` : quote(c.column),
+    );
+    return `SELECT ${values.join(", ")}, ${syncId}::BIGINT FROM temp.${quote(this.pageTable)}`;
+  }
+
+  /** Appends rows to the page table. */
+  private async append(rows: Row[]): Promise<void> {
     const connection = await this.duck.connect();
-    const appender =
-      schema === "temp"
-        ? await connection.createAppender(table, "main", "temp")
-        : await connection.createAppender(table, schema);
+    const appender = await connection.createAppender(this.pageTable, "main", "temp");
     try {
       const appends = this.columns.map((c) => APPENDERS[c.type]);
       const fields = this.columns.map((c) => c.field);
@@ -426,10 +430,6 @@ class DuckDbTable extends BaseTableWriter {
           const value = row[fields[c]];
           if (value === null || value === undefined) appender.appendNull();
           else appends[c](appender, value, c);
-        }
-        if (syncId !== undefined) {
-          appender.appendBigInt(BigInt(syncId));
-          appender.appendDefault();
         }
         appender.endRow();
       }
@@ -446,7 +446,9 @@ class DuckDbTable extends BaseTableWriter {
     if (this.pageTableReady) return;
     const name = `temp.${quote(this.pageTable)}`;
     await this.duck.run(`DROP TABLE IF EXISTS ${name}`);
-    const columns = this.columns.map((c) => `${quote(c.column)} ${DUCK_TYPES[c.type]}`);
+    const columns = this.columns.map(
+      (c) => `${quote(c.column)} ${c.type === "timestamp" ? "VARCHAR" : DUCK_TYPES[c.type]}`,
+    );
     await this.duck.run(`CREATE TEMPORARY TABLE ${quote(this.pageTable)} (${columns.join(", ")})`);
     this.pageTableReady = true;
   }
@@ -463,7 +465,7 @@ class DuckDbTable extends BaseTableWriter {
       : "DO NOTHING";
     const rows = await this.duck.run(
       `INSERT INTO ${this.target} AS t (${names.join(", ")}, ${quote(SYNC_ID_COLUMN)})
-       SELECT ${names.join(", ")}, ${syncId}::BIGINT FROM temp.${quote(this.pageTable)}
+       ${this.selectPage(syncId)}
        ON CONFLICT (${keys.map(quote).join(", ")}) ${action}
        RETURNING ${version}`,
     );
@@ -473,9 +475,13 @@ class DuckDbTable extends BaseTableWriter {
   }
 
   private async deleteKeys(): Promise<number> {
-    const keys = this.opened.keyColumns.map(quote);
+    const matches = this.opened.keyColumns.map((key) => {
+      const k = quote(key);
+      const timestamp = this.columns.some((c) => c.column === key && c.type === "timestamp");
+      return `t.${k} = ${timestamp ? `CAST(p.${k} AS TIMESTAMPTZ)` : `p.${k}`}`;
+    });
     const rows = await this.duck.run(
-      `DELETE FROM ${this.target} AS t USING temp.${quote(this.pageTable)} AS p WHERE ${keys.map((k) => `t.${k} = p.${k}`).join(" AND ")} RETURNING 1`,
+      `DELETE FROM ${this.target} AS t USING temp.${quote(this.pageTable)} AS p WHERE ${matches.join(" AND ")} RETURNING 1`,
     );
     return rows.length;
   }
