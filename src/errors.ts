@@ -207,7 +207,8 @@ export const ERROR_CODES = {
   STORE_UNREACHABLE: {
     area: STORES,
     meaning: "The PostgreSQL server named by --db cannot be reached (refused, no such host, timed out).",
-    action: "Check that the server runs and listens at the host and port the message names (PGHOST/PGPORT fill in missing parts).",
+    action:
+      "Check that the server runs and listens at the host and port the message names (PGHOST/PGPORT fill in missing parts).",
   },
   STORE_AUTH_FAILED: {
     area: STORES,
@@ -216,13 +217,15 @@ export const ERROR_CODES = {
   },
   STORE_NOT_FOUND: {
     area: STORES,
-    meaning: "A read-only command named a store that does not exist (no file, or no Sluice tables in the schema); it creates none.",
+    meaning:
+      "A read-only command named a store that does not exist (no file, or no Sluice tables in the schema); it creates none.",
     action: "Check --db and --schema: a sync creates the store on its first write.",
   },
   PRIMARY_KEY_CHANGED: {
     area: STORES,
     meaning: "A stream's primary key differs from the one its table was created with, so rows cannot be upserted.",
-    action: "Sync into a new table (--table-prefix), or drop the table the message names and sync again with --full-refresh.",
+    action:
+      "Sync into a new table (--table-prefix), or drop the table the message names and sync again with --full-refresh.",
   },
   LISTEN_FAILED: {
     area: SERVERS,
