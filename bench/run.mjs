@@ -6,7 +6,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { fileURLToPath } from "node:url";
 
-const benches = (process.env.BENCH_ONLY ?? "foundation,qlik,codeclimate").split(",");
+const benches = (process.env.BENCH_ONLY ?? "foundation,qlik,codeclimate,stores,stores-rss").split(",");
 const here = fileURLToPath(new URL(".", import.meta.url));
 const results = [];
 for (const name of benches) {
@@ -44,6 +44,22 @@ const rows = {
     "raw better-sqlite3 upsert",
     r.rawUpsertRecordsPerSecond,
     r.ratioToRawUpsert,
+  ],
+  "stores-postgres": (r) => [
+    "Go connector → PostgreSQL",
+    r.records,
+    r.sluice.recordsPerSecond,
+    "raw pg COPY + INSERT … ON CONFLICT",
+    r.rawPg.recordsPerSecond,
+    r.ratioToRaw,
+  ],
+  "stores-duckdb": (r) => [
+    "Go connector → DuckDB",
+    r.records,
+    r.sluice.recordsPerSecond,
+    "raw DuckDB appender + merge",
+    r.rawDuckDb.recordsPerSecond,
+    r.ratioToRaw,
   ],
   qlik: (r) => [
     "columnar pages over gRPC",

@@ -8,7 +8,7 @@
  * JSON.
  * The file is created on the first write, readable only by its owner.
  */
-import { type DuckDBAppender, type DuckDBConnection, DuckDBInstance, DuckDBTimestampTZValue } from "@duckdb/node-api";
+import { type DuckDBAppender, type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 import { chmodSync, existsSync, mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { SluiceError } from "../../errors.js";
