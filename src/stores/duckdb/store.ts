@@ -38,6 +38,9 @@ export interface DuckDbOpenOptions {
   schema?: string;
 }
 
+/** DuckDB's buffer pool (it spills to a temporary folder beyond): SLUICE_DUCKDB_MEMORY_LIMIT overrides it. */
+const DEFAULT_MEMORY_LIMIT = "64MB";
+
 const INT128_MAX = 2n ** 127n - 1n;
 const INT128_MIN = -(2n ** 127n);
 
@@ -114,6 +117,8 @@ export class DuckDbStore extends BaseStore {
     if (created && this.file !== ":memory:") mkdirSync(dirname(this.file), { recursive: true });
     this.instance = await DuckDBInstance.create(this.file, {
       access_mode: this.readOnly ? "READ_ONLY" : "READ_WRITE",
+      // DuckDB's buffer pool lives in Sluice's process: bounded, so a long sync's memory stays flat.
+      memory_limit: process.env.SLUICE_DUCKDB_MEMORY_LIMIT ?? DEFAULT_MEMORY_LIMIT,
     });
     if (created && this.file !== ":memory:") chmodSync(this.file, 0o600);
     this.connection = await this.instance.connect();
