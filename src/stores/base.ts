@@ -40,15 +40,18 @@ export interface StoreLimits {
   columns: number;
 }
 
-/** Thrown by a store while converting a page: the value cannot be stored exactly in column `index`; widen it to `needs`. */
-export class Misfit extends Error {
+/**
+ * Thrown by a store while converting a page, before anything of it is
+ * written: the value cannot be stored exactly in column `index`; widen it to
+ * `needs` and write the page again. A signal between the store and its base,
+ * never seen outside, so not an error.
+ */
+export class Misfit {
   constructor(
     readonly index: number,
     readonly needs: ColumnType,
     readonly value: unknown,
-  ) {
-    super("value does not fit its column");
-  }
+  ) {}
 }
 
 /** A table being written: its stream, its final and current (staging) names, its columns. */
@@ -110,7 +113,7 @@ export abstract class BaseStore implements Store {
     try {
       return await work();
     } catch (error) {
-      throw this.wrap(error);
+      throw error instanceof Misfit ? error : this.wrap(error);
     }
   }
 

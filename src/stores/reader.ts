@@ -5,6 +5,7 @@
  * any size streams in bounded memory, and each result column's database type
  * and whether it is part of the table's primary key.
  */
+import { SluiceError } from "../errors.js";
 import { parseStoreLocation } from "./location.js";
 
 export interface ResultColumn {
@@ -36,7 +37,11 @@ export interface StoreReader {
 }
 
 /** The statement itself is refused by the database (syntax, unknown column, a write). */
-export class SelectRefusedError extends Error {}
+export class SelectRefusedError extends SluiceError {
+  constructor(problem: string) {
+    super("QLIK_STATEMENT_INVALID", problem);
+  }
+}
 
 /** Rows handed out at a time. */
 export const BATCH_ROWS = 512;

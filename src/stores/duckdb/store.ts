@@ -323,7 +323,7 @@ export class DuckDbStore extends BaseStore {
   }
 
   wrap(error: unknown): Error {
-    if (error instanceof SluiceError || error instanceof Misfit) return error;
+    if (error instanceof SluiceError) return error;
     const message = error instanceof Error ? error.message : String(error);
     if (/Could not set lock on file|Conflicting lock/i.test(message))
       return new StoreError(this.location, `the database file is in use by another process (${message})`, error);

@@ -10,7 +10,7 @@
 import type pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
 import { SluiceError } from "../../errors.js";
-import { BaseStore, BaseTableWriter, type Column, Misfit, type OpenedTable, pageSegments } from "../base.js";
+import { BaseStore, BaseTableWriter, type Column, type OpenedTable, pageSegments } from "../base.js";
 import type { Checkpoint } from "../checkpoint-gate.js";
 import {
   type ColumnMapping,
@@ -253,7 +253,7 @@ export class PostgresStore extends BaseStore {
   }
 
   wrap(error: unknown): Error {
-    if (error instanceof SluiceError || error instanceof Misfit) return error;
+    if (error instanceof SluiceError) return error;
     return postgresError(this.location, this.client, error);
   }
 }

@@ -230,7 +230,7 @@ export class SqliteStore extends BaseStore {
   }
 
   wrap(error: unknown): Error {
-    if (error instanceof SluiceError || error instanceof Misfit) return error;
+    if (error instanceof SluiceError) return error;
     return wrapSqliteError(this.location, error);
   }
 }
