@@ -42,7 +42,7 @@ export interface ReadRequest {
   state: string;
 }
 
-/** A batch of records of one stream, and the state to save once it is durable. */
+/** A batch of records of one stream, and the state to save with them (in the same transaction, for a store). */
 export interface RecordPage {
   stream: string;
   rows: Row[];
@@ -50,8 +50,17 @@ export interface RecordPage {
   estimatedTotal?: number;
 }
 
-/** Receives pages in order; a read waits for each to resolve (backpressure). */
-export type PageSink = (page: RecordPage) => Promise<void>;
+/**
+ * Where a read delivers, in order; a read waits for each call to resolve
+ * (backpressure). State that comes with records rides on their page; state
+ * on its own is a checkpoint.
+ */
+export interface PageSink {
+  /** Writes one page; resolves once it is durable (or, for a pass-through destination, sent). */
+  page(page: RecordPage): Promise<void>;
+  /** Saves `state`; every page before it is durable first. */
+  checkpoint(state: string): Promise<void>;
+}
 
 export interface ReadOutcome {
   /** What the connector said when it finished, if anything (c1-core's EndSync). */

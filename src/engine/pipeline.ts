@@ -456,28 +456,25 @@ async function sluiceToConduit(
   const destination = await openDestination(job, to, summary);
   const key = stateKey(job.name, "source");
   const saved = await loadSaved(job.state, key);
-  let page = 0;
+  let pages = 0;
   let last: Buffer | undefined;
-  const sink = async (incoming: RecordPage): Promise<void> => {
+  const save = async (state: string): Promise<void> => {
+    await destination.tracker.settled();
+    await job.state.saveState(key, JSON.stringify({ config: {}, state } satisfies SavedConnector), 0);
+  };
+  const writePage = async (incoming: RecordPage): Promise<void> => {
     job.signal?.throwIfAborted();
     if (incoming.rows.length) {
-      page++;
+      pages++;
       const records = incoming.rows.map((row, index) =>
-        rowToRecord(row, incoming.stream, keys.get(incoming.stream) ?? [], Buffer.from(`${page}:${index}`)),
+        rowToRecord(row, incoming.stream, keys.get(incoming.stream) ?? [], Buffer.from(`${pages}:${index}`)),
       );
       await destination.tracker.send(records);
       last = records[records.length - 1].position;
       summary.records += records.length;
       job.onProgress?.({ records: summary.records, stream: incoming.stream });
     }
-    if (incoming.checkpoint !== undefined) {
-      await destination.tracker.settled();
-      await job.state.saveState(
-        key,
-        JSON.stringify({ config: {}, state: incoming.checkpoint } satisfies SavedConnector),
-        0,
-      );
-    }
+    if (incoming.checkpoint !== undefined) await save(incoming.checkpoint);
   };
   await driver.read(
     {
@@ -488,7 +485,7 @@ async function sluiceToConduit(
         syncMode: s.syncModes.includes("incremental") ? "incremental" : "full_refresh",
       })),
     },
-    sink,
+    { page: writePage, checkpoint: save },
   );
   await destination.finish(last);
   summary.acked = destination.tracker.acked;

@@ -5,7 +5,7 @@
  * checkpoint it carries, and keeps the sync log. Emits events for progress;
  * renders nothing.
  */
-import type { RecordPage, SourceDriver, StreamDescriptor, SyncMode } from "../drivers/types.js";
+import type { PageSink, RecordPage, SourceDriver, StreamDescriptor, SyncMode } from "../drivers/types.js";
 import { codeOf, ConnectorProtocolError, messageOf, SluiceError } from "../errors.js";
 import type { Store, TableSpec, TableWriter, WriteCounts } from "../stores/types.js";
 import { OptionsError, validateOptions } from "./options.js";
@@ -85,15 +85,8 @@ export async function runSync(job: SyncJob): Promise<SyncSummary> {
 
   const started = performance.now();
   const progress = new Progress(tables);
-  const sink = async (page: RecordPage): Promise<void> => {
+  const writePage = async (page: RecordPage): Promise<void> => {
     job.signal?.throwIfAborted();
-    if (page.stream === "" && page.rows.length === 0) {
-      if (page.checkpoint !== undefined) {
-        await store.saveState(connector, page.checkpoint, syncId);
-        job.onEvent?.({ type: "checkpoint", state: page.checkpoint });
-      }
-      return;
-    }
     const table = await tables.get(page.stream);
     if (!table)
       throw new ConnectorProtocolError(
@@ -111,6 +104,14 @@ export async function runSync(job: SyncJob): Promise<SyncSummary> {
       estimatedTotal: page.estimatedTotal,
     });
     if (checkpoint) job.onEvent?.({ type: "checkpoint", state: checkpoint.state });
+  };
+  const sink: PageSink = {
+    page: writePage,
+    checkpoint: async (state) => {
+      job.signal?.throwIfAborted();
+      await store.saveState(connector, state, syncId);
+      job.onEvent?.({ type: "checkpoint", state });
+    },
   };
 
   try {

@@ -95,7 +95,7 @@ class PageSerializer {
       upsert: (call, callback) => {
         const rows = call.request.response.map(toRow);
         this.last = this.last.then(() =>
-          this.firstError ? Promise.reject(this.firstError) : this.sink({ stream: C1_STREAM, rows }),
+          this.firstError ? Promise.reject(this.firstError) : this.sink.page({ stream: C1_STREAM, rows }),
         );
         this.last.then(
           () => callback(null, {}),

@@ -146,14 +146,14 @@ export class CodeClimateDriver implements SourceDriver {
   async read(request: ReadRequest, sink: PageSink): Promise<ReadOutcome> {
     const state = parseState(request.state);
     const startedAt = new Date().toISOString();
-    const checkpoint = () => sink({ stream: "", rows: [], checkpoint: JSON.stringify(state) });
+    const checkpoint = () => sink.checkpoint(JSON.stringify(state));
     let streamsDone = 0;
     let streamsFound = 0;
     await this.run(this.plan.verb, request.options, state, async (message) => {
       switch (message.t) {
         case "records":
           if (message.type === "Stream") streamsFound += message.records.length;
-          return sink({ stream: streamNameOf(message.type), rows: message.records as Record<string, unknown>[] });
+          return sink.page({ stream: streamNameOf(message.type), rows: message.records as Record<string, unknown>[] });
         case "state":
           state.streams[message.stream] = message.state;
           return checkpoint();

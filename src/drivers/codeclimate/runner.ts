@@ -17,11 +17,11 @@ import {
 } from "../../sdk/codeclimate/record-producer.js";
 import type { State, StateManager } from "../../sdk/codeclimate/state.js";
 import { Stream, type StreamRecord } from "../../sdk/codeclimate/stream.js";
+import { Batcher } from "../batcher.js";
 import { installSdkAliases } from "./aliases.js";
 import { send } from "./channel.js";
 import type { RunnerJob, RunnerMessage } from "./messages.js";
 
-const PAGE_SIZE = 1000;
 const extension = import.meta.url.endsWith(".ts") ? ".ts" : ".js";
 
 /** Logs become messages, so Sluice logs them with the connector's name and level. */
@@ -35,29 +35,21 @@ class ChannelLogger extends Logger {
   }
 }
 
-/** Collects records per type into pages; a page leaves when full or before a checkpoint. */
+/** Collects records per type into pages (the drivers' one batcher); a page leaves when full or before a checkpoint. */
 class PagingProducer implements RecordProducer {
-  private readonly pending = new Map<string, object[]>();
+  private readonly batcher = new Batcher<object>();
   readonly streams: StreamRecord[] = [];
 
   produce({ record, extractedAt }: RecordEnvelope): void {
     const type = (record as { _type: string })._type;
     if (type === "Stream") this.streams.push(record as StreamRecord);
     const row = extractedAt ? { ...record, _extracted_at: extractedAt.toISOString() } : record;
-    let page = this.pending.get(type);
-    if (!page) this.pending.set(type, (page = []));
-    page.push(row);
-    if (page.length >= PAGE_SIZE) this.flushType(type);
+    const full = this.batcher.add(type, row);
+    if (full) send({ t: "records", type, records: full });
   }
 
   flush(): void {
-    for (const type of [...this.pending.keys()]) this.flushType(type);
-  }
-
-  private flushType(type: string): void {
-    const records = this.pending.get(type);
-    this.pending.delete(type);
-    if (records?.length) send({ t: "records", type, records });
+    for (const [type, records] of this.batcher.drain()) send({ t: "records", type, records });
   }
 }
 

@@ -23,6 +23,7 @@ import type {
   PageSink,
   ReadOutcome,
   ReadRequest,
+  RecordPage,
   SourceDriver,
   StreamDescriptor,
   SyncMode,
@@ -76,8 +77,8 @@ export class NativeDriver implements SourceDriver {
     try {
       for await (const response of call as AsyncIterable<ReadResponse>) {
         const message = response.message;
-        if (message?.$case === "page") await sink(this.decodePage(message.value));
-        else if (message?.$case === "checkpoint") await sink({ stream: "", rows: [], checkpoint: message.value.state });
+        if (message?.$case === "page") await sink.page(this.decodePage(message.value));
+        else if (message?.$case === "checkpoint") await sink.checkpoint(message.value.state);
       }
       return {};
     } catch (error) {
@@ -90,7 +91,7 @@ export class NativeDriver implements SourceDriver {
     return this.plugin.close().then(() => undefined);
   }
 
-  private decodePage(page: Page): { stream: string; rows: Row[]; checkpoint?: string; estimatedTotal?: number } {
+  private decodePage(page: Page): RecordPage {
     let rows: Row[] = [];
     if (page.records?.$case === "json") rows = this.parseRows(page.records.value.array, page.stream);
     else if (page.records?.$case === "columns") rows = decodeColumns(page.records.value);

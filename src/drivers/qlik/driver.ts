@@ -34,6 +34,7 @@ import type {
   SourceDriver,
   StreamDescriptor,
 } from "../types.js";
+import { Batcher } from "../batcher.js";
 import { type FieldReader, fieldReaders, keyFields } from "./fields.js";
 
 export interface QlikSourceOptions {
@@ -308,37 +309,34 @@ function awaitHeader(call: ClientReadableStream<AnyChunk>): Promise<connect.GetD
   });
 }
 
-/** Rows into pages of `size` for the sink, keeping at most `limit` rows in all. */
+/** Rows into pages of `size` for the sink (the drivers' one batcher), keeping at most `limit` rows in all. */
 class Pager {
-  private rows: Row[] = [];
-  private taken = 0;
+  private readonly batcher: Batcher<Row>;
 
   constructor(
     private readonly sink: PageSink,
     private readonly stream: string,
     private readonly readers: FieldReader[],
-    private readonly size: number,
+    size: number,
     private readonly limit: number,
-  ) {}
+  ) {
+    this.batcher = new Batcher(size);
+  }
 
   get full(): boolean {
-    return this.taken >= this.limit;
+    return this.batcher.records >= this.limit;
   }
 
   async add(cells: Cell[][]): Promise<void> {
     for (const row of cells) {
       if (this.full) break;
-      this.rows.push(toRow(row, this.readers));
-      this.taken++;
+      const page = this.batcher.add(this.stream, toRow(row, this.readers));
+      if (page) await this.sink.page({ stream: this.stream, rows: page });
     }
-    if (this.rows.length >= this.size) await this.flush();
   }
 
   async flush(): Promise<void> {
-    if (this.rows.length === 0) return;
-    const rows = this.rows;
-    this.rows = [];
-    await this.sink({ stream: this.stream, rows });
+    for (const [stream, rows] of this.batcher.drain()) await this.sink.page({ stream, rows });
   }
 }
 

@@ -1,12 +1,10 @@
-/** Records per stream, written a page at a time; all of them before a checkpoint. */
+/** A subprocess source's records into the sink, a page per stream at a time; all of them before a checkpoint. */
 import { ConnectorProtocolError } from "../../errors.js";
+import { Batcher } from "../batcher.js";
 import type { PageSink, Row } from "../types.js";
 
-const PAGE_SIZE = 1000;
-
 export class Pager {
-  records = 0;
-  private readonly pending = new Map<string, Row[]>();
+  private readonly batcher = new Batcher<Row>();
   private readonly estimates = new Map<string, number>();
 
   constructor(
@@ -15,16 +13,17 @@ export class Pager {
     private readonly source: string,
   ) {}
 
+  get records(): number {
+    return this.batcher.records;
+  }
+
   async add(stream: string, data: Row): Promise<void> {
     if (!this.streams.has(stream))
       throw new ConnectorProtocolError(
         `connector "${this.source}" sent a record of stream "${stream}", which was not selected`,
       );
-    let page = this.pending.get(stream);
-    if (!page) this.pending.set(stream, (page = []));
-    page.push(data);
-    this.records++;
-    if (page.length >= PAGE_SIZE) await this.flush(stream);
+    const full = this.batcher.add(stream, data);
+    if (full) await this.send(stream, full);
   }
 
   estimate(stream: string, rows: number): void {
@@ -32,20 +31,17 @@ export class Pager {
   }
 
   async flushAll(): Promise<void> {
-    for (const stream of [...this.pending.keys()]) await this.flush(stream);
+    for (const [stream, rows] of this.batcher.drain()) await this.send(stream, rows);
   }
 
   /** Writes every pending record, then saves `state` with them. */
   async checkpoint(state: string): Promise<void> {
     await this.flushAll();
-    await this.sink({ stream: "", rows: [], checkpoint: state });
+    await this.sink.checkpoint(state);
   }
 
-  private async flush(stream: string): Promise<void> {
-    const rows = this.pending.get(stream);
-    this.pending.delete(stream);
-    if (!rows?.length) return;
+  private async send(stream: string, rows: Row[]): Promise<void> {
     const estimatedTotal = this.estimates.size ? [...this.estimates.values()].reduce((a, b) => a + b, 0) : undefined;
-    await this.sink({ stream, rows, estimatedTotal });
+    await this.sink.page({ stream, rows, estimatedTotal });
   }
 }

@@ -67,12 +67,18 @@ export async function readLiveSource(
     if (properties.length)
       sendHeader(properties.map(([field, property]) => fieldFromSchema(field, property ?? {}, isKey(field))));
     await driver
-      .read({ options, state: "", streams: [{ name: stream.name, syncMode: "full_refresh" }] }, async (page) => {
-        if (page.stream !== stream.name || page.rows.length === 0) return;
-        if (!names) sendHeader(fieldNames(page.rows).map((field) => fieldFromSchema(field, {}, isKey(field))));
-        const fields = names!;
-        if (!(await sink.rows(page.rows.map((row) => fields.map((n) => toCell(row[n])))))) throw new Enough();
-      })
+      .read(
+        { options, state: "", streams: [{ name: stream.name, syncMode: "full_refresh" }] },
+        {
+          page: async (page) => {
+            if (page.stream !== stream.name || page.rows.length === 0) return;
+            if (!names) sendHeader(fieldNames(page.rows).map((field) => fieldFromSchema(field, {}, isKey(field))));
+            const fields = names!;
+            if (!(await sink.rows(page.rows.map((row) => fields.map((n) => toCell(row[n])))))) throw new Enough();
+          },
+          checkpoint: async () => {}, // nothing is stored: a live read has no state
+        },
+      )
       .catch((error: unknown) => {
         if (!(error instanceof Enough)) throw error;
       });
