@@ -209,6 +209,37 @@ test("a Sluice source (the Go example, native protocol) into Conduit's file conn
   assert.equal((written[0].metadata as Record<string, string>)["opencdc.collection"], "users");
 });
 
+test("a Sluice source in a pipeline is prepared like a sync: options checked against its schema before it reads", async (t) => {
+  const dir = tempDir(t);
+  const out = join(dir, "out.jsonl");
+  const from = ["--from", join(root, "examples/go/generator/bin/generator")];
+  const bad = await sluice([
+    "pipeline",
+    "run",
+    ...from,
+    "--from-options",
+    '{"count": 10, "pages": 2}',
+    "--to",
+    file,
+    "--to-config",
+    `path=${out}`,
+    "--state-db",
+    join(dir, "state.db"),
+  ]);
+  assert.equal(bad.code, 1);
+  assert.match(
+    bad.stderr,
+    /pipeline "generator-to-conduit-connector-file" failed: options for connector "generator" are invalid:\n {2}- option "pages" is not known to this connector/,
+  );
+  assert.equal(existsSync(out), false, "the destination was never opened");
+
+  const db = join(dir, "data.db");
+  const summary = await pipeline([...from, "--from-options", '{"count": 30}', "--to", `sqlite:${db}`, "--name", "gen"]);
+  assert.deepEqual([summary.records, summary.acked, summary.stoppedBy], [30, 30, "source-ended"]);
+  assert.deepEqual(summary.tables, { users: "gen_users" });
+  assert.equal(query<{ n: number }>(db, "SELECT count(*) AS n FROM gen_users")[0].n, 30);
+});
+
 test("a TypeScript Conduit connector, standalone and built-in: resumes from the saved position without duplicates", async (t) => {
   for (const from of [`node ${tsConnector}`, `builtin:${tsConnector}`]) {
     const dir = tempDir(t);

@@ -40,7 +40,20 @@ export interface ReadRequest {
   streams: { name: string; syncMode: SyncMode }[];
   /** JSON text of the last checkpointed state, "" on a first run. */
   state: string;
+  /** When a source that never ends by itself (a Conduit source) stops; other sources end on their own. */
+  stop?: StopConditions;
 }
+
+/** A graceful stop of an endless source: it stops reading, delivers what it has, and ends well. */
+export interface StopConditions {
+  maxRecords?: number;
+  /** Stop once no record has arrived for this long. */
+  idleMs?: number;
+  /** Aborting stops the source (Ctrl-C on a pipeline). */
+  signal?: AbortSignal;
+}
+
+export type StopReason = "max-records" | "idle" | "signal" | "source-ended";
 
 /** A batch of records of one stream, and the state to save with them (in the same transaction, for a store). */
 export interface RecordPage {
@@ -65,6 +78,8 @@ export interface PageSink {
 export interface ReadOutcome {
   /** What the connector said when it finished, if anything (c1-core's EndSync). */
   message?: string;
+  /** Why the read ended, for sources that stop on StopConditions. */
+  stoppedBy?: StopReason;
 }
 
 export interface SourceDriver {
@@ -74,6 +89,30 @@ export interface SourceDriver {
   check(options: string): Promise<CheckResult>;
   discover(options: string): Promise<StreamDescriptor[]>;
   read(request: ReadRequest, sink: PageSink): Promise<ReadOutcome>;
+  /** A stream known only once its first record arrives (a Conduit collection): how it lands. */
+  streamOf?(name: string): StreamDescriptor | undefined;
   /** Stops the connector (gracefully, then by force). */
+  close(): Promise<void>;
+}
+
+/**
+ * A connector records are written to (a Conduit destination): pages go out as
+ * they come, and `settled()` resolves once the destination has acknowledged
+ * every record sent so far, the moment state may be saved.
+ */
+export interface DestinationDriver {
+  readonly protocol: string;
+  readonly name: string;
+  /** Refuses a config the connector's specification rejects, before anything opens. */
+  check(): Promise<void>;
+  /** Configures and opens the destination; `saved` is what `open` returned on the last run, to tell what changed. */
+  open(saved: string | undefined): Promise<string>;
+  /** Sends one page (`stream` says how it is keyed); resolves when the destination can take more. */
+  write(page: RecordPage, stream: StreamDescriptor | undefined): Promise<void>;
+  settled(): Promise<void>;
+  /** Records the destination acknowledged. */
+  readonly acked: number;
+  /** The read ended well: stop after the last record, wait for its acks, tear down. */
+  finish(): Promise<void>;
   close(): Promise<void>;
 }

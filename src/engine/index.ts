@@ -42,4 +42,11 @@ export { isStoreLocation, parseStoreLocation } from "../stores/location.js";
 export { openStoreReader, SelectRefusedError, type StoreReader } from "../stores/reader.js";
 export type { Store, SyncLogEntry } from "../stores/types.js";
 export { OptionsError, validateOptions } from "./options.js";
+export {
+  type CheckedSource,
+  checkSource,
+  type PreparedSource,
+  prepareSource,
+  StreamSelectionError,
+} from "./prepare.js";
 export { runSync, type SyncEvent, type SyncJob, type SyncSummary, SyncError } from "./sync.js";

@@ -14,7 +14,9 @@ import { type Cell, cellOf, isDual } from "./cells.js";
 import { readDouble, readVarint, readZigzag, type WireReader } from "./wire-reader.js";
 import { messageFieldSize, packedSize, stringFieldSize, zigzagSize } from "./wire-size.js";
 
-export type Row = Record<string, unknown>;
+import type { Row } from "./rows.js";
+
+export type { Row };
 
 /** A column as both generated types (sluice.v1.Column, qlik.Column) see it. */
 export interface WireColumn {

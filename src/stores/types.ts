@@ -6,7 +6,9 @@
  */
 import { SluiceError } from "../errors.js";
 
-export type Row = Record<string, unknown>;
+import type { Row } from "../protocol/rows.js";
+
+export { DELETE, deletion, type Row } from "../protocol/rows.js";
 
 export interface WriteCounts {
   inserted: number;
@@ -14,14 +16,6 @@ export interface WriteCounts {
   unchanged: number;
   /** Rows removed by delete markers (CDC sources). */
   deleted?: number;
-}
-
-/** Marks a row of a page as "delete the row with this key" instead of an upsert (see `deletion`). */
-export const DELETE = Symbol("sluice.delete");
-
-/** A page entry that deletes the row whose primary key fields equal `key`'s. */
-export function deletion(key: Row): Row {
-  return { ...key, [DELETE]: true };
 }
 
 /**

@@ -1,6 +1,6 @@
 /** `sluice spec | check | discover`: ask a connector about itself without syncing. */
 import { Command } from "commander";
-import { type SourceDriver, validateOptions } from "../../engine/index.js";
+import { checkSource, prepareSource, type SourceDriver } from "../../engine/index.js";
 import { addConnectorOptions, type ConnectorFlags, openFromFlags, readOptions } from "../connector-options.js";
 import type { CliContext } from "../context.js";
 
@@ -55,10 +55,8 @@ export function checkCommand(context: () => CliContext): Command {
     "check",
     "validate options against the connector's schema and its own check",
     true,
-    async (driver, options, name) => {
-      const spec = await driver.spec();
-      validateOptions(name, spec.optionsSchema, options);
-      const result = await driver.check(options);
+    async (driver, options, connector) => {
+      const { check: result } = await checkSource({ connector, driver, options });
       return {
         value: result,
         human: result.ok
@@ -76,8 +74,8 @@ export function discoverCommand(context: () => CliContext): Command {
     "discover",
     "list the streams the connector can read with these options",
     true,
-    async (driver, options) => {
-      const streams = await driver.discover(options);
+    async (driver, options, connector) => {
+      const { streams } = await prepareSource({ connector, driver, options });
       const human = streams
         .map((s) => {
           const columns = Object.keys(s.jsonSchema.properties ?? {}).join(", ");

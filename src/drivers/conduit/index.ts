@@ -9,6 +9,13 @@
  * SDK connectors), src/errors.ts, src/logging.ts.
  */
 export { BuiltinConnector } from "./builtin.js";
+export { ConduitDestinationDriver } from "./destination-driver.js";
+export {
+  ConduitSourceDriver,
+  type ConduitSourceSettings,
+  type LifecycleOutcome,
+  parseConduitConfig,
+} from "./source-driver.js";
 export type {
   ConduitConnectorHandle,
   DestinationAck,

@@ -7,12 +7,10 @@
  */
 import {
   openConnector,
-  OptionsError,
-  type ProtocolChoice,
   PROTOCOLS,
-  type SourceDriver,
+  type ProtocolChoice,
+  prepareSource,
   type StreamDescriptor,
-  validateOptions,
 } from "../../engine/index.js";
 import { SluiceError } from "../../errors.js";
 import type { Logger } from "../../logging.js";
@@ -55,8 +53,12 @@ export async function readLiveSource(
     startTimeoutMs: context.startTimeoutMs,
   });
   try {
-    const options = await prepareOptions(driver, name, statement, connection);
-    const stream = pickStream(await driver.discover(options), statement.stream);
+    const { options, streams } = await prepareSource({
+      connector: name,
+      driver,
+      options: (spec) => optionsWithConnection(statement.options, connection, spec.optionsSchema),
+    });
+    const stream = pickStream(streams, statement.stream);
     const isKey = (field: string) => stream.primaryKey.includes(field);
     let names: string[] | undefined;
     const sendHeader = (fields: FieldInfo[]) => {
@@ -103,24 +105,6 @@ function protocolOf(statement: SourceStatement): ProtocolChoice {
   if (!(PROTOCOLS as readonly string[]).includes(protocol))
     throw new StatementError(`"protocol" must be one of ${PROTOCOLS.join(", ")}`);
   return protocol as ProtocolChoice;
-}
-
-async function prepareOptions(
-  driver: SourceDriver,
-  name: string,
-  statement: SourceStatement,
-  connection: ConnectionInfo,
-): Promise<string> {
-  const spec = await driver.spec();
-  const options = optionsWithConnection(statement.options, connection, spec.optionsSchema);
-  validateOptions(name, spec.optionsSchema, options);
-  const check = await driver.check(options);
-  if (!check.ok)
-    throw new OptionsError(
-      name,
-      check.errors.length ? check.errors : ["the connector's check failed without saying why"],
-    );
-  return options;
 }
 
 function pickStream(streams: StreamDescriptor[], wanted: string | undefined): StreamDescriptor {

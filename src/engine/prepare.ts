@@ -1,0 +1,84 @@
+/**
+ * Preparing a source, the one way every caller does it (sync, pipelines, the
+ * server's live reads, `sluice check|discover`, the test kit): its spec, the
+ * options validated against the spec's JSON Schema, the connector's own
+ * check, then discover and the streams selected. Each step stops with an
+ * error naming the connector and what is wrong before any data moves.
+ */
+import type { CheckResult, ConnectorSpec, SourceDriver, StreamDescriptor } from "../drivers/types.js";
+import { SluiceError } from "../errors.js";
+import { OptionsError, validateOptions } from "./options.js";
+
+export interface PrepareRequest {
+  /** Names the connector in messages. */
+  connector: string;
+  driver: SourceDriver;
+  /** The options, or how to make them from the spec (e.g. merged with a Qlik connection). */
+  options: string | ((spec: ConnectorSpec) => string);
+  /** Streams to read; default: all discovered. */
+  streams?: string[];
+}
+
+export interface CheckedSource {
+  spec: ConnectorSpec;
+  options: string;
+  /** What the connector's own check said. */
+  check: CheckResult;
+}
+
+export interface PreparedSource {
+  spec: ConnectorSpec;
+  options: string;
+  /** The selected streams, as discovered. */
+  streams: StreamDescriptor[];
+}
+
+export class StreamSelectionError extends SluiceError {
+  constructor(connector: string, unknown: string[], available: string[]) {
+    super(
+      "STREAM_UNKNOWN",
+      `connector "${connector}" has no stream ${unknown.map((s) => `"${s}"`).join(", ")}; it offers: ${available.join(", ") || "(none)"}`,
+    );
+  }
+}
+
+/** Spec, and the options against its schema (problems throw OptionsError); then the connector's own check. */
+export async function checkSource(request: Omit<PrepareRequest, "streams">): Promise<CheckedSource> {
+  const { connector, driver } = request;
+  const spec = await driver.spec();
+  const options = typeof request.options === "function" ? request.options(spec) : request.options;
+  validateOptions(connector, spec.optionsSchema, options);
+  return { spec, options, check: await driver.check(options) };
+}
+
+/** checkSource (a failed check throws OptionsError), then discover and select the streams to read. */
+export async function prepareSource(request: PrepareRequest): Promise<PreparedSource> {
+  const { spec, options, check } = await checkSource(request);
+  refuseFailedCheck(request.connector, check);
+  const discovered = await request.driver.discover(options);
+  return { spec, options, streams: selectStreams(request.connector, discovered, request.streams) };
+}
+
+function refuseFailedCheck(connector: string, check: CheckResult): void {
+  if (check.ok) return;
+  throw new OptionsError(
+    connector,
+    check.errors.length ? check.errors : ["the connector's check failed without saying why"],
+  );
+}
+
+export function selectStreams(
+  connector: string,
+  discovered: StreamDescriptor[],
+  wanted?: string[],
+): StreamDescriptor[] {
+  if (!wanted?.length) return discovered;
+  const unknown = wanted.filter((name) => !discovered.some((s) => s.name === name));
+  if (unknown.length)
+    throw new StreamSelectionError(
+      connector,
+      unknown,
+      discovered.map((s) => s.name),
+    );
+  return discovered.filter((s) => wanted.includes(s.name));
+}

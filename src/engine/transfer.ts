@@ -1,0 +1,195 @@
+/**
+ * The one engine path from a source to a destination: the destination opens
+ * for the selected streams, the run is logged, the source reads from the
+ * saved state, every page is written (with the checkpoint it carries) and
+ * every checkpoint saved once the pages before it are durable, then the
+ * destination finishes and the log says how it went. runSync (into the store)
+ * and runPipeline (into the store or a connector) are this with their own
+ * destination, state key and summary.
+ */
+import type {
+  PageSink,
+  ReadOutcome,
+  SourceDriver,
+  StopConditions,
+  StreamDescriptor,
+  SyncMode,
+} from "../drivers/types.js";
+import { ConnectorProtocolError, messageOf } from "../errors.js";
+import type { Store, WriteCounts } from "../stores/types.js";
+import type { Destination } from "./destination.js";
+import type { PreparedSource } from "./prepare.js";
+
+export type SyncEvent =
+  | { type: "started"; syncId: number; connector: string; protocol: string; streams: string[] }
+  | { type: "page"; stream: string; records: number; pages: number; totals: WriteCounts; estimatedTotal?: number }
+  | { type: "checkpoint"; state: string };
+
+export interface TransferJob {
+  /** Names the run in the sync log and in messages. */
+  connector: string;
+  /** The protocol column of the sync log. */
+  label: string;
+  /** Where the source's state is loaded from and saved to. */
+  stateKey: string;
+  driver: SourceDriver;
+  source: PreparedSource;
+  destination: Destination;
+  /** Holds the state and the sync log (the store itself, when it is the destination). */
+  ledger: Store;
+  /** Ignore the saved state and read everything. */
+  fullRefresh?: boolean;
+  /** When an endless source stops (gracefully). */
+  stop?: StopConditions;
+  /** Aborting cancels the run (it fails, keeping what was written). */
+  signal?: AbortSignal;
+  onEvent?: (event: SyncEvent) => void;
+}
+
+export type TransferResult =
+  | { ok: true; syncId: number; progress: Progress; outcome: ReadOutcome; durationMs: number }
+  | { ok: false; syncId: number; progress: Progress; error: unknown; cancelled: boolean; reason: string };
+
+/** Runs the job; a failure once the run is logged is a result (`ok: false`), one before is thrown. */
+export async function transfer(job: TransferJob): Promise<TransferResult> {
+  const { driver, destination, ledger, connector, source } = job;
+  await destination.open(source.streams);
+  const state = job.fullRefresh ? "" : await ledger.loadState(job.stateKey);
+  const syncId = await ledger.beginSync(connector, job.label);
+  job.onEvent?.({
+    type: "started",
+    syncId,
+    connector,
+    protocol: driver.protocol,
+    streams: source.streams.map((s) => s.name),
+  });
+
+  const started = performance.now();
+  const progress = new Progress(destination);
+  const streams = new StreamCatalog(connector, driver, source.streams);
+  const sink: PageSink = {
+    page: async (page) => {
+      job.signal?.throwIfAborted();
+      const counts = await destination.write(page, streams.get(page.stream), syncId);
+      const totals = progress.add(page.stream, page.rows.length, counts);
+      job.onEvent?.({
+        type: "page",
+        stream: page.stream,
+        records: page.rows.length,
+        pages: progress.pages,
+        totals,
+        estimatedTotal: page.estimatedTotal,
+      });
+      if (page.checkpoint !== undefined) job.onEvent?.({ type: "checkpoint", state: page.checkpoint });
+    },
+    checkpoint: async (checkpoint) => {
+      job.signal?.throwIfAborted();
+      await destination.checkpoint(checkpoint, syncId);
+      job.onEvent?.({ type: "checkpoint", state: checkpoint });
+    },
+  };
+
+  try {
+    const request = {
+      options: source.options,
+      state,
+      streams: source.streams.map((s) => ({ name: s.name, syncMode: modeFor(s, job.fullRefresh) })),
+      stop: job.stop,
+    };
+    const outcome = await abortable(driver.read(request, sink), job.signal);
+    await destination.finish();
+    const durationMs = performance.now() - started;
+    await ledger.finishSync(syncId, {
+      status: "succeeded",
+      ...progress.totals,
+      pages: progress.pages,
+      message: outcome.message,
+    });
+    return { ok: true, syncId, progress, outcome, durationMs };
+  } catch (error) {
+    const cancelled = job.signal?.aborted === true;
+    const reason = cancelled ? messageOf(job.signal?.reason) : messageOf(error);
+    await ledger
+      .finishSync(syncId, {
+        status: cancelled ? "cancelled" : "failed",
+        ...progress.totals,
+        pages: progress.pages,
+        error: reason,
+      })
+      .catch(() => {});
+    return { ok: false, syncId, progress, error, cancelled, reason };
+  }
+}
+
+/** The streams pages may name: those selected, and those a source makes known as they arrive. */
+class StreamCatalog {
+  private readonly known: Map<string, StreamDescriptor>;
+
+  constructor(
+    private readonly connector: string,
+    private readonly driver: SourceDriver,
+    selected: StreamDescriptor[],
+  ) {
+    this.known = new Map(selected.map((stream) => [stream.name, stream]));
+  }
+
+  get(name: string): StreamDescriptor {
+    let stream = this.known.get(name);
+    if (!stream && (stream = this.driver.streamOf?.(name))) this.known.set(name, stream);
+    if (!stream)
+      throw new ConnectorProtocolError(
+        `connector "${this.connector}" sent a page for stream "${name}", which was not selected or discovered`,
+      );
+    return stream;
+  }
+}
+
+function modeFor(stream: StreamDescriptor, fullRefresh?: boolean): SyncMode {
+  return !fullRefresh && stream.syncModes.includes("incremental") ? "incremental" : "full_refresh";
+}
+
+/** Rejects as soon as `signal` aborts, without waiting for `work`. */
+function abortable<T>(work: Promise<T>, signal?: AbortSignal): Promise<T> {
+  if (!signal) return work;
+  return new Promise((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    if (signal.aborted) return onAbort();
+    signal.addEventListener("abort", onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+  });
+}
+
+export type StreamTotals = WriteCounts & { pages: number; table: string };
+
+/** Counts per stream and in all, as pages are written. */
+export class Progress {
+  pages = 0;
+  /** Rows received, whatever became of them (inserted, updated, unchanged, deleted). */
+  received = 0;
+  readonly totals: WriteCounts = { inserted: 0, updated: 0, unchanged: 0 };
+  readonly perStream: Record<string, StreamTotals> = {};
+
+  constructor(private readonly destination: Destination) {
+    for (const stream of destination.opened?.() ?? []) this.perStream[stream] = this.emptyTotals(stream);
+  }
+
+  add(stream: string, rows: number, counts: WriteCounts): WriteCounts {
+    const entry = (this.perStream[stream] ??= this.emptyTotals(stream));
+    this.pages++;
+    this.received += rows;
+    entry.pages++;
+    for (const key of ["inserted", "updated", "unchanged"] as const) {
+      entry[key] += counts[key];
+      this.totals[key] += counts[key];
+    }
+    if (counts.deleted) {
+      entry.deleted = (entry.deleted ?? 0) + counts.deleted;
+      this.totals.deleted = (this.totals.deleted ?? 0) + counts.deleted;
+    }
+    return { ...this.totals };
+  }
+
+  private emptyTotals(stream: string): StreamTotals {
+    return { inserted: 0, updated: 0, unchanged: 0, pages: 0, table: this.destination.tableOf?.(stream) ?? "" };
+  }
+}
