@@ -13,11 +13,12 @@ import {
   type ConduitConnectorHandle,
   type ConnectorUtilities,
   StandaloneConnector,
+  lookupInstalled,
+  nameFromCommand,
 } from "../engine/index.js";
 import { SluiceError, UsageError } from "../errors.js";
 import type { Logger } from "../logging.js";
 import { NotInstalledError, sluiceHome } from "../registry/index.js";
-import { lookupInstalled, nameFromCommand } from "./connector-options.js";
 
 export const BUILTIN_PREFIX = "builtin:";
 

@@ -5,11 +5,17 @@
  */
 import type { Command } from "commander";
 import { readFileSync } from "node:fs";
-import { basename, dirname, extname } from "node:path";
-import { openConnector, PROTOCOLS, type ProtocolChoice, type SourceDriver } from "../engine/index.js";
+import {
+  type DriverSettings,
+  lookupInstalled,
+  type OpenedSource,
+  openSource,
+  SOURCE_PROTOCOLS,
+  type SourceProtocolChoice,
+  type SourceReference,
+} from "../engine/index.js";
 import { UsageError } from "../errors.js";
 import type { Logger } from "../logging.js";
-import { Registry } from "../registry/index.js";
 
 export interface ConnectorFlags {
   /** An installed connector's name: the positional argument. */
@@ -38,8 +44,12 @@ export function addConnectorOptions(command: Command, withOptions = true): Comma
       "after",
       "\n[connector]: an installed connector's name (see `sluice connectors list`); or say how to start one with --command.\n",
     )
-    .option("-c, --command <command>", "shell command that starts the connector (a go-plugin executable)")
-    .option("--protocol <protocol>", `protocol the connector speaks: ${PROTOCOLS.join(", ")}`, "auto")
+    .option("-c, --command <command>", "shell command that starts the connector (for Code Climate: a slug or a path)")
+    .option(
+      "--protocol <protocol>",
+      `protocol the connector speaks: ${SOURCE_PROTOCOLS.join(", ")} (auto: recorded at install, else detected)`,
+      "auto",
+    )
     .option("--name <name>", "connector instance name (names tables, state and log entries)")
     .option("--cwd <dir>", "working directory for the connector's command")
     .option("--start-timeout <seconds>", "how long the connector may take to start", "60")
@@ -64,25 +74,6 @@ export function readOptions(flags: ConnectorFlags): string {
   }
 }
 
-/** "examples/python/gitlog/main.py" → "gitlog"; "./bin/files" → "files". */
-export function nameFromCommand(command: string): string {
-  const tokens = command.trim().split(/\s+/);
-  const pathLike = [...tokens].reverse().find((t) => t.includes("/") || extname(t) !== "") ?? tokens[0] ?? "connector";
-  const stem = basename(pathLike, extname(pathLike));
-  const name = ["main", "index", "connector", "plugin"].includes(stem) ? basename(dirname(pathLike)) : stem;
-  return name || "connector";
-}
-
-/** An installed connector's command and source folder (src/registry). */
-export function lookupInstalled(name: string): { name: string; command: string; cwd?: string } {
-  const registry = Registry.open();
-  try {
-    return registry.runnable(name);
-  } finally {
-    registry.close();
-  }
-}
-
 /** An installed connector's command, folder and name, unless flags say otherwise. */
 export function resolveInstalled<T extends Pick<ConnectorFlags, "connector" | "command" | "cwd" | "name">>(
   flags: T,
@@ -94,31 +85,35 @@ export function resolveInstalled<T extends Pick<ConnectorFlags, "connector" | "c
   return { ...flags, command: installed.command, cwd: flags.cwd ?? installed.cwd, name: flags.name ?? installed.name };
 }
 
+/** The connector the flags name, opened with the driver for its protocol (recorded at install, given, or detected). */
 export async function openFromFlags(
-  given: ConnectorFlags,
+  flags: ConnectorFlags,
   logger: Logger,
-): Promise<{ driver: SourceDriver; name: string }> {
-  const flags = resolveInstalled(given);
-  if (!flags.command) {
+  settings: Omit<DriverSettings, "logger" | "startTimeoutMs" | "autoMTLS"> = {},
+): Promise<OpenedSource> {
+  if (flags.connector !== undefined && flags.command !== undefined)
+    throw new UsageError(`give an installed connector's name ("${flags.connector}") or --command, not both`);
+  if (flags.connector === undefined && !flags.command) {
     throw new UsageError(
       'say which connector to run: --command "<shell command>", or an installed connector\'s name (see --help)',
     );
   }
-  if (!(PROTOCOLS as readonly string[]).includes(flags.protocol)) {
-    throw new UsageError(`--protocol must be one of ${PROTOCOLS.join(", ")} (got "${flags.protocol}")`);
+  if (!(SOURCE_PROTOCOLS as readonly string[]).includes(flags.protocol)) {
+    throw new UsageError(`--protocol must be one of ${SOURCE_PROTOCOLS.join(", ")} (got "${flags.protocol}")`);
   }
   const seconds = Number(flags.startTimeout);
   if (!(seconds > 0))
     throw new UsageError(`--start-timeout must be a positive number of seconds (got "${flags.startTimeout}")`);
-  const name = flags.name ?? nameFromCommand(flags.command);
-  const driver = await openConnector({
-    name,
-    command: { shell: flags.command },
-    protocol: flags.protocol as ProtocolChoice,
-    cwd: flags.cwd,
+  const protocol = flags.protocol as SourceProtocolChoice;
+  const reference: SourceReference =
+    flags.connector !== undefined
+      ? { installed: flags.connector, protocol }
+      : { command: flags.command!, protocol, cwd: flags.cwd, name: flags.name };
+  const opened = await openSource(reference, {
+    ...settings,
     logger,
     startTimeoutMs: seconds * 1000,
     autoMTLS: flags.autoMtls,
   });
-  return { driver, name };
+  return { ...opened, name: flags.name ?? opened.name };
 }

@@ -6,7 +6,21 @@
  * May import: src/drivers (types and openers), src/stores, src/errors.ts,
  * src/logging.ts. The CLI (and later the server) import the engine.
  */
-export { openConnector, PROTOCOLS, type ProtocolChoice } from "../drivers/open.js";
+export { detectProtocol, type DriverSettings, openConnector, PROTOCOLS, type ProtocolChoice } from "../drivers/open.js";
+export {
+  CONNECTOR_PROTOCOLS,
+  type ConnectorProtocol,
+  SOURCE_PROTOCOLS,
+  type SourceProtocolChoice,
+} from "../drivers/protocols.js";
+export {
+  lookupInstalled,
+  nameFromCommand,
+  type OpenedSource,
+  type OpenSourceOptions,
+  openSource,
+  type SourceReference,
+} from "./open-source.js";
 export { SingerDriver, type SingerSettings } from "../drivers/singer/index.js";
 export { AirbyteDriver, type AirbyteSettings, type AirbyteSource, defaultCatalog } from "../drivers/airbyte/index.js";
 export {

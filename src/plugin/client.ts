@@ -82,7 +82,7 @@ export class PluginClient {
     child.stderr.on("data", (chunk: Buffer) => stderr.push(chunk));
     child.exited.then(() => stderr.end());
     try {
-      const offered = options.handshakes.flatMap((h) => h.protocolVersions);
+      const offered = [...new Set(options.handshakes.flatMap((h) => h.protocolVersions))];
       const handshake = await readHandshake(options, child, stderr, offered, logger);
       const tls = identity && handshake.serverCert ? await trustPlugin(identity, handshake.serverCert) : undefined;
       if (identity && !tls) logger.debug("the plugin answered AutoMTLS without a certificate: plain connection");
@@ -256,7 +256,7 @@ async function readHandshake(
     if (error instanceof HandshakeLineError) {
       const code =
         error.kind === "malformed" ? PluginErrorCode.malformedHandshake : PluginErrorCode.unsupportedProtocol;
-      throw fail(code, error.message);
+      throw fail(code, error.message, error);
     }
     throw error;
   }

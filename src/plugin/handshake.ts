@@ -46,6 +46,8 @@ export class HandshakeLineError extends SluiceError {
   constructor(
     readonly kind: "malformed" | "unsupported",
     message: string,
+    /** The line the plugin printed. */
+    readonly line: string,
   ) {
     super(kind === "malformed" ? "PLUGIN_MALFORMED_HANDSHAKE" : "PLUGIN_UNSUPPORTED_PROTOCOL", message);
   }
@@ -64,6 +66,7 @@ export function parseHandshakeLine(raw: string, offered: number[]): HandshakeLin
     throw new HandshakeLineError(
       "malformed",
       `malformed handshake line ${JSON.stringify(line)}: expected CORE|APP-VERSION|NETWORK|ADDRESS|PROTOCOL|CERT`,
+      line,
     );
   }
   const [core, app, network, address, protocol = "netrpc", serverCert = "", mux = ""] = parts;
@@ -73,33 +76,38 @@ export function parseHandshakeLine(raw: string, offered: number[]): HandshakeLin
     throw new HandshakeLineError(
       "malformed",
       `malformed handshake line ${JSON.stringify(line)}: versions must be integers`,
+      line,
     );
   }
   if (coreVersion !== CORE_PROTOCOL_VERSION) {
     throw new HandshakeLineError(
       "unsupported",
       `unsupported go-plugin core protocol version ${coreVersion} (supported: ${CORE_PROTOCOL_VERSION})`,
+      line,
     );
   }
   if (!offered.includes(appVersion)) {
     throw new HandshakeLineError(
       "unsupported",
       `the connector speaks app protocol version ${appVersion}, but this host offers ${offered.join(", ")}`,
+      line,
     );
   }
   if (network !== "unix" && network !== "tcp") {
     throw new HandshakeLineError(
       "malformed",
       `unsupported network ${JSON.stringify(network)} in handshake (expected unix or tcp)`,
+      line,
     );
   }
   if (protocol !== "grpc") {
     throw new HandshakeLineError(
       "unsupported",
       `the connector speaks go-plugin protocol ${JSON.stringify(protocol)}; Sluice supports only "grpc" (net/rpc plugins are legacy)`,
+      line,
     );
   }
-  if (!address) throw new HandshakeLineError("malformed", "handshake line has an empty address");
+  if (!address) throw new HandshakeLineError("malformed", "handshake line has an empty address", line);
   return { coreVersion, appVersion, network, address, protocol, serverCert, multiplexed: mux === "true" };
 }
 

@@ -8,6 +8,7 @@
 import Database from "better-sqlite3";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
+import { type ConnectorProtocol, isConnectorProtocol } from "../drivers/protocols.js";
 import type { Manifest } from "./manifest.js";
 
 export type InstallStatus = "installed" | "install failed" | "update failed";
@@ -28,6 +29,8 @@ export interface Installation {
   attemptedAt: string;
   error?: string;
   log?: string;
+  /** The protocol it speaks: declared in the manifest, or detected at install; undefined when neither. */
+  protocol?: ConnectorProtocol;
 }
 
 interface Row {
@@ -41,6 +44,7 @@ interface Row {
   attempted_at: string;
   error: string | null;
   log: string | null;
+  protocol: string | null;
 }
 
 const SCHEMA = `
@@ -54,7 +58,8 @@ CREATE TABLE IF NOT EXISTS installations (
   installed_at TEXT,
   attempted_at TEXT NOT NULL,
   error TEXT,
-  log TEXT
+  log TEXT,
+  protocol TEXT
 );`;
 
 export class InstallIndex {
@@ -66,6 +71,9 @@ export class InstallIndex {
     db.pragma("journal_mode = WAL");
     db.pragma("busy_timeout = 5000");
     db.exec(SCHEMA);
+    const columns = db.prepare("PRAGMA table_info(installations)").all() as { name: string }[];
+    if (!columns.some((column) => column.name === "protocol"))
+      db.exec("ALTER TABLE installations ADD COLUMN protocol TEXT"); // an index from before protocols were recorded
     return new InstallIndex(db);
   }
 
@@ -86,17 +94,24 @@ export class InstallIndex {
     release: string;
     version?: string;
     log: string;
+    protocol?: ConnectorProtocol;
   }): void {
     const now = new Date().toISOString();
     this.db
       .prepare(
-        `INSERT INTO installations (name, manifest, origin, release, version, status, installed_at, attempted_at, error, log)
-         VALUES (@name, @manifest, @origin, @release, @version, 'installed', @now, @now, NULL, @log)
+        `INSERT INTO installations (name, manifest, origin, release, version, status, installed_at, attempted_at, error, log, protocol)
+         VALUES (@name, @manifest, @origin, @release, @version, 'installed', @now, @now, NULL, @log, @protocol)
          ON CONFLICT (name) DO UPDATE SET manifest = excluded.manifest, origin = excluded.origin, release = excluded.release,
            version = excluded.version, status = 'installed', installed_at = excluded.installed_at,
-           attempted_at = excluded.attempted_at, error = NULL, log = excluded.log`,
+           attempted_at = excluded.attempted_at, error = NULL, log = excluded.log, protocol = excluded.protocol`,
       )
-      .run({ ...entry, manifest: JSON.stringify(entry.manifest), version: entry.version ?? null, now });
+      .run({
+        ...entry,
+        manifest: JSON.stringify(entry.manifest),
+        version: entry.version ?? null,
+        protocol: entry.protocol ?? null,
+        now,
+      });
   }
 
   /** A failed first install is remembered (for `show`); a failed update keeps the release in use. */
@@ -140,5 +155,6 @@ function fromRow(row: Row): Installation {
     attemptedAt: row.attempted_at,
     error: row.error ?? undefined,
     log: row.log ?? undefined,
+    protocol: row.protocol && isConnectorProtocol(row.protocol) ? row.protocol : undefined,
   };
 }

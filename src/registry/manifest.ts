@@ -10,6 +10,7 @@ import { readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, isAbsolute, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import type { ConnectorProtocol } from "../drivers/protocols.js";
 import { messageOf, UsageError } from "../errors.js";
 import { ManifestError } from "./errors.js";
 import { httpGet } from "./fetch/http-get.js";
@@ -30,6 +31,8 @@ export interface Manifest {
   /** HTTP: expected SHA-256 of the download, lower-case hex. */
   sha256?: string;
   version?: string;
+  /** The protocol the connector speaks; detected at install when absent. */
+  protocol?: ConnectorProtocol;
 }
 
 export interface LoadedManifest {

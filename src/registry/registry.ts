@@ -10,6 +10,7 @@ import { randomBytes } from "node:crypto";
 import { mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
+import type { ConnectorProtocol } from "../drivers/protocols.js";
 import { codeOf, messageOf, SluiceError } from "../errors.js";
 import { DEFAULT_MAX_ENTRIES } from "./archive.js";
 import { NotInstalledError, RegistryError } from "./errors.js";
@@ -48,6 +49,8 @@ export interface RunOptions {
   echo: (text: string) => void;
   /** Aborting it (Ctrl-C) stops the install like a timeout does. */
   signal?: AbortSignal;
+  /** Tells which protocol a built connector speaks (it starts it), for manifests that do not say. */
+  detectProtocol?: (connector: Runnable) => Promise<ConnectorProtocol | undefined>;
 }
 
 export interface Outcome {
@@ -57,6 +60,8 @@ export interface Outcome {
   folder: string;
   log: string;
   durationMs: number;
+  /** Declared in the manifest or detected; undefined when neither. */
+  protocol?: ConnectorProtocol;
 }
 
 /** What `sluice sync <name>` needs to start an installed connector. */
@@ -64,6 +69,8 @@ export interface Runnable {
   name: string;
   command: string;
   cwd: string;
+  /** Recorded at install; undefined when it could not be told (then it is detected when run). */
+  protocol?: ConnectorProtocol;
 }
 
 export interface InstallationDetails extends Installation {
@@ -177,7 +184,12 @@ export class Registry {
 
   runnable(name: string): Runnable {
     const installation = this.get(name);
-    return { name, command: installation.manifest.command, cwd: this.currentFolder(installation) };
+    return {
+      name,
+      command: installation.manifest.command,
+      cwd: this.currentFolder(installation),
+      protocol: installation.protocol,
+    };
   }
 
   close(): void {
@@ -214,6 +226,7 @@ export class Registry {
       const fetched = await fetchSource(fetcher, context);
       for (const step of plan.commands) await runStep(step, { cwd: folder, log, signal: deadline.signal });
       const version = (await fetcher.versionAfter?.(folder)) ?? fetched.version ?? manifest.version;
+      const protocol = await this.protocolOf({ name, command: manifest.command, cwd: folder }, manifest, options, log);
       this.index.recordSuccess({
         name,
         manifest,
@@ -221,12 +234,13 @@ export class Registry {
         release: releaseOf(folder),
         version,
         log: log.path,
+        protocol,
       });
       log.outcome(
         `${plan.action} of "${name}" succeeded${version ? ` (version ${version})` : ""}; it runs with \`${manifest.command}\` in ${folder}`,
       );
       await this.pruneReleases(name, releaseOf(folder));
-      return { action: plan.action, name, version, folder, log: log.path, durationMs: Date.now() - started };
+      return { action: plan.action, name, version, folder, log: log.path, durationMs: Date.now() - started, protocol };
     } catch (error) {
       const failure = this.describeFailure(plan, error, log.path);
       log.outcome(failure.message);
@@ -238,6 +252,26 @@ export class Registry {
       deadline.dispose();
       log.close();
     }
+  }
+
+  /** The manifest's protocol, else the one the built connector answers to; noted in the log either way. */
+  private async protocolOf(
+    connector: Runnable,
+    manifest: Manifest,
+    options: RunOptions,
+    log: InstallLog,
+  ): Promise<ConnectorProtocol | undefined> {
+    if (manifest.protocol) {
+      log.note(`protocol: ${manifest.protocol} (declared in the manifest)`);
+      return manifest.protocol;
+    }
+    const detected = await options.detectProtocol?.(connector);
+    log.note(
+      detected
+        ? `protocol: ${detected} (detected by starting the connector)`
+        : `protocol: not detected; \`sluice sync ${connector.name}\` will try again, or declare "protocol" in the manifest`,
+    );
+    return detected;
   }
 
   private describeFailure(plan: Plan, error: unknown, logPath: string): InstallFailedError {

@@ -5,9 +5,9 @@
  */
 import { Command } from "commander";
 import { readFileSync, writeFileSync } from "node:fs";
-import { AirbyteDriver, type AirbyteSettings } from "../../engine/index.js";
+import { AirbyteDriver, type AirbyteSettings, nameFromCommand } from "../../engine/index.js";
 import { SluiceError, UsageError } from "../../errors.js";
-import { nameFromCommand, resolveInstalled } from "../connector-options.js";
+import { resolveInstalled } from "../connector-options.js";
 import type { CliContext } from "../context.js";
 import { addStoreSyncOptions, type StoreSyncFlags, syncWithFlags } from "./sync.js";
 

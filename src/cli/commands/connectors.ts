@@ -6,7 +6,7 @@
  */
 import { Command } from "commander";
 import { createInterface } from "node:readline/promises";
-import { ConnectorUtilities, describeSpecification } from "../../engine/index.js";
+import { CONNECTOR_PROTOCOLS, ConnectorUtilities, describeSpecification, detectProtocol } from "../../engine/index.js";
 import { SluiceError, UsageError } from "../../errors.js";
 import {
   type Installation,
@@ -142,6 +142,7 @@ function showCommand(context: () => CliContext): Command {
           `  installed at:  ${details.installedAt ?? "-"}`,
           `  folder:        ${details.folder ?? "(none)"}`,
           `  starts with:   ${details.manifest.command}`,
+          `  protocol:      ${details.protocol ?? "(not detected; declare it in the manifest)"}`,
           `  manifest (from ${details.origin}):`,
           indent(JSON.stringify(details.manifest, null, 2), 4),
           `  last log: ${details.log ?? "(none)"}${log.length > LOG_LINES_SHOWN ? ` (its last ${LOG_LINES_SHOWN} lines)` : ""}`,
@@ -171,11 +172,13 @@ async function execute(
   try {
     const outcome = await run(plan, { ...options, signal: cancel.signal });
     const verb = plan.action === "install" ? "installed" : "updated";
-    const { version, folder, log, durationMs } = outcome;
+    const { version, folder, log, durationMs, protocol } = outcome;
     ctx.result(
       outcome,
       `${verb} "${plan.name}"${version ? ` (version ${version})` : ""} in ${(durationMs / 1000).toFixed(1)} s\n` +
-        `  folder: ${folder}\n  log:    ${log}\n  run it: sluice sync ${plan.name} --options '…'`,
+        `  folder:   ${folder}\n  log:      ${log}\n` +
+        `  protocol: ${protocol ?? `not detected: declare "protocol" in the manifest (one of ${CONNECTOR_PROTOCOLS.join(", ")})`}\n` +
+        `  run it:   sluice sync ${plan.name} --options '…'`,
     );
   } finally {
     process.off("SIGINT", onSignal);
@@ -188,6 +191,7 @@ function runOptions(ctx: CliContext, name: string, flags: RunFlags): RunOptions 
   return {
     timeoutSeconds,
     maxBytes,
+    detectProtocol: (connector) => detectProtocol(connector, { logger: ctx.logger }),
     echo: ctx.json
       ? jsonLines((line) => ctx.logger.info(line, { connector: name, output: true }))
       : (text) => process.stderr.write(text),
@@ -205,7 +209,8 @@ function printPlan(ctx: CliContext, plan: Plan, timeoutSeconds: number): void {
     `  from ${manifest.source} ${manifest.uri}${manifest.ref ? ` (ref ${manifest.ref})` : ""}`,
     `  will run, in order (all within ${timeoutSeconds} s):`,
     ...plan.steps.map((step, i) => `    ${i + 1}. ${step}`),
-    `  then runs on \`sluice sync ${plan.name}\`: sh -c ${JSON.stringify(manifest.command)} (from the source root)`,
+    `  then runs on \`sluice sync ${plan.name}\`: sh -c ${JSON.stringify(manifest.command)} (from the source root), ` +
+      (manifest.protocol ? `speaking ${manifest.protocol}` : "its protocol detected once it is built"),
   ];
   // One line each: a newline in a description must not pass for a line of the plan.
   process.stderr.write(lines.map((line) => printable(line)).join("\n") + "\n");

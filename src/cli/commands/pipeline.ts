@@ -16,10 +16,10 @@ import {
   parseStoreLocation,
   runPipeline,
   SchemaDecoder,
+  nameFromCommand,
 } from "../../engine/index.js";
 import { UsageError } from "../../errors.js";
 import { BUILTIN_PREFIX, collect, installedOrUndefined, openConduitConnector, parsePairs } from "../conduit-options.js";
-import { nameFromCommand } from "../connector-options.js";
 import type { CliContext } from "../context.js";
 import { createProgress } from "../progress.js";
 

@@ -3,9 +3,9 @@
  * the store like any source (same flags as `sluice sync`).
  */
 import { Command } from "commander";
-import { SingerDriver } from "../../engine/index.js";
+import { nameFromCommand, SingerDriver } from "../../engine/index.js";
 import { UsageError } from "../../errors.js";
-import { nameFromCommand, resolveInstalled } from "../connector-options.js";
+import { resolveInstalled } from "../connector-options.js";
 import type { CliContext } from "../context.js";
 import { parseJsonFile, readText, type SourceFlags, sourceOptions } from "./airbyte.js";
 import { addStoreSyncOptions, type StoreSyncFlags, syncWithFlags } from "./sync.js";

@@ -1,5 +1,6 @@
 /** `sluice sync`: run a connector and upsert what it reads into the store. */
 import { Command } from "commander";
+import { writeFileSync } from "node:fs";
 import { runSync, type Store, type SyncJob, type SyncSummary } from "../../engine/index.js";
 import { SluiceError, UsageError } from "../../errors.js";
 import { addConnectorOptions, type ConnectorFlags, openFromFlags, readOptions } from "../connector-options.js";
@@ -17,7 +18,13 @@ export interface StoreSyncFlags extends StoreFlags {
   progress: boolean;
 }
 
-interface SyncFlags extends ConnectorFlags, QlikFlags, StoreSyncFlags {}
+interface SyncFlags extends ConnectorFlags, QlikFlags, StoreSyncFlags {
+  maxRecords?: string;
+  idleStop?: string;
+}
+
+/** How long a Conduit source may stay quiet before `sluice sync` takes it as caught up, when no flag says. */
+const CONDUIT_IDLE_STOP_SECONDS = 10;
 
 export function addStoreSyncOptions(command: Command): Command {
   return addStoreOptions(command)
@@ -31,13 +38,14 @@ export function addStoreSyncOptions(command: Command): Command {
 /** Syncs an opened source into the store the flags name. */
 export function syncWithFlags(
   ctx: CliContext,
-  source: { connector: string; driver: SyncJob["driver"]; options: string },
+  source: { connector: string; driver: SyncJob["driver"]; options: string; stop?: SyncJob["stop"] },
   flags: StoreSyncFlags,
 ): Promise<SyncSummary> {
   return executeSync(ctx, {
     ...source,
     db: flags.db,
     schema: flags.schema,
+    stop: source.stop,
     streams: flags.streams
       ?.split(",")
       .map((s) => s.trim())
@@ -59,19 +67,65 @@ Examples:
   sluice sync --command ./examples/go/files/bin/files --options '{"root": "."}'
   sluice sync -c "./examples/go/generator/bin/generator" -o '{"count": 100000}' --db data.db
   sluice sync -c ".venv/bin/python examples/python/gitlog/main.py" -o '{"repo": "."}' --json
+  sluice sync faker --options-file faker.json       (an installed connector of any kind, by name)
   sluice sync --qlik localhost:50051 --statement 'SELECT * FROM airports' --connection-string 'host=db'
   PGPASSWORD=… sluice sync -c ./examples/go/generator/bin/generator --db postgres://me@localhost/analytics
   sluice sync -c ./examples/go/generator/bin/generator --db duckdb:analytics.duckdb
+
+Any kind of connector runs here: the protocol recorded when it was installed, or
+--protocol, or detected. For an Airbyte source, a Singer tap or a Code Climate
+connector the options are its config (JSON); for a Conduit source, its config as
+a JSON object of strings. A Conduit source never ends by itself: it stops after
+--max-records, or once no record arrived for --idle-stop seconds (default ${CONDUIT_IDLE_STOP_SECONDS}).
 ${STORE_HELP}`,
   );
-  addQlikOptions(addConnectorOptions(command)).action(async (flags: SyncFlags) => {
-    const ctx = context();
-    const options = readOptions(flags);
-    parseTimeout(flags.timeout); // a bad --timeout is refused before a connector starts
-    const { driver, name } = flags.qlik ? openQlikFromFlags(flags) : await openFromFlags(flags, ctx.logger);
-    await syncWithFlags(ctx, { connector: name, driver, options }, flags);
-  });
+  addQlikOptions(addConnectorOptions(command))
+    .option("--max-records <n>", "a source that never ends (Conduit): stop after this many records")
+    .option(
+      "--idle-stop <seconds>",
+      `a source that never ends (Conduit): stop once no record arrived for this long (default ${CONDUIT_IDLE_STOP_SECONDS})`,
+    )
+    .action(async (flags: SyncFlags) => {
+      const ctx = context();
+      const options = readOptions(flags);
+      parseTimeout(flags.timeout); // a bad --timeout is refused before a connector starts
+      const stop = stopConditions(flags);
+      const { driver, name, protocol } = flags.qlik
+        ? { ...openQlikFromFlags(flags), protocol: "qlik" }
+        : await openFromFlags(flags, ctx.logger, { airbyte: { onConfigUpdate: saveConfigTo(ctx, flags.optionsFile) } });
+      if (protocol === "conduit" && stop.maxRecords === undefined && stop.idleMs === undefined) {
+        stop.idleMs = CONDUIT_IDLE_STOP_SECONDS * 1000;
+        ctx.logger.info(
+          `a Conduit source never ends by itself: the sync stops once no record arrived for ${CONDUIT_IDLE_STOP_SECONDS} s (--idle-stop, --max-records)`,
+        );
+      }
+      await syncWithFlags(ctx, { connector: name, driver, options, stop }, flags);
+    });
   return command;
+}
+
+function stopConditions(flags: SyncFlags): { maxRecords?: number; idleMs?: number } {
+  const positive = (value: string | undefined, flag: string): number | undefined => {
+    if (value === undefined) return undefined;
+    const number = Number(value);
+    if (!(number > 0)) throw new UsageError(`${flag} must be a positive number (got "${value}")`);
+    return number;
+  };
+  const idle = positive(flags.idleStop, "--idle-stop");
+  return {
+    maxRecords: positive(flags.maxRecords, "--max-records"),
+    idleMs: idle === undefined ? undefined : idle * 1000,
+  };
+}
+
+/** An Airbyte source's CONTROL message updates its config: kept in the options file it came from, if any. */
+function saveConfigTo(ctx: CliContext, file: string | undefined): (config: Record<string, unknown>) => void {
+  return (config) => {
+    if (!file)
+      return ctx.logger.warn("the source updated its config, but it came from no file (--options-file) to save it in");
+    writeFileSync(file, JSON.stringify(config, null, 2) + "\n");
+    ctx.logger.info(`saved the source's updated config to ${file}`);
+  };
 }
 
 export interface SyncCommandJob extends Omit<SyncJob, "store" | "signal" | "onEvent"> {

@@ -49,6 +49,8 @@ export interface ConduitSourceSettings {
   logger?: Logger;
   /** Decodes records the connector's SDK encoded with registered schemas. */
   schemas?: SchemaDecoder;
+  /** Runs once the connector is closed (e.g. stops the connector utilities started for it). */
+  onClose?: () => Promise<void>;
 }
 
 const sameConfig = (a: ConduitConfig, b: ConduitConfig) =>
@@ -167,7 +169,11 @@ export class ConduitSourceDriver implements SourceDriver {
   }
 
   async close(): Promise<void> {
-    await this.handle.close();
+    try {
+      await this.handle.close();
+    } finally {
+      await this.settings.onClose?.();
+    }
   }
 
   /** A batch as one page per collection, in order; the position rides on the last, written with it. */

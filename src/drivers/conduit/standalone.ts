@@ -56,6 +56,19 @@ export interface StandaloneOptions {
   startTimeoutMs?: number;
 }
 
+/** What a standalone connector's process needs in its environment: the utilities, its id and token, limits. */
+export function conduitEnvironment(
+  utilities: ConnectorUtilities,
+  connectorId: string,
+  logLevel = "info",
+): Record<string, string> {
+  return {
+    ...utilities.environmentFor(connectorId),
+    CONDUIT_CONNECTOR_LOG_LEVEL: logLevel,
+    CONDUIT_CONNECTOR_MAX_RECEIVE_RECORD_SIZE: String(MAX_RECEIVE_RECORD_SIZE),
+  };
+}
+
 type Call<Req, Res> = (
   request: Req,
   metadata: Metadata,
@@ -292,13 +305,14 @@ export class StandaloneConnector implements ConduitConnectorHandle {
       logger: options.logger,
       startTimeoutMs: options.startTimeoutMs,
       handshakes: [CONDUIT_HANDSHAKE],
-      env: {
-        ...options.utilities.environmentFor(options.connectorId),
-        CONDUIT_CONNECTOR_LOG_LEVEL: options.logLevel ?? "info",
-        CONDUIT_CONNECTOR_MAX_RECEIVE_RECORD_SIZE: String(MAX_RECEIVE_RECORD_SIZE),
-      },
+      env: conduitEnvironment(options.utilities, options.connectorId, options.logLevel),
     });
     return new StandaloneConnector(options.name, plugin);
+  }
+
+  /** A plugin already started with Conduit's cookie and environment (protocol detection started it). */
+  static fromPlugin(name: string, plugin: PluginClient): StandaloneConnector {
+    return new StandaloneConnector(name, plugin);
   }
 
   /** The protocol version the connector chose (1 or 2). */
