@@ -2,11 +2,12 @@
  * The one small interface every kind of connector is adapted to. The engine
  * only ever talks to a SourceDriver; each folder here adapts one protocol.
  */
-import type { Row } from "../protocol/columns.js";
+import type { Row } from "../protocol/rows.js";
+import type { SyncMode } from "../protocol/sync-mode.js";
 
 export type { Row };
 
-export interface ConnectorSpec {
+export interface SourceSpec {
   name: string;
   version: string;
   description: string;
@@ -19,7 +20,7 @@ export interface CheckResult {
   errors: string[];
 }
 
-export type SyncMode = "full_refresh" | "incremental";
+export type { SyncMode };
 
 export interface StreamDescriptor {
   name: string;
@@ -35,7 +36,7 @@ export interface StreamDescriptor {
   replaceOnSuccess?: boolean;
 }
 
-export interface ReadRequest {
+export interface SourceReadRequest {
   options: string;
   streams: { name: string; syncMode: SyncMode }[];
   /** JSON text of the last checkpointed state, "" on a first run. */
@@ -85,10 +86,10 @@ export interface ReadOutcome {
 export interface SourceDriver {
   /** The protocol this driver speaks, e.g. "sluice" or "c1". */
   readonly protocol: string;
-  spec(): Promise<ConnectorSpec>;
+  spec(): Promise<SourceSpec>;
   check(options: string): Promise<CheckResult>;
   discover(options: string): Promise<StreamDescriptor[]>;
-  read(request: ReadRequest, sink: PageSink): Promise<ReadOutcome>;
+  read(request: SourceReadRequest, sink: PageSink): Promise<ReadOutcome>;
   /** A stream known only once its first record arrives (a Conduit collection): how it lands. */
   streamOf?(name: string): StreamDescriptor | undefined;
   /** Stops the connector (gracefully, then by force). */

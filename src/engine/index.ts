@@ -1,10 +1,14 @@
 /**
- * src/engine — moves pages from a source driver into a store: option
- * validation, stream selection, tables, state checkpoints, the sync log,
+ * src/engine — moves pages from a source to a destination: preparing a source
+ * (spec, options, check, discover, streams), opening any connector, syncs and
+ * pipelines on one path (transfer.ts), state checkpoints, the sync log,
  * cancellation, progress events. Renders nothing.
  *
- * May import: src/drivers (types and openers), src/stores, src/errors.ts,
- * src/logging.ts. The CLI (and later the server) import the engine.
+ * This index is the engine's face inside the repository (the CLI, the server,
+ * the worker, the test kit); the package's public API is src/index.ts.
+ *
+ * May import: src/drivers, src/stores, src/registry (installed connectors),
+ * src/errors.ts, src/logging.ts.
  */
 export { detectProtocol, type DriverSettings, openConnector, PROTOCOLS, type ProtocolChoice } from "../drivers/open.js";
 export {

@@ -5,7 +5,7 @@
  * check, then discover and the streams selected. Each step stops with an
  * error naming the connector and what is wrong before any data moves.
  */
-import type { CheckResult, ConnectorSpec, SourceDriver, StreamDescriptor } from "../drivers/types.js";
+import type { CheckResult, SourceSpec, SourceDriver, StreamDescriptor } from "../drivers/types.js";
 import { SluiceError } from "../errors.js";
 import { OptionsError, validateOptions } from "./options.js";
 
@@ -14,20 +14,20 @@ export interface PrepareRequest {
   connector: string;
   driver: SourceDriver;
   /** The options, or how to make them from the spec (e.g. merged with a Qlik connection). */
-  options: string | ((spec: ConnectorSpec) => string);
+  options: string | ((spec: SourceSpec) => string);
   /** Streams to read; default: all discovered. */
   streams?: string[];
 }
 
 export interface CheckedSource {
-  spec: ConnectorSpec;
+  spec: SourceSpec;
   options: string;
   /** What the connector's own check said. */
   check: CheckResult;
 }
 
 export interface PreparedSource {
-  spec: ConnectorSpec;
+  spec: SourceSpec;
   options: string;
   /** The selected streams, as discovered. */
   streams: StreamDescriptor[];

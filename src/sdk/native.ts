@@ -16,8 +16,9 @@ import { encodeColumns, type Row } from "../protocol/columns.js";
 import { servePlugin, type ServedPlugin } from "../plugin/index.js";
 import { SLUICE_HANDSHAKE } from "../protocol/handshakes.js";
 import { messageOf, SluiceError } from "../errors.js";
+import type { SyncMode } from "../protocol/sync-mode.js";
 
-export type SyncMode = "full_refresh" | "incremental";
+export type { SyncMode };
 
 export interface ConnectorSpec {
   name: string;

@@ -14,10 +14,10 @@ import { Pager } from "../subprocess/pager.js";
 import { CommandRunner, type CommandResult, type CommandSource, describeExit } from "../subprocess/run.js";
 import type {
   CheckResult,
-  ConnectorSpec,
+  SourceSpec,
   PageSink,
   ReadOutcome,
-  ReadRequest,
+  SourceReadRequest,
   SourceDriver,
   StreamDescriptor,
 } from "../types.js";
@@ -78,7 +78,7 @@ export class AirbyteDriver implements SourceDriver {
     this.runner = new CommandRunner(source, this.logger);
   }
 
-  async spec(): Promise<ConnectorSpec> {
+  async spec(): Promise<SourceSpec> {
     const spec = await this.expect("spec", [], "SPEC");
     return {
       name: this.source.name,
@@ -118,7 +118,7 @@ export class AirbyteDriver implements SourceDriver {
     return (await this.configuredCatalog(options)).streams.map(describe);
   }
 
-  async read(request: ReadRequest, sink: PageSink): Promise<ReadOutcome> {
+  async read(request: SourceReadRequest, sink: PageSink): Promise<ReadOutcome> {
     const catalog = await this.configuredCatalog(request.options);
     const wanted = new Set(request.streams.map((s) => s.name));
     const selected: ConfiguredCatalog = { streams: catalog.streams.filter((s) => wanted.has(s.stream.name)) };

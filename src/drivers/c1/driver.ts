@@ -16,10 +16,10 @@ import { type PluginClient, unary } from "../../plugin/index.js";
 import { messageOf } from "../../errors.js";
 import type {
   CheckResult,
-  ConnectorSpec,
+  SourceSpec,
   PageSink,
   ReadOutcome,
-  ReadRequest,
+  SourceReadRequest,
   SourceDriver,
   StreamDescriptor,
 } from "../types.js";
@@ -46,7 +46,7 @@ export class C1Driver implements SourceDriver {
     this.connector = plugin.service(ConnectorClient);
   }
 
-  async spec(): Promise<ConnectorSpec> {
+  async spec(): Promise<SourceSpec> {
     return { name: this.plugin.name, version: "", description: "c1-core connector (options are a free-form string)" };
   }
 
@@ -59,7 +59,7 @@ export class C1Driver implements SourceDriver {
     return [{ name: C1_STREAM, jsonSchema: dataObjectSchema, primaryKey: ["remote_id"], syncModes: ["full_refresh"] }];
   }
 
-  async read(request: ReadRequest, sink: PageSink): Promise<ReadOutcome> {
+  async read(request: SourceReadRequest, sink: PageSink): Promise<ReadOutcome> {
     const broker = this.plugin.broker;
     const callbackId = broker.nextId();
     const pages = new PageSerializer(sink);

@@ -15,10 +15,10 @@ import type { VerifyConfigurationResult } from "../../sdk/codeclimate/client.js"
 import type { StreamRecord } from "../../sdk/codeclimate/stream.js";
 import type {
   CheckResult,
-  ConnectorSpec,
+  SourceSpec,
   PageSink,
   ReadOutcome,
-  ReadRequest,
+  SourceReadRequest,
   SourceDriver,
   StreamDescriptor,
 } from "../types.js";
@@ -113,7 +113,7 @@ export class CodeClimateDriver implements SourceDriver {
     this.logger = (settings.logger ?? silentLogger).child({ connector: connector.slug });
   }
 
-  async spec(): Promise<ConnectorSpec> {
+  async spec(): Promise<SourceSpec> {
     return {
       name: this.connector.name,
       version: this.connector.version,
@@ -143,7 +143,7 @@ export class CodeClimateDriver implements SourceDriver {
     return recordStreams();
   }
 
-  async read(request: ReadRequest, sink: PageSink): Promise<ReadOutcome> {
+  async read(request: SourceReadRequest, sink: PageSink): Promise<ReadOutcome> {
     const state = parseState(request.state);
     const startedAt = new Date().toISOString();
     const checkpoint = () => sink.checkpoint(JSON.stringify(state));

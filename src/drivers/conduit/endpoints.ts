@@ -2,6 +2,7 @@
  * What a pipeline needs of a Conduit connector, whether it runs as a
  * standalone process over gRPC (standalone.ts) or in-process (builtin.ts).
  */
+import type { DestinationAck } from "../../sdk/conduit/runners.js";
 import type { Specification } from "../../protocol/gen/connector/v2/specifier.js";
 import type { OpenCdcRecord } from "./opencdc.js";
 import type { ConduitConfig } from "./specification.js";
@@ -27,10 +28,7 @@ export interface SourceEndpoint {
   teardown(): Promise<void>;
 }
 
-export interface DestinationAck {
-  position: Buffer;
-  error: string;
-}
+export type { DestinationAck };
 
 export interface DestinationStream {
   /** Resolves when the destination can take more (backpressure). */

@@ -14,10 +14,10 @@ import { type Logger, silentLogger } from "../../logging.js";
 import { deletion, type Row } from "../../protocol/rows.js";
 import type {
   CheckResult,
-  ConnectorSpec,
+  SourceSpec,
   PageSink,
   ReadOutcome,
-  ReadRequest,
+  SourceReadRequest,
   SourceDriver,
   StreamDescriptor,
 } from "../types.js";
@@ -109,7 +109,7 @@ export class ConduitSourceDriver implements SourceDriver {
     this.logger = settings.logger ?? silentLogger;
   }
 
-  async spec(): Promise<ConnectorSpec> {
+  async spec(): Promise<SourceSpec> {
     const specification = await this.specify();
     return {
       name: specification.name || this.handle.name,
@@ -138,7 +138,7 @@ export class ConduitSourceDriver implements SourceDriver {
     };
   }
 
-  async read(request: ReadRequest, sink: PageSink): Promise<ReadOutcome> {
+  async read(request: SourceReadRequest, sink: PageSink): Promise<ReadOutcome> {
     const config = parseConduitConfig(request.options, this.handle.name, "source");
     const saved = parseSaved(request.state, this.handle.name);
     const source = this.handle.source();

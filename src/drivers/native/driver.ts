@@ -19,10 +19,10 @@ import { type PluginClient, unary } from "../../plugin/index.js";
 import { ConnectorProtocolError, SluiceError } from "../../errors.js";
 import type {
   CheckResult,
-  ConnectorSpec,
+  SourceSpec,
   PageSink,
   ReadOutcome,
-  ReadRequest,
+  SourceReadRequest,
   RecordPage,
   SourceDriver,
   StreamDescriptor,
@@ -42,7 +42,7 @@ export class NativeDriver implements SourceDriver {
     this.client = plugin.service(ConnectorClient);
   }
 
-  async spec(): Promise<ConnectorSpec> {
+  async spec(): Promise<SourceSpec> {
     const spec = await this.call<SpecResponse>((cb) => this.client.spec({}, cb));
     return {
       name: spec.name || this.plugin.name,
@@ -64,7 +64,7 @@ export class NativeDriver implements SourceDriver {
     return streams.map((stream) => this.describe(stream));
   }
 
-  async read(request: ReadRequest, sink: PageSink): Promise<ReadOutcome> {
+  async read(request: SourceReadRequest, sink: PageSink): Promise<ReadOutcome> {
     const call: ClientReadableStream<ReadResponse> = this.client.read({
       options: request.options,
       state: request.state,

@@ -26,10 +26,10 @@ import { ConnectClient, RevisionAClient } from "../../protocol/qlik/clients.js";
 import { GETDATA_HEADER, readHeader } from "../../protocol/qlik/header.js";
 import type {
   CheckResult,
-  ConnectorSpec,
+  SourceSpec,
   PageSink,
   ReadOutcome,
-  ReadRequest,
+  SourceReadRequest,
   Row,
   SourceDriver,
   StreamDescriptor,
@@ -108,7 +108,7 @@ export class QlikDriver implements SourceDriver {
   }
 
   /** The connector's GetMetaInfo when it has one (revision A has none). */
-  async spec(): Promise<ConnectorSpec> {
+  async spec(): Promise<SourceSpec> {
     const fallback = {
       name: this.options.name,
       version: "",
@@ -156,7 +156,7 @@ export class QlikDriver implements SourceDriver {
     ];
   }
 
-  async read(_request: ReadRequest, sink: PageSink): Promise<ReadOutcome> {
+  async read(_request: SourceReadRequest, sink: PageSink): Promise<ReadOutcome> {
     const open = await this.start();
     const pages = new Pager(
       sink,

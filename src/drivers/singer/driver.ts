@@ -12,10 +12,10 @@ import { Pager } from "../subprocess/pager.js";
 import { CommandRunner, type CommandResult, type CommandSource, describeExit } from "../subprocess/run.js";
 import type {
   CheckResult,
-  ConnectorSpec,
+  SourceSpec,
   PageSink,
   ReadOutcome,
-  ReadRequest,
+  SourceReadRequest,
   Row,
   SourceDriver,
   StreamDescriptor,
@@ -61,7 +61,7 @@ export class SingerDriver implements SourceDriver {
     this.runner = new CommandRunner(source, this.logger);
   }
 
-  async spec(): Promise<ConnectorSpec> {
+  async spec(): Promise<SourceSpec> {
     return { name: this.source.name, version: "", description: `Singer tap ${this.source.name}` };
   }
 
@@ -100,7 +100,7 @@ export class SingerDriver implements SourceDriver {
     return (selected.length ? selected : catalog.streams).map(describeStream);
   }
 
-  async read(request: ReadRequest, sink: PageSink): Promise<ReadOutcome> {
+  async read(request: SourceReadRequest, sink: PageSink): Promise<ReadOutcome> {
     const wanted = new Set(request.streams.map((s) => s.name));
     const catalog = selectStreams(await this.loadCatalog(request.options), wanted);
     const args = [
