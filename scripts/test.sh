@@ -5,7 +5,8 @@
 #   - the build (protobuf generation + tsc) and the example connectors
 #     (TypeScript, Go, Python)
 #   - a running PostgreSQL with the test roles (scripts/setup-postgres.sh)
-#   - the test files, with Node's test runner
+#   - the unit tests (test/unit: pure modules, in parallel, seconds), then the
+#     end-to-end test files (test/*.test.ts, one at a time), with Node's test runner
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
@@ -17,6 +18,8 @@ bash scripts/build-examples.sh
 SLUICE_TEST_PGPORT="$(bash scripts/setup-postgres.sh | tail -n 1)"
 export SLUICE_TEST_PGPORT
 
-files=(test/*.test.ts)
-if [ "$#" -gt 0 ]; then files=("$@"); fi
-exec node --import tsx --test --test-concurrency=1 --test-reporter=spec "${files[@]}"
+if [ "$#" -gt 0 ]; then
+  exec node --import tsx --test --test-concurrency=1 --test-reporter=spec "$@"
+fi
+npm run --silent test:unit
+exec node --import tsx --test --test-concurrency=1 --test-reporter=spec test/*.test.ts

@@ -6,15 +6,15 @@
 import { BinaryWriter } from "@bufbuild/protobuf/wire";
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { fieldReaders } from "../src/drivers/qlik/fields.js";
-import type { Cell } from "../src/protocol/cells.js";
-import { decodeColumns, encodeColumns } from "../src/protocol/columns.js";
-import * as connect from "../src/protocol/gen/qlik/connect/data_connector.js";
-import * as revisionA from "../src/protocol/gen/qlik/data_connector.js";
-import { BucketDecoder } from "../src/protocol/qlik/buckets.js";
-import { bucketChunks, type ChunkCodec, columnarChunks } from "../src/protocol/qlik/chunks.js";
-import { optionsWithConnection, parseConnectionString } from "../src/server/qlik/connection-config.js";
-import { parseStatement } from "../src/server/qlik/statement.js";
+import { fieldReaders } from "../../src/drivers/qlik/fields.js";
+import type { Cell } from "../../src/protocol/cells.js";
+import { decodeColumns, encodeColumns } from "../../src/protocol/columns.js";
+import * as connect from "../../src/protocol/gen/qlik/connect/data_connector.js";
+import * as revisionA from "../../src/protocol/gen/qlik/data_connector.js";
+import { BucketDecoder } from "../../src/protocol/qlik/buckets.js";
+import { bucketChunks, type ChunkCodec, columnarChunks } from "../../src/protocol/qlik/chunks.js";
+import { optionsWithConnection, parseConnectionString } from "../../src/server/qlik/connection-config.js";
+import { parseStatement } from "../../src/server/qlik/statement.js";
 
 /** Deterministic pseudo-random cells of every kind. */
 function randomRows(count: number, width: number, seed = 7): Cell[][] {

@@ -3,9 +3,9 @@ import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { test } from "node:test";
-import { ERRORS_DOC, renderErrorsDoc } from "../scripts/errors-doc.mjs";
-import { ERROR_CODES, SluiceError } from "../src/errors.js";
-import { root } from "./helpers.js";
+import { ERRORS_DOC, renderErrorsDoc } from "../../scripts/errors-doc.mjs";
+import { ERROR_CODES, SluiceError } from "../../src/errors.js";
+import { root } from "../helpers.js";
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {

@@ -5,7 +5,7 @@ import {
   HandshakeLineError,
   negotiateVersion,
   parseHandshakeLine,
-} from "../src/plugin/handshake.js";
+} from "../../src/plugin/handshake.js";
 
 test("parses go-plugin handshake lines, unix and tcp, with and without cert and mux", () => {
   assert.deepEqual(parseHandshakeLine("1|1|unix|/tmp/plugin123|grpc|\n", [1]), {
