@@ -31,7 +31,7 @@ import { transfer } from "./transfer.js";
 
 export type PipelineFrom =
   | { kind: "conduit"; handle: ConduitConnectorHandle; config: ConduitConfig }
-  | { kind: "sluice"; name: string; driver: SourceDriver; options: string };
+  | { kind: "driver"; name: string; driver: SourceDriver; options: string };
 export type PipelineTo =
   | { kind: "store"; store: Store; tablePrefix?: string }
   | { kind: "conduit"; handle: ConduitConnectorHandle; config: ConduitConfig };
@@ -78,7 +78,7 @@ const stateKey = (pipeline: string, side: ConnectorSide) => `pipeline:${pipeline
 
 function sourceOf(job: PipelineJob): { name: string; driver: SourceDriver; options: string } {
   const { from } = job;
-  if (from.kind === "sluice") return from;
+  if (from.kind === "driver") return from;
   return {
     name: from.handle.name,
     driver: new ConduitSourceDriver(from.handle, { logger: job.logger, schemas: job.schemas }),

@@ -1,13 +1,14 @@
 /**
  * `sluice pipeline run`: a source into a destination with Conduit's delivery
  * guarantees. Either end can be a Conduit connector (standalone process or
- * built-in); the source can also be any Sluice connector; the destination
- * can be the store (`sqlite:<file>`).
+ * built-in); the source can be any connector Sluice runs (openSource); the
+ * destination can be the store (`sqlite:<file>`).
  */
 import { Command } from "commander";
 import {
   ConnectorUtilities,
-  openConnector,
+  nameFromCommand,
+  openSource,
   type PipelineFrom,
   type PipelineSummary,
   type PipelineTo,
@@ -17,6 +18,9 @@ import {
   runPipeline,
   SchemaDecoder,
   nameFromCommand,
+  SOURCE_PROTOCOLS,
+  type SourceProtocolChoice,
+  type SourceReference,
 } from "../../engine/index.js";
 import { UsageError } from "../../errors.js";
 import { BUILTIN_PREFIX, collect, installedOrUndefined, openConduitConnector, parsePairs } from "../conduit-options.js";
@@ -44,7 +48,6 @@ function storeName(to: string): string {
   const location = parseStoreLocation(to);
   return location.kind === "postgres" ? "postgres" : nameFromCommand(location.file);
 }
-const FROM_PROTOCOLS = ["auto", "conduit", "sluice", "c1"];
 
 function positive(value: string | undefined, flag: string): number | undefined {
   if (value === undefined) return undefined;
@@ -53,20 +56,18 @@ function positive(value: string | undefined, flag: string): number | undefined {
   return number;
 }
 
-/** A Sluice source: its options are --from-options, or the --from-config pairs as a JSON object. */
-async function openSluiceSource(ctx: CliContext, flags: PipelineFlags): Promise<PipelineFrom> {
-  const installed = installedOrUndefined(flags.from);
-  const name = installed?.name ?? nameFromCommand(flags.from);
-  const protocol = flags.fromProtocol === "c1" || flags.fromProtocol === "sluice" ? flags.fromProtocol : "auto";
-  const driver = await openConnector({
-    name,
-    command: { shell: installed?.command ?? flags.from },
-    cwd: installed?.cwd,
-    protocol,
+/** The source, of any kind (openSource); its options are --from-options, or the --from-config pairs as a JSON object. */
+async function openFrom(ctx: CliContext, flags: PipelineFlags, pipeline: string): Promise<PipelineFrom> {
+  const protocol = flags.fromProtocol as SourceProtocolChoice;
+  const reference: SourceReference = installedOrUndefined(flags.from)
+    ? { installed: flags.from, protocol }
+    : { command: flags.from, protocol };
+  const { name, driver } = await openSource(reference, {
     logger: ctx.logger,
+    conduit: { connectorId: `${pipeline}:source` },
   });
   return {
-    kind: "sluice",
+    kind: "driver",
     name,
     driver,
     options: flags.fromOptions ?? JSON.stringify(parsePairs(flags.fromConfig, "--from-config")),
@@ -100,7 +101,11 @@ export function pipelineCommand(context: () => CliContext): Command {
       )
       .option("--from-config <key=value>", "source config (repeatable)", collect, [])
       .option("--from-options <raw>", "a Sluice source's options string (default: the --from-config pairs as JSON)")
-      .option("--from-protocol <protocol>", `what the source speaks: ${FROM_PROTOCOLS.join(", ")}`, "auto")
+      .option(
+        "--from-protocol <protocol>",
+        `what the source speaks: ${SOURCE_PROTOCOLS.join(", ")} (auto: recorded at install, else detected)`,
+        "auto",
+      )
       .requiredOption(
         "--to <destination>",
         "a store (sqlite:<file>, postgres://…, duckdb:<file>), or a Conduit connector like --from",
@@ -131,8 +136,8 @@ records before it are durable at the destination, so the next run resumes from t
       )
       .action(async (flags: PipelineFlags) => {
         const ctx = context();
-        if (!FROM_PROTOCOLS.includes(flags.fromProtocol))
-          throw new UsageError(`--from-protocol must be one of ${FROM_PROTOCOLS.join(", ")}`);
+        if (!(SOURCE_PROTOCOLS as readonly string[]).includes(flags.fromProtocol))
+          throw new UsageError(`--from-protocol must be one of ${SOURCE_PROTOCOLS.join(", ")}`);
         const name =
           flags.name ??
           `${nameFromCommand(flags.from.replace(BUILTIN_PREFIX, ""))}-to-${isStoreLocation(flags.to) ? storeName(flags.to) : nameFromCommand(flags.to)}`;
@@ -146,23 +151,13 @@ records before it are durable at the destination, so the next run resumes from t
         try {
           const open = (target: string, side: string) =>
             openConduitConnector(target, { utilities, logger: ctx.logger, connectorId: `${name}:${side}` });
-          let from: PipelineFrom;
-          if (flags.fromProtocol === "conduit" || flags.from.startsWith(BUILTIN_PREFIX))
-            from = {
-              kind: "conduit",
-              handle: await open(flags.from, "source"),
-              config: parsePairs(flags.fromConfig, "--from-config"),
-            };
-          else if (flags.fromProtocol !== "auto") from = await openSluiceSource(ctx, flags);
-          else
-            from = await open(flags.from, "source").then(
-              (handle): PipelineFrom => ({
+          const from: PipelineFrom = flags.from.startsWith(BUILTIN_PREFIX)
+            ? {
                 kind: "conduit",
-                handle,
+                handle: await open(flags.from, "source"),
                 config: parsePairs(flags.fromConfig, "--from-config"),
-              }),
-              () => openSluiceSource(ctx, flags),
-            );
+              }
+            : await openFrom(ctx, flags, name);
           closers.unshift(() => (from.kind === "conduit" ? from.handle.close() : from.driver.close()));
           const toStore = isStoreLocation(flags.to);
           const store = await openStore(toStore ? flags.to : flags.stateDb, {
