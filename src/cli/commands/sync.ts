@@ -67,13 +67,12 @@ Examples:
   sluice sync --command ./examples/go/files/bin/files --options '{"root": "."}'
   sluice sync -c "./examples/go/generator/bin/generator" -o '{"count": 100000}' --db data.db
   sluice sync -c ".venv/bin/python examples/python/gitlog/main.py" -o '{"repo": "."}' --json
-  sluice sync faker --options-file faker.json       (an installed connector of any kind, by name)
   sluice sync --qlik localhost:50051 --statement 'SELECT * FROM airports' --connection-string 'host=db'
   PGPASSWORD=… sluice sync -c ./examples/go/generator/bin/generator --db postgres://me@localhost/analytics
   sluice sync -c ./examples/go/generator/bin/generator --db duckdb:analytics.duckdb
 
-Any kind of connector runs here: the protocol recorded when it was installed, or
---protocol, or detected. For an Airbyte source, a Singer tap or a Code Climate
+Any kind of connector runs here, by installed name (\`sluice sync <name>\`) or by
+command: the protocol recorded when it was installed, or --protocol, or detected. For an Airbyte source, a Singer tap or a Code Climate
 connector the options are its config (JSON); for a Conduit source, its config as
 a JSON object of strings. A Conduit source never ends by itself: it stops after
 --max-records, or once no record arrived for --idle-stop seconds (default ${CONDUIT_IDLE_STOP_SECONDS}).
