@@ -71,10 +71,11 @@ Examples:
   PGPASSWORD=… sluice sync -c ./examples/go/generator/bin/generator --db postgres://me@localhost/analytics
   sluice sync -c ./examples/go/generator/bin/generator --db duckdb:analytics.duckdb
 
-Any kind of connector runs here, by installed name (\`sluice sync <name>\`) or by
-command: the protocol recorded when it was installed, or --protocol, or detected. For an Airbyte source, a Singer tap or a Code Climate
-connector the options are its config (JSON); for a Conduit source, its config as
-a JSON object of strings. A Conduit source never ends by itself: it stops after
+Any kind of connector runs here, by installed name (\`sluice sync <name>\`) or
+by command: with the protocol recorded when it was installed, --protocol, or
+detected. For an Airbyte source, a Singer tap or a Code Climate connector the
+options are its config (JSON); for a Conduit source, its config as a JSON
+object of strings. A Conduit source never ends by itself: it stops after
 --max-records, or once no record arrived for --idle-stop seconds (default ${CONDUIT_IDLE_STOP_SECONDS}).
 ${STORE_HELP}`,
   );
