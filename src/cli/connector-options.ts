@@ -107,7 +107,7 @@ export async function openFromFlags(
   const protocol = flags.protocol as SourceProtocolChoice;
   const reference: SourceReference =
     flags.connector !== undefined
-      ? { installed: flags.connector, protocol }
+      ? { installed: flags.connector, protocol, cwd: flags.cwd, name: flags.name }
       : { command: flags.command!, protocol, cwd: flags.cwd, name: flags.name };
   const opened = await openSource(reference, {
     ...settings,
@@ -115,5 +115,5 @@ export async function openFromFlags(
     startTimeoutMs: seconds * 1000,
     autoMTLS: flags.autoMtls,
   });
-  return { ...opened, name: flags.name ?? opened.name };
+  return opened;
 }

@@ -13,8 +13,8 @@ import { PluginError } from "../plugin/index.js";
 import { Registry, type Runnable } from "../registry/index.js";
 
 export type SourceReference =
-  /** An installed connector by name; `protocol` overrides the one recorded at install. */
-  | { installed: string; protocol?: SourceProtocolChoice }
+  /** An installed connector by name; `protocol`, `cwd` and `name` override what was recorded at install. */
+  | { installed: string; protocol?: SourceProtocolChoice; cwd?: string; name?: string }
   /** A shell command (for Code Climate, a slug or a path), run in `cwd`; `name` defaults to one made from the command. */
   | { command: string; protocol?: SourceProtocolChoice; cwd?: string; name?: string };
 
@@ -40,12 +40,13 @@ export async function openSource(reference: SourceReference, options: OpenSource
     return { name, ...(await openDriver(target, reference.protocol ?? "auto", options)) };
   }
   const installed = lookupInstalled(reference.installed, options.home);
+  const target = { ...installed, cwd: reference.cwd ?? installed.cwd, name: reference.name ?? installed.name };
   const protocol = reference.protocol && reference.protocol !== "auto" ? reference.protocol : installed.protocol;
   try {
-    return { name: installed.name, ...(await openDriver(installed, protocol ?? "auto", options)) };
+    return { name: target.name, ...(await openDriver(target, protocol ?? "auto", options)) };
   } catch (error) {
     if (!protocol && error instanceof PluginError && NOT_OURS.has(error.code))
-      throw new UndetectedProtocolError(installed.name, error);
+      throw new UndetectedProtocolError(target.name, error);
     throw error;
   }
 }
