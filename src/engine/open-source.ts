@@ -46,7 +46,7 @@ export async function openSource(reference: SourceReference, options: OpenSource
     return { name: target.name, ...(await openDriver(target, protocol ?? "auto", options)) };
   } catch (error) {
     if (!protocol && error instanceof PluginError && NOT_OURS.has(error.code))
-      throw new UndetectedProtocolError(target.name, error);
+      throw new UndetectedProtocolError(installed.name, error);
     throw error;
   }
 }
