@@ -8,9 +8,10 @@
  */
 import { type Parameter, Parameter_Type, Validation_Type } from "../../protocol/gen/config/v1/parameter.js";
 import type { Specification } from "../../protocol/gen/connector/v2/specifier.js";
+import type { ConduitConfig } from "./types.js";
 
 export type ConnectorSide = "source" | "destination";
-export type ConduitConfig = Record<string, string>;
+export type { ConduitConfig };
 
 /** Go's time.ParseDuration syntax: 1h30m, 250ms, 1.5s, 0. */
 const DURATION = /^[-+]?(0|(\d+(\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h))+$/;
