@@ -2,7 +2,7 @@
  * `sluice pipeline run`: a source into a destination with Conduit's delivery
  * guarantees. Either end can be a Conduit connector (standalone process or
  * built-in); the source can be any connector Sluice runs (openSource); the
- * destination can be the store (`sqlite:<file>`).
+ * destination can be a store (`sqlite:<file>`, `postgres://…`, `duckdb:<file>`).
  */
 import { Command } from "commander";
 import {
@@ -17,7 +17,6 @@ import {
   parseStoreLocation,
   runPipeline,
   SchemaDecoder,
-  nameFromCommand,
   SOURCE_PROTOCOLS,
   type SourceProtocolChoice,
   type SourceReference,
