@@ -6,7 +6,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { fileURLToPath } from "node:url";
 
-const benches = (process.env.BENCH_ONLY ?? "foundation,qlik,codeclimate,stores,stores-rss").split(",");
+const benches = (process.env.BENCH_ONLY ?? "foundation,qlik,codeclimate,lines,stores,stores-rss").split(",");
 const here = fileURLToPath(new URL(".", import.meta.url));
 const results = [];
 for (const name of benches) {
@@ -68,6 +68,14 @@ const rows = {
     "JSON pages over gRPC",
     r.json.grpcRowsPerSecond,
     r.columnar.grpcRowsPerSecond / r.json.grpcRowsPerSecond,
+  ],
+  lines: (r) => [
+    "line reader: 16 MiB of 100-byte lines, 64 KiB chunks",
+    r.lines,
+    r.sluiceLinesPerSecond,
+    "split of the same bytes in one buffer",
+    r.rawLinesPerSecond,
+    r.ratioToRaw,
   ],
   "peers-airbyte-faker": (r) => [
     "airbyte-source-faker → local DB",

@@ -115,6 +115,12 @@ export const ERROR_CODES = {
     meaning: "The connector went over its memory or time limit and was stopped.",
     action: "Raise the limit (--memory-limit, --time-limit) or sync less at once (a later cutoff, fewer streams).",
   },
+  OUTPUT_TOO_LARGE: {
+    area: CONNECTORS,
+    meaning:
+      "A connector printed a line (one protocol message) or an answer (a catalog) longer than Sluice reads: the limit is in the message.",
+    action: "Report it to the connector's authors: a record that large cannot be synced; select fewer streams for a smaller catalog.",
+  },
   DESTINATION_REJECTED: {
     area: CONNECTORS,
     meaning: "A destination connector failed a record it was sent.",

@@ -3,10 +3,12 @@
  * results, progress and errors. No business logic lives here.
  *
  * May import: src/engine, src/registry (installed connectors), src/scaffold
- * (`sluice new`), src/errors.ts, src/logging.ts.
+ * (`sluice new`), src/process (signals, and reaping what a crashed Sluice
+ * left), src/errors.ts, src/logging.ts.
  */
 import { Command, CommanderError } from "commander";
 import { readFileSync } from "node:fs";
+import { handleInterrupts } from "../process/index.js";
 import { airbyteCommand } from "./commands/airbyte.js";
 import { singerCommand } from "./commands/singer.js";
 import { pipelineCommand } from "./commands/pipeline.js";
@@ -19,6 +21,7 @@ import { serverCommand } from "./commands/server.js";
 import { syncCommand } from "./commands/sync.js";
 import { syncsCommand } from "./commands/syncs.js";
 import { type CliContext, createContext, type GlobalOptions, reportError } from "./context.js";
+import { reapAndRecord } from "./leftovers.js";
 
 const packageJson = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
   version: string;
@@ -34,6 +37,12 @@ export async function main(argv: string[]): Promise<number> {
     .exitOverride();
   let context: CliContext | undefined;
   const getContext = () => (context ??= createContext(program.opts<GlobalOptions>()));
+  // Before anything can start a connector: Ctrl-C, SIGTERM and SIGHUP stop what Sluice started,
+  // and what a crashed Sluice left running is reaped.
+  handleInterrupts((message) =>
+    context ? context.logger.warn(message) : process.stderr.write(`warning: ${message}\n`),
+  );
+  program.hook("preAction", () => reapAndRecord(getContext().logger));
   for (const command of [
     syncCommand,
     specCommand,

@@ -25,7 +25,16 @@ import {
 } from "./handshake.js";
 import type { Identity } from "./mtls.js";
 import { StderrForwarder } from "./hclog.js";
-import { delay, describeExit, type ExitStatus, type LaunchCommand, PluginProcess } from "./process.js";
+import {
+  ChildGroup,
+  delay,
+  describeExit,
+  type ExitStatus,
+  type LaunchCommand,
+  LineSplitter,
+  LOG_LINE_MAX_BYTES,
+  STOP_GRACE,
+} from "../process/index.js";
 import {
   type ClientConstructor,
   isGrpcStatus,
@@ -46,14 +55,11 @@ export interface PluginClientOptions {
   env?: Record<string, string>;
   logger?: Logger;
   startTimeoutMs?: number;
-  /** How long a stopping plugin may take at each step before the next signal. */
-  stopGraceMs?: number;
   /** go-plugin AutoMTLS: offer a client certificate; TLS is used if the plugin answers with its own. */
   autoMTLS?: boolean;
 }
 
 const DEFAULT_START_TIMEOUT_MS = 60_000;
-const DEFAULT_STOP_GRACE_MS = 2_000;
 const HEALTH_TIMEOUT_MS = 10_000;
 
 export class PluginClient {
@@ -64,10 +70,9 @@ export class PluginClient {
     readonly handshake: HandshakeLine,
     readonly channel: grpc.Channel,
     readonly broker: Broker,
-    private readonly process: PluginProcess,
+    private readonly process: ChildGroup,
     private readonly stderr: StderrForwarder,
     private readonly removeSocketDir: () => void,
-    private readonly stopGraceMs: number,
     private readonly logger: Logger,
   ) {}
 
@@ -77,7 +82,7 @@ export class PluginClient {
     const identity = options.autoMTLS ? await (await import("./mtls.js")).generateIdentity() : undefined;
     const env = { ...process.env, ...options.env, ...hostEnvironment(options.handshakes, sockets.dir) };
     if (identity) env[PluginEnv.clientCert] = identity.certPem;
-    const child = PluginProcess.spawn(options.command, { cwd: options.cwd, env });
+    const child = ChildGroup.launch(options.command, { name: options.name, cwd: options.cwd, env });
     const stderr = new StderrForwarder(logger);
     child.stderr.on("data", (chunk: Buffer) => stderr.push(chunk));
     child.exited.then(() => stderr.end());
@@ -88,17 +93,7 @@ export class PluginClient {
       if (identity && !tls) logger.debug("the plugin answered AutoMTLS without a certificate: plain connection");
       const channel = openChannel(handshake, tls);
       const broker = new Broker(sockets.dir, tls);
-      const client = new PluginClient(
-        options.name,
-        handshake,
-        channel,
-        broker,
-        child,
-        stderr,
-        sockets.remove,
-        options.stopGraceMs ?? DEFAULT_STOP_GRACE_MS,
-        logger,
-      );
+      const client = new PluginClient(options.name, handshake, channel, broker, child, stderr, sockets.remove, logger);
       await client.checkHealth(Math.min(HEALTH_TIMEOUT_MS, options.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS));
       client.openBroker();
       client.forwardStdio();
@@ -188,26 +183,27 @@ export class PluginClient {
   private forwardStdio(): void {
     const client = this.service(GRPCStdioClient);
     const call = client.streamStdio({});
+    const stdout = new LineSplitter({ maxBytes: LOG_LINE_MAX_BYTES, overflow: "cut", source: this.name }, (line) =>
+      this.logger.info(line, { stream: "stdout" }),
+    );
     // A Go plugin's os.Stderr writes arrive here (go-plugin swaps it for a pipe):
     // they join the process's own stderr, so crash reports quote them too.
-    call.on("data", (data: { channel: StdioData_Channel; data: Buffer }) => {
-      if (data.channel === StdioData_Channel.STDERR) return this.stderr.push(data.data);
-      for (const line of data.data.toString().replace(/\n$/, "").split("\n"))
-        this.logger.info(line, { stream: "stdout" });
-    });
+    call.on("data", (data: { channel: StdioData_Channel; data: Buffer }) =>
+      data.channel === StdioData_Channel.STDERR ? this.stderr.push(data.data) : stdout.push(data.data),
+    );
+    call.on("end", () => stdout.end());
     // Older plugins lack GRPCStdio (UNIMPLEMENTED); a stopping one drops it (UNAVAILABLE).
     call.on("error", () => {});
   }
 
   private async shutdown(): Promise<ExitStatus> {
-    if (!this.process.hasExited) {
-      const controller = this.service(GRPCControllerClient);
-      // go-plugin plugins exit before answering, so an UNAVAILABLE here is a clean stop.
-      await new Promise<void>((resolve) =>
-        controller.shutdown({}, new Metadata(), { deadline: Date.now() + this.stopGraceMs }, () => resolve()),
+    const controller = this.service(GRPCControllerClient);
+    // go-plugin plugins exit before answering, so an UNAVAILABLE here is a clean stop.
+    const requestShutdown = () =>
+      new Promise<void>((resolve) =>
+        controller.shutdown({}, new Metadata(), { deadline: Date.now() + STOP_GRACE.afterRequestMs }, () => resolve()),
       );
-    }
-    const status = await this.process.stop(this.stopGraceMs);
+    const status = await this.process.stop(requestShutdown);
     this.broker.close();
     this.channel.close();
     this.removeSocketDir();
@@ -220,9 +216,22 @@ async function trustPlugin(identity: Identity, serverCert: string): Promise<TlsC
   return tlsContext(identity, pemFromHandshakeCert(serverCert));
 }
 
+/** Resolves with the first stdout line (the handshake); later lines are logged. */
+function firstLine(child: ChildGroup, name: string, logger: Logger): Promise<string> {
+  return new Promise((resolve) => {
+    let first = true;
+    const lines = new LineSplitter({ maxBytes: LOG_LINE_MAX_BYTES, overflow: "cut", source: name }, (line) => {
+      if (first) resolve(line);
+      else logger.debug(line, { stream: "stdout" });
+      first = false;
+    });
+    child.stdout.on("data", (chunk: Buffer) => lines.push(chunk));
+  });
+}
+
 async function readHandshake(
   options: PluginClientOptions,
-  child: PluginProcess,
+  child: ChildGroup,
   stderr: StderrForwarder,
   offered: number[],
   logger: Logger,
@@ -232,7 +241,7 @@ async function readHandshake(
     new PluginError(code, options.name, message, stderr.recent(), { cause });
   let timer: NodeJS.Timeout | undefined;
   const outcome = await Promise.race([
-    child.firstLine((line) => logger.debug(line, { stream: "stdout" })).then((line) => ({ line })),
+    firstLine(child, options.name, logger).then((line) => ({ line })),
     child.exited.then((status) => ({ status })),
     new Promise<{ timeout: true }>((resolve) => {
       timer = setTimeout(() => resolve({ timeout: true }), timeoutMs);

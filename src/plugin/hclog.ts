@@ -5,6 +5,7 @@
  * Also keeps the last lines, so a failed start can show what the plugin said.
  */
 import type { Logger, LogFields, LogLevel } from "../logging.js";
+import { LineSplitter, LOG_LINE_MAX_BYTES, OutputTail } from "../process/index.js";
 
 const hclogLevels: Record<string, LogLevel> = {
   trace: "trace",
@@ -42,38 +43,32 @@ export function parseLogLine(line: string): ParsedLogLine {
   return { level: "debug", message: line, fields: {} };
 }
 
-/** Splits a byte stream into lines, logs each, and remembers the last few. */
+/** Splits a byte stream into lines, logs each, and remembers the last few (bounded: see src/process). */
 export class StderrForwarder {
-  private partial = "";
-  private readonly tail: string[] = [];
+  private readonly tail = new OutputTail();
+  private readonly lines = new LineSplitter(
+    { maxBytes: LOG_LINE_MAX_BYTES, overflow: "cut", source: "stderr" },
+    (line) => this.line(line),
+  );
 
-  constructor(
-    private readonly logger: Logger,
-    private readonly tailLines = 20,
-  ) {}
+  constructor(private readonly logger: Logger) {}
 
   push(chunk: Buffer | string): void {
-    const text = this.partial + chunk.toString();
-    const lines = text.split("\n");
-    this.partial = lines.pop() ?? "";
-    for (const line of lines) this.line(line);
+    this.lines.push(chunk);
   }
 
   end(): void {
-    if (this.partial) this.line(this.partial);
-    this.partial = "";
+    this.lines.end();
   }
 
   /** The last lines seen, for error messages. */
   recent(): string {
-    return [...this.tail, ...(this.partial ? [this.partial] : [])].join("\n");
+    return this.tail.text(this.lines.partial());
   }
 
-  private line(raw: string): void {
-    const line = raw.replace(/\r$/, "");
+  private line(line: string): void {
     if (!line.trim()) return;
-    this.tail.push(line);
-    if (this.tail.length > this.tailLines) this.tail.shift();
+    this.tail.add(line);
     const parsed = parseLogLine(line);
     this.logger.log(parsed.level, parsed.message, parsed.fields);
   }

@@ -4,9 +4,9 @@
  * place that knows grpc-js target and option spellings.
  */
 import * as grpc from "@grpc/grpc-js";
-import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { privateFolder } from "../process/index.js";
 
 /** Big pages are the point; gRPC's 4 MiB default would cut them. */
 export const MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
@@ -72,8 +72,8 @@ export function newServer(): grpc.Server {
 
 /** A private folder for sockets, removed by the returned cleanup. */
 export function makeSocketDir(parent = tmpdir()): { dir: string; remove(): void } {
-  const dir = mkdtempSync(join(parent, "sluice-plugin-"));
-  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+  const folder = privateFolder("plugin", parent);
+  return { dir: folder.path, remove: folder.remove };
 }
 
 /** Starts `server` on a new unix socket inside `dir`. */

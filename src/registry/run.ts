@@ -5,7 +5,7 @@
  * its output goes to the install log and the terminal, and a deadline or
  * Ctrl-C stops the whole group (a `go build` and its compilers alike).
  */
-import { spawn } from "node:child_process";
+import { ChildGroup, describeExit, LineSplitter, LOG_LINE_MAX_BYTES, OutputTail } from "../process/index.js";
 import { CommandFailedError, InstallTimeoutError } from "./errors.js";
 import type { InstallLog } from "./install-log.js";
 
@@ -62,77 +62,50 @@ export interface StepContext {
   env?: NodeJS.ProcessEnv;
 }
 
-const TAIL_LINES = 20;
-const TAIL_CHARS = 8000;
-const KILL_GRACE_MS = 3000;
-
 /** Runs a step to completion; a non-zero exit is a CommandFailedError with the output's tail. */
 export async function runStep(step: Step, context: StepContext): Promise<void> {
   if (context.signal.aborted) throw stoppedError(context.signal, describe(step));
   context.log.note(`${step.display}    (${step.label}, in ${context.cwd})`);
-  let tail = "";
-  const { code, signal } = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>(
-    (resolve, reject) => {
-      const [program, ...args] = step.argv;
-      const child = spawn(program, args, {
-        cwd: context.cwd,
-        env: { ...process.env, GIT_TERMINAL_PROMPT: "0", ...context.env },
-        stdio: ["ignore", "pipe", "pipe"],
-        detached: true,
-      });
-      const onData = (data: Buffer) => {
-        const text = data.toString("utf8");
-        tail = (tail + text).slice(-TAIL_CHARS);
-        context.log.output(text);
-      };
-      child.stdout.on("data", onData);
-      child.stderr.on("data", onData);
-      let killTimer: NodeJS.Timeout | undefined;
-      const stop = () => {
-        killGroup(child.pid, "SIGTERM");
-        killTimer = setTimeout(() => killGroup(child.pid, "SIGKILL"), KILL_GRACE_MS);
-      };
-      context.signal.addEventListener("abort", stop, { once: true });
-      child.on("error", (error: NodeJS.ErrnoException) =>
-        reject(
-          error.code === "ENOENT"
-            ? new CommandFailedError(
-                `cannot run ${describe(step)}: \`${program}\` is not installed or not on PATH`,
-                null,
-                "",
-              )
-            : error,
-        ),
-      );
-      child.on("close", (exitCode, exitSignal) => {
-        clearTimeout(killTimer);
-        context.signal.removeEventListener("abort", stop);
-        resolve({ code: exitCode, signal: exitSignal });
-      });
-    },
-  );
+  const child = ChildGroup.spawn(step.argv, {
+    name: step.label,
+    cwd: context.cwd,
+    env: { ...process.env, GIT_TERMINAL_PROMPT: "0", ...context.env },
+  });
+  const tail = new OutputTail();
+  const outputs = [child.stdout, child.stderr].map((stream) => {
+    const lines = new LineSplitter({ maxBytes: LOG_LINE_MAX_BYTES, overflow: "cut", source: step.label }, (line) => {
+      if (line.trim()) tail.add(line);
+    });
+    stream.on("data", (data: Buffer) => {
+      lines.push(data);
+      context.log.output(data.toString("utf8"));
+    });
+    return lines;
+  });
+  const stop = () => void child.stop();
+  context.signal.addEventListener("abort", stop, { once: true });
+  const status = await child.exited;
+  context.signal.removeEventListener("abort", stop);
+  for (const lines of outputs) lines.end();
+  if (status.spawnError?.code === "ENOENT")
+    throw new CommandFailedError(
+      `cannot run ${describe(step)}: \`${step.argv[0]}\` is not installed or not on PATH`,
+      null,
+      "",
+    );
+  if (status.spawnError) throw status.spawnError;
   if (context.signal.aborted) throw stoppedError(context.signal, describe(step));
-  if (code === 0) return;
-  const how = code === null ? `was killed by ${signal}` : `exited with code ${code}`;
-  const lines = tail.trimEnd().split("\n").slice(-TAIL_LINES).join("\n");
+  if (status.code === 0) return;
+  const lines = tail.text();
   throw new CommandFailedError(
-    `${describe(step)} ${how} (in ${context.cwd})${lines ? `; the last lines of its output:\n${indent(lines)}` : "; it printed nothing"}`,
-    code,
+    `${describe(step)} ${describeExit(status)} (in ${context.cwd})${lines ? `; the last lines of its output:\n${indent(lines)}` : "; it printed nothing"}`,
+    status.code,
     lines,
   );
 }
 
 function describe(step: Step): string {
   return step.label === step.display ? `\`${step.display}\`` : `${step.label} \`${step.display}\``;
-}
-
-function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {
-  if (pid === undefined) return;
-  try {
-    process.kill(-pid, signal);
-  } catch {
-    // Already gone.
-  }
 }
 
 function indent(text: string): string {

@@ -8,6 +8,7 @@ import { Command } from "commander";
 import { createInterface } from "node:readline/promises";
 import { CONNECTOR_PROTOCOLS, ConnectorUtilities, describeSpecification, detectProtocol } from "../../engine/index.js";
 import { SluiceError, UsageError } from "../../errors.js";
+import { LineSplitter, LOG_LINE_MAX_BYTES, onInterrupt } from "../../process/index.js";
 import {
   type Installation,
   loadManifest,
@@ -167,8 +168,7 @@ async function execute(
   }
   await confirm(plan, flags.yes === true);
   const cancel = new AbortController();
-  const onSignal = () => cancel.abort(new SluiceError("INSTALL_CANCELLED", "interrupted (Ctrl-C)"));
-  process.once("SIGINT", onSignal);
+  const stopHandling = onInterrupt(() => cancel.abort(new SluiceError("INSTALL_CANCELLED", "interrupted (Ctrl-C)")));
   try {
     const outcome = await run(plan, { ...options, signal: cancel.signal });
     const verb = plan.action === "install" ? "installed" : "updated";
@@ -181,7 +181,7 @@ async function execute(
         `  run it:   sluice sync ${plan.name} --options '…'`,
     );
   } finally {
-    process.off("SIGINT", onSignal);
+    stopHandling();
   }
 }
 
@@ -286,12 +286,8 @@ function positiveNumber(value: string, flag: string): number {
 
 /** With --json, command output becomes one log entry per line. */
 function jsonLines(emit: (line: string) => void): (text: string) => void {
-  let pending = "";
-  return (text) => {
-    const lines = (pending + text).split("\n");
-    pending = lines.pop() ?? "";
-    for (const line of lines) emit(line);
-  };
+  const lines = new LineSplitter({ maxBytes: LOG_LINE_MAX_BYTES, overflow: "cut", source: "install" }, emit);
+  return (text) => lines.push(text);
 }
 
 function indent(text: string, spaces: number): string {

@@ -22,6 +22,7 @@ import {
   type SourceReference,
 } from "../../engine/index.js";
 import { UsageError } from "../../errors.js";
+import { onInterrupt } from "../../process/index.js";
 import { BUILTIN_PREFIX, collect, installedOrUndefined, openConduitConnector, parsePairs } from "../conduit-options.js";
 import type { CliContext } from "../context.js";
 import { createProgress } from "../progress.js";
@@ -142,9 +143,7 @@ records before it are durable at the destination, so the next run resumes from t
           `${nameFromCommand(flags.from.replace(BUILTIN_PREFIX, ""))}-to-${isStoreLocation(flags.to) ? storeName(flags.to) : nameFromCommand(flags.to)}`;
         const utilities = await ConnectorUtilities.start();
         const cancel = new AbortController();
-        const onSignal = () => cancel.abort();
-        process.once("SIGINT", onSignal);
-        process.once("SIGTERM", onSignal);
+        const stopHandling = onInterrupt(() => cancel.abort());
         const closers: (() => Promise<unknown>)[] = [() => utilities.close()];
         const progress = createProgress(ctx, flags.progress);
         try {
@@ -197,8 +196,7 @@ records before it are durable at the destination, so the next run resumes from t
           ctx.result({ ...summary, to: flags.to }, describe(summary, flags.to));
         } finally {
           progress.stop();
-          process.off("SIGINT", onSignal);
-          process.off("SIGTERM", onSignal);
+          stopHandling();
           for (const close of closers) await close().catch(() => {});
         }
       }),

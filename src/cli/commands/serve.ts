@@ -3,6 +3,7 @@ import { Command } from "commander";
 import { resolve } from "node:path";
 import { isStoreLocation, parseStoreLocation } from "../../engine/index.js";
 import { UsageError } from "../../errors.js";
+import { onInterrupt } from "../../process/index.js";
 import { Registry } from "../../registry/index.js";
 import { DEFAULT_CHUNK_BYTES } from "../../server/qlik/chunk-stream.js";
 import { startQlikServer } from "../../server/qlik/server.js";
@@ -99,10 +100,9 @@ function positive(value: string, flag: string): number {
 
 function untilSignal(): Promise<NodeJS.Signals> {
   return new Promise((resolve) => {
-    const stop = (signal: NodeJS.Signals) => {
-      process.off("SIGINT", stop).off("SIGTERM", stop);
+    const stopHandling = onInterrupt((signal) => {
+      stopHandling();
       resolve(signal);
-    };
-    process.on("SIGINT", stop).on("SIGTERM", stop);
+    });
   });
 }

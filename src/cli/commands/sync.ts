@@ -3,6 +3,7 @@ import { Command } from "commander";
 import { writeFileSync } from "node:fs";
 import { runSync, type Store, type SyncJob, type SyncSummary } from "../../engine/index.js";
 import { SluiceError, UsageError } from "../../errors.js";
+import { onInterrupt } from "../../process/index.js";
 import { addConnectorOptions, type ConnectorFlags, openFromFlags, readOptions } from "../connector-options.js";
 import type { CliContext } from "../context.js";
 import { addStoreOptions, openStoreFromFlags, STORE_HELP, type StoreFlags } from "../store-options.js";
@@ -154,10 +155,9 @@ export async function executeSync(ctx: CliContext, job: SyncCommandJob): Promise
     : undefined;
   const progress = createProgress(ctx, showProgress);
   let store: Store | undefined;
+  const stopHandling = onInterrupt(onSignal);
   try {
     store = await openStoreFromFlags(ctx, { db, schema });
-    process.once("SIGINT", onSignal);
-    process.once("SIGTERM", onSignal);
     const summary = await runSync({
       ...sync,
       store,
@@ -170,8 +170,7 @@ export async function executeSync(ctx: CliContext, job: SyncCommandJob): Promise
   } finally {
     progress.stop();
     clearTimeout(timer);
-    process.off("SIGINT", onSignal);
-    process.off("SIGTERM", onSignal);
+    stopHandling();
     await job.driver.close();
     await store?.close();
   }

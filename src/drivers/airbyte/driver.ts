@@ -11,7 +11,8 @@ import { SluiceError } from "../../errors.js";
 import { type Logger, type LogLevel, silentLogger } from "../../logging.js";
 import { PrivateFiles } from "../subprocess/files.js";
 import { Pager } from "../subprocess/pager.js";
-import { CommandRunner, type CommandResult, type CommandSource, describeExit } from "../subprocess/run.js";
+import { describeExit } from "../../process/index.js";
+import { CommandRunner, type CommandResult, type CommandSource } from "../subprocess/run.js";
 import type {
   CheckResult,
   SourceSpec,

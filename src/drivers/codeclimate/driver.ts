@@ -5,12 +5,11 @@
  * here. Records arrive as pages per record type; checkpoints (StateManager.set
  * and the end of each stream) are written only after the pages before them.
  */
-import { type ChildProcess, spawn } from "node:child_process";
-import type { Readable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { ConnectorProtocolError, SluiceError } from "../../errors.js";
 import { type Logger, silentLogger } from "../../logging.js";
 import { StderrForwarder } from "../../plugin/hclog.js";
+import { ChildGroup, describeExit, type ExitStatus, readLines } from "../../process/index.js";
 import type { VerifyConfigurationResult } from "../../sdk/codeclimate/client.js";
 import type { StreamRecord } from "../../sdk/codeclimate/stream.js";
 import type {
@@ -88,8 +87,11 @@ const runnerPath = fileURLToPath(
 );
 const runnerArgs = import.meta.url.endsWith(".ts") ? ["--import", "tsx", runnerPath] : [runnerPath];
 
+/** The runner's messages are pages of up to PAGE_SIZE records: a line may be large, never unbounded. */
+const CHANNEL_LINE_MAX_BYTES = 256 * 1024 * 1024;
+
 interface Run {
-  child: ChildProcess;
+  child: ChildGroup;
   watch: LimitWatch;
   stderr: StderrForwarder;
   breach?: SluiceError;
@@ -100,7 +102,7 @@ export class CodeClimateDriver implements SourceDriver {
   readonly protocol = "codeclimate";
   /** The highest combined RSS seen in any run so far. */
   peakRssBytes = 0;
-  private readonly running = new Set<ChildProcess>();
+  private readonly running = new Set<ChildGroup>();
   private readonly limits: ResourceLimits;
   private readonly logger: Logger;
 
@@ -192,7 +194,7 @@ export class CodeClimateDriver implements SourceDriver {
   }
 
   async close(): Promise<void> {
-    for (const child of this.running) killTree(child);
+    await Promise.all([...this.running].map((child) => child.stop()));
   }
 
   private async run(
@@ -218,12 +220,12 @@ export class CodeClimateDriver implements SourceDriver {
     const run = this.start(job);
     try {
       await this.pump(run, onMessage);
-      const exit = await exited(run.child);
+      const exit = await run.child.exited;
       if (run.breach) throw run.breach;
       if (run.failure) throw new CodeClimateConnectorError(this.connector.slug, run.failure);
       if (exit.code !== 0) throw this.crashed(run, exit);
     } catch (error) {
-      killTree(run.child);
+      await run.child.stop();
       throw run.breach ?? error;
     } finally {
       run.watch.stop();
@@ -234,23 +236,25 @@ export class CodeClimateDriver implements SourceDriver {
 
   private start(job: RunnerJob): Run {
     const env = { ...process.env, ...(this.settings.upstreamCompat ? { SLUICE_CODECLIMATE_COMPAT: "upstream" } : {}) };
-    const child = spawn(process.execPath, runnerArgs, {
-      stdio: ["pipe", job.output === "console" ? "inherit" : "pipe", "pipe", "pipe"],
+    const child = ChildGroup.spawn([process.execPath, ...runnerArgs], {
+      name: this.connector.slug,
       env,
-      detached: true,
+      stdin: "pipe",
+      stdout: job.output === "console" ? "inherit" : "pipe",
+      extraPipes: 1,
     });
     this.running.add(child);
     const stderr = new StderrForwarder(this.logger);
-    child.stderr!.on("data", (chunk: Buffer) => stderr.push(chunk));
+    child.stderr.on("data", (chunk: Buffer) => stderr.push(chunk));
     child.stdout?.on("data", (chunk: Buffer) => stderr.push(chunk));
-    child.stdin!.on("error", () => {}); // a connector that dies at once is reported by its exit
-    child.stdin!.end(JSON.stringify(job));
+    child.stdin.on("error", () => {}); // a connector that dies at once is reported by its exit
+    child.stdin.end(JSON.stringify(job));
     const run: Run = {
       child,
       stderr,
       watch: new LimitWatch(child.pid ?? 0, this.connector.slug, this.limits, (error) => {
         run.breach = error;
-        killTree(child);
+        child.kill();
       }),
     };
     return run;
@@ -258,20 +262,18 @@ export class CodeClimateDriver implements SourceDriver {
 
   /** Reads fd 3 line by line, one message at a time: the sink's pace is the connector's. */
   private async pump(run: Run, onMessage: (message: RunnerMessage) => Promise<void>): Promise<void> {
-    let partial = "";
-    const channel = run.child.stdio[3] as Readable;
-    channel.setEncoding("utf8"); // decodes characters split across chunks
-    for await (const chunk of channel) {
-      const lines = (partial + (chunk as string)).split("\n");
-      partial = lines.pop() ?? "";
-      for (const line of lines) {
-        const message = JSON.parse(line) as RunnerMessage;
-        if (message.t === "log") this.logger.log(message.level, this.untagged(message.line));
-        else if (message.t === "failed") {
-          run.failure = message;
-          if (message.stack) this.logger.debug(message.stack);
-        } else await onMessage(message);
-      }
+    const limit = {
+      maxBytes: CHANNEL_LINE_MAX_BYTES,
+      overflow: "fail",
+      source: `connector "${this.connector.slug}"`,
+    } as const;
+    for await (const line of readLines(run.child.pipe(3), limit)) {
+      const message = JSON.parse(line) as RunnerMessage;
+      if (message.t === "log") this.logger.log(message.level, this.untagged(message.line));
+      else if (message.t === "failed") {
+        run.failure = message;
+        if (message.stack) this.logger.debug(message.stack);
+      } else await onMessage(message);
     }
   }
 
@@ -281,13 +283,12 @@ export class CodeClimateDriver implements SourceDriver {
     return line.startsWith(tag) ? line.slice(tag.length) : line;
   }
 
-  private crashed(run: Run, exit: { code: number | null; signal: NodeJS.Signals | null }): SluiceError {
+  private crashed(run: Run, exit: ExitStatus): SluiceError {
     run.stderr.end();
-    const how = exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`;
     const said = run.stderr.recent();
     return new SluiceError(
       "CONNECTOR_CRASHED",
-      `connector "${this.connector.slug}" ${how}${said ? `; its last output:\n${said}` : ""}`,
+      `connector "${this.connector.slug}" ${describeExit(exit)}${said ? `; its last output:\n${said}` : ""}`,
     );
   }
 }
@@ -295,20 +296,4 @@ export class CodeClimateDriver implements SourceDriver {
 function parseState(text: string): ConnectorState {
   const state = text ? (JSON.parse(text) as Partial<ConnectorState>) : {};
   return { streams: state.streams ?? {}, lastSuccessfulSync: state.lastSuccessfulSync ?? {} };
-}
-
-function exited(child: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
-  if (child.exitCode !== null || child.signalCode !== null)
-    return Promise.resolve({ code: child.exitCode, signal: child.signalCode });
-  return new Promise((resolve) => child.once("exit", (code, signal) => resolve({ code, signal })));
-}
-
-/** The connector runs in its own process group: kill it and whatever it started. */
-function killTree(child: ChildProcess): void {
-  if (child.exitCode !== null || child.signalCode !== null || !child.pid) return;
-  try {
-    process.kill(-child.pid, "SIGKILL");
-  } catch {
-    child.kill("SIGKILL");
-  }
 }

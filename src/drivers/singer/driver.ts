@@ -9,7 +9,8 @@ import { SluiceError } from "../../errors.js";
 import { type Logger, silentLogger } from "../../logging.js";
 import { PrivateFiles } from "../subprocess/files.js";
 import { Pager } from "../subprocess/pager.js";
-import { CommandRunner, type CommandResult, type CommandSource, describeExit } from "../subprocess/run.js";
+import { describeExit } from "../../process/index.js";
+import { CommandRunner, type CommandResult, type CommandSource } from "../subprocess/run.js";
 import type {
   CheckResult,
   SourceSpec,

@@ -1,18 +1,18 @@
 /** Private temporary files for a connector's config, catalog and state (mode 0600: configs hold secrets). */
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { privateFolder } from "../../process/index.js";
 
 export class PrivateFiles {
-  private readonly folder = mkdtempSync(join(tmpdir(), "sluice-connector-"));
+  private readonly folder = privateFolder("connector");
 
   write(name: string, text: string): string {
-    const path = join(this.folder, name);
+    const path = join(this.folder.path, name);
     writeFileSync(path, text, { mode: 0o600 });
     return path;
   }
 
   remove(): void {
-    rmSync(this.folder, { recursive: true, force: true });
+    this.folder.remove();
   }
 }

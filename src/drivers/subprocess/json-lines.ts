@@ -1,12 +1,14 @@
 /**
  * A source's stdout as protocol messages, one JSON object per line (Airbyte,
- * Singer), never the whole output in memory. Lines that are not JSON objects
+ * Singer), never more than a line in memory (at most MESSAGE_LINE_MAX_BYTES
+ * long: a longer one is an error naming the limit). Lines that are not JSON objects
  * are the connector's own chatter (handed back as text); a line that starts
  * like one and does not parse, or has no "type", is an error naming its line
  * number.
  */
 import type { Readable } from "node:stream";
 import { ConnectorProtocolError } from "../../errors.js";
+import { MESSAGE_LINE_MAX_BYTES, readLines } from "../../process/index.js";
 
 export class MalformedLineError extends ConnectorProtocolError {
   constructor(connector: string, line: number, text: string, problem: string) {
@@ -22,7 +24,6 @@ export async function* jsonLines<M extends { type: string }>(
   output: Readable,
   connector: string,
 ): AsyncGenerator<LineEvent<M>> {
-  let partial = "";
   let number = 0;
   const parse = (text: string): LineEvent<M> | undefined => {
     number++;
@@ -39,15 +40,9 @@ export async function* jsonLines<M extends { type: string }>(
       throw new MalformedLineError(connector, number, trimmed, 'no "type"');
     return { kind: "message", message: value as M, line: number };
   };
-  output.setEncoding("utf8"); // decodes characters split across chunks
-  for await (const chunk of output) {
-    const lines = (partial + (chunk as string)).split("\n");
-    partial = lines.pop() ?? "";
-    for (const line of lines) {
-      const event = parse(line);
-      if (event) yield event;
-    }
+  const limit = { maxBytes: MESSAGE_LINE_MAX_BYTES, overflow: "fail", source: `connector "${connector}"` } as const;
+  for await (const line of readLines(output, limit)) {
+    const event = parse(line);
+    if (event) yield event;
   }
-  const last = partial ? parse(partial) : undefined;
-  if (last) yield last;
 }

@@ -1,0 +1,111 @@
+/**
+ * The one registry of what this Sluice process has started and must not
+ * leave behind: child process groups and private temp folders. Children and
+ * folders register themselves (child.ts, folders.ts) and leave when they are
+ * gone; whatever is still here when the process exits is killed and removed
+ * (the `exit` hook), on Ctrl-C it is stopped (signals.ts), and a recorder
+ * (journal.ts) keeps a copy on disk so the next start can reap what a
+ * `kill -9` left.
+ */
+import { rmSync } from "node:fs";
+import { startTicks } from "./proc.js";
+
+/** Set in every child's environment: finds its processes even after the group leader is gone. */
+export const RUN_ID_VARIABLE = "SLUICE_RUN_ID";
+
+let ownRunId: string | undefined;
+
+/** This process, told apart from any later one with the same pid: "<pid>-<start ticks>". */
+export function runId(): string {
+  ownRunId ??= `${process.pid}-${startTicks(process.pid) ?? Date.now()}`;
+  return ownRunId;
+}
+
+/** What the registry needs of a child process group (a ChildGroup). */
+export interface TrackedGroup {
+  readonly pid: number | undefined;
+  stop(): Promise<unknown>;
+  signal(signal: NodeJS.Signals): void;
+}
+
+export interface GroupRecord {
+  /** The process group id: the pid of the process Sluice started, its leader. */
+  pgid: number;
+  /** The leader's start time (see proc.ts), so a recycled pid is never taken for it. */
+  startTicks: string | undefined;
+  command: string;
+}
+
+export interface Snapshot {
+  runId: string;
+  groups: GroupRecord[];
+  folders: string[];
+}
+
+class CleanupRegistry {
+  private readonly groups = new Map<TrackedGroup, GroupRecord>();
+  private readonly folders = new Set<string>();
+  private recorder: ((snapshot: Snapshot) => void) | undefined;
+  private exitHookInstalled = false;
+
+  /** Registers a started group; the returned function unregisters it once it has exited. */
+  track(group: TrackedGroup, command: string): () => void {
+    const pgid = group.pid!;
+    this.groups.set(group, { pgid, startTicks: startTicks(pgid), command });
+    this.changed();
+    return () => {
+      if (this.groups.delete(group)) this.changed();
+    };
+  }
+
+  trackFolder(path: string): () => void {
+    this.folders.add(path);
+    this.changed();
+    return () => {
+      if (this.folders.delete(path)) this.changed();
+    };
+  }
+
+  /** Called with every change (and an empty snapshot once nothing is left). */
+  record(recorder: (snapshot: Snapshot) => void): void {
+    this.recorder = recorder;
+    this.changed();
+  }
+
+  get groupCount(): number {
+    return this.groups.size;
+  }
+
+  /** Stops every group with the stop policy, in parallel, then removes the folders. */
+  async stopAll(): Promise<void> {
+    await Promise.all([...this.groups.keys()].map((group) => group.stop()));
+    this.removeFolders();
+  }
+
+  /** SIGKILL to every group and the folders removed, synchronously: the last resort. */
+  killAll(): void {
+    for (const group of this.groups.keys()) group.signal("SIGKILL");
+    this.groups.clear();
+    this.removeFolders();
+  }
+
+  private removeFolders(): void {
+    for (const folder of this.folders) rmSync(folder, { recursive: true, force: true });
+    this.folders.clear();
+    this.changed();
+  }
+
+  private changed(): void {
+    if (!this.exitHookInstalled) {
+      this.exitHookInstalled = true;
+      process.on("exit", () => this.killAll());
+    }
+    this.recorder?.({
+      runId: runId(),
+      groups: [...this.groups.values()],
+      folders: [...this.folders],
+    });
+  }
+}
+
+export const cleanup = new CleanupRegistry();

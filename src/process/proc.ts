@@ -1,0 +1,54 @@
+/**
+ * What Linux's /proc says about a process: its start time (clock ticks since
+ * boot, which with the boot id tells a process from a later one that reuses
+ * its pid), its process group and its environment. Elsewhere every answer is
+ * "unknown", and unknown processes are never signalled.
+ */
+import { readdirSync, readFileSync } from "node:fs";
+
+function read(path: string): string | undefined {
+  try {
+    return readFileSync(path, "utf8");
+  } catch {
+    return undefined;
+  }
+}
+
+/** Fields 3 onwards of /proc/<pid>/stat (the command name, field 2, may hold spaces and parentheses). */
+function statFields(pid: number): string[] | undefined {
+  const stat = read(`/proc/${pid}/stat`);
+  if (!stat) return undefined;
+  return stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+}
+
+/** When `pid` started, in clock ticks since boot; undefined if it is not running (or /proc is missing). */
+export function startTicks(pid: number): string | undefined {
+  const fields = statFields(pid);
+  const state = fields?.[0];
+  if (!fields || state === "Z" || state === "X") return undefined; // a zombie has finished
+  return fields[19];
+}
+
+export function processGroupOf(pid: number): number | undefined {
+  const group = statFields(pid)?.[2];
+  return group === undefined ? undefined : Number(group);
+}
+
+/** Changes at every boot: pids and start times recorded under another boot mean nothing. */
+export function bootId(): string | undefined {
+  return read("/proc/sys/kernel/random/boot_id")?.trim();
+}
+
+export function environmentHas(pid: number, entry: string): boolean {
+  return read(`/proc/${pid}/environ`)?.split("\0").includes(entry) ?? false;
+}
+
+export function runningPids(): number[] {
+  try {
+    return readdirSync("/proc")
+      .filter((name) => /^\d+$/.test(name))
+      .map(Number);
+  } catch {
+    return [];
+  }
+}

@@ -1,0 +1,249 @@
+/**
+ * Nothing Sluice starts outlives it (issues 14.6 and 14.8): connectors run in
+ * process groups of their own, so Ctrl-C reaches only Sluice, which stops
+ * them, removes their temp folders (configs with secrets in them) and exits
+ * 128 + the signal; a second signal kills them at once. A Sluice killed with
+ * `kill -9` leaves a record under $SLUICE_HOME/running, and the next command
+ * reaps what it left, never touching a process that merely reuses a pid.
+ */
+import assert from "node:assert/strict";
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { constants } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+import { runningPids, startTicks } from "../src/process/proc.js";
+import { query, root, sluice, sluiceBin, tempDir } from "./helpers.js";
+
+const scripted = `node ${join(root, "test/fixtures/airbyte/scripted-source.mjs")}`;
+const stubborn = `node ${join(root, "test/fixtures/stubborn-connector.mjs")}`;
+
+interface Running {
+  child: ChildProcess;
+  pid: number;
+  stderr: () => string;
+  exited: Promise<number | null>;
+}
+
+/** Sluice in the background, with its own TMPDIR and SLUICE_HOME. */
+function startSluice(args: string[], env: { tmp: string; home: string }): Running {
+  const child = spawn(process.execPath, [sluiceBin, ...args], {
+    cwd: root,
+    env: { ...process.env, TMPDIR: env.tmp, SLUICE_HOME: env.home },
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  let stderr = "";
+  child.stderr!.on("data", (data) => (stderr += data));
+  const exited = new Promise<number | null>((resolve) =>
+    child.on("close", (code, signal) => resolve(code ?? (signal ? 128 + constants.signals[signal] : null))),
+  );
+  return { child, pid: child.pid!, stderr: () => stderr, exited };
+}
+
+async function waitFor<T>(what: string, probe: () => T | undefined | false, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** A process, told apart from a later one reusing its pid. */
+interface Process {
+  pid: number;
+  ticks: string;
+}
+
+const isRunning = (p: Process): boolean => startTicks(p.pid) === p.ticks;
+
+function parentOf(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+  } catch {
+    return undefined;
+  }
+}
+
+function commandLine(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, "utf8").replaceAll("\0", " ");
+  } catch {
+    return "";
+  }
+}
+
+/** The connector Sluice started (its direct child; the one whose command line matches `which`), once it runs. */
+function connectorOf(sluicePid: number, which = /./): Promise<Process> {
+  return waitFor("the connector to start", () => {
+    const pid = runningPids().find((p) => parentOf(p) === sluicePid && which.test(commandLine(p)));
+    const ticks = pid === undefined ? undefined : startTicks(pid);
+    return pid !== undefined && ticks !== undefined && { pid, ticks };
+  });
+}
+
+function dirs(t: { after(fn: () => void): void }): { tmp: string; home: string } {
+  const dir = tempDir(t);
+  const tmp = join(dir, "tmp");
+  mkdirSync(tmp);
+  return { tmp, home: join(dir, "home") };
+}
+
+const sluiceFolders = (tmp: string) => readdirSync(tmp).filter((name) => name.startsWith("sluice-"));
+
+for (const [command, signal] of [
+  ["check", "SIGINT"],
+  ["spec", "SIGTERM"],
+  ["discover", "SIGHUP"],
+] as const) {
+  test(`${signal} during \`sluice ${command}\`'s handshake wait stops the connector, removes its temp folder and exits ${128 + constants.signals[signal]}`, async (t) => {
+    const env = dirs(t);
+    const run = startSluice([command, "-c", "sleep 600", ...(command === "spec" ? [] : ["-o", "{}"])], env);
+    const connector = await connectorOf(run.pid);
+    assert.equal(sluiceFolders(env.tmp).length, 1, "the plugin's socket folder exists while it runs");
+    run.child.kill(signal);
+    assert.equal(await run.exited, 128 + constants.signals[signal], run.stderr());
+    assert.ok(!isRunning(connector), "the connector was stopped");
+    assert.deepEqual(sluiceFolders(env.tmp), [], "no temp folder is left");
+  });
+}
+
+test("Ctrl-C during an Airbyte check removes the folder holding its 0600 config.json", async (t) => {
+  const env = dirs(t);
+  const config = join(tempDir(t), "hang.json");
+  writeFileSync(config, JSON.stringify({ records: 1, hang: "check", password: "hunter2" }));
+  const run = startSluice(["airbyte", "check", "-c", scripted, "--config", config], env);
+  await waitFor("the check to start", () => {
+    const [folder] = sluiceFolders(env.tmp);
+    return folder && readdirSync(join(env.tmp, folder)).includes("config.json");
+  });
+  const connector = await connectorOf(run.pid);
+  run.child.kill("SIGINT");
+  assert.equal(await run.exited, 130, run.stderr());
+  assert.ok(!isRunning(connector));
+  assert.deepEqual(sluiceFolders(env.tmp), []);
+});
+
+test("Ctrl-C while `sluice sync` still starts its connector stops it too", async (t) => {
+  const env = dirs(t);
+  const run = startSluice(["sync", "-c", "sleep 600", "-o", "{}", "--db", join(env.tmp, "..", "s.db")], env);
+  const connector = await connectorOf(run.pid);
+  run.child.kill("SIGINT");
+  assert.equal(await run.exited, 130, run.stderr());
+  assert.ok(!isRunning(connector));
+  assert.deepEqual(sluiceFolders(env.tmp), []);
+});
+
+test("a second Ctrl-C kills a connector deaf to Shutdown and SIGTERM at once", async (t) => {
+  const env = dirs(t);
+  const db = join(env.tmp, "..", "s.db");
+  const args = [
+    "--log-level",
+    "debug",
+    "sync",
+    "-c",
+    stubborn,
+    "--protocol",
+    "sluice",
+    "-o",
+    '{"pages": 2, "then": "hang"}',
+  ];
+  const run = startSluice([...args, "--db", db], env);
+  const connector = await connectorOf(run.pid);
+  await waitFor("pages to arrive", () => {
+    try {
+      return query(db, "SELECT * FROM stubborn_connector_items").length > 0;
+    } catch {
+      return false;
+    }
+  });
+  run.child.kill("SIGINT");
+  await waitFor("the connector to ignore Shutdown", () => /ignoring a request to exit/.test(run.stderr()));
+  run.child.kill("SIGINT");
+  assert.equal(await run.exited, 130);
+  assert.match(run.stderr(), /SIGINT again: killing what Sluice started/);
+  assert.ok(!isRunning(connector), "killed with SIGKILL");
+  assert.deepEqual(sluiceFolders(env.tmp), []);
+});
+
+test("after a `kill -9` of Sluice, the next command stops the connector it left and removes its temp folder", async (t) => {
+  const env = dirs(t);
+  const run = startSluice(["check", "-c", "sleep 600", "-o", "{}"], env);
+  const connector = await connectorOf(run.pid);
+  await waitFor("the record of what it started", () => readdirSync(env.home, { recursive: true }).length > 1);
+  run.child.kill("SIGKILL");
+  await run.exited;
+  assert.ok(isRunning(connector), "kill -9 leaves the connector running");
+  assert.equal(sluiceFolders(env.tmp).length, 1, "and its temp folder");
+
+  const next = await sluice(["connectors", "list"], {
+    env: { ...process.env, TMPDIR: env.tmp, SLUICE_HOME: env.home },
+  });
+  assert.equal(next.code, 0, next.stderr);
+  assert.match(next.stderr, new RegExp(`stopped a connector that Sluice process ${run.pid} left running`));
+  assert.ok(!isRunning(connector), "the next command stopped it");
+  assert.deepEqual(sluiceFolders(env.tmp), []);
+  assert.deepEqual(readdirSync(join(env.home, "running")), [], "and the record is gone");
+});
+
+test("`kill -9` of `sluice airbyte sync` mid-run: the next sync reaps the source and its temp folder, then resumes", async (t) => {
+  const env = dirs(t);
+  const dir = tempDir(t);
+  const db = join(dir, "a.db");
+  const config = join(dir, "c.json");
+  writeFileSync(config, JSON.stringify({ records: 50, stateEvery: 10, hang: "read" }));
+  const args = ["airbyte", "sync", "-c", scripted, "--config", config, "--db", db, "--name", "s"];
+  const run = startSluice(args, env);
+  const source = await connectorOf(run.pid, / read /);
+  await waitFor("the records before the last state", () => {
+    try {
+      return query(db, "SELECT id FROM s_items").length === 50;
+    } catch {
+      return false;
+    }
+  });
+  run.child.kill("SIGKILL");
+  await run.exited;
+  assert.ok(isRunning(source));
+
+  writeFileSync(config, JSON.stringify({ records: 60, stateEvery: 10 }));
+  const next = await sluice(args, { env: { ...process.env, TMPDIR: env.tmp, SLUICE_HOME: env.home } });
+  assert.equal(next.code, 0, next.stderr);
+  assert.match(next.stderr, /stopped a connector that Sluice process \d+ left running when it died: sh -c node /);
+  assert.ok(!isRunning(source));
+  assert.deepEqual(sluiceFolders(env.tmp), []);
+  assert.equal(query(db, "SELECT id FROM s_items").length, 60);
+});
+
+test("a record whose pid now belongs to another process (another start time) never gets it killed", async (t) => {
+  const env = dirs(t);
+  const bystander = spawn("sleep", ["600"], { detached: true, stdio: "ignore" });
+  t.after(() => bystander.kill("SIGKILL"));
+  const pid = bystander.pid!;
+  const ticks = await waitFor("the bystander to run", () => startTicks(pid));
+  const running = join(env.home, "running");
+  mkdirSync(running, { recursive: true });
+  const record = (hostPid: number, hostTicks: string, groupTicks: string) => ({
+    runId: `${hostPid}-${hostTicks}`,
+    bootId: readFileSync("/proc/sys/kernel/random/boot_id", "utf8").trim(),
+    hostPid,
+    hostStartTicks: hostTicks,
+    groups: [{ pgid: pid, startTicks: groupTicks, command: "sleep 600" }],
+    folders: [],
+  });
+  // A dead host (no such start time) whose group id is now the bystander's, started at another time.
+  writeFileSync(join(running, "dead.json"), JSON.stringify(record(pid, "1", String(Number(ticks) - 1))));
+  // A live host (this test process): its record is left alone, even though it names the bystander exactly.
+  const self = `${process.pid}-${startTicks(process.pid)}.json`;
+  writeFileSync(join(running, self), JSON.stringify(record(process.pid, startTicks(process.pid)!, ticks)));
+
+  const next = await sluice(["connectors", "list"], {
+    env: { ...process.env, TMPDIR: env.tmp, SLUICE_HOME: env.home },
+  });
+  assert.equal(next.code, 0, next.stderr);
+  assert.ok(isRunning({ pid, ticks }), "the bystander still runs");
+  assert.doesNotMatch(next.stderr, /left running/);
+  assert.deepEqual(readdirSync(running), [self], "the dead host's record is consumed, the live one's kept");
+});
