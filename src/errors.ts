@@ -117,9 +117,8 @@ export const ERROR_CODES = {
   },
   OUTPUT_TOO_LARGE: {
     area: CONNECTORS,
-    meaning:
-      "A connector printed a line (one protocol message) or an answer (a catalog) longer than Sluice reads: the limit is in the message.",
-    action: "Report it to the connector's authors: a record that large cannot be synced; select fewer streams for a smaller catalog.",
+    meaning: "A connector printed a line (one message) or an answer (a catalog) longer than Sluice reads.",
+    action: "The message names the limit; report it to the connector's authors (a record that large cannot be synced).",
   },
   DESTINATION_REJECTED: {
     area: CONNECTORS,

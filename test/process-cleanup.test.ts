@@ -7,81 +7,21 @@
  * reaps what it left, never touching a process that merely reuses a pid.
  */
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { constants } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { runningPids, startTicks } from "../src/process/proc.js";
-import { query, root, sluice, sluiceBin, tempDir } from "./helpers.js";
+import { startTicks } from "../src/process/proc.js";
+import { countRows, query, root, sluice, sluiceBin, tempDir, until } from "./helpers.js";
+import { type Background, background, childOf, isRunning } from "./process-helpers.js";
 
 const scripted = `node ${join(root, "test/fixtures/airbyte/scripted-source.mjs")}`;
 const stubborn = `node ${join(root, "test/fixtures/stubborn-connector.mjs")}`;
 
-interface Running {
-  child: ChildProcess;
-  pid: number;
-  stderr: () => string;
-  exited: Promise<number | null>;
-}
-
 /** Sluice in the background, with its own TMPDIR and SLUICE_HOME. */
-function startSluice(args: string[], env: { tmp: string; home: string }): Running {
-  const child = spawn(process.execPath, [sluiceBin, ...args], {
-    cwd: root,
-    env: { ...process.env, TMPDIR: env.tmp, SLUICE_HOME: env.home },
-    stdio: ["ignore", "ignore", "pipe"],
-  });
-  let stderr = "";
-  child.stderr!.on("data", (data) => (stderr += data));
-  const exited = new Promise<number | null>((resolve) =>
-    child.on("close", (code, signal) => resolve(code ?? (signal ? 128 + constants.signals[signal] : null))),
-  );
-  return { child, pid: child.pid!, stderr: () => stderr, exited };
-}
-
-async function waitFor<T>(what: string, probe: () => T | undefined | false, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
-/** A process, told apart from a later one reusing its pid. */
-interface Process {
-  pid: number;
-  ticks: string;
-}
-
-const isRunning = (p: Process): boolean => startTicks(p.pid) === p.ticks;
-
-function parentOf(pid: number): number | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-  } catch {
-    return undefined;
-  }
-}
-
-function commandLine(pid: number): string {
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, "utf8").replaceAll("\0", " ");
-  } catch {
-    return "";
-  }
-}
-
-/** The connector Sluice started (its direct child; the one whose command line matches `which`), once it runs. */
-function connectorOf(sluicePid: number, which = /./): Promise<Process> {
-  return waitFor("the connector to start", () => {
-    const pid = runningPids().find((p) => parentOf(p) === sluicePid && which.test(commandLine(p)));
-    const ticks = pid === undefined ? undefined : startTicks(pid);
-    return pid !== undefined && ticks !== undefined && { pid, ticks };
-  });
+function startSluice(args: string[], env: { tmp: string; home: string }): Background {
+  return background(process.execPath, [sluiceBin, ...args], { ...process.env, TMPDIR: env.tmp, SLUICE_HOME: env.home });
 }
 
 function dirs(t: { after(fn: () => void): void }): { tmp: string; home: string } {
@@ -101,7 +41,7 @@ for (const [command, signal] of [
   test(`${signal} during \`sluice ${command}\`'s handshake wait stops the connector, removes its temp folder and exits ${128 + constants.signals[signal]}`, async (t) => {
     const env = dirs(t);
     const run = startSluice([command, "-c", "sleep 600", ...(command === "spec" ? [] : ["-o", "{}"])], env);
-    const connector = await connectorOf(run.pid);
+    const connector = await childOf(run.pid);
     assert.equal(sluiceFolders(env.tmp).length, 1, "the plugin's socket folder exists while it runs");
     run.child.kill(signal);
     assert.equal(await run.exited, 128 + constants.signals[signal], run.stderr());
@@ -115,11 +55,11 @@ test("Ctrl-C during an Airbyte check removes the folder holding its 0600 config.
   const config = join(tempDir(t), "hang.json");
   writeFileSync(config, JSON.stringify({ records: 1, hang: "check", password: "hunter2" }));
   const run = startSluice(["airbyte", "check", "-c", scripted, "--config", config], env);
-  await waitFor("the check to start", () => {
+  await until(() => {
     const [folder] = sluiceFolders(env.tmp);
-    return folder && readdirSync(join(env.tmp, folder)).includes("config.json");
-  });
-  const connector = await connectorOf(run.pid);
+    return folder !== undefined && readdirSync(join(env.tmp, folder)).includes("config.json");
+  }, "the check to start");
+  const connector = await childOf(run.pid);
   run.child.kill("SIGINT");
   assert.equal(await run.exited, 130, run.stderr());
   assert.ok(!isRunning(connector));
@@ -129,7 +69,7 @@ test("Ctrl-C during an Airbyte check removes the folder holding its 0600 config.
 test("Ctrl-C while `sluice sync` still starts its connector stops it too", async (t) => {
   const env = dirs(t);
   const run = startSluice(["sync", "-c", "sleep 600", "-o", "{}", "--db", join(env.tmp, "..", "s.db")], env);
-  const connector = await connectorOf(run.pid);
+  const connector = await childOf(run.pid);
   run.child.kill("SIGINT");
   assert.equal(await run.exited, 130, run.stderr());
   assert.ok(!isRunning(connector));
@@ -151,16 +91,10 @@ test("a second Ctrl-C kills a connector deaf to Shutdown and SIGTERM at once", a
     '{"pages": 2, "then": "hang"}',
   ];
   const run = startSluice([...args, "--db", db], env);
-  const connector = await connectorOf(run.pid);
-  await waitFor("pages to arrive", () => {
-    try {
-      return query(db, "SELECT * FROM stubborn_connector_items").length > 0;
-    } catch {
-      return false;
-    }
-  });
+  const connector = await childOf(run.pid);
+  await until(() => countRows(db, "stubborn_connector_items") > 0, "pages to arrive");
   run.child.kill("SIGINT");
-  await waitFor("the connector to ignore Shutdown", () => /ignoring a request to exit/.test(run.stderr()));
+  await until(() => /ignoring a request to exit/.test(run.stderr()), "the connector to ignore Shutdown");
   run.child.kill("SIGINT");
   assert.equal(await run.exited, 130);
   assert.match(run.stderr(), /SIGINT again: killing what Sluice started/);
@@ -171,8 +105,8 @@ test("a second Ctrl-C kills a connector deaf to Shutdown and SIGTERM at once", a
 test("after a `kill -9` of Sluice, the next command stops the connector it left and removes its temp folder", async (t) => {
   const env = dirs(t);
   const run = startSluice(["check", "-c", "sleep 600", "-o", "{}"], env);
-  const connector = await connectorOf(run.pid);
-  await waitFor("the record of what it started", () => readdirSync(env.home, { recursive: true }).length > 1);
+  const connector = await childOf(run.pid);
+  await until(() => readdirSync(env.home, { recursive: true }).length > 1, "the record of what it started");
   run.child.kill("SIGKILL");
   await run.exited;
   assert.ok(isRunning(connector), "kill -9 leaves the connector running");
@@ -196,14 +130,8 @@ test("`kill -9` of `sluice airbyte sync` mid-run: the next sync reaps the source
   writeFileSync(config, JSON.stringify({ records: 50, stateEvery: 10, hang: "read" }));
   const args = ["airbyte", "sync", "-c", scripted, "--config", config, "--db", db, "--name", "s"];
   const run = startSluice(args, env);
-  const source = await connectorOf(run.pid, / read /);
-  await waitFor("the records before the last state", () => {
-    try {
-      return query(db, "SELECT id FROM s_items").length === 50;
-    } catch {
-      return false;
-    }
-  });
+  const source = await childOf(run.pid, / read /);
+  await until(() => countRows(db, "s_items") === 50, "the records before the last state");
   run.child.kill("SIGKILL");
   await run.exited;
   assert.ok(isRunning(source));
@@ -222,7 +150,8 @@ test("a record whose pid now belongs to another process (another start time) nev
   const bystander = spawn("sleep", ["600"], { detached: true, stdio: "ignore" });
   t.after(() => bystander.kill("SIGKILL"));
   const pid = bystander.pid!;
-  const ticks = await waitFor("the bystander to run", () => startTicks(pid));
+  await until(() => startTicks(pid) !== undefined, "the bystander to run");
+  const ticks = startTicks(pid)!;
   const running = join(env.home, "running");
   mkdirSync(running, { recursive: true });
   const record = (hostPid: number, hostTicks: string, groupTicks: string) => ({

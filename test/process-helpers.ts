@@ -1,0 +1,73 @@
+/** Helpers for the tests of child processes: waiting on conditions, finding a host's children in /proc. */
+import { type ChildProcess, spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { constants } from "node:os";
+import { runningPids, startTicks } from "../src/process/proc.js";
+import { root, until } from "./helpers.js";
+
+export interface Background {
+  child: ChildProcess;
+  pid: number;
+  stdout: () => string;
+  stderr: () => string;
+  /** The exit code, or 128 + the signal that ended it. */
+  exited: Promise<number | null>;
+}
+
+/** A program in the background (a Sluice, a host), its output collected. */
+export function background(program: string, args: string[], env: NodeJS.ProcessEnv = process.env): Background {
+  const child = spawn(program, args, { cwd: root, env, stdio: ["ignore", "pipe", "pipe"] });
+  let stdout = "";
+  let stderr = "";
+  child.stdout!.on("data", (data) => (stdout += data));
+  child.stderr!.on("data", (data) => (stderr += data));
+  const exited = new Promise<number | null>((resolve) =>
+    child.on("close", (code, signal) => resolve(code ?? (signal ? 128 + constants.signals[signal] : null))),
+  );
+  return { child, pid: child.pid!, stdout: () => stdout, stderr: () => stderr, exited };
+}
+
+/** A process, told apart from a later one reusing its pid. */
+export interface Process {
+  pid: number;
+  ticks: string;
+}
+
+export const isRunning = (p: Process): boolean => startTicks(p.pid) === p.ticks;
+
+function parentOf(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+  } catch {
+    return undefined;
+  }
+}
+
+function commandLine(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, "utf8").replaceAll("\0", " ");
+  } catch {
+    return "";
+  }
+}
+
+/** The process `parent` started whose command line matches `which` (any by default), once it runs. */
+export async function childOf(parent: number, which = /./): Promise<Process> {
+  let found: Process | undefined;
+  await until(() => {
+    const pid = runningPids().find((p) => parentOf(p) === parent && which.test(commandLine(p)));
+    const ticks = pid === undefined ? undefined : startTicks(pid);
+    if (pid !== undefined && ticks !== undefined) found = { pid, ticks };
+    return found !== undefined;
+  }, "the connector to start");
+  return found!;
+}
+
+/** The processes whose command line matches `which`. */
+export function processesMatching(which: RegExp): Process[] {
+  return runningPids()
+    .filter((pid) => which.test(commandLine(pid)))
+    .map((pid) => ({ pid, ticks: startTicks(pid) ?? "" }))
+    .filter((p) => p.ticks);
+}
