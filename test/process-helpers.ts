@@ -64,9 +64,13 @@ export async function childOf(parent: number, which = /./): Promise<Process> {
   return found!;
 }
 
-/** The processes whose command line matches `which`. */
-export function processesMatching(which: RegExp): Process[] {
-  return runningPids()
+/** The processes `ancestor` started, directly or not, whose command line matches `which`. */
+export function descendantsOf(ancestor: number, which: RegExp): Process[] {
+  const all = runningPids();
+  const found: number[] = [];
+  for (let frontier = [ancestor]; frontier.length > 0; found.push(...frontier))
+    frontier = all.filter((pid) => frontier.includes(parentOf(pid) ?? -1));
+  return found
     .filter((pid) => which.test(commandLine(pid)))
     .map((pid) => ({ pid, ticks: startTicks(pid) ?? "" }))
     .filter((p) => p.ticks);

@@ -140,14 +140,14 @@ type InvalidOptions struct{ Reason string }
 
 func (e InvalidOptions) Error() string { return e.Reason }
 
-// Serve runs the connector as a go-plugin plugin until the host stops it. Run
-// directly (without the host's magic cookie) it prints that it is a plugin
-// and exits 1.
+// Serve runs the connector as a go-plugin plugin until the host stops it, or
+// is gone (see hostWatch). Run directly (without the host's magic cookie) it
+// prints that it is a plugin and exits 1.
 func Serve(c Connector) {
 	plugin.Serve(&plugin.ServeConfig{
 		HandshakeConfig: Handshake,
 		Plugins:         plugin.PluginSet{PluginName: &GRPCPlugin{Impl: c}},
-		GRPCServer:      plugin.DefaultGRPCServer,
+		GRPCServer:      newHostWatch().grpcServer,
 		Logger:          Log,
 	})
 }

@@ -2,8 +2,8 @@
  * The plugin half of go-plugin, for connectors written in TypeScript: check
  * the magic cookie, negotiate the app protocol version, serve on a unix socket
  * (health "plugin", broker, controller, stdio and the connector's own
- * services), then print the handshake line. A real go-plugin host (Go) can
- * run such a connector unchanged.
+ * services), then print the handshake line; exit on Shutdown, or when the
+ * host is gone. A real go-plugin host (Go) can run such a connector unchanged.
  */
 import type * as grpc from "@grpc/grpc-js";
 import {
@@ -16,6 +16,7 @@ import { GRPCControllerService, type GRPCControllerServer } from "../protocol/ge
 import { GRPCStdioService } from "../protocol/gen/plugin/grpc_stdio.js";
 import { Broker } from "./broker.js";
 import { formatHandshakeLine, NOT_A_PLUGIN_MESSAGE, negotiateVersion, PluginEnv } from "./handshake.js";
+import { watchHost } from "./host-watch.js";
 import { StdoutCapture } from "./stdio.js";
 import { listenUnix, makeSocketDir, newServer, type TlsContext } from "./transport.js";
 
@@ -55,15 +56,29 @@ export async function servePlugin(options: ServePluginOptions): Promise<ServedPl
   const server = newServer();
   const broker = new Broker(sockets.dir, mtls?.tls);
   const stdout = new StdoutCapture();
+  let stopping = false;
   const shutdown = (exitCode = 0): void => {
+    if (stopping) return; // closing the server closes the broker stream, which reports the host gone
+    stopping = true;
     broker.close();
     server.forceShutdown();
     sockets.remove();
     process.exit(exitCode);
   };
 
+  // A host killed with `kill -9` cannot call Shutdown: exit when it is gone (see host-watch.ts).
+  const host = watchHost((why) => {
+    process.stderr.write(`${why}: the host is gone, so the plugin exits\n`);
+    shutdown(0);
+  });
+
   server.addService(HealthService, healthService());
-  const brokerService: GRPCBrokerServer = { startStream: (call) => broker.attach(call) };
+  const brokerService: GRPCBrokerServer = {
+    startStream: (call) => {
+      broker.attach(call);
+      host.broker(call);
+    },
+  };
   const controllerService: GRPCControllerServer = {
     shutdown: (_call, callback) => {
       callback(null, {});

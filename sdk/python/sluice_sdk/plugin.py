@@ -58,12 +58,32 @@ class _Controller(grpc_controller_pb2_grpc.GRPCControllerServicer):
 
 
 class _Broker(grpc_broker_pb2_grpc.GRPCBrokerServicer):
-    """Python connectors offer no callbacks: keep the host's stream open and drain it."""
+    """Python connectors offer no callbacks: keep the host's stream open and drain it. go-plugin
+    hosts keep it open until they stop the plugin, so its end means the host is gone."""
+
+    def __init__(self, host_gone):
+        self._host_gone = host_gone
 
     def StartStream(self, request_iterator, context):
-        for _ in request_iterator:
-            pass
+        try:
+            for _ in request_iterator:
+                pass
+        except grpc.RpcError:
+            pass  # the connection broke: the host died
+        self._host_gone("the host closed the broker stream")
         return iter(())
+
+
+def _watch_parent(host_gone) -> None:
+    """Before the host has connected, only the parent process can tell it is gone: an orphan is adopted."""
+    parent = os.getppid()
+
+    def watch():
+        while os.getppid() == parent:
+            time.sleep(1)
+        host_gone(f"its parent process (pid {parent}) has ended")
+
+    threading.Thread(target=watch, name="sluice-host-watch", daemon=True).start()
 
 
 def serve(connector: Connector) -> None:
@@ -90,8 +110,15 @@ def serve(connector: Connector) -> None:
         server.stop(grace=0.5).wait()
         stopped.set()
 
+    def host_gone(reason: str) -> None:
+        # A host killed with `kill -9` cannot call Shutdown: without this the plugin would run forever.
+        if not stopped.is_set():
+            logging.getLogger("sluice").info("the host is gone, so the plugin exits (%s)", reason)
+            threading.Thread(target=stop, daemon=True).start()
+
+    _watch_parent(host_gone)
     grpc_controller_pb2_grpc.add_GRPCControllerServicer_to_server(_Controller(stop), server)
-    grpc_broker_pb2_grpc.add_GRPCBrokerServicer_to_server(_Broker(), server)
+    grpc_broker_pb2_grpc.add_GRPCBrokerServicer_to_server(_Broker(host_gone), server)
     connector_pb2_grpc.add_ConnectorServicer_to_server(ConnectorServicer(connector), server)
 
     client_cert = os.environ.get("PLUGIN_CLIENT_CERT")

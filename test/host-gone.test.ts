@@ -1,0 +1,89 @@
+/**
+ * A crashed host leaves no connector behind (issue 14.8): connectors built on
+ * Sluice's SDKs exit by themselves when their host is gone, under the real
+ * upstream hosts the tests already have (go-plugin's client, Conduit's) and
+ * under Sluice. Each host is killed with `kill -9` mid-run, so nothing can
+ * stop the connector politely; the connector runs behind `sh -c` (as c1-core
+ * and Sluice start connectors), so its parent lives on and only the lost
+ * connection tells it the host is gone. No Sluice command runs afterwards:
+ * nothing reaps it but itself.
+ */
+import assert from "node:assert/strict";
+import { chmodSync, existsSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { test } from "node:test";
+import { countRows, examples, root, sluiceBin, tempDir, until } from "./helpers.js";
+import { background, childOf, isRunning, type Process, descendantsOf } from "./process-helpers.js";
+
+const scripted = join(root, "test/fixtures/scripted-connector.mjs");
+const marked = join(root, "test/fixtures/conduit/marked.mjs");
+const conduitHost = join(root, "test/interop/conduit/bin/conduit-host");
+const hanging = join(root, "test/fixtures/python/hanging.py");
+
+async function exitsByItself(connector: Process | undefined): Promise<void> {
+  assert.ok(connector, "the connector was found running");
+  await until(() => !isRunning(connector), "the connector to exit by itself", 30_000);
+}
+
+test("TypeScript SDK under go-plugin's own host (as c1-core runs it, through sh -c): kill -9 of the host mid-read ends the connector", async (t) => {
+  const reading = join(tempDir(t), "reading");
+  const options = JSON.stringify({ pages: 1, then: "hang", reading });
+  const host = background(examples.goHost, ["--native", "--options", options, "--cmd", `node ${scripted}`]);
+  await until(() => existsSync(reading), "the connector to be reading");
+  const shell = await childOf(host.pid);
+  const [connector] = descendantsOf(host.pid, new RegExp(`^node ${scripted}`));
+  host.child.kill("SIGKILL");
+  await host.exited;
+  await exitsByItself(connector);
+  await exitsByItself(shell);
+});
+
+test("TypeScript Conduit SDK under Conduit's own client (behind a shell script): kill -9 of the host mid-run ends the connector", async (t) => {
+  const dir = tempDir(t);
+  const opened = join(dir, "opened");
+  const wrapper = join(dir, "connector.sh");
+  writeFileSync(wrapper, `#!/bin/sh\n${process.execPath} ${marked}\n`); // no exec: the shell stays its parent
+  chmodSync(wrapper, 0o755);
+  const host = background(
+    conduitHost,
+    ["-plugin", wrapper, "-records", "1000000000", "-source-config", "count=1000000000"],
+    { ...process.env, SLUICE_TEST_OPENED: opened },
+  );
+  await until(() => existsSync(opened), "the source to be open");
+  const [connector] = descendantsOf(host.pid, new RegExp(marked));
+  host.child.kill("SIGKILL");
+  await host.exited;
+  await exitsByItself(connector);
+});
+
+test("Go SDK under Sluice: kill -9 of `sluice sync` mid-run ends the connector", async (t) => {
+  const dir = tempDir(t);
+  const db = join(dir, "g.db");
+  const host = background(process.execPath, [
+    sluiceBin,
+    "sync",
+    "-c",
+    examples.goGenerator,
+    "-o",
+    '{"count": 1000000000, "sleep_ms_per_page": 100}',
+    "--db",
+    db,
+  ]);
+  const connector = await childOf(host.pid);
+  await until(() => countRows(db, "generator_users") > 0, "rows to arrive");
+  host.child.kill("SIGKILL");
+  await host.exited;
+  await exitsByItself(connector);
+});
+
+test("Python SDK under Sluice: kill -9 of `sluice sync` mid-read ends the connector", async (t) => {
+  const dir = tempDir(t);
+  const db = join(dir, "p.db");
+  const python = examples.pythonGitlog.split(" ")[0];
+  const host = background(process.execPath, [sluiceBin, "sync", "-c", `${python} ${hanging}`, "--db", db]);
+  await until(() => countRows(db, "hanging_items") > 0, "rows to arrive");
+  const [connector] = descendantsOf(host.pid, new RegExp(`^${python} ${hanging}`));
+  host.child.kill("SIGKILL");
+  await host.exited;
+  await exitsByItself(connector);
+});
