@@ -8,6 +8,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import type { Readable, Writable } from "node:stream";
 import { cleanup, RUN_ID_VARIABLE, runId } from "./cleanup.js";
 import type { ExitStatus } from "./exit.js";
+import { readAtMost } from "./lines.js";
 import { STOP_GRACE, settlesWithin } from "./stop.js";
 
 /** How to start a program: a shell command line (as c1-core does) or an argv. */
@@ -132,5 +133,24 @@ export class ChildGroup {
     } catch {
       this.child.kill(signal);
     }
+  }
+}
+
+/** The most a short query's answer may print (a `git rev-parse`). */
+const QUERY_OUTPUT_MAX_BYTES = 1024 * 1024;
+
+/** Runs a short query (`git rev-parse HEAD`) to its end: how it ended and its stdout (stderr is dropped). */
+export async function queryOutput(
+  argv: readonly string[],
+  options: SpawnOptions,
+): Promise<{ status: ExitStatus; stdout: string }> {
+  const child = ChildGroup.spawn(argv, options);
+  child.stderr.resume();
+  try {
+    const stdout = await readAtMost(child.stdout, QUERY_OUTPUT_MAX_BYTES, options.name);
+    return { status: await child.exited, stdout };
+  } catch (error) {
+    await child.stop();
+    throw error;
   }
 }

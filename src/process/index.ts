@@ -10,7 +10,14 @@
  * May import: src/errors.ts. Knows nothing of protocols, drivers, stores or
  * the CLI.
  */
-export { type LaunchCommand, argvOf, ChildGroup, describeCommand, type SpawnOptions } from "./child.js";
+export {
+  argvOf,
+  ChildGroup,
+  describeCommand,
+  type LaunchCommand,
+  queryOutput,
+  type SpawnOptions,
+} from "./child.js";
 export { cleanup } from "./cleanup.js";
 export { describeExit, type ExitStatus } from "./exit.js";
 export { type PrivateFolder, privateFolder } from "./folders.js";

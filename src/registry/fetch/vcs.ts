@@ -10,15 +10,12 @@
  * branch; with a `ref`, a fetch and a checkout (a branch moves to its new
  * tip, a tag follows the tag, a commit stays). The commit is recorded.
  */
-import { execFile } from "node:child_process";
 import { dirname } from "node:path";
-import { promisify } from "node:util";
+import { queryOutput } from "../../process/index.js";
 import { FetchError } from "../errors.js";
 import type { Manifest } from "../manifest.js";
 import { runStep, type Step } from "../run.js";
 import type { Fetched, FetchContext, SourceFetcher } from "./types.js";
-
-const execFileAsync = promisify(execFile);
 
 export const vcsFetcher: SourceFetcher = {
   planInstall: (manifest, dir) =>
@@ -96,12 +93,8 @@ async function runGit(step: Step, context: FetchContext, cwd: string): Promise<v
 }
 
 async function gitOutput(dir: string, args: string[]): Promise<string | null> {
-  try {
-    const { stdout } = await execFileAsync("git", args, { cwd: dir });
-    return stdout.trim() || null;
-  } catch {
-    return null;
-  }
+  const { status, stdout } = await queryOutput(["git", ...args], { name: "git", cwd: dir });
+  return status.code === 0 ? stdout.trim() || null : null;
 }
 
 function display(step: Step): string {
