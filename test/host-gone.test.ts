@@ -13,15 +13,18 @@ import { chmodSync, existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { countRows, examples, root, sluiceBin, tempDir, until } from "./helpers.js";
-import { background, childOf, isRunning, type Process, descendantsOf } from "./process-helpers.js";
+import { type Background, background, childOf, isRunning, type Process, descendantsOf } from "./process-helpers.js";
 
 const scripted = join(root, "test/fixtures/scripted-connector.mjs");
 const marked = join(root, "test/fixtures/conduit/marked.mjs");
 const conduitHost = join(root, "test/interop/conduit/bin/conduit-host");
 const hanging = join(root, "test/fixtures/python/hanging.py");
 
-async function exitsByItself(connector: Process | undefined): Promise<void> {
+/** `kill -9` of the host: the connector (found running) then exits by itself. */
+async function killHost(host: Background, connector: Process | undefined): Promise<void> {
   assert.ok(connector, "the connector was found running");
+  host.child.kill("SIGKILL");
+  await host.exited;
   await until(() => !isRunning(connector), "the connector to exit by itself", 30_000);
 }
 
@@ -32,10 +35,8 @@ test("TypeScript SDK under go-plugin's own host (as c1-core runs it, through sh 
   await until(() => existsSync(reading), "the connector to be reading");
   const shell = await childOf(host.pid);
   const [connector] = descendantsOf(host.pid, new RegExp(`^node ${scripted}`));
-  host.child.kill("SIGKILL");
-  await host.exited;
-  await exitsByItself(connector);
-  await exitsByItself(shell);
+  await killHost(host, connector);
+  await until(() => !isRunning(shell), "its shell to exit", 30_000);
 });
 
 test("TypeScript Conduit SDK under Conduit's own client (behind a shell script): kill -9 of the host mid-run ends the connector", async (t) => {
@@ -51,9 +52,7 @@ test("TypeScript Conduit SDK under Conduit's own client (behind a shell script):
   );
   await until(() => existsSync(opened), "the source to be open");
   const [connector] = descendantsOf(host.pid, new RegExp(marked));
-  host.child.kill("SIGKILL");
-  await host.exited;
-  await exitsByItself(connector);
+  await killHost(host, connector);
 });
 
 test("Go SDK under Sluice: kill -9 of `sluice sync` mid-run ends the connector", async (t) => {
@@ -71,9 +70,7 @@ test("Go SDK under Sluice: kill -9 of `sluice sync` mid-run ends the connector",
   ]);
   const connector = await childOf(host.pid);
   await until(() => countRows(db, "generator_users") > 0, "rows to arrive");
-  host.child.kill("SIGKILL");
-  await host.exited;
-  await exitsByItself(connector);
+  await killHost(host, connector);
 });
 
 test("Python SDK under Sluice: kill -9 of `sluice sync` mid-read ends the connector", async (t) => {
@@ -83,7 +80,5 @@ test("Python SDK under Sluice: kill -9 of `sluice sync` mid-read ends the connec
   const host = background(process.execPath, [sluiceBin, "sync", "-c", `${python} ${hanging}`, "--db", db]);
   await until(() => countRows(db, "hanging_items") > 0, "rows to arrive");
   const [connector] = descendantsOf(host.pid, new RegExp(`^${python} ${hanging}`));
-  host.child.kill("SIGKILL");
-  await host.exited;
-  await exitsByItself(connector);
+  await killHost(host, connector);
 });

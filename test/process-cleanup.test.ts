@@ -14,7 +14,7 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { startTicks } from "../src/process/proc.js";
 import { countRows, query, root, sluice, sluiceBin, tempDir, until } from "./helpers.js";
-import { type Background, background, childOf, isRunning } from "./process-helpers.js";
+import { type Background, background, childOf, isRunning, type Process } from "./process-helpers.js";
 
 const scripted = `node ${join(root, "test/fixtures/airbyte/scripted-source.mjs")}`;
 const stubborn = `node ${join(root, "test/fixtures/stubborn-connector.mjs")}`;
@@ -33,6 +33,14 @@ function dirs(t: { after(fn: () => void): void }): { tmp: string; home: string }
 
 const sluiceFolders = (tmp: string) => readdirSync(tmp).filter((name) => name.startsWith("sluice-"));
 
+/** Sends `signal` to Sluice: it exits 128 + the signal, its connector is stopped, its temp folders are gone. */
+async function interrupt(run: Background, connector: Process, tmp: string, signal: NodeJS.Signals = "SIGINT") {
+  run.child.kill(signal);
+  assert.equal(await run.exited, 128 + constants.signals[signal], run.stderr());
+  assert.ok(!isRunning(connector), "the connector was stopped");
+  assert.deepEqual(sluiceFolders(tmp), [], "no temp folder is left");
+}
+
 for (const [command, signal] of [
   ["check", "SIGINT"],
   ["spec", "SIGTERM"],
@@ -43,10 +51,7 @@ for (const [command, signal] of [
     const run = startSluice([command, "-c", "sleep 600", ...(command === "spec" ? [] : ["-o", "{}"])], env);
     const connector = await childOf(run.pid);
     assert.equal(sluiceFolders(env.tmp).length, 1, "the plugin's socket folder exists while it runs");
-    run.child.kill(signal);
-    assert.equal(await run.exited, 128 + constants.signals[signal], run.stderr());
-    assert.ok(!isRunning(connector), "the connector was stopped");
-    assert.deepEqual(sluiceFolders(env.tmp), [], "no temp folder is left");
+    await interrupt(run, connector, env.tmp, signal);
   });
 }
 
@@ -59,21 +64,13 @@ test("Ctrl-C during an Airbyte check removes the folder holding its 0600 config.
     const [folder] = sluiceFolders(env.tmp);
     return folder !== undefined && readdirSync(join(env.tmp, folder)).includes("config.json");
   }, "the check to start");
-  const connector = await childOf(run.pid);
-  run.child.kill("SIGINT");
-  assert.equal(await run.exited, 130, run.stderr());
-  assert.ok(!isRunning(connector));
-  assert.deepEqual(sluiceFolders(env.tmp), []);
+  await interrupt(run, await childOf(run.pid), env.tmp);
 });
 
 test("Ctrl-C while `sluice sync` still starts its connector stops it too", async (t) => {
   const env = dirs(t);
   const run = startSluice(["sync", "-c", "sleep 600", "-o", "{}", "--db", join(env.tmp, "..", "s.db")], env);
-  const connector = await childOf(run.pid);
-  run.child.kill("SIGINT");
-  assert.equal(await run.exited, 130, run.stderr());
-  assert.ok(!isRunning(connector));
-  assert.deepEqual(sluiceFolders(env.tmp), []);
+  await interrupt(run, await childOf(run.pid), env.tmp);
 });
 
 test("a second Ctrl-C kills a connector deaf to Shutdown and SIGTERM at once", async (t) => {
