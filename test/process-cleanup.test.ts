@@ -73,6 +73,22 @@ test("Ctrl-C while `sluice sync` still starts its connector stops it too", async
   await interrupt(run, await childOf(run.pid), env.tmp);
 });
 
+test("Ctrl-C of `codeclimate-connector` (upstream's CLI) stops the connector's process too", async (t) => {
+  const env = dirs(t);
+  const config = join(tempDir(t), "config.json");
+  writeFileSync(config, JSON.stringify({ mode: "time", valid: 10 }));
+  const stream = JSON.stringify({ _type: "Stream", id: "s", self: "test://stream/s", name: "S" });
+  const connector = join(root, "test/fixtures/codeclimate/codeclimate-connector-misbehave");
+  const cli = join(root, "bin/codeclimate-connector.js");
+  const run = background(process.execPath, [cli, "sync-stream", connector, config, stream, "2020-01-01"], {
+    ...process.env,
+    TMPDIR: env.tmp,
+    SLUICE_HOME: env.home,
+  });
+  await until(() => /Produced record/.test(run.stdout()), "records to be printed");
+  await interrupt(run, await childOf(run.pid), env.tmp);
+});
+
 test("a second Ctrl-C kills a connector deaf to Shutdown and SIGTERM at once", async (t) => {
   const env = dirs(t);
   const db = join(env.tmp, "..", "s.db");

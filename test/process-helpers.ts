@@ -5,6 +5,8 @@ import { constants } from "node:os";
 import { runningPids, startTicks } from "../src/process/proc.js";
 import { root, until } from "./helpers.js";
 
+const OUTPUT_GRACE_MS = 5_000;
+
 export interface Background {
   child: ChildProcess;
   pid: number;
@@ -21,8 +23,14 @@ export function background(program: string, args: string[], env: NodeJS.ProcessE
   let stderr = "";
   child.stdout!.on("data", (data) => (stdout += data));
   child.stderr!.on("data", (data) => (stderr += data));
+  const closed = new Promise((resolve) => child.on("close", resolve));
+  // Its output is read to the end, but not for ever: a child it leaves behind may hold the pipes open.
   const exited = new Promise<number | null>((resolve) =>
-    child.on("close", (code, signal) => resolve(code ?? (signal ? 128 + constants.signals[signal] : null))),
+    child.on("exit", (code, signal) => {
+      const status = code ?? (signal ? 128 + constants.signals[signal] : null);
+      const timer = setTimeout(() => resolve(status), OUTPUT_GRACE_MS);
+      void closed.then(() => (clearTimeout(timer), resolve(status)));
+    }),
   );
   return { child, pid: child.pid!, stdout: () => stdout, stderr: () => stderr, exited };
 }

@@ -8,6 +8,7 @@
  */
 import { Command, CommanderError } from "commander";
 import { createLogger } from "../logging.js";
+import { handleInterrupts } from "../process/index.js";
 import {
   addLimitOptions,
   driverFor,
@@ -18,6 +19,7 @@ import {
   readConfigFile,
 } from "./codeclimate-options.js";
 import { reportError } from "./context.js";
+import { reapAndRecord } from "./leftovers.js";
 
 const VERBS = ["verify-configuration", "discover-streams", "sync-stream"];
 
@@ -44,6 +46,9 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const logger = createLogger({ level: "warn", format: "human" });
+  // As in `sluice`: Ctrl-C stops the connector's process too, and what a crashed run left is reaped.
+  handleInterrupts((message) => logger.warn(message));
+  await reapAndRecord(logger);
   const program = new Command("codeclimate-connector")
     .description(
       "Code Climate Connector CLI (Sluice's implementation): run a connector's verbs and print what it produces",
