@@ -45,13 +45,19 @@ export function parseLogLine(line: string): ParsedLogLine {
 
 /** Splits a byte stream into lines, logs each, and remembers the last few (bounded: see src/process). */
 export class StderrForwarder {
-  private readonly tail = new OutputTail();
+  private readonly tail: OutputTail;
   private readonly lines = new LineSplitter(
     { maxBytes: LOG_LINE_MAX_BYTES, overflow: "cut", source: "stderr" },
     (line) => this.line(line),
   );
 
-  constructor(private readonly logger: Logger) {}
+  /** @param tailLines how many of the last lines `recent()` quotes (default: the process module's tail) */
+  constructor(
+    private readonly logger: Logger,
+    tailLines?: number,
+  ) {
+    this.tail = new OutputTail(tailLines);
+  }
 
   push(chunk: Buffer | string): void {
     this.lines.push(chunk);
