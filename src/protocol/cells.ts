@@ -6,20 +6,26 @@
  * decided by the field's type, outside the codecs.
  */
 
+/**
+ * A number part: a double, or an integer beyond 2^53 as a bigint (the wire's
+ * sint64 carries 64 bits; a double would round it).
+ */
+export type Numeric = number | bigint;
+
 /** A value with both parts, e.g. a number with its display text. */
 export interface Dual {
   text: string;
-  number: number;
+  number: Numeric;
 }
 
-export type Cell = string | number | Dual | null;
+export type Cell = string | Numeric | Dual | null;
 
 export function isDual(cell: Cell): cell is Dual {
   return typeof cell === "object" && cell !== null;
 }
 
 /** The cell for a decoded text part and number part, either possibly missing. */
-export function cellOf(text: string | undefined, number: number | undefined): Cell {
+export function cellOf(text: string | undefined, number: Numeric | undefined): Cell {
   if (text === undefined) return number ?? null;
   return number === undefined ? text : { text, number };
 }
@@ -30,14 +36,17 @@ export function textOf(cell: Cell): string | undefined {
 }
 
 /** The number part of a cell, if it has one. */
-export function numberOf(cell: Cell): number | undefined {
-  return typeof cell === "number" ? cell : isDual(cell) ? cell.number : undefined;
+export function numberOf(cell: Cell): Numeric | undefined {
+  return typeof cell === "number" || typeof cell === "bigint" ? cell : isDual(cell) ? cell.number : undefined;
 }
+
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
 
 /**
  * Any JavaScript value as a cell: booleans as 1/0 (SQLite's convention),
- * integers too large for a double as text (so no digit is lost), objects and
- * arrays as JSON text, byte arrays as base64 text.
+ * integers beyond 2^53 as exact 64-bit integers (as text past 64 bits, so no
+ * digit is lost), objects and arrays as JSON text, byte arrays as base64 text.
  */
 export function toCell(value: unknown): Cell {
   switch (typeof value) {
@@ -47,7 +56,8 @@ export function toCell(value: unknown): Cell {
     case "boolean":
       return value ? 1 : 0;
     case "bigint":
-      return Number.isSafeInteger(Number(value)) ? Number(value) : value.toString();
+      if (Number.isSafeInteger(Number(value))) return Number(value);
+      return value >= INT64_MIN && value <= INT64_MAX ? value : value.toString();
     case "undefined":
       return null;
     default:

@@ -10,7 +10,8 @@
  * part; flags are empty when every value is Normal, else one per row.
  */
 import { MalformedDataError } from "../errors.js";
-import { type Cell, cellOf, isDual } from "./cells.js";
+import { type Cell, cellOf, isDual, type Numeric, toCell } from "./cells.js";
+import { jsonText } from "./json.js";
 import { readDouble, readVarint, readZigzag, type WireReader } from "./wire-reader.js";
 import { messageFieldSize, packedSize, stringFieldSize, zigzagSize } from "./wire-size.js";
 
@@ -22,7 +23,8 @@ export type { Row };
 export interface WireColumn {
   strings: string[];
   doubles: number[];
-  integers: number[];
+  /** sint64 on the wire: an integer beyond 2^53 is a bigint (the generated encoder writes either). */
+  integers: Numeric[];
   flags: number[];
 }
 
@@ -47,7 +49,7 @@ const HAS_NUMBER = 2;
 /** One column being filled, value by value, with its encoded size kept current. */
 export class ColumnBuilder {
   private strings: string[] = [];
-  private numbers: number[] = [];
+  private numbers: Numeric[] = [];
   private parts: number[] = [];
   private texts = 0;
   private numberCount = 0;
@@ -63,11 +65,11 @@ export class ColumnBuilder {
       this.nulls++;
     } else if (typeof cell === "string") {
       this.push(cell, 0, HAS_TEXT);
-    } else if (typeof cell === "number") {
-      this.push("", cell, HAS_NUMBER);
-    } else {
+    } else if (isDual(cell)) {
       this.push(cell.text, cell.number, HAS_TEXT | HAS_NUMBER);
       this.duals++;
+    } else {
+      this.push("", cell, HAS_NUMBER);
     }
   }
 
@@ -90,7 +92,8 @@ export class ColumnBuilder {
   take(): WireColumn {
     const column: WireColumn = { strings: [], doubles: [], integers: [], flags: [] };
     if (this.texts) column.strings = this.strings;
-    if (this.numberCount && !this.allIntegers) column.doubles = this.numbers;
+    // Doubles only when some number is not an integer; a bigint beside them becomes its nearest double.
+    if (this.numberCount && !this.allIntegers) column.doubles = this.numbers.map(Number);
     // A column of nulls only still fills integers, as it always has.
     else if (this.numberCount || !this.texts) column.integers = this.numbers;
     if (this.hasFlags()) column.flags = this.parts.map((parts) => this.flagOf(parts));
@@ -98,16 +101,17 @@ export class ColumnBuilder {
     return column;
   }
 
-  private push(text: string, number: number, parts: number): void {
+  private push(text: string, number: Numeric, parts: number): void {
     this.strings.push(text);
     this.numbers.push(number);
     this.parts.push(parts);
     this.stringBytes += stringFieldSize(text);
-    this.integerBytes += Number.isSafeInteger(number) ? zigzagSize(number) : 10;
+    const integer = typeof number === "bigint" || Number.isSafeInteger(number);
+    this.integerBytes += integer ? zigzagSize(number) : 10;
     if (parts & HAS_TEXT) this.texts++;
     if (parts & HAS_NUMBER) {
       this.numberCount++;
-      if (this.allIntegers && !Number.isSafeInteger(number)) this.allIntegers = false;
+      if (!integer) this.allIntegers = false;
     }
   }
 
@@ -249,11 +253,12 @@ function isNumeric(values: unknown[]): boolean {
 }
 
 function numericCell(value: unknown): Cell {
-  return value === null || value === undefined ? null : Number(value);
+  if (value === null || value === undefined) return null;
+  return typeof value === "bigint" ? toCell(value) : Number(value);
 }
 
 function textCell(value: unknown): Cell {
-  return value === null || value === undefined ? null : typeof value === "string" ? value : JSON.stringify(value);
+  return value === null || value === undefined ? null : typeof value === "string" ? value : jsonText(value);
 }
 
 /** Every key of any row, in order of first appearance. */

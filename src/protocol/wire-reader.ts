@@ -2,10 +2,11 @@
  * A protobuf reader for the few hot messages whose generated decoders are
  * slow: ts-proto reads every sint64 through a BigInt, which makes integer
  * codes and columns cost several times what they need. Varints here decode
- * straight into JavaScript numbers (exact up to 2^53, like the generated code
- * with forceLong=number).
+ * straight into JavaScript numbers, and a sint64 beyond 2^53 into a bigint
+ * (never a rounded double: qlik-oss's connectors send int8 columns whole).
  */
 import { MalformedDataError } from "../errors.js";
+import type { Numeric } from "./cells.js";
 
 /** The bytes are not a well-formed message. */
 export class WireFormatError extends MalformedDataError {}
@@ -49,10 +50,29 @@ export class WireReader {
     return result;
   }
 
-  /** A sint32/sint64. */
-  zigzag(): number {
+  /** A sint32/sint64, exact: a number up to 2^53, a bigint beyond. */
+  zigzag(): Numeric {
+    const start = this.pos;
     const n = this.varint();
-    return n % 2 === 0 ? n / 2 : -(n + 1) / 2;
+    // Rounding is monotonic, so a rounded n past MAX_SAFE_INTEGER means the true one is too.
+    if (n <= Number.MAX_SAFE_INTEGER) return n % 2 === 0 ? n / 2 : -(n + 1) / 2;
+    this.pos = start;
+    const big = this.varintBig();
+    const value = big & 1n ? -((big + 1n) >> 1n) : big >> 1n;
+    return Number.isSafeInteger(Number(value)) ? Number(value) : value;
+  }
+
+  /** A varint of up to 64 bits, exact. */
+  private varintBig(): bigint {
+    let result = 0n;
+    let shift = 0n;
+    let byte: number;
+    do {
+      byte = this.byte();
+      result |= BigInt(byte & 0x7f) << shift;
+      shift += 7n;
+    } while (byte >= 0x80);
+    return BigInt.asUintN(64, result);
   }
 
   double(): number {
@@ -70,6 +90,15 @@ export class WireReader {
     return text;
   }
 
+  /** A bytes field, as a view of the message's buffer (no copy). */
+  bytes(): Buffer {
+    const length = this.varint();
+    this.need(length);
+    const bytes = this.buffer.subarray(this.pos, this.pos + length);
+    this.pos += length;
+    return bytes;
+  }
+
   /** A reader over the next length-delimited field (an embedded message or a packed run). */
   sub(): WireReader {
     const length = this.varint();
@@ -84,7 +113,7 @@ export class WireReader {
    * a time (its own wire type: 0 for varints, 1 for doubles); any other wire
    * type is skipped, as the generated decoders do.
    */
-  repeated(wireType: number, scalarType: 0 | 1, values: number[], read: (reader: WireReader) => number): void {
+  repeated<T extends Numeric>(wireType: number, scalarType: 0 | 1, values: T[], read: (reader: WireReader) => T): void {
     if (wireType === scalarType) {
       values.push(read(this));
       return;
@@ -138,5 +167,5 @@ export class WireReader {
 }
 
 export const readDouble = (reader: WireReader): number => reader.double();
-export const readZigzag = (reader: WireReader): number => reader.zigzag();
+export const readZigzag = (reader: WireReader): Numeric => reader.zigzag();
 export const readVarint = (reader: WireReader): number => reader.varint();

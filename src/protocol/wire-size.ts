@@ -19,9 +19,10 @@ export function varintSize(value: number): number {
   return size;
 }
 
-/** Bytes of a sint32/sint64 (zigzag varint). */
-export function zigzagSize(value: number): number {
-  return varintSize(value >= 0 ? value * 2 : -value * 2 - 1);
+/** Bytes of a sint32/sint64 (zigzag varint); a bigint's size is exact enough as a double. */
+export function zigzagSize(value: number | bigint): number {
+  const n = Number(value);
+  return varintSize(n >= 0 ? n * 2 : -n * 2 - 1);
 }
 
 /** Bytes of one string field entry: tag, length, UTF-8 bytes. */

@@ -6,6 +6,7 @@
 import { status as GrpcStatus, type ServerWritableStream, type ServiceError } from "@grpc/grpc-js";
 import { once } from "node:events";
 import {
+  type ColumnarRecords,
   ConnectorService,
   type ConnectorServer,
   type ReadRequest as WireReadRequest,
@@ -13,6 +14,7 @@ import {
   SyncMode as WireSyncMode,
 } from "../protocol/gen/sluice/v1/connector.js";
 import { encodeColumns, type Row } from "../protocol/columns.js";
+import { jsonText } from "../protocol/json.js";
 import { servePlugin, type ServedPlugin } from "../plugin/index.js";
 import { SLUICE_HANDSHAKE } from "../protocol/handshakes.js";
 import { messageOf, SluiceError } from "../errors.js";
@@ -147,8 +149,9 @@ function pageWriter(call: ServerWritableStream<WireReadRequest, ReadResponse>): 
           value: {
             stream,
             records: options.columnar
-              ? { $case: "columns", value: encodeColumns(records) }
-              : { $case: "json", value: { array: Buffer.from(JSON.stringify(records)) } },
+              ? // integers beyond 2^53 stay bigints: the generated encoder writes sint64 from either
+                { $case: "columns", value: encodeColumns(records) as ColumnarRecords }
+              : { $case: "json", value: { array: Buffer.from(jsonText(records)) } },
             checkpoint: options.checkpoint === undefined ? undefined : { state: JSON.stringify(options.checkpoint) },
             estimatedTotal: options.estimatedTotal ?? 0,
           },

@@ -7,7 +7,7 @@
  * column takes 64-bit integers; SQLite's INTEGER affinity also takes text);
  * this module only says what a value is and where two types meet.
  */
-import { randomBytes } from "node:crypto";
+export { jsonText } from "../protocol/json.js";
 import type { ColumnType } from "./types.js";
 
 export const INT64_MIN = -(2n ** 63n);
@@ -136,22 +136,5 @@ export function columnTypeOfSchema(property: {
       return "json";
     default:
       return "any";
-  }
-}
-
-/** Marks a bigint inside JSON text until it is put back as a number; random, so no real string matches it. */
-const BIGINT_MARK = `sluice-bigint-${randomBytes(8).toString("hex")}:`;
-const BIGINT_MARKED = new RegExp(`"${BIGINT_MARK}(-?\\d+)"`, "g");
-
-/** JSON text of any value, with bigints (also nested) as exact JSON numbers. */
-export function jsonText(value: unknown): string {
-  try {
-    return JSON.stringify(value);
-  } catch (error) {
-    if (!(error instanceof TypeError)) throw error;
-    return JSON.stringify(value, (_key, v) => (typeof v === "bigint" ? `${BIGINT_MARK}${v}` : v)).replace(
-      BIGINT_MARKED,
-      "$1",
-    );
   }
 }

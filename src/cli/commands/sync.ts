@@ -3,6 +3,7 @@ import { Command } from "commander";
 import { writeFileSync } from "node:fs";
 import { runSync, type Store, type SyncJob, type SyncSummary } from "../../engine/index.js";
 import { SluiceError, UsageError } from "../../errors.js";
+import { jsonText } from "../../protocol/json.js";
 import { onInterrupt } from "../../process/index.js";
 import { addConnectorOptions, type ConnectorFlags, openFromFlags, readOptions } from "../connector-options.js";
 import type { CliContext } from "../context.js";
@@ -124,7 +125,7 @@ function saveConfigTo(ctx: CliContext, file: string | undefined): (config: Recor
   return (config) => {
     if (!file)
       return ctx.logger.warn("the source updated its config, but it came from no file (--options-file) to save it in");
-    writeFileSync(file, JSON.stringify(config, null, 2) + "\n");
+    writeFileSync(file, `${jsonText(config, 2)}\n`);
     ctx.logger.info(`saved the source's updated config to ${file}`);
   };
 }

@@ -25,6 +25,7 @@ import type {
 import { checkCatalog, defaultCatalog, describe } from "./catalog.js";
 import type { AirbyteMessage, AirbyteStream, ConfiguredCatalog, TraceMessage } from "./protocol.js";
 import { SourceState } from "./state.js";
+import { jsonText } from "../../protocol/json.js";
 
 export type AirbyteSource = CommandSource;
 
@@ -214,7 +215,7 @@ export class AirbyteDriver implements SourceDriver {
   }
 
   private updateConfig(config: Record<string, unknown>): void {
-    this.config = JSON.stringify(config);
+    this.config = jsonText(config);
     this.logger.info("the source updated its configuration (CONTROL message)");
     this.settings.onConfigUpdate?.(config);
   }

@@ -2,8 +2,10 @@
  * The source's state as Sluice keeps it between runs: exactly what goes back
  * to the source as `--state`. LEGACY state is one object; per-stream STATE
  * messages are kept per stream (the latest of each); a GLOBAL one replaces
- * the lot. Saved only together with the records before it.
+ * the lot. Saved only together with the records before it. Integers beyond
+ * 2^53 in it (a cursor) stay exact both ways.
  */
+import { jsonText, parseJsonExact } from "../../protocol/json.js";
 import type { StateMessage } from "./protocol.js";
 
 const keyOf = (descriptor: { name: string; namespace?: string }) =>
@@ -18,7 +20,7 @@ export class SourceState {
   static fromText(text: string): SourceState {
     const state = new SourceState();
     if (!text) return state;
-    const value = JSON.parse(text) as unknown;
+    const value = parseJsonExact(text);
     if (Array.isArray(value)) for (const message of value as StateMessage[]) state.add(message);
     else state.legacy = value;
     return state;
@@ -43,8 +45,8 @@ export class SourceState {
   }
 
   toText(): string {
-    if (this.global) return JSON.stringify([this.global]);
-    if (this.perStream.size) return JSON.stringify([...this.perStream.values()]);
-    return JSON.stringify(this.legacy ?? {});
+    if (this.global) return jsonText([this.global]);
+    if (this.perStream.size) return jsonText([...this.perStream.values()]);
+    return jsonText(this.legacy ?? {});
   }
 }

@@ -33,9 +33,18 @@ export function bytesText(bytes: Buffer): string {
   return Buffer.from(text, "utf8").equals(bytes) ? text : `base64:${bytes.toString("base64")}`;
 }
 
+/** A key as text; a structured key's fields sorted, so the same key sent in another field order is the same row. */
 function dataText(data: Data | undefined): string {
   if (!data?.data) return "";
-  return data.data.$case === "rawData" ? bytesText(data.data.value) : JSON.stringify(data.data.value ?? {});
+  if (data.data.$case === "rawData") return bytesText(data.data.value);
+  const fields = data.data.value ?? {};
+  return JSON.stringify(
+    Object.fromEntries(
+      Object.keys(fields)
+        .sort()
+        .map((name) => [name, fields[name]]),
+    ),
+  );
 }
 
 export interface StoreChange {

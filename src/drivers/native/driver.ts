@@ -3,18 +3,17 @@
  * calls, Read as a server stream of pages consumed one at a time, so HTTP/2
  * flow control holds the connector back while the store writes.
  */
-import type { ClientReadableStream, ServiceError } from "@grpc/grpc-js";
+import type { ServiceError } from "@grpc/grpc-js";
 import {
   type CheckResponse,
-  ConnectorClient,
+  type ConnectorClient,
   type DiscoverResponse,
   type SpecResponse,
-  type Page,
-  type ReadResponse,
   type Stream,
   SyncMode as WireSyncMode,
 } from "../../protocol/gen/sluice/v1/connector.js";
 import { decodeColumns, type Row } from "../../protocol/columns.js";
+import { ExactConnectorClient, type ReadMessage, type ReadPage } from "../../protocol/read-response.js";
 import { type PluginClient, unary } from "../../plugin/index.js";
 import { ConnectorProtocolError, SluiceError } from "../../errors.js";
 import type {
@@ -28,6 +27,7 @@ import type {
   StreamDescriptor,
   SyncMode,
 } from "../types.js";
+import { parseJsonExact } from "../../protocol/json.js";
 
 const syncModeNames: Record<number, SyncMode | undefined> = {
   [WireSyncMode.SYNC_MODE_FULL_REFRESH]: "full_refresh",
@@ -39,7 +39,7 @@ export class NativeDriver implements SourceDriver {
   private readonly client: ConnectorClient;
 
   constructor(private readonly plugin: PluginClient) {
-    this.client = plugin.service(ConnectorClient);
+    this.client = plugin.service(ExactConnectorClient);
   }
 
   async spec(): Promise<SourceSpec> {
@@ -65,7 +65,8 @@ export class NativeDriver implements SourceDriver {
   }
 
   async read(request: SourceReadRequest, sink: PageSink): Promise<ReadOutcome> {
-    const call: ClientReadableStream<ReadResponse> = this.client.read({
+    // Typed as what ExactConnectorClient's deserializer gives (the generated type's columns are narrower).
+    const call = this.client.read({
       options: request.options,
       state: request.state,
       streams: request.streams.map((s) => ({
@@ -75,7 +76,7 @@ export class NativeDriver implements SourceDriver {
       })),
     });
     try {
-      for await (const response of call as AsyncIterable<ReadResponse>) {
+      for await (const response of call as unknown as AsyncIterable<ReadMessage>) {
         const message = response.message;
         if (message?.$case === "page") await sink.page(this.decodePage(message.value));
         else if (message?.$case === "checkpoint") await sink.checkpoint(message.value.state);
@@ -91,7 +92,7 @@ export class NativeDriver implements SourceDriver {
     return this.plugin.close().then(() => undefined);
   }
 
-  private decodePage(page: Page): RecordPage {
+  private decodePage(page: ReadPage): RecordPage {
     let rows: Row[] = [];
     if (page.records?.$case === "json") rows = this.parseRows(page.records.value.array, page.stream);
     else if (page.records?.$case === "columns") rows = decodeColumns(page.records.value);
@@ -104,7 +105,7 @@ export class NativeDriver implements SourceDriver {
   }
 
   private parseRows(json: Buffer, stream: string): Row[] {
-    const parsed = this.parseJson(json.toString("utf8"), `a page of stream "${stream}"`);
+    const parsed = this.parseJson(json.toString("utf8"), `a page of stream "${stream}"`, parseJsonExact);
     if (!Array.isArray(parsed)) throw this.violation(`a page of stream "${stream}" is not a JSON array of records`);
     return parsed as Row[];
   }
@@ -127,9 +128,9 @@ export class NativeDriver implements SourceDriver {
     return new ConnectorProtocolError(`connector "${this.plugin.name}": ${problem}`);
   }
 
-  private parseJson(text: string, what: string): unknown {
+  private parseJson(text: string, what: string, parse: (text: string) => unknown = JSON.parse): unknown {
     try {
-      return JSON.parse(text);
+      return parse(text);
     } catch (error) {
       throw this.violation(`${what} is not valid JSON (${(error as Error).message})`);
     }

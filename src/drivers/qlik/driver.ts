@@ -203,6 +203,14 @@ export class QlikDriver implements SourceDriver {
       call.on("error", (error) => (failure ??= error));
       try {
         const header = await awaitHeader(call);
+        // Upstream connectors answer a statement they cannot run with a header of no fields and an OK end:
+        // loading that would replace a table with one holding nothing, and call it a success.
+        if (header.fieldInfo.length === 0)
+          throw new QlikProtocolError(
+            this.options.address,
+            "GetData answered with a header of no fields (what connectors do with a statement they cannot run); " +
+              "nothing was loaded and existing tables are unchanged: check the statement",
+          );
         this.protocol = revision;
         const readers = fieldReaders(header.fieldInfo);
         const codec = revision === "qlik" ? columnarChunks : bucketChunks;

@@ -94,7 +94,7 @@ function readerFor(kind: Kind, semantic: SemanticType): (cell: Cell) => unknown 
   }
 }
 
-/** Untyped columns keep each value's own type; integers go to SQLite as integers, not reals. */
+/** Untyped columns keep each value's own type; integers go to SQLite as integers, not reals (bigints stay exact). */
 function readUntyped(cell: Cell): unknown {
   if (isDual(cell)) return cell.text;
   return typeof cell === "number" && Number.isSafeInteger(cell) ? BigInt(cell) : cell;
@@ -109,7 +109,7 @@ function temporalReader(kind: "date" | "timestamp" | "time", semantic: SemanticT
   return (cell) => {
     const number = numberOf(cell);
     if (number === undefined) return cell;
-    const date = new Date(Math.round(toMs(number)));
+    const date = new Date(Math.round(toMs(Number(number))));
     return Number.isNaN(date.getTime()) ? number : formatTemporal(kind, date);
   };
 }

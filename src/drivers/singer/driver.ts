@@ -22,6 +22,7 @@ import type {
   StreamDescriptor,
 } from "../types.js";
 import { describeStream, isSelected, parseCatalog, type SingerCatalog, selectStreams } from "./catalog.js";
+import { jsonText } from "../../protocol/json.js";
 
 type SingerMessage =
   | { type: "SCHEMA"; stream: string; schema: object; key_properties?: string[] }
@@ -117,7 +118,7 @@ export class SingerDriver implements SourceDriver {
         case "RECORD":
           return pages.add(message.stream, message.record);
         case "STATE":
-          return pages.checkpoint(JSON.stringify(message.value));
+          return pages.checkpoint(jsonText(message.value));
         case "SCHEMA":
           return this.logger.debug(
             `schema of stream "${message.stream}"${message.key_properties?.length ? `, key ${message.key_properties.join(", ")}` : ""}`,

@@ -4,11 +4,12 @@
  * long: a longer one is an error naming the limit). Lines that are not JSON objects
  * are the connector's own chatter (handed back as text); a line that starts
  * like one and does not parse, or has no "type", is an error naming its line
- * number.
+ * number. Integers beyond 2^53 arrive exact, as bigint (protocol/json.ts).
  */
 import type { Readable } from "node:stream";
 import { ConnectorProtocolError } from "../../errors.js";
 import { MESSAGE_LINE_MAX_BYTES, readLines } from "../../process/index.js";
+import { parseJsonExact } from "../../protocol/json.js";
 
 export class MalformedLineError extends ConnectorProtocolError {
   constructor(connector: string, line: number, text: string, problem: string) {
@@ -32,7 +33,7 @@ export async function* jsonLines<M extends { type: string }>(
     if (!trimmed.startsWith("{")) return { kind: "text", text: trimmed, line: number };
     let value: unknown;
     try {
-      value = JSON.parse(trimmed);
+      value = parseJsonExact(trimmed);
     } catch (error) {
       throw new MalformedLineError(connector, number, trimmed, (error as Error).message);
     }

@@ -13,10 +13,17 @@
  * (a value travels whole in one chunk).
  */
 import { MalformedDataError } from "../../errors.js";
-import { type Cell, cellOf, numberOf, textOf } from "../cells.js";
+import { type Cell, cellOf, isDual, type Numeric, numberOf, textOf } from "../cells.js";
 import type { DataChunk } from "../gen/qlik/connect/data_connector.js";
 import { readDouble, readZigzag, WireReader } from "../wire-reader.js";
 import { packedSize, stringFieldSize, zigzagSize } from "../wire-size.js";
+
+/**
+ * qlik.connect's DataChunk as this codec carries it: an inline integer beyond
+ * 2^53 is a bigint (a sint64 on the wire, which the generated encoder writes
+ * from a number or a bigint alike).
+ */
+export type BucketChunk = Omit<DataChunk, "numberCodes"> & { numberCodes: Numeric[] };
 
 const NO_VALUE = -1;
 const EMPTY_TEXT = -2;
@@ -28,7 +35,7 @@ export class BucketChunkBuilder {
   private stringBucket: string[] = [];
   private doubleBucket: number[] = [];
   private stringCodes: number[] = [];
-  private numberCodes: number[] = [];
+  private numberCodes: Numeric[] = [];
   private stringIndex = new Map<string, number>();
   private bucketBytes = 0;
   private stringCodeBytes = 0;
@@ -53,8 +60,8 @@ export class BucketChunkBuilder {
     );
   }
 
-  take(): DataChunk {
-    const chunk: DataChunk = {
+  take(): BucketChunk {
+    const chunk: BucketChunk = {
       stringBucket: this.stringBucket,
       doubleBucket: this.doubleBucket,
       stringCodes: this.stringCodes,
@@ -76,17 +83,17 @@ export class BucketChunkBuilder {
     } else if (typeof cell === "string") {
       this.pushStringCode(this.textCode(cell));
       this.pushNumberCode(NO_VALUE);
-    } else if (typeof cell === "number") {
-      this.pushStringCode(NO_VALUE);
-      this.pushNumber(cell);
-    } else {
+    } else if (isDual(cell)) {
       this.pushStringCode(this.textCode(cell.text));
       this.pushNumber(cell.number);
+    } else {
+      this.pushStringCode(NO_VALUE);
+      this.pushNumber(cell);
     }
   }
 
-  private pushNumber(number: number): void {
-    if (Number.isSafeInteger(number)) {
+  private pushNumber(number: Numeric): void {
+    if (typeof number === "bigint" || Number.isSafeInteger(number)) {
       this.pushNumberCode(INLINE_INTEGER);
       this.pushNumberCode(number);
     } else {
@@ -112,7 +119,7 @@ export class BucketChunkBuilder {
     return index;
   }
 
-  private pushNumberCode(code: number): void {
+  private pushNumberCode(code: Numeric): void {
     this.numberCodes.push(code);
     this.numberCodeBytes += zigzagSize(code);
   }
@@ -135,7 +142,7 @@ export class BucketDecoder {
   constructor(private readonly fieldCount: number) {}
 
   /** Decodes one chunk; returns the rows it completed. */
-  push(chunk: DataChunk): Cell[][] {
+  push(chunk: BucketChunk): Cell[][] {
     this.chunks++;
     const { stringCodes, numberCodes } = chunk;
     const rows: Cell[][] = [];
@@ -168,7 +175,7 @@ export class BucketDecoder {
     return rows;
   }
 
-  private commit(text: string | undefined, number: number | undefined, rows: Cell[][]): void {
+  private commit(text: string | undefined, number: Numeric | undefined, rows: Cell[][]): void {
     if (this.fieldCount === 0) throw this.error("values arrived but the header declares no fields");
     if (this.held) {
       rows.push(this.held);
@@ -200,7 +207,8 @@ export class BucketDecoder {
     throw this.error(`string code ${code} means nothing (expected >= -2)`);
   }
 
-  private number(code: number, bucket: number[]): number | undefined {
+  private number(code: Numeric, bucket: number[]): number | undefined {
+    if (typeof code === "bigint") throw this.error(`number code ${code} points past the double bucket`);
     if (code >= 0) {
       if (code >= bucket.length)
         throw this.error(`number code ${code} points past the double bucket (${bucket.length} entries)`);
@@ -215,14 +223,17 @@ export class BucketDecoder {
   }
 }
 
+/** A string code: an index or a small negative marker (a code beyond 2^53 points past any bucket all the same). */
+const readCode = (reader: WireReader): number => Number(reader.zigzag());
+
 /** DataChunk from its bytes: what the generated decoder gives, without a BigInt per number code. */
-export function decodeBucketChunk(bytes: Uint8Array): DataChunk {
-  const chunk: DataChunk = { stringBucket: [], doubleBucket: [], stringCodes: [], numberCodes: [] };
+export function decodeBucketChunk(bytes: Uint8Array): BucketChunk {
+  const chunk: BucketChunk = { stringBucket: [], doubleBucket: [], stringCodes: [], numberCodes: [] };
   const reader = new WireReader(bytes);
   reader.fields({
     1: (wireType) => reader.repeatedString(wireType, chunk.stringBucket),
     2: (wireType) => reader.repeated(wireType, 1, chunk.doubleBucket, readDouble),
-    3: (wireType) => reader.repeated(wireType, 0, chunk.stringCodes, readZigzag),
+    3: (wireType) => reader.repeated(wireType, 0, chunk.stringCodes, readCode),
     4: (wireType) => reader.repeated(wireType, 0, chunk.numberCodes, readZigzag),
   });
   return chunk;

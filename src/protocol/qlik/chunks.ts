@@ -6,10 +6,14 @@
  */
 import type { Cell } from "../cells.js";
 import { columnCells, ColumnShapeError, ColumnsBuilder, columnLength, readColumn } from "../columns.js";
-import type { DataChunk as BucketChunk } from "../gen/qlik/connect/data_connector.js";
-import type { DataChunk as ColumnarChunk } from "../gen/qlik/data_connector.js";
+import type { WireColumn } from "../columns.js";
 import { WireReader } from "../wire-reader.js";
-import { BucketChunkBuilder, BucketDecoder, decodeBucketChunk } from "./buckets.js";
+import { type BucketChunk, BucketChunkBuilder, BucketDecoder, decodeBucketChunk } from "./buckets.js";
+
+/** Revision A's DataChunk; its columns' integers may hold bigints (see WireColumn). */
+export interface ColumnarChunk {
+  cols: WireColumn[];
+}
 
 /** gRPC package of each revision: "qlik" is revision A, "qlik.connect" the final one. */
 export type Revision = "qlik" | "qlik.connect";
