@@ -2,9 +2,10 @@
 # `npm test`: everything a fresh clone needs, then every test.
 #   - npm packages (npm ci when node_modules is missing; better-sqlite3 builds
 #     from source against Node's headers, see .npmrc)
-#   - the build (protobuf generation + tsc) and the example connectors
-#     (TypeScript, Go, Python)
+#   - the build (protobuf generation + tsc + the web UI) and the example
+#     connectors (TypeScript, Go, Python)
 #   - a running PostgreSQL with the test roles (scripts/setup-postgres.sh)
+#   - for the server's tests: Debian's Chromium and schemathesis (PyPI)
 #   - the unit tests (test/unit: pure modules, in parallel, seconds), then the
 #     end-to-end test files (test/*.test.ts, one at a time), with Node's test runner
 set -euo pipefail
@@ -17,6 +18,7 @@ npm run --silent build
 bash scripts/build-examples.sh
 SLUICE_TEST_PGPORT="$(bash scripts/setup-postgres.sh | tail -n 1)"
 export SLUICE_TEST_PGPORT
+bash scripts/setup-server-tests.sh
 
 if [ "$#" -gt 0 ]; then
   exec node --import tsx --test --test-concurrency=1 --test-reporter=spec "$@"

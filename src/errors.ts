@@ -27,6 +27,7 @@ const SYNCS = "Syncs and pipelines";
 const STORES = "Stores";
 const REGISTRY = "Installing connectors";
 const SERVERS = "Servers and Qlik";
+const APPLICATION = "The server: API, connections and runs";
 
 export const ERROR_CODES = {
   USAGE: {
@@ -344,6 +345,112 @@ export const ERROR_CODES = {
     area: SERVERS,
     meaning: "Several live API tokens share the name given.",
     action: "Revoke by id instead: the message lists the ids of the tokens with that name.",
+  },
+  REQUEST_INVALID: {
+    area: APPLICATION,
+    meaning:
+      "A request to the HTTP API does not match its schema (a field missing, of the wrong type or out of range).",
+    action: "Fix the field the error names; /api/openapi.json describes every request.",
+  },
+  UNAUTHENTICATED: {
+    area: APPLICATION,
+    meaning: "The call carried no token or session, or one that is revoked, expired or mistyped.",
+    action: "Send `Authorization: Bearer <token>` (`sluice server token create` makes one), or log in again.",
+  },
+  FORBIDDEN: {
+    area: APPLICATION,
+    meaning: "The token may only read, and the call would change something.",
+    action: "Use an admin token for changes (`sluice server token create --role admin`).",
+  },
+  CSRF_REQUIRED: {
+    area: APPLICATION,
+    meaning: "A browser session asked for a change without its CSRF token.",
+    action: "Send the token from GET /api/session in the X-CSRF-Token header (the web UI does this itself).",
+  },
+  NOT_FOUND: {
+    area: APPLICATION,
+    meaning: "No API route or page has that path.",
+    action: "Check the path against /api/openapi.json.",
+  },
+  CONNECTION_NOT_FOUND: {
+    area: APPLICATION,
+    meaning: "No connection has the id or name given.",
+    action: "List the connections (`sluice connections list`, GET /api/connections) and use one of those.",
+  },
+  CONNECTION_EXISTS: {
+    area: APPLICATION,
+    meaning: "A connection with that name exists already.",
+    action: "Pick another name, or edit the existing connection.",
+  },
+  CONNECTION_NAME_INVALID: {
+    area: APPLICATION,
+    meaning: "A connection's name has characters that cannot name its tables and state.",
+    action: "Use letters, digits, '_', '.' or '-' (at most 64, starting with a letter or digit).",
+  },
+  CONNECTION_RENAME: {
+    area: APPLICATION,
+    meaning: "An edit tried to change a connection's name, which names its tables and state.",
+    action: "Keep the name, or make a new connection under the new name.",
+  },
+  CONNECTOR_IN_USE: {
+    area: APPLICATION,
+    meaning: "A connector cannot be removed while connections use it.",
+    action: "Delete or move the connections the message lists, then remove the connector.",
+  },
+  PLAN_NOT_FOUND: {
+    area: APPLICATION,
+    meaning: "An install or update plan is unknown or older than ten minutes.",
+    action: "Ask for the plan again, read it, then confirm it.",
+  },
+  SCHEDULE_INVALID: {
+    area: APPLICATION,
+    meaning: "A schedule is not a cron expression or a whole number of seconds.",
+    action: "Give a 5- or 6-field cron expression, or an interval such as `every 15m`.",
+  },
+  RUN_NOT_FOUND: {
+    area: APPLICATION,
+    meaning: "No run has the id given.",
+    action: "List the runs (GET /api/runs) and use one of their ids.",
+  },
+  RUN_ACTIVE: {
+    area: APPLICATION,
+    meaning: "The connection has a run queued or running already: a connection runs one sync at a time.",
+    action: "Wait for that run to end, or cancel it, then start another.",
+  },
+  RUN_NOT_HERE: {
+    area: APPLICATION,
+    meaning: "The run is going in another Sluice process, which alone can cancel it.",
+    action: "Cancel it where it runs (the message names the process), or stop that process.",
+  },
+  SERVER_STOPPING: {
+    area: APPLICATION,
+    meaning: "The server is stopping and starts no new runs.",
+    action: "Start it again, then run the connection.",
+  },
+  TABLE_NOT_FOUND: {
+    area: APPLICATION,
+    meaning: "The connection has no table of that name.",
+    action: "List its tables (GET /api/connections/{id}/tables) and pick one of those.",
+  },
+  SECRET_KEY_INVALID: {
+    area: APPLICATION,
+    meaning: "SLUICE_SECRET_KEY or the key file is not a 32-byte key.",
+    action: "Make one with `openssl rand -base64 32` and give that.",
+  },
+  SECRET_KEY_EXPOSED: {
+    area: APPLICATION,
+    meaning: "The secret key file can be read by other users.",
+    action: "Run `chmod 600` on the file the message names.",
+  },
+  SECRET_KEY_MISMATCH: {
+    area: APPLICATION,
+    meaning: "A connection's secrets were encrypted with another key than the one in use.",
+    action: "Set SLUICE_SECRET_KEY to the key they were made with, or enter the secrets again.",
+  },
+  SECRET_UNREADABLE: {
+    area: APPLICATION,
+    meaning: "A connection's stored secrets are damaged or in an unknown format.",
+    action: "Enter the connection's secrets again.",
   },
 } as const satisfies Record<string, CodeInfo>;
 

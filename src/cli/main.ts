@@ -13,6 +13,7 @@ import { airbyteCommand } from "./commands/airbyte.js";
 import { singerCommand } from "./commands/singer.js";
 import { pipelineCommand } from "./commands/pipeline.js";
 import { codeclimateCommand } from "./commands/codeclimate.js";
+import { connectionsCommand } from "./commands/connections.js";
 import { connectorsCommand } from "./commands/connectors.js";
 import { newCommand } from "./commands/new.js";
 import { checkCommand, discoverCommand, specCommand } from "./commands/inspect.js";
@@ -50,6 +51,7 @@ export async function main(argv: string[]): Promise<number> {
     discoverCommand,
     syncsCommand,
     connectorsCommand,
+    connectionsCommand,
     serveCommand,
     serverCommand,
     codeclimateCommand,

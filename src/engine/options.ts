@@ -18,7 +18,8 @@ export class OptionsError extends SluiceError {
   }
 }
 
-const ajv = new Ajv({ allErrors: true, strict: false });
+// logger: false — connector schemas use formats Ajv does not know (e.g. "password"); they are hints, not errors to print.
+const ajv = new Ajv({ allErrors: true, strict: false, logger: false });
 
 export function validateOptions(connector: string, schema: object | undefined, options: string): void {
   if (!schema) return;

@@ -19,6 +19,7 @@ import {
 } from "../../registry/index.js";
 import { BUILTIN_PREFIX, openConduitConnector } from "../conduit-options.js";
 import type { CliContext } from "../context.js";
+import { renderTable } from "../table.js";
 import { printable } from "../terminal.js";
 
 interface RunFlags {
@@ -255,16 +256,7 @@ function renderList(installations: Installation[], home: string): string {
     i.installedAt ?? "-",
     describeStatus(i),
   ]);
-  const header = ["NAME", "SOURCE", "VERSION", "INSTALLED AT", "STATUS"];
-  const widths = header.map((h, column) => Math.max(h.length, ...rows.map((r) => r[column].length)));
-  return [header, ...rows]
-    .map((row) =>
-      row
-        .map((cell, column) => cell.padEnd(widths[column]))
-        .join("  ")
-        .trimEnd(),
-    )
-    .join("\n");
+  return renderTable(["NAME", "SOURCE", "VERSION", "INSTALLED AT", "STATUS"], rows);
 }
 
 function describeStatus(installation: Installation): string {

@@ -3,12 +3,12 @@ import { Command } from "commander";
 import { resolve } from "node:path";
 import { isStoreLocation, parseStoreLocation } from "../../engine/index.js";
 import { UsageError } from "../../errors.js";
-import { onInterrupt } from "../../process/index.js";
 import { Registry } from "../../registry/index.js";
 import { DEFAULT_CHUNK_BYTES } from "../../server/qlik/chunk-stream.js";
 import { startQlikServer } from "../../server/qlik/server.js";
 import type { CliContext } from "../context.js";
 import { addStoreOptions, STORE_HELP, type StoreFlags } from "../store-options.js";
+import { untilSignal } from "../signals.js";
 
 interface ServeQlikFlags extends StoreFlags {
   listen: string;
@@ -96,13 +96,4 @@ function positive(value: string, flag: string): number {
   const number = Number(value);
   if (!(number > 0)) throw new UsageError(`${flag} must be a positive number (got "${value}")`);
   return number;
-}
-
-function untilSignal(): Promise<NodeJS.Signals> {
-  return new Promise((resolve) => {
-    const stopHandling = onInterrupt((signal) => {
-      stopHandling();
-      resolve(signal);
-    });
-  });
 }

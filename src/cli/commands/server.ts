@@ -3,15 +3,121 @@
  * database; `sluice server token create | list | revoke` manages who may call it.
  */
 import { Command } from "commander";
-import { ROLES, type Role, type TokenInfo, Tokens } from "../../server/auth/index.js";
-import { type Metadata, openMetadata } from "../../server/metadata/index.js";
+import { SluiceError } from "../../errors.js";
+import type { TokenInfo, Tokens } from "../../server/auth/index.js";
+import { ROLES, type Role } from "../../server/auth/roles.js";
+import type { HttpServer } from "../../server/http/index.js";
 import type { CliContext } from "../context.js";
+import { untilSignal } from "../signals.js";
+import { renderTable } from "../table.js";
+
+// The server's modules (HTTP framework, database layer) load only when a server
+// command runs, so every other command starts as fast as before.
+const loadApp = () => import("../../server/app.js");
+const loadHttp = () => import("../../server/http/index.js");
 
 const DB_HELP = "database holding the data and the server's tables (a SQLite file)";
 
+interface ServerFlags {
+  db: string;
+  listen: string;
+  maxConcurrentSyncs: string;
+  secureCookies?: boolean;
+}
+
 export function serverCommand(context: () => CliContext): Command {
-  const server = new Command("server").description("the Sluice application: HTTP API, web UI and scheduler");
+  const server = new Command("server")
+    .description("the Sluice application: HTTP API, web UI and scheduler, on one database")
+    .option("--db <file>", DB_HELP, "sluice.db")
+    .option(
+      "--listen <host:port>",
+      "address to serve on (port 0: any free port); loopback unless you say otherwise",
+      "127.0.0.1:8080",
+    )
+    .option("--max-concurrent-syncs <n>", "syncs running at once; more wait their turn", "4")
+    .option("--secure-cookies", "send the session cookie over HTTPS only (behind a TLS proxy)")
+    .addHelpText(
+      "after",
+      `
+The first start makes an admin token and prints it once: log in with it at the
+printed address, or send it as \`Authorization: Bearer <token>\`. SIGTERM or
+Ctrl-C stops cleanly: no new runs, running syncs cancelled gracefully (their
+committed pages and state stay).
+
+Examples:
+  sluice server
+  sluice server --db /var/lib/sluice/sluice.db --listen 127.0.0.1:8080 --max-concurrent-syncs 2
+  sluice server token create --name ci`,
+    )
+    .action(async (flags: ServerFlags, command: Command) => {
+      await serve(context(), flags, command.parent?.version());
+    });
   return server.addCommand(tokenCommand(context).exitOverride().showHelpAfterError());
+}
+
+async function serve(ctx: CliContext, flags: ServerFlags, version: string | undefined): Promise<void> {
+  const { host, port } = parseListen(flags.listen);
+  const maxConcurrentSyncs = Number(flags.maxConcurrentSyncs);
+  if (!Number.isInteger(maxConcurrentSyncs) || maxConcurrentSyncs < 1)
+    throw new SluiceError(
+      "USAGE",
+      `--max-concurrent-syncs must be a whole number, at least 1 (got "${flags.maxConcurrentSyncs}")`,
+    );
+  const logger = ctx.logger.child({ component: "server" });
+  const [{ App }, { startHttpServer }] = await Promise.all([loadApp(), loadHttp()]);
+  const app = await App.open({ db: flags.db, maxConcurrentSyncs, logger });
+  let http: HttpServer | undefined;
+  try {
+    const first = (await app.tokens.any()) ? undefined : await app.tokens.create("admin", "admin");
+    http = await startHttpServer(app, { host, port, secureCookies: flags.secureCookies, version });
+    if (!isLoopback(host)) warnExposed(logger, http.url);
+    app.scheduler.start();
+    ctx.result(
+      { url: http.url, db: app.db, ...(first ? { token: first.token, tokenId: first.info.id } : {}) },
+      [
+        `Sluice is serving ${app.db} at ${http.url}`,
+        ...(first
+          ? [
+              "",
+              "First start: an admin token was made. It is shown only now; keep it somewhere safe:",
+              "",
+              `  ${first.token}`,
+              "",
+              `Log in at ${http.url}/login with it, or send it as "Authorization: Bearer <token>".`,
+            ]
+          : [`Log in at ${http.url}/login with a token (\`sluice server token create\` makes one).`]),
+        "Ctrl-C stops.",
+      ].join("\n"),
+    );
+    const signal = await untilSignal();
+    logger.info(`stopping (${signal}): no new runs; running syncs are cancelled gracefully`);
+  } finally {
+    await app.close();
+    await http?.close();
+  }
+}
+
+export function parseListen(listen: string): { host: string; port: number } {
+  const match = listen.match(/^(\[[^\]]+\]|[^:]+):(\d{1,5})$/);
+  const port = Number(match?.[2]);
+  if (!match || port > 65535)
+    throw new SluiceError("USAGE", `--listen must be host:port, e.g. 127.0.0.1:8080 or [::1]:8080 (got "${listen}")`);
+  return { host: match[1].replace(/^\[|\]$/g, ""), port };
+}
+
+export function isLoopback(host: string): boolean {
+  return host === "localhost" || host === "::1" || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+function warnExposed(logger: CliContext["logger"], url: string): void {
+  const lines = [
+    "!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!",
+    `!! Sluice is listening on ${url}: NOT only this machine (loopback) can reach it.`,
+    "!! Anyone who can reach that address can try tokens, and traffic is plain HTTP:",
+    "!! put it behind a TLS proxy (and use --secure-cookies), or listen on 127.0.0.1.",
+    "!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!",
+  ];
+  for (const line of lines) logger.warn(line);
 }
 
 function tokenCommand(context: () => CliContext): Command {
@@ -31,11 +137,10 @@ Examples:
       .description("make a token and print it once (only its hash is stored)")
       .option("--name <name>", "what the token is for, shown in lists", "token")
       .option("--role <role>", `${ROLES.join(" or ")}: read tokens may only look`, "admin")
-      .option("--db <file>", DB_HELP, "sluice.db")
-      .action(async (flags: { name: string; role: string; db: string }) => {
+      .action(async (flags: { name: string; role: string }, command: Command) => {
         const ctx = context();
-        await withMetadata(flags.db, async (metadata) => {
-          const { token, info } = await new Tokens(metadata.db).create(flags.name, flags.role as Role);
+        await withTokens(dbOf(command), async (tokens) => {
+          const { token, info } = await tokens.create(flags.name, flags.role as Role);
           ctx.result(
             { token, ...info },
             `${token}\n\nThis is token ${info.id} ("${info.name}", ${info.role}). It is shown only now: keep it somewhere safe.`,
@@ -46,12 +151,11 @@ Examples:
   token.addCommand(
     new Command("list")
       .description("every token: id, name, role, when made, last used, revoked")
-      .option("--db <file>", DB_HELP, "sluice.db")
-      .action(async (flags: { db: string }) => {
+      .action(async (_flags: unknown, command: Command) => {
         const ctx = context();
-        await withMetadata(flags.db, async (metadata) => {
-          const tokens = await new Tokens(metadata.db).list();
-          ctx.result(tokens, renderTokens(tokens));
+        await withTokens(dbOf(command), async (tokens) => {
+          const all = await tokens.list();
+          ctx.result(all, renderTokens(all));
         });
       }),
   );
@@ -59,23 +163,32 @@ Examples:
     new Command("revoke")
       .description("stop a token (and every browser session made with it) from working, at once")
       .argument("<token>", "the token's id or name")
-      .option("--db <file>", DB_HELP, "sluice.db")
-      .action(async (idOrName: string, flags: { db: string }) => {
+      .action(async (idOrName: string, _flags: unknown, command: Command) => {
         const ctx = context();
-        await withMetadata(flags.db, async (metadata) => {
-          const revoked = await new Tokens(metadata.db).revoke(idOrName);
+        await withTokens(dbOf(command), async (tokens) => {
+          const revoked = await tokens.revoke(idOrName);
           ctx.result(revoked, `revoked token ${revoked.id} ("${revoked.name}") at ${revoked.revokedAt}`);
         });
       }),
   );
-  for (const sub of token.commands) sub.exitOverride().showHelpAfterError();
+  // --db is `sluice server`'s option, written before or after the token verb; help shows it.
+  for (const sub of token.commands) sub.exitOverride().showHelpAfterError().configureHelp({ showGlobalOptions: true });
   return token;
 }
 
-async function withMetadata<T>(db: string, work: (metadata: Metadata) => Promise<T>): Promise<T> {
+function dbOf(command: Command): string {
+  return (command.optsWithGlobals() as { db: string }).db;
+}
+
+/** The database's tokens, for one command. */
+async function withTokens<T>(db: string, work: (tokens: Tokens) => Promise<T>): Promise<T> {
+  const [{ openMetadata }, { Tokens }] = await Promise.all([
+    import("../../server/metadata/index.js"),
+    import("../../server/auth/tokens.js"),
+  ]);
   const metadata = await openMetadata(db);
   try {
-    return await work(metadata);
+    return await work(new Tokens(metadata.db));
   } finally {
     await metadata.close();
   }
@@ -83,15 +196,8 @@ async function withMetadata<T>(db: string, work: (metadata: Metadata) => Promise
 
 function renderTokens(tokens: TokenInfo[]): string {
   if (tokens.length === 0) return "(no tokens yet: `sluice server` makes the first, or `sluice server token create`)";
-  const header = ["ID", "NAME", "ROLE", "CREATED", "LAST USED", "REVOKED"];
-  const rows = tokens.map((t) => [t.id, t.name, t.role, t.createdAt, t.lastUsedAt ?? "-", t.revokedAt ?? "-"]);
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  return [header, ...rows]
-    .map((row) =>
-      row
-        .map((cell, i) => cell.padEnd(widths[i]))
-        .join("  ")
-        .trimEnd(),
-    )
-    .join("\n");
+  return renderTable(
+    ["ID", "NAME", "ROLE", "CREATED", "LAST USED", "REVOKED"],
+    tokens.map((t) => [t.id, t.name, t.role, t.createdAt, t.lastUsedAt ?? "-", t.revokedAt ?? "-"]),
+  );
 }

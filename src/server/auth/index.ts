@@ -10,5 +10,5 @@
  * May import: src/server/metadata, src/errors.ts.
  */
 export { CSRF_HEADER, csrfMatches, SESSION_COOKIE, SESSION_TTL_MS, type Session, Sessions } from "./sessions.js";
-export { type CreatedToken, ROLES, type Role, type TokenInfo, TokenError, Tokens } from "./tokens.js";
+export { type CreatedToken, ROLES, type Role, type TokenInfo, Tokens } from "./tokens.js";
 export { bearerOf } from "./bearer.js";

@@ -5,12 +5,12 @@
  * revocations and logs can name a token without holding it.
  */
 import { createHash, randomBytes } from "node:crypto";
-import { SluiceError } from "../../errors.js";
+import { ServerError } from "../errors.js";
 import { type MetadataDb, now } from "../metadata/index.js";
 
-export const ROLES = ["admin", "read"] as const;
-/** admin: everything; read: every GET (pages, data, runs), nothing that changes state. */
-export type Role = (typeof ROLES)[number];
+import { ROLES, type Role } from "./roles.js";
+
+export { ROLES, type Role };
 
 export interface TokenInfo {
   id: string;
@@ -29,8 +29,6 @@ export interface CreatedToken {
 
 const TOKEN_PATTERN = /^sluice_[0-9a-f]{12}_[A-Za-z0-9_-]{43}$/;
 
-export class TokenError extends SluiceError {}
-
 export function hashSecret(secret: string): string {
   return createHash("sha256").update(secret).digest("hex");
 }
@@ -41,7 +39,7 @@ export class Tokens {
   async create(name: string, role: Role = "admin"): Promise<CreatedToken> {
     checkTokenName(name);
     if (!(ROLES as readonly string[]).includes(role))
-      throw new TokenError("USAGE", `role must be one of ${ROLES.join(", ")} (got "${role}")`);
+      throw new ServerError("USAGE", `role must be one of ${ROLES.join(", ")} (got "${role}")`);
     const id = randomBytes(6).toString("hex");
     const token = `sluice_${id}_${randomBytes(32).toString("base64url")}`;
     const createdAt = now();
@@ -110,12 +108,12 @@ export class Tokens {
     if (byId) return toInfo(byId);
     const live = rows.filter((r) => r.revoked_at === null);
     if (rows.length === 0)
-      throw new TokenError(
+      throw new ServerError(
         "TOKEN_NOT_FOUND",
         `no token has the id or name "${idOrName}" (see \`sluice server token list\`)`,
       );
     if (live.length > 1)
-      throw new TokenError(
+      throw new ServerError(
         "TOKEN_AMBIGUOUS",
         `${live.length} tokens are named "${idOrName}" (ids ${live.map((r) => r.id).join(", ")}); revoke one by its id`,
       );
@@ -137,7 +135,7 @@ export class Tokens {
 
 function checkTokenName(name: string): void {
   if (!/^[\p{L}\p{N}][\p{L}\p{N} ._@-]{0,63}$/u.test(name))
-    throw new TokenError(
+    throw new ServerError(
       "USAGE",
       `a token's name is 1 to 64 letters, digits, spaces or . _ @ - (starting with a letter or digit); got ${JSON.stringify(name)}`,
     );

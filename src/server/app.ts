@@ -1,0 +1,91 @@
+/**
+ * The application behind `sluice server` and `sluice connections`: one
+ * database (data and metadata), the installation home, and the services on
+ * them — tokens and sessions, connectors, connections with sealed secrets,
+ * runs through a launcher, the scheduler, and reading the data. The HTTP
+ * server and the CLI are two faces of this one object.
+ */
+import { resolve } from "node:path";
+import type { Logger } from "../logging.js";
+import { sluiceHome } from "../registry/index.js";
+import { Sessions, Tokens } from "./auth/index.js";
+import { SecretBox } from "./connections/secret-box.js";
+import { Connections } from "./connections/service.js";
+import { ConnectorCatalog } from "./connectors/index.js";
+import { DataReader } from "./data/index.js";
+import { type Metadata, openMetadata } from "./metadata/index.js";
+import { InProcessLauncher } from "./runs/in-process.js";
+import { Runs } from "./runs/service.js";
+import type { RunLauncher } from "./runs/types.js";
+import { Scheduler } from "./scheduler/index.js";
+
+export interface AppOptions {
+  /** The database: data and the server's tables (a SQLite file). */
+  db: string;
+  /** The installation home (connectors, the secret key file); default $SLUICE_HOME. */
+  home?: string;
+  maxConcurrentSyncs: number;
+  logger: Logger;
+  /** How syncs run; default in this process. */
+  launcher?: RunLauncher;
+}
+
+export class App {
+  readonly tokens: Tokens;
+  readonly sessions: Sessions;
+  readonly connections: Connections;
+  readonly connectors: ConnectorCatalog;
+  readonly runs: Runs;
+  readonly scheduler: Scheduler;
+  readonly data: DataReader;
+
+  private constructor(
+    readonly metadata: Metadata,
+    readonly home: string,
+    readonly logger: Logger,
+    options: AppOptions,
+  ) {
+    this.tokens = new Tokens(metadata.db);
+    this.sessions = new Sessions(metadata.db, this.tokens);
+    this.connectors = new ConnectorCatalog(logger, home);
+    const box = SecretBox.open(home);
+    this.connections = new Connections(
+      metadata.db,
+      box,
+      async (connector) => (await this.connectors.spec(connector)).optionsSchema ?? undefined,
+    );
+    this.runs = new Runs({
+      db: metadata.db,
+      connections: this.connections,
+      launcher: options.launcher ?? new InProcessLauncher(home),
+      defaultDestination: metadata.location,
+      maxConcurrent: options.maxConcurrentSyncs,
+      logger,
+    });
+    this.scheduler = new Scheduler(this.connections, this.runs, logger.child({ component: "scheduler" }));
+    this.data = new DataReader(metadata.db, metadata.dialect);
+  }
+
+  static async open(options: AppOptions): Promise<App> {
+    const metadata = await openMetadata(options.db);
+    try {
+      const app = new App(metadata, options.home ?? sluiceHome(), options.logger, options);
+      await app.runs.closeOrphans();
+      return app;
+    } catch (error) {
+      await metadata.close();
+      throw error;
+    }
+  }
+
+  get db(): string {
+    return resolve(this.metadata.location);
+  }
+
+  /** Stops cleanly: no new runs, running syncs cancelled gracefully (their committed pages and state stay). */
+  async close(): Promise<void> {
+    await this.scheduler.stop();
+    await this.runs.shutdown();
+    await this.metadata.close();
+  }
+}

@@ -1,0 +1,175 @@
+/**
+ * src/server/data — reading what syncs wrote: a connection's tables page by
+ * page, and a search for a value across every connection's tables (c1-core's
+ * purpose: find an object whatever source it came from), with the record's
+ * link (`uri`) where it has one. Only tables the store registered for a
+ * connection are ever read, never the server's own tables.
+ *
+ * May import: src/server/metadata, src/server/connections, src/errors.ts.
+ */
+import { type Kysely, sql } from "kysely";
+import type { Connection } from "../connections/service.js";
+import type { DialectName } from "../metadata/index.js";
+import { ServerError } from "../errors.js";
+
+export interface TableInfo {
+  stream: string;
+  table: string;
+  primaryKey: string[];
+  rows: number;
+}
+
+export interface RowsPage {
+  table: string;
+  columns: string[];
+  rows: Record<string, unknown>[];
+  total: number;
+  offset: number;
+  limit: number;
+}
+
+export interface SearchHit {
+  connectionId: number;
+  connection: string;
+  stream: string;
+  table: string;
+  /** The record's primary key values. */
+  key: Record<string, unknown>;
+  record: Record<string, unknown>;
+  /** Columns whose value matched. */
+  matched: string[];
+  /** The record's link in its source, when it has one. */
+  uri: string | null;
+}
+
+/** Columns Sluice adds to every table; not part of a record. */
+const BOOKKEEPING = /^_sluice_/;
+/** Columns that hold a record's link, in order of preference. */
+const LINK_COLUMNS = ["uri", "url", "html_url", "link", "permalink"];
+
+// Data tables have no static shape: they are read with raw SQL and quoted identifiers.
+// biome-ignore lint/suspicious/noExplicitAny: tables made by syncs, not known at compile time
+type AnyDb = Kysely<any>;
+
+export class DataReader {
+  constructor(
+    private readonly db: AnyDb,
+    private readonly dialect: DialectName,
+  ) {}
+
+  async tables(connection: Connection): Promise<TableInfo[]> {
+    const registered = await this.registered(connection.name);
+    const tables: TableInfo[] = [];
+    for (const entry of registered) {
+      if (!(await this.exists(entry.table))) continue;
+      const { rows } = await sql<{ n: number | string }>`SELECT count(*) AS n FROM ${sql.id(entry.table)}`.execute(
+        this.db,
+      );
+      tables.push({ ...entry, rows: Number(rows[0]?.n ?? 0) });
+    }
+    return tables;
+  }
+
+  async rows(connection: Connection, table: string, offset: number, limit: number): Promise<RowsPage> {
+    const entry = (await this.registered(connection.name)).find((t) => t.table === table);
+    if (!entry || !(await this.exists(table)))
+      throw new ServerError(
+        "TABLE_NOT_FOUND",
+        `connection "${connection.name}" has no table "${table}" (see its tables list)`,
+        "table",
+      );
+    const columns = await this.columns(table);
+    const order = entry.primaryKey.length ? entry.primaryKey : columns.slice(0, 1);
+    const [{ rows }, count] = await Promise.all([
+      sql<Record<string, unknown>>`SELECT ${sql.join(columns.map((c) => sql.id(c)))} FROM ${sql.id(table)}
+        ORDER BY ${sql.join(order.map((c) => sql.id(c)))} LIMIT ${limit} OFFSET ${offset}`.execute(this.db),
+      sql<{ n: number | string }>`SELECT count(*) AS n FROM ${sql.id(table)}`.execute(this.db),
+    ]);
+    return { table, columns, rows: rows.map(plain), total: Number(count.rows[0]?.n ?? 0), offset, limit };
+  }
+
+  /** Records whose any column contains `text` (case-insensitive), across the given connections' tables. */
+  async search(connections: Connection[], text: string, limit: number): Promise<SearchHit[]> {
+    const hits: SearchHit[] = [];
+    const pattern = `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    for (const connection of connections) {
+      for (const entry of await this.registered(connection.name)) {
+        if (hits.length >= limit) return hits;
+        if (!(await this.exists(entry.table))) continue;
+        const columns = await this.columns(entry.table);
+        if (columns.length === 0) continue;
+        const matches = columns.map((c) => this.contains(c, pattern));
+        const { rows } = await sql<Record<string, unknown>>`SELECT ${sql.join(columns.map((c) => sql.id(c)))}
+          FROM ${sql.id(entry.table)} WHERE ${sql.join(matches, sql` OR `)} LIMIT ${limit - hits.length}`.execute(
+          this.db,
+        );
+        const needle = text.toLowerCase();
+        for (const raw of rows) {
+          const record = plain(raw);
+          hits.push({
+            connectionId: connection.id,
+            connection: connection.name,
+            stream: entry.stream,
+            table: entry.table,
+            key: Object.fromEntries(entry.primaryKey.map((k) => [k, record[k]])),
+            record,
+            matched: columns.filter((c) => record[c] !== null && String(record[c]).toLowerCase().includes(needle)),
+            uri: linkOf(record),
+          });
+        }
+      }
+    }
+    return hits;
+  }
+
+  private contains(column: string, pattern: string) {
+    return this.dialect === "postgres"
+      ? sql`CAST(${sql.id(column)} AS TEXT) ILIKE ${pattern} ESCAPE '\\'`
+      : sql`${sql.id(column)} LIKE ${pattern} ESCAPE '\\'`;
+  }
+
+  private async registered(connector: string): Promise<{ stream: string; table: string; primaryKey: string[] }[]> {
+    if (!(await this.exists("_sluice_streams"))) return [];
+    const { rows } = await sql<{ stream: string; table_name: string; primary_key: string }>`
+      SELECT stream, table_name, primary_key FROM _sluice_streams WHERE connector = ${connector} ORDER BY stream`.execute(
+      this.db,
+    );
+    return rows.map((r) => ({ stream: r.stream, table: r.table_name, primaryKey: JSON.parse(r.primary_key) }));
+  }
+
+  private async exists(table: string): Promise<boolean> {
+    const { rows } =
+      this.dialect === "postgres"
+        ? await sql`SELECT 1 FROM information_schema.tables WHERE table_name = ${table} AND table_schema = current_schema()`.execute(
+            this.db,
+          )
+        : await sql`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ${table}`.execute(this.db);
+    return rows.length > 0;
+  }
+
+  private async columns(table: string): Promise<string[]> {
+    const { rows } =
+      this.dialect === "postgres"
+        ? await sql<{ name: string }>`SELECT column_name AS name FROM information_schema.columns
+            WHERE table_name = ${table} AND table_schema = current_schema() ORDER BY ordinal_position`.execute(this.db)
+        : await sql<{ name: string }>`SELECT name FROM pragma_table_info(${table})`.execute(this.db);
+    return rows.map((r) => r.name).filter((name) => !BOOKKEEPING.test(name));
+  }
+}
+
+/** A row as JSON can carry it: big integers as text, buffers as base64. */
+function plain(row: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(row)) {
+    out[key] = typeof value === "bigint" ? value.toString() : Buffer.isBuffer(value) ? value.toString("base64") : value;
+  }
+  return out;
+}
+
+function linkOf(record: Record<string, unknown>): string | null {
+  for (const column of LINK_COLUMNS) {
+    const value = record[column];
+    if (typeof value === "string" && /^(https?|file|s3|gs):\/\//i.test(value)) return value;
+  }
+  return null;
+}

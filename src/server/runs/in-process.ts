@@ -1,0 +1,117 @@
+/**
+ * The single-machine launcher: the sync runs in the server's own process
+ * through the engine, exactly as `sluice sync` runs it. The connector's logs
+ * become the run's log (secrets redacted); its stderr tail is kept for a
+ * failure.
+ */
+import { runSync, type SourceDriver, SqliteStore } from "../../engine/index.js";
+import { messageOf, SluiceError } from "../../errors.js";
+import { createLogger, type Logger } from "../../logging.js";
+import { openInstalledSource } from "./open-source.js";
+import { type Redactor, redactorFor } from "./redact.js";
+import type { LaunchCallbacks, LaunchRequest, RunCounts, RunLauncher, RunOutcome } from "./types.js";
+
+const STDERR_TAIL_LINES = 20;
+
+export class InProcessLauncher implements RunLauncher {
+  /** `home`: the installation home whose connectors run (default $SLUICE_HOME). */
+  constructor(private readonly home?: string) {}
+
+  async launch(request: LaunchRequest, callbacks: LaunchCallbacks, signal: AbortSignal): Promise<RunOutcome> {
+    const redact = redactorFor(request.secrets);
+    const connectorLines: string[] = [];
+    const logger = runLogger(callbacks, redact, connectorLines);
+    const counts: RunCounts = { pages: 0, records: 0, inserted: 0, updated: 0, unchanged: 0 };
+    let syncId: number | null = null;
+    let driver: SourceDriver | undefined;
+    let store: SqliteStore | undefined;
+    try {
+      store = SqliteStore.open(request.destination);
+      driver = await openInstalledSource(
+        request.connection.connector,
+        logger.child({ connector: request.connection.name }),
+        this.home,
+      );
+      signal.throwIfAborted();
+      const { connection } = request;
+      const summary = await runSync({
+        connector: connection.name,
+        driver,
+        store,
+        options: request.options,
+        streams: connection.streams ?? undefined,
+        tablePrefix: connection.tablePrefix ?? undefined,
+        signal,
+        onEvent: (event) => {
+          if (event.type === "started") {
+            syncId = event.syncId;
+            logger.info(`sync #${event.syncId} started: streams ${event.streams.join(", ")} (${event.protocol})`);
+          } else if (event.type === "page") {
+            const { inserted, updated, unchanged } = event.totals;
+            Object.assign(counts, {
+              pages: event.pages,
+              inserted,
+              updated,
+              unchanged,
+              records: inserted + updated + unchanged,
+            });
+            callbacks.progress({ ...counts, syncId, estimatedTotal: event.estimatedTotal ?? null });
+          }
+        },
+      });
+      const { inserted, updated, unchanged, pages, records } = summary;
+      logger.info(`sync #${summary.syncId} succeeded: ${records} records in ${pages} pages`);
+      return {
+        status: "succeeded",
+        syncId: summary.syncId,
+        counts: { pages, records, inserted, updated, unchanged },
+        recordsPerSecond: summary.recordsPerSecond,
+      };
+    } catch (error) {
+      const cancelled = signal.aborted;
+      const message = redact(cancelled ? messageOf(signal.reason) : messageOf(error));
+      logger.log(cancelled ? "warn" : "error", cancelled ? `cancelled: ${message}` : `failed: ${message}`);
+      return {
+        status: cancelled ? "cancelled" : "failed",
+        syncId: syncIdOf(error) ?? syncId,
+        counts,
+        error: message,
+        stderrTail: redact(stderrTailOf(error) ?? connectorLines.slice(-STDERR_TAIL_LINES).join("\n")) || undefined,
+      };
+    } finally {
+      await driver?.close().catch(() => {});
+      await store?.close().catch(() => {});
+    }
+  }
+}
+
+/** Log entries go to the run (redacted); a connector's own lines are also kept for its stderr tail. */
+function runLogger(callbacks: LaunchCallbacks, redact: Redactor, connectorLines: string[]): Logger {
+  return createLogger({
+    level: "debug",
+    format: "json",
+    write: (line) => {
+      const { time, level, message, ...fields } = JSON.parse(redact(line)) as Record<string, unknown>;
+      const text = String(message);
+      if (fields.connector !== undefined) {
+        connectorLines.push(text);
+        if (connectorLines.length > STDERR_TAIL_LINES * 2) connectorLines.splice(0, STDERR_TAIL_LINES);
+      }
+      callbacks.log({ time: String(time), level: String(level), message: text, fields });
+    },
+  });
+}
+
+/** The connector's last stderr lines, as the plugin runtime attached them to the error (or its causes). */
+function stderrTailOf(error: unknown): string | undefined {
+  for (let e: unknown = error; e instanceof Error; e = e.cause) {
+    const tail = (e as { stderrTail?: unknown }).stderrTail;
+    if (typeof tail === "string" && tail !== "") return tail;
+  }
+  return undefined;
+}
+
+function syncIdOf(error: unknown): number | null {
+  const id = error instanceof SluiceError ? (error as { syncId?: unknown }).syncId : undefined;
+  return typeof id === "number" ? id : null;
+}
