@@ -303,6 +303,46 @@ test("errors name the field; one run per connection at a time; a failing connect
     "the sync log says cancelled",
   );
 
+  // Another destination: the data goes there, and is browsed and searched there.
+  const elsewhere = join(dir, "elsewhere.db");
+  const moved = await post<{ id: number }>("/api/connections", {
+    name: "moved",
+    connector: "vault",
+    destination: elsewhere,
+    tablePrefix: "vault_",
+    options: { format: "json", value: { api_key: "key-moved", count: 7 } },
+  });
+  assert.equal(
+    (await finished(server, token, (await post<Run>(`/api/connections/${moved.body.id}/runs`)).body.id)).status,
+    "succeeded",
+  );
+  assert.equal(query<{ n: number }>(elsewhere, "SELECT count(*) AS n FROM vault_items")[0].n, 7);
+  assert.equal(
+    query(db, "SELECT name FROM sqlite_master WHERE name = 'vault_items'").length,
+    0,
+    "not in the server's database",
+  );
+  const movedTables = await call<{ table: string; rows: number }[]>(
+    server.url,
+    "GET",
+    `/api/connections/${moved.body.id}/tables`,
+    { token },
+  );
+  assert.deepEqual(
+    movedTables.body.map((x) => [x.table, x.rows]),
+    [["vault_items", 7]],
+  );
+  const found = await call<{ connection: string }[]>(
+    server.url,
+    "GET",
+    `/api/search?q=item6@example&connectionId=${moved.body.id}`,
+    { token },
+  );
+  assert.deepEqual(
+    found.body.map((hit) => hit.connection),
+    ["moved"],
+  );
+
   const failing = await post<{ id: number }>("/api/connections", {
     name: "failing",
     connector: "vault",

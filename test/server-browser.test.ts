@@ -50,7 +50,8 @@ test("in a browser: log in, create a connection through the generated form, run 
 
 async function walkThrough(page: Page, server: RunningServer, shots: string): Promise<void> {
   page.setDefaultTimeout(60_000);
-  const shot = (name: string) => page.screenshot({ path: join(shots, `server-${name}.png`) });
+  const shot = (name: string, fullPage = false) =>
+    page.screenshot({ path: join(shots, `server-${name}.png`), fullPage });
 
   // Any page without a session leads to the login page; the token gets in.
   await page.goto(`${server.url}/connections`);
@@ -84,7 +85,7 @@ async function walkThrough(page: Page, server: RunningServer, shots: string): Pr
   await page.selectOption("#schedule-kind", "every");
   await page.fill("#schedule-every", "6");
   await page.selectOption("#schedule-unit", "h");
-  await shot("connection-form");
+  await shot("connection-form", true);
   await page.click("button:has-text('Create connection')");
   await page.waitForURL(/\/connections\/\d+$/);
   await page.getByText("every 6 h").waitFor();

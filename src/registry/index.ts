@@ -4,6 +4,7 @@
  */
 export { ManifestError, NotInstalledError } from "./errors.js";
 export { sluiceHome } from "./home.js";
+export { isAlive } from "./lock.js";
 export type { Installation, InstallStatus } from "./install-index.js";
 export {
   type LoadedManifest,

@@ -28,7 +28,8 @@ export function acquireLock(file: string, name: string): () => void {
   throw new RegistryError("INSTALL_BUSY", `cannot take the lock ${file} for connector "${name}"`);
 }
 
-function isAlive(pid: number): boolean {
+/** Whether a process with this id runs (on this host); EPERM means it does, as someone else. */
+export function isAlive(pid: number): boolean {
   if (!Number.isInteger(pid) || pid <= 0) return false;
   try {
     process.kill(pid, 0);

@@ -12,7 +12,7 @@ import { Sessions, Tokens } from "./auth/index.js";
 import { SecretBox } from "./connections/secret-box.js";
 import { Connections } from "./connections/service.js";
 import { ConnectorCatalog } from "./connectors/index.js";
-import { DataReader } from "./data/index.js";
+import { DataAccess, DataReader } from "./data/index.js";
 import { type Metadata, openMetadata } from "./metadata/index.js";
 import { InProcessLauncher } from "./runs/in-process.js";
 import { Runs } from "./runs/service.js";
@@ -37,7 +37,7 @@ export class App {
   readonly connectors: ConnectorCatalog;
   readonly runs: Runs;
   readonly scheduler: Scheduler;
-  readonly data: DataReader;
+  readonly data: DataAccess;
 
   private constructor(
     readonly metadata: Metadata,
@@ -63,7 +63,7 @@ export class App {
       logger,
     });
     this.scheduler = new Scheduler(this.connections, this.runs, logger.child({ component: "scheduler" }));
-    this.data = new DataReader(metadata.db, metadata.dialect);
+    this.data = new DataAccess(new DataReader(metadata.db, metadata.dialect), resolve(metadata.location));
   }
 
   static async open(options: AppOptions): Promise<App> {
@@ -86,6 +86,7 @@ export class App {
   async close(): Promise<void> {
     await this.scheduler.stop();
     await this.runs.shutdown();
+    await this.data.close();
     await this.metadata.close();
   }
 }

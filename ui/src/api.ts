@@ -2,6 +2,7 @@
  * The API client: same-origin calls with the session cookie, the CSRF token
  * on every change, errors as ApiError with the server's code and field.
  */
+import type { Static } from "typebox";
 
 export class ApiError extends Error {
   constructor(
@@ -16,10 +17,7 @@ export class ApiError extends Error {
 
 let csrf = "";
 
-export interface SessionInfo {
-  csrf: string;
-  token: { id: string; name: string; role: "admin" | "read" };
-}
+export type SessionInfo = Of<"SessionBody">;
 
 export async function loadSession(): Promise<SessionInfo> {
   const session = await request<SessionInfo>("GET", "/api/session");
@@ -57,95 +55,26 @@ export const api = {
   delete: <T>(path: string) => request<T>("DELETE", path),
 };
 
-// The API's shapes (see /api/openapi.json).
-export type Options = { format: "json"; value: Record<string, unknown> } | { format: "raw"; value: string };
-export type Schedule = { cron: string } | { everySeconds: number };
-export type RunStatus = "queued" | "running" | "succeeded" | "failed" | "cancelled";
+// The API's shapes: the very schemas the server validates and answers with (type-only: nothing of the server is bundled).
+type Api = typeof import("../../src/server/http/schemas");
+type Of<K extends keyof Api> = Static<Api[K]>;
 
-export interface Run {
-  id: number;
-  connectionId: number;
-  trigger: string;
-  status: RunStatus;
-  queuedAt: string;
-  startedAt: string | null;
-  finishedAt: string | null;
-  syncId: number | null;
-  pages: number;
-  records: number;
-  inserted: number;
-  updated: number;
-  unchanged: number;
-  durationMs: number | null;
-  recordsPerSecond: number | null;
-  estimatedTotal: number | null;
-  error: string | null;
-  stderrTail: string | null;
-}
+export type Options = Of<"Options">;
+export type Schedule = Of<"Schedule">;
+export type RunStatus = Of<"RunStatus">;
+export type Run = Of<"Run">;
+export type LogEntry = Of<"LogEntry">;
+export type RunDetail = Of<"RunDetail">;
+export type Connection = Of<"Connection">;
+export type Connector = Of<"Connector">;
+export type Plan = Of<"Plan">;
+export type Stream = Of<"Stream">;
+export type TableInfo = Of<"TableInfo">;
+export type RowsPage = Of<"RowsPage">;
+export type SearchHit = Of<"SearchHit">;
+export type ConnectorSpec = Omit<Of<"ConnectorSpec">, "optionsSchema"> & { optionsSchema: JsonSchema | null };
 
-export interface LogEntry {
-  time: string;
-  level: string;
-  message: string;
-  fields?: Record<string, unknown>;
-}
-
-export interface RunDetail extends Run {
-  connection: string;
-  log: LogEntry[];
-}
-
-export interface Connection {
-  id: number;
-  name: string;
-  connector: string;
-  options: Options;
-  secretPaths: string[];
-  streams: string[] | null;
-  tablePrefix: string | null;
-  destination: string | null;
-  schedule: Schedule | null;
-  paused: boolean;
-  nextRunAt: string | null;
-  createdAt: string;
-  updatedAt: string;
-  lastRun: Run | null;
-}
-
-export interface Connector {
-  name: string;
-  description: string | null;
-  source: string;
-  uri: string;
-  command: string;
-  version: string | null;
-  status: string;
-  installedAt: string | null;
-  error: string | null;
-}
-
-export interface Plan {
-  planId: string;
-  action: "install" | "update";
-  name: string;
-  description: string | null;
-  source: string;
-  uri: string;
-  folder: string;
-  steps: string[];
-  command: string;
-  warnings: string[];
-}
-
-export interface ConnectorSpec {
-  name: string;
-  protocol: string;
-  version: string;
-  description: string;
-  optionsSchema: JsonSchema | null;
-  secretPaths: string[];
-}
-
+/** The part of JSON Schema the connection form reads. */
 export interface JsonSchema {
   type?: string | string[];
   title?: string;
@@ -164,39 +93,4 @@ export interface JsonSchema {
   order?: number;
   examples?: unknown[];
   [keyword: string]: unknown;
-}
-
-export interface Stream {
-  name: string;
-  primaryKey: string[];
-  cursorField: string | null;
-  syncModes: string[];
-  fields: string[];
-}
-
-export interface TableInfo {
-  stream: string;
-  table: string;
-  primaryKey: string[];
-  rows: number;
-}
-
-export interface RowsPage {
-  table: string;
-  columns: string[];
-  rows: Record<string, unknown>[];
-  total: number;
-  offset: number;
-  limit: number;
-}
-
-export interface SearchHit {
-  connectionId: number;
-  connection: string;
-  stream: string;
-  table: string;
-  key: Record<string, unknown>;
-  record: Record<string, unknown>;
-  matched: string[];
-  uri: string | null;
 }

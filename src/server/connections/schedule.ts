@@ -6,7 +6,9 @@
 import { Cron } from "croner";
 import { ServerError } from "../errors.js";
 
-export type Schedule = { cron: string } | { everySeconds: number };
+import type { Schedule } from "./schedule-text.js";
+
+export { describeSchedule, type Schedule } from "./schedule-text.js";
 
 /** The shortest interval: a schedule is for periodic syncs, not a busy loop. */
 export const MIN_INTERVAL_SECONDS = 1;
@@ -53,17 +55,6 @@ export function nextRun(schedule: Schedule, after: Date, previousPlanned?: Date)
   if (previousPlanned && previousPlanned.getTime() + step > after.getTime())
     return new Date(previousPlanned.getTime() + step);
   return new Date(after.getTime() + step);
-}
-
-/** "every 90 s" / "cron 0 * * * *", for lists. */
-export function describeSchedule(schedule: Schedule | null): string {
-  if (!schedule) return "manual";
-  if ("cron" in schedule) return `cron ${schedule.cron}`;
-  const s = schedule.everySeconds;
-  if (s % 86400 === 0) return `every ${s / 86400} d`;
-  if (s % 3600 === 0) return `every ${s / 3600} h`;
-  if (s % 60 === 0) return `every ${s / 60} min`;
-  return `every ${s} s`;
 }
 
 /** CLI form: "every 15m", "every 3600", "cron:0 * * * *" or a bare cron expression. */

@@ -7,7 +7,10 @@
  *
  * May import: src/server/metadata, src/server/connections, src/errors.ts.
  */
-import { type Kysely, sql } from "kysely";
+import Database from "better-sqlite3";
+import { Kysely, SqliteDialect, sql } from "kysely";
+import { existsSync } from "node:fs";
+import { resolve } from "node:path";
 import type { Connection } from "../connections/service.js";
 import type { DialectName } from "../metadata/index.js";
 import { ServerError } from "../errors.js";
@@ -51,6 +54,66 @@ const LINK_COLUMNS = ["uri", "url", "html_url", "link", "permalink"];
 // biome-ignore lint/suspicious/noExplicitAny: tables made by syncs, not known at compile time
 type AnyDb = Kysely<any>;
 
+/**
+ * Reads each connection's data where its syncs wrote it: the server's own
+ * database, or the connection's destination (opened read-only, once, when
+ * first needed; a destination not written yet has no tables).
+ */
+export class DataAccess {
+  private readonly destinations = new Map<string, { reader: DataReader; db: AnyDb }>();
+
+  constructor(
+    private readonly main: DataReader,
+    private readonly mainLocation: string,
+  ) {}
+
+  async tables(connection: Connection): Promise<TableInfo[]> {
+    return (await this.readerOf(connection))?.tables(connection) ?? [];
+  }
+
+  async rows(connection: Connection, table: string, offset: number, limit: number): Promise<RowsPage> {
+    const reader = await this.readerOf(connection);
+    if (!reader) throw noTable(connection, table);
+    return reader.rows(connection, table, offset, limit);
+  }
+
+  async search(connections: Connection[], text: string, limit: number): Promise<SearchHit[]> {
+    const hits: SearchHit[] = [];
+    for (const connection of connections) {
+      if (hits.length >= limit) break;
+      const reader = await this.readerOf(connection);
+      if (reader) hits.push(...(await reader.search([connection], text, limit - hits.length)));
+    }
+    return hits;
+  }
+
+  async close(): Promise<void> {
+    for (const { db } of this.destinations.values()) await db.destroy();
+    this.destinations.clear();
+  }
+
+  private async readerOf(connection: Connection): Promise<DataReader | undefined> {
+    if (!connection.destination) return this.main;
+    const file = resolve(connection.destination);
+    if (file === this.mainLocation) return this.main;
+    const open = this.destinations.get(file);
+    if (open) return open.reader;
+    if (!existsSync(file)) return undefined;
+    const db: AnyDb = new Kysely({ dialect: new SqliteDialect({ database: new Database(file, { readonly: true }) }) });
+    const reader = new DataReader(db, "sqlite");
+    this.destinations.set(file, { reader, db });
+    return reader;
+  }
+}
+
+function noTable(connection: Connection, table: string): ServerError {
+  return new ServerError(
+    "TABLE_NOT_FOUND",
+    `connection "${connection.name}" has no table "${table}" (see its tables list)`,
+    "table",
+  );
+}
+
 export class DataReader {
   constructor(
     private readonly db: AnyDb,
@@ -72,12 +135,7 @@ export class DataReader {
 
   async rows(connection: Connection, table: string, offset: number, limit: number): Promise<RowsPage> {
     const entry = (await this.registered(connection.name)).find((t) => t.table === table);
-    if (!entry || !(await this.exists(table)))
-      throw new ServerError(
-        "TABLE_NOT_FOUND",
-        `connection "${connection.name}" has no table "${table}" (see its tables list)`,
-        "table",
-      );
+    if (!entry || !(await this.exists(table))) throw noTable(connection, table);
     const columns = await this.columns(table);
     const order = entry.primaryKey.length ? entry.primaryKey : columns.slice(0, 1);
     const [{ rows }, count] = await Promise.all([

@@ -7,6 +7,7 @@
 import { hostname } from "node:os";
 import { SluiceError } from "../../errors.js";
 import type { Logger } from "../../logging.js";
+import { isAlive } from "../../registry/index.js";
 import { optionsText } from "../connections/options.js";
 import type { Connection, Connections } from "../connections/service.js";
 import { type MetadataDb, now } from "../metadata/index.js";
@@ -185,7 +186,7 @@ export class Runs {
     let closed = 0;
     for (const row of rows) {
       const [pid, owner] = [Number(row.owner.split("@")[0]), row.owner.slice(row.owner.indexOf("@") + 1)];
-      if (owner !== host || this.active.has(row.id) || (pid !== process.pid && alive(pid))) continue;
+      if (owner !== host || this.active.has(row.id) || (pid !== process.pid && isAlive(pid))) continue;
       await this.options.db
         .updateTable("_sluice_runs")
         .set({
@@ -389,14 +390,4 @@ export class Runs {
 function countsOf(counts: { pages: number; records: number; inserted: number; updated: number; unchanged: number }) {
   const { pages, records, inserted, updated, unchanged } = counts;
   return { pages, records, inserted, updated, unchanged };
-}
-
-function alive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
 }

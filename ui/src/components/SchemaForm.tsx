@@ -103,8 +103,9 @@ function Field({
   const id = `opt-${path.slice(1).replaceAll("/", "-")}`;
   const label = (
     <label for={id}>
-      {schema.title ?? name}
+      {schema.title ?? humanize(name)}
       {required && <span class="required" title="required"> *</span>}
+      {!schema.title && humanize(name) !== name && <code class="option-name">{name}</code>}
     </label>
   );
   const help = schema.description ? <small class="help">{schema.description}</small> : null;
@@ -116,7 +117,7 @@ function Field({
   if (type === "object" && schema.properties)
     return (
       <fieldset class="nested">
-        <legend>{schema.title ?? name}</legend>
+        <legend>{schema.title ?? humanize(name)}</legend>
         {help}
         <ObjectFields
           schema={schema}
@@ -260,7 +261,7 @@ function VariantField(props: {
   const variant = props.variants[chosen];
   return (
     <fieldset class="nested">
-      <legend>{props.schema.title ?? props.name}</legend>
+      <legend>{props.schema.title ?? humanize(props.name)}</legend>
       {props.help}
       <select
         id={props.id}
@@ -396,4 +397,14 @@ function FreeOptions(props: SchemaFormProps) {
       )}
     </div>
   );
+}
+
+/** "page_size" → "Page size", "startId" → "Start id": a readable label when the schema gives no title. */
+function humanize(name: string): string {
+  const words = name
+    .replace(/([a-z0-9])([A-Z])/g, "$1 $2")
+    .replace(/[_-]+/g, " ")
+    .trim()
+    .toLowerCase();
+  return words ? words[0].toUpperCase() + words.slice(1) : name;
 }

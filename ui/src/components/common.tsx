@@ -96,13 +96,3 @@ export function Page({ title, actions, children }: { title: ComponentChildren; a
     </section>
   );
 }
-
-export function scheduleText(schedule: { cron: string } | { everySeconds: number } | null): string {
-  if (!schedule) return "manual";
-  if ("cron" in schedule) return `cron ${schedule.cron}`;
-  const s = schedule.everySeconds;
-  if (s % 86400 === 0) return `every ${s / 86400} d`;
-  if (s % 3600 === 0) return `every ${s / 3600} h`;
-  if (s % 60 === 0) return `every ${s / 60} min`;
-  return `every ${s} s`;
-}

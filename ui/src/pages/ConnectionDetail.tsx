@@ -8,10 +8,10 @@ import {
   Loading,
   Page,
   ProgressBar,
-  scheduleText,
   StatusBadge,
   useLoad,
 } from "../components/common";
+import { describeSchedule } from "../../../src/server/connections/schedule-text";
 import { navigate } from "../router";
 
 const PAGE = 25;
@@ -94,7 +94,7 @@ export function ConnectionDetailPage({ id, readOnly }: { id: number; readOnly: b
         <dd>{connection.streams?.join(", ") ?? "all"}</dd>
         <dt>Schedule</dt>
         <dd>
-          {scheduleText(connection.schedule)}
+          {describeSchedule(connection.schedule)}
           {connection.paused ? " (paused)" : connection.nextRunAt ? ` — next ${formatTime(connection.nextRunAt)}` : ""}
         </dd>
         <dt>Destination</dt>

@@ -1,6 +1,7 @@
 /** Every connection at a glance: connector, schedule, last run. */
 import { api, type Connection } from "../api";
-import { ErrorBox, formatTime, Loading, Page, scheduleText, StatusBadge, useLoad } from "../components/common";
+import { ErrorBox, formatTime, Loading, Page, StatusBadge, useLoad } from "../components/common";
+import { describeSchedule } from "../../../src/server/connections/schedule-text";
 
 export function ConnectionsPage({ readOnly }: { readOnly: boolean }) {
   const [connections, error] = useLoad(() => api.get<Connection[]>("/api/connections"), []);
@@ -34,10 +35,10 @@ export function ConnectionsPage({ readOnly }: { readOnly: boolean }) {
             <thead>
               <tr>
                 <th>Name</th>
-                <th>Connector</th>
+                <th class="narrow-hide">Connector</th>
                 <th>Schedule</th>
                 <th>Last run</th>
-                <th class="num">Records</th>
+                <th class="num narrow-hide">Records</th>
               </tr>
             </thead>
             <tbody>
@@ -46,9 +47,9 @@ export function ConnectionsPage({ readOnly }: { readOnly: boolean }) {
                   <td>
                     <a href={`/connections/${c.id}`}>{c.name}</a>
                   </td>
-                  <td>{c.connector}</td>
+                  <td class="narrow-hide">{c.connector}</td>
                   <td>
-                    {scheduleText(c.schedule)}
+                    {describeSchedule(c.schedule)}
                     {c.paused && <> <StatusBadge status="paused" /></>}
                   </td>
                   <td>
@@ -60,7 +61,7 @@ export function ConnectionsPage({ readOnly }: { readOnly: boolean }) {
                       <StatusBadge status="never" />
                     )}
                   </td>
-                  <td class="num">{c.lastRun ? c.lastRun.records.toLocaleString() : "—"}</td>
+                  <td class="num narrow-hide">{c.lastRun ? c.lastRun.records.toLocaleString() : "—"}</td>
                 </tr>
               ))}
             </tbody>
