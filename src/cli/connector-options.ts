@@ -62,7 +62,7 @@ export function addConnectorOptions(command: Command, withOptions = true): Comma
   return command;
 }
 
-export function readOptions(flags: ConnectorFlags): string {
+export function readOptions(flags: Pick<ConnectorFlags, "options" | "optionsFile">): string {
   if (flags.options !== undefined && flags.optionsFile !== undefined) {
     throw new UsageError("give either --options or --options-file, not both");
   }

@@ -3,13 +3,14 @@
  * terminal — the same services the HTTP API calls, on the same database.
  */
 import { Command } from "commander";
-import { readFileSync } from "node:fs";
 import { SluiceError } from "../../errors.js";
+import { onInterrupt } from "../../process/index.js";
 import type { App } from "../../server/app.js";
 import type { ConnectionOptions } from "../../server/connections/options.js";
 import { describeSchedule, parseScheduleText } from "../../server/connections/schedule.js";
 import type { Connection } from "../../server/connections/service.js";
 import type { Run } from "../../server/runs/types.js";
+import { readOptions } from "../connector-options.js";
 import type { CliContext } from "../context.js";
 import { createProgress } from "../progress.js";
 import { renderTable } from "../table.js";
@@ -83,7 +84,7 @@ function createCommand(context: () => CliContext): Command {
     .option("--db <file>", DB_HELP, "sluice.db")
     .action(async (flags: CreateFlags) => {
       const ctx = context();
-      const options = readOptions(flags);
+      const options = connectionOptions(flags);
       await withApp(ctx, flags.db, async (app) => {
         const connection = await app.connections.create({
           name: flags.name,
@@ -136,8 +137,9 @@ function runCommand(context: () => CliContext): Command {
           } else if (event.type === "log" && ["warn", "error"].includes(event.entry.level))
             ctx.logger.log(event.entry.level as "warn", event.entry.message, event.entry.fields);
         });
-        const onSignal = () => void app.runs.cancel(started.id, "interrupted (Ctrl-C)");
-        process.once("SIGINT", onSignal).once("SIGTERM", onSignal);
+        const stopHandling = onInterrupt(
+          (signal) => void app.runs.cancel(started.id, `interrupted (${signal === "SIGINT" ? "Ctrl-C" : signal})`),
+        );
         try {
           const run = await app.runs.wait(started.id);
           progress.stop();
@@ -145,7 +147,7 @@ function runCommand(context: () => CliContext): Command {
           if (run.status !== "succeeded") process.exitCode = run.status === "cancelled" ? 130 : 1;
         } finally {
           progress.stop();
-          process.off("SIGINT", onSignal).off("SIGTERM", onSignal);
+          stopHandling();
         }
       });
     });
@@ -162,17 +164,9 @@ async function withApp<T>(ctx: CliContext, db: string, work: (app: App) => Promi
   }
 }
 
-function readOptions(flags: CreateFlags): ConnectionOptions {
-  if (flags.options !== undefined && flags.optionsFile !== undefined)
-    throw new SluiceError("USAGE", "give either --options or --options-file, not both");
-  let text = flags.options ?? "";
-  if (flags.optionsFile !== undefined) {
-    try {
-      text = readFileSync(flags.optionsFile, "utf8");
-    } catch (error) {
-      throw new SluiceError("USAGE", `cannot read --options-file ${flags.optionsFile}: ${(error as Error).message}`);
-    }
-  }
+/** The options as the connection keeps them: read as the sync commands read them, then JSON unless --raw. */
+function connectionOptions(flags: CreateFlags): ConnectionOptions {
+  const text = readOptions(flags);
   if (flags.raw) return { format: "raw", value: text };
   if (text.trim() === "") return { format: "json", value: {} };
   let value: unknown;

@@ -7,12 +7,18 @@
  * May import: src/registry, src/engine, src/server/connections, src/errors.ts.
  */
 import { randomUUID } from "node:crypto";
-import { OptionsError, type StreamDescriptor, validateOptions } from "../../engine/index.js";
+import {
+  checkSource,
+  OptionsError,
+  openSource,
+  prepareSource,
+  type SourceDriver,
+  type StreamDescriptor,
+} from "../../engine/index.js";
 import { messageOf, SluiceError } from "../../errors.js";
 import type { Logger } from "../../logging.js";
 import { type Installation, type Outcome, type Plan, parseManifest, Registry } from "../../registry/index.js";
 import { secretPathsOf } from "../connections/form.js";
-import { openInstalledSource } from "../runs/open-source.js";
 import { ServerError } from "../errors.js";
 
 export interface ConnectorInfo {
@@ -150,29 +156,29 @@ export class ConnectorCatalog {
     return spec;
   }
 
-  /** The options against the connector's schema, then its own Check: every problem, for the form. */
+  /** The options against the connector's schema, then its own Check (the engine's checkSource): every problem, for the form. */
   async check(name: string, options: string): Promise<CheckOutcome> {
     return this.withSource(name, async (driver) => {
       try {
-        validateOptions(name, (await driver.spec()).optionsSchema, options);
+        const { check } = await checkSource({ connector: name, driver, options });
+        return { ok: check.ok, problems: check.errors };
       } catch (error) {
         if (error instanceof OptionsError) return { ok: false, problems: error.problems };
         throw error;
       }
-      const result = await driver.check(options);
-      return { ok: result.ok, problems: result.errors };
     });
   }
 
+  /** The streams the connector offers with these options, prepared as a sync prepares them (options and check first). */
   async discover(name: string, options: string): Promise<StreamDescriptor[]> {
-    return this.withSource(name, (driver) => driver.discover(options));
+    return this.withSource(name, async (driver) => (await prepareSource({ connector: name, driver, options })).streams);
   }
 
-  private async withSource<T>(
-    name: string,
-    work: (driver: Awaited<ReturnType<typeof openInstalledSource>>) => Promise<T>,
-  ): Promise<T> {
-    const driver = await openInstalledSource(name, this.logger.child({ connector: name }), this.home);
+  private async withSource<T>(name: string, work: (driver: SourceDriver) => Promise<T>): Promise<T> {
+    const { driver } = await openSource(
+      { installed: name },
+      { logger: this.logger.child({ connector: name }), home: this.home },
+    );
     try {
       return await work(driver);
     } catch (error) {

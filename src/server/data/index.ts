@@ -186,10 +186,11 @@ export class DataReader {
       : sql`${sql.id(column)} LIKE ${pattern} ESCAPE '\\'`;
   }
 
+  /** The tables the store registered for a connector (its _sluice_tables, which the next write migrates older stores to). */
   private async registered(connector: string): Promise<{ stream: string; table: string; primaryKey: string[] }[]> {
-    if (!(await this.exists("_sluice_streams"))) return [];
+    if (!(await this.exists("_sluice_tables"))) return [];
     const { rows } = await sql<{ stream: string; table_name: string; primary_key: string }>`
-      SELECT stream, table_name, primary_key FROM _sluice_streams WHERE connector = ${connector} ORDER BY stream`.execute(
+      SELECT stream, table_name, primary_key FROM _sluice_tables WHERE connector = ${connector} ORDER BY stream`.execute(
       this.db,
     );
     return rows.map((r) => ({ stream: r.stream, table: r.table_name, primaryKey: JSON.parse(r.primary_key) }));

@@ -4,10 +4,9 @@
  * become the run's log (secrets redacted); its stderr tail is kept for a
  * failure.
  */
-import { runSync, type SourceDriver, SqliteStore } from "../../engine/index.js";
+import { openSource, runSync, type SourceDriver, SqliteStore } from "../../engine/index.js";
 import { messageOf, SluiceError } from "../../errors.js";
 import { createLogger, type Logger } from "../../logging.js";
-import { openInstalledSource } from "./open-source.js";
 import { type Redactor, redactorFor } from "./redact.js";
 import type { LaunchCallbacks, LaunchRequest, RunCounts, RunLauncher, RunOutcome } from "./types.js";
 
@@ -27,13 +26,14 @@ export class InProcessLauncher implements RunLauncher {
     let store: SqliteStore | undefined;
     try {
       store = SqliteStore.open(request.destination);
-      driver = await openInstalledSource(
-        request.connection.connector,
-        logger.child({ connector: request.connection.name }),
-        this.home,
-      );
-      signal.throwIfAborted();
       const { connection } = request;
+      // The driver keeps the installed connector's name (its messages say which program failed); the
+      // connection's name goes to runSync, which names the tables, state and sync log by it.
+      ({ driver } = await openSource(
+        { installed: connection.connector },
+        { logger: logger.child({ connector: connection.name }), home: this.home },
+      ));
+      signal.throwIfAborted();
       const summary = await runSync({
         connector: connection.name,
         driver,
