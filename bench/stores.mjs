@@ -252,6 +252,10 @@ async function benchDuckDb() {
     await rawDuckDb(join(work, "raw_a.duckdb"), rows),
     await rawDuckDb(join(work, "raw_b.duckdb"), rows),
   );
+  const layer = best(
+    await storeWrites(`duckdb:${join(work, "store_a.duckdb")}`, undefined, rows),
+    await storeWrites(`duckdb:${join(work, "store_b.duckdb")}`, undefined, rows),
+  );
   return {
     bench: "stores-duckdb",
     records,
