@@ -7,10 +7,10 @@
  * updates, overwrite that replaces a table only when the sync succeeds.
  */
 import assert from "node:assert/strict";
-import { readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import { query, root, sluice, tempDir } from "./helpers.js";
+import { query, root, run, sluice, sluiceBin, tempDir } from "./helpers.js";
 
 const faker = join(root, ".venv-airbyte/bin/source-faker");
 const scripted = `node ${join(root, "test/fixtures/airbyte/scripted-source.mjs")}`;
@@ -178,11 +178,51 @@ test("a TRACE error fails the sync with the source's message and stack trace", a
   );
 });
 
-test("CONTROL: the source's new config is written back to the config file", async (t) => {
+test("CONTROL: the source's new config replaces the config file whole: a private temp file, fsynced, renamed, the folder fsynced", async (t) => {
   const dir = tempDir(t);
   const config = writeJson(dir, "c.json", { records: 3, stateEvery: 5, control: true });
-  await airbyteSync(["-c", scripted, "--config", config, "--db", join(dir, "c.db")]);
+  chmodSync(config, 0o644);
+  const before = statSync(config).ino;
+  const args = ["--json", "airbyte", "sync", "-c", scripted, "--config", config, "--db", join(dir, "c.db")];
+  // strace -y names each descriptor's file, so the order of fsyncs and the rename can be read off.
+  const trace = join(tempDir(t), "trace");
+  const traced = await run(
+    "strace",
+    [
+      "-f",
+      "-y",
+      "-qq",
+      "-o",
+      trace,
+      "-e",
+      "trace=fsync,fdatasync,rename,renameat,renameat2",
+      process.execPath,
+      sluiceBin,
+      ...args,
+    ],
+    { timeoutMs: 300_000 },
+  );
+  assert.equal(traced.code, 0, traced.stderr);
   assert.equal(JSON.parse(readFileSync(config, "utf8")).token, "refreshed");
+  assert.equal(statSync(config).mode & 0o777, 0o600, "the config holds a fresh token: only its owner may read it");
+  assert.notEqual(statSync(config).ino, before, "a new file took the old one's place (never rewritten in place)");
+  assert.deepEqual(
+    readdirSync(dir).filter((f) => f.startsWith(".c.json")),
+    [],
+    "no temp file is left",
+  );
+  const calls = readFileSync(trace, "utf8").split("\n");
+  const renamed = calls.findIndex((line) => /rename/.test(line) && line.includes(`"${config}"`));
+  assert.ok(renamed >= 0, `no rename onto ${config} in:\n${calls.join("\n")}`);
+  const temp = /rename\w*\([^"]*"([^"]+)"/.exec(calls[renamed])?.[1] ?? "";
+  assert.ok(
+    calls.slice(0, renamed).some((line) => /f(data)?sync\(\d+</.test(line) && line.includes(`<${temp}>`)),
+    "the temp file is fsynced before the rename",
+  );
+  assert.ok(
+    calls.slice(renamed).some((line) => /f(data)?sync\(\d+</.test(line) && line.includes(`<${dir}>`)),
+    "the folder is fsynced after the rename",
+  );
 });
 
 test("full refresh + overwrite: the table holds exactly the last successful sync; a failed one leaves it as it was", async (t) => {

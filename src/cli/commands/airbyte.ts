@@ -7,6 +7,7 @@ import { Command } from "commander";
 import { readFileSync, writeFileSync } from "node:fs";
 import { AirbyteDriver, type AirbyteSettings, nameFromCommand } from "../../engine/index.js";
 import { SluiceError, UsageError } from "../../errors.js";
+import { replaceFileDurably } from "../../files.js";
 import { resolveInstalled } from "../connector-options.js";
 import type { CliContext } from "../context.js";
 import { addStoreSyncOptions, type StoreSyncFlags, syncWithFlags } from "./sync.js";
@@ -79,7 +80,7 @@ function openSource(ctx: CliContext, connector: string | undefined, flags: Sourc
     onConfigUpdate: (config) => {
       if (!configPath)
         return ctx.logger.warn("the source updated its config, but it came from no file (--config) to save it in");
-      writeFileSync(configPath, JSON.stringify(config, null, 2) + "\n");
+      replaceFileDurably(configPath, JSON.stringify(config, null, 2) + "\n");
       ctx.logger.info(`saved the source's updated config to ${configPath}`);
     },
   };

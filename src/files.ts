@@ -1,0 +1,42 @@
+/**
+ * Replacing a file so that a crash at any moment leaves either the old
+ * content or the new, never a mix or nothing: the new content goes to a
+ * private temp file beside it (same file system, so the rename is atomic),
+ * is fsynced, renamed over the old name, and the folder is fsynced so the
+ * rename itself survives a power loss. Used for files whose loss costs
+ * more than a re-run, like a source's freshly rotated refresh token.
+ * A leaf module: imports nothing of ours.
+ */
+import { randomBytes } from "node:crypto";
+import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
+
+/** Writes `text` to `path` atomically and durably; the file is left with `mode` (default 0600: owner only). */
+export function replaceFileDurably(path: string, text: string, mode = 0o600): void {
+  const folder = dirname(path);
+  const temp = join(folder, `.${basename(path)}.${randomBytes(4).toString("hex")}.tmp`);
+  const fd = openSync(temp, "wx", mode);
+  try {
+    try {
+      writeSync(fd, text);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(temp, path);
+  } catch (error) {
+    rmSync(temp, { force: true });
+    throw error;
+  }
+  syncFolder(folder);
+}
+
+/** fsync on a folder makes the entries renamed or created in it durable. */
+export function syncFolder(folder: string): void {
+  const fd = openSync(folder, "r");
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
