@@ -204,6 +204,12 @@ export const ERROR_CODES = {
     meaning: "A pipeline failed; records acked before the failure are kept, and the position after them.",
     action: "Fix the cause in the message and run the pipeline again: it resumes from the saved position.",
   },
+  SECRET_KEY_UNREADABLE: {
+    area: SYNCS,
+    meaning: "The key that seals the configs pipelines keep ($SLUICE_HOME/secret.key) cannot be read or is not a key.",
+    action:
+      "Check the file and its permissions, or point SLUICE_SECRET_KEY_FILE at the key this store's configs were sealed with.",
+  },
 
   STORE_FAILED: {
     area: STORES,

@@ -40,3 +40,17 @@ export function syncFolder(folder: string): void {
     closeSync(fd);
   }
 }
+
+/**
+ * Creates `path` empty with mode 0600 unless it exists. Databases are made
+ * this way before SQLite opens them: SQLite gives its -wal and -shm files the
+ * database file's mode, and the umask alone (often 022) would leave all
+ * three readable by every user.
+ */
+export function createPrivateFile(path: string): void {
+  try {
+    closeSync(openSync(path, "wx", 0o600));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+  }
+}

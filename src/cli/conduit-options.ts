@@ -16,9 +16,11 @@ import {
   lookupInstalled,
   nameFromCommand,
 } from "../engine/index.js";
-import { SluiceError, UsageError } from "../errors.js";
+import { messageOf, SluiceError, UsageError } from "../errors.js";
+import { parseJsonQuietly } from "../json.js";
 import type { Logger } from "../logging.js";
 import { NotInstalledError, sluiceHome } from "../registry/index.js";
+import { readSecretFile } from "./connector-options.js";
 
 export const BUILTIN_PREFIX = "builtin:";
 
@@ -74,15 +76,74 @@ export async function openConduitConnector(
   });
 }
 
-/** `key=value` pairs (repeatable flags) as a config map; every bad pair is named. */
+/** `key=value` pairs (repeatable flags) as a config map; a bad pair is named by its place (its text may be a secret). */
 export function parsePairs(pairs: string[], flag: string): Record<string, string> {
   const config: Record<string, string> = {};
-  for (const pair of pairs) {
+  for (const [index, pair] of pairs.entries()) {
     const at = pair.indexOf("=");
-    if (at <= 0) throw new UsageError(`${flag} takes key=value, got "${pair}"`);
+    if (at <= 0)
+      throw new UsageError(
+        `${flag} takes key=value; value #${index + 1} has ${at === 0 ? "no key before" : "no"} "=" (not shown: it may be a secret)`,
+      );
     config[pair.slice(0, at)] = pair.slice(at + 1);
   }
   return config;
 }
 
 export const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+
+/** Where one end's config comes from: the environment, a file, and pairs on the command line. */
+export interface ConfigSources {
+  /** The repeatable key=value flag, e.g. "--from-config", and its values. */
+  flag: string;
+  pairs: string[];
+  /** The file flag's value (e.g. --from-config-file): a JSON object. */
+  file?: string;
+  /** The environment variable that may hold a JSON object, e.g. SLUICE_FROM_CONFIG. */
+  env: string;
+}
+
+/**
+ * A Conduit config from, in rising precedence, the environment variable, the
+ * file and the key=value flags: files and the environment keep passwords
+ * out of argv, which every user sees in `ps`. Conduit configs are flat maps
+ * of strings, so nested objects become dotted keys (`{"format": {"type":
+ * "raw"}}` is `format.type=raw`) and other values their text.
+ */
+export function readConfig(sources: ConfigSources): Record<string, string> {
+  const fromEnv = process.env[sources.env];
+  return {
+    ...(fromEnv ? flatConfig(parseConfigObject(fromEnv, `the environment variable ${sources.env}`)) : {}),
+    ...(sources.file === undefined
+      ? {}
+      : flatConfig(
+          parseConfigObject(
+            readSecretFile(sources.file, `${sources.flag}-file`),
+            `${sources.flag}-file ${sources.file}`,
+          ),
+        )),
+    ...parsePairs(sources.pairs, sources.flag),
+  };
+}
+
+function parseConfigObject(text: string, where: string): Record<string, unknown> {
+  let value: unknown;
+  try {
+    value = parseJsonQuietly(text);
+  } catch (error) {
+    throw new UsageError(`${where} is ${messageOf(error)}`);
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value))
+    throw new UsageError(`${where} must hold a JSON object of config keys and values`);
+  return value as Record<string, unknown>;
+}
+
+function flatConfig(object: Record<string, unknown>, prefix = ""): Record<string, string> {
+  const flat: Record<string, string> = {};
+  for (const [key, value] of Object.entries(object)) {
+    if (value !== null && typeof value === "object" && !Array.isArray(value))
+      Object.assign(flat, flatConfig(value as Record<string, unknown>, `${prefix}${key}.`));
+    else flat[`${prefix}${key}`] = typeof value === "string" ? value : JSON.stringify(value);
+  }
+  return flat;
+}

@@ -14,7 +14,7 @@ import {
   type SourceProtocolChoice,
   type SourceReference,
 } from "../engine/index.js";
-import { UsageError } from "../errors.js";
+import { messageOf, UsageError } from "../errors.js";
 import type { Logger } from "../logging.js";
 
 export interface ConnectorFlags {
@@ -57,21 +57,30 @@ export function addConnectorOptions(command: Command, withOptions = true): Comma
   if (withOptions) {
     command
       .option("-o, --options <raw>", "options passed to the connector as a raw string (usually JSON)")
-      .option("--options-file <path>", "read the options string from a file");
+      .option(
+        "--options-file <path>",
+        "read the options string from a file (or from env SLUICE_OPTIONS): keeps secrets out of argv",
+      );
   }
   return command;
 }
 
+/** A file given for a secret-carrying flag, with an error that names the flag and never the content. */
+export function readSecretFile(path: string, flag: string): string {
+  try {
+    return readFileSync(path, "utf8");
+  } catch (error) {
+    throw new UsageError(`cannot read ${flag} ${path}: ${messageOf(error)}`);
+  }
+}
+
+/** The options string: --options, --options-file, or the environment variable SLUICE_OPTIONS (argv is public, these are not). */
 export function readOptions(flags: Pick<ConnectorFlags, "options" | "optionsFile">): string {
   if (flags.options !== undefined && flags.optionsFile !== undefined) {
     throw new UsageError("give either --options or --options-file, not both");
   }
-  if (flags.optionsFile === undefined) return flags.options ?? "";
-  try {
-    return readFileSync(flags.optionsFile, "utf8");
-  } catch (error) {
-    throw new UsageError(`cannot read --options-file ${flags.optionsFile}: ${(error as Error).message}`);
-  }
+  if (flags.optionsFile !== undefined) return readSecretFile(flags.optionsFile, "--options-file");
+  return flags.options ?? process.env.SLUICE_OPTIONS ?? "";
 }
 
 /** An installed connector's command, folder and name, unless flags say otherwise. */

@@ -52,7 +52,7 @@ export {
 } from "../drivers/conduit/index.js";
 export type { ConduitConnector } from "../sdk/conduit/index.js";
 export { type PipelineFrom, type PipelineJob, type PipelineSummary, type PipelineTo, runPipeline } from "./pipeline.js";
-export { QlikDriver } from "../drivers/qlik/driver.js";
+export { type QlikClientTls, QlikDriver } from "../drivers/qlik/driver.js";
 export type { SourceDriver, StreamDescriptor } from "../drivers/types.js";
 export { SqliteStore } from "../stores/sqlite/store.js";
 export { openStore, type OpenStoreOptions } from "../stores/open.js";
@@ -67,4 +67,5 @@ export {
   prepareSource,
   StreamSelectionError,
 } from "./prepare.js";
+export { SecretBox } from "./secret-box.js";
 export { runSync, type SyncEvent, type SyncJob, type SyncSummary, SyncError } from "./sync.js";

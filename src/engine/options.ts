@@ -4,7 +4,8 @@
  * every problem is reported with the option's path.
  */
 import { Ajv, type ErrorObject } from "ajv";
-import { SluiceError } from "../errors.js";
+import { messageOf, SluiceError } from "../errors.js";
+import { parseJsonQuietly } from "../json.js";
 
 export class OptionsError extends SluiceError {
   constructor(
@@ -25,10 +26,10 @@ export function validateOptions(connector: string, schema: object | undefined, o
   if (!schema) return;
   let parsed: unknown;
   try {
-    parsed = JSON.parse(options === "" ? "{}" : options);
+    parsed = parseJsonQuietly(options === "" ? "{}" : options);
   } catch (error) {
     throw new OptionsError(connector, [
-      `options must be JSON (the connector publishes a JSON Schema for them): ${(error as Error).message}`,
+      `options must be JSON (the connector publishes a JSON Schema for them), and they are ${messageOf(error)}`,
     ]);
   }
   const validate = ajv.compile(schema);

@@ -3,7 +3,7 @@
  * installation home ($SLUICE_HOME): see README.md beside this file.
  */
 export { ManifestError, NotInstalledError } from "./errors.js";
-export { sluiceHome } from "./home.js";
+export { secretKeyFile, sluiceHome } from "./home.js";
 export { isAlive } from "./lock.js";
 export type { Installation, InstallStatus } from "./install-index.js";
 export {

@@ -9,6 +9,7 @@ import Database from "better-sqlite3";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { type ConnectorProtocol, isConnectorProtocol } from "../drivers/protocols.js";
+import { createPrivateFile } from "../files.js";
 import type { Manifest } from "./manifest.js";
 
 export type InstallStatus = "installed" | "install failed" | "update failed";
@@ -66,7 +67,9 @@ export class InstallIndex {
   private constructor(private readonly db: Database.Database) {}
 
   static open(file: string): InstallIndex {
-    mkdirSync(dirname(file), { recursive: true });
+    // $SLUICE_HOME holds the index, install logs and the key that seals configs: its owner's alone.
+    mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+    createPrivateFile(file);
     const db = new Database(file);
     db.pragma("journal_mode = WAL");
     db.pragma("busy_timeout = 5000");

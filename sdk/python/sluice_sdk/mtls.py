@@ -9,7 +9,9 @@ TLS (BoringSSL) does not offer P-521 signatures for client certificates, so
 such a host could never present its certificate. For those, the connection
 stays TLS with the plugin authenticated, the host's certificate is asked for
 but not required, and the socket's folder (private to the user) is what
-keeps other users out. A warning says so."""
+keeps other users out. A warning says so. Over TCP (when no unix socket can
+be made) nothing would, so plugin.py serves TCP only when the host's
+certificate is required."""
 import base64
 import datetime
 import logging
@@ -49,10 +51,13 @@ class Identity:
         self.key_pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
         self.cert_pem = certificate.public_bytes(serialization.Encoding.PEM)
         self.handshake_field = base64.b64encode(certificate.public_bytes(serialization.Encoding.DER)).decode().rstrip("=")
+        # Whether the TLS served requires the host's certificate (set by server_credentials).
+        self.requires_client_cert = False
 
     def server_credentials(self, client_cert_pem: str) -> grpc.ServerCredentials:
         host_key = x509.load_pem_x509_certificate(client_cert_pem.encode()).public_key()
         verifiable = not (isinstance(host_key, ec.EllipticCurvePublicKey) and isinstance(host_key.curve, ec.SECP521R1))
+        self.requires_client_cert = verifiable
         if not verifiable:
             logging.getLogger("sluice_sdk").warning(
                 "AutoMTLS: the host's certificate is P-521, which grpcio cannot verify; serving TLS without requiring it")

@@ -127,7 +127,8 @@ def serve(connector: Connector) -> None:
         from .mtls import Identity  # only AutoMTLS needs the cryptography package
 
         identity = Identity()
-    address = _listen(server, identity.server_credentials(client_cert) if identity else None)
+    credentials = identity.server_credentials(client_cert) if identity else None
+    address = _listen(server, credentials, mutual=identity is not None and identity.requires_client_cert)
     server.start()
     sys.stdout.write(f"1|{APP_PROTOCOL_VERSION}|{address}|grpc|{identity.handshake_field if identity else ''}\n")
     sys.stdout.flush()
@@ -142,8 +143,10 @@ def serve(connector: Connector) -> None:
     os._exit(0)
 
 
-def _listen(server: grpc.Server, credentials=None) -> str:
-    """A unix socket in PLUGIN_UNIX_SOCKET_DIR (or a temp dir); TCP if that fails. TLS with AutoMTLS credentials."""
+def _listen(server: grpc.Server, credentials=None, mutual=False) -> str:
+    """A unix socket in PLUGIN_UNIX_SOCKET_DIR (or a temp dir), in a folder only our user can enter. TCP only
+    when that fails and the host's AutoMTLS lets us require its certificate: a TCP port on 127.0.0.1 is open to
+    every local user, and the connector's options (passwords) travel over it."""
     def add(address):
         return server.add_secure_port(address, credentials) if credentials else server.add_insecure_port(address)
 
@@ -152,12 +155,18 @@ def _listen(server: grpc.Server, credentials=None) -> str:
     try:
         add(f"unix:{path}")
         return f"unix|{path}"
-    except RuntimeError:
+    except RuntimeError as error:
+        if not mutual:
+            _refuse(f"cannot serve on the unix socket {path} ({error}), and refusing to serve on TCP without AutoMTLS: "
+                    "a TCP port is open to every local user; run the host with AutoMTLS (sluice --auto-mtls) "
+                    "or give it a shorter PLUGIN_UNIX_SOCKET_DIR")
         low = int(os.environ.get("PLUGIN_MIN_PORT", "10000"))
         high = int(os.environ.get("PLUGIN_MAX_PORT", "25000"))
         for port in range(low, high + 1):
             try:
                 if add(f"127.0.0.1:{port}"):
+                    logging.getLogger("sluice_sdk").warning(
+                        "cannot serve on the unix socket %s; serving on TCP 127.0.0.1:%d with mutual TLS", path, port)
                     return f"tcp|127.0.0.1:{port}"
             except RuntimeError:
                 time.sleep(0)

@@ -6,8 +6,9 @@
 import { Command } from "commander";
 import { readFileSync, writeFileSync } from "node:fs";
 import { AirbyteDriver, type AirbyteSettings, nameFromCommand } from "../../engine/index.js";
-import { SluiceError, UsageError } from "../../errors.js";
+import { messageOf, SluiceError, UsageError } from "../../errors.js";
 import { replaceFileDurably } from "../../files.js";
+import { parseJsonQuietly } from "../../json.js";
 import { resolveInstalled } from "../connector-options.js";
 import type { CliContext } from "../context.js";
 import { addStoreSyncOptions, type StoreSyncFlags, syncWithFlags } from "./sync.js";
@@ -49,12 +50,24 @@ export function readText(path: string, what: string): string {
 }
 
 export function parseJsonFile(path: string, what: string): unknown {
+  const text = readText(path, what);
   try {
-    return JSON.parse(readText(path, what));
+    return parseJsonQuietly(text);
   } catch (error) {
-    if (error instanceof SluiceError) throw error;
-    throw new UsageError(`${what} ${path} is not valid JSON: ${(error as Error).message}`);
+    throw new UsageError(`${what} ${path} is ${messageOf(error)}`);
   }
+}
+
+/**
+ * A source's --config file, checked to be a JSON object before a source sees
+ * it: a source that chokes on it would print it (and its passwords) in its
+ * error, and Sluice's own message names only the line and column.
+ */
+export function readConfigFile(path: string): string {
+  const value = parseJsonFile(path, "the config file");
+  if (typeof value !== "object" || value === null || Array.isArray(value))
+    throw new UsageError(`the config file ${path} must hold a JSON object`);
+  return readText(path, "the config file");
 }
 
 interface OpenedSource {
@@ -70,7 +83,7 @@ function openSource(ctx: CliContext, connector: string | undefined, flags: Sourc
       'say which Airbyte source to run: an installed connector\'s name, or --command "<shell command>"',
     );
   const name = resolved.name ?? nameFromCommand(resolved.command);
-  const options = flags.config ? readText(flags.config, "the config file") : "{}";
+  const options = flags.config ? readConfigFile(flags.config) : "{}";
   const configPath = flags.config;
   const settings: AirbyteSettings = {
     logger: ctx.logger,

@@ -17,23 +17,29 @@ import {
   parseStoreLocation,
   runPipeline,
   SchemaDecoder,
+  SecretBox,
   SOURCE_PROTOCOLS,
   type SourceProtocolChoice,
   type SourceReference,
 } from "../../engine/index.js";
 import { UsageError } from "../../errors.js";
 import { onInterrupt } from "../../process/index.js";
-import { BUILTIN_PREFIX, collect, installedOrUndefined, openConduitConnector, parsePairs } from "../conduit-options.js";
+import { secretKeyFile } from "../../registry/index.js";
+import { BUILTIN_PREFIX, collect, installedOrUndefined, openConduitConnector, readConfig } from "../conduit-options.js";
+import { readSecretFile } from "../connector-options.js";
 import type { CliContext } from "../context.js";
 import { createProgress } from "../progress.js";
 
 interface PipelineFlags {
   from: string;
   fromConfig: string[];
+  fromConfigFile?: string;
   fromOptions?: string;
+  fromOptionsFile?: string;
   fromProtocol: string;
   to: string;
   toConfig: string[];
+  toConfigFile?: string;
   name?: string;
   stateDb: string;
   maxRecords?: string;
@@ -56,6 +62,19 @@ function positive(value: string | undefined, flag: string): number | undefined {
   return number;
 }
 
+const sourceConfig = (flags: PipelineFlags) =>
+  readConfig({ flag: "--from-config", pairs: flags.fromConfig, file: flags.fromConfigFile, env: "SLUICE_FROM_CONFIG" });
+const destinationConfig = (flags: PipelineFlags) =>
+  readConfig({ flag: "--to-config", pairs: flags.toConfig, file: flags.toConfigFile, env: "SLUICE_TO_CONFIG" });
+
+/** A Sluice source's options: --from-options(-file), SLUICE_FROM_OPTIONS, else the source config as a JSON object. */
+function sourceOptions(flags: PipelineFlags): string {
+  if (flags.fromOptions !== undefined && flags.fromOptionsFile !== undefined)
+    throw new UsageError("give either --from-options or --from-options-file, not both");
+  if (flags.fromOptionsFile !== undefined) return readSecretFile(flags.fromOptionsFile, "--from-options-file");
+  return flags.fromOptions ?? process.env.SLUICE_FROM_OPTIONS ?? JSON.stringify(sourceConfig(flags));
+}
+
 /** The source, of any kind (openSource); its options are --from-options, or the --from-config pairs as a JSON object. */
 async function openFrom(ctx: CliContext, flags: PipelineFlags, pipeline: string): Promise<PipelineFrom> {
   const protocol = flags.fromProtocol as SourceProtocolChoice;
@@ -70,7 +89,7 @@ async function openFrom(ctx: CliContext, flags: PipelineFlags, pipeline: string)
     kind: "driver",
     name,
     driver,
-    options: flags.fromOptions ?? JSON.stringify(parsePairs(flags.fromConfig, "--from-config")),
+    options: sourceOptions(flags),
   };
 }
 
@@ -100,7 +119,12 @@ export function pipelineCommand(context: () => CliContext): Command {
         `the source: an installed name, a command or path to an executable, or ${BUILTIN_PREFIX}<module>`,
       )
       .option("--from-config <key=value>", "source config (repeatable)", collect, [])
+      .option(
+        "--from-config-file <file>",
+        "source config as a JSON object (keeps secrets out of argv; env SLUICE_FROM_CONFIG too; --from-config pairs override)",
+      )
       .option("--from-options <raw>", "a Sluice source's options string (default: the --from-config pairs as JSON)")
+      .option("--from-options-file <file>", "read --from-options from a file (env SLUICE_FROM_OPTIONS too)")
       .option(
         "--from-protocol <protocol>",
         `what the source speaks: ${SOURCE_PROTOCOLS.join(", ")} (auto: recorded at install, else detected)`,
@@ -111,6 +135,10 @@ export function pipelineCommand(context: () => CliContext): Command {
         "a store (sqlite:<file>, postgres://…, duckdb:<file>), or a Conduit connector like --from",
       )
       .option("--to-config <key=value>", "destination config (repeatable)", collect, [])
+      .option(
+        "--to-config-file <file>",
+        "destination config as a JSON object (keeps secrets out of argv; env SLUICE_TO_CONFIG too; --to-config pairs override)",
+      )
       .option("--name <name>", "pipeline name: keys its saved positions and configs (default: from the two ends)")
       .option("--state-db <file>", "where positions are kept when the destination is a connector", "sluice.db")
       .option("--max-records <n>", "stop (gracefully) after this many records")
@@ -153,7 +181,7 @@ records before it are durable at the destination, so the next run resumes from t
             ? {
                 kind: "conduit",
                 handle: await open(flags.from, "source"),
-                config: parsePairs(flags.fromConfig, "--from-config"),
+                config: sourceConfig(flags),
               }
             : await openFrom(ctx, flags, name);
           closers.unshift(() => (from.kind === "conduit" ? from.handle.close() : from.driver.close()));
@@ -168,7 +196,7 @@ records before it are durable at the destination, so the next run resumes from t
           else {
             const handle = await open(flags.to, "destination");
             closers.unshift(() => handle.close());
-            to = { kind: "conduit", handle, config: parsePairs(flags.toConfig, "--to-config") };
+            to = { kind: "conduit", handle, config: destinationConfig(flags) };
           }
           let shown = 0;
           const summary = await runPipeline({
@@ -176,6 +204,7 @@ records before it are durable at the destination, so the next run resumes from t
             from,
             to,
             state: store,
+            secrets: SecretBox.fromKeyFile(secretKeyFile()),
             maxRecords: positive(flags.maxRecords, "--max-records"),
             idleStopMs: (positive(flags.idleStop, "--idle-stop") ?? 0) * 1000 || undefined,
             signal: cancel.signal,

@@ -5,7 +5,8 @@ import { isStoreLocation, parseStoreLocation } from "../../engine/index.js";
 import { UsageError } from "../../errors.js";
 import { Registry } from "../../registry/index.js";
 import { DEFAULT_CHUNK_BYTES } from "../../server/qlik/chunk-stream.js";
-import { startQlikServer } from "../../server/qlik/server.js";
+import { type QlikServerTls, startQlikServer } from "../../server/qlik/server.js";
+import { readSecretFile } from "../connector-options.js";
 import type { CliContext } from "../context.js";
 import { addStoreOptions, STORE_HELP, type StoreFlags } from "../store-options.js";
 import { untilSignal } from "../signals.js";
@@ -14,6 +15,9 @@ interface ServeQlikFlags extends StoreFlags {
   listen: string;
   chunkBytes: string;
   startTimeout: string;
+  tlsCert?: string;
+  tlsKey?: string;
+  clientCa?: string;
 }
 
 export function serveCommand(context: () => CliContext): Command {
@@ -25,6 +29,9 @@ export function serveCommand(context: () => CliContext): Command {
     .option("--listen <host:port>", "address to listen on (port 0: any free port)", "127.0.0.1:50051")
     .option("--chunk-bytes <bytes>", "target encoded size of a DataChunk", String(DEFAULT_CHUNK_BYTES))
     .option("--start-timeout <seconds>", "how long a live source's connector may take to start", "60")
+    .option("--tls-cert <file>", "serve TLS with this certificate chain (PEM)")
+    .option("--tls-key <file>", "the private key (PEM) of --tls-cert")
+    .option("--client-ca <file>", "with TLS: require client certificates signed by these CAs (PEM): mutual TLS")
     .addHelpText(
       "after",
       `
@@ -52,6 +59,7 @@ ${STORE_HELP}`,
         version: command.parent?.parent?.version(),
         logger: ctx.logger.child({ server: "qlik" }),
         resolveConnector: installedConnector,
+        tls: serverTls(flags),
       });
       const shown = describeLocation(flags.db);
       ctx.result(
@@ -90,6 +98,21 @@ function describeLocation(db: string): string {
     : location.kind === "duckdb"
       ? `duckdb:${location.file}`
       : location.file;
+}
+
+function serverTls(flags: ServeQlikFlags): QlikServerTls | undefined {
+  if ((flags.tlsCert === undefined) !== (flags.tlsKey === undefined))
+    throw new UsageError("--tls-cert and --tls-key go together (the server's certificate and its key)");
+  if (flags.tlsCert === undefined || flags.tlsKey === undefined) {
+    if (flags.clientCa !== undefined) throw new UsageError("--client-ca needs TLS: give --tls-cert and --tls-key too");
+    return undefined;
+  }
+  const read = (path: string, flag: string) => Buffer.from(readSecretFile(path, flag));
+  return {
+    cert: read(flags.tlsCert, "--tls-cert"),
+    key: read(flags.tlsKey, "--tls-key"),
+    clientCa: flags.clientCa === undefined ? undefined : read(flags.clientCa, "--client-ca"),
+  };
 }
 
 function positive(value: string, flag: string): number {

@@ -7,7 +7,7 @@ import { nameFromCommand, SingerDriver } from "../../engine/index.js";
 import { UsageError } from "../../errors.js";
 import { resolveInstalled } from "../connector-options.js";
 import type { CliContext } from "../context.js";
-import { parseJsonFile, readText, type SourceFlags, sourceOptions } from "./airbyte.js";
+import { parseJsonFile, readConfigFile, type SourceFlags, sourceOptions } from "./airbyte.js";
 import { addStoreSyncOptions, type StoreSyncFlags, syncWithFlags } from "./sync.js";
 
 interface SingerFlags extends SourceFlags {
@@ -33,7 +33,7 @@ function openTap(
         : {}),
     },
   );
-  return { driver, name, options: flags.config ? readText(flags.config, "the config file") : "{}" };
+  return { driver, name, options: flags.config ? readConfigFile(flags.config) : "{}" };
 }
 
 export function singerCommand(context: () => CliContext): Command {

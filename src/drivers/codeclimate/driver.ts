@@ -6,7 +6,8 @@
  * and the end of each stream) are written only after the pages before them.
  */
 import { fileURLToPath } from "node:url";
-import { ConnectorProtocolError, SluiceError } from "../../errors.js";
+import { ConnectorProtocolError, messageOf, SluiceError } from "../../errors.js";
+import { parseJsonQuietly } from "../../json.js";
 import { type Logger, silentLogger } from "../../logging.js";
 import { StderrForwarder } from "../../plugin/hclog.js";
 import { ChildGroup, describeExit, type ExitStatus, readLines } from "../../process/index.js";
@@ -70,9 +71,9 @@ export class CodeClimateConnectorError extends SluiceError {
 export function parseConfiguration(text: string, where: string): Record<string, unknown> {
   let value: unknown;
   try {
-    value = JSON.parse(text);
+    value = parseJsonQuietly(text);
   } catch (error) {
-    throw new SluiceError("OPTIONS_INVALID", `${where} is not valid JSON: ${(error as Error).message}`);
+    throw new SluiceError("OPTIONS_INVALID", `${where} is ${messageOf(error)}`);
   }
   if (typeof value !== "object" || value === null || Array.isArray(value))
     throw new SluiceError(

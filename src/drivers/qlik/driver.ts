@@ -54,6 +54,20 @@ export interface QlikSourceOptions {
   pageRows?: number;
   /** Deadline of GetMetaInfo, which also tells whether the connector is reachable. */
   connectTimeoutMs?: number;
+  /** TLS (else plaintext): the CAs the server's certificate must chain to (none: the system's), and a client certificate. */
+  tls?: QlikClientTls;
+  /** Sent as `authorization: Bearer <token>` metadata on every call (Sluice's own server checks it). */
+  token?: string;
+}
+
+export interface QlikClientTls {
+  /** PEM CA certificates; undefined: Node's default roots. */
+  ca?: Buffer;
+  /** PEM client certificate chain and its key, for servers that require one (mutual TLS). */
+  cert?: Buffer;
+  key?: Buffer;
+  /** The name the server's certificate must carry, when it is not the host of `address`. */
+  serverName?: string;
 }
 
 /** The connector broke the GetData contract. */
@@ -90,6 +104,10 @@ interface OpenCall {
 
 const CLIENT_OPTIONS = { "grpc.max_receive_message_length": -1 };
 
+function channelCredentials(tls: QlikClientTls | undefined) {
+  return tls ? credentials.createSsl(tls.ca ?? null, tls.key ?? null, tls.cert ?? null) : credentials.createInsecure();
+}
+
 export class QlikDriver implements SourceDriver {
   protocol: Revision = "qlik.connect";
   private readonly connectClient: connect.ConnectorClient;
@@ -99,10 +117,14 @@ export class QlikDriver implements SourceDriver {
   private readonly sessionId = randomUUID();
 
   constructor(private readonly options: QlikSourceOptions) {
-    const insecure = credentials.createInsecure();
-    this.connectClient = new ConnectClient(options.address, insecure, CLIENT_OPTIONS);
-    this.revisionAClient = new RevisionAClient(options.address, insecure, {
+    const channel = channelCredentials(options.tls);
+    const channelOptions = {
       ...CLIENT_OPTIONS,
+      ...(options.tls?.serverName ? { "grpc.ssl_target_name_override": options.tls.serverName } : {}),
+    };
+    this.connectClient = new ConnectClient(options.address, channel, channelOptions);
+    this.revisionAClient = new RevisionAClient(options.address, channel, {
+      ...channelOptions,
       channelOverride: this.connectClient.getChannel(),
     });
   }
@@ -119,7 +141,7 @@ export class QlikDriver implements SourceDriver {
     return new Promise((resolve, reject) => {
       this.connectClient.getMetaInfo(
         { sessionInfo: this.sessionInfo() },
-        new Metadata(),
+        this.metadata(),
         { deadline },
         (error, info) => {
           if (error?.code === GrpcStatus.UNIMPLEMENTED) resolve(fallback);
@@ -237,22 +259,30 @@ export class QlikDriver implements SourceDriver {
     const { statement, connectionString = "", user = "", password = "" } = this.options;
     const connection = { connectionString, user, password };
     if (revision === "qlik") {
-      return this.revisionAClient.getData({
-        connection,
-        sessionInfo: this.sessionInfo(),
-        parameters: { statement, statementParameters: "" },
-      });
+      return this.revisionAClient.getData(
+        { connection, sessionInfo: this.sessionInfo(), parameters: { statement, statementParameters: "" } },
+        this.metadata(),
+      );
     }
     const firstRows = this.options.firstRows;
-    return this.connectClient.getData({
-      connection,
-      sessionInfo: this.sessionInfo(),
-      parameters: {
-        statement,
-        parameters: [],
-        firstRowsOnly: firstRows === undefined ? undefined : { hasValue: true, value: firstRows },
+    return this.connectClient.getData(
+      {
+        connection,
+        sessionInfo: this.sessionInfo(),
+        parameters: {
+          statement,
+          parameters: [],
+          firstRowsOnly: firstRows === undefined ? undefined : { hasValue: true, value: firstRows },
+        },
       },
-    });
+      this.metadata(),
+    );
+  }
+
+  private metadata(): Metadata {
+    const metadata = new Metadata();
+    if (this.options.token) metadata.set("authorization", `Bearer ${this.options.token}`);
+    return metadata;
   }
 
   private sessionInfo(): connect.SessionInfo {

@@ -26,6 +26,25 @@ export interface QlikServerOptions {
   version?: string;
   startTimeoutMs?: number;
   resolveConnector?: GetDataContext["resolveConnector"];
+  /** Serve TLS (else plaintext); with `clientCa`, only clients presenting a certificate it signed get in (mutual TLS). */
+  tls?: QlikServerTls;
+}
+
+export interface QlikServerTls {
+  /** PEM certificate chain and private key of the server. */
+  cert: Buffer;
+  key: Buffer;
+  /** PEM CAs a client certificate must chain to; given, a client without one cannot connect. */
+  clientCa?: Buffer;
+}
+
+function serverCredentials(tls: QlikServerTls | undefined): ServerCredentials {
+  if (!tls) return ServerCredentials.createInsecure();
+  return ServerCredentials.createSsl(
+    tls.clientCa ?? null,
+    [{ cert_chain: tls.cert, private_key: tls.key }],
+    tls.clientCa !== undefined,
+  );
 }
 
 export interface QlikServer {
@@ -68,7 +87,7 @@ export async function startQlikServer(options: QlikServerOptions): Promise<QlikS
       callback(null, { name: "Sluice", version: options.version ?? "", developer: "Sluice" }),
   } satisfies connect.ConnectorServer);
   const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync(options.listen, ServerCredentials.createInsecure(), (error, bound) =>
+    server.bindAsync(options.listen, serverCredentials(options.tls), (error, bound) =>
       error
         ? reject(new SluiceError("LISTEN_FAILED", `cannot listen on ${options.listen}: ${error.message}`))
         : resolve(bound),

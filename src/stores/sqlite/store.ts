@@ -8,7 +8,7 @@
  * a command that fails before writing leaves no database behind.
  */
 import Database from "better-sqlite3";
-import { accessSync, closeSync, constants, existsSync, mkdirSync, openSync, statSync } from "node:fs";
+import { accessSync, constants, existsSync, mkdirSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { BaseStore, BaseTableWriter, type Column, isDeletion, Misfit, type OpenedTable } from "../base.js";
 import type { Checkpoint } from "../checkpoint-gate.js";
@@ -20,6 +20,7 @@ import {
   VERSION_COLUMN,
 } from "../naming.js";
 import { SluiceError } from "../../errors.js";
+import { createPrivateFile } from "../../files.js";
 import {
   type ColumnType,
   type Row,
@@ -78,7 +79,7 @@ export class SqliteStore extends BaseStore {
     if (this.location !== ":memory:" && !this.readOnly) {
       mkdirSync(dirname(this.location), { recursive: true });
       // Created readable by its owner only: a store holds whatever the connectors read.
-      if (!existsSync(this.location)) closeSync(openSync(this.location, "a", 0o600));
+      createPrivateFile(this.location);
     }
     const db = new Database(this.location, { readonly: this.readOnly, fileMustExist: this.readOnly });
     if (!this.readOnly) {
