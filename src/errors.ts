@@ -126,6 +126,11 @@ export const ERROR_CODES = {
     meaning: "A destination connector failed a record it was sent.",
     action: "Read the destination's reason in the message; records acked before it are kept.",
   },
+  DESTINATION_ENDED: {
+    area: CONNECTORS,
+    meaning: "A destination connector ended its stream with records it never acknowledged.",
+    action: "Look at the destination's log for why it stopped; records acked before it are kept, rerun to resume.",
+  },
 
   PLUGIN_EXECUTABLE_NOT_FOUND: {
     area: PLUGIN,
@@ -203,6 +208,12 @@ export const ERROR_CODES = {
     area: SYNCS,
     meaning: "A pipeline failed; records acked before the failure are kept, and the position after them.",
     action: "Fix the cause in the message and run the pipeline again: it resumes from the saved position.",
+  },
+  PIPELINE_STOP_TIMEOUT: {
+    area: SYNCS,
+    meaning: "A pipeline asked to stop (Ctrl-C, --idle-stop, --max-records) did not finish stopping in --stop-timeout.",
+    action:
+      "A connector stopped answering: check it (its log, its host); positions saved so far are true, rerun to resume.",
   },
   SECRET_KEY_UNREADABLE: {
     area: SYNCS,

@@ -1,7 +1,7 @@
 /** Shared test helpers: temp folders, running the real CLI, reading SQLite files. */
 import Database from "better-sqlite3";
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -108,4 +108,36 @@ export function countRows(db: string, table: string): number {
   } catch {
     return 0;
   }
+}
+
+/** `root` and every process below it, with their command lines (argv joined with spaces): what `ps` shows any user. */
+export function processTree(root: number): { pid: number; commandLine: string }[] {
+  const parents = new Map<number, number>();
+  for (const entry of readdirSync("/proc").filter((name) => /^\d+$/.test(name))) {
+    try {
+      // The parent pid is the 4th field of stat, after the command name in parentheses.
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      parents.set(Number(entry), Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]));
+    } catch {
+      // gone already
+    }
+  }
+  const family = new Set([root]);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const [pid, parent] of parents)
+      if (family.has(parent) && !family.has(pid)) {
+        family.add(pid);
+        grew = true;
+      }
+  }
+  const tree: { pid: number; commandLine: string }[] = [];
+  for (const pid of family) {
+    try {
+      tree.push({ pid, commandLine: readFileSync(`/proc/${pid}/cmdline`, "utf8").replaceAll("\0", " ").trim() });
+    } catch {
+      // gone already
+    }
+  }
+  return tree;
 }

@@ -10,10 +10,10 @@
 import Database from "better-sqlite3";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import { examples, query, root, type RunResult, run, sluice, sluiceBin, tempDir } from "./helpers.js";
+import { examples, processTree, query, root, type RunResult, run, sluice, sluiceBin, tempDir } from "./helpers.js";
 import { generatePythonPeers, serveQlik, startPythonConnector } from "./qlik-helpers.js";
 import { makeCertificates } from "./tls-helpers.js";
 
@@ -129,7 +129,7 @@ test("secret-carrying flags have file and environment alternatives, and no proce
   let running = true;
   void exited.then(() => (running = false));
   while (running) {
-    for (const line of commandLines(child.pid!)) seen.add(line);
+    for (const { commandLine } of processTree(child.pid!)) seen.add(commandLine);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
   assert.equal(await exited, 0, stderr);
@@ -146,34 +146,6 @@ test("secret-carrying flags have file and environment alternatives, and no proce
   assert.ok(!stderr.includes(SECRET), stderr);
   assert.equal(readFileSync(out, "utf8").trim().split("\n").length, 300, "--to-config-file reached the destination");
 });
-
-/** The command lines of `root` and every process below it (argv joined with spaces): what `ps` shows any user. */
-function commandLines(root: number): string[] {
-  const parents = new Map<number, number>();
-  for (const entry of readdirSync("/proc").filter((name) => /^\d+$/.test(name))) {
-    try {
-      // The parent pid is the 4th field of stat, after the command name in parentheses.
-      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-      parents.set(Number(entry), Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]));
-    } catch {
-      // gone already
-    }
-  }
-  const family = new Set([root]);
-  for (let grew = true; grew; ) {
-    grew = false;
-    for (const [pid, parent] of parents) if (family.has(parent) && !family.has(pid)) grew = family.add(pid).size > 0;
-  }
-  const lines: string[] = [];
-  for (const pid of family) {
-    try {
-      lines.push(readFileSync(`/proc/${pid}/cmdline`, "utf8").replaceAll("\0", " "));
-    } catch {
-      // gone already
-    }
-  }
-  return lines;
-}
 
 test("pipeline configs are sealed in the state table: the database never holds them, lifecycle events still see the config before", async (t) => {
   const dir = tempDir(t);

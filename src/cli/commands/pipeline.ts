@@ -46,6 +46,7 @@ interface PipelineFlags {
   idleStop?: string;
   tablePrefix?: string;
   schema?: string;
+  stopTimeout: string;
   progress: boolean;
 }
 
@@ -143,6 +144,11 @@ export function pipelineCommand(context: () => CliContext): Command {
       .option("--state-db <file>", "where positions are kept when the destination is a connector", "sluice.db")
       .option("--max-records <n>", "stop (gracefully) after this many records")
       .option("--idle-stop <seconds>", "stop (gracefully) when no record arrived for this long")
+      .option(
+        "--stop-timeout <seconds>",
+        "how long a stop (Stop, the last records and acks, Teardown) may take before the pipeline fails instead",
+        "30",
+      )
       .option("--table-prefix <prefix>", 'prefix of table names in the store (default: "<name>_")')
       .option("--schema <name>", 'PostgreSQL or DuckDB schema of the store (default: "sluice" / "main")')
       .option("--no-progress", "no progress bar, even on a terminal")
@@ -207,6 +213,7 @@ records before it are durable at the destination, so the next run resumes from t
             secrets: SecretBox.fromKeyFile(secretKeyFile()),
             maxRecords: positive(flags.maxRecords, "--max-records"),
             idleStopMs: (positive(flags.idleStop, "--idle-stop") ?? 0) * 1000 || undefined,
+            stopTimeoutMs: (positive(flags.stopTimeout, "--stop-timeout") ?? 0) * 1000,
             signal: cancel.signal,
             logger: ctx.logger,
             schemas: new SchemaDecoder(utilities),

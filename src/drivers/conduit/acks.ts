@@ -39,26 +39,36 @@ export class AckTracker {
 
   private async consume(): Promise<void> {
     try {
-      for (let acks = await this.stream.nextAcks(); acks; acks = await this.stream.nextAcks()) {
-        for (const ack of acks) {
-          const expected = this.outstanding.shift();
-          if (ack.error)
-            throw new SluiceError(
-              "DESTINATION_REJECTED",
-              `destination "${this.destination}" failed the record at position ${bytesText(ack.position)}: ${ack.error}`,
-            );
-          if (expected && !expected.equals(ack.position))
-            throw new ConnectorProtocolError(
-              `destination "${this.destination}" acked position ${bytesText(ack.position)}, expected ${bytesText(expected)} (acks must come in order)`,
-            );
-          this.acked++;
-        }
-        for (const waiter of this.waiters.splice(0))
-          this.acked >= waiter.count ? waiter.resolve() : this.waiters.push(waiter);
-      }
+      await this.readAcks();
+      // The stream ended without an error; records it never acked would be waited for forever.
+      if (this.outstanding.length)
+        throw new SluiceError(
+          "DESTINATION_ENDED",
+          `destination "${this.destination}" ended its stream with ${this.outstanding.length} record(s) not acknowledged`,
+        );
     } catch (error) {
       this.failure = error;
       for (const waiter of this.waiters.splice(0)) waiter.reject(error);
+    }
+  }
+
+  private async readAcks(): Promise<void> {
+    for (let acks = await this.stream.nextAcks(); acks; acks = await this.stream.nextAcks()) {
+      for (const ack of acks) {
+        const expected = this.outstanding.shift();
+        if (ack.error)
+          throw new SluiceError(
+            "DESTINATION_REJECTED",
+            `destination "${this.destination}" failed the record at position ${bytesText(ack.position)}: ${ack.error}`,
+          );
+        if (expected && !expected.equals(ack.position))
+          throw new ConnectorProtocolError(
+            `destination "${this.destination}" acked position ${bytesText(ack.position)}, expected ${bytesText(expected)} (acks must come in order)`,
+          );
+        this.acked++;
+      }
+      for (const waiter of this.waiters.splice(0))
+        this.acked >= waiter.count ? waiter.resolve() : this.waiters.push(waiter);
     }
   }
 }

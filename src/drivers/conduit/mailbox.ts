@@ -1,14 +1,17 @@
 /**
  * An async queue between a stream's events and a reader that awaits them:
  * `next()` resolves with the next item, or undefined once ended; a failure
- * reaches the reader after the items before it. `onFull`/`onRoom` let the
- * producer pause and resume (backpressure).
+ * reaches the reader after the items before it. A failure may be given as a
+ * promise of the error (one still being explained, e.g. by the connector's
+ * exit status): it ends the mailbox at once, so an `end` that follows it
+ * (gRPC ends a stream right after its error) cannot pass for a clean end.
+ * `onFull`/`onRoom` let the producer pause and resume (backpressure).
  */
 export class Mailbox<T> {
   private readonly items: T[] = [];
   private readonly readers: { resolve: (item: T | undefined) => void; reject: (error: unknown) => void }[] = [];
   private ended = false;
-  private failure: unknown;
+  private failure: Promise<never> | undefined;
   private full = false;
 
   constructor(
@@ -35,15 +38,18 @@ export class Mailbox<T> {
   }
 
   end(): void {
+    if (this.ended) return;
     this.ended = true;
     for (const reader of this.readers.splice(0)) reader.resolve(undefined);
   }
 
   fail(error: unknown): void {
     if (this.ended) return;
-    this.failure = error;
     this.ended = true;
-    for (const reader of this.readers.splice(0)) reader.reject(error);
+    const failure = Promise.resolve(error).then((reason) => Promise.reject(reason));
+    failure.catch(() => {}); // rejected for readers; not unhandled while none is waiting
+    this.failure = failure;
+    for (const reader of this.readers.splice(0)) failure.catch(reader.reject);
   }
 
   next(): Promise<T | undefined> {
@@ -55,7 +61,7 @@ export class Mailbox<T> {
       }
       return Promise.resolve(item);
     }
-    if (this.failure !== undefined) return Promise.reject(this.failure);
+    if (this.failure) return this.failure;
     if (this.ended) return Promise.resolve(undefined);
     return new Promise((resolve, reject) => this.readers.push({ resolve, reject }));
   }

@@ -164,9 +164,8 @@ class StandaloneSource implements SourceEndpoint {
       records.push(v1 ? (response.record ? [response.record] : []) : response.records),
     );
     stream.on("end", () => records.end());
-    stream.on("error", (error) =>
-      closing ? records.end() : void this.plugin.explain(error).then((explained) => records.fail(explained)),
-    );
+    // Failed now, explained when the process's fate is known: the "end" gRPC emits next must not read as a clean end.
+    stream.on("error", (error) => (closing ? records.end() : records.fail(this.plugin.explain(error))));
     return {
       next: () => records.next(),
       ack: (positions) => {
@@ -235,9 +234,7 @@ class StandaloneDestination implements DestinationEndpoint {
       ),
     );
     stream.on("end", () => acks.end());
-    stream.on("error", (error) =>
-      closing ? acks.end() : void this.plugin.explain(error).then((explained) => acks.fail(explained)),
-    );
+    stream.on("error", (error) => (closing ? acks.end() : acks.fail(this.plugin.explain(error))));
     const write = (records: OpenCdcRecord[]): boolean => {
       if (!v1) return stream.write({ records } satisfies Destination_Run_Request);
       let room = true;
@@ -245,8 +242,16 @@ class StandaloneDestination implements DestinationEndpoint {
       return room;
     };
     return {
+      // Written, or the stream is gone: then the ack mailbox holds the failure, and the pipeline reads it from there.
       send: (records) =>
-        new Promise<void>((resolve) => (write(records) ? resolve() : stream.once("drain", () => resolve()))),
+        new Promise<void>((resolve) => {
+          if (write(records) || stream.destroyed) return resolve();
+          const done = () => {
+            stream.off("drain", done).off("close", done);
+            resolve();
+          };
+          stream.on("drain", done).on("close", done);
+        }),
       nextAcks: () => acks.next(),
       close: () => {
         closing = true;

@@ -59,6 +59,15 @@ function lifecycle(target: () => Lifecycle | undefined) {
   return { lifecycleOnCreated: onCreated, lifecycleOnUpdated: onUpdated, lifecycleOnDeleted: onDeleted };
 }
 
+/**
+ * Ends a Run stream with the error as its status (UNKNOWN, the message as
+ * details), as Conduit's Go SDK does when Run returns an error. `destroy`
+ * would drop the call without any status, and the host would wait forever.
+ */
+function endWithError(call: ServerDuplexStream<unknown, unknown>, error: unknown): void {
+  call.emit("error", { code: GrpcStatus.UNKNOWN, details: messageOf(error) });
+}
+
 /** Version 1 sends one record per message and calls Open "Start"; version 2 batches. */
 type Version = 1 | 2;
 
@@ -82,10 +91,10 @@ function sourceService(connector: ConduitConnector, version: Version): SourcePlu
     [version === 1 ? "start" : "open"]: open,
     run: (call: ServerDuplexStream<{ ackPositions?: Buffer[]; ackPosition?: Buffer }, object>) => {
       const active = runner;
-      if (!active) return call.destroy(new SluiceError("CALL_OUT_OF_ORDER", "Open first"));
+      if (!active) return endWithError(call, new SluiceError("CALL_OUT_OF_ORDER", "Open first"));
       call.on("data", (request: { ackPositions?: Buffer[]; ackPosition?: Buffer }) => {
         const positions = version === 1 ? [request.ackPosition ?? Buffer.alloc(0)] : (request.ackPositions ?? []);
-        void active.ack(positions).catch((error: unknown) => call.destroy(error as Error));
+        void active.ack(positions).catch((error: unknown) => endWithError(call, error));
       });
       call.on("error", () => void active.stop());
       call.on("cancelled", () => void active.stop());
@@ -100,7 +109,7 @@ function sourceService(connector: ConduitConnector, version: Version): SourcePlu
           (records) =>
             new Promise<void>((resolve) => (write(records) ? resolve() : call.once("drain", () => resolve()))),
         )
-        .catch((error: unknown) => call.destroy(error as Error));
+        .catch((error: unknown) => endWithError(call, error));
     },
     stop: (_call, callback) => answer(callback, async () => ({ lastPosition: await needs(runner, "Open").stop() })),
     teardown: (_call, callback) => answer(callback, async () => (await runner?.stop(), await source?.teardown(), {})),
@@ -131,7 +140,7 @@ function destinationService(connector: ConduitConnector, version: Version): Dest
     [version === 1 ? "start" : "open"]: open,
     run: (call: ServerDuplexStream<{ records?: OpenCdcRecord[]; record?: OpenCdcRecord }, object>) => {
       const active = runner;
-      if (!active) return call.destroy(new Error("Open first"));
+      if (!active) return endWithError(call, "Open first");
       call.on("data", (request: { records?: OpenCdcRecord[]; record?: OpenCdcRecord }) => {
         const records = version === 1 ? (request.record ? [request.record] : []) : (request.records ?? []);
         active.write(records).then(
@@ -139,7 +148,7 @@ function destinationService(connector: ConduitConnector, version: Version): Dest
             if (version === 2) call.write({ acks });
             else for (const ack of acks) call.write({ ackPosition: ack.position, error: ack.error });
           },
-          (error: unknown) => call.destroy(error as Error),
+          (error: unknown) => endWithError(call, error),
         );
       });
       call.on("error", () => {});
