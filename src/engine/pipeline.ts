@@ -48,8 +48,6 @@ export interface PipelineJob {
   idleStopMs?: number;
   /** Aborting stops the pipeline: a Conduit source gracefully (Stop, drain, Teardown); any other source is cancelled. */
   signal?: AbortSignal;
-  /** How long that stop may take before the pipeline fails instead (a connector that stopped answering); default 30 s. */
-  stopTimeoutMs?: number;
   logger?: Logger;
   /** Decodes records the connector's SDK encoded with registered schemas (into the store). */
   schemas?: SchemaDecoder;
@@ -105,35 +103,6 @@ function destinationOf(job: PipelineJob): Destination {
   );
 }
 
-const DEFAULT_STOP_TIMEOUT_MS = 30_000;
-
-/**
- * A signal that aborts `limitMs` after `signal` does: no wait on a connector
- * that stopped answering (its acks, its Stop, its last records) outlives
- * Ctrl-C by more. Positions are saved as records are acked, so what was
- * saved stays true.
- */
-function afterStopTimeout(signal: AbortSignal | undefined, limitMs: number): AbortSignal | undefined {
-  if (!signal) return undefined;
-  const controller = new AbortController();
-  const start = () => {
-    const timer = setTimeout(
-      () =>
-        controller.abort(
-          new SluiceError(
-            "PIPELINE_STOP_TIMEOUT",
-            `did not stop within ${limitMs / 1000} s of being asked to (--stop-timeout): a connector stopped answering`,
-          ),
-        ),
-      limitMs,
-    );
-    timer.unref();
-  };
-  if (signal.aborted) start();
-  else signal.addEventListener("abort", start, { once: true });
-  return controller.signal;
-}
-
 export async function runPipeline(job: PipelineJob): Promise<PipelineSummary> {
   const startedAt = performance.now();
   const source = sourceOf(job);
@@ -154,9 +123,8 @@ export async function runPipeline(job: PipelineJob): Promise<PipelineSummary> {
       destination,
       ledger: job.state,
       stop: { maxRecords: job.maxRecords, idleMs: job.idleStopMs, signal: job.signal },
-      // A Conduit source stops gracefully on the signal, and is cancelled only if that stop outlasts the stop
-      // timeout (a connector that stopped answering); any other is cancelled by it at once.
-      signal: endless ? afterStopTimeout(job.signal, job.stopTimeoutMs ?? DEFAULT_STOP_TIMEOUT_MS) : job.signal,
+      // A Conduit source stops gracefully on the signal; any other is cancelled by it.
+      signal: endless ? undefined : job.signal,
       onEvent: (event) => {
         if (event.type !== "page") return;
         received += event.records;

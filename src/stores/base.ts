@@ -10,6 +10,7 @@
 import { type Checkpoint, CheckpointGate } from "./checkpoint-gate.js";
 import { assignTable, type ColumnMapping, ColumnNames, type RegisteredTable, stagingTable } from "./naming.js";
 import {
+  type Checkpoint as StateCheckpoint,
   type ColumnType,
   DELETE,
   PrimaryKeyChangedError,
@@ -185,8 +186,8 @@ export abstract class BaseStore implements Store {
     return this.guard(async () => ((await this.exists()) ? this.readState(connector) : ""));
   }
 
-  async saveState(connector: string, state: string, syncId: number): Promise<void> {
-    const checkpoint = this.gate.pass({ connector, state, syncId });
+  async saveState(connector: string, state: string, syncId: number, options?: { durable?: boolean }): Promise<void> {
+    const checkpoint = this.gate.pass({ connector, state, syncId, durable: options?.durable });
     if (!checkpoint) return;
     await this.guard(async () => {
       await this.ensureCreated();
@@ -293,7 +294,7 @@ export abstract class BaseTableWriter implements TableWriter {
   /** In one transaction: the staging table takes the table's place (and its mappings), with the held checkpoint. */
   protected abstract replaceTable(checkpoint: Checkpoint | undefined): Promise<void>;
 
-  async write(rows: Row[], syncId: number, checkpoint?: { connector: string; state: string }): Promise<WriteCounts> {
+  async write(rows: Row[], syncId: number, checkpoint?: StateCheckpoint): Promise<WriteCounts> {
     const { spec } = this.opened;
     checkRecords(spec.stream, rows, spec.primaryKey);
     if (spec.replace && !this.staging) {

@@ -8,9 +8,10 @@
  * checkpoint before. Checkpoints before any staged row pass (they cannot
  * count rows not yet sent).
  */
-export interface Checkpoint {
-  connector: string;
-  state: string;
+import type { Checkpoint as StateCheckpoint } from "./types.js";
+
+/** A checkpoint with the sync it belongs to. */
+export interface Checkpoint extends StateCheckpoint {
   syncId: number;
 }
 

@@ -52,6 +52,28 @@ export interface TableSpec {
   replace?: boolean;
 }
 
+/** A connector's state, saved with the page it follows. */
+export interface Checkpoint {
+  connector: string;
+  state: string;
+  /**
+   * The caller releases upstream data once this commits: it acks a Conduit
+   * source, and a CDC slot or a queue then forgets those records. So the
+   * commit must survive an OS crash or a power loss, not only a crash of
+   * Sluice, before the call returns. What each store does for it:
+   *   - SQLite: that transaction runs with `synchronous = FULL` (the WAL is
+   *     fsynced at commit); other commits keep NORMAL, where a power loss may
+   *     take back the last ones, their checkpoints with them, and the source
+   *     re-reads them.
+   *   - PostgreSQL: a commit is durable by default (`synchronous_commit = on`,
+   *     `fsync = on`): nothing more, unless the connection's settings turned
+   *     that off, which a store must then undo for these transactions.
+   *   - DuckDB (and any other store): commit and sync the write-ahead log
+   *     before returning; its implementer checks what its commit guarantees.
+   */
+  durable?: boolean;
+}
+
 export interface TableWriter {
   /** The table the stream's rows land in. */
   readonly table: string;
@@ -59,7 +81,7 @@ export interface TableWriter {
    * Writes `rows` in one transaction, and saves `checkpoint` (the connector's
    * state) in that same transaction, so state never runs ahead of the data.
    */
-  write(rows: Row[], syncId: number, checkpoint?: { connector: string; state: string }): Promise<WriteCounts>;
+  write(rows: Row[], syncId: number, checkpoint?: Checkpoint): Promise<WriteCounts>;
   /** The sync succeeded: a replacing table takes the old one's place. */
   finish(): Promise<void>;
 }
@@ -96,7 +118,8 @@ export interface Store {
   exists(): Promise<boolean>;
   openTable(spec: TableSpec): Promise<TableWriter>;
   loadState(connector: string): Promise<string>;
-  saveState(connector: string, state: string, syncId: number): Promise<void>;
+  /** Saves a connector's state on its own; `durable` as in Checkpoint (the caller releases upstream data next). */
+  saveState(connector: string, state: string, syncId: number, options?: { durable?: boolean }): Promise<void>;
   beginSync(connector: string, protocol: string): Promise<number>;
   finishSync(id: number, outcome: SyncOutcome): Promise<void>;
   listSyncs(limit: number): Promise<SyncLogEntry[]>;

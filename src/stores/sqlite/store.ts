@@ -4,8 +4,10 @@
  * checkpoint), new record fields become new columns, and a sync log.
  * WAL with synchronous=NORMAL: a committed page survives a crash of Sluice or
  * the connector; only a power loss may take back the last commits, and then
- * their checkpoints go with them. The file is created on the first write, so
- * a command that fails before writing leaves no database behind.
+ * their checkpoints go with them. Checkpoints marked durable (the caller
+ * releases upstream data next) commit with synchronous=FULL: fsynced first.
+ * The file is created on the first write, so a command that fails before
+ * writing leaves no database behind.
  */
 import Database from "better-sqlite3";
 import { accessSync, constants, existsSync, mkdirSync, statSync } from "node:fs";
@@ -171,7 +173,18 @@ export class SqliteStore extends BaseStore {
   }
 
   protected async writeState(checkpoint: Checkpoint): Promise<void> {
-    this.saveCheckpoint(checkpoint);
+    this.committing(checkpoint.durable, () => this.saveCheckpoint(checkpoint));
+  }
+
+  /** Runs `work` (one transaction), its commit fsynced when `durable`: synchronous=FULL for it alone. */
+  committing<T>(durable: boolean | undefined, work: () => T): T {
+    if (!durable) return work();
+    this.db.pragma("synchronous = FULL");
+    try {
+      return work();
+    } finally {
+      this.db.pragma("synchronous = NORMAL");
+    }
   }
 
   /** Saves a checkpoint now; inside a page's or a replacement's transaction when called from one. */
@@ -283,7 +296,7 @@ class SqliteTable extends BaseTableWriter {
   }
 
   protected async writePage(rows: Row[], syncId: number, checkpoint: Checkpoint | undefined): Promise<WriteCounts> {
-    return this.writeInTransaction(rows, syncId, checkpoint);
+    return this.sqlite.committing(checkpoint?.durable, () => this.writeInTransaction(rows, syncId, checkpoint));
   }
 
   async addColumns(columns: Column[]): Promise<void> {
@@ -329,7 +342,7 @@ class SqliteTable extends BaseTableWriter {
   protected async replaceTable(checkpoint: Checkpoint | undefined): Promise<void> {
     const db = this.sqlite.db;
     const { table, target, spec } = this.opened;
-    db.transaction(() => {
+    const replace = db.transaction(() => {
       db.exec(`DROP TABLE IF EXISTS ${quote(table)}`);
       db.exec(`ALTER TABLE ${quote(target)} RENAME TO ${quote(table)}`);
       db.prepare("DELETE FROM _sluice_columns WHERE table_name = ?").run(table);
@@ -339,7 +352,8 @@ class SqliteTable extends BaseTableWriter {
         table,
       );
       if (checkpoint) this.sqlite.saveCheckpoint(checkpoint);
-    })();
+    });
+    this.sqlite.committing(checkpoint?.durable, () => replace());
     this.forgetStatements();
   }
 

@@ -1,0 +1,62 @@
+/**
+ * Checkpoints that release upstream data are on disk before the release: a
+ * Conduit source forgets what it acked (a CDC slot advances, a queue drops
+ * the messages), so the transaction holding those records and their
+ * position must survive a power loss, not only a crash of Sluice. Read off
+ * strace: the store's WAL is fsynced once per acked batch, while a plain
+ * sync (whose source can re-read) keeps SQLite's cheaper NORMAL mode.
+ */
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { test } from "node:test";
+import { examples, root, run, sluiceBin, tempDir } from "./helpers.js";
+
+const tsConduit = join(root, "examples/ts/dist/conduit/main.js");
+
+/** Runs `sluice <args>` under strace; returns the fsync/fdatasync calls made on `file`. */
+async function syncsOf(t: { after(fn: () => void): void }, file: string, args: string[]): Promise<number> {
+  const trace = join(tempDir(t), "trace");
+  const result = await run(
+    "strace",
+    ["-f", "-y", "-qq", "-o", trace, "-e", "trace=fsync,fdatasync", process.execPath, sluiceBin, ...args],
+    { timeoutMs: 300_000 },
+  );
+  assert.equal(result.code, 0, result.stderr);
+  return readFileSync(trace, "utf8")
+    .split("\n")
+    .filter((line) => /f(data)?sync\(\d+</.test(line) && line.includes(`<${file}>`)).length;
+}
+
+test("a Conduit source's batches are fsynced (synchronous=FULL) before they are acked; a plain sync is not", async (t) => {
+  const dir = tempDir(t);
+  const db = join(dir, "p.db");
+  const batches = 8;
+  const pipelineSyncs = await syncsOf(t, `${db}-wal`, [
+    ...["--json", "pipeline", "run", "--from", `builtin:${tsConduit}`],
+    ...["--from-config", `count=${batches * 10}`, "--from-config", "batch=10"],
+    ...["--to", `sqlite:${db}`, "--name", "durable", "--idle-stop", "1"],
+  ]);
+  assert.ok(pipelineSyncs >= batches, `the WAL was fsynced ${pipelineSyncs} times for ${batches} acked batches`);
+
+  const syncDb = join(dir, "s.db");
+  const pages = 8;
+  const syncSyncs = await syncsOf(t, `${syncDb}-wal`, [
+    ...["sync", "-c", examples.goGenerator, "-o", JSON.stringify({ count: pages * 100, page_size: 100 })],
+    ...["--db", syncDb],
+  ]);
+  assert.ok(syncSyncs < pages, `a plain sync fsynced its WAL ${syncSyncs} times for ${pages} pages: it needs none`);
+});
+
+test("into a Conduit destination, the source's position is fsynced in the state database before the source is acked", async (t) => {
+  const dir = tempDir(t);
+  const state = join(dir, "state.db");
+  const batches = 6;
+  const syncs = await syncsOf(t, `${state}-wal`, [
+    ...["--json", "pipeline", "run", "--from", `builtin:${tsConduit}`],
+    ...["--from-config", `count=${batches * 10}`, "--from-config", "batch=10"],
+    ...["--to", `builtin:${tsConduit}`, "--to-config", `path=${join(dir, "out.jsonl")}`],
+    ...["--state-db", state, "--name", "durable", "--idle-stop", "1"],
+  ]);
+  assert.ok(syncs >= batches, `the state WAL was fsynced ${syncs} times for ${batches} acked batches`);
+});
