@@ -3,7 +3,12 @@
  * to other systems (Qlik GetData): read-only (a read-only connection or
  * transaction, so a statement cannot write), rows in batches so a table of
  * any size streams in bounded memory, and each result column's database type
- * and whether it is part of the table's primary key.
+ * and whether it is part of the table's primary key. Sluice's own tables
+ * (state with sealed configs, the sync log, staging tables, the server's
+ * tokens and sessions) and the database's catalog are not data: a reader
+ * neither lists them nor lets a statement read them, by name or through a
+ * subquery, a join or a view (each reader checks what its database plans to
+ * read, where it can tell).
  */
 import { SluiceError } from "../errors.js";
 import { parseStoreLocation } from "./location.js";
@@ -24,9 +29,9 @@ export interface SelectResult {
 
 export interface StoreReader {
   readonly location: string;
-  /** Table and view names, for messages. */
+  /** Table and view names, for messages; never a meta table. */
   tables(): Promise<string[]>;
-  /** The name of the table or view called `name` (case-insensitively), if any. */
+  /** The name of the table or view called `name` (case-insensitively), if any and not a meta table. */
   findTable(name: string): Promise<string | undefined>;
   /**
    * `SELECT <columns> FROM <table> <rest>`; `*` stands for the table's
@@ -40,6 +45,21 @@ export interface StoreReader {
 export class SelectRefusedError extends SluiceError {
   constructor(problem: string) {
     super("QLIK_STATEMENT_INVALID", problem);
+  }
+}
+
+/** Prefixes of tables that hold no connector's data: Sluice's own, and SQLite's (DuckDB's and PostgreSQL's catalogs live in other schemas). */
+export const META_TABLE_PREFIXES = ["_sluice_", "sqlite_"] as const;
+
+export function isMetaTable(name: string): boolean {
+  const lower = name.toLowerCase();
+  return META_TABLE_PREFIXES.some((prefix) => lower.startsWith(prefix));
+}
+
+/** Refused when a statement would read a meta table, or the database's catalog, however it names it. */
+export class MetaTableRead extends SelectRefusedError {
+  constructor(what = "Sluice's own tables or the database's catalog") {
+    super(`it reads ${what}, which are not served`);
   }
 }
 

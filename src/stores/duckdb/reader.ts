@@ -1,12 +1,21 @@
 /**
  * SELECTs over a DuckDB store, on an instance opened READ_ONLY (so nothing
  * can write), rows streamed chunk by chunk. Big integers come back as
- * bigints, timestamps as ISO 8601, JSON as text.
+ * bigints, timestamps as ISO 8601, JSON as text. The instance has no
+ * external access (no read_csv('/etc/…'), no extensions), and a statement
+ * whose plan scans a meta table or calls a catalog function is refused.
  */
 import { type DuckDBConnection, DuckDBInstance, type DuckDBValue } from "@duckdb/node-api";
 import { existsSync } from "node:fs";
 import { quoteIdentifier as quote } from "../naming.js";
-import { isBookkeeping, type SelectResult, SelectRefusedError, type StoreReader } from "../reader.js";
+import {
+  isBookkeeping,
+  isMetaTable,
+  MetaTableRead,
+  type SelectResult,
+  SelectRefusedError,
+  type StoreReader,
+} from "../reader.js";
 import { StoreError, StoreNotFoundError } from "../types.js";
 
 /** A DuckDB value as the reader hands it out. */
@@ -17,6 +26,19 @@ function plainValue(value: DuckDBValue): unknown {
   return /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d+)?(\+00)?$/.test(text)
     ? text.replace(" ", "T").replace(/\+00$/, "Z")
     : text;
+}
+
+/** Table functions that describe the database (duckdb_tables(), pragma_table_info(…), sqlite_master …). */
+const CATALOG_FUNCTION = /^(duckdb_|pragma_|sqlite_|information_schema)/i;
+
+/** Whether an EXPLAIN (FORMAT JSON) plan (views expanded) scans a meta table or calls a catalog function. */
+function readsMeta(node: unknown): boolean {
+  if (Array.isArray(node)) return node.some(readsMeta);
+  if (typeof node !== "object" || node === null) return false;
+  const { children, extra_info: info } = node as { children?: unknown; extra_info?: Record<string, unknown> };
+  const table = typeof info?.Table === "string" ? info.Table.split(".").pop() : undefined;
+  const fn = typeof info?.Function === "string" ? info.Function : "";
+  return (table !== undefined && isMetaTable(table)) || CATALOG_FUNCTION.test(fn) || readsMeta(children);
 }
 
 export class DuckDbReader implements StoreReader {
@@ -31,7 +53,7 @@ export class DuckDbReader implements StoreReader {
     const location = `duckdb:${file}`;
     if (!existsSync(file)) throw new StoreNotFoundError(location, "the file does not exist");
     try {
-      const instance = await DuckDBInstance.create(file, { access_mode: "READ_ONLY" });
+      const instance = await DuckDBInstance.create(file, { access_mode: "READ_ONLY", enable_external_access: "false" });
       return new DuckDbReader(location, instance, await instance.connect(), schema);
     } catch (error) {
       throw new StoreError(location, `cannot open it read-only (${(error as Error).message}); check --db`, error);
@@ -44,10 +66,10 @@ export class DuckDbReader implements StoreReader {
 
   async tables(): Promise<string[]> {
     const rows = await this.run(
-      "SELECT table_name FROM duckdb_tables() WHERE schema_name = $1 UNION SELECT view_name FROM duckdb_views() WHERE schema_name = $1 ORDER BY 1",
+      "SELECT table_name FROM duckdb_tables() WHERE schema_name = $1 AND NOT internal UNION SELECT view_name FROM duckdb_views() WHERE schema_name = $1 AND NOT internal ORDER BY 1",
       [this.schema],
     );
-    return rows.map((r) => String(r[0]));
+    return rows.map((r) => String(r[0])).filter((name) => !isMetaTable(name));
   }
 
   async findTable(name: string): Promise<string | undefined> {
@@ -70,16 +92,30 @@ export class DuckDbReader implements StoreReader {
       .filter((c) => !isBookkeeping(c))
       .map(quote);
     const list = columns === "*" && visible.length ? visible.join(", ") : columns;
+    const sql = `SELECT ${list} FROM ${quote(this.schema)}.${quote(table)} ${rest}`;
     let result: Awaited<ReturnType<DuckDBConnection["stream"]>>;
     try {
-      result = await this.connection.stream(`SELECT ${list} FROM ${quote(this.schema)}.${quote(table)} ${rest}`);
+      if (await this.readsMeta(sql)) throw new MetaTableRead();
+      result = await this.connection.stream(sql);
     } catch (error) {
+      if (error instanceof SelectRefusedError) throw error;
       throw new SelectRefusedError(`DuckDB cannot run it: ${(error as Error).message}`);
     }
     const names = result.columnNames();
     const types = result.columnTypes();
     const resultColumns = names.map((name, i) => ({ name, type: String(types[i]), key: keys.has(name) }));
     return { columns: resultColumns, batches: batches(result) };
+  }
+
+  /** The plan unoptimised: the optimiser answers count(*) from statistics, and the table would drop out of the plan. */
+  private async readsMeta(sql: string): Promise<boolean> {
+    await this.run("PRAGMA disable_optimizer");
+    try {
+      const plan = await this.run(`EXPLAIN (FORMAT JSON) ${sql}`);
+      return plan.some((row) => readsMeta(JSON.parse(String(row[1]))));
+    } finally {
+      await this.run("PRAGMA enable_optimizer");
+    }
   }
 
   async close(): Promise<void> {

@@ -2,12 +2,21 @@
  * SELECTs over a PostgreSQL store: a READ ONLY transaction, the statement
  * sent alone (the extended protocol runs one statement), rows fetched 512 at
  * a time from a cursor. int8 comes back as a bigint, numeric and json as
- * text, timestamps as ISO 8601.
+ * text, timestamps as ISO 8601. A statement whose plan reads a meta table
+ * (in any schema) or the catalog (pg_catalog, information_schema) is refused.
  */
 import pg from "pg";
 import type { StoreLocation } from "../location.js";
 import { quoteIdentifier as quote } from "../naming.js";
-import { BATCH_ROWS, isBookkeeping, type SelectResult, SelectRefusedError, type StoreReader } from "../reader.js";
+import {
+  BATCH_ROWS,
+  isBookkeeping,
+  isMetaTable,
+  MetaTableRead,
+  type SelectResult,
+  SelectRefusedError,
+  type StoreReader,
+} from "../reader.js";
 import { StoreNotFoundError } from "../types.js";
 import { connectPostgres, postgresError } from "./connection.js";
 import { DEFAULT_SCHEMA } from "./store.js";
@@ -54,6 +63,19 @@ const TYPE_NAMES: Record<number, string> = {
   [builtins.JSON]: "JSON",
 };
 
+const CATALOG_SCHEMAS = new Set(["pg_catalog", "information_schema", "pg_toast"]);
+
+/** Whether an EXPLAIN (FORMAT JSON) plan (views expanded, subplans included) scans a meta table or the catalog. */
+function readsMeta(node: unknown): boolean {
+  if (Array.isArray(node)) return node.some(readsMeta);
+  if (typeof node !== "object" || node === null) return false;
+  const fields = node as Record<string, unknown>;
+  const relation = fields["Relation Name"];
+  if (typeof relation === "string" && (isMetaTable(relation) || CATALOG_SCHEMAS.has(String(fields.Schema))))
+    return true;
+  return Object.values(fields).some((value) => typeof value === "object" && readsMeta(value));
+}
+
 export class PostgresReader implements StoreReader {
   private constructor(
     readonly location: string,
@@ -67,7 +89,7 @@ export class PostgresReader implements StoreReader {
   ): Promise<PostgresReader> {
     const client = await connectPostgres(location, { types: READ_TYPES, applicationName: "sluice (read)" });
     const reader = new PostgresReader(location.display, client, schema);
-    if (!(await reader.tables()).includes("_sluice_syncs")) {
+    if (!(await reader.allTables()).includes("_sluice_syncs")) {
       await reader.close();
       throw new StoreNotFoundError(location.display, `schema "${schema}" has no Sluice tables`);
     }
@@ -75,6 +97,10 @@ export class PostgresReader implements StoreReader {
   }
 
   async tables(): Promise<string[]> {
+    return (await this.allTables()).filter((name) => !isMetaTable(name));
+  }
+
+  private async allTables(): Promise<string[]> {
     const result = await this.client.query<{ name: string }>(
       "SELECT c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relkind IN ('r', 'v', 'm', 'p', 'f') ORDER BY 1",
       [this.schema],
@@ -99,14 +125,16 @@ export class PostgresReader implements StoreReader {
     const visible = info.rows.filter((c) => !isBookkeeping(c.name)).map((c) => quote(c.name));
     const list = columns === "*" && visible.length ? visible.join(", ") : columns;
     const keys = new Set(info.rows.filter((c) => c.key).map((c) => `${c.relid}:${c.number}`));
+    const sql = `SELECT ${list} FROM ${qualified} ${rest}`;
     await this.client.query("BEGIN READ ONLY");
     try {
-      await this.client.query({
-        text: `DECLARE sluice_read NO SCROLL CURSOR FOR SELECT ${list} FROM ${qualified} ${rest}`,
-        values: [],
-      });
+      const plan = await this.client.query({ text: `EXPLAIN (VERBOSE, FORMAT JSON) ${sql}`, values: [] });
+      const text = plan.rows[0]?.["QUERY PLAN"];
+      if (readsMeta(typeof text === "string" ? JSON.parse(text) : text)) throw new MetaTableRead();
+      await this.client.query({ text: `DECLARE sluice_read NO SCROLL CURSOR FOR ${sql}`, values: [] });
     } catch (error) {
       await this.client.query("ROLLBACK").catch(() => {});
+      if (error instanceof SelectRefusedError) throw error;
       throw new SelectRefusedError(`PostgreSQL cannot run it: ${(error as Error).message}`);
     }
     const first = await this.fetch();
