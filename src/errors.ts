@@ -332,6 +332,24 @@ export const ERROR_CODES = {
     meaning: "A Qlik statement names a table or view the store does not have.",
     action: "Pick one of the tables the message lists.",
   },
+  QLIK_SOURCE_NOT_ALLOWED: {
+    area: SERVERS,
+    meaning:
+      "A Qlik statement asks for a live connector read the server does not allow (live sources are off by default).",
+    action:
+      "Read from the store, or start `sluice serve qlik --live-sources <installed names>`; free commands are never run.",
+  },
+  QLIK_UNAUTHENTICATED: {
+    area: SERVERS,
+    meaning: "A call to `sluice serve qlik` carried no valid token (and the server requires no client certificate).",
+    action:
+      "Send `authorization: Bearer <token>` (sluice sync --qlik-token-file) with a token from `sluice server token create`.",
+  },
+  QLIK_DEADLINE_EXCEEDED: {
+    area: SERVERS,
+    meaning: "A GetData call ran longer than the server's --timeout and was stopped (its query's process killed).",
+    action: "Narrow the statement (WHERE, LIMIT), or raise the server's --timeout if the load is legitimately long.",
+  },
   QLIK_UNREACHABLE: {
     area: SERVERS,
     meaning: "The Qlik connector cannot be reached at the address given.",

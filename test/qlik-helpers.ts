@@ -64,16 +64,45 @@ async function startChild(
   return { address: addressOf(line), process: child, stderr: () => stderr, peakRssMiB: () => peakRssMiB(child.pid!) };
 }
 
-export function serveQlik(t: Hooks, db: string, extra: string[] = []): Promise<Served> {
-  return startChild(
+/**
+ * `sluice serve qlik` on 127.0.0.1, port 0. By default without
+ * authentication (--no-auth, allowed on loopback) for the tests about what is
+ * served; `auth: "token"` makes a token in the database first and serves
+ * with token authentication, the default.
+ */
+export async function serveQlik(
+  t: Hooks,
+  db: string,
+  extra: string[] = [],
+  options: { auth?: "token" | "none"; env?: NodeJS.ProcessEnv } = {},
+): Promise<Served & { token?: string }> {
+  let token: string | undefined;
+  if (options.auth === "token") {
+    const created = await run(process.execPath, [
+      sluiceBin,
+      "--json",
+      "server",
+      "token",
+      "create",
+      "--name",
+      "test",
+      "--db",
+      db,
+    ]);
+    if (created.code !== 0) throw new Error(`sluice server token create failed:\n${created.stderr}`);
+    token = (JSON.parse(created.stdout) as { token: string }).token;
+  }
+  const auth = options.auth === "token" ? [] : ["--no-auth"];
+  const served = await startChild(
     t,
     process.execPath,
-    [sluiceBin, "--json", "serve", "qlik", "--listen", "127.0.0.1:0", "--db", db, ...extra],
-    process.env,
+    [sluiceBin, "--json", "serve", "qlik", "--listen", "127.0.0.1:0", "--db", db, ...auth, ...extra],
+    options.env ?? process.env,
     (line) => {
       return (JSON.parse(line) as { listening: string }).listening;
     },
   );
+  return { ...served, token };
 }
 
 export function startPythonConnector(t: Hooks, generated: string, flags: string[] = []): Promise<Served> {

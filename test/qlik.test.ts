@@ -11,6 +11,7 @@ import { test } from "node:test";
 import { QlikDriver } from "../src/drivers/qlik/driver.js";
 import { examples, query, sluice, sluiceJson, tempDir } from "./helpers.js";
 import { generatePythonPeers, pythonRead, serveQlik, startPythonConnector } from "./qlik-helpers.js";
+import { installOk, useTempHome, writeManifest } from "./registry-helpers.js";
 
 const BIG_TEXT = "x".repeat(100_000);
 const GENERATED_ROWS = 20_000;
@@ -165,9 +166,9 @@ test("statements that are not reads, or name no table, fail with a status that s
       "INVALID_ARGUMENT",
       /SQLite cannot run it: .*more than one statement/,
     ],
-    ["SELECT * FROM nope", "NOT_FOUND", /no table or view "nope" in .*source\.db; it has people/],
+    ["SELECT * FROM nope", "NOT_FOUND", /no table or view "nope" in the served store; it has people/],
     ["SELECT missing FROM people", "INVALID_ARGUMENT", /no such column: missing/],
-    ['{"command": 3}', "INVALID_ARGUMENT", /"command" must be a string/],
+    ['{"connector": 3}', "INVALID_ARGUMENT", /"connector" must be a string/],
   ];
   for (const [statement, code, message] of expectations) {
     const read = await pythonRead(generated, server.address, "connect", statement);
@@ -361,12 +362,16 @@ test("no rows still makes the table; revision A alone is found by auto; broken s
   assert.match(usage.stderr, /--qlik needs --statement/);
 });
 
-test("live sources: the JSON statement runs a go-plugin connector, with the connection string merged into its options", async (t) => {
+test("live sources: the JSON statement runs an installed go-plugin connector, with the connection string merged into its options", async (t) => {
   const dir = tempDir(t);
   const source = sourceStore(dir);
   const generated = generatePythonPeers(t);
-  const server = await serveQlik(t, source);
-  const statement = JSON.stringify({ command: examples.goGenerator, stream: "users", options: { page_size: 100 } });
+  useTempHome(t);
+  await installOk(
+    writeManifest(dir, { name: "gen", source: "Local", uri: examples.goGenerator, command: "./generator" }),
+  );
+  const server = await serveQlik(t, source, ["--live-sources", "gen"]);
+  const statement = JSON.stringify({ connector: "gen", stream: "users", options: { page_size: 100 } });
   const read = await pythonRead(generated, server.address, "connect", statement, [
     "--connection-string",
     "count=250;start_id=1000",
@@ -384,14 +389,14 @@ test("live sources: the JSON statement runs a go-plugin connector, with the conn
     generated,
     server.address,
     "a",
-    JSON.stringify({ command: examples.goGenerator, config: { count: 2000, page_size: 50 } }),
+    JSON.stringify({ connector: "gen", config: { count: 2000, page_size: 50 } }),
   );
   assert.equal(revisionA.rows?.length, 2000);
   const limited = await pythonRead(
     generated,
     server.address,
     "connect",
-    JSON.stringify({ command: examples.goGenerator, options: { count: 100000, page_size: 50 } }),
+    JSON.stringify({ connector: "gen", options: { count: 100000, page_size: 50 } }),
     ["--first", "30"],
   );
   assert.equal(limited.rows?.length, 30);
@@ -417,7 +422,7 @@ test("live sources: the JSON statement runs a go-plugin connector, with the conn
     generated,
     server.address,
     "connect",
-    JSON.stringify({ command: examples.goGenerator, options: { count: -1 } }),
+    JSON.stringify({ connector: "gen", options: { count: -1 } }),
   );
   assert.equal(badOptions.error?.code, "INVALID_ARGUMENT");
   assert.match(badOptions.error?.details ?? "", /option "count" must be >= 0/);

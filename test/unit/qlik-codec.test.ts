@@ -254,10 +254,9 @@ test("statements: SELECT forms over the store and the JSON form for live sources
     table: "t",
     rest: "ORDER BY id",
   });
-  assert.deepEqual(parseStatement('{"command": "./gen", "stream": "users", "config": {"count": 3}}'), {
+  assert.deepEqual(parseStatement('{"connector": "gen", "stream": "users", "config": {"count": 3}}'), {
     kind: "source",
-    command: "./gen",
-    connector: undefined,
+    connector: "gen",
     stream: "users",
     protocol: undefined,
     options: { count: 3 },
@@ -268,9 +267,13 @@ test("statements: SELECT forms over the store and the JSON form for live sources
     ["SELECT FROM t", /no columns between SELECT and FROM/],
     ["SELECT * FROM t JOIN u", /only WHERE, GROUP BY, ORDER BY and LIMIT may follow/],
     ["{nope", /must be a JSON object/],
-    ['{"command": "x", "connector": "y"}', /exactly one of "command"/],
-    ['{"command": "x", "extra": 1}', /unknown key\(s\) "extra"/],
-    ['{"command": "x", "options": [1]}', /"options" must be a JSON object or a string/],
+    [
+      '{"command": "touch pwned", "stream": "x"}',
+      /"command" is never run: a client does not choose what the server starts/,
+    ],
+    ['{"stream": "x"}', /"connector" is required/],
+    ['{"connector": "x", "extra": 1}', /unknown key\(s\) "extra"/],
+    ['{"connector": "x", "options": [1]}', /"options" must be a JSON object or a string/],
   ];
   for (const [text, message] of problems) assert.throws(() => parseStatement(text), message, text);
 });

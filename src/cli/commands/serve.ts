@@ -1,20 +1,28 @@
-/** `sluice serve qlik`: the store (and live sources) as a Qlik data connector. */
+/** `sluice serve qlik`: the store (and, when allowed, installed connectors' live reads) as a Qlik data connector. */
 import { Command } from "commander";
 import { resolve } from "node:path";
 import { isStoreLocation, parseStoreLocation } from "../../engine/index.js";
 import { UsageError } from "../../errors.js";
+import type { Logger } from "../../logging.js";
 import { Registry } from "../../registry/index.js";
+import { Tokens } from "../../server/auth/index.js";
+import { openMetadata } from "../../server/metadata/index.js";
 import { DEFAULT_CHUNK_BYTES } from "../../server/qlik/chunk-stream.js";
-import { type QlikServerTls, startQlikServer } from "../../server/qlik/server.js";
+import { type QlikServerOptions, type QlikServerTls, startQlikServer } from "../../server/qlik/server.js";
 import { readSecretFile } from "../connector-options.js";
 import type { CliContext } from "../context.js";
 import { addStoreOptions, STORE_HELP, type StoreFlags } from "../store-options.js";
+import { isLoopback } from "../qlik-options.js";
 import { untilSignal } from "../signals.js";
 
 interface ServeQlikFlags extends StoreFlags {
   listen: string;
   chunkBytes: string;
   startTimeout: string;
+  timeout: string;
+  liveSources?: boolean | string;
+  auth: boolean;
+  tokensDb?: string;
   tlsCert?: string;
   tlsKey?: string;
   clientCa?: string;
@@ -24,55 +32,152 @@ export function serveCommand(context: () => CliContext): Command {
   const serve = new Command("serve").description("serve Sluice's data to other systems");
   const qlik = addStoreOptions(new Command("qlik"), true)
     .description(
-      "serve the store, and live connector reads, as a Qlik data connector (gRPC GetData, revisions qlik and qlik.connect)",
+      "serve the store as a Qlik data connector (gRPC GetData, revisions qlik and qlik.connect), to clients with a token or a client certificate",
     )
     .option("--listen <host:port>", "address to listen on (port 0: any free port)", "127.0.0.1:50051")
-    .option("--chunk-bytes <bytes>", "target encoded size of a DataChunk", String(DEFAULT_CHUNK_BYTES))
-    .option("--start-timeout <seconds>", "how long a live source's connector may take to start", "60")
     .option("--tls-cert <file>", "serve TLS with this certificate chain (PEM)")
     .option("--tls-key <file>", "the private key (PEM) of --tls-cert")
-    .option("--client-ca <file>", "with TLS: require client certificates signed by these CAs (PEM): mutual TLS")
+    .option(
+      "--client-ca <file>",
+      "with TLS: admit only clients whose certificate these CAs (PEM) signed (mutual TLS; then no token is needed)",
+    )
+    .option("--tokens-db <file>", "the SQLite database whose tokens admit clients (default: --db, when a SQLite file)")
+    .option("--no-auth", "admit every client without a token or certificate (only on a loopback address)")
+    .option(
+      "--live-sources [names]",
+      "also serve live reads of installed connectors (comma-separated names; none given: every installed one)",
+    )
+    .option("--timeout <seconds>", "the longest a GetData call may run; its query's process is then killed", "300")
+    .option("--chunk-bytes <bytes>", "target encoded size of a DataChunk", String(DEFAULT_CHUNK_BYTES))
+    .option("--start-timeout <seconds>", "how long a live source's connector may take to start", "60")
     .addHelpText(
       "after",
       `
 Statements (DataInfo.statement):
-  SELECT <columns | *> FROM <table> [WHERE …] [ORDER BY …] [LIMIT n]    any table or view of the store
-  {"command": "<shell command>", "stream": "<name>", "options": {…}}    a live read of a go-plugin connector
-  {"connector": "<installed name>", "stream": "<name>", "config": {…}}  the same, for an installed connector
-The connection string (key=value;… or a JSON object), user and password are
-merged into a live source's options. There is no authentication: listen on a
-private address. See docs/qlik.md.
+  SELECT <columns | *> FROM <table> [WHERE …] [ORDER BY …] [LIMIT n]   a table or view of the store
+  {"connector": "<installed name>", "stream": "<name>", "config": {…}}  with --live-sources: a live read
+Sluice's own tables (_sluice_*) and the database's catalog are never served. The
+connection string (key=value;… or a JSON object), user and password are
+merged into a live source's options; no shell command a client sends is run.
+
+Who may call: a client whose certificate --client-ca signed (mutual TLS: the
+way to connect a Qlik engine), or one sending \`authorization: Bearer <token>\`
+metadata with a token from \`sluice server token create --db <the same db>\`
+(a PostgreSQL or DuckDB store keeps no tokens: give --tokens-db <a SQLite file>).
 
 Examples:
-  sluice serve qlik --db data.db --listen 127.0.0.1:50051
-  PGPASSWORD=… sluice serve qlik --db postgres://me@localhost/analytics --schema crm
-  sluice serve qlik --db duckdb:analytics.duckdb
+  sluice server token create --name loader --role read --db sluice.db
+  sluice serve qlik --db sluice.db
+  PGPASSWORD=… sluice serve qlik --db postgres://me@localhost/analytics --schema crm --tokens-db tokens.db
+  sluice sync --qlik 127.0.0.1:50051 --qlik-token-file token.txt --statement 'SELECT * FROM people' --db copy.db
+  sluice serve qlik --listen 0.0.0.0:50051 --db sluice.db \\
+      --tls-cert sse_server_cert.pem --tls-key sse_server_key.pem --client-ca root_cert.pem
+See docs/qlik.md.
 ${STORE_HELP}`,
     )
     .action(async (flags: ServeQlikFlags, command: Command) => {
       const ctx = context();
+      const logger = ctx.logger.child({ server: "qlik" });
+      const tls = serverTls(flags);
+      const access = await admission(flags, tokensDb(flags), tls, logger);
       const server = await startQlikServer({
         listen: flags.listen,
         store: { location: storeLocation(flags.db), schema: flags.schema },
         chunkBytes: positive(flags.chunkBytes, "--chunk-bytes"),
         startTimeoutMs: positive(flags.startTimeout, "--start-timeout") * 1000,
+        timeoutMs: positive(flags.timeout, "--timeout") * 1000,
         version: command.parent?.parent?.version(),
-        logger: ctx.logger.child({ server: "qlik" }),
+        logger,
+        liveSources: liveSources(flags.liveSources),
         resolveConnector: installedConnector,
-        tls: serverTls(flags),
+        tls,
+        authenticate: access.authenticate,
       });
       const shown = describeLocation(flags.db);
       ctx.result(
-        { listening: server.address, db: shown, revisions: ["qlik.connect", "qlik"] },
-        `serving Qlik GetData (qlik.connect and qlik) on ${server.address} from ${shown}; Ctrl-C stops`,
+        { listening: server.address, db: shown, revisions: ["qlik.connect", "qlik"], auth: access.kind },
+        `serving Qlik GetData (qlik.connect and qlik) on ${server.address} from ${shown}, to ${access.who}; Ctrl-C stops`,
       );
       const signal = await untilSignal();
       ctx.logger.info("stopping", { signal });
       await server.close();
+      await access.close();
     })
     .exitOverride()
     .showHelpAfterError();
   return serve.addCommand(qlik);
+}
+
+interface Admission {
+  kind: "client-certificate" | "token" | "none";
+  /** Who gets in, for the start-up line. */
+  who: string;
+  authenticate: QlikServerOptions["authenticate"];
+  close(): Promise<void>;
+}
+
+/**
+ * Who may call, and the warnings a server reachable from other machines
+ * deserves: mutual TLS needs no token; else tokens from the database; no
+ * authentication only on loopback.
+ */
+async function admission(
+  flags: ServeQlikFlags,
+  db: string | undefined,
+  tls: QlikServerTls | undefined,
+  logger: Logger,
+): Promise<Admission> {
+  const local = isLoopback(flags.listen);
+  if (!local && !tls)
+    logger.warn(
+      `LISTENING ON ${flags.listen} WITHOUT TLS: every statement, row, token and password crosses the network in ` +
+        "plain text, readable by anyone on the path. Give --tls-cert/--tls-key (and --client-ca), or listen on 127.0.0.1.",
+    );
+  if (tls?.clientCa)
+    return {
+      kind: "client-certificate",
+      who: "clients with a certificate --client-ca signed",
+      authenticate: undefined,
+      close: async () => {},
+    };
+  if (!flags.auth) {
+    if (!local)
+      throw new UsageError(
+        `--no-auth admits everyone: it is only allowed on a loopback address, not ${flags.listen}; use tokens or --client-ca`,
+      );
+    logger.warn("no authentication (--no-auth): every local user and process can read the served tables");
+    return { kind: "none", who: "every local client (--no-auth)", authenticate: undefined, close: async () => {} };
+  }
+  if (!local)
+    logger.warn(
+      `listening on ${flags.listen}, reachable from other machines: admitted by token; ` +
+        "the documented safe way is mutual TLS (--client-ca), which a Qlik engine can present",
+    );
+  if (db === undefined)
+    throw new UsageError(
+      "--db is not a SQLite file, so it keeps no tokens: give --tokens-db <file> (tokens from `sluice server token create --db <file>`), or --client-ca",
+    );
+  const metadata = await openMetadata(db);
+  const tokens = new Tokens(metadata.db);
+  if (!(await tokens.any()))
+    logger.warn(`no token exists yet: create one with \`sluice server token create --name <who> --db ${db}\``);
+  return {
+    kind: "token",
+    who: "clients with a token",
+    authenticate: async (token) => token !== undefined && (await tokens.verify(token)) !== undefined,
+    close: () => metadata.close(),
+  };
+}
+
+function liveSources(flag: boolean | string | undefined): QlikServerOptions["liveSources"] {
+  if (flag === undefined || flag === false) return undefined;
+  if (flag === true) return "installed";
+  const names = flag
+    .split(",")
+    .map((name) => name.trim())
+    .filter(Boolean);
+  if (!names.length) throw new UsageError("--live-sources takes installed connectors' names, comma-separated");
+  return names;
 }
 
 /** {"connector": name} statements run the installed connector of that name. */
@@ -83,6 +188,13 @@ function installedConnector(name: string): { command: string; cwd: string } {
   } finally {
     registry.close();
   }
+}
+
+/** Where the tokens are: --tokens-db, else a SQLite --db. */
+function tokensDb(flags: ServeQlikFlags): string | undefined {
+  if (flags.tokensDb !== undefined) return resolve(flags.tokensDb);
+  const location = parseStoreLocation(flags.db);
+  return location.kind === "sqlite" ? resolve(location.file) : undefined;
 }
 
 /** A SQLite path resolved from the current folder; other locations as given. */

@@ -64,6 +64,11 @@ export class ChunkStream<C> implements RowSink {
     return this.stats.rows < this.options.maxRows && !this.call.cancelled;
   }
 
+  /** What went out so far (for a call the client ended early). */
+  get sent(): ChunkStats {
+    return this.stats;
+  }
+
   /** Sends what is left; the caller ends the call. */
   async finish(): Promise<ChunkStats> {
     if (this.encoder && this.encoder.rowCount > 0) await this.flush(this.encoder);

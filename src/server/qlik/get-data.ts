@@ -1,16 +1,22 @@
 /**
  * One GetData call, whichever revision it came in on: parse the statement,
- * run it against the store or a live source, stream the header and chunks,
- * and end the call with a status whose message says what went wrong.
+ * run it against the store or a live source under the call's deadline,
+ * stream the header and chunks, and end the call with a status. A client
+ * learns what it can act on (its statement, its options, a table it named,
+ * a source it may not read, the deadline); anything else, which may hold the
+ * server's paths or a connector's output, goes to the server's log under a
+ * reference the client is given.
  */
 import { type ServerWritableStream, status as GrpcStatus } from "@grpc/grpc-js";
-import { type ErrorCode, messageOf, SluiceError } from "../../errors.js";
+import { randomBytes } from "node:crypto";
+import { codeOf, type ErrorCode, messageOf, SluiceError } from "../../errors.js";
 import type { ChunkCodec } from "../../protocol/qlik/chunks.js";
 import { type ChunkStats, ChunkStream } from "./chunk-stream.js";
 import type { ConnectionInfo } from "./connection-config.js";
 import { type LiveSourceContext, readLiveSource } from "./live-source.js";
 import { parseStatement } from "./statement.js";
-import { readStore, type StoreTarget } from "./store-source.js";
+import type { StoreTarget } from "./store-source.js";
+import { queryStore } from "./store-query.js";
 
 /** What both revisions' requests carry, as far as Sluice uses it. */
 export interface GetDataRequest {
@@ -23,18 +29,21 @@ export interface GetDataRequest {
 export interface GetDataContext extends LiveSourceContext {
   store: StoreTarget;
   chunkBytes: number;
+  /** The longest a call may run; past it its query's process is killed, or its live connector stopped. */
+  timeoutMs: number;
 }
 
-/** gRPC status for Sluice's error codes; anything else is INTERNAL. */
-const STATUS_BY_CODE: Partial<Record<ErrorCode, GrpcStatus>> = {
+/** The codes whose message the client gets, with their gRPC status. */
+const TOLD_TO_CLIENT: Partial<Record<ErrorCode, GrpcStatus>> = {
   QLIK_STATEMENT_INVALID: GrpcStatus.INVALID_ARGUMENT,
   OPTIONS_INVALID: GrpcStatus.INVALID_ARGUMENT,
   QLIK_TABLE_NOT_FOUND: GrpcStatus.NOT_FOUND,
-  STORE_FAILED: GrpcStatus.UNAVAILABLE,
-  STORE_UNREACHABLE: GrpcStatus.UNAVAILABLE,
-  STORE_AUTH_FAILED: GrpcStatus.UNAVAILABLE,
-  STORE_NOT_FOUND: GrpcStatus.UNAVAILABLE,
+  QLIK_SOURCE_NOT_ALLOWED: GrpcStatus.PERMISSION_DENIED,
+  QLIK_DEADLINE_EXCEEDED: GrpcStatus.DEADLINE_EXCEEDED,
 };
+
+/** Failures a client may retry later, told as such without their message (it names the store). */
+const UNAVAILABLE = new Set<ErrorCode>(["STORE_FAILED", "STORE_UNREACHABLE", "STORE_AUTH_FAILED", "STORE_NOT_FOUND"]);
 
 export async function serveGetData<C>(
   call: ServerWritableStream<unknown, C>,
@@ -45,12 +54,13 @@ export async function serveGetData<C>(
   const started = performance.now();
   const maxRows = request.firstRows ?? Infinity;
   const out = new ChunkStream(call, codec, { chunkBytes: context.chunkBytes, maxRows });
+  const { signal, dispose } = callSignal(call, context.timeoutMs);
   let what = "statement";
   try {
     const statement = parseStatement(request.statement);
-    what = statement.kind === "sql" ? `table ${statement.table}` : `source ${statement.command ?? statement.connector}`;
-    if (statement.kind === "sql") await readStore(context.store, statement, out);
-    else await readLiveSource(statement, request.connection, out, context);
+    what = statement.kind === "sql" ? `table ${statement.table}` : `source ${statement.connector}`;
+    if (statement.kind === "sql") await queryStore(context.store, statement, out, signal);
+    else await readLiveSource(statement, request.connection, out, context, signal);
     const stats = await out.finish();
     call.end();
     context.logger.info("GetData served", {
@@ -59,11 +69,55 @@ export async function serveGetData<C>(
       ...describe(stats, performance.now() - started),
     });
   } catch (error) {
-    context.logger.warn("GetData failed", { what, error: messageOf(error) });
-    const code =
-      error instanceof SluiceError ? (STATUS_BY_CODE[error.code] ?? GrpcStatus.INTERNAL) : GrpcStatus.INTERNAL;
-    call.emit("error", { code, details: messageOf(error) });
+    if (call.cancelled) {
+      // The client hung up: its query was stopped, nobody is left to tell.
+      context.logger.info("GetData served", {
+        what,
+        cancelled: true,
+        ...describe(out.sent, performance.now() - started),
+      });
+      return;
+    }
+    const code = codeOf(error, "INTERNAL");
+    const status = TOLD_TO_CLIENT[code];
+    const reference = randomBytes(4).toString("hex");
+    context.logger.warn("GetData failed", { what, reference, error: messageOf(error) });
+    call.emit(
+      "error",
+      status === undefined
+        ? {
+            code: UNAVAILABLE.has(code) ? GrpcStatus.UNAVAILABLE : GrpcStatus.INTERNAL,
+            details: `GetData failed on the server; its log has the details (reference ${reference})`,
+          }
+        : { code: status, details: messageOf(error) },
+    );
+  } finally {
+    dispose();
   }
+}
+
+/** Aborts when the call outlives the server's timeout (a QLIK_DEADLINE_EXCEEDED) or the client goes away. */
+function callSignal(call: ServerWritableStream<unknown, unknown>, timeoutMs: number) {
+  const controller = new AbortController();
+  const timer = setTimeout(
+    () =>
+      controller.abort(
+        new SluiceError(
+          "QLIK_DEADLINE_EXCEEDED",
+          `the call ran longer than the server's limit (--timeout ${timeoutMs / 1000} s) and was stopped`,
+        ),
+      ),
+    timeoutMs,
+  );
+  const gone = () => controller.abort(new SluiceError("INTERNAL", "the client cancelled the call"));
+  call.on("cancelled", gone);
+  return {
+    signal: controller.signal,
+    dispose: () => {
+      clearTimeout(timer);
+      call.off("cancelled", gone);
+    },
+  };
 }
 
 function describe(stats: ChunkStats, ms: number): Record<string, number> {

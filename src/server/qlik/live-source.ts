@@ -1,9 +1,12 @@
 /**
- * A live read of a go-plugin connector for one GetData call: the connector
- * is started, its options (with the Qlik connection merged in) validated and
+ * A live read of an installed go-plugin connector for one GetData call, when
+ * the server allows live sources and this one among them: the connector is
+ * started, its options (with the Qlik connection merged in) validated and
  * checked, one stream read in full-refresh mode and forwarded page by page.
  * Nothing is stored. The header's fields come from the stream's JSON Schema
  * (or, when it has no properties, from the first page's records, untyped).
+ * The call's signal (its deadline, the client going away) closes the
+ * connector.
  */
 import {
   openConnector,
@@ -25,8 +28,16 @@ import { type SourceStatement, StatementError } from "./statement.js";
 export interface LiveSourceContext {
   logger: Logger;
   startTimeoutMs?: number;
-  /** How to start an installed connector, for {"connector": name}. */
+  /** Which installed connectors a statement may read: none (the default), those named, or all ("installed"). */
+  liveSources?: "installed" | string[];
+  /** How to start an installed connector, for {"connector": name}; throws when none has that name. */
   resolveConnector?(name: string): { command: string; cwd?: string };
+}
+
+export class SourceNotAllowedError extends SluiceError {
+  constructor(problem: string) {
+    super("QLIK_SOURCE_NOT_ALLOWED", problem);
+  }
 }
 
 /** Thrown from the page sink to stop a read that has sent enough. */
@@ -41,9 +52,11 @@ export async function readLiveSource(
   connection: ConnectionInfo,
   sink: RowSink,
   context: LiveSourceContext,
+  signal: AbortSignal,
 ): Promise<void> {
   const { command, cwd } = launchOf(statement, context);
-  const name = statement.connector ?? "qlik-source";
+  const name = statement.connector;
+  signal.throwIfAborted();
   const driver = await openConnector({
     name,
     command: { shell: command },
@@ -52,6 +65,8 @@ export async function readLiveSource(
     logger: context.logger.child({ connector: name }),
     startTimeoutMs: context.startTimeoutMs,
   });
+  const stop = () => void driver.close();
+  signal.addEventListener("abort", stop, { once: true });
   try {
     const { options, streams } = await prepareSource({
       connector: name,
@@ -85,19 +100,30 @@ export async function readLiveSource(
         if (!(error instanceof Enough)) throw error;
       });
     if (!names) sendHeader([]);
+  } catch (error) {
+    throw signal.aborted ? signal.reason : error;
   } finally {
+    signal.removeEventListener("abort", stop);
     await driver.close();
   }
 }
 
 function launchOf(statement: SourceStatement, context: LiveSourceContext): { command: string; cwd?: string } {
-  if (statement.command !== undefined) return { command: statement.command };
-  if (!context.resolveConnector) {
-    throw new StatementError(
-      `installed connectors ("connector": "${statement.connector}") are not available here; give the connector's shell command as "command"`,
+  const { liveSources, resolveConnector } = context;
+  if (!liveSources || !resolveConnector)
+    throw new SourceNotAllowedError(
+      "live sources are off on this server: statements read the store (start it with --live-sources to allow installed connectors)",
     );
+  if (liveSources !== "installed" && !liveSources.includes(statement.connector))
+    throw new SourceNotAllowedError(
+      `no live source named "${statement.connector}" is served here (allowed: ${liveSources.join(", ")})`,
+    );
+  try {
+    return resolveConnector(statement.connector);
+  } catch {
+    // Which connectors are installed, and where, is the server's business.
+    throw new SourceNotAllowedError(`no live source named "${statement.connector}" is served here`);
   }
-  return context.resolveConnector(statement.connector!);
 }
 
 function protocolOf(statement: SourceStatement): ProtocolChoice {

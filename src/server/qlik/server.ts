@@ -2,10 +2,21 @@
  * `sluice serve qlik`: one gRPC server answering both Qlik revisions,
  * /qlik.Connector/GetData (revision A, columnar chunks) and
  * /qlik.connect.Connector/GetData + GetMetaInfo (bucket chunks), over the
- * store and live sources alike.
+ * store and, when allowed, live reads of installed connectors. Every call is
+ * authenticated: by the client certificate mutual TLS required at the
+ * handshake, or by a bearer token in its metadata (`authorization: Bearer
+ * <token>`, checked by `authenticate`), unless the server runs without
+ * authentication on loopback.
  */
-import { type ServerWritableStream, Server, ServerCredentials } from "@grpc/grpc-js";
+import {
+  type Metadata,
+  type ServerWritableStream,
+  Server,
+  ServerCredentials,
+  status as GrpcStatus,
+} from "@grpc/grpc-js";
 import { SluiceError } from "../../errors.js";
+import { bearerOf } from "../auth/bearer.js";
 import { silentLogger, type Logger } from "../../logging.js";
 import * as connect from "../../protocol/gen/qlik/connect/data_connector.js";
 import * as revisionA from "../../protocol/gen/qlik/data_connector.js";
@@ -25,7 +36,17 @@ export interface QlikServerOptions {
   /** Reported by GetMetaInfo. */
   version?: string;
   startTimeoutMs?: number;
+  /** The longest a GetData call may run (default 300 s). */
+  timeoutMs?: number;
+  /** Which installed connectors statements may read live; undefined: none. */
+  liveSources?: GetDataContext["liveSources"];
   resolveConnector?: GetDataContext["resolveConnector"];
+  /**
+   * Checks a call's bearer token (undefined when it sent none); undefined
+   * when calls need no token (mutual TLS authenticated them, or the server
+   * runs without authentication).
+   */
+  authenticate?: (token: string | undefined) => Promise<boolean>;
   /** Serve TLS (else plaintext); with `clientCa`, only clients presenting a certificate it signed get in (mutual TLS). */
   tls?: QlikServerTls;
 }
@@ -61,16 +82,21 @@ export async function startQlikServer(options: QlikServerOptions): Promise<QlikS
     chunkBytes: options.chunkBytes ?? DEFAULT_CHUNK_BYTES,
     logger: options.logger ?? silentLogger,
     startTimeoutMs: options.startTimeoutMs,
+    timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    liveSources: options.liveSources,
     resolveConnector: options.resolveConnector,
   };
+  const allowed = (metadata: Metadata) => admits(options.authenticate, metadata);
   const server = new Server();
   server.addService(revisionA.ConnectorService, {
     getData: (call: ServerWritableStream<revisionA.GetDataOptions, revisionA.DataChunk>) =>
-      void serveGetData(
-        call,
-        { statement: call.request.parameters?.statement ?? "", connection: connectionOf(call.request) },
-        columnarChunks,
-        context,
+      void whenAllowed(call, allowed, () =>
+        serveGetData(
+          call,
+          { statement: call.request.parameters?.statement ?? "", connection: connectionOf(call.request) },
+          columnarChunks,
+          context,
+        ),
       ),
   } satisfies revisionA.ConnectorServer);
   server.addService(connect.ConnectorService, {
@@ -81,10 +107,14 @@ export async function startQlikServer(options: QlikServerOptions): Promise<QlikS
         connection: connectionOf(call.request),
         firstRows: first?.hasValue ? Math.max(0, first.value) : undefined,
       };
-      void serveGetData(call, request, bucketChunks, context);
+      void whenAllowed(call, allowed, () => serveGetData(call, request, bucketChunks, context));
     },
-    getMetaInfo: (_call, callback) =>
-      callback(null, { name: "Sluice", version: options.version ?? "", developer: "Sluice" }),
+    getMetaInfo: (call, callback) =>
+      void allowed(call.metadata).then((ok) =>
+        ok
+          ? callback(null, { name: "Sluice", version: options.version ?? "", developer: "Sluice" })
+          : callback({ code: GrpcStatus.UNAUTHENTICATED, details: UNAUTHENTICATED }),
+      ),
   } satisfies connect.ConnectorServer);
   const port = await new Promise<number>((resolve, reject) =>
     server.bindAsync(options.listen, serverCredentials(options.tls), (error, bound) =>
@@ -98,6 +128,28 @@ export async function startQlikServer(options: QlikServerOptions): Promise<QlikS
     address: `${host}:${port}`,
     close: (graceMs = 5000) => shutdown(server, graceMs),
   };
+}
+
+const DEFAULT_TIMEOUT_MS = 300_000;
+
+const UNAUTHENTICATED =
+  "this server needs a token: send `authorization: Bearer <token>` metadata (sluice sync --qlik-token-file), " +
+  "with a token from `sluice server token create`";
+
+async function admits(authenticate: QlikServerOptions["authenticate"], metadata: Metadata): Promise<boolean> {
+  if (!authenticate) return true;
+  const header = metadata.get("authorization")[0];
+  return authenticate(bearerOf(typeof header === "string" ? header : undefined)).catch(() => false);
+}
+
+/** Runs `serve` for an authenticated call; ends any other with UNAUTHENTICATED before reading its request. */
+async function whenAllowed(
+  call: ServerWritableStream<unknown, unknown>,
+  allowed: (metadata: Metadata) => Promise<boolean>,
+  serve: () => Promise<void>,
+): Promise<void> {
+  if (await allowed(call.metadata)) return serve();
+  call.emit("error", { code: GrpcStatus.UNAUTHENTICATED, details: UNAUTHENTICATED });
 }
 
 function connectionOf(request: { connection?: { connectionString: string; user: string; password: string } }) {

@@ -5,10 +5,11 @@
  *       over the store, in SQLite's syntax (an optional leading "SQL", as in
  *       a Qlik load script, is ignored). `*` means the table's columns
  *       without Sluice's bookkeeping (_sluice_sync_id, _sluice_version).
- *   {"command": "<shell command>", "stream": "<name>", "options": {…}}
- *       a live read of a go-plugin connector (any protocol Sluice speaks);
- *       "config" may stand for "options", "connector" (an installed
- *       connector's name) for "command", "protocol" picks sluice or c1.
+ *   {"connector": "<installed connector>", "stream": "<name>", "options": {…}}
+ *       a live read of an installed go-plugin connector (any protocol Sluice
+ *       speaks), when the server allows live sources; "config" may stand for
+ *       "options", "protocol" picks sluice or c1. A shell command ("command")
+ *       is refused: a client never chooses what the server runs.
  */
 import { SluiceError } from "../../errors.js";
 
@@ -29,8 +30,7 @@ export interface SqlStatement {
 
 export interface SourceStatement {
   kind: "source";
-  command?: string;
-  connector?: string;
+  connector: string;
   stream?: string;
   /** Options for the connector: a JSON object, or a raw string passed as is. */
   options?: Record<string, unknown> | string;
@@ -40,8 +40,8 @@ export interface SourceStatement {
 export type Statement = SqlStatement | SourceStatement;
 
 const GRAMMAR =
-  'expected SELECT <columns | *> FROM <table> [WHERE …] [LIMIT n], or a JSON object such as {"command": …, "stream": …, "options": …}';
-const SOURCE_KEYS = ["command", "connector", "stream", "options", "config", "protocol"];
+  'expected SELECT <columns | *> FROM <table> [WHERE …] [LIMIT n], or a JSON object such as {"connector": …, "stream": …, "options": …}';
+const SOURCE_KEYS = ["connector", "stream", "options", "config", "protocol"];
 
 export function parseStatement(text: string): Statement {
   const trimmed = text
@@ -113,6 +113,10 @@ function parseSource(text: string): SourceStatement {
   if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed))
     throw new StatementError("the JSON form must be an object");
   const fields = parsed as Record<string, unknown>;
+  if (fields.command !== undefined)
+    throw new StatementError(
+      '"command" is never run: a client does not choose what the server starts. Name an installed connector with "connector" (the server must allow it with --live-sources)',
+    );
   const unknown = Object.keys(fields).filter((k) => !SOURCE_KEYS.includes(k));
   if (unknown.length)
     throw new StatementError(
@@ -123,10 +127,8 @@ function parseSource(text: string): SourceStatement {
     if (value !== undefined && typeof value !== "string") throw new StatementError(`"${key}" must be a string`);
     return value as string | undefined;
   };
-  if ((fields.command === undefined) === (fields.connector === undefined))
-    throw new StatementError(
-      'give exactly one of "command" (a shell command) and "connector" (an installed connector)',
-    );
+  if (fields.connector === undefined)
+    throw new StatementError('"connector" is required: an installed connector\'s name');
   if (fields.options !== undefined && fields.config !== undefined)
     throw new StatementError('give "options" or "config", not both');
   const options = fields.options ?? fields.config;
@@ -139,8 +141,7 @@ function parseSource(text: string): SourceStatement {
   }
   return {
     kind: "source",
-    command: stringField("command"),
-    connector: stringField("connector"),
+    connector: stringField("connector") as string,
     stream: stringField("stream"),
     protocol: stringField("protocol"),
     options: options as SourceStatement["options"],

@@ -2,7 +2,9 @@
  * SELECT statements over the store — SQLite, PostgreSQL or DuckDB — through
  * the store's read-only reader (a read-only connection or transaction per
  * call), rows streamed in batches so a table of any size goes out in
- * bounded memory.
+ * bounded memory. Runs in the query's own process (query-process.ts).
+ * Sluice's tables and the database's catalog are not data: the readers
+ * neither list nor read them (src/stores/reader.ts).
  */
 import { openStoreReader, SelectRefusedError } from "../../engine/index.js";
 import { SluiceError } from "../../errors.js";
@@ -18,12 +20,13 @@ export interface StoreTarget {
   schema?: string;
 }
 
+/** Told to the client: names the served tables, not where the store lives on the server. */
 export class TableNotFoundError extends SluiceError {
-  constructor(table: string, location: string, tables: string[]) {
+  constructor(table: string, tables: string[]) {
     const known = tables.length
       ? `; it has ${tables.slice(0, 20).join(", ")}${tables.length > 20 ? ", …" : ""}`
       : "; it has no tables";
-    super("QLIK_TABLE_NOT_FOUND", `no table or view "${table}" in ${location}${known}`);
+    super("QLIK_TABLE_NOT_FOUND", `no table or view "${table}" in the served store${known}`);
   }
 }
 
@@ -36,7 +39,7 @@ export async function readStore(store: StoreTarget, statement: SqlStatement, sin
   const reader = await openStoreReader(store.location, { schema: store.schema });
   try {
     const table = await reader.findTable(statement.table);
-    if (!table) throw new TableNotFoundError(statement.table, reader.location, await reader.tables());
+    if (!table) throw new TableNotFoundError(statement.table, await reader.tables());
     const result = await reader.select(table, statement.columns, statement.rest).catch((error: unknown) => {
       throw error instanceof SelectRefusedError ? new StatementError(error.message) : error;
     });
