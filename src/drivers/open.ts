@@ -91,7 +91,12 @@ export interface DriverSettings {
   airbyte?: Omit<AirbyteSettings, "logger">;
   singer?: Omit<SingerSettings, "logger">;
   codeclimate?: { read?: CodeClimateRead; settings?: Omit<CodeClimateSettings, "logger"> };
-  conduit?: { connectorId?: string; logLevel?: string };
+  /**
+   * `utilities`: a pipeline's Conduit utilities (schema registry), shared with
+   * its destination, which reads the schemas this source registers; else the
+   * source gets its own.
+   */
+  conduit?: { connectorId?: string; logLevel?: string; utilities?: ConnectorUtilities };
 }
 
 /** Opens `target` with the driver for `protocol`, detecting it when "auto". */
@@ -136,7 +141,7 @@ async function openAnyPlugin(
   target: LaunchTarget,
   settings: DriverSettings,
 ): Promise<{ driver: SourceDriver; protocol: ConnectorProtocol }> {
-  const utilities = await ConnectorUtilities.start();
+  const { utilities, release } = await utilitiesOf(settings);
   let plugin: PluginClient;
   try {
     plugin = await PluginClient.start({
@@ -145,13 +150,13 @@ async function openAnyPlugin(
       env: conduitEnvironment(utilities, settings.conduit?.connectorId ?? `${target.name}:source`),
     });
   } catch (error) {
-    await utilities.close();
+    await release();
     throw error;
   }
   try {
     const native = new NativeDriver(plugin);
     if (await answers(() => native.spec())) {
-      await utilities.close();
+      await release();
       return { driver: native, protocol: "sluice" };
     }
     const conduit = StandaloneConnector.fromPlugin(target.name, plugin);
@@ -159,15 +164,15 @@ async function openAnyPlugin(
       const driver = new ConduitSourceDriver(conduit, {
         logger: settings.logger,
         schemas: new SchemaDecoder(utilities),
-        onClose: () => utilities.close(),
+        onClose: release,
       });
       return { driver, protocol: "conduit" };
     }
-    await utilities.close();
+    await release();
     return { driver: new C1Driver(plugin), protocol: "c1" };
   } catch (error) {
     await plugin.close();
-    await utilities.close();
+    await release();
     throw error;
   }
 }
@@ -300,8 +305,18 @@ async function openAs(
   }
 }
 
-async function openConduitSource(target: LaunchTarget, settings: DriverSettings): Promise<SourceDriver> {
+/** The utilities a Conduit source uses, and how to let go of them (closing only those it started). */
+async function utilitiesOf(
+  settings: DriverSettings,
+): Promise<{ utilities: ConnectorUtilities; release(): Promise<void> }> {
+  const shared = settings.conduit?.utilities;
+  if (shared) return { utilities: shared, release: async () => {} };
   const utilities = await ConnectorUtilities.start();
+  return { utilities, release: () => utilities.close() };
+}
+
+async function openConduitSource(target: LaunchTarget, settings: DriverSettings): Promise<SourceDriver> {
+  const { utilities, release } = await utilitiesOf(settings);
   try {
     const handle = await StandaloneConnector.start({
       name: target.name,
@@ -316,10 +331,10 @@ async function openConduitSource(target: LaunchTarget, settings: DriverSettings)
     return new ConduitSourceDriver(handle, {
       logger: settings.logger,
       schemas: new SchemaDecoder(utilities),
-      onClose: () => utilities.close(),
+      onClose: release,
     });
   } catch (error) {
-    await utilities.close();
+    await release();
     throw error;
   }
 }

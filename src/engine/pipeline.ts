@@ -24,7 +24,9 @@ import type { Logger } from "../logging.js";
 import type { Store } from "../stores/types.js";
 import { ConnectorDestination } from "./connector-destination.js";
 import type { Destination } from "./destination.js";
+import { PipelineStateStore } from "./pipeline-state.js";
 import { prepareSource } from "./prepare.js";
+import type { SecretBox } from "./secret-box.js";
 import { StoreDestination } from "./store-destination.js";
 import { defaultTablePrefix } from "./tables.js";
 import { transfer } from "./transfer.js";
@@ -43,11 +45,15 @@ export interface PipelineJob {
   to: PipelineTo;
   /** Where positions, configs and the run log are kept (the store, or a state database beside a connector destination). */
   state: Store;
+  /** Seals the connectors' configs in the saved state (see pipeline-state.ts). */
+  secrets: SecretBox;
   maxRecords?: number;
   /** Stop once no record has arrived for this long. */
   idleStopMs?: number;
   /** Aborting stops the pipeline: a Conduit source gracefully (Stop, drain, Teardown); any other source is cancelled. */
   signal?: AbortSignal;
+  /** How long that stop may take before the pipeline fails instead (a connector that stopped answering); default 30 s. */
+  stopTimeoutMs?: number;
   logger?: Logger;
   /** Decodes records the connector's SDK encoded with registered schemas (into the store). */
   schemas?: SchemaDecoder;
@@ -86,6 +92,20 @@ function sourceOf(job: PipelineJob): { name: string; driver: SourceDriver; optio
   };
 }
 
+/**
+ * The job with its state kept as pipeline-state.ts says: configs sealed, and
+ * with a Conduit source (acked once a checkpoint commits) every checkpoint durable.
+ */
+function withKeptState(job: PipelineJob): PipelineJob {
+  const options = { secrets: job.secrets, durable: job.from.kind === "conduit", logger: job.logger };
+  const state = new PipelineStateStore(job.state, options);
+  const to: PipelineTo =
+    job.to.kind !== "store"
+      ? job.to
+      : { ...job.to, store: job.to.store === job.state ? state : new PipelineStateStore(job.to.store, options) };
+  return { ...job, state, to };
+}
+
 function destinationOf(job: PipelineJob): Destination {
   const { to } = job;
   if (to.kind === "store")
@@ -103,7 +123,37 @@ function destinationOf(job: PipelineJob): Destination {
   );
 }
 
-export async function runPipeline(job: PipelineJob): Promise<PipelineSummary> {
+const DEFAULT_STOP_TIMEOUT_MS = 30_000;
+
+/**
+ * A signal that aborts `limitMs` after `signal` does: no wait on a connector
+ * that stopped answering (its acks, its Stop, its last records) outlives
+ * Ctrl-C by more. Positions are saved as records are acked, so what was
+ * saved stays true.
+ */
+function afterStopTimeout(signal: AbortSignal | undefined, limitMs: number): AbortSignal | undefined {
+  if (!signal) return undefined;
+  const controller = new AbortController();
+  const start = () => {
+    const timer = setTimeout(
+      () =>
+        controller.abort(
+          new SluiceError(
+            "PIPELINE_STOP_TIMEOUT",
+            `did not stop within ${limitMs / 1000} s of being asked to (--stop-timeout): a connector stopped answering`,
+          ),
+        ),
+      limitMs,
+    );
+    timer.unref();
+  };
+  if (signal.aborted) start();
+  else signal.addEventListener("abort", start, { once: true });
+  return controller.signal;
+}
+
+export async function runPipeline(given: PipelineJob): Promise<PipelineSummary> {
+  const job = withKeptState(given);
   const startedAt = performance.now();
   const source = sourceOf(job);
   const destination = destinationOf(job);
@@ -123,8 +173,9 @@ export async function runPipeline(job: PipelineJob): Promise<PipelineSummary> {
       destination,
       ledger: job.state,
       stop: { maxRecords: job.maxRecords, idleMs: job.idleStopMs, signal: job.signal },
-      // A Conduit source stops gracefully on the signal; any other is cancelled by it.
-      signal: endless ? undefined : job.signal,
+      // A Conduit source stops gracefully on the signal, and is cancelled only if that stop outlasts the stop
+      // timeout (a connector that stopped answering); any other is cancelled by it at once.
+      signal: endless ? afterStopTimeout(job.signal, job.stopTimeoutMs ?? DEFAULT_STOP_TIMEOUT_MS) : job.signal,
       onEvent: (event) => {
         if (event.type !== "page") return;
         received += event.records;

@@ -76,15 +76,23 @@ function sourceOptions(flags: PipelineFlags): string {
   return flags.fromOptions ?? process.env.SLUICE_FROM_OPTIONS ?? JSON.stringify(sourceConfig(flags));
 }
 
-/** The source, of any kind (openSource); its options are --from-options, or the --from-config pairs as a JSON object. */
-async function openFrom(ctx: CliContext, flags: PipelineFlags, pipeline: string): Promise<PipelineFrom> {
+/**
+ * The source, of any kind (openSource); its options are --from-options, or the --from-config pairs as a JSON
+ * object. A Conduit source shares the pipeline's utilities: a Conduit destination reads the schemas it registers.
+ */
+async function openFrom(
+  ctx: CliContext,
+  flags: PipelineFlags,
+  pipeline: string,
+  utilities: ConnectorUtilities,
+): Promise<PipelineFrom> {
   const protocol = flags.fromProtocol as SourceProtocolChoice;
   const reference: SourceReference = installedOrUndefined(flags.from)
     ? { installed: flags.from, protocol }
     : { command: flags.from, protocol };
   const { name, driver } = await openSource(reference, {
     logger: ctx.logger,
-    conduit: { connectorId: `${pipeline}:source` },
+    conduit: { connectorId: `${pipeline}:source`, utilities },
   });
   return {
     kind: "driver",
@@ -189,7 +197,7 @@ records before it are durable at the destination, so the next run resumes from t
                 handle: await open(flags.from, "source"),
                 config: sourceConfig(flags),
               }
-            : await openFrom(ctx, flags, name);
+            : await openFrom(ctx, flags, name, utilities);
           closers.unshift(() => (from.kind === "conduit" ? from.handle.close() : from.driver.close()));
           const toStore = isStoreLocation(flags.to);
           const store = await openStore(toStore ? flags.to : flags.stateDb, {
