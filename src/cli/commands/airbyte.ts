@@ -6,7 +6,7 @@
 import { Command } from "commander";
 import { readFileSync, writeFileSync } from "node:fs";
 import { AirbyteDriver, type AirbyteSettings, nameFromCommand } from "../../engine/index.js";
-import { messageOf, SluiceError, UsageError } from "../../errors.js";
+import { messageOf, UsageError } from "../../errors.js";
 import { replaceFileDurably } from "../../files.js";
 import { parseJsonQuietly } from "../../json.js";
 import { resolveInstalled } from "../connector-options.js";
