@@ -19,13 +19,13 @@ import {
 import { messageOf, SluiceError, UsageError } from "../errors.js";
 import { parseJsonQuietly } from "../json.js";
 import type { Logger } from "../logging.js";
-import { NotInstalledError, sluiceHome } from "../registry/index.js";
+import { NotInstalledError, type Runnable, sluiceHome } from "../registry/index.js";
 import { readSecretFile } from "./connector-options.js";
 
 export const BUILTIN_PREFIX = "builtin:";
 
-/** An installed connector's command and folder, or undefined when `target` is not an installed name. */
-export function installedOrUndefined(target: string): { name: string; command: string; cwd?: string } | undefined {
+/** An installed connector's command, folder and recorded protocol, or undefined when `target` is not an installed name. */
+export function installedOrUndefined(target: string): Runnable | undefined {
   if (/[\s/]/.test(target) || !existsSync(sluiceHome())) return undefined;
   try {
     return lookupInstalled(target);

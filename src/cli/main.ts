@@ -3,8 +3,8 @@
  * results, progress and errors. No business logic lives here.
  *
  * May import: src/engine, src/registry (installed connectors), src/scaffold
- * (`sluice new`), src/process (signals, and reaping what a crashed Sluice
- * left), src/errors.ts, src/logging.ts.
+ * (`sluice new`), src/conformance (`sluice test`), src/process (signals, and
+ * reaping what a crashed Sluice left), src/errors.ts, src/logging.ts.
  */
 import { Command, CommanderError } from "commander";
 import { readFileSync } from "node:fs";
@@ -16,6 +16,7 @@ import { codeclimateCommand } from "./commands/codeclimate.js";
 import { connectionsCommand } from "./commands/connections.js";
 import { connectorsCommand } from "./commands/connectors.js";
 import { newCommand } from "./commands/new.js";
+import { testCommand } from "./commands/test.js";
 import { checkCommand, discoverCommand, specCommand } from "./commands/inspect.js";
 import { serveCommand } from "./commands/serve.js";
 import { serverCommand } from "./commands/server.js";
@@ -59,6 +60,7 @@ export async function main(argv: string[]): Promise<number> {
     singerCommand,
     pipelineCommand,
     newCommand,
+    testCommand,
   ]) {
     program.addCommand(command(getContext).exitOverride().showHelpAfterError());
   }
