@@ -1,7 +1,7 @@
 /**
  * `sluice new`: every template combination scaffolds a project that builds
- * with its language's own tools, passes its own tests, and carries a manifest
- * `sluice connectors install` accepts. Go modules come from the module cache
+ * with its language's own tools, passes its own tests and `sluice test`, and
+ * carries a manifest `sluice connectors install` accepts. Go modules come from the module cache
  * and the Python virtual environment is kept between runs (.venv-scaffold,
  * rebuilt when the rendered requirements change), as the build scripts do.
  */
@@ -51,9 +51,31 @@ const BUILD_AND_TEST: Record<string, (project: string, name: string) => Promise<
   },
 };
 
+/** How the project's README says to run `sluice test` on it. */
+function conformanceArgs(language: string, protocol: string, project: string, name: string): string[] {
+  const command = {
+    ts: `node ${join(project, "dist/src/main.js")}`,
+    go: join(project, "bin", name),
+    python: `${join(project, ".venv/bin/python")} ${join(project, "main.py")}`,
+  }[language]!;
+  if (protocol === "codeclimate") return [project, "--protocol", "codeclimate", "--options", '{"count": 30}'];
+  if (protocol === "conduit")
+    return [
+      "--command",
+      command,
+      "--protocol",
+      "conduit",
+      "--config",
+      "count=50",
+      "--destination-config",
+      `path=${join(project, "out.jsonl")}`,
+    ];
+  return ["--command", command, "--protocol", protocol, "--options", '{"count": 40}'];
+}
+
 for (const [language, protocols] of Object.entries(offered()))
   for (const protocol of protocols)
-    test(`sluice new --lang ${language} --protocol ${protocol}: builds, passes its own tests, installs`, async (t) => {
+    test(`sluice new --lang ${language} --protocol ${protocol}: builds, passes its own tests and sluice test, installs`, async (t) => {
       const cwd = tempDir(t);
       const name = `demo-${language}-${protocol}`;
       const made = await sluice(["--json", "new", name, "--lang", language, "--protocol", protocol], { cwd });
@@ -68,6 +90,13 @@ for (const [language, protocols] of Object.entries(offered()))
       assert.doesNotMatch(readme + readFileSync(join(project, "manifest.json"), "utf8"), /\{\{/);
 
       await BUILD_AND_TEST[language](project, name);
+
+      const checked = await sluice(["test", ...conformanceArgs(language, protocol, project, name)], {
+        cwd: project,
+        timeoutMs: STEP_TIMEOUT_MS,
+      });
+      assert.equal(checked.code, 0, `sluice test failed on the new project:\n${checked.stdout}\n${checked.stderr}`);
+      assert.match(checked.stdout, /0 failed, .*: all checks passed/);
 
       useTempHome(t);
       const plan = await sluice(["connectors", "install", join(project, "manifest.json"), "--dry-run"], { cwd });
