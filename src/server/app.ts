@@ -5,7 +5,6 @@
  * runs through a launcher, the scheduler, and reading the data. The HTTP
  * server and the CLI are two faces of this one object.
  */
-import { resolve } from "node:path";
 import type { Logger } from "../logging.js";
 import { sluiceHome } from "../registry/index.js";
 import { Sessions, Tokens } from "./auth/index.js";
@@ -20,7 +19,7 @@ import type { RunLauncher } from "./runs/types.js";
 import { Scheduler } from "./scheduler/index.js";
 
 export interface AppOptions {
-  /** The database: data and the server's tables (a SQLite file). */
+  /** The database: data and the server's tables (a SQLite file or a PostgreSQL URL, as --db names it). */
   db: string;
   /** The installation home (connectors, the secret key file); default $SLUICE_HOME. */
   home?: string;
@@ -58,12 +57,12 @@ export class App {
       db: metadata.db,
       connections: this.connections,
       launcher: options.launcher ?? new InProcessLauncher(home),
-      defaultDestination: metadata.location,
+      defaultDestination: metadata.store,
       maxConcurrent: options.maxConcurrentSyncs,
       logger,
     });
     this.scheduler = new Scheduler(this.connections, this.runs, logger.child({ component: "scheduler" }));
-    this.data = new DataAccess(new DataReader(metadata.db, metadata.dialect), resolve(metadata.location));
+    this.data = new DataAccess(new DataReader(metadata.db, metadata.dialect), metadata.store);
   }
 
   static async open(options: AppOptions): Promise<App> {
@@ -78,8 +77,9 @@ export class App {
     }
   }
 
+  /** The database, for messages (a path, or a URL without its password). */
   get db(): string {
-    return resolve(this.metadata.location);
+    return this.metadata.location;
   }
 
   /** Stops cleanly: no new runs, running syncs cancelled gracefully (their committed pages and state stay). */

@@ -14,8 +14,7 @@ import { readOptions } from "../connector-options.js";
 import type { CliContext } from "../context.js";
 import { createProgress } from "../progress.js";
 import { renderTable } from "../table.js";
-
-const DB_HELP = "database holding the data and the server's tables (a SQLite file)";
+import { DB_HELP } from "./server.js";
 
 export function connectionsCommand(context: () => CliContext): Command {
   const command = new Command("connections")

@@ -16,7 +16,8 @@ import { renderTable } from "../table.js";
 const loadApp = () => import("../../server/app.js");
 const loadHttp = () => import("../../server/http/index.js");
 
-const DB_HELP = "database holding the data and the server's tables (a SQLite file)";
+export const DB_HELP =
+  "database holding the data and the server's tables: a SQLite file, or postgres://… (schema sluice; password from PGPASSWORD or ~/.pgpass)";
 
 interface ServerFlags {
   db: string;

@@ -12,6 +12,7 @@ import { secretPathsOf } from "./form.js";
 import { type ConnectionOptions, type Json, joinSecrets, parsePointer, splitSecrets, unmask } from "./options.js";
 import { checkSchedule, decodeSchedule, encodeSchedule, nextRun, type Schedule } from "./schedule.js";
 import type { SecretBox } from "./secret-box.js";
+import { parseStoreLocation } from "../../stores/location.js";
 import { ServerError } from "../errors.js";
 
 export interface Connection {
@@ -194,7 +195,7 @@ export class Connections {
       secret_paths: JSON.stringify(secretPaths),
       streams: input.streams?.length ? JSON.stringify(input.streams) : null,
       table_prefix: input.tablePrefix || null,
-      destination: input.destination || null,
+      destination: input.destination ? checkDestination(input.destination) : null,
       schedule: scheduleText,
       paused: input.paused ? 1 : 0,
       next_run_at: schedule ? (keepsPlan ? current.next_run_at : nextRun(schedule, new Date()).toISOString()) : null,
@@ -228,4 +229,20 @@ function toConnection(row: ConnectionRow): Connection {
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
+}
+
+/**
+ * A destination is a store location as `--db` takes it. A password inside a
+ * PostgreSQL URL would be shown wherever the connection is: refused, since
+ * PGPASSWORD or ~/.pgpass in the server's environment give it safely.
+ */
+function checkDestination(destination: string): string {
+  const location = parseStoreLocation(destination);
+  if (location.kind === "postgres" && location.passwordInUrl)
+    throw new ServerError(
+      "REQUEST_INVALID",
+      `the destination URL holds a password, which every response would show (${location.display}); give the password to the server with PGPASSWORD or ~/.pgpass instead`,
+      "destination",
+    );
+  return destination;
 }

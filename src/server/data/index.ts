@@ -7,12 +7,11 @@
  *
  * May import: src/server/metadata, src/server/connections, src/errors.ts.
  */
-import Database from "better-sqlite3";
-import { Kysely, SqliteDialect, sql } from "kysely";
-import { existsSync } from "node:fs";
-import { resolve } from "node:path";
+import { type Kysely, sql } from "kysely";
+import { parseStoreLocation, type StoreLocation } from "../../stores/location.js";
+import { StoreNotFoundError } from "../../stores/types.js";
 import type { Connection } from "../connections/service.js";
-import type { DialectName } from "../metadata/index.js";
+import { type DialectName, openDatabase, type OpenedDatabase } from "../metadata/index.js";
 import { ServerError } from "../errors.js";
 
 export interface TableInfo {
@@ -60,12 +59,16 @@ type AnyDb = Kysely<any>;
  * first needed; a destination not written yet has no tables).
  */
 export class DataAccess {
-  private readonly destinations = new Map<string, { reader: DataReader; db: AnyDb }>();
+  private readonly destinations = new Map<string, { reader: DataReader; database: OpenedDatabase<unknown> }>();
+  private readonly mainKey: string;
 
   constructor(
     private readonly main: DataReader,
-    private readonly mainLocation: string,
-  ) {}
+    /** The server's database as `--db` names it. */
+    mainStore: string,
+  ) {
+    this.mainKey = storeKey(parseStoreLocation(mainStore));
+  }
 
   async tables(connection: Connection): Promise<TableInfo[]> {
     return (await this.readerOf(connection))?.tables(connection) ?? [];
@@ -81,29 +84,48 @@ export class DataAccess {
     const hits: SearchHit[] = [];
     for (const connection of connections) {
       if (hits.length >= limit) break;
-      const reader = await this.readerOf(connection);
+      const reader = await this.readerOf(connection, "skip DuckDB");
       if (reader) hits.push(...(await reader.search([connection], text, limit - hits.length)));
     }
     return hits;
   }
 
   async close(): Promise<void> {
-    for (const { db } of this.destinations.values()) await db.destroy();
+    for (const { database } of this.destinations.values()) await database.close();
     this.destinations.clear();
   }
 
-  private async readerOf(connection: Connection): Promise<DataReader | undefined> {
+  /** The reader of the connection's destination; undefined while nothing has been written there. */
+  private async readerOf(connection: Connection, duckdb?: "skip DuckDB"): Promise<DataReader | undefined> {
     if (!connection.destination) return this.main;
-    const file = resolve(connection.destination);
-    if (file === this.mainLocation) return this.main;
-    const open = this.destinations.get(file);
+    const location = parseStoreLocation(connection.destination);
+    const key = storeKey(location);
+    if (key === this.mainKey) return this.main;
+    const open = this.destinations.get(key);
     if (open) return open.reader;
-    if (!existsSync(file)) return undefined;
-    const db: AnyDb = new Kysely({ dialect: new SqliteDialect({ database: new Database(file, { readonly: true }) }) });
-    const reader = new DataReader(db, "sqlite");
-    this.destinations.set(file, { reader, db });
+    if (location.kind === "duckdb") {
+      if (duckdb) return undefined;
+      throw new ServerError(
+        "DATA_UNSUPPORTED",
+        `connection "${connection.name}" syncs into DuckDB (${location.file}), which the server does not browse: read it with DuckDB or \`sluice serve qlik\``,
+      );
+    }
+    let database: OpenedDatabase<unknown>;
+    try {
+      database = await openDatabase<unknown>(location, { readOnly: true });
+    } catch (error) {
+      if (error instanceof StoreNotFoundError) return undefined;
+      throw error;
+    }
+    const reader = new DataReader(database.db as AnyDb, database.dialect);
+    this.destinations.set(key, { reader, database });
     return reader;
   }
+}
+
+/** One key per store, however its location is written. */
+function storeKey(location: StoreLocation): string {
+  return location.kind === "postgres" ? `postgres:${location.url}` : `${location.kind}:${location.file}`;
 }
 
 function noTable(connection: Connection, table: string): ServerError {
@@ -189,11 +211,16 @@ export class DataReader {
   /** The tables the store registered for a connector (its _sluice_tables, which the next write migrates older stores to). */
   private async registered(connector: string): Promise<{ stream: string; table: string; primaryKey: string[] }[]> {
     if (!(await this.exists("_sluice_tables"))) return [];
-    const { rows } = await sql<{ stream: string; table_name: string; primary_key: string }>`
+    // primary_key: JSON text in SQLite, jsonb (already parsed) in PostgreSQL.
+    const { rows } = await sql<{ stream: string; table_name: string; primary_key: string | string[] }>`
       SELECT stream, table_name, primary_key FROM _sluice_tables WHERE connector = ${connector} ORDER BY stream`.execute(
       this.db,
     );
-    return rows.map((r) => ({ stream: r.stream, table: r.table_name, primaryKey: JSON.parse(r.primary_key) }));
+    return rows.map((r) => ({
+      stream: r.stream,
+      table: r.table_name,
+      primaryKey: typeof r.primary_key === "string" ? (JSON.parse(r.primary_key) as string[]) : r.primary_key,
+    }));
   }
 
   private async exists(table: string): Promise<boolean> {

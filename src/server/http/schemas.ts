@@ -63,7 +63,15 @@ export const ConnectionInput = Type.Object({
   secretPaths: Type.Optional(Type.Array(Pointer, { maxItems: 200, description: "secrets chosen by the user" })),
   streams: Type.Optional(Nullable(Type.Array(Type.String({ minLength: 1, maxLength: 200 }), { maxItems: 1000 }))),
   tablePrefix: Type.Optional(Nullable(Type.String({ maxLength: 64 }))),
-  destination: Type.Optional(Nullable(Type.String({ maxLength: 1000, description: "null: the server's database" }))),
+  destination: Type.Optional(
+    Nullable(
+      Type.String({
+        maxLength: 1000,
+        description:
+          "a store as --db names it (a SQLite file, postgres://…, duckdb:<file>); null: the server's database",
+      }),
+    ),
+  ),
   schedule: Type.Optional(Nullable(Schedule)),
   paused: Type.Optional(Type.Boolean()),
 });

@@ -6,25 +6,22 @@
  *
  * May import: src/errors.ts, src/stores (location parsing, connections).
  */
-import Database from "better-sqlite3";
-import { Kysely, type Migration, Migrator, SqliteDialect } from "kysely";
-import { closeSync, existsSync, mkdirSync, openSync } from "node:fs";
-import { dirname, resolve } from "node:path";
+import { type Kysely, type Migration, Migrator } from "kysely";
 import { messageOf, SluiceError } from "../../errors.js";
-import { type DialectName, migrations } from "./migrations.js";
+import { parseStoreLocation } from "../../stores/location.js";
+import { type OpenedDatabase, openDatabase } from "./database.js";
+import { migrations } from "./migrations.js";
 import type { MetadataSchema } from "./schema.js";
 
 export type { MetadataSchema } from "./schema.js";
 export type { DialectName } from "./migrations.js";
+export { type OpenedDatabase, openDatabase } from "./database.js";
 
 export type MetadataDb = Kysely<MetadataSchema>;
 
-export interface Metadata {
-  readonly db: MetadataDb;
-  readonly dialect: DialectName;
-  /** Where it lives, for messages (a path, or a URL without its password). */
-  readonly location: string;
-  close(): Promise<void>;
+export interface Metadata extends OpenedDatabase<MetadataSchema> {
+  /** The database as `--db` named it: where the default destination's store opens. */
+  readonly store: string;
 }
 
 export class MetadataError extends SluiceError {
@@ -33,33 +30,27 @@ export class MetadataError extends SluiceError {
   }
 }
 
-/** Opens the metadata tables of the database at `location` (a SQLite file), creating them when missing. */
+/**
+ * Opens the metadata tables of the database `--db` names (a SQLite file, or
+ * PostgreSQL in the store's schema), creating them when missing.
+ */
 export async function openMetadata(location: string): Promise<Metadata> {
-  if (/^postgres(ql)?:\/\//i.test(location))
+  const parsed = parseStoreLocation(location);
+  if (parsed.kind === "duckdb")
     throw new MetadataError(
-      location.replace(/:[^:@/]*@/, ":***@"),
-      "PostgreSQL is not supported yet for the server's tables",
+      parsed.file,
+      "the server keeps its tables in SQLite or PostgreSQL, not DuckDB; give one of those as --db, and a DuckDB file as a connection's destination",
     );
-  const file = resolve(location);
-  const db = new Kysely<MetadataSchema>({ dialect: new SqliteDialect({ database: openSqlite(file) }) });
-  const metadata: Metadata = { db, dialect: "sqlite", location: file, close: () => db.destroy() };
+  let database: OpenedDatabase<MetadataSchema>;
+  try {
+    database = await openDatabase<MetadataSchema>(parsed, {});
+  } catch (error) {
+    if (error instanceof SluiceError) throw error;
+    throw new MetadataError(location, `cannot open it: ${messageOf(error)}`, error);
+  }
+  const metadata: Metadata = { ...database, store: location };
   await migrate(metadata);
   return metadata;
-}
-
-function openSqlite(file: string): Database.Database {
-  try {
-    mkdirSync(dirname(file), { recursive: true });
-    // Created owner-only: the database holds token hashes and encrypted secrets.
-    if (!existsSync(file)) closeSync(openSync(file, "a", 0o600));
-    const database = new Database(file);
-    database.pragma("journal_mode = WAL");
-    database.pragma("busy_timeout = 5000");
-    database.pragma("foreign_keys = ON");
-    return database;
-  } catch (error) {
-    throw new MetadataError(file, `cannot open it: ${messageOf(error)}`, error);
-  }
 }
 
 async function migrate(metadata: Metadata): Promise<void> {

@@ -4,7 +4,7 @@
  * become the run's log (secrets redacted); its stderr tail is kept for a
  * failure.
  */
-import { openSource, runSync, type SourceDriver, SqliteStore } from "../../engine/index.js";
+import { openSource, openStore, runSync, type SourceDriver, type Store } from "../../engine/index.js";
 import { messageOf, SluiceError } from "../../errors.js";
 import { createLogger, type Logger } from "../../logging.js";
 import { type Redactor, redactorFor } from "./redact.js";
@@ -23,9 +23,9 @@ export class InProcessLauncher implements RunLauncher {
     const counts: RunCounts = { pages: 0, records: 0, inserted: 0, updated: 0, unchanged: 0 };
     let syncId: number | null = null;
     let driver: SourceDriver | undefined;
-    let store: SqliteStore | undefined;
+    let store: Store | undefined;
     try {
-      store = SqliteStore.open(request.destination);
+      store = await openStore(request.destination, { warn: (message) => logger.warn(message) });
       const { connection } = request;
       // The driver keeps the installed connector's name (its messages say which program failed); the
       // connection's name goes to runSync, which names the tables, state and sync log by it.

@@ -7,6 +7,7 @@
  */
 import pg from "pg";
 import { SluiceError } from "../../errors.js";
+import { quoteIdentifier } from "../naming.js";
 import { StoreError } from "../types.js";
 
 export interface PostgresTarget {
@@ -55,6 +56,32 @@ export async function connectPostgres(
     throw postgresError(target.display, client, error);
   }
   return client;
+}
+
+/**
+ * A pool for what keeps its own tables beside the store's (the server's
+ * metadata, its data browser): the store's types, every connection's
+ * `search_path` set to `schema`, and read-only when asked. Connection
+ * failures surface on the first query; connect with connectPostgres first
+ * for an error that names the server.
+ */
+export function postgresPool(
+  target: PostgresTarget,
+  options: { schema: string; readOnly?: boolean; applicationName?: string; max?: number },
+): pg.Pool {
+  const settings = [`-c search_path=${quoteIdentifier(options.schema).replaceAll(" ", "\\ ")}`];
+  if (options.readOnly) settings.push("-c default_transaction_read_only=on");
+  const pool = new pg.Pool({
+    connectionString: target.url,
+    application_name: options.applicationName ?? "sluice",
+    connectionTimeoutMillis: 15_000,
+    max: options.max ?? 4,
+    types: TYPES,
+    options: settings.join(" "),
+  });
+  // An idle client whose server went away emits 'error' on the pool; the next query fails with it.
+  pool.on("error", () => {});
+  return pool;
 }
 
 interface PgLikeError {

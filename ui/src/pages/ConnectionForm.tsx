@@ -229,6 +229,7 @@ function ConnectionForm({ connectors, existing }: { connectors: Connector[]; exi
                 placeholder="the server's database"
                 onInput={(e) => setDestination((e.target as HTMLInputElement).value)}
               />
+              <small class="help">A SQLite file, postgres://host/db (password from the server's PGPASSWORD or ~/.pgpass), or duckdb:file.</small>
             </div>
             <div class="field">
               <label for="table-prefix">Table prefix</label>

@@ -1,0 +1,86 @@
+/**
+ * A Kysely database on a store's location: a SQLite file (WAL, owner-only
+ * when created) or PostgreSQL in the store's schema (the stores' own
+ * connection handling: errors that name the server, the password never
+ * shown). The server's metadata and its data browser open databases here and
+ * nowhere else.
+ */
+import BetterSqlite from "better-sqlite3";
+import { Kysely, PostgresDialect, SqliteDialect } from "kysely";
+import { closeSync, existsSync, mkdirSync, openSync } from "node:fs";
+import { dirname } from "node:path";
+import type { StoreLocation } from "../../stores/location.js";
+import { connectPostgres, postgresError, postgresPool } from "../../stores/postgres/connection.js";
+import { DEFAULT_SCHEMA } from "../../stores/postgres/store.js";
+import { quoteIdentifier } from "../../stores/naming.js";
+import { StoreNotFoundError } from "../../stores/types.js";
+import type { DialectName } from "./migrations.js";
+
+export interface OpenedDatabase<Schema> {
+  readonly db: Kysely<Schema>;
+  readonly dialect: DialectName;
+  /** Where it lives, for messages (a path, or a URL without its password). */
+  readonly location: string;
+  close(): Promise<void>;
+}
+
+export interface OpenDatabaseOptions {
+  /** Only read: create nothing (a missing SQLite file or PostgreSQL schema is an error), write nothing. */
+  readOnly?: boolean;
+  /** PostgreSQL: the schema (default: the store's, "sluice"). */
+  schema?: string;
+}
+
+export async function openDatabase<Schema>(
+  location: Exclude<StoreLocation, { kind: "duckdb" }>,
+  options: OpenDatabaseOptions,
+): Promise<OpenedDatabase<Schema>> {
+  if (location.kind === "sqlite") {
+    const db = new Kysely<Schema>({ dialect: new SqliteDialect({ database: openSqlite(location.file, options) }) });
+    return { db, dialect: "sqlite", location: location.file, close: () => db.destroy() };
+  }
+  const schema = options.schema ?? DEFAULT_SCHEMA;
+  await ensureSchema(location, schema, options.readOnly ?? false);
+  const pool = postgresPool(location, { schema, readOnly: options.readOnly, applicationName: "sluice server" });
+  const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
+  const shown = `${location.display}${schema === DEFAULT_SCHEMA ? "" : ` (schema ${schema})`}`;
+  return { db, dialect: "postgres", location: shown, close: () => db.destroy() };
+}
+
+function openSqlite(file: string, options: OpenDatabaseOptions): BetterSqlite.Database {
+  if (options.readOnly) {
+    if (!existsSync(file)) throw new StoreNotFoundError(file, "no such file");
+    return new BetterSqlite(file, { readonly: true });
+  }
+  mkdirSync(dirname(file), { recursive: true });
+  // Created owner-only: the database holds token hashes and encrypted secrets.
+  if (!existsSync(file)) closeSync(openSync(file, "a", 0o600));
+  const database = new BetterSqlite(file);
+  database.pragma("journal_mode = WAL");
+  database.pragma("busy_timeout = 5000");
+  database.pragma("foreign_keys = ON");
+  return database;
+}
+
+/** Reaches the server (an error naming it and why, otherwise) and makes the schema when missing and allowed. */
+async function ensureSchema(
+  location: Extract<StoreLocation, { kind: "postgres" }>,
+  schema: string,
+  readOnly: boolean,
+): Promise<void> {
+  const client = await connectPostgres(location, { applicationName: "sluice server" });
+  try {
+    const { rows } = await client.query<{ present: boolean }>(
+      "SELECT EXISTS (SELECT FROM pg_namespace WHERE nspname = $1) AS present",
+      [schema],
+    );
+    if (rows[0]?.present) return;
+    if (readOnly) throw new StoreNotFoundError(location.display, `schema "${schema}" does not exist`);
+    // CREATE SCHEMA IF NOT EXISTS needs CREATE on the database even when the schema exists: asked first, above.
+    await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(schema)}`);
+  } catch (error) {
+    throw postgresError(location.display, client, error);
+  } finally {
+    await client.end().catch(() => {});
+  }
+}

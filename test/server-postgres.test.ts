@@ -1,0 +1,144 @@
+/**
+ * `sluice server --db postgres://…`: the server's tables and the data in one
+ * PostgreSQL database (schema "sluice"), a real connector run into it,
+ * browsed and searched; connections that sync elsewhere (a SQLite file, a
+ * DuckDB file); secrets sealed in the database; everything kept across a
+ * restart.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { test } from "node:test";
+import { sluice, tempDir } from "./helpers.js";
+import { createDatabase, pgQuery, pgUrl } from "./pg-helpers.js";
+import { call, installVault, type RunningServer, startServer, waitFor } from "./server-helpers.js";
+
+const SECRET = "key-0b9e4d7a1c3f5e2d8a6b";
+
+interface Run {
+  id: number;
+  status: string;
+  records: number;
+  error: string | null;
+  finishedAt: string | null;
+}
+
+async function runToEnd(server: RunningServer, token: string, connectionId: number): Promise<Run> {
+  const started = await call<Run>(server.url, "POST", `/api/connections/${connectionId}/runs`, { token });
+  assert.equal(started.status, 202, JSON.stringify(started.body));
+  return waitFor(
+    async () => {
+      const { body } = await call<Run>(server.url, "GET", `/api/runs/${started.body.id}`, { token });
+      return body.finishedAt ? body : undefined;
+    },
+    90_000,
+    `run ${started.body.id} to finish`,
+  );
+}
+
+test("on PostgreSQL: the server's tables beside the data, runs into it and elsewhere, browsing and search, a restart", async (t) => {
+  const dir = tempDir(t);
+  const home = join(dir, "home");
+  await installVault(home, join(dir, "vault-src"));
+  const database = await createDatabase(t);
+  const db = pgUrl(database);
+  const server = await startServer(t, { db, home });
+  const token = server.token!;
+  const api = <T>(method: string, path: string, body?: unknown) => call<T>(server.url, method, path, { token, body });
+
+  const vault = (name: string, count: number, destination?: string) =>
+    api<{ id: number }>("POST", "/api/connections", {
+      name,
+      connector: "vault",
+      options: { format: "json", value: { api_key: SECRET, count, page_size: 4 } },
+      destination,
+    });
+  const here = await vault("vault-pg", 11);
+  assert.equal(here.status, 201, JSON.stringify(here.body));
+  const sqliteFile = join(dir, "elsewhere.db");
+  const inFile = await vault("vault-file", 6, sqliteFile);
+  assert.equal(inFile.status, 201, JSON.stringify(inFile.body));
+  const inDuck = await vault("vault-duck", 5, `duckdb:${join(dir, "elsewhere.duckdb")}`);
+  assert.equal(inDuck.status, 201, JSON.stringify(inDuck.body));
+  const withPassword = await vault("vault-leaky", 1, `postgres://sluice_test:sluice_test@127.0.0.1/${database}`);
+  assert.equal(withPassword.status, 400);
+  assert.deepEqual(
+    [
+      (withPassword.body as { error: { field: string } }).error.field,
+      JSON.stringify(withPassword.body).includes("sluice_test:sluice_test"),
+    ],
+    ["destination", false],
+    "a password inside a destination URL is refused, and not repeated",
+  );
+
+  for (const [connection, records] of [
+    [here.body.id, 11],
+    [inFile.body.id, 6],
+    [inDuck.body.id, 5],
+  ]) {
+    const run = await runToEnd(server, token, connection);
+    assert.equal(run.status, "succeeded", run.error ?? "");
+    assert.equal(run.records, records);
+  }
+
+  const rows = await pgQuery<{ n: number }>(database, 'SELECT count(*)::int AS n FROM sluice."vault_pg_items"');
+  assert.equal(rows[0].n, 11, "the rows are in PostgreSQL, in the store's schema");
+  const metadataTables = await pgQuery<{ table_name: string }>(
+    database,
+    "SELECT table_name FROM information_schema.tables WHERE table_schema = 'sluice' AND table_name IN ('_sluice_tokens', '_sluice_connections', '_sluice_runs') ORDER BY 1",
+  );
+  assert.deepEqual(
+    metadataTables.map((r) => r.table_name),
+    ["_sluice_connections", "_sluice_runs", "_sluice_tokens"],
+    "the server's tables are beside the data",
+  );
+  const sealed = await pgQuery<{ text: string }>(
+    database,
+    "SELECT row_to_json(c)::text AS text FROM sluice._sluice_connections c",
+  );
+  assert.equal(sealed.length, 3);
+  assert.ok(!sealed.some((r) => r.text.includes(SECRET)), "secrets are sealed in the database");
+
+  const tables = await api<{ table: string; rows: number }[]>("GET", `/api/connections/${here.body.id}/tables`);
+  assert.equal(tables.status, 200, JSON.stringify(tables.body));
+  assert.deepEqual(
+    tables.body.map((x) => [x.table, x.rows]),
+    [["vault_pg_items", 11]],
+  );
+  const page = await api<{ rows: { id: number }[]; total: number }>(
+    "GET",
+    `/api/connections/${here.body.id}/tables/vault_pg_items/rows?offset=8&limit=5`,
+  );
+  assert.deepEqual([page.body.rows.map((r) => Number(r.id)), page.body.total], [[8, 9, 10], 11]);
+  const fileTables = await api<{ table: string; rows: number }[]>("GET", `/api/connections/${inFile.body.id}/tables`);
+  assert.deepEqual(
+    fileTables.body.map((x) => [x.table, x.rows]),
+    [["vault_file_items", 6]],
+  );
+  const duck = await api<{ error: { code: string } }>("GET", `/api/connections/${inDuck.body.id}/tables`);
+  assert.equal(duck.status, 422);
+  assert.equal(duck.body.error.code, "DATA_UNSUPPORTED");
+
+  const found = await api<{ connection: string; uri: string }[]>("GET", "/api/search?q=item9@EXAMPLE");
+  assert.deepEqual(
+    found.body.map((hit) => [hit.connection, hit.uri]),
+    [["vault-pg", "https://vault.example.test/items/9"]],
+    "search reads PostgreSQL (case-insensitively) and the SQLite destination, and passes over DuckDB",
+  );
+  const inSqlite = await api<{ connection: string }[]>("GET", "/api/search?q=item5@example");
+  assert.deepEqual(inSqlite.body.map((hit) => hit.connection).sort(), ["vault-file", "vault-pg"]);
+
+  assert.equal(await server.stop("SIGTERM"), 0);
+  assert.ok(!server.output().includes(SECRET), "the secret is not in the server's output");
+
+  const again = await startServer(t, { db, home });
+  assert.equal(again.token, undefined, "a restart makes no new admin token");
+  const runs = await call<Run[]>(again.url, "GET", "/api/runs", { token });
+  assert.equal(runs.status, 200);
+  assert.equal(runs.body.length, 3, "runs are kept across a restart");
+  const tokens = await sluice(["--json", "server", "token", "list", "--db", db], {
+    env: { ...process.env, SLUICE_HOME: home },
+  });
+  assert.equal(tokens.code, 0, tokens.stderr);
+  assert.equal((JSON.parse(tokens.stdout) as { name: string }[])[0].name, "admin");
+  assert.equal(await again.stop("SIGTERM"), 0);
+});
