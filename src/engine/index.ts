@@ -68,4 +68,12 @@ export {
   StreamSelectionError,
 } from "./prepare.js";
 export { SecretBox } from "./secret-box.js";
-export { runSync, type SyncEvent, type SyncJob, type SyncSummary, SyncError } from "./sync.js";
+export {
+  CONDUIT_IDLE_STOP_SECONDS,
+  runSync,
+  type SyncEvent,
+  type SyncJob,
+  type SyncSummary,
+  SyncError,
+  syncStopFor,
+} from "./sync.js";

@@ -56,6 +56,23 @@ export class SyncError extends SluiceError {
   }
 }
 
+/** How long a Conduit source may stay quiet before its sync takes it as caught up, when nothing else says. */
+export const CONDUIT_IDLE_STOP_SECONDS = 10;
+
+/**
+ * The stop conditions of a sync of a `protocol` source: the given ones; for a
+ * source that never ends by itself (Conduit) without any, the idle stop
+ * (`defaulted` says so, for the caller to tell the user).
+ */
+export function syncStopFor(
+  protocol: string,
+  given: StopConditions = {},
+): { stop: StopConditions; defaulted: boolean } {
+  if (protocol !== "conduit" || given.maxRecords !== undefined || given.idleMs !== undefined)
+    return { stop: given, defaulted: false };
+  return { stop: { ...given, idleMs: CONDUIT_IDLE_STOP_SECONDS * 1000 }, defaulted: true };
+}
+
 export async function runSync(job: SyncJob): Promise<SyncSummary> {
   const { driver, store, connector } = job;
   const source = await prepareSource({ connector, driver, options: job.options, streams: job.streams });

@@ -1,7 +1,14 @@
 /** `sluice sync`: run a connector and upsert what it reads into the store. */
 import { Command } from "commander";
 import { writeFileSync } from "node:fs";
-import { runSync, type Store, type SyncJob, type SyncSummary } from "../../engine/index.js";
+import {
+  CONDUIT_IDLE_STOP_SECONDS,
+  runSync,
+  type Store,
+  type SyncJob,
+  type SyncSummary,
+  syncStopFor,
+} from "../../engine/index.js";
 import { SluiceError, UsageError } from "../../errors.js";
 import { jsonText } from "../../protocol/json.js";
 import { onInterrupt } from "../../process/index.js";
@@ -24,9 +31,6 @@ interface SyncFlags extends ConnectorFlags, QlikFlags, StoreSyncFlags {
   maxRecords?: string;
   idleStop?: string;
 }
-
-/** How long a Conduit source may stay quiet before `sluice sync` takes it as caught up, when no flag says. */
-const CONDUIT_IDLE_STOP_SECONDS = 10;
 
 export function addStoreSyncOptions(command: Command): Command {
   return addStoreOptions(command)
@@ -91,12 +95,12 @@ ${STORE_HELP}`,
       const ctx = context();
       const options = readOptions(flags);
       parseTimeout(flags.timeout); // a bad --timeout is refused before a connector starts
-      const stop = stopConditions(flags);
+      const given = stopConditions(flags);
       const { driver, name, protocol } = flags.qlik
         ? { ...openQlikFromFlags(flags), protocol: "qlik" }
         : await openFromFlags(flags, ctx.logger, { airbyte: { onConfigUpdate: saveConfigTo(ctx, flags.optionsFile) } });
-      if (protocol === "conduit" && stop.maxRecords === undefined && stop.idleMs === undefined) {
-        stop.idleMs = CONDUIT_IDLE_STOP_SECONDS * 1000;
+      const { stop, defaulted } = syncStopFor(protocol, given);
+      if (defaulted) {
         ctx.logger.info(
           `a Conduit source never ends by itself: the sync stops once no record arrived for ${CONDUIT_IDLE_STOP_SECONDS} s (--idle-stop, --max-records)`,
         );

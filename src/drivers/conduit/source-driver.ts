@@ -30,6 +30,7 @@ import {
   ConfigError,
   type ConnectorSide,
   checkConfig,
+  parametersSchema,
   type Specification,
 } from "./specification.js";
 
@@ -115,6 +116,7 @@ export class ConduitSourceDriver implements SourceDriver {
       name: specification.name || this.handle.name,
       version: specification.version,
       description: specification.summary || specification.description,
+      optionsSchema: parametersSchema(specification, "source"),
     };
   }
 

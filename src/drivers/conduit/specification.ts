@@ -50,6 +50,29 @@ export function describeSpecification(spec: Specification): string {
   return lines.join("\n");
 }
 
+/**
+ * One side's parameters as a JSON Schema, for forms: each a field (typed
+ * nowhere: a Conduit config is a map of strings, and numbers given as JSON
+ * are taken too), with its default, and its type and rules in words (parameters named by a pattern, with `*`, left out). The
+ * rules are not schema keywords: the connector's own
+ * check (refuseInvalidConfig, then the connector) enforces them, with
+ * Conduit's messages.
+ */
+export function parametersSchema(spec: Specification, side: ConnectorSide): Record<string, unknown> {
+  const properties: Record<string, Record<string, unknown>> = {};
+  for (const [name, param] of Object.entries(paramsFor(spec, side)).sort(([a], [b]) => a.localeCompare(b))) {
+    // "collections.*.format.type": a pattern of names, not one field; such options are still allowed.
+    if (name.includes("*")) continue;
+    const rules = param.validations.map((rule) => describeRule(rule)).filter(Boolean);
+    const kind = [typeName(param.type), ...rules].join(", ");
+    properties[name] = {
+      description: [param.description.trim(), `(${kind})`].filter(Boolean).join(" "),
+      ...(param.default !== "" ? { default: param.default } : {}),
+    };
+  }
+  return { type: "object", properties };
+}
+
 function describeRule(rule: { type: Validation_Type; value: string }): string {
   switch (rule.type) {
     case Validation_Type.TYPE_REQUIRED:

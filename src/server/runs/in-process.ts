@@ -4,7 +4,15 @@
  * become the run's log (secrets redacted); its stderr tail is kept for a
  * failure.
  */
-import { openSource, openStore, runSync, type SourceDriver, type Store } from "../../engine/index.js";
+import {
+  CONDUIT_IDLE_STOP_SECONDS,
+  openSource,
+  openStore,
+  runSync,
+  type SourceDriver,
+  type Store,
+  syncStopFor,
+} from "../../engine/index.js";
 import { messageOf, SluiceError } from "../../errors.js";
 import { createLogger, type Logger } from "../../logging.js";
 import { type Redactor, redactorFor } from "./redact.js";
@@ -29,11 +37,17 @@ export class InProcessLauncher implements RunLauncher {
       const { connection } = request;
       // The driver keeps the installed connector's name (its messages say which program failed); the
       // connection's name goes to runSync, which names the tables, state and sync log by it.
-      ({ driver } = await openSource(
+      const opened = await openSource(
         { installed: connection.connector },
         { logger: logger.child({ connector: connection.name }), home: this.home },
-      ));
+      );
+      driver = opened.driver;
       signal.throwIfAborted();
+      const { stop, defaulted } = syncStopFor(opened.protocol);
+      if (defaulted)
+        logger.info(
+          `a Conduit source never ends by itself: the run stops once no record arrived for ${CONDUIT_IDLE_STOP_SECONDS} s`,
+        );
       const summary = await runSync({
         connector: connection.name,
         driver,
@@ -41,6 +55,7 @@ export class InProcessLauncher implements RunLauncher {
         options: request.options,
         streams: connection.streams ?? undefined,
         tablePrefix: connection.tablePrefix ?? undefined,
+        stop,
         signal,
         onEvent: (event) => {
           if (event.type === "started") {
