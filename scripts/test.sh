@@ -6,6 +6,7 @@
 #     connectors (TypeScript, Go, Python)
 #   - a running PostgreSQL with the test roles (scripts/setup-postgres.sh)
 #   - for the server's tests: Debian's Chromium and schemathesis (PyPI)
+#   - the Temporal dev server binary, built once and cached (scripts/build-temporal.sh)
 #   - the unit tests (test/unit: pure modules, in parallel, seconds), then the
 #     end-to-end test files (test/*.test.ts, one at a time), with Node's test runner
 set -euo pipefail
@@ -19,6 +20,8 @@ bash scripts/build-examples.sh
 SLUICE_TEST_PGPORT="$(bash scripts/setup-postgres.sh | tail -n 1)"
 export SLUICE_TEST_PGPORT
 bash scripts/setup-server-tests.sh
+SLUICE_TEST_TEMPORAL="$(bash scripts/build-temporal.sh | tail -n 1)"
+export SLUICE_TEST_TEMPORAL
 
 if [ "$#" -gt 0 ]; then
   exec node --import tsx --test --test-concurrency=1 --test-reporter=spec "$@"

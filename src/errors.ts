@@ -28,6 +28,7 @@ const STORES = "Stores";
 const REGISTRY = "Installing connectors";
 const SERVERS = "Servers and Qlik";
 const APPLICATION = "The server: API, connections and runs";
+const TEMPORAL = "Temporal (distributed syncs)";
 
 export const ERROR_CODES = {
   USAGE: {
@@ -226,6 +227,11 @@ export const ERROR_CODES = {
     area: STORES,
     meaning: "The store itself failed: the disk is full, the file is locked, read-only or cannot be opened.",
     action: "Free space, close the other process holding the database, or check the path and its permissions.",
+  },
+  DISTRIBUTED_STORE_REFUSED: {
+    area: STORES,
+    meaning: "A sync through Temporal was given a SQLite or DuckDB file, which workers on other machines cannot share.",
+    action: "Give the worker (--db) and the connection a postgres://… destination that every worker reaches.",
   },
   STORE_UNREACHABLE: {
     area: STORES,
@@ -493,6 +499,17 @@ export const ERROR_CODES = {
     area: APPLICATION,
     meaning: "A connection's stored secrets are damaged or in an unknown format.",
     action: "Enter the connection's secrets again.",
+  },
+  TEMPORAL_UNREACHABLE: {
+    area: TEMPORAL,
+    meaning: "The Temporal server named by --temporal cannot be reached (refused, no such host, TLS failed).",
+    action:
+      "Check the address, that the server runs, and the TLS settings (docs/temporal.md); Sluice keeps retrying meanwhile.",
+  },
+  SYNC_ALREADY_RUNNING: {
+    area: TEMPORAL,
+    meaning: "A sync of the connection is running already (its workflow sync-<connection> is open).",
+    action: "Wait for it to end, or cancel it, then start again.",
   },
 } as const satisfies Record<string, CodeInfo>;
 

@@ -3,7 +3,7 @@
  * results, progress and errors. No business logic lives here.
  *
  * May import: src/engine, src/registry (installed connectors), src/scaffold
- * (`sluice new`), src/conformance (`sluice test`), src/process (signals, and
+ * (`sluice new`), src/conformance (`sluice test`), src/worker (`sluice worker`), src/process (signals, and
  * reaping what a crashed Sluice left), src/errors.ts, src/logging.ts.
  */
 import { Command, CommanderError } from "commander";
@@ -22,6 +22,7 @@ import { serveCommand } from "./commands/serve.js";
 import { serverCommand } from "./commands/server.js";
 import { syncCommand } from "./commands/sync.js";
 import { syncsCommand } from "./commands/syncs.js";
+import { workerCommand } from "./commands/worker.js";
 import { type CliContext, createContext, type GlobalOptions, reportError } from "./context.js";
 import { reapAndRecord } from "./leftovers.js";
 
@@ -61,6 +62,7 @@ export async function main(argv: string[]): Promise<number> {
     pipelineCommand,
     newCommand,
     testCommand,
+    workerCommand,
   ]) {
     program.addCommand(command(getContext).exitOverride().showHelpAfterError());
   }

@@ -1,0 +1,309 @@
+/**
+ * `sluice worker` on a real Temporal dev server and a real PostgreSQL: syncs
+ * spread over two workers with every row once, a worker killed with -9
+ * mid-sync (the sync completes on the other, exact rows, the sync log shows
+ * the retry), Temporal down and back mid-sync, Temporal unreachable at start,
+ * and distributed mode refusing SQLite and DuckDB destinations.
+ */
+import { CancelledFailure, Client, Connection, WorkflowFailedError } from "@temporalio/client";
+import assert from "node:assert/strict";
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { join } from "node:path";
+import { test } from "node:test";
+import {
+  type SyncHandle,
+  type SyncHeartbeat,
+  type SyncInput,
+  type SyncResult,
+  startSync,
+  syncProgress,
+} from "../src/worker/index.js";
+import { examples, sluice, sluiceBin, tempDir, until } from "./helpers.js";
+import { createDatabase, pgQuery, pgUrl } from "./pg-helpers.js";
+import { writeManifest } from "./registry-helpers.js";
+import { TemporalDevServer } from "./temporal-helpers.js";
+
+const TASK_QUEUE = "sluice-test";
+
+/** A worker process; its output is kept for assertions. */
+class WorkerProcess {
+  output = "";
+  readonly child: ChildProcess;
+
+  constructor(temporal: string, db: string, home: string, extra: string[] = []) {
+    const args = [sluiceBin, "worker", "--temporal", temporal, "--task-queue", TASK_QUEUE, "--db", db, ...extra];
+    this.child = spawn(process.execPath, args, {
+      env: { ...process.env, SLUICE_HOME: home },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    this.child.stdout?.on("data", (d) => (this.output += d));
+    this.child.stderr?.on("data", (d) => (this.output += d));
+  }
+
+  get pid(): number {
+    return this.child.pid ?? -1;
+  }
+
+  async ready(): Promise<void> {
+    await until(() => {
+      if (this.child.exitCode !== null) throw new Error(`worker exited ${this.child.exitCode}:\n${this.output}`);
+      return this.output.includes("polls task queue");
+    }, "the worker to poll");
+  }
+
+  async stop(): Promise<void> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    const exited = new Promise((resolve) => this.child.once("exit", resolve));
+    this.child.kill("SIGTERM");
+    await exited;
+  }
+}
+
+function startWorkers(t: { after(fn: () => Promise<void>): void }, temporal: string, db: string, n: number) {
+  const workers = Array.from({ length: n }, () => new WorkerProcess(temporal, db, join(tempDir(t), "home")));
+  t.after(() => Promise.all(workers.map((w) => w.stop())).then(() => {}));
+  return workers;
+}
+
+/** The generator example as a manifest: each worker installs it on first use into its own home. */
+function generatorManifest(t: { after(fn: () => void): void }): string {
+  return writeManifest(tempDir(t), {
+    name: "generator",
+    description: "synthetic users",
+    source: "Local",
+    uri: join(examples.goGenerator, ".."),
+    command: "./generator",
+    protocol: "sluice",
+  });
+}
+
+async function temporalClient(t: { after(fn: () => Promise<void>): void }, address: string): Promise<Client> {
+  const connection = await Connection.connect({ address });
+  t.after(() => connection.close());
+  return new Client({ connection });
+}
+
+function syncInput(connection: string, manifest: string, options: object, extra: Partial<SyncInput> = {}): SyncInput {
+  return {
+    connection,
+    connector: "generator",
+    manifest,
+    options: JSON.stringify(options),
+    policy: { heartbeatTimeoutSeconds: 4, initialIntervalSeconds: 1 },
+    ...extra,
+  };
+}
+
+/** The sync's progress once its heartbeats say `pages` pages are in (polled; bounded). */
+async function pagesIn(handle: SyncHandle, pages: number): Promise<SyncHeartbeat> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const progress = await syncProgress(handle);
+    if (progress && progress.pages >= pages) return progress;
+    if (Date.now() > deadline) throw new Error(`the sync never got ${pages} pages in`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+/** Resolves once `table` holds at least `rows` rows (polled; bounded). */
+async function rowsIn(database: string, table: string, rows: number): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const found = await pgQuery<{ n: string }>(database, `SELECT count(*) AS n FROM sluice.${table}`).catch(() => []);
+    if (Number(found[0]?.n ?? 0) >= rows) return;
+    if (Date.now() > deadline) throw new Error(`${table} never got ${rows} rows`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+async function distinctRows(database: string, table: string): Promise<{ rows: number; ids: number }> {
+  const [row] = await pgQuery<{ rows: string; ids: string }>(
+    database,
+    `SELECT count(*) AS rows, count(DISTINCT id) AS ids FROM sluice.${table}`,
+  );
+  return { rows: Number(row.rows), ids: Number(row.ids) };
+}
+
+test("20 connections over two workers: spread over both, every row once", async (t) => {
+  const temporal = await TemporalDevServer.start(t);
+  const database = await createDatabase(t);
+  const manifest = generatorManifest(t);
+  const workers = startWorkers(t, temporal.address, pgUrl(database), 2);
+  await Promise.all(workers.map((w) => w.ready()));
+  const client = await temporalClient(t, temporal.address);
+
+  const handles = await Promise.all(
+    Array.from({ length: 20 }, (_, i) =>
+      startSync(client, TASK_QUEUE, syncInput(`c${i}`, manifest, { count: 400, page_size: 50, sleep_ms_per_page: 50 })),
+    ),
+  );
+  const results: SyncResult[] = await Promise.all(handles.map((h) => h.result()));
+
+  const byWorker = new Set(results.map((r) => r.worker));
+  assert.deepEqual(
+    [...byWorker].sort(),
+    workers.map((w) => `${w.pid}@${results[0].worker.split("@")[1]}`).sort(),
+    "both workers ran syncs",
+  );
+  for (let i = 0; i < 20; i++) {
+    assert.equal(results[i].records, 400);
+    assert.deepEqual(await distinctRows(database, `c${i}_users`), { rows: 400, ids: 400 }, `c${i}: every row once`);
+  }
+
+  // One sync per connection: a second start while one runs is refused by the workflow id policy.
+  const long = await startSync(
+    client,
+    TASK_QUEUE,
+    syncInput("c0", manifest, { count: 1000, page_size: 10, sleep_ms_per_page: 20 }),
+  );
+  await assert.rejects(
+    startSync(client, TASK_QUEUE, syncInput("c0", manifest, { count: 10 })),
+    (error: Error & { code?: string }) =>
+      error.code === "SYNC_ALREADY_RUNNING" && /"c0" has a sync running already/.test(error.message),
+  );
+  await long.result();
+});
+
+test("kill -9 of the worker running a sync: it completes on the other, exact rows, the sync log shows the retry", async (t) => {
+  const temporal = await TemporalDevServer.start(t);
+  const database = await createDatabase(t);
+  const manifest = generatorManifest(t);
+  const workers = startWorkers(t, temporal.address, pgUrl(database), 2);
+  await Promise.all(workers.map((w) => w.ready()));
+  const client = await temporalClient(t, temporal.address);
+
+  const handle = await startSync(
+    client,
+    TASK_QUEUE,
+    syncInput("long", manifest, { count: 3000, page_size: 50, sleep_ms_per_page: 100 }),
+  );
+  const progress = await pagesIn(handle, 5);
+  const running = workers.find((w) => progress.worker.startsWith(`${w.pid}@`));
+  assert.ok(running, `the sync runs on one of the workers (${progress.worker})`);
+  running.child.kill("SIGKILL");
+
+  const result = await handle.result();
+  const survivor = workers.find((w) => w !== running);
+  assert.ok(survivor && result.worker.startsWith(`${survivor.pid}@`), "the other worker finished it");
+  assert.equal(result.attempt, 2);
+  assert.deepEqual(await distinctRows(database, "long_users"), { rows: 3000, ids: 3000 });
+  const log = await pgQuery<{ status: string; error: string | null }>(
+    database,
+    "SELECT status, error FROM sluice._sluice_syncs WHERE connector = 'long' ORDER BY id",
+  );
+  assert.deepEqual(
+    log.map((e) => e.status),
+    ["failed", "succeeded"],
+  );
+  assert.match(
+    log[0].error ?? "",
+    new RegExp(`worker ${running.pid}@\\S+ stopped answering during attempt 1; retried as attempt 2`),
+  );
+});
+
+test("cancelling the workflow stops the connector gracefully; committed pages stay", async (t) => {
+  const temporal = await TemporalDevServer.start(t);
+  const database = await createDatabase(t);
+  const home = join(tempDir(t), "home");
+  const worker = new WorkerProcess(temporal.address, pgUrl(database), home);
+  t.after(() => worker.stop());
+  await worker.ready();
+  const client = await temporalClient(t, temporal.address);
+  const handle = await startSync(
+    client,
+    TASK_QUEUE,
+    syncInput(
+      "stopped",
+      generatorManifest(t),
+      { count: 100_000, page_size: 50, sleep_ms_per_page: 100 },
+      {
+        policy: { heartbeatTimeoutSeconds: 2 },
+      },
+    ),
+  );
+  await rowsIn(database, "stopped_users", 100);
+  await handle.cancel();
+  await assert.rejects(handle.result(), (error: Error) => {
+    assert.ok(error instanceof WorkflowFailedError);
+    assert.ok(error.cause instanceof CancelledFailure, `cancelled, not ${error.cause?.constructor.name}`);
+    return true;
+  });
+  // The workflow waited for the activity to end: by now the connector has stopped and the sync log says so.
+  const connectors = execFileSync("ps", ["-eo", "args"], { encoding: "utf8" });
+  assert.ok(!connectors.includes(home), "no connector of the worker's is left running");
+  const [entry] = await pgQuery<{ status: string; inserted: string }>(
+    database,
+    "SELECT status, inserted FROM sluice._sluice_syncs WHERE connector = 'stopped'",
+  );
+  assert.equal(entry.status, "cancelled");
+  const { rows, ids } = await distinctRows(database, "stopped_users");
+  assert.equal(rows, ids);
+  assert.ok(
+    rows >= Number(entry.inserted) && rows >= 100 && rows < 100_000,
+    "the pages committed before the cancel stay",
+  );
+  assert.equal(rows % 50, 0, "whole pages only");
+});
+
+test("Temporal unreachable at start, then down and back mid-sync: the worker says so, retries, nothing lost or doubled", async (t) => {
+  const temporal = await TemporalDevServer.create(t);
+  const database = await createDatabase(t);
+  const manifest = generatorManifest(t);
+  const [worker] = startWorkers(t, temporal.address, pgUrl(database), 1);
+  await until(() => worker.output.includes("cannot be reached"), "the worker to say Temporal is unreachable");
+  assert.match(worker.output, new RegExp(`Temporal at ${temporal.address} cannot be reached: .*; retrying every 5 s`));
+  await temporal.start();
+  await worker.ready();
+  const client = await temporalClient(t, temporal.address);
+
+  const handle = await startSync(
+    client,
+    TASK_QUEUE,
+    syncInput(
+      "bumpy",
+      manifest,
+      { count: 2000, page_size: 50, sleep_ms_per_page: 100 },
+      {
+        policy: { heartbeatTimeoutSeconds: 30, initialIntervalSeconds: 1 },
+      },
+    ),
+  );
+  await rowsIn(database, "bumpy_users", 150);
+  await temporal.stop();
+  await rowsIn(database, "bumpy_users", 600); // the sync goes on writing while Temporal is away
+  await temporal.start();
+
+  const result = await handle.result();
+  assert.equal(result.attempt, 1, "the attempt lived through Temporal's absence");
+  assert.deepEqual(await distinctRows(database, "bumpy_users"), { rows: 2000, ids: 2000 });
+});
+
+test("distributed mode refuses SQLite and DuckDB destinations, on the worker and per sync", async (t) => {
+  const dir = tempDir(t);
+  for (const db of [join(dir, "data.db"), `duckdb:${join(dir, "data.duckdb")}`]) {
+    const result = await sluice(["worker", "--temporal", "127.0.0.1:1", "--db", db]);
+    assert.equal(result.code, 1);
+    assert.match(
+      result.stderr,
+      /--db is a (SQLite|DuckDB) file \(.*\), which the workers on other machines cannot share: syncs through Temporal write to PostgreSQL; give a postgres:\/\/… URL/,
+    );
+  }
+
+  const temporal = await TemporalDevServer.start(t);
+  const database = await createDatabase(t);
+  const [worker] = startWorkers(t, temporal.address, pgUrl(database), 1);
+  await worker.ready();
+  const client = await temporalClient(t, temporal.address);
+  const handle = await startSync(
+    client,
+    TASK_QUEUE,
+    syncInput("local", generatorManifest(t), { count: 10 }, { destination: join(dir, "x.db") }),
+  );
+  await assert.rejects(handle.result(), (error: Error) => {
+    assert.ok(error instanceof WorkflowFailedError);
+    const cause = error.cause?.cause as Error & { type?: string };
+    assert.equal(cause.type, "DISTRIBUTED_STORE_REFUSED");
+    assert.match(cause.message, /the destination is a SQLite file/);
+    return true;
+  });
+});
