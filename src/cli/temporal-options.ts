@@ -1,6 +1,8 @@
 /** The flags that say how to reach Temporal, shared by `sluice worker` and `sluice server --temporal`. */
 import type { Command } from "commander";
-import { DEFAULT_NAMESPACE, DEFAULT_TASK_QUEUE, type TemporalSettings } from "../worker/index.js";
+// The SDK loads only when a Temporal command runs: these two modules import none of it.
+import type { TemporalSettings } from "../worker/temporal-connection.js";
+import { DEFAULT_NAMESPACE, DEFAULT_TASK_QUEUE } from "../worker/types.js";
 
 export interface TemporalFlags {
   temporal?: string;

@@ -2,7 +2,6 @@
 import { Command } from "commander";
 import { SluiceError, UsageError } from "../../errors.js";
 import { onInterrupt } from "../../process/index.js";
-import { runWorker } from "../../worker/index.js";
 import type { CliContext } from "../context.js";
 import { addTemporalOptions, TEMPORAL_HELP, type TemporalFlags, temporalSettings } from "../temporal-options.js";
 
@@ -56,6 +55,8 @@ Examples:
       stop.abort(new SluiceError("SYNC_CANCELLED", `the worker was stopped (${signal})`));
     });
     try {
+      // Temporal's SDK (and its native core) loads only when a worker runs.
+      const { runWorker } = await import("../../worker/index.js");
       await runWorker({
         ...settings,
         taskQueue: flags.taskQueue,
