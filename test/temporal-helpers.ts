@@ -10,7 +10,7 @@ import { once } from "node:events";
 import { createServer } from "node:net";
 import { homedir } from "node:os";
 import { join } from "node:path";
-import { tempDir, until } from "./helpers.js";
+import { sluiceBin, tempDir, until } from "./helpers.js";
 
 export const TEMPORAL_BIN =
   process.env.SLUICE_TEST_TEMPORAL ??
@@ -114,5 +114,39 @@ export class TemporalDevServer {
     } catch {
       return false;
     }
+  }
+}
+
+/** A `sluice worker` process; its output is kept for assertions. */
+export class WorkerProcess {
+  output = "";
+  readonly child: ChildProcess;
+
+  constructor(temporal: string, db: string, home: string, extra: string[] = [], env: NodeJS.ProcessEnv = {}) {
+    const args = [sluiceBin, "worker", "--temporal", temporal, "--db", db, ...extra];
+    this.child = spawn(process.execPath, args, {
+      env: { ...process.env, SLUICE_HOME: home, ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    this.child.stdout?.on("data", (d) => (this.output += d));
+    this.child.stderr?.on("data", (d) => (this.output += d));
+  }
+
+  get pid(): number {
+    return this.child.pid ?? -1;
+  }
+
+  async ready(): Promise<void> {
+    await until(() => {
+      if (this.child.exitCode !== null) throw new Error(`worker exited ${this.child.exitCode}:\n${this.output}`);
+      return this.output.includes("polls task queue");
+    }, "the worker to poll");
+  }
+
+  async stop(): Promise<void> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    const exited = new Promise((resolve) => this.child.once("exit", resolve));
+    this.child.kill("SIGTERM");
+    await exited;
   }
 }

@@ -7,7 +7,7 @@
  */
 import { CancelledFailure, Client, Connection, WorkflowFailedError } from "@temporalio/client";
 import assert from "node:assert/strict";
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { join } from "node:path";
 import { test } from "node:test";
 import {
@@ -18,49 +18,16 @@ import {
   startSync,
   syncProgress,
 } from "../src/worker/index.js";
-import { examples, sluice, sluiceBin, tempDir, until } from "./helpers.js";
+import { examples, sluice, tempDir, until } from "./helpers.js";
 import { createDatabase, pgQuery, pgUrl } from "./pg-helpers.js";
 import { writeManifest } from "./registry-helpers.js";
-import { TemporalDevServer } from "./temporal-helpers.js";
+import { TemporalDevServer, WorkerProcess } from "./temporal-helpers.js";
 
 const TASK_QUEUE = "sluice-test";
 
-/** A worker process; its output is kept for assertions. */
-class WorkerProcess {
-  output = "";
-  readonly child: ChildProcess;
-
-  constructor(temporal: string, db: string, home: string, extra: string[] = []) {
-    const args = [sluiceBin, "worker", "--temporal", temporal, "--task-queue", TASK_QUEUE, "--db", db, ...extra];
-    this.child = spawn(process.execPath, args, {
-      env: { ...process.env, SLUICE_HOME: home },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    this.child.stdout?.on("data", (d) => (this.output += d));
-    this.child.stderr?.on("data", (d) => (this.output += d));
-  }
-
-  get pid(): number {
-    return this.child.pid ?? -1;
-  }
-
-  async ready(): Promise<void> {
-    await until(() => {
-      if (this.child.exitCode !== null) throw new Error(`worker exited ${this.child.exitCode}:\n${this.output}`);
-      return this.output.includes("polls task queue");
-    }, "the worker to poll");
-  }
-
-  async stop(): Promise<void> {
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
-    const exited = new Promise((resolve) => this.child.once("exit", resolve));
-    this.child.kill("SIGTERM");
-    await exited;
-  }
-}
-
 function startWorkers(t: { after(fn: () => Promise<void>): void }, temporal: string, db: string, n: number) {
-  const workers = Array.from({ length: n }, () => new WorkerProcess(temporal, db, join(tempDir(t), "home")));
+  const queue = ["--task-queue", TASK_QUEUE];
+  const workers = Array.from({ length: n }, () => new WorkerProcess(temporal, db, join(tempDir(t), "home"), queue));
   t.after(() => Promise.all(workers.map((w) => w.stop())).then(() => {}));
   return workers;
 }
@@ -205,7 +172,7 @@ test("cancelling the workflow stops the connector gracefully; committed pages st
   const temporal = await TemporalDevServer.start(t);
   const database = await createDatabase(t);
   const home = join(tempDir(t), "home");
-  const worker = new WorkerProcess(temporal.address, pgUrl(database), home);
+  const worker = new WorkerProcess(temporal.address, pgUrl(database), home, ["--task-queue", TASK_QUEUE]);
   t.after(() => worker.stop());
   await worker.ready();
   const client = await temporalClient(t, temporal.address);

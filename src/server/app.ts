@@ -17,6 +17,9 @@ import { InProcessLauncher } from "./runs/in-process.js";
 import { Runs } from "./runs/service.js";
 import type { RunLauncher } from "./runs/types.js";
 import { Scheduler } from "./scheduler/index.js";
+import { TemporalSchedules } from "./scheduler/temporal.js";
+import { TemporalLauncher } from "./runs/temporal.js";
+import type { Client } from "@temporalio/client";
 
 export interface AppOptions {
   /** The database: data and the server's tables (a SQLite file or a PostgreSQL URL, as --db names it). */
@@ -27,6 +30,16 @@ export interface AppOptions {
   logger: Logger;
   /** How syncs run; default in this process. */
   launcher?: RunLauncher;
+  /** Run syncs as Temporal workflows on `sluice worker`s, and schedules as Temporal Schedules. */
+  temporal?: { client: Client; taskQueue: string };
+}
+
+/** What starts scheduled runs: the in-process Scheduler, or Temporal Schedules. */
+export interface ScheduleKeeper {
+  start(): void;
+  /** A connection or its schedule changed. */
+  wake(): void;
+  stop(): Promise<void>;
 }
 
 export class App {
@@ -35,7 +48,7 @@ export class App {
   readonly connections: Connections;
   readonly connectors: ConnectorCatalog;
   readonly runs: Runs;
-  readonly scheduler: Scheduler;
+  readonly scheduler: ScheduleKeeper;
   readonly data: DataAccess;
 
   private constructor(
@@ -48,6 +61,7 @@ export class App {
     this.sessions = new Sessions(metadata.db, this.tokens);
     this.connectors = new ConnectorCatalog(logger, home);
     const box = SecretBox.open(home);
+    const temporal = options.temporal && new TemporalLauncher(options.temporal.client, options.temporal.taskQueue, box);
     this.connections = new Connections(
       metadata.db,
       box,
@@ -56,12 +70,23 @@ export class App {
     this.runs = new Runs({
       db: metadata.db,
       connections: this.connections,
-      launcher: options.launcher ?? new InProcessLauncher(home),
+      launcher: options.launcher ?? temporal ?? new InProcessLauncher(home),
       defaultDestination: metadata.store,
       maxConcurrent: options.maxConcurrentSyncs,
       logger,
     });
-    this.scheduler = new Scheduler(this.connections, this.runs, logger.child({ component: "scheduler" }));
+    const scheduleLogger = logger.child({ component: "scheduler" });
+    this.scheduler =
+      temporal && options.temporal
+        ? new TemporalSchedules(
+            options.temporal.client,
+            this.connections,
+            this.runs,
+            temporal,
+            metadata.store,
+            scheduleLogger,
+          )
+        : new Scheduler(this.connections, this.runs, scheduleLogger);
     this.data = new DataAccess(new DataReader(metadata.db, metadata.dialect), metadata.store);
   }
 

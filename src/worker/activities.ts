@@ -11,6 +11,8 @@ import { hostname } from "node:os";
 import { openSource, openStore, runSync, type SourceDriver, type Store } from "../engine/index.js";
 import { codeOf, type ErrorCode, messageOf, SluiceError } from "../errors.js";
 import type { Logger } from "../logging.js";
+import { sluiceHome } from "../registry/index.js";
+import { SecretBox } from "../server/connections/secret-box.js";
 import { requireSharedStore } from "./destination.js";
 import { ensureInstalled } from "./install.js";
 import { DEFAULT_SYNC_POLICY, type SyncHeartbeat, type SyncInput, type SyncResult } from "./types.js";
@@ -33,6 +35,8 @@ const PERMANENT: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   "INSTALL_FAILED",
   "STORE_AUTH_FAILED",
   "PRIMARY_KEY_CHANGED",
+  "SECRET_KEY_MISMATCH",
+  "SECRET_UNREADABLE",
 ]);
 
 export const WORKER_IDENTITY = `${process.pid}@${hostname()}`;
@@ -91,7 +95,7 @@ class SyncAttempt {
         connector: input.connection,
         driver,
         store,
-        options: input.options,
+        options: this.options(),
         streams: input.streams,
         tablePrefix: input.tablePrefix,
         signal,
@@ -124,6 +128,13 @@ class SyncAttempt {
       await driver?.close().catch(() => {});
       await store?.close().catch(() => {});
     }
+  }
+
+  /** The connector's options, opened with the installation's key when the server sealed them. */
+  private options(): string {
+    const { input } = this;
+    if (!input.optionsSealed) return input.options;
+    return SecretBox.open(this.deps.home ?? sluiceHome()).decrypt(input.options, `connection "${input.connection}"`);
   }
 
   /**

@@ -8,7 +8,8 @@
  * Distributed syncs write to PostgreSQL only (destination.ts).
  *
  * May import: src/engine, src/registry (installing connectors on first use),
- * src/stores (locations), src/errors.ts, src/logging.ts. No sync logic of its own.
+ * src/stores (locations), src/server/connections/secret-box.ts (opening the
+ * options the server sealed), src/errors.ts, src/logging.ts. No sync logic of its own.
  */
 export { createActivities, type SyncActivities, WORKER_IDENTITY } from "./activities.js";
 export { type SyncHandle, startSync, SYNC_WORKFLOW_TYPE, syncProgress, syncWorkflowOptions } from "./client.js";

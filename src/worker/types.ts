@@ -41,8 +41,13 @@ export interface SyncInput {
   connector: string;
   /** A manifest (path or URL) to install the connector from on a worker that does not have it yet. */
   manifest?: string;
-  /** The connector's options as JSON text (may hold secrets: Sluice never logs them). */
+  /** The connector's options as JSON text (may hold secrets: Sluice never logs them), or sealed (below). */
   options: string;
+  /**
+   * `options` is sealed with the installation's key (the server's SecretBox), so Temporal's history holds no
+   * secret; workers open it with the same key (SLUICE_SECRET_KEY).
+   */
+  optionsSealed?: boolean;
   streams?: string[];
   tablePrefix?: string;
   /** A postgres:// URL; default: the worker's --db. */

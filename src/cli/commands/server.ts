@@ -9,6 +9,9 @@ import { ROLES, type Role } from "../../server/auth/roles.js";
 import type { HttpServer } from "../../server/http/index.js";
 import type { CliContext } from "../context.js";
 import { untilSignal } from "../signals.js";
+import { addTemporalOptions, TEMPORAL_HELP, type TemporalFlags, temporalSettings } from "../temporal-options.js";
+import { onInterrupt } from "../../process/index.js";
+import type { Client } from "@temporalio/client";
 import { renderTable } from "../table.js";
 
 // The server's modules (HTTP framework, database layer) load only when a server
@@ -19,7 +22,7 @@ const loadHttp = () => import("../../server/http/index.js");
 export const DB_HELP =
   "database holding the data and the server's tables: a SQLite file, or postgres://… (schema sluice; password from PGPASSWORD or ~/.pgpass)";
 
-interface ServerFlags {
+interface ServerFlags extends TemporalFlags {
   db: string;
   listen: string;
   maxConcurrentSyncs: string;
@@ -36,7 +39,11 @@ export function serverCommand(context: () => CliContext): Command {
       "127.0.0.1:8080",
     )
     .option("--max-concurrent-syncs <n>", "syncs running at once; more wait their turn", "4")
-    .option("--secure-cookies", "send the session cookie over HTTPS only (behind a TLS proxy)")
+    .option("--secure-cookies", "send the session cookie over HTTPS only (behind a TLS proxy)");
+  addTemporalOptions(
+    server,
+    "run syncs as Temporal workflows on `sluice worker`s, and schedules as Temporal Schedules (host:port)",
+  )
     .addHelpText(
       "after",
       `
@@ -45,9 +52,18 @@ printed address, or send it as \`Authorization: Bearer <token>\`. SIGTERM or
 Ctrl-C stops cleanly: no new runs, running syncs cancelled gracefully (their
 committed pages and state stay).
 
+With --temporal, "run now" starts the workflow sync-<connection> on Temporal,
+run by any \`sluice worker\` polling the task queue; a connection's schedule is
+the Temporal Schedule sluice-<connection> (created, updated, paused and
+deleted with it). Connections must then write to PostgreSQL (their
+destination); workers open their sealed options with the same
+SLUICE_SECRET_KEY as the server.
+${TEMPORAL_HELP}
+
 Examples:
   sluice server
   sluice server --db /var/lib/sluice/sluice.db --listen 127.0.0.1:8080 --max-concurrent-syncs 2
+  SLUICE_SECRET_KEY=… sluice server --temporal temporal.internal:7233 --namespace data
   sluice server token create --name ci`,
     )
     .action(async (flags: ServerFlags, command: Command) => {
@@ -66,7 +82,11 @@ async function serve(ctx: CliContext, flags: ServerFlags, version: string | unde
     );
   const logger = ctx.logger.child({ component: "server" });
   const [{ App }, { startHttpServer }] = await Promise.all([loadApp(), loadHttp()]);
-  const app = await App.open({ db: flags.db, maxConcurrentSyncs, logger });
+  const temporal = await connectTemporal(flags, logger);
+  const app = await App.open({ db: flags.db, maxConcurrentSyncs, logger, temporal }).catch(async (error) => {
+    await temporal?.client.connection.close();
+    throw error;
+  });
   let http: HttpServer | undefined;
   try {
     const first = (await app.tokens.any()) ? undefined : await app.tokens.create("admin", "admin");
@@ -95,6 +115,29 @@ async function serve(ctx: CliContext, flags: ServerFlags, version: string | unde
   } finally {
     await app.close();
     await http?.close();
+    await temporal?.client.connection.close();
+  }
+}
+
+/** With --temporal: Temporal's client, once it answers (retried until then; Ctrl-C gives up). */
+async function connectTemporal(
+  flags: ServerFlags,
+  logger: CliContext["logger"],
+): Promise<{ client: Client; taskQueue: string } | undefined> {
+  const settings = temporalSettings(flags);
+  if (!settings) return undefined;
+  const { connectClient } = await import("../../worker/index.js");
+  const { Client } = await import("@temporalio/client");
+  const giveUp = new AbortController();
+  const stopListening = onInterrupt(() => giveUp.abort(new SluiceError("SYNC_CANCELLED", "interrupted")));
+  try {
+    const connection = await connectClient(settings, logger, giveUp.signal);
+    logger.info(
+      `syncs run on Temporal at ${settings.address} (namespace ${settings.namespace}, task queue "${flags.taskQueue}")`,
+    );
+    return { client: new Client({ connection, namespace: settings.namespace }), taskQueue: flags.taskQueue };
+  } finally {
+    stopListening();
   }
 }
 

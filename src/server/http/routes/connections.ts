@@ -112,6 +112,7 @@ export function connectionRoutes(server: FastifyInstance, app: App): void {
       if (await app.runs.busy(id))
         throw new ServerError("RUN_ACTIVE", `connection "${connection.name}" is running; cancel its run first`, "id");
       await app.connections.delete(id);
+      app.scheduler.wake();
       return connection;
     },
   );
