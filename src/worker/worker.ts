@@ -47,6 +47,8 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
       activities: createActivities({ defaultDestination: options.db, home: options.home, logger }),
       maxConcurrentActivityTaskExecutions: options.maxConcurrentSyncs,
       shutdownGraceTime: SHUTDOWN_GRACE,
+      // Progress shown by the server comes from heartbeats: send them every 2 s at most, not at 80 % of the timeout.
+      maxHeartbeatThrottleInterval: "2s",
     });
     const stop = () => worker.shutdown();
     signal.addEventListener("abort", stop, { once: true });
