@@ -85,7 +85,6 @@ writeFileSync(
 );
 const env = { SLUICE_HOME: home };
 
-let temporal;
 try {
   await admin.connect();
   await admin.query(`CREATE DATABASE ${database}`);
@@ -96,7 +95,7 @@ try {
 
   const port = await freePort();
   const address = `127.0.0.1:${port}`;
-  temporal = start(temporalBin, [
+  start(temporalBin, [
     "server",
     "start-dev",
     "--headless",
