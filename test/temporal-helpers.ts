@@ -122,7 +122,14 @@ export class WorkerProcess {
   output = "";
   readonly child: ChildProcess;
 
-  constructor(temporal: string, db: string, home: string, extra: string[] = [], env: NodeJS.ProcessEnv = {}) {
+  constructor(
+    temporal: string,
+    db: string,
+    /** Its installation home: where its connectors are installed and run from. */
+    readonly home: string,
+    extra: string[] = [],
+    env: NodeJS.ProcessEnv = {},
+  ) {
     const args = [sluiceBin, "worker", "--temporal", temporal, "--db", db, ...extra];
     this.child = spawn(process.execPath, args, {
       env: { ...process.env, SLUICE_HOME: home, ...env },

@@ -20,6 +20,7 @@ import {
 } from "../src/worker/index.js";
 import { examples, sluice, tempDir, until } from "./helpers.js";
 import { createDatabase, pgQuery, pgUrl } from "./pg-helpers.js";
+import { waitFor } from "./server-helpers.js";
 import { writeManifest } from "./registry-helpers.js";
 import { TemporalDevServer, WorkerProcess } from "./temporal-helpers.js";
 
@@ -61,26 +62,32 @@ function syncInput(connection: string, manifest: string, options: object, extra:
   };
 }
 
-/** The sync's progress once its heartbeats say `pages` pages are in (polled; bounded). */
-async function pagesIn(handle: SyncHandle, pages: number): Promise<SyncHeartbeat> {
-  const deadline = Date.now() + 60_000;
-  for (;;) {
+/** The sync's progress once its heartbeats say `pages` pages are in. */
+function pagesIn(handle: SyncHandle, pages: number): Promise<SyncHeartbeat> {
+  const enough = async () => {
     const progress = await syncProgress(handle);
-    if (progress && progress.pages >= pages) return progress;
-    if (Date.now() > deadline) throw new Error(`the sync never got ${pages} pages in`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
+    return progress && progress.pages >= pages ? progress : undefined;
+  };
+  return waitFor(enough, 60_000, `${pages} pages of the sync`);
 }
 
-/** Resolves once `table` holds at least `rows` rows (polled; bounded). */
+/** Resolves once `table` holds at least `rows` rows. */
 async function rowsIn(database: string, table: string, rows: number): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  for (;;) {
+  const enough = async () => {
     const found = await pgQuery<{ n: string }>(database, `SELECT count(*) AS n FROM sluice.${table}`).catch(() => []);
-    if (Number(found[0]?.n ?? 0) >= rows) return;
-    if (Date.now() > deadline) throw new Error(`${table} never got ${rows} rows`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
+    return Number(found[0]?.n ?? 0) >= rows ? true : undefined;
+  };
+  await waitFor(enough, 60_000, `${rows} rows in ${table}`);
+}
+
+/** A Temporal dev server, a database, the generator's manifest and `n` ready workers, and a client. */
+async function cluster(t: { after(fn: () => Promise<void>): void }, n: number) {
+  const temporal = await TemporalDevServer.start(t);
+  const database = await createDatabase(t);
+  const manifest = generatorManifest(t as { after(fn: () => void): void });
+  const workers = startWorkers(t, temporal.address, pgUrl(database), n);
+  await Promise.all(workers.map((w) => w.ready()));
+  return { temporal, database, manifest, workers, client: await temporalClient(t, temporal.address) };
 }
 
 async function distinctRows(database: string, table: string): Promise<{ rows: number; ids: number }> {
@@ -92,12 +99,7 @@ async function distinctRows(database: string, table: string): Promise<{ rows: nu
 }
 
 test("20 connections over two workers: spread over both, every row once", async (t) => {
-  const temporal = await TemporalDevServer.start(t);
-  const database = await createDatabase(t);
-  const manifest = generatorManifest(t);
-  const workers = startWorkers(t, temporal.address, pgUrl(database), 2);
-  await Promise.all(workers.map((w) => w.ready()));
-  const client = await temporalClient(t, temporal.address);
+  const { database, manifest, workers, client } = await cluster(t, 2);
 
   const handles = await Promise.all(
     Array.from({ length: 20 }, (_, i) =>
@@ -132,12 +134,7 @@ test("20 connections over two workers: spread over both, every row once", async 
 });
 
 test("kill -9 of the worker running a sync: it completes on the other, exact rows, the sync log shows the retry", async (t) => {
-  const temporal = await TemporalDevServer.start(t);
-  const database = await createDatabase(t);
-  const manifest = generatorManifest(t);
-  const workers = startWorkers(t, temporal.address, pgUrl(database), 2);
-  await Promise.all(workers.map((w) => w.ready()));
-  const client = await temporalClient(t, temporal.address);
+  const { database, manifest, workers, client } = await cluster(t, 2);
 
   const handle = await startSync(
     client,
@@ -169,19 +166,18 @@ test("kill -9 of the worker running a sync: it completes on the other, exact row
 });
 
 test("cancelling the workflow stops the connector gracefully; committed pages stay", async (t) => {
-  const temporal = await TemporalDevServer.start(t);
-  const database = await createDatabase(t);
-  const home = join(tempDir(t), "home");
-  const worker = new WorkerProcess(temporal.address, pgUrl(database), home, ["--task-queue", TASK_QUEUE]);
-  t.after(() => worker.stop());
-  await worker.ready();
-  const client = await temporalClient(t, temporal.address);
+  const {
+    database,
+    manifest,
+    workers: [worker],
+    client,
+  } = await cluster(t, 1);
   const handle = await startSync(
     client,
     TASK_QUEUE,
     syncInput(
       "stopped",
-      generatorManifest(t),
+      manifest,
       { count: 100_000, page_size: 50, sleep_ms_per_page: 100 },
       {
         policy: { heartbeatTimeoutSeconds: 2 },
@@ -197,7 +193,7 @@ test("cancelling the workflow stops the connector gracefully; committed pages st
   });
   // The workflow waited for the activity to end: by now the connector has stopped and the sync log says so.
   const connectors = execFileSync("ps", ["-eo", "args"], { encoding: "utf8" });
-  assert.ok(!connectors.includes(home), "no connector of the worker's is left running");
+  assert.ok(!connectors.includes(worker.home), "no connector of the worker's is left running");
   const [entry] = await pgQuery<{ status: string; inserted: string }>(
     database,
     "SELECT status, inserted FROM sluice._sluice_syncs WHERE connector = 'stopped'",

@@ -68,6 +68,7 @@ export {
   StreamSelectionError,
 } from "./prepare.js";
 export { SecretBox } from "./secret-box.js";
+export { stderrTailOf, syncIdOf } from "./failure.js";
 export {
   CONDUIT_IDLE_STOP_SECONDS,
   runSync,

@@ -8,8 +8,16 @@
  */
 import { ApplicationFailure, Context } from "@temporalio/activity";
 import { hostname } from "node:os";
-import { openSource, openStore, runSync, type SourceDriver, type Store } from "../engine/index.js";
-import { codeOf, type ErrorCode, messageOf, SluiceError } from "../errors.js";
+import {
+  openSource,
+  openStore,
+  runSync,
+  type SourceDriver,
+  type Store,
+  stderrTailOf,
+  syncIdOf,
+} from "../engine/index.js";
+import { codeOf, type ErrorCode, messageOf } from "../errors.js";
 import type { Logger } from "../logging.js";
 import { sluiceHome } from "../registry/index.js";
 import { SecretBox } from "../server/connections/secret-box.js";
@@ -172,18 +180,4 @@ function failureOf(error: unknown, progress: SyncHeartbeat): ApplicationFailure 
     details: [{ syncId: syncIdOf(error) ?? progress.syncId, stderrTail: stderrTail ?? null }],
     cause: error instanceof Error ? error : undefined,
   });
-}
-
-/** The connector's last stderr lines, as the plugin runtime attached them to the error (or its causes). */
-function stderrTailOf(error: unknown): string | undefined {
-  for (let e: unknown = error; e instanceof Error; e = e.cause) {
-    const tail = (e as { stderrTail?: unknown }).stderrTail;
-    if (typeof tail === "string" && tail !== "") return tail;
-  }
-  return undefined;
-}
-
-function syncIdOf(error: unknown): number | undefined {
-  const id = error instanceof SluiceError ? (error as { syncId?: unknown }).syncId : undefined;
-  return typeof id === "number" ? id : undefined;
 }

@@ -11,6 +11,8 @@ import {
   runSync,
   type SourceDriver,
   type Store,
+  stderrTailOf,
+  syncIdOf,
   syncStopFor,
 } from "../../engine/index.js";
 import { messageOf, SluiceError } from "../../errors.js";
@@ -115,18 +117,4 @@ function runLogger(callbacks: LaunchCallbacks, redact: Redactor, connectorLines:
       callbacks.log({ time: String(time), level: String(level), message: text, fields });
     },
   });
-}
-
-/** The connector's last stderr lines, as the plugin runtime attached them to the error (or its causes). */
-function stderrTailOf(error: unknown): string | undefined {
-  for (let e: unknown = error; e instanceof Error; e = e.cause) {
-    const tail = (e as { stderrTail?: unknown }).stderrTail;
-    if (typeof tail === "string" && tail !== "") return tail;
-  }
-  return undefined;
-}
-
-function syncIdOf(error: unknown): number | null {
-  const id = error instanceof SluiceError ? (error as { syncId?: unknown }).syncId : undefined;
-  return typeof id === "number" ? id : null;
 }
