@@ -98,6 +98,14 @@ test("sluice server --temporal: runs, refusal, cancel, schedules through Tempora
     },
   );
 
+  await t.test("a connection writing to a SQLite file is refused in distributed mode", async () => {
+    const connection = await create("local", { count: 10 }, { destination: join(dir, "local.db") });
+    const run = await api<Run>("POST", `/api/connections/${connection.id}/runs`);
+    const done = await finished(run.id);
+    assert.equal(done.status, "failed");
+    assert.match(done.error ?? "", /is a SQLite file .* which the workers on other machines cannot share/);
+  });
+
   await t.test("cancel from the API stops the connector gracefully; committed pages stay", async () => {
     const connection = await create("slow", { count: 100_000, page_size: 50, sleep_ms_per_page: 100 });
     const run = await api<Run>("POST", `/api/connections/${connection.id}/runs`);

@@ -57,7 +57,7 @@ function syncInput(connection: string, manifest: string, options: object, extra:
     connector: "generator",
     manifest,
     options: JSON.stringify(options),
-    policy: { heartbeatTimeoutSeconds: 4, initialIntervalSeconds: 1 },
+    policy: { heartbeatTimeoutSeconds: 8, initialIntervalSeconds: 1 },
     ...extra,
   };
 }
@@ -180,7 +180,7 @@ test("cancelling the workflow stops the connector gracefully; committed pages st
       manifest,
       { count: 100_000, page_size: 50, sleep_ms_per_page: 100 },
       {
-        policy: { heartbeatTimeoutSeconds: 2 },
+        policy: { heartbeatTimeoutSeconds: 10 },
       },
     ),
   );
