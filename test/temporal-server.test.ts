@@ -39,8 +39,7 @@ test("sluice server --temporal: runs, refusal, cancel, schedules through Tempora
   const env = { SLUICE_SECRET_KEY: secretKey };
   const serverHome = join(dir, "server-home");
   const workerHome = join(dir, "worker-home");
-  await installGenerator(serverHome);
-  await installGenerator(workerHome);
+  await installGenerator(serverHome); // the worker installs it on first use, from the server's manifest
   const worker = new WorkerProcess(temporal.address, destination, workerHome, ["--task-queue", TASK_QUEUE], env);
   t.after(() => worker.stop());
   const server = await startServer(t, {
@@ -81,6 +80,7 @@ test("sluice server --temporal: runs, refusal, cancel, schedules through Tempora
       assert.equal(done.records, 500);
       const [{ n }] = await pgQuery<{ n: string }>(database, "SELECT count(DISTINCT id) AS n FROM sluice.gen_users");
       assert.equal(Number(n), 500);
+      assert.match(worker.output, /installed connector "generator"/);
       const detail = await api<{ log: { message: string }[] }>("GET", `/api/runs/${run.id}`);
       assert.ok(
         detail.log.some((e) => /workflow sync-gen started on task queue/.test(e.message)),

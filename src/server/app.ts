@@ -61,7 +61,8 @@ export class App {
     this.sessions = new Sessions(metadata.db, this.tokens);
     this.connectors = new ConnectorCatalog(logger, home);
     const box = SecretBox.open(home);
-    const temporal = options.temporal && new TemporalLauncher(options.temporal.client, options.temporal.taskQueue, box);
+    const temporal =
+      options.temporal && new TemporalLauncher(options.temporal.client, options.temporal.taskQueue, box, home);
     this.connections = new Connections(
       metadata.db,
       box,

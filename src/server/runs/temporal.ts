@@ -1,6 +1,7 @@
 /**
  * The distributed launcher (`sluice server --temporal`): a run is the
- * workflow sync-<connection> on Temporal, run by any `sluice worker`. The
+ * workflow sync-<connection> on Temporal, run by any `sluice worker` (which
+ * installs the connector on first use from where the server installed it). The
  * options travel sealed with the installation's key (workers share
  * SLUICE_SECRET_KEY), so Temporal's history never holds a secret. Progress
  * comes from the activity's heartbeats, the outcome from the workflow;
@@ -17,6 +18,7 @@ import {
   startSync,
   syncProgress,
 } from "../../worker/index.js";
+import { Registry } from "../../registry/index.js";
 import type { SecretBox } from "../connections/secret-box.js";
 import type { Connection } from "../connections/service.js";
 import { redactorFor } from "./redact.js";
@@ -32,6 +34,8 @@ export class TemporalLauncher implements RunLauncher {
     private readonly client: Client,
     readonly taskQueue: string,
     private readonly box: SecretBox,
+    /** The server's installation home: where a connection's connector was installed from is read there. */
+    private readonly home: string,
   ) {}
 
   /** What a connection's syncs start with (also its Temporal Schedule's action): the options sealed. */
@@ -42,11 +46,25 @@ export class TemporalLauncher implements RunLauncher {
       connector: connection.connector,
       options: this.box.encrypt(options),
       optionsSealed: true,
+      manifest: this.manifestOf(connection.connector),
       streams: connection.streams ?? undefined,
       tablePrefix: connection.tablePrefix ?? undefined,
       destination,
       ...(runId !== undefined && { runId }),
     };
+  }
+
+  /** Where the server installed the connector from: a worker without it installs it from there on first use. */
+  private manifestOf(connector: string): string | undefined {
+    const registry = Registry.open(this.home);
+    try {
+      const { origin } = registry.get(connector);
+      return origin === "stdin" ? undefined : origin;
+    } catch {
+      return undefined;
+    } finally {
+      registry.close();
+    }
   }
 
   /** The next launch of `connection` follows this workflow (started by its schedule) instead of starting one. */
