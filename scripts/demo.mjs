@@ -1,6 +1,6 @@
 // `npm run demo`: syncs real, offline data into ./sluice.db with the bundled
 // connectors, the way a user would run them:
-//   1. the files of this repository, through the Go c1-core connector
+//   1. the files of this repository (those git tracks), through the Go c1-core connector
 //      (go-plugin, Sync + broker callback; one record per file, RemoteID = path)
 //   2. the commits of this repository, through the Python connector (native protocol)
 //   3. the npm packages installed here, through the TypeScript connector
@@ -30,7 +30,9 @@ sluice([
   "--command",
   join(root, "examples/go/files/bin/files"),
   "--options",
-  JSON.stringify({ root, page_size: 100 }),
+  // what git tracks (or would: .gitignore respected), not node_modules or virtual environments,
+  // so a second run finds the same files `unchanged`
+  JSON.stringify({ root, page_size: 100, git: existsSync(join(root, ".git")) }),
 ]);
 if (existsSync(join(root, ".git"))) {
   sluice([

@@ -18,6 +18,7 @@ import {
 import { UsageError } from "../errors.js";
 import type { Logger } from "../logging.js";
 import { NotInstalledError, Registry, sluiceHome } from "../registry/index.js";
+import { positiveNumber } from "./numbers.js";
 
 export interface LimitFlags {
   memoryLimit: string;
@@ -45,16 +46,10 @@ export function addLimitOptions(command: Command): Command {
     .option("-v, --verbose", "the connector's debug logs too");
 }
 
-function positive(value: string, flag: string): number {
-  const number = Number(value);
-  if (!(number > 0)) throw new UsageError(`${flag} must be a positive number (got "${value}")`);
-  return number;
-}
-
 export function limitsFrom(flags: LimitFlags): ResourceLimits {
   return {
-    memoryBytes: positive(flags.memoryLimit, "--memory-limit") * 1024 ** 2,
-    timeMs: positive(flags.timeLimit, "--time-limit") * 60_000,
+    memoryBytes: positiveNumber(flags.memoryLimit, "--memory-limit") * 1024 ** 2,
+    timeMs: positiveNumber(flags.timeLimit, "--time-limit") * 60_000,
   };
 }
 

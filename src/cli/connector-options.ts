@@ -4,7 +4,7 @@
  * installed connector by name (src/registry), or any shell command.
  */
 import type { Command } from "commander";
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import {
   type DriverSettings,
   lookupInstalled,
@@ -80,7 +80,27 @@ export function readOptions(flags: Pick<ConnectorFlags, "options" | "optionsFile
     throw new UsageError("give either --options or --options-file, not both");
   }
   if (flags.optionsFile !== undefined) return readSecretFile(flags.optionsFile, "--options-file");
-  return flags.options ?? process.env.SLUICE_OPTIONS ?? "";
+  return flags.options !== undefined ? optionsString(flags.options) : (process.env.SLUICE_OPTIONS ?? "");
+}
+
+/**
+ * The --options string; a value that is a file's name and no JSON is a mix-up
+ * with --options-file, said at once instead of as "not valid JSON" later.
+ */
+function optionsString(options: string): string {
+  const value = options.trim();
+  if (value === "" || /^[[{"]/.test(value) || !isFile(value)) return options;
+  throw new UsageError(
+    `--options takes the options themselves, and "${value}" is a file: to read the options from it, use --options-file ${value}`,
+  );
+}
+
+export function isFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
 }
 
 /** An installed connector's command, folder and name, unless flags say otherwise. */

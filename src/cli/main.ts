@@ -66,6 +66,7 @@ export async function main(argv: string[]): Promise<number> {
   ]) {
     program.addCommand(command(getContext).exitOverride().showHelpAfterError());
   }
+  hintAfterErrors(program, []);
   try {
     await program.parseAsync(argv);
     return typeof process.exitCode === "number" ? process.exitCode : 0;
@@ -73,4 +74,13 @@ export async function main(argv: string[]): Promise<number> {
     if (error instanceof CommanderError) return error.exitCode;
     return reportError(error, program.opts<GlobalOptions>().json === true);
   }
+}
+
+/**
+ * A mistyped flag or argument gets the error and one line saying where help is,
+ * not the whole help (which would scroll the error away).
+ */
+function hintAfterErrors(command: Command, path: string[]): void {
+  command.showHelpAfterError(`(${["sluice", ...path, "--help"].join(" ")} for usage and examples)`);
+  for (const sub of command.commands) hintAfterErrors(sub, [...path, sub.name()]);
 }

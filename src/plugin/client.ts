@@ -5,6 +5,8 @@
  * fail ends in a PluginError that names the connector and shows its stderr.
  */
 import type * as grpc from "@grpc/grpc-js";
+import { statSync } from "node:fs";
+import { resolve } from "node:path";
 import { Metadata, status as GrpcStatus } from "@grpc/grpc-js";
 import type { ErrorCode } from "../errors.js";
 import { type Logger, silentLogger } from "../logging.js";
@@ -271,6 +273,16 @@ async function readHandshake(
   }
 }
 
+/** Whether a command's program (its first word) names a directory. */
+function isDirectory(command: string, cwd: string | undefined): boolean {
+  const program = command.trim().split(/\s+/)[0] ?? "";
+  try {
+    return program !== "" && statSync(resolve(cwd ?? ".", program)).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
 function classifyEarlyExit(
   options: PluginClientOptions,
   status: ExitStatus,
@@ -285,6 +297,12 @@ function classifyEarlyExit(
     );
   }
   if (status.spawnError?.code === "EACCES" || status.code === 126) {
+    if (isDirectory(command, options.cwd)) {
+      return fail(
+        PluginErrorCode.notExecutable,
+        `${JSON.stringify(command)} is a directory, not a program: name the executable inside it`,
+      );
+    }
     return fail(PluginErrorCode.notExecutable, `${JSON.stringify(command)} is not executable (chmod +x it?)`);
   }
   if (stderrTail.includes(NOT_A_PLUGIN_MESSAGE.slice(0, 30))) {

@@ -8,6 +8,8 @@
 //
 //	root              folder to list (default "."; c1-core runs connectors in their install folder)
 //	page_size         DataObjects per Upsert (default 100)
+//	git               list only what git would track: the files of root's work tree
+//	                  that .gitignore does not exclude (git ls-files); default false
 //	fail_after_pages  exit with code 3 once k pages are upserted (crash tests); 0: never
 //
 // DataObject: remote_id = path relative to root (slash-separated),
@@ -26,6 +28,7 @@ import (
 	"io/fs"
 	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"time"
@@ -42,6 +45,7 @@ type options struct {
 	Root           string `json:"root"`
 	PageSize       int    `json:"page_size"`
 	FailAfterPages int    `json:"fail_after_pages"`
+	Git            bool   `json:"git"`
 }
 
 func parseOptions(raw string) (options, error) {
@@ -100,24 +104,7 @@ func (c connector) Sync(ctx context.Context, raw string, pages *sluice.C1Pages) 
 		}
 		return nil
 	}
-	err = filepath.WalkDir(root, func(path string, entry fs.DirEntry, err error) error {
-		if ctxErr := ctx.Err(); ctxErr != nil {
-			return ctxErr
-		}
-		if err != nil {
-			if path == root {
-				return err
-			}
-			c.logger.Warn("skipping an unreadable entry", "path", path, "error", err.Error())
-			skipped++
-			return nil // for a folder: its contents are skipped
-		}
-		if entry.IsDir() {
-			if path != root && skippedDirs[entry.Name()] {
-				return filepath.SkipDir
-			}
-			return nil
-		}
+	add := func(path string, entry fs.DirEntry) error {
 		object, err := dataObject(root, path, entry)
 		if err != nil {
 			c.logger.Warn("skipping an unreadable entry", "path", path, "error", err.Error())
@@ -129,7 +116,12 @@ func (c connector) Sync(ctx context.Context, raw string, pages *sluice.C1Pages) 
 			return flush()
 		}
 		return nil
-	})
+	}
+	if opts.Git {
+		err = gitFiles(ctx, root, add)
+	} else {
+		err = walkFiles(ctx, root, c.logger, &skipped, add)
+	}
 	if err == nil {
 		err = flush()
 	}
@@ -144,6 +136,59 @@ func (c connector) Sync(ctx context.Context, raw string, pages *sluice.C1Pages) 
 		Pages   int    `json:"pages"`
 	}{"success", objects, sent})
 	return string(end), nil
+}
+
+// walkFiles visits every file under root, skipping .git and node_modules folders.
+func walkFiles(ctx context.Context, root string, logger hclog.Logger, skipped *int, add func(string, fs.DirEntry) error) error {
+	return filepath.WalkDir(root, func(path string, entry fs.DirEntry, err error) error {
+		if ctxErr := ctx.Err(); ctxErr != nil {
+			return ctxErr
+		}
+		if err != nil {
+			if path == root {
+				return err
+			}
+			logger.Warn("skipping an unreadable entry", "path", path, "error", err.Error())
+			*skipped++
+			return nil // for a folder: its contents are skipped
+		}
+		if entry.IsDir() {
+			if path != root && skippedDirs[entry.Name()] {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		return add(path, entry)
+	})
+}
+
+// gitFiles visits the files git would track under root: tracked ones and new
+// ones .gitignore does not exclude (so virtual environments, node_modules and
+// build output are left out); a tracked file deleted since is skipped.
+func gitFiles(ctx context.Context, root string, add func(string, fs.DirEntry) error) error {
+	cmd := exec.CommandContext(ctx, "git", "-C", root, "ls-files", "-z", "--cached", "--others", "--exclude-standard")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return fmt.Errorf(`option "git": git ls-files in %s failed (%v): %s`, root, err, strings.TrimSpace(stderr.String()))
+	}
+	seen := map[string]bool{}
+	for _, rel := range strings.Split(string(out), "\x00") {
+		if rel == "" || seen[rel] {
+			continue
+		}
+		seen[rel] = true
+		path := filepath.Join(root, filepath.FromSlash(rel))
+		info, err := os.Lstat(path)
+		if err != nil || info.IsDir() {
+			continue // deleted since it was committed, or a submodule
+		}
+		if err := add(path, fs.FileInfoToDirEntry(info)); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func dataObject(root, path string, entry fs.DirEntry) (*c1.DataObject, error) {

@@ -21,10 +21,17 @@ import {
   serveConduitConnector,
 } from "sluice/conduit";
 
+// Waits ms, or less when the read is aborted; the abort listener goes with the
+// timer, so an idle source polling every 100 ms does not pile up listeners.
 const pause = (ms: number, signal: AbortSignal) =>
   new Promise<void>((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener("abort", () => (clearTimeout(timer), resolve()), { once: true });
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener("abort", done, { once: true });
   });
 
 function sequence(): ConduitSource {

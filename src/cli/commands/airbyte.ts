@@ -24,20 +24,31 @@ export interface SourceFlags {
 
 interface AirbyteSyncFlags extends SourceFlags, StoreSyncFlags {}
 
-export function sourceOptions(command: Command, needsConfig: boolean): Command {
+/** What the shared flags say, per kind of subprocess source. */
+const SOURCE_TEXTS = {
+  airbyte: {
+    command: "shell command that starts the source, e.g. .venv/bin/source-faker (the verb and flags are appended)",
+    config: "the source's config (JSON); a CONTROL message from the source updates this file",
+  },
+  singer: {
+    command:
+      "shell command that starts the tap, e.g. .venv/bin/tap-github (--config, --discover, --catalog are appended)",
+    config: "the tap's config (JSON), passed as --config",
+  },
+} as const;
+
+export function sourceOptions(
+  command: Command,
+  needsConfig: boolean,
+  kind: keyof typeof SOURCE_TEXTS = "airbyte",
+): Command {
+  const texts = SOURCE_TEXTS[kind];
   command
     .argument("[connector]", "an installed connector's name (see `sluice connectors list`); or --command")
-    .option(
-      "-c, --command <command>",
-      "shell command that starts the source, e.g. .venv/bin/source-faker (the verb and flags are appended)",
-    )
+    .option("-c, --command <command>", texts.command)
     .option("--cwd <dir>", "working directory of the source")
     .option("--name <name>", "connector instance name (names tables, state and log entries)");
-  if (needsConfig)
-    command.option(
-      "--config <file>",
-      "the source's config (JSON); a CONTROL message from the source updates this file",
-    );
+  if (needsConfig) command.option("--config <file>", texts.config);
   return command;
 }
 
@@ -100,14 +111,30 @@ function openSource(ctx: CliContext, connector: string | undefined, flags: Sourc
   return { driver: new AirbyteDriver({ command: resolved.command, cwd: resolved.cwd, name }, settings), name, options };
 }
 
+/**
+ * Without --config the source gets `{}`; when its spec requires fields, that
+ * ends in the source's own traceback, so it is said first, in one line.
+ */
+async function requireConfig(driver: AirbyteDriver, flags: SourceFlags, verb: string): Promise<void> {
+  if (flags.config !== undefined) return;
+  const schema = (await driver.spec()).optionsSchema as { required?: unknown } | undefined;
+  const required = Array.isArray(schema?.required) ? schema.required.map(String) : [];
+  if (required.length === 0) return;
+  throw new UsageError(
+    `${verb} needs --config <file>: the source's spec requires ${required.map((r) => `"${r}"`).join(", ")} (sluice airbyte spec shows them all)`,
+  );
+}
+
 async function withSource<T>(
   ctx: CliContext,
   connector: string | undefined,
   flags: SourceFlags,
   work: (source: OpenedSource) => Promise<T>,
+  verb?: string,
 ): Promise<T> {
   const source = openSource(ctx, connector, flags);
   try {
+    if (verb) await requireConfig(source.driver, flags, verb);
     return await work(source);
   } finally {
     await source.driver.close();
@@ -133,25 +160,37 @@ export function airbyteCommand(context: () => CliContext): Command {
     sourceOptions(new Command("check"), true)
       .description("run the source's check with the config; exit 1 when it fails")
       .action((connector: string | undefined, flags: SourceFlags) =>
-        withSource(context(), connector, flags, async ({ driver, options }) => {
-          const result = await driver.check(options);
-          context().result(result, result.ok ? "check succeeded" : `check failed:\n  ${result.errors.join("\n  ")}`);
-          if (!result.ok) process.exitCode = 1;
-        }),
+        withSource(
+          context(),
+          connector,
+          flags,
+          async ({ driver, options }) => {
+            const result = await driver.check(options);
+            context().result(result, result.ok ? "check succeeded" : `check failed:\n  ${result.errors.join("\n  ")}`);
+            if (!result.ok) process.exitCode = 1;
+          },
+          "check",
+        ),
       ),
   );
   command.addCommand(
     sourceOptions(new Command("discover"), true)
       .description("list the source's streams: sync modes, primary key, cursor")
       .action((connector: string | undefined, flags: SourceFlags) =>
-        withSource(context(), connector, flags, async ({ driver, options }) => {
-          const streams = await driver.discoverCatalog(options);
-          const lines = streams.map((s) => {
-            const key = s.source_defined_primary_key?.map((p) => p.join(".")).join(", ") || "none";
-            return `${s.name}: ${(s.supported_sync_modes ?? ["full_refresh"]).join(", ")}; primary key ${key}; cursor ${s.default_cursor_field?.join(".") || "none"}`;
-          });
-          context().result({ streams }, lines.join("\n"));
-        }),
+        withSource(
+          context(),
+          connector,
+          flags,
+          async ({ driver, options }) => {
+            const streams = await driver.discoverCatalog(options);
+            const lines = streams.map((s) => {
+              const key = s.source_defined_primary_key?.map((p) => p.join(".")).join(", ") || "none";
+              return `${s.name}: ${(s.supported_sync_modes ?? ["full_refresh"]).join(", ")}; primary key ${key}; cursor ${s.default_cursor_field?.join(".") || "none"}`;
+            });
+            context().result({ streams }, lines.join("\n"));
+          },
+          "discover",
+        ),
       ),
   );
   command.addCommand(
@@ -161,11 +200,17 @@ export function airbyteCommand(context: () => CliContext): Command {
       )
       .option("-o, --out <file>", "write it to this file instead of stdout")
       .action((connector: string | undefined, flags: SourceFlags & { out?: string }) =>
-        withSource(context(), connector, { ...flags, catalog: undefined }, async ({ driver, options }) => {
-          const text = JSON.stringify(await driver.configuredCatalog(options), null, 2) + "\n";
-          if (flags.out) writeFileSync(flags.out, text);
-          else process.stdout.write(text);
-        }),
+        withSource(
+          context(),
+          connector,
+          { ...flags, catalog: undefined },
+          async ({ driver, options }) => {
+            const text = JSON.stringify(await driver.configuredCatalog(options), null, 2) + "\n";
+            if (flags.out) writeFileSync(flags.out, text);
+            else process.stdout.write(text);
+          },
+          "catalog",
+        ),
       ),
   );
   command.addCommand(
@@ -184,13 +229,21 @@ Sync modes per stream come from the catalog: incremental + append_dedup (upsert 
 primary key), incremental + append, full_refresh + overwrite (the table is replaced
 when the sync succeeds) or full_refresh + append.
 
-Example:
-  pip install airbyte-source-faker
-  sluice airbyte sync -c .venv/bin/source-faker --config faker.json --db faker.db`,
+Examples:
+  sluice airbyte sync -c .venv-airbyte/bin/source-faker --config faker.json --db faker.db
+  sluice airbyte sync -c .venv-airbyte/bin/source-faker --db faker.db   # fails: needs --config
+(npm run examples installs airbyte-source-faker in .venv-airbyte; any source: python3 -m venv
+.venv && .venv/bin/pip install airbyte-source-<name>, then -c .venv/bin/source-<name>)`,
       )
       .action(async (connector: string | undefined, flags: AirbyteSyncFlags) => {
         const ctx = context();
         const { driver, name, options } = openSource(ctx, connector, flags);
+        try {
+          await requireConfig(driver, flags, "sync");
+        } catch (error) {
+          await driver.close();
+          throw error;
+        }
         await syncWithFlags(ctx, { connector: name, driver, options }, flags);
       }),
   );

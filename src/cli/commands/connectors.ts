@@ -7,7 +7,7 @@
 import { Command } from "commander";
 import { createInterface } from "node:readline/promises";
 import { CONNECTOR_PROTOCOLS, ConnectorUtilities, describeSpecification, detectProtocol } from "../../engine/index.js";
-import { SluiceError, UsageError } from "../../errors.js";
+import { SluiceError } from "../../errors.js";
 import { LineSplitter, LOG_LINE_MAX_BYTES, onInterrupt } from "../../process/index.js";
 import {
   type Installation,
@@ -21,6 +21,7 @@ import { BUILTIN_PREFIX, openConduitConnector } from "../conduit-options.js";
 import type { CliContext } from "../context.js";
 import { renderTable } from "../table.js";
 import { printable } from "../terminal.js";
+import { positiveNumber } from "../numbers.js";
 
 interface RunFlags {
   yes?: boolean;
@@ -268,12 +269,6 @@ function describeStatus(installation: Installation): string {
 function shortVersion(version: string | undefined): string {
   if (!version) return "-";
   return /^[0-9a-f]{40}$/.test(version) ? version.slice(0, 12) : version;
-}
-
-function positiveNumber(value: string, flag: string): number {
-  const number = Number(value);
-  if (!(number > 0)) throw new UsageError(`${flag} must be a positive number (got "${value}")`);
-  return number;
 }
 
 /** With --json, command output becomes one log entry per line. */

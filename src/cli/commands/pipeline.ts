@@ -28,7 +28,9 @@ import { secretKeyFile } from "../../registry/index.js";
 import { BUILTIN_PREFIX, collect, installedOrUndefined, openConduitConnector, readConfig } from "../conduit-options.js";
 import { readSecretFile } from "../connector-options.js";
 import type { CliContext } from "../context.js";
+import { isFile } from "../connector-options.js";
 import { createProgress } from "../progress.js";
+import { optionalPositiveNumber } from "../numbers.js";
 
 interface PipelineFlags {
   from: string;
@@ -56,11 +58,16 @@ function storeName(to: string): string {
   return location.kind === "postgres" ? "postgres" : nameFromCommand(location.file);
 }
 
-function positive(value: string | undefined, flag: string): number | undefined {
-  if (value === undefined) return undefined;
-  const number = Number(value);
-  if (!(number > 0)) throw new UsageError(`${flag} must be a positive number (got "${value}")`);
-  return number;
+/**
+ * A --to that looks like a database file but has no store prefix would be run
+ * as a connector ("executable not found"): say what was probably meant.
+ */
+function checkDestination(to: string): void {
+  if (isStoreLocation(to) || !/\.(db|sqlite3?|duckdb)$/i.test(to) || isFile(to)) return;
+  const store = /\.duckdb$/i.test(to) ? `duckdb:${to}` : `sqlite:${to}`;
+  throw new UsageError(
+    `--to ${to}: a store is named with its kind, --to ${store}; without it "${to}" is taken for a connector to run`,
+  );
 }
 
 const sourceConfig = (flags: PipelineFlags) =>
@@ -164,13 +171,15 @@ export function pipelineCommand(context: () => CliContext): Command {
         "after",
         `
 Examples:
-  sluice pipeline run --from ./conduit-connector-generator --from-config recordCount=1000 \\
-      --from-config format.type=structured --from-config format.options.id=int --to sqlite:data.db --idle-stop 2
+  sluice pipeline run --from test/interop/conduit/bin/conduit-connector-generator --from-config recordCount=1000 \\
+      --from-config format.type=structured --from-config format.options.id=int --to sqlite:data.db --max-records 1000
   sluice pipeline run --from "./examples/go/generator/bin/generator" --from-options '{"count": 100}' \\
-      --to ./conduit-connector-file --to-config path=/tmp/out.jsonl
-  sluice pipeline run --from builtin:examples/ts/dist/conduit/main.js --from-config count=50 --to sqlite:data.db
-  PGPASSWORD=… sluice pipeline run --from ./conduit-connector-generator --from-config recordCount=100 \\
-      --to postgres://me@localhost/analytics --idle-stop 2
+      --to test/interop/conduit/bin/conduit-connector-file --to-config path=out.jsonl
+  sluice pipeline run --from builtin:examples/ts/dist/conduit/main.js --from-config count=50 --to sqlite:data.db \\
+      --max-records 50
+  PGPASSWORD=… sluice pipeline run --from test/interop/conduit/bin/conduit-connector-generator --from-config recordCount=100 \\
+      --to postgres://me@localhost/analytics --max-records 100
+(Conduit's generator and file connectors: npm run examples builds them in test/interop/conduit/bin.)
 
 A Conduit source runs until stopped; on a stop Sluice calls Stop, waits for the records up
 to the last position, acks them, and calls Teardown. Its position is saved only after the
@@ -180,6 +189,11 @@ records before it are durable at the destination, so the next run resumes from t
         const ctx = context();
         if (!(SOURCE_PROTOCOLS as readonly string[]).includes(flags.fromProtocol))
           throw new UsageError(`--from-protocol must be one of ${SOURCE_PROTOCOLS.join(", ")}`);
+        checkDestination(flags.to);
+        // checked before anything starts or any store is created
+        const maxRecords = optionalPositiveNumber(flags.maxRecords, "--max-records");
+        const idleStopMs = (optionalPositiveNumber(flags.idleStop, "--idle-stop") ?? 0) * 1000 || undefined;
+        const stopTimeoutMs = (optionalPositiveNumber(flags.stopTimeout, "--stop-timeout") ?? 0) * 1000;
         const name =
           flags.name ??
           `${nameFromCommand(flags.from.replace(BUILTIN_PREFIX, ""))}-to-${isStoreLocation(flags.to) ? storeName(flags.to) : nameFromCommand(flags.to)}`;
@@ -200,18 +214,17 @@ records before it are durable at the destination, so the next run resumes from t
             : await openFrom(ctx, flags, name, utilities);
           closers.unshift(() => (from.kind === "conduit" ? from.handle.close() : from.driver.close()));
           const toStore = isStoreLocation(flags.to);
+          // a destination connector starts before the state store is opened: one that fails creates no file
+          const handle = toStore ? undefined : await open(flags.to, "destination");
+          if (handle) closers.unshift(() => handle.close());
           const store = await openStore(toStore ? flags.to : flags.stateDb, {
             schema: flags.schema,
             warn: (message) => ctx.logger.warn(message),
           });
           closers.push(() => store.close());
-          let to: PipelineTo;
-          if (toStore) to = { kind: "store", store, tablePrefix: flags.tablePrefix };
-          else {
-            const handle = await open(flags.to, "destination");
-            closers.unshift(() => handle.close());
-            to = { kind: "conduit", handle, config: destinationConfig(flags) };
-          }
+          const to: PipelineTo = handle
+            ? { kind: "conduit", handle, config: destinationConfig(flags) }
+            : { kind: "store", store, tablePrefix: flags.tablePrefix };
           let shown = 0;
           const summary = await runPipeline({
             name,
@@ -219,9 +232,9 @@ records before it are durable at the destination, so the next run resumes from t
             to,
             state: store,
             secrets: SecretBox.fromKeyFile(secretKeyFile()),
-            maxRecords: positive(flags.maxRecords, "--max-records"),
-            idleStopMs: (positive(flags.idleStop, "--idle-stop") ?? 0) * 1000 || undefined,
-            stopTimeoutMs: (positive(flags.stopTimeout, "--stop-timeout") ?? 0) * 1000,
+            maxRecords,
+            idleStopMs,
+            stopTimeoutMs,
             signal: cancel.signal,
             logger: ctx.logger,
             schemas: new SchemaDecoder(utilities),

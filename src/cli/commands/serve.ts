@@ -14,6 +14,7 @@ import type { CliContext } from "../context.js";
 import { addStoreOptions, STORE_HELP, type StoreFlags } from "../store-options.js";
 import { isLoopback } from "../qlik-options.js";
 import { untilSignal } from "../signals.js";
+import { positiveNumber } from "../numbers.js";
 
 interface ServeQlikFlags extends StoreFlags {
   listen: string;
@@ -66,12 +67,12 @@ metadata with a token from \`sluice server token create --db <the same db>\`
 (a PostgreSQL or DuckDB store keeps no tokens: give --tokens-db <a SQLite file>).
 
 Examples:
-  sluice server token create --name loader --role read --db sluice.db
-  sluice serve qlik --db sluice.db
-  PGPASSWORD=… sluice serve qlik --db postgres://me@localhost/analytics --schema crm --tokens-db tokens.db
-  sluice sync --qlik 127.0.0.1:50051 --qlik-token-file token.txt --statement 'SELECT * FROM people' --db copy.db
+  sluice server token create --name loader --role read --db data.db | head -n 1 > token.txt
+  sluice serve qlik --db data.db --listen 127.0.0.1:50052   # until stopped (Ctrl-C)
+  sluice sync --qlik 127.0.0.1:50052 --qlik-token-file token.txt --statement 'SELECT * FROM generator_users' --db copy.db
+  PGPASSWORD=… sluice serve qlik --db postgres://me@localhost/analytics --tokens-db tokens.db --listen 127.0.0.1:50053   # until stopped
   sluice serve qlik --listen 0.0.0.0:50051 --db sluice.db \\
-      --tls-cert sse_server_cert.pem --tls-key sse_server_key.pem --client-ca root_cert.pem
+      --tls-cert sse_server_cert.pem --tls-key sse_server_key.pem --client-ca root_cert.pem   # not run: needs Qlik's certificates
 See docs/qlik.md.
 ${STORE_HELP}`,
     )
@@ -83,9 +84,9 @@ ${STORE_HELP}`,
       const server = await startQlikServer({
         listen: flags.listen,
         store: { location: storeLocation(flags.db), schema: flags.schema },
-        chunkBytes: positive(flags.chunkBytes, "--chunk-bytes"),
-        startTimeoutMs: positive(flags.startTimeout, "--start-timeout") * 1000,
-        timeoutMs: positive(flags.timeout, "--timeout") * 1000,
+        chunkBytes: positiveNumber(flags.chunkBytes, "--chunk-bytes"),
+        startTimeoutMs: positiveNumber(flags.startTimeout, "--start-timeout") * 1000,
+        timeoutMs: positiveNumber(flags.timeout, "--timeout") * 1000,
         version: command.parent?.parent?.version(),
         logger,
         liveSources: liveSources(flags.liveSources),
@@ -225,10 +226,4 @@ function serverTls(flags: ServeQlikFlags): QlikServerTls | undefined {
     key: read(flags.tlsKey, "--tls-key"),
     clientCa: flags.clientCa === undefined ? undefined : read(flags.clientCa, "--client-ca"),
   };
-}
-
-function positive(value: string, flag: string): number {
-  const number = Number(value);
-  if (!(number > 0)) throw new UsageError(`${flag} must be a positive number (got "${value}")`);
-  return number;
 }

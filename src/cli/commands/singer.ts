@@ -39,7 +39,7 @@ function openTap(
 export function singerCommand(context: () => CliContext): Command {
   const command = new Command("singer").description("run Singer taps (tap-*) as subprocesses");
   command.addCommand(
-    sourceOptions(new Command("discover"), true)
+    sourceOptions(new Command("discover"), true, "singer")
       .description("print the tap's catalog (from --discover), to select streams and pass to sync --catalog")
       .action(async (connector: string | undefined, flags: SingerFlags) => {
         const ctx = context();
@@ -52,7 +52,7 @@ export function singerCommand(context: () => CliContext): Command {
       }),
   );
   command.addCommand(
-    addStoreSyncOptions(sourceOptions(new Command("sync"), true))
+    addStoreSyncOptions(sourceOptions(new Command("sync"), true, "singer"))
       .description(
         "read the tap into the store: records upserted by key properties (or appended), STATE saved with the records before it",
       )

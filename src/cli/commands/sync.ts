@@ -17,6 +17,7 @@ import type { CliContext } from "../context.js";
 import { addStoreOptions, openStoreFromFlags, STORE_HELP, type StoreFlags } from "../store-options.js";
 import { createProgress } from "../progress.js";
 import { addQlikOptions, openQlikFromFlags, type QlikFlags } from "../qlik-options.js";
+import { optionalPositiveNumber } from "../numbers.js";
 
 /** The flags of every command that syncs a source into the store. */
 export interface StoreSyncFlags extends StoreFlags {
@@ -73,7 +74,7 @@ Examples:
   sluice sync --command ./examples/go/files/bin/files --options '{"root": "."}'
   sluice sync -c "./examples/go/generator/bin/generator" -o '{"count": 100000}' --db data.db
   sluice sync -c ".venv/bin/python examples/python/gitlog/main.py" -o '{"repo": "."}' --json
-  sluice sync --qlik localhost:50051 --statement 'SELECT * FROM airports' --connection-string 'host=db'
+  sluice sync --qlik localhost:50051 --statement 'SELECT * FROM generator_users' --connection-string 'host=db'
   PGPASSWORD=… sluice sync -c ./examples/go/generator/bin/generator --db postgres://me@localhost/analytics
   sluice sync -c ./examples/go/generator/bin/generator --db duckdb:analytics.duckdb
 
@@ -111,15 +112,9 @@ ${STORE_HELP}`,
 }
 
 function stopConditions(flags: SyncFlags): { maxRecords?: number; idleMs?: number } {
-  const positive = (value: string | undefined, flag: string): number | undefined => {
-    if (value === undefined) return undefined;
-    const number = Number(value);
-    if (!(number > 0)) throw new UsageError(`${flag} must be a positive number (got "${value}")`);
-    return number;
-  };
-  const idle = positive(flags.idleStop, "--idle-stop");
+  const idle = optionalPositiveNumber(flags.idleStop, "--idle-stop");
   return {
-    maxRecords: positive(flags.maxRecords, "--max-records"),
+    maxRecords: optionalPositiveNumber(flags.maxRecords, "--max-records"),
     idleMs: idle === undefined ? undefined : idle * 1000,
   };
 }

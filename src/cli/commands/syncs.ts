@@ -2,6 +2,7 @@
 import { Command } from "commander";
 import type { CliContext } from "../context.js";
 import { addStoreOptions, openStoreFromFlags, STORE_HELP, type StoreFlags } from "../store-options.js";
+import { positiveInteger } from "../numbers.js";
 
 export function syncsCommand(context: () => CliContext): Command {
   return addStoreOptions(
@@ -19,9 +20,10 @@ ${STORE_HELP}`,
     )
     .action(async (flags: StoreFlags & { limit: string }) => {
       const ctx = context();
+      const limit = positiveInteger(flags.limit, "--limit"); // before the store is opened
       const store = await openStoreFromFlags(ctx, flags, true);
       try {
-        const syncs = await store.listSyncs(Number(flags.limit) || 20);
+        const syncs = await store.listSyncs(limit);
         const human = syncs
           .map(
             (s) =>

@@ -1,0 +1,110 @@
+/**
+ * The mistakes a new user makes get a helpful answer (issue 17): the message a
+ * user sees, the exit code, and nothing left behind (no file in the working
+ * folder, no database created, no process still running).
+ */
+import assert from "node:assert/strict";
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { test } from "node:test";
+import { examples, root, type RunResult, sluice, tempDir } from "./helpers.js";
+
+const scriptedAirbyte = `node ${join(root, "test/fixtures/airbyte/scripted-source.mjs")}`;
+
+/** Pids of processes whose command line mentions `text` (what a mistake could leave running). */
+function processesMentioning(text: string): number[] {
+  const found: number[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/cmdline`, "utf8").includes(text)) found.push(Number(entry));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return found;
+}
+
+interface Mistake {
+  result: RunResult;
+  /** What the working folder holds afterwards (besides what the test put there). */
+  leftFiles: string[];
+}
+
+/** Runs `sluice <args>` in a fresh folder (its own SLUICE_HOME), and says what it left there. */
+async function make(
+  t: { after(fn: () => void): void },
+  args: string[],
+  prepare: (dir: string) => void = () => {},
+): Promise<Mistake> {
+  const dir = tempDir(t);
+  const home = join(dir, ".home");
+  mkdirSync(home);
+  prepare(dir);
+  const before = new Set(readdirSync(dir));
+  const result = await sluice(args, { cwd: dir, env: { ...process.env, SLUICE_HOME: home } });
+  const leftFiles = readdirSync(dir).filter((f) => !before.has(f));
+  assert.deepEqual(processesMentioning(dir), [], "no process is left running");
+  return { result, leftFiles };
+}
+
+/** One clear error: a non-zero exit, the message, and no screenful after it. */
+function assertOneClearError(mistake: Mistake, message: RegExp, maxLines = 3): void {
+  const { result } = mistake;
+  assert.notEqual(result.code, 0, result.stderr);
+  assert.match(result.stderr, message);
+  const lines = result.stderr.trim().split("\n");
+  assert.ok(lines.length <= maxLines, `at most ${maxLines} lines, got:\n${result.stderr}`);
+  assert.deepEqual(mistake.leftFiles, [], "no file is created");
+}
+
+test("an unknown flag: the error and a one-line hint, not the whole help", async (t) => {
+  const mistake = await make(t, ["sync", "--comand", "x"]);
+  assert.equal(mistake.result.code, 1);
+  assertOneClearError(mistake, /unknown option '--comand'/);
+  assert.match(mistake.result.stderr, /\(Did you mean --command\?\)/);
+  assert.match(mistake.result.stderr, /\(sluice sync --help for usage and examples\)/);
+  assert.doesNotMatch(mistake.result.stderr, /Usage:/);
+});
+
+test("airbyte sync without --config: one line naming --config and the required fields, no traceback", async (t) => {
+  const mistake = await make(t, ["airbyte", "sync", "-c", scriptedAirbyte, "--db", "out.db"]);
+  assertOneClearError(mistake, /sync needs --config <file>: the source's spec requires "records"/, 1);
+});
+
+test("-o with a file name: suggests --options-file", async (t) => {
+  const mistake = await make(t, ["sync", "-c", examples.goGenerator, "-o", "opts.json"], (dir) =>
+    writeFileSync(join(dir, "opts.json"), '{"count": 1}'),
+  );
+  assertOneClearError(mistake, /"opts\.json" is a file: to read the options from it, use --options-file opts\.json/, 1);
+});
+
+test("--command naming a directory: says it is a directory", async (t) => {
+  const mistake = await make(t, ["check", "--command", join(root, "examples")]);
+  assertOneClearError(mistake, /is a directory, not a program: name the executable inside it/);
+  assert.doesNotMatch(mistake.result.stderr, /chmod/);
+});
+
+test("pipeline --to w.db (no sqlite:): suggests sqlite:w.db, and creates no sluice.db on the way", async (t) => {
+  const mistake = await make(t, [
+    "pipeline",
+    "run",
+    "--from",
+    `builtin:${join(root, "examples/ts/dist/conduit/main.js")}`,
+    "--from-config",
+    "count=5",
+    "--to",
+    "w.db",
+  ]);
+  assertOneClearError(mistake, /--to w\.db: a store is named with its kind, --to sqlite:w\.db/, 1);
+});
+
+test("a mistyped --db for a read-only command: an error, and no database created", async (t) => {
+  const mistake = await make(t, ["syncs", "--db", "nothere.db"]);
+  assertOneClearError(mistake, /nothere\.db/);
+});
+
+test("syncs --limit abc: refused, naming the flag, before any store is opened", async (t) => {
+  const mistake = await make(t, ["syncs", "--limit", "abc", "--db", "nothere.db"]);
+  assertOneClearError(mistake, /--limit must be a positive number \(got "abc"\)/, 1);
+});
