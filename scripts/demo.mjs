@@ -9,7 +9,7 @@
 //   5. a Conduit pipeline: the TypeScript Conduit connector's records, built-in
 // Then it shows what landed. Run it twice: the second run updates in place.
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -55,7 +55,9 @@ sluice([
   JSON.stringify({ root }),
 ]);
 if (existsSync(join(root, ".git"))) {
-  const config = join(mkdtempSync(join(tmpdir(), "sluice-demo-")), "git.json");
+  const folder = mkdtempSync(join(tmpdir(), "sluice-demo-"));
+  process.on("exit", () => rmSync(folder, { recursive: true, force: true }));
+  const config = join(folder, "git.json");
   writeFileSync(config, JSON.stringify({ repositories: [root] }));
   sluice([
     "codeclimate",
@@ -81,8 +83,9 @@ sluice([
   `sqlite:${db}`,
   "--name",
   "conduit-demo",
+  // a Conduit source never ends: stop once it has been idle (all read, or nothing new on a second run)
   "--idle-stop",
-  "0.5",
+  "2",
 ]);
 sluice(["syncs", "--db", db, "--limit", "5"]);
 console.error(

@@ -90,7 +90,7 @@ export function blocksOfMarkdown(markdown: string, file: string): DocBlock[] {
 /** The `Examples:` (or `Example:`) block of a `--help` text: its indented lines, up to the first that is not. */
 export function blockOfHelp(help: string, where: string): DocBlock | undefined {
   const lines = help.split("\n");
-  const start = lines.findIndex((l) => /^Examples?:$/.test(l.trim()));
+  const start = lines.findIndex((l) => /^Examples?( \(.*\))?:$/.test(l.trim()));
   if (start < 0) return undefined;
   const body: string[] = [];
   for (let i = start + 1; i < lines.length && /^\s/.test(lines[i]) && lines[i].trim() !== ""; i++) body.push(lines[i]);

@@ -24,7 +24,7 @@ import { tempDir } from "./helpers.js";
 import { createDatabase, PG_ROLE, pgUrl } from "./pg-helpers.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
-const DOCUMENT_TIMEOUT_MS = 240_000;
+const DOCUMENT_TIMEOUT_MS = 600_000; // a bound on a hang, far above a run on a busy machine
 
 async function freePort(): Promise<number> {
   const server = createServer();
@@ -136,7 +136,8 @@ function helpTexts(home: string): Array<[path: string, help: string]> {
       process.stdout.write = (chunk) => { text += chunk; return true; };
       try { await main(["node", "sluice", ...path, "--help"]); } finally { process.stdout.write = write; }
       texts.push([path.join(" "), text]);
-      const section = text.split("\\nCommands:\\n")[1];
+      // the subcommands: the lines of the Commands: section, up to its first blank line
+      const section = text.split("\\nCommands:\\n")[1]?.split("\\n\\n")[0];
       if (!section) return;
       for (const line of section.split("\\n")) {
         const name = /^  ([a-z][\\w-]*)/.exec(line)?.[1];

@@ -5,6 +5,8 @@
  */
 import assert from "node:assert/strict";
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { test } from "node:test";
 import { examples, root, type RunResult, sluice, tempDir } from "./helpers.js";
@@ -107,4 +109,53 @@ test("a mistyped --db for a read-only command: an error, and no database created
 test("syncs --limit abc: refused, naming the flag, before any store is opened", async (t) => {
   const mistake = await make(t, ["syncs", "--limit", "abc", "--db", "nothere.db"]);
   assertOneClearError(mistake, /--limit must be a positive number \(got "abc"\)/, 1);
+});
+
+test("connectors describe: parameter descriptions wrapped in full, not cut mid-sentence", async (t) => {
+  const { result, leftFiles } = await make(t, [
+    "connectors",
+    "describe",
+    join(root, "test/interop/conduit/bin/conduit-connector-generator"),
+  ]);
+  assert.equal(result.code, 0, result.stderr);
+  assert.match(result.stdout, /Allowed values are "create", "update",\n\s+"delete", "snapshot"\./);
+  assert.ok(
+    result.stdout.split("\n").every((line) => line.length <= 100),
+    "no line longer than 100 columns",
+  );
+  assert.deepEqual(leftFiles, []);
+});
+
+test("running a connector whose install failed: the reason in one line, no dangling quote of its output", async (t) => {
+  const dir = tempDir(t);
+  const env = { ...process.env, SLUICE_HOME: join(dir, "home") };
+  mkdirSync(join(dir, "source"));
+  writeFileSync(
+    join(dir, "source", "manifest.json"),
+    JSON.stringify({
+      name: "broken",
+      source: "Local",
+      uri: ".",
+      install_command: "echo compiling; exit 3",
+      command: "./broken",
+    }),
+  );
+  const install = await sluice(["connectors", "install", join(dir, "source", "manifest.json"), "--yes"], { env });
+  assert.notEqual(install.code, 0);
+  const sync = await sluice(["sync", "broken", "--db", join(dir, "out.db")], { cwd: dir, env });
+  assert.notEqual(sync.code, 0);
+  assert.match(sync.stderr, /connector "broken" has no working installation: its install failed \(install_command/);
+  assert.doesNotMatch(sync.stderr, /output:\)/);
+  assert.match(sync.stderr, /\); see `sluice connectors show broken`, then install it again/);
+  assert.deepEqual(readdirSync(dir).sort(), ["home", "source"], "no database created");
+});
+
+test("a manifest URL answering 404: the error blames that URL, not the manifest's uri", async (t) => {
+  const server = createServer((_request, response) => response.writeHead(404).end("no such file"));
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  t.after(() => server.close());
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/manifest.json`;
+  const mistake = await make(t, ["connectors", "install", url, "--yes"]);
+  assertOneClearError(mistake, /answered HTTP 404 Not Found; check the manifest's URL \(the argument of install\)/);
+  assert.doesNotMatch(mistake.result.stderr, /"uri"/);
 });

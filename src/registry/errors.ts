@@ -29,11 +29,10 @@ export class HttpStatusError extends SluiceError {
     readonly url: string,
     readonly status: number,
     statusText: string,
+    /** What the URL came from, for the reader to check. */
+    from = `the URL in the manifest's "uri"`,
   ) {
-    super(
-      "HTTP_STATUS",
-      `GET ${url} answered HTTP ${status}${statusText ? ` ${statusText}` : ""}; check the URL in the manifest's "uri"`,
-    );
+    super("HTTP_STATUS", `GET ${url} answered HTTP ${status}${statusText ? ` ${statusText}` : ""}; check ${from}`);
   }
 }
 

@@ -70,7 +70,7 @@ export function checkName(name: string, where: string): void {
 export async function loadManifest(location: string, options: { signal?: AbortSignal } = {}): Promise<LoadedManifest> {
   if (location === "-") return parseManifest(await readStdin(), "stdin", process.cwd());
   if (/^https?:\/\//i.test(location)) {
-    const response = await httpGet(location, options.signal);
+    const response = await httpGet(location, options.signal, "the manifest's URL (the argument of install)");
     const text = await response.text();
     if (text.length > MAX_MANIFEST_BYTES)
       throw new ManifestError(location, [`larger than ${MAX_MANIFEST_BYTES} bytes; is this a manifest?`]);
@@ -126,7 +126,9 @@ function parseJson(text: string, origin: string): unknown {
  * line itself, and — for the most common slip — a word about the comma.
  */
 export function describeJsonSyntaxError(text: string, message: string): string {
-  const position = Number(/at position (\d+)/.exec(message)?.[1] ?? text.length);
+  // An error at the end of the input (text that ends too early) is shown where the text ends,
+  // not on the empty line after its last newline.
+  const position = Math.min(Number(/at position (\d+)/.exec(message)?.[1] ?? text.length), text.trimEnd().length);
   const before = text.slice(0, position);
   const line = before.split("\n").length;
   const column = position - before.lastIndexOf("\n");

@@ -355,6 +355,7 @@ function readIfPresent(path: string): string | undefined {
   }
 }
 
+/** The first line of an error, without the lead-in to the output quoted below it. */
 function firstLine(text: string | undefined): string {
-  return (text ?? "no error recorded").split("\n")[0];
+  return (text ?? "no error recorded").split("\n")[0].replace(/[;:]\s*the last lines of its output:$/, "");
 }

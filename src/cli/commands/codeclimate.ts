@@ -153,9 +153,10 @@ No package named codeclimate-connector-sdk is published on the npm registry; thi
 one is Sluice's SDK as CommonJS, with the test helpers (lib/TestHelpers) and
 declarations TypeScript 3.8 reads. In a connector's folder:
 
-Examples:
-  npm install "$(sluice codeclimate sdk)"       # a link to it: "file:/…/codeclimate-connector-sdk"
-  npm pack "$(sluice codeclimate sdk)" && npm install ./codeclimate-connector-sdk-0.0.2.tgz   # a copy to commit`,
+Examples (in a connector's folder):
+  sluice codeclimate sdk                    # prints the folder
+  npm install "$(sluice codeclimate sdk)"   # not run: a link to it, "file:/…/codeclimate-connector-sdk"
+  npm pack "$(sluice codeclimate sdk)"      # not run: then npm install ./codeclimate-connector-sdk-0.0.2.tgz`,
       )
       .action(() => {
         process.stdout.write(`${sdkPackageFolder()}\n`);

@@ -171,13 +171,15 @@ export function pipelineCommand(context: () => CliContext): Command {
         "after",
         `
 Examples:
-  sluice pipeline run --from test/interop/conduit/bin/conduit-connector-generator --from-config recordCount=1000 \\
-      --from-config format.type=structured --from-config format.options.id=int --to sqlite:data.db --max-records 1000
+  sluice pipeline run --from test/interop/conduit/bin/conduit-connector-generator \\
+      --from-config recordCount=1000 --from-config format.type=structured \\
+      --from-config format.options.id=int --to sqlite:data.db --max-records 1000
   sluice pipeline run --from "./examples/go/generator/bin/generator" --from-options '{"count": 100}' \\
       --to test/interop/conduit/bin/conduit-connector-file --to-config path=out.jsonl
-  sluice pipeline run --from builtin:examples/ts/dist/conduit/main.js --from-config count=50 --to sqlite:data.db \\
-      --max-records 50
-  PGPASSWORD=… sluice pipeline run --from test/interop/conduit/bin/conduit-connector-generator --from-config recordCount=100 \\
+  sluice pipeline run --from builtin:examples/ts/dist/conduit/main.js --from-config count=50 \\
+      --to sqlite:data.db --max-records 50
+  PGPASSWORD=… sluice pipeline run --from test/interop/conduit/bin/conduit-connector-generator \\
+      --from-config recordCount=100 --from-config format.type=structured \\
       --to postgres://me@localhost/analytics --max-records 100
 (Conduit's generator and file connectors: npm run examples builds them in test/interop/conduit/bin.)
 

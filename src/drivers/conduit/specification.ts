@@ -44,7 +44,7 @@ export function describeSpecification(spec: Specification): string {
         .filter(Boolean)
         .join(", ");
       lines.push(`  ${name} (${details})`);
-      if (param.description) lines.push(`      ${param.description.trim().split("\n")[0]}`);
+      if (param.description) lines.push(...wrap(param.description, DESCRIPTION_WIDTH, "      "));
     }
   }
   return lines.join("\n");
@@ -71,6 +71,22 @@ export function parametersSchema(spec: Specification, side: ConnectorSide): Reco
     };
   }
   return { type: "object", properties };
+}
+
+const DESCRIPTION_WIDTH = 100;
+
+/** A description in full, its words wrapped to lines of at most `width` columns (a longer word gets its own line). */
+function wrap(text: string, width: number, indent: string): string[] {
+  const lines: string[] = [];
+  let line = "";
+  for (const word of text.trim().split(/\s+/)) {
+    if (line !== "" && indent.length + line.length + 1 + word.length > width) {
+      lines.push(indent + line);
+      line = word;
+    } else line = line === "" ? word : `${line} ${word}`;
+  }
+  if (line !== "") lines.push(indent + line);
+  return lines;
 }
 
 function describeRule(rule: { type: Validation_Type; value: string }): string {

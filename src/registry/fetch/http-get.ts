@@ -6,7 +6,8 @@
 import { messageOf } from "../../errors.js";
 import { FetchError, HttpStatusError } from "../errors.js";
 
-export async function httpGet(url: string, signal?: AbortSignal): Promise<Response> {
+/** `from`: where the URL came from, named when the answer is an error (default: the manifest's "uri"). */
+export async function httpGet(url: string, signal?: AbortSignal, from?: string): Promise<Response> {
   let response: Response;
   try {
     response = await fetch(url, { redirect: "follow", signal, headers: { "user-agent": "sluice" } });
@@ -23,7 +24,7 @@ export async function httpGet(url: string, signal?: AbortSignal): Promise<Respon
   if (!response.ok) {
     await response.body?.cancel();
     const where = response.url && response.url !== url ? `${url} (redirected to ${response.url})` : url;
-    throw new HttpStatusError(where, response.status, response.statusText);
+    throw new HttpStatusError(where, response.status, response.statusText, from);
   }
   return response;
 }
