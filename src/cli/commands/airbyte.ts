@@ -112,17 +112,13 @@ function openSource(ctx: CliContext, connector: string | undefined, flags: Sourc
 }
 
 /**
- * Without --config the source gets `{}`; when its spec requires fields, that
- * ends in the source's own traceback, so it is said first, in one line.
+ * Airbyte's protocol passes a config to check, discover and read: without one a
+ * source fails in its own way (a Python traceback, once per verb), so it is
+ * said first, in one line, before the source starts.
  */
-async function requireConfig(driver: AirbyteDriver, flags: SourceFlags, verb: string): Promise<void> {
+function requireConfig(flags: SourceFlags, verb: string): void {
   if (flags.config !== undefined) return;
-  const schema = (await driver.spec()).optionsSchema as { required?: unknown } | undefined;
-  const required = Array.isArray(schema?.required) ? schema.required.map(String) : [];
-  if (required.length === 0) return;
-  throw new UsageError(
-    `${verb} needs --config <file>: the source's spec requires ${required.map((r) => `"${r}"`).join(", ")} (sluice airbyte spec shows them all)`,
-  );
+  throw new UsageError(`${verb} needs --config <file>: the source's config, as JSON (its fields: sluice airbyte spec)`);
 }
 
 async function withSource<T>(
@@ -132,9 +128,9 @@ async function withSource<T>(
   work: (source: OpenedSource) => Promise<T>,
   verb?: string,
 ): Promise<T> {
+  if (verb) requireConfig(flags, verb);
   const source = openSource(ctx, connector, flags);
   try {
-    if (verb) await requireConfig(source.driver, flags, verb);
     return await work(source);
   } finally {
     await source.driver.close();
@@ -237,13 +233,8 @@ Examples:
       )
       .action(async (connector: string | undefined, flags: AirbyteSyncFlags) => {
         const ctx = context();
+        requireConfig(flags, "sync");
         const { driver, name, options } = openSource(ctx, connector, flags);
-        try {
-          await requireConfig(driver, flags, "sync");
-        } catch (error) {
-          await driver.close();
-          throw error;
-        }
         await syncWithFlags(ctx, { connector: name, driver, options }, flags);
       }),
   );

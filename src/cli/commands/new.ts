@@ -30,8 +30,8 @@ ${combinations}
 
 Examples:
   sluice new tickets --lang ts                          # native protocol, TypeScript
-  sluice new tickets --lang go --protocol c1 --module github.com/acme/tickets
-  sluice new tickets --lang python
+  sluice new orders --lang go --protocol c1 --module github.com/acme/orders
+  sluice new invoices --lang python
   sluice new pagerduty --lang ts --protocol codeclimate # package codeclimate-connector-pagerduty
   sluice new queue --lang ts --protocol conduit         # a Conduit source and destination`,
     )
