@@ -23,8 +23,11 @@ bash scripts/setup-server-tests.sh
 SLUICE_TEST_TEMPORAL="$(bash scripts/build-temporal.sh | tail -n 1)"
 export SLUICE_TEST_TEMPORAL
 
+# Each test file gets its own SLUICE_HOME (test/setup-home.ts); a test that hangs
+# fails after 10 minutes instead of holding CI until its own timeout.
+run_tests=(node --import tsx --import ./test/setup-home.ts --test --test-timeout=600000 --test-concurrency=1 --test-reporter=spec)
 if [ "$#" -gt 0 ]; then
-  exec node --import tsx --test --test-concurrency=1 --test-reporter=spec "$@"
+  exec "${run_tests[@]}" "$@"
 fi
 npm run --silent test:unit
-exec node --import tsx --test --test-concurrency=1 --test-reporter=spec test/*.test.ts
+exec "${run_tests[@]}" test/*.test.ts

@@ -1,6 +1,14 @@
-# Sourced by the build scripts: `ensure_venv <folder> <requirements file>`
-# makes a virtual environment with python3 and installs the pinned
-# requirements into it, again only when the requirements file changed.
+# Sourced by the build scripts.
+#
+# `ensure_venv <folder> <requirements file>` makes a virtual environment with
+# python3 and installs the pinned requirements into it, again only when the
+# requirements file changed.
+#
+# `ensure_cached_venv <folder> <requirements file>`: the same, built once per
+# machine outside the clone, in ${SLUICE_CACHE:-~/.cache/sluice}/venvs/, keyed
+# by the Python version and the pinned requirements, and linked at <folder>:
+# a fresh clone (CI) reuses it instead of installing from PyPI again. Only for
+# environments nothing in the clone writes into.
 ensure_venv() {
   local venv="$1" requirements="$2"
   [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
@@ -8,5 +16,23 @@ ensure_venv() {
   if ! cmp -s "$requirements" "$stamp"; then
     "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$requirements"
     cp "$requirements" "$stamp"
+  fi
+}
+
+ensure_cached_venv() {
+  local venv="$1" requirements="$2"
+  local key
+  key="$( (python3 --version; cat "$requirements") | sha256sum | cut -c1-16)"
+  local cached="${SLUICE_CACHE:-$HOME/.cache/sluice}/venvs/$(basename "$venv")-$key"
+  if [ ! -f "$cached/.sluice-complete" ]; then
+    rm -rf "$cached"
+    mkdir -p "$(dirname "$cached")"
+    python3 -m venv "$cached"
+    "$cached/bin/pip" install --quiet --disable-pip-version-check -r "$requirements"
+    touch "$cached/.sluice-complete"
+  fi
+  if [ "$(readlink "$venv" 2>/dev/null)" != "$cached" ]; then
+    rm -rf "$venv"
+    ln -s "$cached" "$venv"
   fi
 }
