@@ -7,8 +7,9 @@
 #   - a running PostgreSQL with the test roles (scripts/setup-postgres.sh)
 #   - for the server's tests: Debian's Chromium and schemathesis (PyPI)
 #   - the Temporal dev server binary, built once and cached (scripts/build-temporal.sh)
-#   - the unit tests (test/unit: pure modules, in parallel, seconds), then the
-#     end-to-end test files (test/*.test.ts, one at a time), with Node's test runner
+#   - the unit tests (test/unit: pure modules, in parallel, seconds), the Go and
+#     Python SDKs' own tests (go test, unittest), then the end-to-end test files
+#     (test/*.test.ts, one at a time), with Node's test runner
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
@@ -30,4 +31,8 @@ if [ "$#" -gt 0 ]; then
   exec "${run_tests[@]}" "$@"
 fi
 npm run --silent test:unit
+# the SDKs' own tests, and the Go examples' (go test caches what did not change)
+(cd sdk/go && go test ./...)
+(cd examples/go && go test ./...)
+(cd sdk/python/tests && ../../../.venv/bin/python -m unittest -q test_sdk)
 exec "${run_tests[@]}" test/*.test.ts

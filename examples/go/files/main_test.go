@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -113,5 +115,60 @@ func TestBadOptionsNameTheOption(t *testing.T) {
 		if _, err := runSync(t, raw, &callback{}); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("options %s: want an error naming %s, got %v", raw, want, err)
 		}
+	}
+}
+
+func TestGitListsWhatGitTracksAndNotWhatGitignoreExcludes(t *testing.T) {
+	root := t.TempDir()
+	git := func(args ...string) {
+		t.Helper()
+		cmd := exec.Command("git", append([]string{"-C", root, "-c", "user.name=t", "-c", "user.email=t@example.com"}, args...)...)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("git %v: %v\n%s", args, err, out)
+		}
+	}
+	write := func(name, text string) {
+		path := filepath.Join(root, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	git("init", "-q")
+	write(".gitignore", ".venv/\n*.db\n")
+	write("tracked.go", "package x")
+	write("gone.txt", "deleted after the commit")
+	git("add", ".")
+	git("commit", "-q", "-m", "first")
+	if err := os.Remove(filepath.Join(root, "gone.txt")); err != nil {
+		t.Fatal(err)
+	}
+	write("new.md", "not committed yet, not ignored")
+	write(".venv/lib/site.py", "ignored")
+	write("data.db", "ignored")
+	cb := &callback{}
+	if _, err := runSync(t, fmt.Sprintf(`{"root": %q, "git": true}`, root), cb); err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, page := range cb.pages {
+		for _, o := range page {
+			ids = append(ids, o.GetRemoteId())
+		}
+	}
+	sort.Strings(ids)
+	if strings.Join(ids, ",") != ".gitignore,new.md,tracked.go" {
+		t.Fatalf("remote ids %v", ids)
+	}
+}
+
+func TestGitOutsideARepositoryNamesTheOption(t *testing.T) {
+	root := t.TempDir()
+	t.Setenv("GIT_CEILING_DIRECTORIES", filepath.Dir(root)) // even when the temp folder is inside a repository
+	_, err := runSync(t, fmt.Sprintf(`{"root": %q, "git": true}`, root), &callback{})
+	if err == nil || !strings.Contains(err.Error(), `option "git": git ls-files`) {
+		t.Fatalf("want an error naming the option, got %v", err)
 	}
 }
