@@ -23,7 +23,9 @@ ensure_cached_venv() {
   local venv="$1" requirements="$2"
   local key
   key="$( (python3 --version; cat "$requirements") | sha256sum | cut -c1-16)"
-  local cached="${SLUICE_CACHE:-$HOME/.cache/sluice}/venvs/$(basename "$venv")-$key"
+  local name
+  name="$(basename "$venv")"
+  local cached="${SLUICE_CACHE:-$HOME/.cache/sluice}/venvs/${name#.venv-}-$key"
   if [ ! -f "$cached/.sluice-complete" ]; then
     rm -rf "$cached"
     mkdir -p "$(dirname "$cached")"

@@ -61,10 +61,11 @@ test("Conduit's generator as a source into SQLite: every record acked, the posit
     `sqlite:${db}`,
     "--name",
     "gen",
-    "--idle-stop",
-    "1",
+    "--max-records",
+    "40",
   ]);
-  assert.deepEqual([first.records, first.acked, first.stoppedBy, first.position], [40, 40, "idle", "40"]);
+  // stopped by the count, not by an idle second (which a busy machine can cause before the 40th record)
+  assert.deepEqual([first.records, first.acked, first.stoppedBy, first.position], [40, 40, "max-records", "40"]);
   assert.deepEqual(first.lifecycle, { source: "created" });
   const rows = query<{ _key: string; id: number | bigint; name: string; _operation: string; _metadata: string }>(
     db,
@@ -255,8 +256,8 @@ test("a TypeScript Conduit connector, standalone and built-in: resumes from the 
       `sqlite:${db}`,
       "--name",
       "seq",
-      "--idle-stop",
-      "0.5",
+      "--max-records",
+      "20",
     ]);
     assert.deepEqual([first.records, first.position], [20, "20"], from);
     const second = await pipeline([
@@ -270,8 +271,8 @@ test("a TypeScript Conduit connector, standalone and built-in: resumes from the 
       `sqlite:${db}`,
       "--name",
       "seq",
-      "--idle-stop",
-      "0.5",
+      "--max-records",
+      "15",
     ]);
     assert.deepEqual([second.records, second.position, second.lifecycle.source], [15, "35", "updated"], from);
     const ids = query<{ id: number }>(db, "SELECT id FROM seq_sequence ORDER BY id").map((r) => r.id);
@@ -302,10 +303,9 @@ test("Conduit source into a Conduit destination: a rejected record fails the pip
     state,
     "--name",
     "p",
-    "--idle-stop",
-    "0.5",
   ];
-  const failed = await sluice(["pipeline", "run", ...args, "--from-config", "rejectAt=6"]);
+  // stops by the failure, or by the count: never by an idle moment a busy machine can cause
+  const failed = await sluice(["pipeline", "run", ...args, "--max-records", "12", "--from-config", "rejectAt=6"]);
   assert.equal(failed.code, 1);
   assert.match(
     failed.stderr,
@@ -319,7 +319,7 @@ test("Conduit source into a Conduit destination: a rejected record fails the pip
     "4",
     "only the batch the destination fully acked counts",
   );
-  const resumed = await pipeline(args);
+  const resumed = await pipeline([...args, "--max-records", "8"]);
   assert.deepEqual([resumed.records, resumed.position], [8, "12"]);
   const ids = lines(out).map((line) => (line.payload as { id: number }).id);
   assert.deepEqual(
@@ -426,8 +426,8 @@ test("protocol version 1: a connector serving only connector.v1 (Start, one reco
     `sqlite:${db}`,
     "--name",
     "v1",
-    "--idle-stop",
-    "0.5",
+    "--max-records",
+    "9",
   ]);
   assert.deepEqual([read.records, read.acked, read.position], [9, 9, "9"]);
   assert.deepEqual(
@@ -447,8 +447,8 @@ test("protocol version 1: a connector serving only connector.v1 (Start, one reco
     `path=${out}`,
     "--state-db",
     join(dir, "s.db"),
-    "--idle-stop",
-    "0.5",
+    "--max-records",
+    "6",
   ]);
   assert.deepEqual([written.records, written.acked], [6, 6]);
   assert.equal(lines(out).length, 6);
