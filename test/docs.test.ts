@@ -44,6 +44,8 @@ async function placeholders(t: { after(fn: () => Promise<void>): void }): Promis
     ["50051", String(await freePort())],
     ["50052", String(await freePort())],
     ["50053", String(await freePort())],
+    ["8080", String(await freePort())],
+    ["8081", String(await freePort())],
   ];
 }
 
@@ -57,6 +59,7 @@ const HELP_SETUP: DocBlock = {
   setup: [
     "sluice sync -c ./examples/go/generator/bin/generator -o '{\"count\": 100}' --db data.db >/dev/null 2>&1",
     `echo '{"count": 20, "seed": 1}' > faker.json`,
+    "sluice connectors install examples/go/generator/manifest.json --yes >/dev/null 2>&1",
   ],
   commands: [
     {

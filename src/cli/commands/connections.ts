@@ -24,7 +24,7 @@ export function connectionsCommand(context: () => CliContext): Command {
       `
 Examples:
   sluice connections create --name gen --connector generator --options '{"count": 1000}' --schedule 'every 1h'
-  sluice connections create --name gh --connector github --options-file gh.json --secret /token
+  sluice connections create --name gh --connector github --options-file gh.json --secret /token   # not run: needs that connector
   sluice connections list
   sluice connections run gen`,
     );

@@ -61,9 +61,9 @@ SLUICE_SECRET_KEY as the server.
 ${TEMPORAL_HELP}
 
 Examples:
-  sluice server
-  sluice server --db /var/lib/sluice/sluice.db --listen 127.0.0.1:8080 --max-concurrent-syncs 2
-  SLUICE_SECRET_KEY=… sluice server --temporal temporal.internal:7233 --namespace data
+  sluice server --listen 127.0.0.1:8080   # until stopped (Ctrl-C)
+  sluice server --db server.db --listen 127.0.0.1:8081 --max-concurrent-syncs 2   # until stopped
+  SLUICE_SECRET_KEY=… sluice server --temporal temporal.internal:7233 --namespace data   # not run: needs a Temporal cluster
   sluice server token create --name ci`,
     )
     .action(async (flags: ServerFlags, command: Command) => {
