@@ -64,7 +64,7 @@ Examples:
   sluice server --listen 127.0.0.1:8080   # until stopped (Ctrl-C)
   sluice server --db server.db --listen 127.0.0.1:8081 --max-concurrent-syncs 2   # until stopped
   SLUICE_SECRET_KEY=… sluice server --temporal temporal.internal:7233 --namespace data   # not run: needs a Temporal cluster
-  sluice server token create --name ci`,
+  sluice server token create --name loader --role read`,
     )
     .action(async (flags: ServerFlags, command: Command) => {
       await serve(context(), flags, command.parent?.version());
