@@ -6,7 +6,9 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { fileURLToPath } from "node:url";
 
-const benches = (process.env.BENCH_ONLY ?? "foundation,qlik,codeclimate,lines,stores,stores-rss,server,temporal").split(",");
+const benches = (process.env.BENCH_ONLY ?? "foundation,qlik,codeclimate,lines,stores,stores-rss,server,temporal").split(
+  ",",
+);
 const here = fileURLToPath(new URL(".", import.meta.url));
 const results = [];
 for (const name of benches) {

@@ -15,7 +15,7 @@ import {
   syncIdOf,
   syncStopFor,
 } from "../../engine/index.js";
-import { messageOf, SluiceError } from "../../errors.js";
+import { messageOf } from "../../errors.js";
 import { createLogger, type Logger } from "../../logging.js";
 import { type Redactor, redactorFor } from "./redact.js";
 import type { LaunchCallbacks, LaunchRequest, RunCounts, RunLauncher, RunOutcome } from "./types.js";
