@@ -28,7 +28,7 @@ export class SecretBox {
 
   /** The key in `path`, made (32 random bytes, 0600) the first time; concurrent first runs agree on one key. */
   static fromKeyFile(path: string): SecretBox {
-    return new SecretBox(readKey(path) ?? createKey(path), path);
+    return new SecretBox(keyFromFile(path), path);
   }
 
   seal(text: string, row: string): string {
@@ -52,6 +52,11 @@ export class SecretBox {
       return undefined;
     }
   }
+}
+
+/** The key in `path`, made (32 random bytes in base64, 0600) the first time; concurrent first runs agree on one key. Shared with the server's secrets. */
+export function keyFromFile(path: string): Buffer {
+  return readKey(path) ?? createKey(path);
 }
 
 function readKey(path: string): Buffer | undefined {

@@ -1,12 +1,15 @@
 /**
  * Secrets at rest: AES-256-GCM with one key per installation, taken from
- * SLUICE_SECRET_KEY (32 bytes, base64 or hex) or else from a key file in
- * SLUICE_HOME made on first use (owner-only, 0600). A ciphertext names its
- * key by fingerprint, so a wrong key is reported as such, not as garbage.
+ * SLUICE_SECRET_KEY (32 bytes, base64 or hex) or else from the key file the
+ * pipelines' sealed configs use too (`<home>/secret.key`, or
+ * SLUICE_SECRET_KEY_FILE), read and made on first use by the engine's
+ * keyFromFile (owner-only, 0600). A ciphertext names its key by
+ * fingerprint, so a wrong key is reported as such, not as garbage.
  */
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from "node:crypto";
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync, writeSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { existsSync, statSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { keyFromFile } from "../../engine/secret-box.js";
 import { ServerError } from "../errors.js";
 
 export const SECRET_KEY_ENV = "SLUICE_SECRET_KEY";
@@ -27,13 +30,15 @@ export class SecretBox {
     this.fingerprint = createHash("sha256").update(key).digest("hex").slice(0, 8);
   }
 
-  /** The installation's key: SLUICE_SECRET_KEY if set, else `<home>/secret.key` (made when missing). */
+  /** The installation's key: SLUICE_SECRET_KEY if set, else the key file (made when missing). */
   static open(home: string, env: NodeJS.ProcessEnv = process.env): SecretBox {
     const given = env[SECRET_KEY_ENV];
     if (given !== undefined && given.trim() !== "")
       return new SecretBox(parseKey(given.trim(), SECRET_KEY_ENV), SECRET_KEY_ENV);
-    const file = join(home, KEY_FILE_NAME);
-    return new SecretBox(readOrCreateKeyFile(file), file);
+    const configured = env.SLUICE_SECRET_KEY_FILE?.trim();
+    const file = configured ? resolve(configured) : join(home, KEY_FILE_NAME);
+    refuseExposed(file);
+    return new SecretBox(keyFromFile(file), file);
   }
 
   encrypt(plain: string): string {
@@ -77,26 +82,13 @@ function parseKey(text: string, where: string): Buffer {
   return key;
 }
 
-function readOrCreateKeyFile(file: string): Buffer {
-  if (!existsSync(file)) {
-    mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
-    try {
-      const fd = openSync(file, "wx", 0o600);
-      try {
-        writeSync(fd, `${randomBytes(32).toString("base64")}\n`);
-      } finally {
-        closeSync(fd);
-      }
-    } catch (error) {
-      // Another process made it first: read theirs.
-      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
-    }
-  }
+function refuseExposed(file: string): void {
+  if (!existsSync(file)) return;
   const mode = statSync(file).mode & 0o777;
   if (mode & 0o077)
     throw new ServerError(
       "SECRET_KEY_EXPOSED",
       `the key file ${file} can be read by other users (mode ${mode.toString(8)}); run \`chmod 600 ${file}\``,
     );
-  return parseKey(readFileSync(file, "utf8").trim(), file);
 }
+
