@@ -123,6 +123,30 @@ export function installGenerator(home: string): Promise<void> {
   });
 }
 
+/** A run as the API shows it (the fields tests look at). */
+export interface RunView {
+  id: number;
+  status: string;
+  records: number;
+  error: string | null;
+  finishedAt: string | null;
+}
+
+/** Starts a run of a connection through the API and waits (up to 3 minutes) until it finished. */
+export async function runToEnd(server: RunningServer, token: string, connectionId: number): Promise<RunView> {
+  const started = await call<RunView>(server.url, "POST", `/api/connections/${connectionId}/runs`, { token });
+  if (started.status !== 202)
+    throw new Error(`run of connection ${connectionId} refused: ${JSON.stringify(started.body)}`);
+  return waitFor(
+    async () => {
+      const { body } = await call<RunView>(server.url, "GET", `/api/runs/${started.body.id}`, { token });
+      return body.finishedAt ? body : undefined;
+    },
+    180_000,
+    `run ${started.body.id} to finish`,
+  );
+}
+
 /** Polls `check` until it returns a value, up to `ms`; the last error is thrown otherwise. */
 export async function waitFor<T>(check: () => Promise<T | undefined>, ms = 60_000, what = "the condition"): Promise<T> {
   const deadline = Date.now() + ms;

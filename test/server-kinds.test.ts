@@ -14,33 +14,12 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { fixtures, startIncidentsApi } from "./codeclimate-helpers.js";
 import { query, root, tempDir } from "./helpers.js";
-import { call, installConnector, type RunningServer, startServer, waitFor } from "./server-helpers.js";
+import { call, installConnector, runToEnd, startServer } from "./server-helpers.js";
 
 interface Spec {
   protocol: string;
   optionsSchema: { properties?: Record<string, unknown> } | null;
   secretPaths: string[];
-}
-
-interface Run {
-  id: number;
-  status: string;
-  records: number;
-  error: string | null;
-  finishedAt: string | null;
-}
-
-async function runToEnd(server: RunningServer, token: string, connectionId: number): Promise<Run> {
-  const started = await call<Run>(server.url, "POST", `/api/connections/${connectionId}/runs`, { token });
-  assert.equal(started.status, 202, JSON.stringify(started.body));
-  return waitFor(
-    async () => {
-      const { body } = await call<Run>(server.url, "GET", `/api/runs/${started.body.id}`, { token });
-      return body.finishedAt ? body : undefined;
-    },
-    180_000,
-    `run ${started.body.id} to finish`,
-  );
 }
 
 test("Airbyte, Conduit and Code Climate connectors: their own option schemas for the form, and runs to done", async (t) => {

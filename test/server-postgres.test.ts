@@ -10,30 +10,9 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { sluice, tempDir } from "./helpers.js";
 import { createDatabase, pgQuery, pgUrl } from "./pg-helpers.js";
-import { call, installVault, type RunningServer, startServer, waitFor } from "./server-helpers.js";
+import { call, installVault, type RunView, runToEnd, startServer } from "./server-helpers.js";
 
 const SECRET = "key-0b9e4d7a1c3f5e2d8a6b";
-
-interface Run {
-  id: number;
-  status: string;
-  records: number;
-  error: string | null;
-  finishedAt: string | null;
-}
-
-async function runToEnd(server: RunningServer, token: string, connectionId: number): Promise<Run> {
-  const started = await call<Run>(server.url, "POST", `/api/connections/${connectionId}/runs`, { token });
-  assert.equal(started.status, 202, JSON.stringify(started.body));
-  return waitFor(
-    async () => {
-      const { body } = await call<Run>(server.url, "GET", `/api/runs/${started.body.id}`, { token });
-      return body.finishedAt ? body : undefined;
-    },
-    90_000,
-    `run ${started.body.id} to finish`,
-  );
-}
 
 test("on PostgreSQL: the server's tables beside the data, runs into it and elsewhere, browsing and search, a restart", async (t) => {
   const dir = tempDir(t);
@@ -132,7 +111,7 @@ test("on PostgreSQL: the server's tables beside the data, runs into it and elsew
 
   const again = await startServer(t, { db, home });
   assert.equal(again.token, undefined, "a restart makes no new admin token");
-  const runs = await call<Run[]>(again.url, "GET", "/api/runs", { token });
+  const runs = await call<RunView[]>(again.url, "GET", "/api/runs", { token });
   assert.equal(runs.status, 200);
   assert.equal(runs.body.length, 3, "runs are kept across a restart");
   const tokens = await sluice(["--json", "server", "token", "list", "--db", db], {

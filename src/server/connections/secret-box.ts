@@ -91,4 +91,3 @@ function refuseExposed(file: string): void {
       `the key file ${file} can be read by other users (mode ${mode.toString(8)}); run \`chmod 600 ${file}\``,
     );
 }
-
