@@ -72,12 +72,13 @@ resumes after a position, a destination acks each record in order; nothing but
 the protocol on stdout.
 
 Examples:
-  sluice test --command ./bin/generator --options '{"count": 100}'
-  sluice test --command "node dist/src/main.js" --protocol c1 --junit sluice-test.xml
-  sluice test --command ".venv/bin/source-faker" --protocol airbyte --options '{"count": 50}'
-  sluice test --command ./conduit-connector-file --protocol conduit --config path=in.txt --destination-config path=out.txt
-  sluice test ./codeclimate-connector-pagerduty --options-file config.json
-  sluice test my-installed-connector`,
+  sluice test --command ./examples/go/generator/bin/generator --options '{"count": 100}'
+  sluice test generator --junit sluice-test.xml   # an installed connector, by name
+  sluice test --command "node dist/src/main.js" --protocol c1   # not run: in a c1 project (sluice new x --protocol c1)
+  sluice test --command ".venv/bin/source-faker" --protocol airbyte --options '{"count": 50}'   # not run: in a source's folder
+  sluice test --command ./conduit-connector-file --protocol conduit --config path=in.txt \\
+      --destination-config path=out.txt   # not run: in the connector's folder
+  sluice test ./codeclimate-connector-pagerduty --options-file config.json   # not run: needs that package`,
     )
     .action(async (target: string | undefined, flags: TestFlags) => {
       const ctx = context();
