@@ -26,11 +26,11 @@ retried elsewhere). Start syncs with \`sluice server --temporal\`.
 ${TEMPORAL_HELP}
 
 Examples:
-  sluice worker --temporal 127.0.0.1:7233 --db postgres://sluice@db.internal/sluice
+  sluice worker --temporal 127.0.0.1:7233 --db postgres://sluice@db.internal/sluice   # not run: needs Temporal
   PGPASSWORD=… sluice worker --temporal temporal.internal:7233 --namespace data \\
-      --db postgres://sluice@db.internal/sluice --max-concurrent-syncs 8
+      --db postgres://sluice@db.internal/sluice --max-concurrent-syncs 8   # not run: needs Temporal
   TEMPORAL_API_KEY=… sluice worker --temporal my-ns.a1b2c.tmprl.cloud:7233 --namespace my-ns.a1b2c --tls \\
-      --db postgres://sluice@db.internal/sluice`,
+      --db postgres://sluice@db.internal/sluice   # not run: needs Temporal Cloud`,
     )
     .option(
       "--db <postgres-url>",
