@@ -3,7 +3,7 @@
  * server, a database of this file's own) and DuckDB (real files). Types,
  * schema evolution, upsert counts, replace, deletes, state in the page's
  * transaction, big integers, name clashes, reserved names, case clashes, a
- * changed primary key.
+ * changed primary key, a sync cancelled mid-page.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
@@ -12,7 +12,9 @@ import { DuckDbStore } from "../src/stores/duckdb/store.js";
 import { openStore } from "../src/stores/open.js";
 import { PostgresStore } from "../src/stores/postgres/store.js";
 import { SqliteStore } from "../src/stores/sqlite/store.js";
+import { runSync } from "../src/engine/sync.js";
 import { tableSpec } from "../src/engine/tables.js";
+import type { SourceDriver, StreamDescriptor } from "../src/drivers/types.js";
 import { deletion, type Row, RecordError, type Store, type StoreKind, type TableSpec } from "../src/stores/types.js";
 import { tempDir } from "./helpers.js";
 import { createDatabase, pgUrl } from "./pg-helpers.js";
@@ -413,6 +415,31 @@ for (const target of targets) {
       assert.equal(await store.loadState("demo"), "s1");
     });
 
+    // The cancel lands as a page's write begins, or a moment into it (inside its transaction, on a server):
+    // either way the engine must let that write end before it logs the run's end on the same store connection.
+    for (const moment of ["as a page's write begins", "while a page is being written"] as const)
+      test(`a sync cancelled ${moment} ends 'cancelled', counting what stayed; state is not ahead of the rows`, async (t) => {
+        const { store, reopen } = await open(t);
+        const cancel = new AbortController();
+        const stop = () => cancel.abort(new Error("cancelled by the test"));
+        const driver = pagedSource(1000, (page) => {
+          if (page === 2) moment === "as a page's write begins" ? stop() : setTimeout(stop, 3);
+        });
+        await assert.rejects(
+          runSync({ connector: "halted", driver, store, options: "{}", signal: cancel.signal }),
+          /sync \d+ of "halted" was cancelled: cancelled by the test/,
+        );
+        await store.close(); // at once, as the worker does: nothing may still be on its way to the log
+
+        const reader = await reopen();
+        const [entry] = await reader.listSyncs(1);
+        assert.equal(entry.status, "cancelled");
+        const [{ n }] = await rows(reader, "SELECT COUNT(*) AS n FROM {t}", "halted_items");
+        assert.equal(entry.inserted, Number(n), "the log counts the rows that stayed");
+        const { after } = JSON.parse((await reader.loadState("halted")) || '{"after":0}') as { after: number };
+        assert.ok(after <= Number(n), `state (after ${after}) is not ahead of the ${n} rows`);
+      });
+
     test("opened read-only, a store that does not exist is refused and not created", async (t) => {
       const { location, schema } = await target.fresh(t);
       await assert.rejects(
@@ -427,4 +454,36 @@ for (const target of targets) {
       await assert.rejects(openStore(location, { schema, readOnly: true }));
     });
   });
+}
+
+/**
+ * A source of `pages` pages of 10 items, each carrying its position as state; `writing(page)` runs as
+ * the page's write has begun and before it is awaited. Like a connector behind a pipe, it lets the
+ * event loop turn between pages.
+ */
+function pagedSource(pages: number, writing: (page: number) => void): SourceDriver {
+  const stream: StreamDescriptor = {
+    name: "items",
+    jsonSchema: { properties: { id: { type: "integer" }, name: { type: "string" } } },
+    primaryKey: ["id"],
+    syncModes: ["incremental"],
+  };
+  return {
+    protocol: "test",
+    spec: async () => ({ name: "paged", version: "1", description: "pages of items" }),
+    check: async () => ({ ok: true, errors: [] }),
+    discover: async () => [stream],
+    read: async (_request, sink) => {
+      for (let page = 1; page <= pages; page++) {
+        const ids = Array.from({ length: 10 }, (_, i) => (page - 1) * 10 + i + 1);
+        const rows = ids.map((id) => ({ id, name: `item ${id}` }));
+        const written = sink.page({ stream: "items", rows, checkpoint: JSON.stringify({ after: page * 10 }) });
+        writing(page);
+        await written;
+        await new Promise(setImmediate);
+      }
+      return {};
+    },
+    close: async () => {},
+  };
 }

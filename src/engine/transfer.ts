@@ -16,7 +16,7 @@ import type {
   SyncMode,
 } from "../drivers/types.js";
 import { ConnectorProtocolError, messageOf } from "../errors.js";
-import type { Store, WriteCounts } from "../stores/types.js";
+import type { Store, SyncOutcome, WriteCounts } from "../stores/types.js";
 import type { Destination } from "./destination.js";
 import type { PreparedSource } from "./prepare.js";
 
@@ -67,8 +67,9 @@ export async function transfer(job: TransferJob): Promise<TransferResult> {
   const started = performance.now();
   const progress = new Progress(destination);
   const streams = new StreamCatalog(connector, driver, source.streams);
+  const writes = new WritesInFlight();
   const sink: PageSink = {
-    page: async (page) => {
+    page: writes.track(async (page) => {
       job.signal?.throwIfAborted();
       const counts = await destination.write(page, streams.get(page.stream), syncId);
       const totals = progress.add(page.stream, page.rows.length, counts);
@@ -81,12 +82,12 @@ export async function transfer(job: TransferJob): Promise<TransferResult> {
         estimatedTotal: page.estimatedTotal,
       });
       if (page.checkpoint !== undefined) job.onEvent?.({ type: "checkpoint", state: page.checkpoint });
-    },
-    checkpoint: async (checkpoint) => {
+    }),
+    checkpoint: writes.track(async (checkpoint) => {
       job.signal?.throwIfAborted();
       await destination.checkpoint(checkpoint, syncId);
       job.onEvent?.({ type: "checkpoint", state: checkpoint });
-    },
+    }),
   };
 
   try {
@@ -107,17 +108,52 @@ export async function transfer(job: TransferJob): Promise<TransferResult> {
     });
     return { ok: true, syncId, progress, outcome, durationMs };
   } catch (error) {
+    // A cancel does not wait for the read, but the page being written when it came must end (committed with its
+    // checkpoint, or rolled back) before the log's last word: both share the store's connection, and a last word
+    // sent inside the page's transaction would be lost with it (the entry left "running", the counts short).
+    await writes.settled();
     const cancelled = job.signal?.aborted === true;
     const reason = cancelled ? messageOf(job.signal?.reason) : messageOf(error);
-    await ledger
-      .finishSync(syncId, {
-        status: cancelled ? "cancelled" : "failed",
-        ...progress.totals,
-        pages: progress.pages,
-        error: reason,
-      })
-      .catch(() => {});
-    return { ok: false, syncId, progress, error, cancelled, reason };
+    const unlogged = await closeLogEntry(ledger, syncId, {
+      status: cancelled ? "cancelled" : "failed",
+      ...progress.totals,
+      pages: progress.pages,
+      error: reason,
+    });
+    return { ok: false, syncId, progress, error, cancelled, reason: unlogged ? `${reason}${unlogged}` : reason };
+  }
+}
+
+/**
+ * Ends a failed run's log entry. That can fail too (the store is what broke): the run's own error stays
+ * the one reported, and what became of its entry is added to the reason, never dropped.
+ */
+async function closeLogEntry(ledger: Store, syncId: number, outcome: SyncOutcome): Promise<string | undefined> {
+  try {
+    await ledger.finishSync(syncId, outcome);
+    return undefined;
+  } catch (error) {
+    return `\n(the sync log entry #${syncId} could not be closed as ${outcome.status} and may still say "running": ${messageOf(error)})`;
+  }
+}
+
+/** The sink's calls in flight, so a run that stops early can wait until none is left writing. */
+class WritesInFlight {
+  private readonly pending = new Set<Promise<unknown>>();
+
+  track<A>(write: (arg: A) => Promise<void>): (arg: A) => Promise<void> {
+    return (arg) => {
+      const promise = write(arg);
+      const entry = promise.catch(() => {});
+      this.pending.add(entry);
+      void entry.finally(() => this.pending.delete(entry));
+      return promise;
+    };
+  }
+
+  /** Resolves once every call made so far has ended, however it ended. */
+  async settled(): Promise<void> {
+    await Promise.all(this.pending);
   }
 }
 
