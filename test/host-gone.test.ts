@@ -73,6 +73,22 @@ test("Go SDK under Sluice: kill -9 of `sluice sync` mid-run ends the connector",
   await killHost(host, connector);
 });
 
+test("Go SDK behind sh -c, its Sluice host killed before connecting: the connector sees SLUICE_RUN_ID's process end and exits", async () => {
+  // Sluice's own launcher (a process group, SLUICE_RUN_ID, the go-plugin cookie), and a host that never connects:
+  // the shell lives on as the connector's parent and no connection ends, so only the named host's end tells.
+  const launch = `
+    import { ChildGroup } from ${JSON.stringify(join(root, "dist/process/child.js"))};
+    const env = { ...process.env, SLUICE_PLUGIN: "7c3e1f5a9b2d4e6f8a0c1b3d5e7f9a2c" };
+    const child = ChildGroup.launch({ shell: ${JSON.stringify(examples.goGenerator)} }, { name: "generator", env });
+    child.stdout.resume();
+    child.stderr.resume();
+    setInterval(() => {}, 60_000);`;
+  const host = background(process.execPath, ["--input-type=module", "-e", launch]);
+  const shell = await childOf(host.pid, /^\/bin\/sh -c/);
+  const connector = await childOf(shell.pid);
+  await killHost(host, connector);
+});
+
 test("Python SDK under Sluice: kill -9 of `sluice sync` mid-read ends the connector", async (t) => {
   const dir = tempDir(t);
   const db = join(dir, "p.db");

@@ -10,6 +10,7 @@ import { once } from "node:events";
 import { createServer } from "node:net";
 import { homedir } from "node:os";
 import { join } from "node:path";
+import { reapLeftovers } from "../src/process/index.js";
 import { sluiceBin, tempDir, until } from "./helpers.js";
 
 export const TEMPORAL_BIN =
@@ -131,9 +132,11 @@ export class WorkerProcess {
     env: NodeJS.ProcessEnv = {},
   ) {
     const args = [sluiceBin, "worker", "--temporal", temporal, "--db", db, ...extra];
+    // A process group of its own, so that stop() can end all of it.
     this.child = spawn(process.execPath, args, {
       env: { ...process.env, SLUICE_HOME: home, ...env },
       stdio: ["ignore", "pipe", "pipe"],
+      detached: true,
     });
     this.child.stdout?.on("data", (d) => (this.output += d));
     this.child.stderr?.on("data", (d) => (this.output += d));
@@ -150,10 +153,27 @@ export class WorkerProcess {
     }, "the worker to poll");
   }
 
+  /**
+   * Ends the worker and everything it started, also after a test killed it with -9: SIGTERM to its
+   * group (SIGKILL after 15 s), then the connectors it left (each in a group of its own, recorded in
+   * its home with their start times) are stopped as the next start of Sluice would, by its reaper.
+   */
   async stop(): Promise<void> {
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
-    const exited = new Promise((resolve) => this.child.once("exit", resolve));
-    this.child.kill("SIGTERM");
-    await exited;
+    if (this.child.exitCode === null && this.child.signalCode === null) {
+      const exited = once(this.child, "exit");
+      signalGroup(this.pid, "SIGTERM");
+      const timer = setTimeout(() => signalGroup(this.pid, "SIGKILL"), 15_000);
+      await exited;
+      clearTimeout(timer);
+    }
+    await reapLeftovers(join(this.home, "running"));
+  }
+}
+
+function signalGroup(pgid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pgid, signal);
+  } catch {
+    // the group is gone
   }
 }

@@ -7,7 +7,6 @@
  */
 import { CancelledFailure, Client, Connection, WorkflowFailedError } from "@temporalio/client";
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
 import { join } from "node:path";
 import { test } from "node:test";
 import {
@@ -18,7 +17,7 @@ import {
   startSync,
   syncProgress,
 } from "../src/worker/index.js";
-import { examples, sluice, tempDir, until } from "./helpers.js";
+import { examples, processTree, sluice, tempDir, until } from "./helpers.js";
 import { createDatabase, pgQuery, pgUrl } from "./pg-helpers.js";
 import { waitFor } from "./server-helpers.js";
 import { writeManifest } from "./registry-helpers.js";
@@ -90,6 +89,16 @@ async function cluster(t: { after(fn: () => Promise<void>): void }, n: number) {
   return { temporal, database, manifest, workers, client: await temporalClient(t, temporal.address) };
 }
 
+/** The processes a worker started (its connectors), which outlive it as orphans if nothing ends them. */
+function childrenOf(worker: WorkerProcess): { pid: number; commandLine: string }[] {
+  return processTree(worker.pid).filter((p) => p.pid !== worker.pid);
+}
+
+/** Those of `processes` still running (the same process: its pid with the same command line). */
+function stillRunning(processes: { pid: number; commandLine: string }[]): { pid: number; commandLine: string }[] {
+  return processes.filter((p) => processTree(p.pid)[0]?.commandLine === p.commandLine);
+}
+
 async function distinctRows(database: string, table: string): Promise<{ rows: number; ids: number }> {
   const [row] = await pgQuery<{ rows: string; ids: string }>(
     database,
@@ -144,7 +153,11 @@ test("kill -9 of the worker running a sync: it completes on the other, exact row
   const progress = await pagesIn(handle, 5);
   const running = workers.find((w) => progress.worker.startsWith(`${w.pid}@`));
   assert.ok(running, `the sync runs on one of the workers (${progress.worker})`);
+  const connectors = childrenOf(running);
+  assert.ok(connectors.length > 0, "the killed worker's connector runs");
   running.child.kill("SIGKILL");
+  // The connector notices its host is gone (its connection closed, its parent changed) and exits by itself.
+  await until(() => stillRunning(connectors).length === 0, "the dead worker's connector to exit", 10_000);
 
   const result = await handle.result();
   const survivor = workers.find((w) => w !== running);
@@ -192,8 +205,7 @@ test("cancelling the workflow stops the connector gracefully; committed pages st
     return true;
   });
   // The workflow waited for the activity to end: by now the connector has stopped and the sync log says so.
-  const connectors = execFileSync("ps", ["-eo", "args"], { encoding: "utf8" });
-  assert.ok(!connectors.includes(worker.home), "no connector of the worker's is left running");
+  assert.deepEqual(childrenOf(worker), [], "no connector of the worker's is left running");
   const log = await pgQuery<{ status: string; inserted: string }>(
     database,
     "SELECT status, inserted FROM sluice._sluice_syncs WHERE connector = 'stopped' ORDER BY id",

@@ -3,6 +3,8 @@ package sluice
 import (
 	"context"
 	"os"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -11,8 +13,12 @@ import (
 	"google.golang.org/grpc/stats"
 )
 
-// parentCheck is how often the plugin looks whether its parent process is still there.
+// parentCheck is how often the plugin looks whether its parent process (and its host) is still there.
 const parentCheck = time.Second
+
+// runIDVariable names the Sluice process that started the plugin, "<pid>-<start ticks>"; Sluice
+// sets it in every connector's environment (src/process/cleanup.ts).
+const runIDVariable = "SLUICE_RUN_ID"
 
 // hostWatch ends the plugin when its host is gone, so that a host killed with
 // kill -9 (or crashed) does not leave it running forever. go-plugin hosts give
@@ -20,7 +26,9 @@ const parentCheck = time.Second
 // handshake), but they connect once, right after the handshake, and keep that
 // connection (with the broker stream on it) until they stop the plugin: its
 // end means the host closed it or died. Before the host has connected, only
-// the parent process can tell: an orphaned plugin is adopted by another one.
+// the process tree can tell: an orphaned plugin is adopted by another parent,
+// and, as Sluice runs connectors behind `sh -c` (a wrapper that outlives a
+// killed host), the Sluice process named in SLUICE_RUN_ID ends.
 type hostWatch struct {
 	mu          sync.Mutex
 	connections int
@@ -34,10 +42,14 @@ func newHostWatch() *hostWatch {
 		os.Exit(0)
 	}}
 	parent := os.Getppid()
+	host, watched := sluiceHost()
 	go func() {
 		for range time.Tick(parentCheck) {
 			if os.Getppid() != parent {
 				w.gone("its parent process has ended")
+			}
+			if watched && !host.running() {
+				w.gone("the Sluice process that started it has ended")
 			}
 		}
 	}()
@@ -72,3 +84,66 @@ func (w *hostWatch) HandleConn(_ context.Context, s stats.ConnStats) {
 func (w *hostWatch) TagConn(ctx context.Context, _ *stats.ConnTagInfo) context.Context { return ctx }
 func (w *hostWatch) TagRPC(ctx context.Context, _ *stats.RPCTagInfo) context.Context   { return ctx }
 func (w *hostWatch) HandleRPC(context.Context, stats.RPCStats)                         {}
+
+// hostProcess is one process told apart from a later one given the same pid: its start time.
+type hostProcess struct {
+	pid   int
+	ticks string
+}
+
+// running says whether the process still runs (a later process with its pid is not it).
+func (h hostProcess) running() bool {
+	ticks, ok := startTicks(h.pid)
+	return ok && ticks == h.ticks
+}
+
+// sluiceHost is the Sluice process named in SLUICE_RUN_ID, when it is running and one of this
+// process's ancestors: a value inherited from elsewhere (or stale) is not watched.
+func sluiceHost() (hostProcess, bool) {
+	pidText, ticks, found := strings.Cut(os.Getenv(runIDVariable), "-")
+	pid, err := strconv.Atoi(pidText)
+	if !found || err != nil || pid <= 1 {
+		return hostProcess{}, false
+	}
+	host := hostProcess{pid, ticks}
+	return host, host.running() && isAncestor(pid)
+}
+
+// isAncestor says whether pid is this process's parent, grandparent, and so on (Linux's /proc).
+func isAncestor(pid int) bool {
+	for current := os.Getppid(); current > 1; {
+		if current == pid {
+			return true
+		}
+		fields, ok := statFields(current)
+		if !ok {
+			return false
+		}
+		current, _ = strconv.Atoi(fields[1])
+	}
+	return false
+}
+
+// startTicks is when pid started, in clock ticks since boot, as Sluice records it; false when
+// it is not running (a zombie has ended) or /proc cannot tell.
+func startTicks(pid int) (string, bool) {
+	fields, ok := statFields(pid)
+	if !ok || len(fields) < 20 || fields[0] == "Z" || fields[0] == "X" {
+		return "", false
+	}
+	return fields[19], true
+}
+
+// statFields are fields 3 onwards of /proc/<pid>/stat (the command name, field 2, may hold spaces).
+func statFields(pid int) ([]string, bool) {
+	stat, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return nil, false
+	}
+	text := string(stat)
+	end := strings.LastIndexByte(text, ')')
+	if end < 0 || end+2 > len(text) {
+		return nil, false
+	}
+	return strings.Fields(text[end+2:]), true
+}

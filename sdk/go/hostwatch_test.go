@@ -2,6 +2,9 @@ package sluice
 
 import (
 	"context"
+	"os"
+	"os/exec"
+	"strconv"
 	"testing"
 
 	"google.golang.org/grpc/stats"
@@ -21,5 +24,50 @@ func TestHostWatchEndsThePluginWhenTheLastConnectionEnds(t *testing.T) {
 	w.gone("again")
 	if len(reasons) != 1 || reasons[0] != "the host closed its connection" {
 		t.Fatalf("want one exit when the last connection ends, got %v", reasons)
+	}
+}
+
+func TestSluiceHostIsWatchedOnlyWhenItIsAnAncestorAndRunning(t *testing.T) {
+	self := os.Getpid()
+	ticks, ok := startTicks(self)
+	if !ok {
+		t.Skip("no /proc here")
+	}
+	parentTicks, _ := startTicks(os.Getppid())
+	cases := []struct {
+		runID   string
+		watched bool
+	}{
+		{strconv.Itoa(os.Getppid()) + "-" + parentTicks, true}, // the parent started it (through no wrapper)
+		{strconv.Itoa(self) + "-" + ticks, false},              // not an ancestor
+		{strconv.Itoa(os.Getppid()) + "-1", false},             // the pid, reused by a later process
+		{"", false},
+		{"garbage", false},
+	}
+	for _, c := range cases {
+		t.Setenv(runIDVariable, c.runID)
+		if _, watched := sluiceHost(); watched != c.watched {
+			t.Errorf("SLUICE_RUN_ID=%q: watched %v, want %v", c.runID, watched, c.watched)
+		}
+	}
+}
+
+func TestAnEndedHostIsNoLongerRunning(t *testing.T) {
+	sleeper := exec.Command("sleep", "30")
+	if err := sleeper.Start(); err != nil {
+		t.Fatal(err)
+	}
+	ticks, ok := startTicks(sleeper.Process.Pid)
+	if !ok {
+		t.Skip("no /proc here")
+	}
+	host := hostProcess{sleeper.Process.Pid, ticks}
+	if !host.running() {
+		t.Fatal("a running host was taken for ended")
+	}
+	_ = sleeper.Process.Kill()
+	_ = sleeper.Wait()
+	if host.running() {
+		t.Fatal("a killed host was taken for running")
 	}
 }
