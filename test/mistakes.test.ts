@@ -10,6 +10,7 @@ import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { test } from "node:test";
 import { examples, root, type RunResult, sluice, tempDir } from "./helpers.js";
+import { serveQlik } from "./qlik-helpers.js";
 
 const scriptedAirbyte = `node ${join(root, "test/fixtures/airbyte/scripted-source.mjs")}`;
 
@@ -162,4 +163,25 @@ test("a manifest URL answering 404: the error blames that URL, not the manifest'
   const mistake = await make(t, ["connectors", "install", url, "--yes"]);
   assertOneClearError(mistake, /answered HTTP 404 Not Found; check the manifest's URL \(the argument of install\)/);
   assert.doesNotMatch(mistake.result.stderr, /"uri"/);
+});
+
+test("serve qlik --listen <port>: a bare port is 127.0.0.1's; a port in use or a bad address: one line", async (t) => {
+  const db = join(tempDir(t), "data.db");
+  const synced = await sluice(["sync", "-c", examples.goGenerator, "--db", db]);
+  assert.equal(synced.code, 0, synced.stderr);
+  const served = await serveQlik(t, db, ["--listen", "0"]);
+  assert.match(served.address, /^127\.0\.0\.1:\d+$/);
+  const port = served.address.split(":")[1];
+
+  const taken = await make(t, ["serve", "qlik", "--no-auth", "--db", db, "--listen", port]);
+  // The second line at most is --no-auth's warning; grpc-js's own "E No address added" line is gone.
+  assertOneClearError(
+    taken,
+    new RegExp(`^error: cannot listen on 127\\.0\\.0\\.1:${port}: the port is in use`, "m"),
+    2,
+  );
+  assert.doesNotMatch(taken.result.stderr, /^E |No address added/m);
+
+  const garbled = await make(t, ["serve", "qlik", "--no-auth", "--db", db, "--listen", "localhost"]);
+  assertOneClearError(garbled, /--listen must be host:port or a port, e\.g\. 127\.0\.0\.1:8080/, 1);
 });

@@ -13,6 +13,7 @@ import { readSecretFile } from "../connector-options.js";
 import type { CliContext } from "../context.js";
 import { addStoreOptions, STORE_HELP, type StoreFlags } from "../store-options.js";
 import { isLoopback } from "../qlik-options.js";
+import { listenAddress } from "../listen.js";
 import { untilSignal } from "../signals.js";
 import { positiveNumber } from "../numbers.js";
 
@@ -35,7 +36,11 @@ export function serveCommand(context: () => CliContext): Command {
     .description(
       "serve the store as a Qlik data connector (gRPC GetData, revisions qlik and qlik.connect), to clients with a token or a client certificate",
     )
-    .option("--listen <host:port>", "address to listen on (port 0: any free port)", "127.0.0.1:50051")
+    .option(
+      "--listen <host:port>",
+      "address to listen on; a bare port means 127.0.0.1 (port 0: any free port)",
+      "127.0.0.1:50051",
+    )
     .option("--tls-cert <file>", "serve TLS with this certificate chain (PEM)")
     .option("--tls-key <file>", "the private key (PEM) of --tls-cert")
     .option(
@@ -76,8 +81,9 @@ Examples:
 See docs/qlik.md.
 ${STORE_HELP}`,
     )
-    .action(async (flags: ServeQlikFlags, command: Command) => {
+    .action(async (given: ServeQlikFlags, command: Command) => {
       const ctx = context();
+      const flags = { ...given, listen: listenAddress(given.listen) };
       const logger = ctx.logger.child({ server: "qlik" });
       const tls = serverTls(flags);
       const access = await admission(flags, tokensDb(flags), tls, logger);

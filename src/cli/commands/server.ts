@@ -13,6 +13,7 @@ import { addTemporalOptions, TEMPORAL_HELP, type TemporalFlags, temporalSettings
 import { onInterrupt } from "../../process/index.js";
 import type { Client } from "@temporalio/client";
 import { renderTable } from "../table.js";
+import { parseListen } from "../listen.js";
 
 // The server's modules (HTTP framework, database layer) load only when a server
 // command runs, so every other command starts as fast as before.
@@ -139,14 +140,6 @@ async function connectTemporal(
   } finally {
     stopListening();
   }
-}
-
-export function parseListen(listen: string): { host: string; port: number } {
-  const match = listen.match(/^(\[[^\]]+\]|[^:]+):(\d{1,5})$/);
-  const port = Number(match?.[2]);
-  if (!match || port > 65535)
-    throw new SluiceError("USAGE", `--listen must be host:port, e.g. 127.0.0.1:8080 or [::1]:8080 (got "${listen}")`);
-  return { host: match[1].replace(/^\[|\]$/g, ""), port };
 }
 
 export function isLoopback(host: string): boolean {

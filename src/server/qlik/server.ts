@@ -13,6 +13,7 @@ import {
   type ServerWritableStream,
   Server,
   ServerCredentials,
+  setLogger,
   status as GrpcStatus,
 } from "@grpc/grpc-js";
 import { SluiceError } from "../../errors.js";
@@ -116,13 +117,7 @@ export async function startQlikServer(options: QlikServerOptions): Promise<QlikS
           : callback({ code: GrpcStatus.UNAUTHENTICATED, details: UNAUTHENTICATED }),
       ),
   } satisfies connect.ConnectorServer);
-  const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync(options.listen, serverCredentials(options.tls), (error, bound) =>
-      error
-        ? reject(new SluiceError("LISTEN_FAILED", `cannot listen on ${options.listen}: ${error.message}`))
-        : resolve(bound),
-    ),
-  );
+  const port = await bind(server, options.listen, serverCredentials(options.tls), options.logger ?? silentLogger);
   const host = options.listen.slice(0, options.listen.lastIndexOf(":"));
   return {
     address: `${host}:${port}`,
@@ -131,6 +126,33 @@ export async function startQlikServer(options: QlikServerOptions): Promise<QlikS
 }
 
 const DEFAULT_TIMEOUT_MS = 300_000;
+
+/**
+ * Binds `listen`, failing with one line that says what is wrong. grpc-js also prints
+ * its own "E No address added…" line for a failed bind, ahead of that error: its log
+ * goes to our logger at debug instead (the process-wide logger; a server is its process's one).
+ */
+function bind(server: Server, listen: string, credentials: ServerCredentials, logger: Logger): Promise<number> {
+  const grpcLog = (...parts: unknown[]) => logger.debug(parts.join(" "), { from: "grpc-js" });
+  setLogger({ error: grpcLog, info: grpcLog, debug: grpcLog });
+  return new Promise((resolve, reject) =>
+    server.bindAsync(listen, credentials, (error, port) =>
+      error
+        ? reject(new SluiceError("LISTEN_FAILED", `cannot listen on ${listen}: ${bindFailure(error)}`))
+        : resolve(port),
+    ),
+  );
+}
+
+/** What a failed bind means, for the errors a user can act on; grpc-js's text otherwise. */
+function bindFailure(error: Error): string {
+  if (error.message.includes("EADDRINUSE"))
+    return "the port is in use (another program listens there): stop it, or choose another port (port 0: any free one)";
+  if (error.message.includes("EADDRNOTAVAIL") || error.message.includes("ENOTFOUND"))
+    return "no network interface of this machine has that address (use 127.0.0.1, 0.0.0.0, or one of its own addresses)";
+  if (error.message.includes("EACCES")) return "not allowed to listen on that port (ports below 1024 need privileges)";
+  return error.message;
+}
 
 const UNAUTHENTICATED =
   "this server needs a token: send `authorization: Bearer <token>` metadata (sluice sync --qlik-token-file), " +
