@@ -24,6 +24,7 @@ test("Go c1-core connector: ≥ 3 pages through the broker callback, every file 
   const options = JSON.stringify({ root: folder, page_size: 5 });
   const first = await sluiceJson<Summary>(["sync", "-c", examples.goFiles, "-o", options, "--db", db]);
   assert.equal(first.protocol, "c1");
+  assert.equal(first.transport, "grpc", "without --auto-mtls: plain gRPC (on a unix socket)");
   assert.equal(first.pages, 5);
   assert.equal(first.inserted, 23);
   const rows = query<{ remote_id: string; uri: string; metadata: string }>(
@@ -164,6 +165,7 @@ test("AutoMTLS with Go plugins under the Sluice host", async (t) => {
     db,
   ]);
   assert.equal(generator.inserted, 1500);
+  assert.equal(generator.transport, "grpc+mtls");
   const files = await sluiceJson<Summary>([
     "sync",
     "--auto-mtls",
@@ -175,6 +177,7 @@ test("AutoMTLS with Go plugins under the Sluice host", async (t) => {
     db,
   ]);
   assert.ok(files.inserted > 10);
+  assert.equal(files.transport, "grpc+mtls");
 });
 
 test("a Go plugin run directly refuses, and one given the wrong protocol is reported as a cookie mismatch", async (t) => {

@@ -65,6 +65,8 @@ export function sluice(
 /** What `sluice --json sync` prints. */
 export interface SyncSummary {
   protocol: string;
+  /** How a go-plugin connector was reached: "grpc", or "grpc+mtls" (AutoMTLS answered with a certificate). */
+  transport?: string;
   inserted: number;
   updated: number;
   unchanged: number;

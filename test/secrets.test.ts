@@ -355,6 +355,8 @@ test("a Python connector that cannot serve on a unix socket refuses plain TCP, a
     join(dir, "b.db"),
   ]);
   assert.equal(mutual.code, 0, mutual.stderr);
-  assert.ok((JSON.parse(mutual.stdout) as { records: number }).records > 0);
+  const summary = JSON.parse(mutual.stdout) as { records: number; transport: string };
+  assert.ok(summary.records > 0);
+  assert.equal(summary.transport, "grpc+mtls");
   assert.match(mutual.stderr, /serving on TCP 127\.0\.0\.1:\d+ with mutual TLS/);
 });

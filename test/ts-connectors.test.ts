@@ -144,6 +144,7 @@ test("AutoMTLS: the main connection and the c1-core broker callback run over mut
     db,
   ]);
   assert.ok(native.records > 0);
+  assert.equal(native.transport, "grpc+mtls");
   const c1 = await sluiceJson<Summary>([
     "sync",
     "--auto-mtls",
@@ -155,6 +156,8 @@ test("AutoMTLS: the main connection and the c1-core broker callback run over mut
     db,
   ]);
   assert.equal(c1.records, native.records);
+  // The broker's callback server shares the main connection's TLS context: mutual TLS too.
+  assert.equal(c1.transport, "grpc+mtls");
 });
 
 test("columnar pages land exactly like JSON pages (nulls included)", async (t) => {

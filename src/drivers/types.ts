@@ -86,6 +86,11 @@ export interface ReadOutcome {
 export interface SourceDriver {
   /** The protocol this driver speaks, e.g. "sluice" or "c1". */
   readonly protocol: string;
+  /**
+   * How Sluice reaches a go-plugin connector ("grpc", or "grpc+mtls" once AutoMTLS was answered with a
+   * certificate): in the summary, so a silent fall back to plain text can be seen (and tested).
+   */
+  readonly transport?: string;
   spec(): Promise<SourceSpec>;
   check(options: string): Promise<CheckResult>;
   discover(options: string): Promise<StreamDescriptor[]>;

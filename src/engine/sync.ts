@@ -38,6 +38,8 @@ export interface SyncSummary extends WriteCounts {
   syncId: number;
   connector: string;
   protocol: string;
+  /** How the connector was reached, where that can differ (go-plugin: "grpc" or "grpc+mtls"). */
+  transport?: string;
   pages: number;
   records: number;
   durationMs: number;
@@ -104,6 +106,7 @@ export async function runSync(job: SyncJob): Promise<SyncSummary> {
     syncId,
     connector,
     protocol: driver.protocol,
+    transport: driver.transport,
     ...totals,
     pages,
     records,

@@ -61,6 +61,9 @@ export interface PluginClientOptions {
   autoMTLS?: boolean;
 }
 
+/** How the host talks to a plugin: plain gRPC, or gRPC over mutual TLS (the plugin answered AutoMTLS with its certificate). */
+export type PluginTransport = "grpc" | "grpc+mtls";
+
 const DEFAULT_START_TIMEOUT_MS = 60_000;
 const HEALTH_TIMEOUT_MS = 10_000;
 
@@ -76,6 +79,7 @@ export class PluginClient {
     private readonly stderr: StderrForwarder,
     private readonly removeSocketDir: () => void,
     private readonly logger: Logger,
+    readonly transport: PluginTransport,
   ) {}
 
   static async start(options: PluginClientOptions): Promise<PluginClient> {
@@ -95,7 +99,18 @@ export class PluginClient {
       if (identity && !tls) logger.debug("the plugin answered AutoMTLS without a certificate: plain connection");
       const channel = openChannel(handshake, tls);
       const broker = new Broker(sockets.dir, tls);
-      const client = new PluginClient(options.name, handshake, channel, broker, child, stderr, sockets.remove, logger);
+      const transport = tls ? "grpc+mtls" : "grpc";
+      const client = new PluginClient(
+        options.name,
+        handshake,
+        channel,
+        broker,
+        child,
+        stderr,
+        sockets.remove,
+        logger,
+        transport,
+      );
       await client.checkHealth(Math.min(HEALTH_TIMEOUT_MS, options.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS));
       client.openBroker();
       client.forwardStdio();

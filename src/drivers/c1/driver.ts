@@ -42,6 +42,10 @@ export class C1Driver implements SourceDriver {
   readonly protocol = "c1";
   private readonly connector: ConnectorClient;
 
+  get transport(): string {
+    return this.plugin.transport;
+  }
+
   constructor(private readonly plugin: PluginClient) {
     this.connector = plugin.service(ConnectorClient);
   }

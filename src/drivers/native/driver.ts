@@ -38,6 +38,10 @@ export class NativeDriver implements SourceDriver {
   readonly protocol = "sluice";
   private readonly client: ConnectorClient;
 
+  get transport(): string {
+    return this.plugin.transport;
+  }
+
   constructor(private readonly plugin: PluginClient) {
     this.client = plugin.service(ExactConnectorClient);
   }
