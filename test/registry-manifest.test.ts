@@ -167,7 +167,7 @@ test("manifest text reaches the terminal inert: escape codes in the description,
     uri: ".",
     install_command: "echo fetched \u009b8m\u202e",
     command: "true",
-    [`x\u001b]0;title\u0007`]: 1,
+    "x\u001b]0;title\u0007": 1,
   });
   for (const args of [["--dry-run"], []]) {
     const result = await sluice(["connectors", "install", file, ...args]);
