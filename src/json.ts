@@ -108,3 +108,7 @@ function firstUnexpected(text: string): number | undefined {
     return typeof position === "number" ? Math.min(position, text.length) : undefined;
   }
 }
+
+/** A JSON object (not null, not an array): what a protocol message's object fields must be. */
+export const isJsonObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === "object" && value !== null && !Array.isArray(value);

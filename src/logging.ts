@@ -65,3 +65,11 @@ function humanLine(level: LogLevel, message: string, fields: LogFields): string 
     .join(" ");
   return `${level.toUpperCase().padEnd(5)} ${prefix}${message}${extras ? ` ${extras}` : ""}\n`;
 }
+
+/**
+ * A level looked up by a connector's own word: only the table's own keys, so
+ * "constructor" or "__proto__" is no level (not Object.prototype's member).
+ */
+export function levelOf(table: Record<string, LogLevel>, word: string): LogLevel {
+  return Object.hasOwn(table, word) ? table[word] : "info";
+}

@@ -4,7 +4,7 @@
  * become structured log entries; anything else is plain text at debug level.
  * Also keeps the last lines, so a failed start can show what the plugin said.
  */
-import type { Logger, LogFields, LogLevel } from "../logging.js";
+import { type Logger, type LogFields, type LogLevel, levelOf } from "../logging.js";
 import { LineSplitter, LOG_LINE_MAX_BYTES, OutputTail } from "../process/index.js";
 
 const hclogLevels: Record<string, LogLevel> = {
@@ -31,7 +31,7 @@ export function parseLogLine(line: string): ParsedLogLine {
       if (typeof entry["@message"] === "string" || typeof entry["@level"] === "string") {
         const { "@level": level, "@message": message, "@timestamp": _ts, "@caller": _caller, ...fields } = entry;
         return {
-          level: hclogLevels[String(level).toLowerCase()] ?? "info",
+          level: levelOf(hclogLevels, String(level).toLowerCase()),
           message: String(message ?? ""),
           fields,
         };

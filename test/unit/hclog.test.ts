@@ -13,6 +13,9 @@ test("hclog JSON: level, message and fields; the timestamp and caller dropped", 
   );
   assert.equal(parseLogLine('{"@level":"fatal","@message":"boom"}').level, "error");
   assert.equal(parseLogLine('{"@message":"no level"}').level, "info");
+  // A level named like an Object.prototype member is no level (it was the member itself, a function).
+  for (const level of ["constructor", "__proto__", "toString"])
+    assert.equal(parseLogLine(`{"@level":"${level}","@message":"m"}`).level, "info");
 });
 
 test("anything else is plain text at debug level, JSON without hclog's keys too", () => {

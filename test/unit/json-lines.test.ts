@@ -2,7 +2,9 @@
 import assert from "node:assert/strict";
 import { Readable } from "node:stream";
 import { test } from "node:test";
-import { jsonLines, MalformedLineError } from "../../src/drivers/subprocess/json-lines.js";
+import { airbyteMessageProblem } from "../../src/drivers/airbyte/protocol.js";
+import { singerMessageProblem } from "../../src/drivers/singer/messages.js";
+import { jsonLines, MalformedLineError, type MessageProblem } from "../../src/drivers/subprocess/json-lines.js";
 
 async function collect(chunks: (string | Buffer)[]) {
   const events = [];
@@ -42,4 +44,29 @@ test("a line that starts like an object but does not parse, or has no type, is a
     return true;
   });
   await assert.rejects(collect(['{"kind":"x"}\n']), /line 1 of its output is not a valid message \(no "type"\)/);
+});
+
+test("Airbyte and Singer messages without the fields their drivers read are errors naming the line (found by fuzzing)", async () => {
+  const read = async (problem: MessageProblem, lines: string) => {
+    for await (const _ of jsonLines(Readable.from([lines]), "src", problem));
+  };
+  const cases: [MessageProblem, string, RegExp][] = [
+    [airbyteMessageProblem, '{"type":"RECORD"}', /"record" is not an object/],
+    [airbyteMessageProblem, '{"type":"RECORD","record":{"stream":"s","data":[1]}}', /"record.data" is not an object/],
+    [airbyteMessageProblem, '{"type":"LOG","log":null}', /"log.message" is not a string/],
+    [airbyteMessageProblem, '{"type":"STATE","state":{"type":"STREAM","stream":{}}}', /stream_descriptor.name/],
+    [airbyteMessageProblem, '{"type":"CONTROL","control":{"connectorConfig":1}}', /connectorConfig.config/],
+    [singerMessageProblem, '{"type":"RECORD","stream":"s","record":"x"}', /"record" is not an object/],
+    [singerMessageProblem, '{"type":"SCHEMA","stream":"s","schema":{},"key_properties":[1]}', /key_properties/],
+  ];
+  for (const [problem, line, reason] of cases)
+    await assert.rejects(read(problem, `{"type":"X"}\n${line}\n`), (error: unknown) => {
+      assert.ok(error instanceof MalformedLineError);
+      assert.match(error.message, /line 2 of its output is not a valid message/);
+      assert.match(error.message, reason);
+      return true;
+    });
+  // Types Sluice does not read, and the full messages, pass.
+  await read(airbyteMessageProblem, '{"type":"RECORD","record":{"stream":"s","data":{}}}\n{"type":"FUTURE"}\n');
+  await read(singerMessageProblem, '{"type":"STATE","value":1}\n{"type":"ACTIVATE_VERSION"}\n');
 });

@@ -8,7 +8,7 @@
  * stack; CONTROL config updates are handed to the caller to persist.
  */
 import { SluiceError } from "../../errors.js";
-import { type Logger, type LogLevel, silentLogger } from "../../logging.js";
+import { type Logger, type LogLevel, levelOf, silentLogger } from "../../logging.js";
 import { PrivateFiles } from "../subprocess/files.js";
 import { Pager } from "../subprocess/pager.js";
 import { describeExit } from "../../process/index.js";
@@ -23,7 +23,13 @@ import type {
   StreamDescriptor,
 } from "../types.js";
 import { checkCatalog, defaultCatalog, describe } from "./catalog.js";
-import type { AirbyteMessage, AirbyteStream, ConfiguredCatalog, TraceMessage } from "./protocol.js";
+import {
+  type AirbyteMessage,
+  type AirbyteStream,
+  airbyteMessageProblem,
+  type ConfiguredCatalog,
+  type TraceMessage,
+} from "./protocol.js";
 import { SourceState } from "./state.js";
 import { jsonText } from "../../protocol/json.js";
 
@@ -196,21 +202,27 @@ export class AirbyteDriver implements SourceDriver {
     onMessage: (message: AirbyteMessage) => Promise<void> | void,
   ): Promise<{ result: CommandResult; trace?: TraceMessage["error"] }> {
     let trace: TraceMessage["error"] | undefined;
-    const result = await this.runner.run<AirbyteMessage>(args, (message) => {
-      if (message.type === "LOG")
-        return this.logger.log(
-          LOG_LEVELS[message.log.level] ?? "info",
-          message.log.message,
-          message.log.stack_trace ? { stack: message.log.stack_trace } : undefined,
-        );
-      if (message.type === "TRACE" && message.trace.type === "ERROR") {
-        trace ??= message.trace.error;
-        return this.logger.error(message.trace.error?.message ?? "error", { stack: message.trace.error?.stack_trace });
-      }
-      if (message.type === "CONTROL" && message.control.connectorConfig)
-        return this.updateConfig(message.control.connectorConfig.config);
-      return onMessage(message);
-    });
+    const result = await this.runner.run<AirbyteMessage>(
+      args,
+      (message) => {
+        if (message.type === "LOG")
+          return this.logger.log(
+            levelOf(LOG_LEVELS, message.log.level),
+            message.log.message,
+            message.log.stack_trace ? { stack: message.log.stack_trace } : undefined,
+          );
+        if (message.type === "TRACE" && message.trace.type === "ERROR") {
+          trace ??= message.trace.error;
+          return this.logger.error(message.trace.error?.message ?? "error", {
+            stack: message.trace.error?.stack_trace,
+          });
+        }
+        if (message.type === "CONTROL" && message.control.connectorConfig)
+          return this.updateConfig(message.control.connectorConfig.config);
+        return onMessage(message);
+      },
+      airbyteMessageProblem,
+    );
     return { result, trace };
   }
 

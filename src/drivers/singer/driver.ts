@@ -17,18 +17,12 @@ import type {
   PageSink,
   ReadOutcome,
   SourceReadRequest,
-  Row,
   SourceDriver,
   StreamDescriptor,
 } from "../types.js";
 import { describeStream, isSelected, parseCatalog, type SingerCatalog, selectStreams } from "./catalog.js";
 import { jsonText } from "../../protocol/json.js";
-
-type SingerMessage =
-  | { type: "SCHEMA"; stream: string; schema: object; key_properties?: string[] }
-  | { type: "RECORD"; stream: string; record: Row; time_extracted?: string }
-  | { type: "STATE"; value: unknown }
-  | { type: "ACTIVATE_VERSION"; stream: string; version: number };
+import { type SingerMessage, singerMessageProblem } from "./messages.js";
 
 export interface SingerSettings {
   logger?: Logger;
@@ -113,20 +107,24 @@ export class SingerDriver implements SourceDriver {
     ];
     if (request.state) args.push("--state", this.files.write("state.json", request.state));
     const pages = new Pager(sink, wanted, this.source.name);
-    const result = await this.runner.run<SingerMessage>(args, async (message) => {
-      switch (message.type) {
-        case "RECORD":
-          return pages.add(message.stream, message.record);
-        case "STATE":
-          return pages.checkpoint(jsonText(message.value));
-        case "SCHEMA":
-          return this.logger.debug(
-            `schema of stream "${message.stream}"${message.key_properties?.length ? `, key ${message.key_properties.join(", ")}` : ""}`,
-          );
-        default:
-          return this.logger.debug(`ignored a ${message.type} message`);
-      }
-    });
+    const result = await this.runner.run<SingerMessage>(
+      args,
+      async (message) => {
+        switch (message.type) {
+          case "RECORD":
+            return pages.add(message.stream, message.record);
+          case "STATE":
+            return pages.checkpoint(jsonText(message.value));
+          case "SCHEMA":
+            return this.logger.debug(
+              `schema of stream "${message.stream}"${message.key_properties?.length ? `, key ${message.key_properties.join(", ")}` : ""}`,
+            );
+          default:
+            return this.logger.debug(`ignored a ${message.type} message`);
+        }
+      },
+      singerMessageProblem,
+    );
     if (result.code !== 0) throw new SingerTapError(this.source.name, "(sync)", result);
     await pages.flushAll();
     return { message: `${pages.records} records from ${wanted.size} stream(s)` };

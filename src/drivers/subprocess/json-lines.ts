@@ -5,6 +5,9 @@
  * are the connector's own chatter (handed back as text); a line that starts
  * like one and does not parse, or has no "type", is an error naming its line
  * number. Integers beyond 2^53 arrive exact, as bigint (protocol/json.ts).
+ * A protocol's `problem` check refuses messages that lack the fields its
+ * driver reads (a RECORD without its record), so a broken connector is named
+ * as such instead of surfacing as a TypeError deep in the driver.
  */
 import type { Readable } from "node:stream";
 import { ConnectorProtocolError } from "../../errors.js";
@@ -21,9 +24,13 @@ export class MalformedLineError extends ConnectorProtocolError {
 
 export type LineEvent<M> = { kind: "message"; message: M; line: number } | { kind: "text"; text: string; line: number };
 
+/** What is wrong with a message whose JSON parsed, or undefined when its driver can read it. */
+export type MessageProblem = (message: { type: string } & Record<string, unknown>) => string | undefined;
+
 export async function* jsonLines<M extends { type: string }>(
   output: Readable,
   connector: string,
+  problem: MessageProblem = () => undefined,
 ): AsyncGenerator<LineEvent<M>> {
   let number = 0;
   const parse = (text: string): LineEvent<M> | undefined => {
@@ -39,6 +46,8 @@ export async function* jsonLines<M extends { type: string }>(
     }
     if (typeof (value as { type?: unknown }).type !== "string")
       throw new MalformedLineError(connector, number, trimmed, 'no "type"');
+    const wrong = problem(value as { type: string } & Record<string, unknown>);
+    if (wrong) throw new MalformedLineError(connector, number, trimmed, wrong);
     return { kind: "message", message: value as M, line: number };
   };
   const limit = { maxBytes: MESSAGE_LINE_MAX_BYTES, overflow: "fail", source: `connector "${connector}"` } as const;

@@ -9,7 +9,7 @@ import { SluiceError } from "../../errors.js";
 import type { Logger } from "../../logging.js";
 import { StderrForwarder } from "../../plugin/hclog.js";
 import { CAPTURE_MAX_BYTES, ChildGroup, type ExitStatus, readAtMost } from "../../process/index.js";
-import { jsonLines } from "./json-lines.js";
+import { jsonLines, type MessageProblem } from "./json-lines.js";
 
 export interface CommandSource {
   /** Shell command that starts the connector; arguments are appended. */
@@ -34,9 +34,10 @@ export class CommandRunner {
   async run<M extends { type: string }>(
     args: string[],
     onMessage: (message: M) => Promise<void> | void,
+    problem?: MessageProblem,
   ): Promise<CommandResult> {
     return this.supervise(args, async (child, stderr) => {
-      for await (const event of jsonLines<M>(child.stdout, this.source.name)) {
+      for await (const event of jsonLines<M>(child.stdout, this.source.name, problem)) {
         if (event.kind === "text") stderr.push(`${event.text}\n`);
         else await onMessage(event.message);
       }
