@@ -13,7 +13,15 @@ import { chmodSync, existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { countRows, examples, root, sluiceBin, tempDir, until } from "./helpers.js";
-import { type Background, background, childOf, isRunning, type Process, descendantsOf } from "./process-helpers.js";
+import {
+  type Background,
+  background,
+  childOf,
+  descendantsOf,
+  isRunning,
+  type Process,
+  stillRunningAfter,
+} from "./process-helpers.js";
 
 const scripted = join(root, "test/fixtures/scripted-connector.mjs");
 const marked = join(root, "test/fixtures/conduit/marked.mjs");
@@ -25,7 +33,7 @@ async function killHost(host: Background, connector: Process | undefined): Promi
   assert.ok(connector, "the connector was found running");
   host.child.kill("SIGKILL");
   await host.exited;
-  await until(() => !isRunning(connector), "the connector to exit by itself", 30_000);
+  assert.deepEqual(await stillRunningAfter([connector], 30_000), [], "the connector exits by itself");
 }
 
 test("TypeScript SDK under go-plugin's own host (as c1-core runs it, through sh -c): kill -9 of the host mid-read ends the connector", async (t) => {

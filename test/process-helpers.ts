@@ -83,3 +83,12 @@ export function descendantsOf(ancestor: number, which: RegExp): Process[] {
     .map((pid) => ({ pid, ticks: startTicks(pid) ?? "" }))
     .filter((p) => p.ticks);
 }
+
+/**
+ * Waits (up to `boundMs`) for `processes` to exit, as a killed host's
+ * connectors should by themselves; returns those still running then.
+ */
+export async function stillRunningAfter(processes: Process[], boundMs: number): Promise<Process[]> {
+  await until(() => !processes.some(isRunning), "the processes to exit", boundMs).catch(() => undefined);
+  return processes.filter(isRunning);
+}
