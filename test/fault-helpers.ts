@@ -127,7 +127,7 @@ export const SOURCES: SourceKind[] = [
       ...["--to", storeArgument(target.store), "--name", "cdc", "--idle-stop", "1"],
     ],
     connector: new RegExp(`^${tsConduit}`),
-    table: "cdc_records",
+    table: "cdc_sequence",
     key: "_key",
     keyed: true,
     // Its records' keys are {"id": n}, n from 1 on.
@@ -271,7 +271,11 @@ export async function reference(
   const started = Date.now();
   const { code, stderr } = await runToEnd(source.args(dir, target, records));
   if (code !== 0) throw new Error(`the undisturbed ${source.name} run into ${kind} failed (${code}):\n${stderr}`);
-  return { rows: await contents(source, target), ms: Date.now() - started };
+  const rows = await contents(source, target);
+  // Every source here sends `records` records: fewer read back means the comparison would prove nothing.
+  if (rows.size !== records)
+    throw new Error(`the undisturbed ${source.name} run into ${kind} left ${rows.size} records, not ${records}`);
+  return { rows, ms: Date.now() - started };
 }
 
 /** Kills every process in `processes` still running (they were started here); returns how many were. */
