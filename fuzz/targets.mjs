@@ -71,6 +71,13 @@ function messageTarget(name, problem, seeds, dictionary) {
   };
 }
 
+/** One valid manifest of each source kind. */
+const MANIFEST_SEEDS = [
+  { name: "gen", source: "Local", uri: "./bin", command: "bin/gen", version: "1.0.0" },
+  { name: "x", source: "HTTP", uri: "https://example.com/x.tar.gz", sha256: "a".repeat(64), command: "x" },
+  { name: "y", source: "VCS", uri: "https://example.com/y.git", ref: "main", install_command: "make", command: "y" },
+];
+
 export const targets = [
   {
     name: "handshake",
@@ -90,18 +97,21 @@ export const targets = [
   },
   {
     name: "manifest",
-    seeds: [
-      JSON.stringify({ name: "gen", version: "1.0.0", uri: "./bin", command: "bin/gen" }),
-      JSON.stringify({
-        name: "x",
-        uri: "https://example.com/x.tar.gz",
-        sha256: "a".repeat(64),
-        command: "x",
-        install_command: "make",
-      }),
-    ],
-    dictionary: ['"name"', '"uri"', '"command"', '"sha256"', '"ref"', '"protocol"', "git+", "file:", "..", "\\u001b", ...OBJECT_KEYS],
+    seeds: MANIFEST_SEEDS.map((manifest) => JSON.stringify(manifest)),
+    dictionary: ['"name"', '"uri"', '"command"', '"sha256"', '"ref"', '"source"', '"VCS"', "..", "\\u001b", ...OBJECT_KEYS],
     run: (input) => parseManifest(text(input), "fuzz.json", "/nonexistent"),
+  },
+  {
+    // Valid manifests with one field's text fuzzed (the first byte picks which): past the JSON syntax, into the checks.
+    name: "manifest-fields",
+    seeds: [Buffer.from([0, ...Buffer.from("gen")]), Buffer.from([2, ...Buffer.from("git+https://example.com/x.git")])],
+    dictionary: ["..", "/", "\\", "\u001b[2J", "file:", "https://", "git@", "~", "$(", "`", "\u0000", ...OBJECT_KEYS],
+    run(input) {
+      const manifest = { ...MANIFEST_SEEDS[(input[0] ?? 0) % MANIFEST_SEEDS.length] };
+      const fields = Object.keys(manifest).concat("description", "version", "protocol");
+      manifest[fields[(input[0] ?? 0) % fields.length]] = text(input.subarray(1));
+      parseManifest(JSON.stringify(manifest), "fuzz.json", "/nonexistent");
+    },
   },
   {
     name: "qlik-statement",
