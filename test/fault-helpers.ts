@@ -324,8 +324,7 @@ export async function runCell(options: CellOptions): Promise<CellFigures> {
   };
   for (let i = 0; i < kills; i++) {
     figures.kills++;
-    // A full disk stops the run by itself (no kill); the other faults come at a random moment of a run.
-    const disturbed = await disturb(options, target, fault === "full-disk" ? 120_000 : expected.ms * random());
+    const disturbed = await disturb(options, target, moment(fault, i, expected.ms * random()));
     if (fault === "locked" || fault === "full-disk")
       figures.outcomes = [...new Set([...(figures.outcomes ?? []), disturbed.outcome])];
     if (await stateAhead(source, target)) figures.ahead++;
@@ -341,6 +340,21 @@ export async function runCell(options: CellOptions): Promise<CellFigures> {
   }
   compare(expected.rows, await contents(source, target), source.keyed, figures);
   return figures;
+}
+
+/** Long enough for a run to end by itself (a bound, not a timing). */
+const UNTIL_THE_RUN_ENDS_MS = 120_000;
+
+/**
+ * When the i-th disturbance ends: a full disk stops the run by itself (no
+ * kill); every other lock is held until the run ends, past the store's busy
+ * timeout, so it must fail clearly (the others are released at a random
+ * moment, which the run waits out); kills come at a random moment of an
+ * undisturbed run.
+ */
+function moment(fault: Fault, i: number, randomMs: number): number {
+  if (fault === "full-disk" || (fault === "locked" && i % 2 === 1)) return UNTIL_THE_RUN_ENDS_MS;
+  return randomMs;
 }
 
 /**
