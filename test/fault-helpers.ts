@@ -250,13 +250,34 @@ export interface CellFigures {
   failures: string[];
 }
 
-/** Runs `sluice` to completion (a bound against hangs); its exit code and stderr. */
-async function runToEnd(args: string[], boundMs = 120_000): Promise<{ code: number | null; stderr: string }> {
+/** A run's processes, seen every 200 ms while it runs: one that outlives the run is still known by pid and start. */
+function watchDescendants(pid: number): { look(): void; stop(): Process[] } {
+  const seen = new Map<string, Process>();
+  const look = () => {
+    for (const p of descendantsOf(pid, /./)) seen.set(`${p.pid}:${p.ticks}`, p);
+  };
+  const timer = setInterval(look, 200);
+  look();
+  return {
+    look,
+    stop() {
+      clearInterval(timer);
+      return [...seen.values()];
+    },
+  };
+}
+
+/** Runs `sluice` to completion (a bound against hangs); its exit code, stderr and every process it started. */
+async function runToEnd(
+  args: string[],
+  boundMs = 120_000,
+): Promise<{ code: number | null; stderr: string; processes: Process[] }> {
   const run = background(process.execPath, [sluiceBin, ...args]);
+  const watch = watchDescendants(run.pid);
   const timer = setTimeout(() => run.child.kill("SIGKILL"), boundMs);
   const code = await run.exited;
   clearTimeout(timer);
-  return { code, stderr: run.stderr() };
+  return { code, stderr: run.stderr(), processes: watch.stop() };
 }
 
 /** What an undisturbed run of `source` writes (the comparison's reference), and how long it took. */
@@ -269,7 +290,9 @@ export async function reference(
 ): Promise<{ rows: Map<string, string[]>; ms: number }> {
   const target = await freshTarget(kind, join(dir, "reference"), cleanups);
   const started = Date.now();
-  const { code, stderr } = await runToEnd(source.args(dir, target, records));
+  const { code, stderr, processes } = await runToEnd(source.args(dir, target, records));
+  if (killLeftovers(await stillRunningAfter(processes, 5_000)) > 0)
+    throw new Error(`the undisturbed ${source.name} run into ${kind} left processes running`);
   if (code !== 0) throw new Error(`the undisturbed ${source.name} run into ${kind} failed (${code}):\n${stderr}`);
   const rows = await contents(source, target);
   // Every source here sends `records` records: fewer read back means the comparison would prove nothing.
@@ -330,8 +353,10 @@ export async function runCell(options: CellOptions): Promise<CellFigures> {
     if (await stateAhead(source, target)) figures.ahead++;
     disk?.grow("256m"); // space freed: the rerun must complete what the full disk stopped
     const rerun = await runToEnd(source.args(dir, target, records));
-    // A killed run's connectors exit by themselves (Sluice's SDKs) or are reaped by the rerun's start.
-    figures.leftover += killLeftovers(await stillRunningAfter(disturbed.processes, 5_000));
+    // A killed run's connectors exit by themselves (Sluice's SDKs) or are reaped by the rerun's start;
+    // the rerun's own end with it.
+    const runs = [...disturbed.processes, ...rerun.processes];
+    figures.leftover += killLeftovers(await stillRunningAfter(runs, 5_000));
     if (rerun.code === 0) figures.survived++;
     else
       figures.failures.push(
@@ -370,13 +395,14 @@ async function disturb(
   const { source, fault, dir, records } = options;
   const release = fault === "locked" ? lockSqlite(target.store) : undefined;
   const run = background(process.execPath, [sluiceBin, ...source.args(dir, target, records)]);
+  const watch = watchDescendants(run.pid);
   let timer: NodeJS.Timeout | undefined;
   const ended = await Promise.race([
     run.exited.then(() => true),
     new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), delayMs))),
   ]);
   clearTimeout(timer);
-  const processes = descendantsOf(run.pid, /./);
+  watch.look(); // the moment of the kill: what started since the last look
   if (!ended && fault === "kill-connector") {
     const connector = descendantsOf(run.pid, source.connector)[0];
     (connector ? () => process.kill(connector.pid, "SIGKILL") : () => run.child.kill("SIGKILL"))();
@@ -385,7 +411,7 @@ async function disturb(
   const bound = setTimeout(() => run.child.kill("SIGKILL"), 120_000);
   const code = await run.exited;
   clearTimeout(bound);
-  return { processes, outcome: `exit ${code}: ${run.stderr().trim().split("\n").at(-1) ?? ""}` };
+  return { processes: watch.stop(), outcome: `exit ${code}: ${run.stderr().trim().split("\n").at(-1) ?? ""}` };
 }
 
 /** Another connection holds SQLite's write lock (BEGIN IMMEDIATE) until released. */
