@@ -12,6 +12,7 @@ import { ERROR_CODES, SluiceError } from "../dist/errors.js";
 
 const COVERAGE_VARIABLE = "__sluiceFuzzCoverage__";
 const BUCKETS = 4;
+const REFRESH_EVERY = 256;
 
 /** A seeded random source (mulberry32): the same seed replays the same run. */
 export function randomSource(seed) {
@@ -151,7 +152,8 @@ export async function fuzz(target, { seconds = 10, runs = Number.POSITIVE_INFINI
 
   /** Runs one input; true when it reached something new. */
   const execute = async (input) => {
-    counters.refresh();
+    // Modules a parser loads lazily join the counters; looking costs a pass over every file, so not each time.
+    if (executions % REFRESH_EVERY === 0) counters.refresh();
     counters.reset();
     executions++;
     try {
@@ -159,7 +161,6 @@ export async function fuzz(target, { seconds = 10, runs = Number.POSITIVE_INFINI
     } catch (error) {
       if (!isClearError(error)) return { finding: { input, error } };
     }
-    counters.refresh(); // modules loaded by this very input count from the next one on
     let fresh = false;
     counters.features((feature) => {
       if (!seen.has(feature)) {
