@@ -14,6 +14,10 @@ import { bucketChunks, columnarChunks } from "../dist/protocol/qlik/chunks.js";
 import { DataChunk as BucketDataChunk } from "../dist/protocol/gen/qlik/connect/data_connector.js";
 import { DataChunk as ColumnarDataChunk } from "../dist/protocol/gen/qlik/data_connector.js";
 import { ReadResponse } from "../dist/protocol/gen/sluice/v1/connector.js";
+import { Metadata } from "@grpc/grpc-js";
+import { GETDATA_HEADER, readHeader } from "../dist/protocol/qlik/header.js";
+import { fieldReaders, keyFields } from "../dist/drivers/qlik/fields.js";
+import { GetDataResponse } from "../dist/protocol/gen/qlik/connect/data_connector.js";
 import { Source_Run_Response } from "../dist/protocol/gen/connector/v2/source.js";
 import { recordToChange } from "../dist/drivers/conduit/opencdc.js";
 import { jsonLines } from "../dist/drivers/subprocess/json-lines.js";
@@ -145,6 +149,19 @@ export const targets = [
   chunkTarget("qlik-bucket-chunk", bucketChunks),
   chunkTarget("qlik-columnar-chunk", columnarChunks),
   {
+    // A Qlik server's GetData header (its fields' names, types and tags) as Sluice's Qlik client reads it.
+    name: "qlik-getdata-header",
+    seeds: [Buffer.from(getDataHeaderSeed())],
+    run(input) {
+      const metadata = new Metadata();
+      metadata.set(GETDATA_HEADER, Buffer.from(input));
+      const header = readHeader(metadata);
+      const readers = fieldReaders(header.fieldInfo);
+      keyFields(header.fieldInfo, readers);
+      for (const reader of readers) for (const cell of [null, "t", 45000.5, 2n ** 62n, { text: "d", number: 1e300 }]) reader.read(cell);
+    },
+  },
+  {
     name: "opencdc-record",
     seeds: [Buffer.from(openCdcSeed())],
     run(input) {
@@ -213,3 +230,13 @@ function openCdcSeed() {
   }).finish();
 }
 
+function getDataHeaderSeed() {
+  return GetDataResponse.encode({
+    tableName: "t",
+    fieldInfo: [
+      { name: "id", semanticType: 0, fieldAttributes: { Type: 1 }, tags: ["key"] },
+      { name: "day", semanticType: 0, fieldAttributes: { Type: 5 }, tags: [] },
+      { name: "at", semanticType: 2, fieldAttributes: undefined, tags: [] },
+    ],
+  }).finish();
+}
