@@ -6,14 +6,12 @@
  * bench/faults.mjs (`npm run faults`, the full run). Real connectors, real
  * stores; only processes started here (a run and what it started) are killed.
  */
-import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { openStore } from "../src/stores/open.js";
 import { openStoreReader } from "../src/stores/reader.js";
-import { examples, root, sluiceBin } from "./helpers.js";
+import { examples, root, sluiceBin, smallDisk } from "./helpers.js";
 import { createDatabase, pgUrl } from "./pg-helpers.js";
 import { background, descendantsOf, isRunning, type Process, stillRunningAfter } from "./process-helpers.js";
 
@@ -162,7 +160,7 @@ function conduitPosition(state: string): number {
 const storeArgument = (store: string) => (/^(postgres(ql)?:|duckdb:|sqlite:)/.test(store) ? store : `sqlite:${store}`);
 
 /** A fresh, empty target of `kind` under `dir`. */
-export async function freshTarget(kind: StoreKind | "file", dir: string, cleanups: Cleanups): Promise<Target> {
+async function freshTarget(kind: StoreKind | "file", dir: string, cleanups: Cleanups): Promise<Target> {
   mkdirSync(dir, { recursive: true });
   if (kind === "postgres")
     return { store: pgUrl(await createDatabase(cleanups as Parameters<typeof createDatabase>[0])) };
@@ -172,7 +170,7 @@ export async function freshTarget(kind: StoreKind | "file", dir: string, cleanup
 }
 
 /** What a target holds: each key with how often it occurs and its row as JSON text. */
-export async function contents(source: SourceKind, target: Target): Promise<Map<string, string[]>> {
+async function contents(source: SourceKind, target: Target): Promise<Map<string, string[]>> {
   const found = new Map<string, string[]>();
   const add = (key: string, row: string) => found.set(key, [...(found.get(key) ?? []), row]);
   if (target.file) {
@@ -212,7 +210,7 @@ const normalize = (value: unknown) => (typeof value === "bigint" ? value.toStrin
 const STATE_KEYS = ["gen", "ab", "pipeline:cdc:source", "pipeline:cdcfile:source"];
 
 /** The state a run saved (empty when none), read through the store as Sluice reads it. */
-export async function savedState(target: Target): Promise<string> {
+async function savedState(target: Target): Promise<string> {
   const store = await openStore(storeArgument(target.store).replace(/^sqlite:/, ""));
   try {
     if (!(await store.exists())) return "";
@@ -281,7 +279,7 @@ async function runToEnd(
 }
 
 /** What an undisturbed run of `source` writes (the comparison's reference), and how long it took. */
-export async function reference(
+async function reference(
   source: SourceKind,
   kind: StoreKind | "file",
   dir: string,
@@ -302,7 +300,7 @@ export async function reference(
 }
 
 /** Kills every process in `processes` still running (they were started here); returns how many were. */
-export function killLeftovers(processes: Process[]): number {
+function killLeftovers(processes: Process[]): number {
   const running = processes.filter(isRunning);
   for (const p of running) {
     try {
@@ -440,23 +438,4 @@ function compare(expected: Map<string, string[]>, found: Map<string, string[]>, 
     else if (!got.includes(rows[0])) figures.changed++;
     if (got.length > 1) keyed ? (figures.duplicated += got.length - 1) : (figures.redelivered += got.length - 1);
   }
-}
-
-/** A SQLite store on a tmpfs of `size` (root only; undefined elsewhere), and how to grow or remove it. */
-export function smallDisk(size: string): { dir: string; grow(size: string): void; remove(): void } | undefined {
-  const dir = mkdtempSync(join(tmpdir(), "sluice-full-"));
-  try {
-    execFileSync("mount", ["-t", "tmpfs", "-o", `size=${size}`, "tmpfs", dir], { stdio: "ignore" });
-  } catch {
-    rmSync(dir, { recursive: true, force: true });
-    return undefined;
-  }
-  return {
-    dir,
-    grow: (bigger) => execFileSync("mount", ["-o", `remount,size=${bigger}`, dir], { stdio: "ignore" }),
-    remove: () => {
-      execFileSync("umount", [dir]);
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
 }

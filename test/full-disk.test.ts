@@ -6,36 +6,19 @@
  * SQLite's max_page_count makes it answer SQLITE_FULL.
  */
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { SqliteStore } from "../src/stores/sqlite/store.js";
-import { query, root, sluice, tempDir } from "./helpers.js";
-
-function mountTinyDisk(): string | undefined {
-  const dir = mkdtempSync(join(tmpdir(), "sluice-full-"));
-  try {
-    execFileSync("mount", ["-t", "tmpfs", "-o", "size=1m", "tmpfs", dir], { stdio: "ignore" });
-    return dir;
-  } catch {
-    rmSync(dir, { recursive: true, force: true });
-    return undefined;
-  }
-}
+import { query, root, sluice, smallDisk, tempDir } from "./helpers.js";
 
 test("a full disk fails the sync with a clear message and keeps what was committed", async (t) => {
-  const disk = mountTinyDisk();
+  const disk = smallDisk("1m");
   if (!disk) {
     if (process.env.CI === "true") assert.fail("cannot mount a tmpfs, and CI must run this test (run it as root)");
     return t.skip("cannot mount a tmpfs here (not root)");
   }
-  t.after(() => {
-    execFileSync("umount", [disk]);
-    rmSync(disk, { recursive: true, force: true });
-  });
-  const db = join(disk, "s.db");
+  t.after(() => disk.remove());
+  const db = join(disk.dir, "s.db");
   const connector = `node ${join(root, "test/fixtures/scripted-connector.mjs")}`;
   const result = await sluice([
     "sync",

@@ -1,6 +1,6 @@
 /** Shared test helpers: temp folders, running the real CLI, reading SQLite files. */
 import Database from "better-sqlite3";
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -142,4 +142,23 @@ export function processTree(root: number): { pid: number; commandLine: string }[
     }
   }
   return tree;
+}
+
+/** A folder on a tmpfs of `size` (root only; undefined elsewhere): a disk that fills up, which can grow or go. */
+export function smallDisk(size: string): { dir: string; grow(size: string): void; remove(): void } | undefined {
+  const dir = mkdtempSync(join(tmpdir(), "sluice-full-"));
+  try {
+    execFileSync("mount", ["-t", "tmpfs", "-o", `size=${size}`, "tmpfs", dir], { stdio: "ignore" });
+  } catch {
+    rmSync(dir, { recursive: true, force: true });
+    return undefined;
+  }
+  return {
+    dir,
+    grow: (bigger) => execFileSync("mount", ["-o", `remount,size=${bigger}`, dir], { stdio: "ignore" }),
+    remove: () => {
+      execFileSync("umount", [dir]);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }
