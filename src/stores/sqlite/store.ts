@@ -37,9 +37,7 @@ import {
   columnDefinition,
   META_TABLES,
   MIGRATE_STREAM_REGISTRY,
-  RESET_LAST_INSERT_SQL,
-  SENTINEL_ROWID,
-  SENTINEL_TABLE,
+  rowsPerStatement,
   typeOfDeclared,
   upsertSql,
 } from "./schema.js";
@@ -98,7 +96,6 @@ export class SqliteStore extends BaseStore {
       const db = this.connect();
       db.exec(META_TABLES);
       if (this.hasTable("_sluice_streams")) db.exec(MIGRATE_STREAM_REGISTRY);
-      db.exec(SENTINEL_TABLE);
     });
   }
 
@@ -277,22 +274,26 @@ const affinityOf = (type: ColumnType): Affinity =>
   type === "integer" || type === "boolean" ? Affinity.Integer : type === "real" ? Affinity.Real : Affinity.None;
 
 class SqliteTable extends BaseTableWriter {
-  private statement: Database.Statement | undefined;
+  /**
+   * Prepared upserts by the number of rows they take: the full run, and the
+   * last rest of a page (one slot: pages of a stream mostly have one size).
+   */
+  private full: Database.Statement | undefined;
+  private rest: { rows: number; statement: Database.Statement } | undefined;
   private deleteStatement: Database.Statement | undefined;
-  private readonly resetLastInsert: Database.Statement;
   private readonly writeInTransaction: (rows: Row[], syncId: number, checkpoint: Checkpoint | undefined) => WriteCounts;
   private readonly sqlite: SqliteStore;
 
   constructor(store: SqliteStore, opened: OpenedTable) {
     super(store, opened);
     this.sqlite = store;
-    const db = store.db;
-    this.resetLastInsert = db.prepare(RESET_LAST_INSERT_SQL);
-    this.writeInTransaction = db.transaction((rows: Row[], syncId: number, checkpoint: Checkpoint | undefined) => {
-      const counts = this.upsertAll(rows, syncId);
-      if (checkpoint) store.saveCheckpoint(checkpoint);
-      return counts;
-    });
+    this.writeInTransaction = store.db.transaction(
+      (rows: Row[], syncId: number, checkpoint: Checkpoint | undefined) => {
+        const counts = this.upsertAll(rows, syncId);
+        if (checkpoint) store.saveCheckpoint(checkpoint);
+        return counts;
+      },
+    );
   }
 
   protected async writePage(rows: Row[], syncId: number, checkpoint: Checkpoint | undefined): Promise<WriteCounts> {
@@ -358,53 +359,70 @@ class SqliteTable extends BaseTableWriter {
   }
 
   private forgetStatements(): void {
-    this.statement = undefined;
+    this.full = undefined;
+    this.rest = undefined;
     this.deleteStatement = undefined;
   }
 
+  /** The page's rows in page order: runs of upserts, many rows per statement, and deletes between them. */
   private upsertAll(rows: Row[], syncId: number): WriteCounts {
     const columns = this.columns;
-    // Safe integers: lastInsertRowid as a bigint, exact for rowids beyond 2^53 (integer keys are rowids).
-    const statement = (this.statement ??= this.sqlite.db
-      .prepare(
-        upsertSql(
-          this.opened.target,
-          columns.map((c) => c.column),
-          this.opened.keyColumns,
-        ),
-      )
-      .safeIntegers(true));
     const fields = columns.map((c) => c.field);
     const affinities = columns.map((c) => affinityOf(c.type));
     const width = columns.length;
+    const perStatement = rowsPerStatement(width);
     const counts: WriteCounts = { inserted: 0, updated: 0, unchanged: 0 };
-    this.resetLastInsert.run();
-    let lastInsert: number | bigint = SENTINEL_ROWID;
-    // One bind array for the whole page: better-sqlite3 copies the values when binding.
-    const values = new Array(width + 1);
+    // One bind array for the page: better-sqlite3 copies the values when binding.
+    const values = new Array((width + 1) * perStatement);
+    let pending = 0;
+    const flush = () => {
+      if (pending === 0) return;
+      const bound = pending === perStatement ? values : values.slice(0, (width + 1) * pending);
+      this.upsertRun(bound, pending, counts);
+      pending = 0;
+    };
     for (let index = 0; index < rows.length; index++) {
       const row = rows[index];
       if (isDeletion(row)) {
+        flush();
         counts.deleted = (counts.deleted ?? 0) + this.deleteRow(row);
         continue;
       }
+      let offset = (width + 1) * pending;
       for (let c = 0; c < width; c++) {
         const value = row[fields[c]];
-        values[c] =
+        values[offset++] =
           typeof value === "number" ||
           (typeof value === "string" && (affinities[c] === Affinity.None || value.length < 16))
             ? value
             : toSqlValue(value, affinities[c], c);
       }
-      values[width] = syncId;
-      const { changes, lastInsertRowid } = statement.run(values);
-      if (changes === 0) counts.unchanged++;
-      else if (lastInsertRowid !== lastInsert) {
-        counts.inserted++;
-        lastInsert = lastInsertRowid;
-      } else counts.updated++;
+      values[offset] = syncId;
+      if (++pending === perStatement) flush();
     }
+    flush();
     return counts;
+  }
+
+  /** Upserts `rows` rows bound in `values`; each row RETURNING gives is inserted (version 1) or updated. */
+  private upsertRun(values: unknown[], rows: number, counts: WriteCounts): void {
+    const versions = this.upsertStatement(rows).all(values) as number[];
+    for (const version of versions) {
+      if (version === 1) counts.inserted++;
+      else counts.updated++;
+    }
+    counts.unchanged += rows - versions.length;
+  }
+
+  private upsertStatement(rows: number): Database.Statement {
+    if (rows === rowsPerStatement(this.columns.length)) return (this.full ??= this.prepareUpsert(rows));
+    if (this.rest?.rows !== rows) this.rest = { rows, statement: this.prepareUpsert(rows) };
+    return this.rest.statement;
+  }
+
+  private prepareUpsert(rows: number): Database.Statement {
+    const columns = this.columns.map((c) => c.column);
+    return this.sqlite.db.prepare(upsertSql(this.opened.target, columns, this.opened.keyColumns, rows)).pluck(true);
   }
 
   private deleteRow(row: Row): number {
