@@ -9,30 +9,45 @@
 #   - the Temporal dev server binary, built once and cached (scripts/build-temporal.sh)
 #   - the unit tests (test/unit: pure modules, in parallel, seconds), the Go and
 #     Python SDKs' own tests (go test, unittest), then the end-to-end test files
-#     (test/*.test.ts, one at a time), with Node's test runner
+#     (test/*.test.ts, two files at a time: most of their time is spent waiting on
+#     connector processes, so two share the 2-core CI machine well; SLUICE_TEST_JOBS
+#     sets another number), with Node's test runner
+# Each step prints how long it took, and the run ends with the time per test file:
+# CI has a 30-minute budget, and this says where it goes.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 
-[ -d node_modules/better-sqlite3 ] || npm ci
-npm run --silent lint
-npm run --silent build
-bash scripts/build-examples.sh
+step() {
+  local name="$1" began=$SECONDS
+  shift
+  "$@"
+  echo "sluice test: ${name} took $((SECONDS - began)) s (${SECONDS} s so far)" >&2
+}
+
+[ -d node_modules/better-sqlite3 ] || step "npm ci" npm ci
+step lint npm run --silent lint
+step build npm run --silent build
+step "example connectors" bash scripts/build-examples.sh
 SLUICE_TEST_PGPORT="$(bash scripts/setup-postgres.sh | tail -n 1)"
 export SLUICE_TEST_PGPORT
-bash scripts/setup-server-tests.sh
+step "server test tools" bash scripts/setup-server-tests.sh
 SLUICE_TEST_TEMPORAL="$(bash scripts/build-temporal.sh | tail -n 1)"
 export SLUICE_TEST_TEMPORAL
 
 # Each test file gets its own SLUICE_HOME (test/setup-home.ts); a test that hangs
 # fails after 10 minutes instead of holding CI until its own timeout.
-run_tests=(node --import tsx --import ./test/setup-home.ts --test --test-timeout=600000 --test-concurrency=1 --test-reporter=spec)
+run_tests=(node --import tsx --import ./test/setup-home.ts --test --test-timeout=600000
+  --test-concurrency="${SLUICE_TEST_JOBS:-2}"
+  --test-reporter=spec --test-reporter-destination=stdout
+  --test-reporter=./test/reporters/file-times.mjs --test-reporter-destination=stderr)
 if [ "$#" -gt 0 ]; then
   exec "${run_tests[@]}" "$@"
 fi
-npm run --silent test:unit
+step "unit tests" npm run --silent test:unit
 # the SDKs' own tests, and the Go examples' (go test caches what did not change)
-(cd sdk/go && go test ./...)
-(cd examples/go && go test ./...)
-(cd sdk/python/tests && ../../../.venv/bin/python -m unittest -q test_sdk)
-exec "${run_tests[@]}" test/*.test.ts
+step "Go SDK tests" bash -c 'cd sdk/go && go test ./...'
+step "Go example tests" bash -c 'cd examples/go && go test ./...'
+step "Python SDK tests" bash -c 'cd sdk/python/tests && ../../../.venv/bin/python -m unittest -q test_sdk'
+step "end-to-end tests" "${run_tests[@]}" test/*.test.ts
+echo "sluice test: all passed in ${SECONDS} s" >&2

@@ -9,7 +9,7 @@ import type { PageSink, RecordPage, SourceDriver, StreamDescriptor, SyncMode } f
 import { OptionsError, prepareSource, validateOptions } from "../engine/index.js";
 import { messageOf, SluiceError } from "../errors.js";
 import type { Logger } from "../logging.js";
-import { delay } from "../process/index.js";
+import { within } from "../process/index.js";
 import { judgeStop, onTermination, ProcessWatch } from "./processes.js";
 import { type CheckOutcome, failed, passed, skipped } from "./report.js";
 import { declares, RecordJudge, schemaProblems } from "./schemas.js";
@@ -302,14 +302,17 @@ export function sourceChecks(subject: SourceUnderTest, limits: SourceLimits, log
           judge: false,
         });
         // Stop once a page arrived; a read that ends first is stopped after it, one that sends nothing after a while.
-        const underway = await Promise.race([
-          firstPage,
-          reading.then(
-            () => false,
-            () => false,
-          ),
-          delay(FIRST_PAGE_WAIT_MS).then(() => true),
-        ]);
+        const underway = await within(
+          Promise.race([
+            firstPage,
+            reading.then(
+              () => false,
+              () => false,
+            ),
+          ]),
+          FIRST_PAGE_WAIT_MS,
+          true,
+        );
         watch.snapshot();
         const when = underway ? "mid-read" : "after it finished reading";
         const asked = ASKED_TO_STOP.has(subject.protocol);

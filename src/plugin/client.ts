@@ -36,6 +36,7 @@ import {
   LineSplitter,
   LOG_LINE_MAX_BYTES,
   STOP_GRACE,
+  within,
 } from "../process/index.js";
 import {
   type ClientConstructor,
@@ -148,7 +149,7 @@ export class PluginClient {
   async explain(error: unknown): Promise<unknown> {
     const died = isGrpcStatus(error, GrpcStatus.UNAVAILABLE, GrpcStatus.CANCELLED, GrpcStatus.INTERNAL);
     if (!died && !this.hasExited) return error;
-    const status = await Promise.race([this.process.exited, delay(1000).then(() => undefined)]);
+    const status = await within(this.process.exited, 1000, undefined);
     if (!status) return error;
     return new PluginError(
       PluginErrorCode.crashed,
@@ -256,15 +257,14 @@ async function readHandshake(
   const timeoutMs = options.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS;
   const fail = (code: ErrorCode, message: string, cause?: unknown) =>
     new PluginError(code, options.name, message, stderr.recent(), { cause });
-  let timer: NodeJS.Timeout | undefined;
-  const outcome = await Promise.race([
-    firstLine(child, options.name, logger).then((line) => ({ line })),
-    child.exited.then((status) => ({ status })),
-    new Promise<{ timeout: true }>((resolve) => {
-      timer = setTimeout(() => resolve({ timeout: true }), timeoutMs);
-    }),
-  ]);
-  clearTimeout(timer);
+  const outcome = await within(
+    Promise.race([
+      firstLine(child, options.name, logger).then((line) => ({ line })),
+      child.exited.then((status) => ({ status })),
+    ]),
+    timeoutMs,
+    { timeout: true } as const,
+  );
   if ("timeout" in outcome) {
     throw fail(
       PluginErrorCode.handshakeTimeout,

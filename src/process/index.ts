@@ -34,5 +34,5 @@ export {
   readLines,
 } from "./lines.js";
 export { exitCodeFor, handleInterrupts, type InterruptSignal, onInterrupt } from "./signals.js";
-export { delay, STOP_GRACE, settlesWithin } from "./stop.js";
+export { delay, STOP_GRACE, settlesWithin, within } from "./stop.js";
 export { OutputTail, TAIL_CHARS, TAIL_LINES } from "./tail.js";

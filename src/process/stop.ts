@@ -16,15 +16,24 @@ export function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-/** Resolves true if `done` settles within `ms`, false otherwise; leaves no timer behind. */
-export async function settlesWithin(done: Promise<unknown>, ms: number): Promise<boolean> {
+/** What `done` resolves to, or `fallback` once `ms` have passed; leaves no timer behind to hold the process open. */
+export async function within<T, F>(done: Promise<T>, ms: number, fallback: F): Promise<T | F> {
   let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<false>((resolve) => {
-    timer = setTimeout(() => resolve(false), ms);
+  const timeout = new Promise<F>((resolve) => {
+    timer = setTimeout(() => resolve(fallback), ms);
   });
   try {
-    return await Promise.race([done.then(() => true), timeout]);
+    return await Promise.race([done, timeout]);
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** Resolves true if `done` settles within `ms`, false otherwise; leaves no timer behind. */
+export function settlesWithin(done: Promise<unknown>, ms: number): Promise<boolean> {
+  return within(
+    done.then(() => true),
+    ms,
+    false,
+  );
 }

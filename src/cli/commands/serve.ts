@@ -5,8 +5,6 @@ import { isStoreLocation, parseStoreLocation } from "../../engine/index.js";
 import { UsageError } from "../../errors.js";
 import type { Logger } from "../../logging.js";
 import { Registry } from "../../registry/index.js";
-import { Tokens } from "../../server/auth/index.js";
-import { openMetadata } from "../../server/metadata/index.js";
 import { DEFAULT_CHUNK_BYTES } from "../../server/qlik/chunk-stream.js";
 import { type QlikServerOptions, type QlikServerTls, startQlikServer } from "../../server/qlik/server.js";
 import { readSecretFile } from "../connector-options.js";
@@ -164,6 +162,11 @@ async function admission(
     throw new UsageError(
       "--db is not a SQLite file, so it keeps no tokens: give --tokens-db <file> (tokens from `sluice server token create --db <file>`), or --client-ca",
     );
+  // Loaded here, not at the top: the metadata database's query builder is hundreds of modules every other command would pay for.
+  const [{ openMetadata }, { Tokens }] = await Promise.all([
+    import("../../server/metadata/index.js"),
+    import("../../server/auth/index.js"),
+  ]);
   const metadata = await openMetadata(db);
   const tokens = new Tokens(metadata.db);
   if (!(await tokens.any()))
