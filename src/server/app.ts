@@ -31,7 +31,7 @@ export interface AppOptions {
   /** How syncs run; default in this process. */
   launcher?: RunLauncher;
   /** Run syncs as Temporal workflows on `sluice worker`s, and schedules as Temporal Schedules. */
-  temporal?: { client: Client; taskQueue: string };
+  temporal?: { client: Client; address: string; taskQueue: string };
 }
 
 /** What starts scheduled runs: the in-process Scheduler, or Temporal Schedules. */
@@ -62,7 +62,8 @@ export class App {
     this.connectors = new ConnectorCatalog(logger, home);
     const box = SecretBox.open(home);
     const temporal =
-      options.temporal && new TemporalLauncher(options.temporal.client, options.temporal.taskQueue, box, home);
+      options.temporal &&
+      new TemporalLauncher(options.temporal.client, options.temporal.address, options.temporal.taskQueue, box, home);
     this.connections = new Connections(
       metadata.db,
       box,

@@ -12,7 +12,15 @@
  * options the server sealed), src/errors.ts, src/logging.ts. No sync logic of its own.
  */
 export { createActivities, type SyncActivities, WORKER_IDENTITY } from "./activities.js";
-export { type SyncHandle, startSync, SYNC_WORKFLOW_TYPE, syncProgress, syncWorkflowOptions } from "./client.js";
+export {
+  checkSyncCanStart,
+  SyncAlreadyRunningError,
+  type SyncHandle,
+  startSync,
+  SYNC_WORKFLOW_TYPE,
+  syncProgress,
+  syncWorkflowOptions,
+} from "./client.js";
 export { DistributedStoreError, requireSharedStore } from "./destination.js";
 export {
   connectClient,

@@ -17,8 +17,10 @@ export function syncWorkflowId(connection: string): string {
 export interface SyncPolicy {
   /** Attempts in all (1 = never retried; 0 = unlimited). */
   maximumAttempts: number;
-  /** Wait before the first retry, doubling up to maximumIntervalSeconds. */
+  /** Wait before the first retry. */
   initialIntervalSeconds: number;
+  /** Each wait is this many times the one before, up to maximumIntervalSeconds. */
+  backoffCoefficient: number;
   maximumIntervalSeconds: number;
   /** A worker silent this long is taken for dead and the sync retried elsewhere. */
   heartbeatTimeoutSeconds: number;
@@ -29,6 +31,7 @@ export interface SyncPolicy {
 export const DEFAULT_SYNC_POLICY: SyncPolicy = {
   maximumAttempts: 5,
   initialIntervalSeconds: 5,
+  backoffCoefficient: 2,
   maximumIntervalSeconds: 300,
   heartbeatTimeoutSeconds: 60,
   attemptTimeoutSeconds: 0,

@@ -21,7 +21,7 @@ export async function syncWorkflow(input: SyncInput): Promise<SyncResult> {
       maximumAttempts: policy.maximumAttempts,
       initialInterval: `${policy.initialIntervalSeconds}s`,
       maximumInterval: `${policy.maximumIntervalSeconds}s`,
-      backoffCoefficient: 2,
+      backoffCoefficient: policy.backoffCoefficient,
     },
   });
   return syncConnection(input);

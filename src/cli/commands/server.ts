@@ -124,7 +124,7 @@ async function serve(ctx: CliContext, flags: ServerFlags, version: string | unde
 async function connectTemporal(
   flags: ServerFlags,
   logger: CliContext["logger"],
-): Promise<{ client: Client; taskQueue: string } | undefined> {
+): Promise<{ client: Client; address: string; taskQueue: string } | undefined> {
   const settings = temporalSettings(flags);
   if (!settings) return undefined;
   const { connectClient } = await import("../../worker/index.js");
@@ -136,7 +136,8 @@ async function connectTemporal(
     logger.info(
       `syncs run on Temporal at ${settings.address} (namespace ${settings.namespace}, task queue "${flags.taskQueue}")`,
     );
-    return { client: new Client({ connection, namespace: settings.namespace }), taskQueue: flags.taskQueue };
+    const client = new Client({ connection, namespace: settings.namespace });
+    return { client, address: settings.address, taskQueue: flags.taskQueue };
   } finally {
     stopListening();
   }

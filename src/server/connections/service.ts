@@ -12,6 +12,7 @@ import { secretPathsOf } from "./form.js";
 import { type ConnectionOptions, type Json, joinSecrets, parsePointer, splitSecrets, unmask } from "./options.js";
 import { checkSchedule, decodeSchedule, encodeSchedule, nextRun, type Schedule } from "./schedule.js";
 import type { SecretBox } from "./secret-box.js";
+import { checkSyncPolicy, type RetrySettings, type TimeoutSettings } from "./sync-policy.js";
 import { parseStoreLocation } from "../../stores/location.js";
 import { ServerError } from "../errors.js";
 
@@ -26,6 +27,9 @@ export interface Connection {
   tablePrefix: string | null;
   destination: string | null;
   schedule: Schedule | null;
+  /** How its syncs through Temporal are retried and timed (null: the defaults). */
+  retry: RetrySettings | null;
+  timeouts: TimeoutSettings | null;
   paused: boolean;
   nextRunAt: string | null;
   createdAt: string;
@@ -42,6 +46,8 @@ export interface ConnectionInput {
   tablePrefix?: string | null;
   destination?: string | null;
   schedule?: Schedule | null;
+  retry?: RetrySettings | null;
+  timeouts?: TimeoutSettings | null;
   paused?: boolean;
 }
 
@@ -187,6 +193,7 @@ export class Connections {
     const schedule = input.schedule ? checkSchedule(input.schedule) : null;
     const scheduleText = encodeSchedule(schedule);
     const keepsPlan = current && current.schedule === scheduleText && current.next_run_at;
+    checkSyncPolicy(input.retry ?? null, input.timeouts ?? null);
     return {
       name: input.name,
       connector: input.connector,
@@ -197,6 +204,8 @@ export class Connections {
       table_prefix: input.tablePrefix || null,
       destination: input.destination ? checkDestination(input.destination) : null,
       schedule: scheduleText,
+      retry: jsonOrNull(input.retry),
+      timeouts: jsonOrNull(input.timeouts),
       paused: input.paused ? 1 : 0,
       next_run_at: schedule ? (keepsPlan ? current.next_run_at : nextRun(schedule, new Date()).toISOString()) : null,
     };
@@ -224,11 +233,18 @@ function toConnection(row: ConnectionRow): Connection {
     tablePrefix: row.table_prefix,
     destination: row.destination,
     schedule: decodeSchedule(row.schedule),
+    retry: row.retry ? JSON.parse(row.retry) : null,
+    timeouts: row.timeouts ? JSON.parse(row.timeouts) : null,
     paused: row.paused === 1,
     nextRunAt: row.next_run_at,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
+}
+
+/** Settings as stored: null when none is set (the defaults apply). */
+function jsonOrNull(settings: object | null | undefined): string | null {
+  return settings && Object.keys(settings).length ? JSON.stringify(settings) : null;
 }
 
 /**

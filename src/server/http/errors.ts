@@ -29,6 +29,8 @@ const STATUS_BY_CODE: Record<string, number> = {
   RUN_ACTIVE: 409,
   RUN_NOT_HERE: 409,
   SERVER_STOPPING: 503,
+  TEMPORAL_UNREACHABLE: 503,
+  SYNC_ALREADY_RUNNING: 409,
   DATA_UNSUPPORTED: 422,
   METADATA_FAILED: 500,
   STORE_FAILED: 500,
@@ -44,19 +46,20 @@ export function toErrorResponse(error: unknown): { status: number; body: ErrorPa
   if (validation?.length) {
     const first = validation[0];
     const context = (error as FastifyError).validationContext ?? "body";
-    const missing = (first.params as { missingProperty?: string }).missingProperty;
-    const path = [...first.instancePath.split("/").filter(Boolean), ...(missing ? [missing] : [])];
-    const field = path.length ? path.join(".") : context;
-    return {
-      status: 400,
-      body: {
-        error: {
-          code: "REQUEST_INVALID",
-          message: `${context}${path.length ? `.${path.join(".")}` : ""} ${missing ? "is required" : (first.message ?? "is invalid")}`,
-          field,
-        },
-      },
+    const { missingProperty: missing, additionalProperty: unknown } = first.params as {
+      missingProperty?: string;
+      additionalProperty?: string;
     };
+    const within = first.instancePath.split("/").filter(Boolean);
+    // A missing or misspelt field is named itself, not only the object that lacks or holds it.
+    const path = [...within, ...(missing ? [missing] : []), ...(unknown !== undefined ? [unknown] : [])];
+    const field = path.length ? path.join(".") : context;
+    const problem = missing ? "is required" : (first.message ?? "is invalid");
+    const message =
+      unknown !== undefined
+        ? `${[context, ...within].join(".")} has no field "${unknown}"`
+        : `${context}${path.length ? `.${path.join(".")}` : ""} ${problem}`;
+    return { status: 400, body: { error: { code: "REQUEST_INVALID", message, field } } };
   }
   if (error instanceof SluiceError) {
     const field = (error as { field?: unknown }).field;

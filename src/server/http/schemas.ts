@@ -54,6 +54,52 @@ export const Schedule = Type.Union([
   Type.Object({ everySeconds: Type.Integer({ minimum: 1, maximum: 31_536_000 }) }),
 ]);
 
+export const RetrySettings = Type.Object(
+  {
+    maximumAttempts: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        maximum: 10_000,
+        description: "attempts in all: 1 = never retried, 0 = unlimited (default 5)",
+      }),
+    ),
+    initialIntervalSeconds: Type.Optional(
+      Type.Number({ exclusiveMinimum: 0, maximum: 86_400, description: "the wait before the first retry (default 5)" }),
+    ),
+    backoffCoefficient: Type.Optional(
+      Type.Number({ minimum: 1, maximum: 100, description: "each wait is this many times the one before (default 2)" }),
+    ),
+    maximumIntervalSeconds: Type.Optional(
+      Type.Number({
+        exclusiveMinimum: 0,
+        maximum: 604_800,
+        description: "the longest wait between attempts (default 300)",
+      }),
+    ),
+  },
+  { additionalProperties: false, description: "how a sync through Temporal is retried (sluice server --temporal)" },
+);
+
+export const TimeoutSettings = Type.Object(
+  {
+    startToCloseSeconds: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        maximum: 31_536_000,
+        description: "the longest one attempt may run; 0 = no limit (default)",
+      }),
+    ),
+    heartbeatSeconds: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: 86_400,
+        description: "a worker silent this long is taken for dead, and the sync retried on another (default 60)",
+      }),
+    ),
+  },
+  { additionalProperties: false, description: "the timeouts of a sync's attempts through Temporal" },
+);
+
 const Pointer = Type.String({ maxLength: 1000, pattern: "^(/.*)?$", description: "a JSON pointer, e.g. /password" });
 
 export const ConnectionInput = Type.Object({
@@ -73,6 +119,8 @@ export const ConnectionInput = Type.Object({
     ),
   ),
   schedule: Type.Optional(Nullable(Schedule)),
+  retry: Type.Optional(Nullable(RetrySettings)),
+  timeouts: Type.Optional(Nullable(TimeoutSettings)),
   paused: Type.Optional(Type.Boolean()),
 });
 export type ConnectionInputBody = Static<typeof ConnectionInput>;
@@ -125,6 +173,8 @@ export const Connection = Type.Object({
   tablePrefix: Nullable(Type.String()),
   destination: Nullable(Type.String()),
   schedule: Nullable(Schedule),
+  retry: Nullable(RetrySettings),
+  timeouts: Nullable(TimeoutSettings),
   paused: Type.Boolean(),
   nextRunAt: Nullable(Type.String()),
   createdAt: Type.String(),

@@ -99,5 +99,11 @@ export function migrations(dialect: DialectName): Record<string, Migration> {
           .execute();
       },
     },
+    "0003-connection-retry-and-timeouts": {
+      async up(db: AnyDb) {
+        await db.schema.alterTable("_sluice_connections").addColumn("retry", "text").execute();
+        await db.schema.alterTable("_sluice_connections").addColumn("timeouts", "text").execute();
+      },
+    },
   };
 }

@@ -44,6 +44,10 @@ export interface ConnectionTable {
   destination: string | null;
   /** "cron:<expression>", "every:<seconds>", or null for no schedule. */
   schedule: string | null;
+  /** JSON: the retry settings of its syncs through Temporal (server/connections/sync-policy.ts), null = defaults. */
+  retry: string | null;
+  /** JSON: the timeouts of its syncs through Temporal, null = defaults. */
+  timeouts: string | null;
   paused: number;
   next_run_at: string | null;
   created_at: string;

@@ -69,6 +69,7 @@ export class Runs {
     if (this.stopping) throw new ServerError("SERVER_STOPPING", "the server is stopping: no new runs");
     const connection = await this.options.connections.get(connectionId);
     await this.closeOrphans();
+    await this.options.launcher.admit?.(connection);
     const runId = await this.claim(connection, trigger);
     let resolveDone = () => {};
     const done = new Promise<void>((resolve) => {

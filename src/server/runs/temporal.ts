@@ -9,18 +9,21 @@
  * gracefully.
  */
 import { CancelledFailure, type Client, TemporalFailure, WorkflowFailedError } from "@temporalio/client";
-import { messageOf } from "../../errors.js";
+import { messageOf, SluiceError } from "../../errors.js";
 import {
+  checkSyncCanStart,
   requireSharedStore,
   type SyncHandle,
   type SyncHeartbeat,
   type SyncInput,
   startSync,
   syncProgress,
+  TemporalUnreachableError,
 } from "../../worker/index.js";
 import { Registry } from "../../registry/index.js";
 import type { SecretBox } from "../connections/secret-box.js";
 import type { Connection } from "../connections/service.js";
+import { syncPolicyOf } from "../connections/sync-policy.js";
 import { redactorFor } from "./redact.js";
 import type { LaunchCallbacks, LaunchRequest, LogEntry, RunCounts, RunLauncher, RunOutcome } from "./types.js";
 
@@ -32,6 +35,8 @@ export class TemporalLauncher implements RunLauncher {
 
   constructor(
     private readonly client: Client,
+    /** Temporal's host:port, for messages. */
+    private readonly address: string,
     readonly taskQueue: string,
     private readonly box: SecretBox,
     /** The server's installation home: where a connection's connector was installed from is read there. */
@@ -50,6 +55,7 @@ export class TemporalLauncher implements RunLauncher {
       streams: connection.streams ?? undefined,
       tablePrefix: connection.tablePrefix ?? undefined,
       destination,
+      policy: syncPolicyOf(connection.retry, connection.timeouts),
       ...(runId !== undefined && { runId }),
     };
   }
@@ -64,6 +70,19 @@ export class TemporalLauncher implements RunLauncher {
       return undefined;
     } finally {
       registry.close();
+    }
+  }
+
+  /** A run now needs Temporal to answer and the connection's workflow to be closed (its schedule may have started it). */
+  async admit(connection: Connection): Promise<void> {
+    if (this.adopted.has(connection.name)) return; // this run is the workflow its schedule started
+    try {
+      await checkSyncCanStart(this.client, this.address, connection.name);
+    } catch (error) {
+      if (!(error instanceof TemporalUnreachableError)) throw error;
+      throw new SluiceError(error.code, `${error.message}; no run was started: try again once Temporal answers`, {
+        cause: error,
+      });
     }
   }
 

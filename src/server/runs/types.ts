@@ -78,5 +78,7 @@ export interface LaunchCallbacks {
  * throws for a failed sync: the failure is the outcome.
  */
 export interface RunLauncher {
+  /** Refuses a run that cannot start now (its engine away, the connection busy there) before it is recorded. */
+  admit?(connection: Connection): Promise<void>;
   launch(request: LaunchRequest, callbacks: LaunchCallbacks, signal: AbortSignal): Promise<RunOutcome>;
 }

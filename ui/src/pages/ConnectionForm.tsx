@@ -91,6 +91,9 @@ function ConnectionForm({ connectors, existing }: { connectors: Connector[]; exi
       tablePrefix: tablePrefix || null,
       destination: destination || null,
       schedule: schedule(),
+      // Set through the API (a PUT replaces the whole connection): kept as they are.
+      retry: existing?.retry ?? null,
+      timeouts: existing?.timeouts ?? null,
       paused,
     };
     const saved = await run("save", () =>
