@@ -4,40 +4,7 @@
  * for again once it was stopped. A connector's children that escape its
  * process group (a daemon, a forgotten helper) are caught too.
  */
-import { readdirSync, readFileSync } from "node:fs";
-import { STOP_GRACE } from "../process/index.js";
-
-interface ProcessEntry {
-  pid: number;
-  ppid: number;
-  command: string;
-}
-
-function readEntry(pid: number): ProcessEntry | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    // "pid (command) state ppid …": the command may hold spaces and parentheses.
-    const close = stat.lastIndexOf(")");
-    const [state, ppid] = stat.slice(close + 2).split(" ");
-    if (state === "Z") return undefined; // a zombie has exited; only its parent's bookkeeping remains
-    return { pid, ppid: Number(ppid), command: stat.slice(stat.indexOf("(") + 1, close) };
-  } catch {
-    return undefined; // gone meanwhile, or not Linux
-  }
-}
-
-function allProcesses(): ProcessEntry[] {
-  let names: string[];
-  try {
-    names = readdirSync("/proc");
-  } catch {
-    return [];
-  }
-  return names
-    .filter((name) => /^\d+$/.test(name))
-    .map((name) => readEntry(Number(name)))
-    .filter((entry): entry is ProcessEntry => entry !== undefined);
-}
+import { processEntry, runningProcesses, STOP_GRACE } from "../process/index.js";
 
 /** Watches the processes below this one; `leftovers()` names those still alive. */
 export class ProcessWatch {
@@ -45,7 +12,7 @@ export class ProcessWatch {
 
   /** Remembers every process below this one now (call while the connector runs). */
   snapshot(): void {
-    const entries = allProcesses();
+    const entries = runningProcesses();
     const below = new Set([process.pid]);
     // Parents have lower pids only until pids wrap; a few passes settle any order.
     for (let changed = true; changed; ) {
@@ -62,7 +29,7 @@ export class ProcessWatch {
   /** The remembered processes still running, as "pid (command)". */
   leftovers(): string[] {
     return [...this.seen]
-      .filter(([pid, command]) => readEntry(pid)?.command === command)
+      .filter(([pid, command]) => processEntry(pid)?.command === command)
       .map(([pid, command]) => `${pid} (${command})`);
   }
 

@@ -4,8 +4,9 @@
  * one stop policy (stop.ts), how a process ended in words (exit.ts), lines
  * and bounded output (lines.ts, tail.ts), private temp folders (folders.ts),
  * and making sure none of it outlives Sluice: the cleanup registry
- * (cleanup.ts), Ctrl-C/SIGTERM/SIGHUP (signals.ts), and the on-disk record
- * that lets the next start reap what a crashed Sluice left (journal.ts).
+ * (cleanup.ts), Ctrl-C/SIGTERM/SIGHUP (signals.ts), the on-disk record
+ * that lets the next start reap what a crashed Sluice left (journal.ts), and
+ * what /proc says of a process (proc.ts).
  *
  * May import: src/errors.ts. Knows nothing of protocols, drivers, stores or
  * the CLI.
@@ -33,6 +34,7 @@ export {
   readAtMost,
   readLines,
 } from "./lines.js";
+export { type ProcessEntry, processEntry, runningProcesses } from "./proc.js";
 export { exitCodeFor, handleInterrupts, type InterruptSignal, onInterrupt } from "./signals.js";
 export { delay, STOP_GRACE, settlesWithin, within } from "./stop.js";
 export { OutputTail, TAIL_CHARS, TAIL_LINES } from "./tail.js";

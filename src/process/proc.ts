@@ -43,6 +43,30 @@ export function environmentHas(pid: number, entry: string): boolean {
   return read(`/proc/${pid}/environ`)?.split("\0").includes(entry) ?? false;
 }
 
+/** A running process as /proc lists it; `command` is the kernel's short name (field 2 of stat). */
+export interface ProcessEntry {
+  pid: number;
+  ppid: number;
+  command: string;
+}
+
+/** `pid` as /proc lists it; undefined if it is not running (a zombie has finished) or /proc is missing. */
+export function processEntry(pid: number): ProcessEntry | undefined {
+  const stat = read(`/proc/${pid}/stat`);
+  if (!stat) return undefined;
+  const close = stat.lastIndexOf(")");
+  const [state, ppid] = stat.slice(close + 2).split(" ");
+  if (state === "Z" || state === "X") return undefined;
+  return { pid, ppid: Number(ppid), command: stat.slice(stat.indexOf("(") + 1, close) };
+}
+
+/** Every running process (none where /proc is missing). */
+export function runningProcesses(): ProcessEntry[] {
+  return runningPids()
+    .map(processEntry)
+    .filter((entry): entry is ProcessEntry => entry !== undefined);
+}
+
 export function runningPids(): number[] {
   try {
     return readdirSync("/proc")
