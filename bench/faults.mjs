@@ -58,11 +58,11 @@ const load = loadavg()
   .map((l) => l.toFixed(1))
   .join(", ");
 const table = [
-  "| source | store | fault | kills survived | lost | duplicated | redelivered (unkeyed) | changed | ahead | leftover processes |",
-  "|---|---|---|---:|---:|---:|---:|---:|---:|---:|",
+  "| source | store | fault | kills survived | lost | duplicated | redelivered (unkeyed) | changed | ahead | leftover processes | disturbed runs ended |",
+  "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---|",
   ...results.map(
     (r) =>
-      `| ${r.source} | ${r.store} | ${r.fault} | ${r.survived}/${r.kills} | ${r.lost} | ${r.duplicated} | ${r.redelivered} | ${r.changed} | ${r.ahead} | ${r.leftover} |`,
+      `| ${r.source} | ${r.store} | ${r.fault} | ${r.survived}/${r.kills} | ${r.lost} | ${r.duplicated} | ${r.redelivered} | ${r.changed} | ${r.ahead} | ${r.leftover} | ${(r.outcomes ?? []).join("; ").replaceAll("|", "/")} |`,
   ),
 ];
 const section = [
