@@ -8,6 +8,7 @@
 //
 //   KILLS=100 RECORDS=5000 npm run faults
 //   KILLS=5 ONLY=go-native,airbyte STORES=sqlite SEED=7 npm run faults
+import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
@@ -82,6 +83,14 @@ const header =
   "# Fault suite results\n\nNewest first. `npm run faults` (bench/faults.mjs): kill -9 of the Sluice host or the connector at random moments, a held SQLite write lock, a full disk; each re-run to completion and compared with an undisturbed run. Target: every kill survived, 0 lost, 0 duplicated, 0 ahead, 0 left over.\n\n";
 const previous = existsSync(file) ? readFileSync(file, "utf8").replace(header, "") : "";
 writeFileSync(file, header + section + "\n" + previous);
+// The repository's formatter owns Markdown too (npm run lint): the table is written in its layout.
+execFileSync(
+  process.execPath,
+  [fileURLToPath(import.meta.resolve("@biomejs/biome/bin/biome")), "format", "--write", file],
+  {
+    stdio: "ignore",
+  },
+);
 console.error(`results written to ${file}`);
 const clean = results.every(
   (r) => r.survived === r.kills && !r.lost && !r.duplicated && !r.changed && !r.ahead && !r.leftover,
