@@ -11,8 +11,8 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { test } from "node:test";
 import { randomSource } from "../fuzz/engine.mjs";
-import { type Fault, runCell, SOURCES, smallDisk, type StoreKind } from "./fault-helpers.js";
-import { root, run, tempDir } from "./helpers.js";
+import { type Fault, runCell, SOURCES, type StoreKind } from "./fault-helpers.js";
+import { root, run, smallDisk, tempDir } from "./helpers.js";
 
 const RECORDS = 2000;
 const source = (name: string) => SOURCES.find((s) => s.name === name)!;
