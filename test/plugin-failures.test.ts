@@ -7,11 +7,11 @@ import { examples, query, root, run, sluice, tempDir } from "./helpers.js";
 const fixture = (name: string) => join(root, "test/fixtures/plugins", name);
 const scripted = `node ${join(root, "test/fixtures/scripted-connector.mjs")}`;
 
-async function failingSync(t: { after(fn: () => void): void }, args: string[]) {
-  const dir = tempDir(t);
-  const result = await sluice(["sync", "--db", join(dir, "s.db"), "--no-progress", ...args]);
+async function failingSync(t: { after(fn: () => void): void }, args: string[] | ((db: string) => string[])) {
+  const db = join(tempDir(t), "s.db");
+  const result = await sluice(["sync", "--db", db, "--no-progress", ...(Array.isArray(args) ? args : args(db))]);
   assert.notEqual(result.code, 0, `expected failure, got stdout ${result.stdout}`);
-  return { ...result, db: join(dir, "s.db") };
+  return { ...result, db };
 }
 
 test("executable not found", async (t) => {
@@ -50,10 +50,9 @@ test("unsupported app protocol version and net/rpc", async (t) => {
 });
 
 test("handshake timeout", async (t) => {
-  const started = Date.now();
+  // The message names the 1 s bound that ended it (a wall-clock assertion would only measure the machine's load).
   const { stderr } = await failingSync(t, ["-c", fixture("hangs.sh"), "--start-timeout", "1"]);
   assert.match(stderr, /printed no handshake line within 1000 ms/);
-  assert.ok(Date.now() - started < 10_000);
 });
 
 test("health check failure", async (t) => {
@@ -62,7 +61,9 @@ test("health check failure", async (t) => {
 });
 
 test("a connector that crashes mid-sync: pages already committed stay, the sync log says failed with its stderr", async (t) => {
-  const { stderr, db } = await failingSync(t, ["-c", scripted, "-o", '{"pages": 3, "then": "crash"}']);
+  // It dies once its 3 pages are committed (a condition; a sleep was a guess at how long that takes).
+  const options = (file: string) => JSON.stringify({ pages: 3, then: "crash", crash_once_in: file });
+  const { stderr, db } = await failingSync(t, (file) => ["-c", scripted, "-o", options(file)]);
   assert.match(stderr, /crashed: the process exited with code 3/);
   assert.match(stderr, /panic: the source went away/);
   assert.match(stderr, /3 page\(s\) written before the failure are kept/);
