@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import { examples, root, run, sluice, tempDir } from "./helpers.js";
+import { examples, gitRepo, root, run, sluice, tempDir } from "./helpers.js";
 import { installOk, useTempHome, writeManifest, writePackagesConnector } from "./registry-helpers.js";
 
 interface Report {
@@ -76,7 +76,7 @@ test("native and c1-core examples in Go, TypeScript and Python pass", async (t) 
     ["start"],
   );
   await passes(
-    ["--command", examples.pythonGitlog, "--options", JSON.stringify({ repo: root })],
+    ["--command", examples.pythonGitlog, "--options", JSON.stringify({ repo: gitRepo(join(tempDir(t), "repo"), 3) })],
     [...ALL_SOURCE_CHECKS, "incremental"],
   );
 });

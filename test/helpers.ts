@@ -1,7 +1,7 @@
 /** Shared test helpers: temp folders, running the real CLI, reading SQLite files. */
 import Database from "better-sqlite3";
 import { execFileSync, spawn } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -21,6 +21,22 @@ export const examples = {
 export function tempDir(t: { after(fn: () => void): void }): string {
   const dir = mkdtempSync(join(tmpdir(), "sluice-test-"));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/**
+ * A git repository at `dir` (made if missing) with `commits` more commits of file.txt by Ada: what a git
+ * connector reads in a test, instead of this checkout's own .git (absent when the tree comes as a tarball).
+ */
+export function gitRepo(dir: string, commits: number): string {
+  mkdirSync(dir, { recursive: true });
+  const git = (...args: string[]) => execFileSync("git", ["-C", dir, ...args], { stdio: "ignore" });
+  git("init", "-q");
+  for (let i = 0; i < commits; i++) {
+    writeFileSync(join(dir, "file.txt"), `version ${i}\n`);
+    git("add", "file.txt");
+    git("-c", "user.name=Ada", "-c", "user.email=ada@example.com", "commit", "-q", "-m", `change ${i}`);
+  }
   return dir;
 }
 

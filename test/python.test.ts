@@ -1,25 +1,12 @@
 /** A Python connector (grpcio, the Python SDK) under the Sluice host. */
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
-import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import { examples, query, run, sluice, sluiceJson, tempDir } from "./helpers.js";
-
-function gitRepo(dir: string, commits: number): void {
-  const git = (...args: string[]) => execFileSync("git", ["-C", dir, ...args], { stdio: "ignore" });
-  git("init", "-q");
-  for (let i = 0; i < commits; i++) {
-    writeFileSync(join(dir, "file.txt"), `version ${i}\n`);
-    git("add", "file.txt");
-    git("-c", "user.name=Ada", "-c", "user.email=ada@example.com", "commit", "-q", "-m", `change ${i}`);
-  }
-}
+import { examples, gitRepo, query, run, sluice, sluiceJson, tempDir } from "./helpers.js";
 
 test("Python gitlog connector: pages of commits, then an incremental run reads only new commits", async (t) => {
   const work = tempDir(t);
   const repo = join(work, "repo");
-  execFileSync("mkdir", ["-p", repo]);
   gitRepo(repo, 12);
   const db = join(work, "s.db");
   const options = JSON.stringify({ repo, page_size: 5 });

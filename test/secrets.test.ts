@@ -13,9 +13,21 @@ import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import { examples, processTree, query, root, type RunResult, run, sluice, sluiceBin, tempDir } from "./helpers.js";
+import {
+  examples,
+  gitRepo,
+  processTree,
+  query,
+  root,
+  type RunResult,
+  run,
+  sluice,
+  sluiceBin,
+  tempDir,
+} from "./helpers.js";
 import { generatePythonPeers, serveQlik, startPythonConnector } from "./qlik-helpers.js";
 import { makeCertificates } from "./tls-helpers.js";
+import { stopAfter } from "./process-helpers.js";
 
 const SECRET = "hunter2";
 const recorder = `builtin:${join(root, "test/fixtures/conduit/lifecycle-recorder.mjs")}`;
@@ -120,6 +132,7 @@ test("secret-carrying flags have file and environment alternatives, and no proce
     ],
     { env: { ...process.env, LIFECYCLE_LOG: join(dir, "lifecycle.jsonl"), SLUICE_TO_CONFIG: '{"unused": "x"}' } },
   );
+  stopAfter(t, child);
   let stdout = "";
   let stderr = "";
   child.stdout.on("data", (d) => (stdout += d));
@@ -230,6 +243,7 @@ test("databases Sluice creates are private to their owner, -wal and -shm include
     ],
     { env, stdio: "ignore" },
   );
+  stopAfter(t, child);
   const exited = new Promise<number | null>((resolve) => child.on("close", resolve));
   // -wal and -shm exist while the database is open: look at them then.
   const modes = new Map<string, number>();
@@ -339,7 +353,7 @@ test("a Python connector that cannot serve on a unix socket refuses plain TCP, a
   const longDir = join(dir, "x".repeat(110));
   mkdirSync(longDir);
   const command = `PLUGIN_UNIX_SOCKET_DIR=${longDir} ${examples.pythonGitlog}`;
-  const options = JSON.stringify({ repo: root, page_size: 5 });
+  const options = JSON.stringify({ repo: gitRepo(join(dir, "repo"), 6), page_size: 5 });
   const refused = await sluice(["sync", "-c", command, "-o", options, "--db", join(dir, "a.db")]);
   assert.equal(refused.code, 1);
   assert.match(refused.stderr, /refusing to serve on TCP without AutoMTLS/);
