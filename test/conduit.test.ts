@@ -14,6 +14,7 @@ import { credentials, Metadata } from "@grpc/grpc-js";
 import { ConnectorUtilities } from "../src/drivers/conduit/index.js";
 import { SchemaServiceClient } from "../src/protocol/gen/connutils/v1/schema.js";
 import { countRows, query, root, run, sluice, tempDir, until } from "./helpers.js";
+import { stopAfter } from "./process-helpers.js";
 
 const bin = join(root, "test/interop/conduit/bin");
 const generator = join(bin, "conduit-connector-generator");
@@ -383,6 +384,7 @@ test("Ctrl-C stops a pipeline cleanly: Stop, drain to the last position, Teardow
     ],
     { stdio: ["ignore", "pipe", "pipe"] },
   );
+  stopAfter(t, child);
   let stdout = "";
   let stderr = "";
   child.stdout.on("data", (d) => (stdout += d));

@@ -39,7 +39,7 @@ async function killHost(host: Background, connector: Process | undefined): Promi
 test("TypeScript SDK under go-plugin's own host (as c1-core runs it, through sh -c): kill -9 of the host mid-read ends the connector", async (t) => {
   const reading = join(tempDir(t), "reading");
   const options = JSON.stringify({ pages: 1, then: "hang", reading });
-  const host = background(examples.goHost, ["--native", "--options", options, "--cmd", `node ${scripted}`]);
+  const host = background(t, examples.goHost, ["--native", "--options", options, "--cmd", `node ${scripted}`]);
   await until(() => existsSync(reading), "the connector to be reading");
   const shell = await childOf(host.pid);
   const [connector] = descendantsOf(host.pid, new RegExp(`^node ${scripted}`));
@@ -54,6 +54,7 @@ test("TypeScript Conduit SDK under Conduit's own client (behind a shell script):
   writeFileSync(wrapper, `#!/bin/sh\n${process.execPath} ${marked}\n`); // no exec: the shell stays its parent
   chmodSync(wrapper, 0o755);
   const host = background(
+    t,
     conduitHost,
     ["-plugin", wrapper, "-records", "1000000000", "-source-config", "count=1000000000"],
     { ...process.env, SLUICE_TEST_OPENED: opened },
@@ -66,7 +67,7 @@ test("TypeScript Conduit SDK under Conduit's own client (behind a shell script):
 test("Go SDK under Sluice: kill -9 of `sluice sync` mid-run ends the connector", async (t) => {
   const dir = tempDir(t);
   const db = join(dir, "g.db");
-  const host = background(process.execPath, [
+  const host = background(t, process.execPath, [
     sluiceBin,
     "sync",
     "-c",
@@ -101,7 +102,7 @@ test("Python SDK under Sluice: kill -9 of `sluice sync` mid-read ends the connec
   const dir = tempDir(t);
   const db = join(dir, "p.db");
   const python = examples.pythonGitlog.split(" ")[0];
-  const host = background(process.execPath, [sluiceBin, "sync", "-c", `${python} ${hanging}`, "--db", db]);
+  const host = background(t, process.execPath, [sluiceBin, "sync", "-c", `${python} ${hanging}`, "--db", db]);
   await until(() => countRows(db, "hanging_items") > 0, "rows to arrive");
   const [connector] = descendantsOf(host.pid, new RegExp(`^${python} ${hanging}`));
   await killHost(host, connector);

@@ -14,14 +14,18 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { startTicks } from "../src/process/proc.js";
 import { countRows, query, root, sluice, sluiceBin, tempDir, until } from "./helpers.js";
-import { type Background, background, childOf, isRunning, type Process } from "./process-helpers.js";
+import { type Background, background, childOf, type Hooks, isRunning, type Process } from "./process-helpers.js";
 
 const scripted = `node ${join(root, "test/fixtures/airbyte/scripted-source.mjs")}`;
 const stubborn = `node ${join(root, "test/fixtures/stubborn-connector.mjs")}`;
 
 /** Sluice in the background, with its own TMPDIR and SLUICE_HOME. */
-function startSluice(args: string[], env: { tmp: string; home: string }): Background {
-  return background(process.execPath, [sluiceBin, ...args], { ...process.env, TMPDIR: env.tmp, SLUICE_HOME: env.home });
+function startSluice(t: Hooks, args: string[], env: { tmp: string; home: string }): Background {
+  return background(t, process.execPath, [sluiceBin, ...args], {
+    ...process.env,
+    TMPDIR: env.tmp,
+    SLUICE_HOME: env.home,
+  });
 }
 
 function dirs(t: { after(fn: () => void): void }): { tmp: string; home: string } {
@@ -48,7 +52,7 @@ for (const [command, signal] of [
 ] as const) {
   test(`${signal} during \`sluice ${command}\`'s handshake wait stops the connector, removes its temp folder and exits ${128 + constants.signals[signal]}`, async (t) => {
     const env = dirs(t);
-    const run = startSluice([command, "-c", "sleep 600", ...(command === "spec" ? [] : ["-o", "{}"])], env);
+    const run = startSluice(t, [command, "-c", "sleep 600", ...(command === "spec" ? [] : ["-o", "{}"])], env);
     const connector = await childOf(run.pid);
     assert.equal(sluiceFolders(env.tmp).length, 1, "the plugin's socket folder exists while it runs");
     await interrupt(run, connector, env.tmp, signal);
@@ -59,7 +63,7 @@ test("Ctrl-C during an Airbyte check removes the folder holding its 0600 config.
   const env = dirs(t);
   const config = join(tempDir(t), "hang.json");
   writeFileSync(config, JSON.stringify({ records: 1, hang: "check", password: "hunter2" }));
-  const run = startSluice(["airbyte", "check", "-c", scripted, "--config", config], env);
+  const run = startSluice(t, ["airbyte", "check", "-c", scripted, "--config", config], env);
   await until(() => {
     const [folder] = sluiceFolders(env.tmp);
     return folder !== undefined && readdirSync(join(env.tmp, folder)).includes("config.json");
@@ -69,7 +73,7 @@ test("Ctrl-C during an Airbyte check removes the folder holding its 0600 config.
 
 test("Ctrl-C while `sluice sync` still starts its connector stops it too", async (t) => {
   const env = dirs(t);
-  const run = startSluice(["sync", "-c", "sleep 600", "-o", "{}", "--db", join(env.tmp, "..", "s.db")], env);
+  const run = startSluice(t, ["sync", "-c", "sleep 600", "-o", "{}", "--db", join(env.tmp, "..", "s.db")], env);
   await interrupt(run, await childOf(run.pid), env.tmp);
 });
 
@@ -80,7 +84,7 @@ test("Ctrl-C of `codeclimate-connector` (upstream's CLI) stops the connector's p
   const stream = JSON.stringify({ _type: "Stream", id: "s", self: "test://stream/s", name: "S" });
   const connector = join(root, "test/fixtures/codeclimate/codeclimate-connector-misbehave");
   const cli = join(root, "bin/codeclimate-connector.js");
-  const run = background(process.execPath, [cli, "sync-stream", connector, config, stream, "2020-01-01"], {
+  const run = background(t, process.execPath, [cli, "sync-stream", connector, config, stream, "2020-01-01"], {
     ...process.env,
     TMPDIR: env.tmp,
     SLUICE_HOME: env.home,
@@ -103,7 +107,7 @@ test("a second Ctrl-C kills a connector deaf to Shutdown and SIGTERM at once", a
     "-o",
     '{"pages": 2, "then": "hang"}',
   ];
-  const run = startSluice([...args, "--db", db], env);
+  const run = startSluice(t, [...args, "--db", db], env);
   const connector = await childOf(run.pid);
   await until(() => countRows(db, "stubborn_connector_items") > 0, "pages to arrive");
   run.child.kill("SIGINT");
@@ -117,7 +121,7 @@ test("a second Ctrl-C kills a connector deaf to Shutdown and SIGTERM at once", a
 
 test("after a `kill -9` of Sluice, the next command stops the connector it left and removes its temp folder", async (t) => {
   const env = dirs(t);
-  const run = startSluice(["check", "-c", "sleep 600", "-o", "{}"], env);
+  const run = startSluice(t, ["check", "-c", "sleep 600", "-o", "{}"], env);
   const connector = await childOf(run.pid);
   await until(() => readdirSync(env.home, { recursive: true }).length > 1, "the record of what it started");
   run.child.kill("SIGKILL");
@@ -142,7 +146,7 @@ test("`kill -9` of `sluice airbyte sync` mid-run: the next sync reaps the source
   const config = join(dir, "c.json");
   writeFileSync(config, JSON.stringify({ records: 50, stateEvery: 10, hang: "read" }));
   const args = ["airbyte", "sync", "-c", scripted, "--config", config, "--db", db, "--name", "s"];
-  const run = startSluice(args, env);
+  const run = startSluice(t, args, env);
   const source = await childOf(run.pid, / read /);
   await until(() => countRows(db, "s_items") === 50, "the records before the last state");
   run.child.kill("SIGKILL");

@@ -1,9 +1,15 @@
 /** Helpers for the tests of child processes: waiting on conditions, finding a host's children in /proc. */
 import { type ChildProcess, spawn } from "node:child_process";
+import { once } from "node:events";
 import { readFileSync } from "node:fs";
 import { constants } from "node:os";
-import { runningPids, startTicks } from "../src/process/proc.js";
-import { root, until } from "./helpers.js";
+import { setTimeout as delay } from "node:timers/promises";
+import { processGroupOf, runningPids, startTicks } from "../src/process/proc.js";
+import { processTree, root, until } from "./helpers.js";
+
+export type Hooks = { after(fn: () => void | Promise<void>): void };
+
+const STOP_GRACE_MS = 10_000;
 
 const OUTPUT_GRACE_MS = 5_000;
 
@@ -16,9 +22,15 @@ export interface Background {
   exited: Promise<number | null>;
 }
 
-/** A program in the background (a Sluice, a host), its output collected. */
-export function background(program: string, args: string[], env: NodeJS.ProcessEnv = process.env): Background {
+/** A program in the background (a Sluice, a host), its output collected; stopped after the test with all it started. */
+export function background(
+  t: Hooks,
+  program: string,
+  args: string[],
+  env: NodeJS.ProcessEnv = process.env,
+): Background {
   const child = spawn(program, args, { cwd: root, env, stdio: ["ignore", "pipe", "pipe"] });
+  stopAfter(t, child);
   let stdout = "";
   let stderr = "";
   child.stdout!.on("data", (data) => (stdout += data));
@@ -91,4 +103,30 @@ export function descendantsOf(ancestor: number, which: RegExp): Process[] {
 export async function stillRunningAfter(processes: Process[], boundMs: number): Promise<Process[]> {
   await until(() => !processes.some(isRunning), "the processes to exit", boundMs).catch(() => undefined);
   return processes.filter(isRunning);
+}
+
+/**
+ * After the test, `child` and everything it started are stopped: SIGTERM first (a Sluice then stops its
+ * connectors), and after a bounded grace SIGKILL to every process group of its family as it was before: Sluice
+ * starts each connector in a group of its own, which a hung or killed Sluice would leave behind. The test
+ * runner's own group (a child not started detached shares it) is spared: such members are killed one by one.
+ */
+export function stopAfter(t: Hooks, child: ChildProcess): void {
+  t.after(async () => {
+    if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
+    const family = processTree(child.pid)
+      .map(({ pid }) => ({ pid, ticks: startTicks(pid), group: processGroupOf(pid) }))
+      .filter((member) => member.ticks !== undefined);
+    child.kill("SIGTERM");
+    await Promise.race([once(child, "exit"), delay(STOP_GRACE_MS)]);
+    const own = processGroupOf(process.pid);
+    for (const member of family) {
+      if (startTicks(member.pid) !== member.ticks) continue; // gone, or its pid reused by another process
+      try {
+        process.kill(member.group !== undefined && member.group !== own ? -member.group : member.pid, "SIGKILL");
+      } catch {
+        // exited meanwhile
+      }
+    }
+  });
 }

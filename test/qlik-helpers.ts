@@ -9,6 +9,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { root, run, type RunResult, sluiceBin, tempDir } from "./helpers.js";
+import { stopAfter } from "./process-helpers.js";
 
 export const python = join(root, ".venv/bin/python");
 const fixtures = join(root, "test/fixtures/qlik");
@@ -48,14 +49,9 @@ async function startChild(
   addressOf: (line: string) => string,
 ): Promise<Served> {
   const child = spawn(command, args, { cwd: root, env, stdio: ["ignore", "pipe", "pipe"] });
+  stopAfter(t, child);
   let stderr = "";
   child.stderr!.on("data", (d) => (stderr += d));
-  t.after(async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill("SIGTERM");
-      await once(child, "exit");
-    }
-  });
   const lines = createInterface({ input: child.stdout! });
   const [line] = (await Promise.race([once(lines, "line"), once(child, "exit").then(() => [undefined])])) as [
     string | undefined,

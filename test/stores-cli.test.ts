@@ -15,6 +15,7 @@ import { test } from "node:test";
 import { examples, query, type SyncSummary, sluice, sluiceBin, tempDir } from "./helpers.js";
 import { createDatabase, PG_LIMITED_ROLE, pgClient, pgQuery, pgUrl } from "./pg-helpers.js";
 import { serveQlik } from "./qlik-helpers.js";
+import { stopAfter } from "./process-helpers.js";
 
 const generator = (options: Record<string, number>) => [
   "--command",
@@ -81,6 +82,7 @@ test("a connector killed mid-sync into PostgreSQL: committed pages stay, the che
       stdio: ["ignore", "pipe", "pipe"],
     },
   );
+  stopAfter(t, child);
   let stderr = "";
   child.stderr.on("data", (chunk) => (stderr += chunk));
   const exited = new Promise<number | null>((resolve) => child.on("close", resolve));
