@@ -4,8 +4,8 @@
  * leaves the running installation alone, and the timeout.
  */
 import assert from "node:assert/strict";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { test } from "node:test";
 import { sluice, tempDir } from "./helpers.js";
 import {
@@ -152,4 +152,27 @@ test("Local: an install command that outlives --timeout is stopped, and nothing 
   const show = await sluice(["connectors", "show", "slow"]);
   assert.match(show.stdout, /status: +install failed/);
   assert.match(show.stdout, /\n {4}started\n/, "the log shows the command's output");
+});
+
+test("a manifest from stdin (-) installs; a lock whose process is gone is taken over, a live one's refuses", async (t) => {
+  const home = useTempHome(t);
+  const source = join(tempDir(t), "packages-connector");
+  writePackagesConnector(source, ["alpha"]);
+  const manifest = JSON.stringify({ name: "piped", source: "Local", uri: source, command: "./connector.sh" });
+  const lock = join(home, "connectors", "piped", ".lock");
+  mkdirSync(dirname(lock), { recursive: true });
+  writeFileSync(lock, String(process.pid)); // held by a running process: this test's
+  const busy = await sluice(["connectors", "install", "-", "--yes"], { input: manifest });
+  assert.equal(busy.code, 1, busy.stderr);
+  assert.match(
+    busy.stderr,
+    new RegExp(`connector "piped" is being installed, updated or removed by process ${process.pid}`),
+  );
+
+  writeFileSync(lock, "4194305"); // above any pid_max (2^22): a process long gone, say one killed mid-install
+  const piped = await sluice(["--json", "connectors", "install", "-", "--yes"], { input: manifest });
+  assert.equal(piped.code, 0, piped.stderr);
+  assert.equal(JSON.parse(piped.stdout).name, "piped");
+  assert.equal(existsSync(lock), false, "the lock is released");
+  assert.deepEqual(await syncPackages("piped", join(tempDir(t), "data.db")), ["alpha"]);
 });
