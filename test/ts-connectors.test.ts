@@ -1,5 +1,6 @@
 /** TypeScript connectors (native and c1-core) run by the Sluice host: real processes, real gRPC, real SQLite. */
 import assert from "node:assert/strict";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { examples, query, root, sluice, sluiceJson, type SyncSummary as Summary, tempDir } from "./helpers.js";
@@ -129,6 +130,25 @@ test("--json logs are JSON lines and the sync log lists runs", async (t) => {
     syncs.map((s) => [s.connector, s.status]),
     [["packages", "succeeded"]],
   );
+});
+
+test("--cwd: the connector runs in that folder, named after it; its stderr is logged tagged with its name, at --log-level debug", async (t) => {
+  const folder = join(tempDir(t), "warmup");
+  mkdirSync(folder);
+  // Plain (not hclog) stderr before the handshake: go-plugin hosts log such lines at debug.
+  writeFileSync(join(folder, "main.sh"), `#!/bin/sh\necho "warming up" >&2\nexec ${examples.goGenerator}\n`, {
+    mode: 0o755,
+  });
+  const db = join(folder, "s.db");
+  const args = ["sync", "-c", "./main.sh", "--cwd", folder, "-o", '{"count": 3}', "--db", db];
+  const summary = await sluiceJson<Summary>(args);
+  assert.deepEqual([summary.connector, summary.records], ["warmup", 3], "./main.sh found in --cwd, named after it");
+  const debug = await sluice(["--log-level", "debug", ...args]);
+  assert.equal(debug.code, 0, debug.stderr);
+  assert.match(debug.stderr, /^DEBUG \[warmup\] warming up$/m);
+  const info = await sluice(args);
+  assert.equal(info.code, 0, info.stderr);
+  assert.doesNotMatch(info.stderr, /warming up/);
 });
 
 test("AutoMTLS: the main connection and the c1-core broker callback run over mutual TLS", async (t) => {

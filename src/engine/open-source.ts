@@ -5,7 +5,7 @@
  * registry) or gives a command and, optionally, its protocol; "auto" detects
  * it (see src/drivers/open.ts).
  */
-import { basename, dirname, extname } from "node:path";
+import { basename, dirname, extname, resolve } from "node:path";
 import { type DriverSettings, openDriver, UndetectedProtocolError } from "../drivers/open.js";
 import type { ConnectorProtocol, SourceProtocolChoice } from "../drivers/protocols.js";
 import type { SourceDriver } from "../drivers/types.js";
@@ -35,7 +35,7 @@ const NOT_OURS = new Set(["PLUGIN_EXITED_BEFORE_HANDSHAKE", "PLUGIN_WRONG_MAGIC_
 
 export async function openSource(reference: SourceReference, options: OpenSourceOptions = {}): Promise<OpenedSource> {
   if ("command" in reference) {
-    const name = reference.name ?? nameFromCommand(reference.command);
+    const name = reference.name ?? nameFromCommand(reference.command, reference.cwd);
     const target = { name, command: reference.command, cwd: reference.cwd };
     return { name, ...(await openDriver(target, reference.protocol ?? "auto", options)) };
   }
@@ -61,11 +61,16 @@ export function lookupInstalled(name: string, home?: string): Runnable {
   }
 }
 
-/** "examples/python/gitlog/main.py" → "gitlog"; "./bin/files" → "files". */
-export function nameFromCommand(command: string): string {
+/**
+ * "examples/python/gitlog/main.py" → "gitlog"; "./bin/files" → "files"; "node main.js" run in (`cwd`, default
+ * the current folder) .../packages → "packages": the folder is resolved, or the name would be ".".
+ */
+export function nameFromCommand(command: string, cwd = "."): string {
   const tokens = command.trim().split(/\s+/);
   const pathLike = [...tokens].reverse().find((t) => t.includes("/") || extname(t) !== "") ?? tokens[0] ?? "connector";
   const stem = basename(pathLike, extname(pathLike));
-  const name = ["main", "index", "connector", "plugin"].includes(stem) ? basename(dirname(pathLike)) : stem;
+  const name = ["main", "index", "connector", "plugin"].includes(stem)
+    ? basename(dirname(resolve(cwd, pathLike)))
+    : stem;
   return name || "connector";
 }

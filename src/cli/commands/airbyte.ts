@@ -93,7 +93,7 @@ function openSource(ctx: CliContext, connector: string | undefined, flags: Sourc
     throw new UsageError(
       'say which Airbyte source to run: an installed connector\'s name, or --command "<shell command>"',
     );
-  const name = resolved.name ?? nameFromCommand(resolved.command);
+  const name = resolved.name ?? nameFromCommand(resolved.command, resolved.cwd);
   const options = flags.config ? readConfigFile(flags.config) : "{}";
   const configPath = flags.config;
   const settings: AirbyteSettings = {

@@ -22,7 +22,7 @@ function openTap(
   const resolved = resolveInstalled({ ...flags, connector });
   if (!resolved.command)
     throw new UsageError('say which Singer tap to run: an installed connector\'s name, or --command "<shell command>"');
-  const name = resolved.name ?? nameFromCommand(resolved.command);
+  const name = resolved.name ?? nameFromCommand(resolved.command, resolved.cwd);
   const driver = new SingerDriver(
     { command: resolved.command, cwd: resolved.cwd, name },
     {
