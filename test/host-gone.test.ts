@@ -92,7 +92,7 @@ test("Go SDK behind sh -c, its Sluice host killed before connecting: the connect
     child.stdout.resume();
     child.stderr.resume();
     setInterval(() => {}, 60_000);`;
-  const host = background(process.execPath, ["--input-type=module", "-e", launch]);
+  const host = background(t, process.execPath, ["--input-type=module", "-e", launch]);
   const shell = await childOf(host.pid, /^\/bin\/sh -c/);
   const connector = await childOf(shell.pid);
   await killHost(host, connector);
