@@ -6,10 +6,11 @@
  */
 import Database from "better-sqlite3";
 import assert from "node:assert/strict";
+import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { QlikDriver } from "../src/drivers/qlik/driver.js";
-import { examples, query, sluice, sluiceJson, tempDir } from "./helpers.js";
+import { examples, query, sluice, sluiceJson, tempDir, until } from "./helpers.js";
 import { generatePythonPeers, pythonRead, serveQlik, startPythonConnector } from "./qlik-helpers.js";
 import { installOk, useTempHome, writeManifest } from "./registry-helpers.js";
 
@@ -187,6 +188,16 @@ test("statements that are not reads, or name no table, fail with a status that s
   ]);
   assert.equal(failed.code, 1);
   assert.match(failed.stderr, /NOT_FOUND: no table or view "nope"/);
+
+  // The store gone: UNAVAILABLE (a client may retry), its message kept in the server's log under a reference.
+  for (const file of [source, `${source}-wal`, `${source}-shm`]) rmSync(file, { force: true });
+  const gone = await pythonRead(generated, server.address, "connect", "SELECT * FROM people");
+  assert.equal(gone.error?.code, "UNAVAILABLE");
+  const reference = gone.error?.details.match(
+    /^GetData failed on the server; its log has the details \(reference ([0-9a-f]{8})\)$/,
+  )?.[1];
+  assert.ok(reference, gone.error?.details);
+  await until(() => server.stderr().includes(reference), "the failure in the server's log");
 });
 
 test("Sluice loads a Python grpcio GetData connector (published proto), both revisions: types from the field info", async (t) => {
