@@ -300,7 +300,18 @@ test("full refresh + overwrite: the table holds exactly the last successful sync
     "a failed overwrite leaves the table alone",
   );
 
+  // append: each run's rows are added to the last ones', none replaced (and no key: no upsert either)
   catalog.streams[1].destination_sync_mode = "append";
+  const appending = writeJson(dir, "append.json", catalog);
+  for (const events of [2, 3]) {
+    const config = writeJson(dir, `a${events}.json`, { records: 0, events });
+    await airbyteSync(["-c", scripted, "--config", config, "--catalog", appending, "--db", db, "--name", "a"]);
+  }
+  assert.deepEqual(
+    query<{ n: number }>(db, "SELECT n FROM a_events ORDER BY n").map((r) => r.n),
+    [1, 1, 2, 2, 3],
+  );
+
   catalog.streams[0].sync_mode = "sideways";
   const invalid = await sluice([
     "airbyte",
