@@ -82,7 +82,7 @@ test("Go SDK under Sluice: kill -9 of `sluice sync` mid-run ends the connector",
   await killHost(host, connector);
 });
 
-test("Go SDK behind sh -c, its Sluice host killed before connecting: the connector sees SLUICE_RUN_ID's process end and exits", async () => {
+test("Go SDK behind sh -c, its Sluice host killed before connecting: the connector sees SLUICE_RUN_ID's process end and exits", async (t) => {
   // Sluice's own launcher (a process group, SLUICE_RUN_ID, the go-plugin cookie), and a host that never connects:
   // the shell lives on as the connector's parent and no connection ends, so only the named host's end tells.
   const launch = `
