@@ -118,13 +118,24 @@ test("Conduit's generator as a source into SQLite: every record acked, the posit
   assert.deepEqual(third.lifecycle, { source: "updated" });
 });
 
-test("OpenCDC operations into the store: create, update and snapshot upsert by key, delete deletes; a raw payload lands in _payload", async (t) => {
+test("OpenCDC operations into the store: create, update and snapshot upsert by key, delete deletes; a raw payload lands in _payload; --table-prefix names the table", async (t) => {
   const db = join(tempDir(t), "ops.db");
   const operations = `builtin:${join(root, "test/fixtures/conduit/operations.mjs")}`;
-  const args = ["--from", operations, "--from-config", "count=0", "--to", `sqlite:${db}`, "--name", "ops"];
+  const args = [
+    "--from",
+    operations,
+    "--from-config",
+    "count=0",
+    "--to",
+    `sqlite:${db}`,
+    "--name",
+    "ops",
+    "--table-prefix",
+    "cdc_",
+  ];
   const summary = await pipeline([...args, "--max-records", "7"]);
-  assert.deepEqual([summary.records, summary.acked, summary.tables?.ops], [7, 7, "ops_ops"]);
-  assert.deepEqual(query(db, "SELECT _key, id, label, _payload, _operation FROM ops_ops ORDER BY _key"), [
+  assert.deepEqual([summary.records, summary.acked, summary.tables?.ops], [7, 7, "cdc_ops"]);
+  assert.deepEqual(query(db, "SELECT _key, id, label, _payload, _operation FROM cdc_ops ORDER BY _key"), [
     { _key: '{"id":2}', id: 2, label: "two, updated", _payload: null, _operation: "update" },
     { _key: '{"id":3}', id: 3, label: "three", _payload: null, _operation: "create" },
     { _key: '{"id":4}', id: 4, label: "four", _payload: null, _operation: "snapshot" },
