@@ -51,6 +51,7 @@ test("airbyte-source-faker from PyPI: spec, check, discover, read into SQLite, t
   assert.equal(check.code, 0, check.stderr);
   assert.match(check.stdout, /check succeeded/);
   const discover = await sluice(["airbyte", "discover", "-c", faker, "--config", config]);
+  assert.equal(discover.code, 0, discover.stderr);
   assert.match(discover.stdout, /users: full_refresh, incremental; primary key id; cursor updated_at/);
 
   const first = await airbyteSync(["-c", faker, "--config", config, "--db", db, "--name", "faker"]);
@@ -347,5 +348,6 @@ test("check failures and a missing command are clear", async (t) => {
   assert.equal(missing.code, 1);
   assert.match(missing.stderr, /Airbyte source "source-x" `spec` exited with code 127; its last output:\n.*not found/);
   const none = await sluice(["airbyte", "sync", "--config", writeJson(dir, "e.json", {})]);
+  assert.equal(none.code, 1, none.stderr);
   assert.match(none.stderr, /say which Airbyte source to run/);
 });

@@ -184,6 +184,7 @@ test("describe: the specification from Specify; configs are checked against it b
     "--idle-stop",
     "1",
   ]);
+  assert.equal(missing.code, 1, missing.stderr);
   assert.match(
     missing.stderr,
     /the destination config of "conduit-connector-file" is not valid:\n {2}"path" is required/,
@@ -200,6 +201,7 @@ test("describe: the specification from Specify; configs are checked against it b
     "--idle-stop",
     "1",
   ]);
+  assert.equal(refused.code, 1, refused.stderr);
   assert.match(
     refused.stderr,
     /connector "conduit-connector-generator" failed Configure: failed to parse configuration: .*at least one collection/,

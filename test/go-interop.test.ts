@@ -193,5 +193,6 @@ test("a Go plugin run directly refuses, and one given the wrong protocol is repo
     "--db",
     join(tempDir(t), "s.db"),
   ]);
+  assert.equal(wrong.code, 1, wrong.stderr);
   assert.match(wrong.stderr, /rejected the magic cookie \(SLUICE_PLUGIN\)/);
 });

@@ -45,6 +45,7 @@ test("Python connector: spec, schema validation and its own check", async (t) =>
   const spec = await sluiceJson<{ name: string }>(["spec", "-c", examples.pythonGitlog]);
   assert.equal(spec.name, "gitlog");
   const missing = await sluice(["sync", "-c", examples.pythonGitlog, "-o", "{}", "--db", join(tempDir(t), "s.db")]);
+  assert.equal(missing.code, 1, missing.stderr);
   assert.match(missing.stderr, /option "repo" is required/);
   const notRepo = await sluice(["check", "-c", examples.pythonGitlog, "-o", JSON.stringify({ repo: tempDir(t) })]);
   assert.equal(notRepo.code, 1);

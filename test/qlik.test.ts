@@ -352,6 +352,7 @@ test("no rows still makes the table; revision A alone is found by auto; broken s
   assert.equal(badCode.code, 1);
   assert.match(badCode.stderr, /DataChunk 1: string code 3 points past the string bucket \(1 entries\)/);
   const unknown = await sluice(["sync", "--qlik", connector.address, "--statement", "what", "--db", db]);
+  assert.equal(unknown.code, 1, unknown.stderr);
   assert.match(unknown.stderr, /GetData failed with INVALID_ARGUMENT: unknown statement 'what'/);
 
   const onlyA = await startPythonConnector(t, generated, ["--a-only"]);
@@ -370,6 +371,7 @@ test("no rows still makes the table; revision A alone is found by auto; broken s
   assert.equal(nobody.code, 1);
   assert.match(nobody.stderr, /cannot reach the Qlik connector at 127\.0\.0\.1:1/);
   const usage = await sluice(["sync", "--qlik", "127.0.0.1:1", "--db", db]);
+  assert.equal(usage.code, 1, usage.stderr);
   assert.match(usage.stderr, /--qlik needs --statement/);
 });
 

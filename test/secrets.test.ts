@@ -344,6 +344,7 @@ test("sync --qlik reads the password from --password-file or SLUICE_QLIK_PASSWOR
     "--password-file",
     passwordFile,
   ]);
+  assert.equal(both.code, 1, both.stderr);
   assert.match(both.stderr, /give --password or --password-file, not both/);
 });
 

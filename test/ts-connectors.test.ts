@@ -116,12 +116,14 @@ test("--help on every command, and usage errors are clear", async () => {
   assert.equal(missing.code, 1);
   assert.match(missing.stderr, /say which connector to run: --command/);
   const protocol = await sluice(["sync", "-c", "x", "--protocol", "grpc"]);
+  assert.equal(protocol.code, 1, protocol.stderr);
   assert.match(protocol.stderr, /--protocol must be one of auto, sluice, c1/);
 });
 
 test("--json logs are JSON lines and the sync log lists runs", async (t) => {
   const db = join(tempDir(t), "s.db");
   const failed = await sluice(["--json", "sync", "-c", "/no/such/thing", "--db", db]);
+  assert.equal(failed.code, 1, failed.stderr);
   const line = JSON.parse(failed.stderr.trim().split("\n").pop()!);
   assert.equal(line.code, "PLUGIN_EXECUTABLE_NOT_FOUND");
   await sluiceJson(["sync", "-c", examples.tsPackages, "-o", "{}", "--db", db]);
