@@ -154,11 +154,18 @@ test("Local: an install command that outlives --timeout is stopped, and nothing 
   assert.match(show.stdout, /\n {4}started\n/, "the log shows the command's output");
 });
 
-test("a manifest from stdin (-) installs; a lock whose process is gone is taken over, a live one's refuses", async (t) => {
+test("a manifest from stdin (-) installs; a lock whose process is gone is taken over, a live one's refuses; update runs update_command, not install_command", async (t) => {
   const home = useTempHome(t);
   const source = join(tempDir(t), "packages-connector");
   writePackagesConnector(source, ["alpha"]);
-  const manifest = JSON.stringify({ name: "piped", source: "Local", uri: source, command: "./connector.sh" });
+  const manifest = JSON.stringify({
+    name: "piped",
+    source: "Local",
+    uri: source,
+    install_command: "echo built > BUILT",
+    update_command: "echo updated > UPDATED",
+    command: "./connector.sh",
+  });
   const lock = join(home, "connectors", "piped", ".lock");
   mkdirSync(dirname(lock), { recursive: true });
   writeFileSync(lock, String(process.pid)); // held by a running process: this test's
@@ -174,5 +181,17 @@ test("a manifest from stdin (-) installs; a lock whose process is gone is taken 
   assert.equal(piped.code, 0, piped.stderr);
   assert.equal(JSON.parse(piped.stdout).name, "piped");
   assert.equal(existsSync(lock), false, "the lock is released");
-  assert.deepEqual(await syncPackages("piped", join(tempDir(t), "data.db")), ["alpha"]);
+  const db = join(tempDir(t), "data.db");
+  assert.deepEqual(await syncPackages("piped", db), ["alpha"]);
+
+  const update = await sluice(["--json", "connectors", "update", "piped", "--yes"]);
+  assert.equal(update.code, 0, update.stderr);
+  const updated = JSON.parse(update.stdout) as { folder: string };
+  assert.equal(
+    readFileSync(join(updated.folder, "UPDATED"), "utf8"),
+    "updated\n",
+    "update_command ran in the new release",
+  );
+  assert.equal(existsSync(join(updated.folder, "BUILT")), false, "instead of install_command");
+  assert.deepEqual(await syncPackages("piped", db), ["alpha"]);
 });
