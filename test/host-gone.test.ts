@@ -21,6 +21,7 @@ import {
   isRunning,
   type Process,
   stillRunningAfter,
+  stopAfter,
 } from "./process-helpers.js";
 
 const scripted = join(root, "test/fixtures/scripted-connector.mjs");
@@ -39,7 +40,8 @@ async function killHost(host: Background, connector: Process | undefined): Promi
 test("TypeScript SDK under go-plugin's own host (as c1-core runs it, through sh -c): kill -9 of the host mid-read ends the connector", async (t) => {
   const reading = join(tempDir(t), "reading");
   const options = JSON.stringify({ pages: 1, then: "hang", reading });
-  const host = background(t, examples.goHost, ["--native", "--options", options, "--cmd", `node ${scripted}`]);
+  const host = background(examples.goHost, ["--native", "--options", options, "--cmd", `node ${scripted}`]);
+  stopAfter(t, host.child);
   await until(() => existsSync(reading), "the connector to be reading");
   const shell = await childOf(host.pid);
   const [connector] = descendantsOf(host.pid, new RegExp(`^node ${scripted}`));
@@ -54,11 +56,11 @@ test("TypeScript Conduit SDK under Conduit's own client (behind a shell script):
   writeFileSync(wrapper, `#!/bin/sh\n${process.execPath} ${marked}\n`); // no exec: the shell stays its parent
   chmodSync(wrapper, 0o755);
   const host = background(
-    t,
     conduitHost,
     ["-plugin", wrapper, "-records", "1000000000", "-source-config", "count=1000000000"],
     { ...process.env, SLUICE_TEST_OPENED: opened },
   );
+  stopAfter(t, host.child);
   await until(() => existsSync(opened), "the source to be open");
   const [connector] = descendantsOf(host.pid, new RegExp(marked));
   await killHost(host, connector);
@@ -67,7 +69,7 @@ test("TypeScript Conduit SDK under Conduit's own client (behind a shell script):
 test("Go SDK under Sluice: kill -9 of `sluice sync` mid-run ends the connector", async (t) => {
   const dir = tempDir(t);
   const db = join(dir, "g.db");
-  const host = background(t, process.execPath, [
+  const host = background(process.execPath, [
     sluiceBin,
     "sync",
     "-c",
@@ -77,6 +79,7 @@ test("Go SDK under Sluice: kill -9 of `sluice sync` mid-run ends the connector",
     "--db",
     db,
   ]);
+  stopAfter(t, host.child);
   const connector = await childOf(host.pid);
   await until(() => countRows(db, "generator_users") > 0, "rows to arrive");
   await killHost(host, connector);
@@ -92,7 +95,8 @@ test("Go SDK behind sh -c, its Sluice host killed before connecting: the connect
     child.stdout.resume();
     child.stderr.resume();
     setInterval(() => {}, 60_000);`;
-  const host = background(t, process.execPath, ["--input-type=module", "-e", launch]);
+  const host = background(process.execPath, ["--input-type=module", "-e", launch]);
+  stopAfter(t, host.child);
   const shell = await childOf(host.pid, /^\/bin\/sh -c/);
   const connector = await childOf(shell.pid);
   await killHost(host, connector);
@@ -102,7 +106,8 @@ test("Python SDK under Sluice: kill -9 of `sluice sync` mid-read ends the connec
   const dir = tempDir(t);
   const db = join(dir, "p.db");
   const python = examples.pythonGitlog.split(" ")[0];
-  const host = background(t, process.execPath, [sluiceBin, "sync", "-c", `${python} ${hanging}`, "--db", db]);
+  const host = background(process.execPath, [sluiceBin, "sync", "-c", `${python} ${hanging}`, "--db", db]);
+  stopAfter(t, host.child);
   await until(() => countRows(db, "hanging_items") > 0, "rows to arrive");
   const [connector] = descendantsOf(host.pid, new RegExp(`^${python} ${hanging}`));
   await killHost(host, connector);

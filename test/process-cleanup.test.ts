@@ -14,18 +14,28 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { startTicks } from "../src/process/proc.js";
 import { countRows, query, root, sluice, sluiceBin, tempDir, until } from "./helpers.js";
-import { type Background, background, childOf, type Hooks, isRunning, type Process } from "./process-helpers.js";
+import {
+  type Background,
+  background,
+  childOf,
+  type Hooks,
+  isRunning,
+  type Process,
+  stopAfter,
+} from "./process-helpers.js";
 
 const scripted = `node ${join(root, "test/fixtures/airbyte/scripted-source.mjs")}`;
 const stubborn = `node ${join(root, "test/fixtures/stubborn-connector.mjs")}`;
 
 /** Sluice in the background, with its own TMPDIR and SLUICE_HOME. */
 function startSluice(t: Hooks, args: string[], env: { tmp: string; home: string }): Background {
-  return background(t, process.execPath, [sluiceBin, ...args], {
+  const run = background(process.execPath, [sluiceBin, ...args], {
     ...process.env,
     TMPDIR: env.tmp,
     SLUICE_HOME: env.home,
   });
+  stopAfter(t, run.child);
+  return run;
 }
 
 function dirs(t: { after(fn: () => void): void }): { tmp: string; home: string } {
@@ -84,11 +94,12 @@ test("Ctrl-C of `codeclimate-connector` (upstream's CLI) stops the connector's p
   const stream = JSON.stringify({ _type: "Stream", id: "s", self: "test://stream/s", name: "S" });
   const connector = join(root, "test/fixtures/codeclimate/codeclimate-connector-misbehave");
   const cli = join(root, "bin/codeclimate-connector.js");
-  const run = background(t, process.execPath, [cli, "sync-stream", connector, config, stream, "2020-01-01"], {
+  const run = background(process.execPath, [cli, "sync-stream", connector, config, stream, "2020-01-01"], {
     ...process.env,
     TMPDIR: env.tmp,
     SLUICE_HOME: env.home,
   });
+  stopAfter(t, run.child);
   await until(() => /Produced record/.test(run.stdout()), "records to be printed");
   await interrupt(run, await childOf(run.pid), env.tmp);
 });

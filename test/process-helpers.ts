@@ -22,15 +22,9 @@ export interface Background {
   exited: Promise<number | null>;
 }
 
-/** A program in the background (a Sluice, a host), its output collected; stopped after the test with all it started. */
-export function background(
-  t: Hooks,
-  program: string,
-  args: string[],
-  env: NodeJS.ProcessEnv = process.env,
-): Background {
+/** A program in the background (a Sluice, a host), its output collected. */
+export function background(program: string, args: string[], env: NodeJS.ProcessEnv = process.env): Background {
   const child = spawn(program, args, { cwd: root, env, stdio: ["ignore", "pipe", "pipe"] });
-  stopAfter(t, child);
   let stdout = "";
   let stderr = "";
   child.stdout!.on("data", (data) => (stdout += data));
