@@ -87,6 +87,19 @@ test("Ctrl-C while `sluice sync` still starts its connector stops it too", async
   await interrupt(run, await childOf(run.pid), env.tmp);
 });
 
+test("Ctrl-C mid-read of `sluice sync`: the connector stopped, the pages written and their checkpoint kept, the run logged cancelled", async (t) => {
+  const env = dirs(t);
+  const db = join(env.tmp, "..", "s.db");
+  const hanging = `node ${join(root, "test/fixtures/scripted-connector.mjs")}`;
+  const run = startSluice(t, ["sync", "-c", hanging, "-o", '{"pages": 2, "then": "hang"}', "--db", db], env);
+  await until(() => countRows(db, "scripted_connector_items") === 20, "both pages to be written");
+  await interrupt(run, await childOf(run.pid), env.tmp);
+  assert.match(run.stderr(), /was cancelled/);
+  assert.equal(countRows(db, "scripted_connector_items"), 20);
+  assert.deepEqual(query(db, "SELECT status, pages FROM _sluice_syncs"), [{ status: "cancelled", pages: 2 }]);
+  assert.deepEqual(JSON.parse(query<{ state: string }>(db, "SELECT state FROM _sluice_state")[0].state), { page: 2 });
+});
+
 test("Ctrl-C of `codeclimate-connector` (upstream's CLI) stops the connector's process too", async (t) => {
   const env = dirs(t);
   const config = join(tempDir(t), "config.json");
