@@ -184,6 +184,7 @@ test("a manifest from stdin (-) installs; a lock whose process is gone is taken 
   const db = join(tempDir(t), "data.db");
   assert.deepEqual(await syncPackages("piped", db), ["alpha"]);
 
+  addPackage(source, "beta");
   const update = await sluice(["--json", "connectors", "update", "piped", "--yes"]);
   assert.equal(update.code, 0, update.stderr);
   const updated = JSON.parse(update.stdout) as { folder: string };
@@ -193,5 +194,6 @@ test("a manifest from stdin (-) installs; a lock whose process is gone is taken 
     "update_command ran in the new release",
   );
   assert.equal(existsSync(join(updated.folder, "BUILT")), false, "instead of install_command");
-  assert.deepEqual(await syncPackages("piped", db), ["alpha"]);
+  // docs/registry.md: the source is still fetched as for an install (Local: copied afresh)
+  assert.deepEqual(await syncPackages("piped", db), ["alpha", "beta"]);
 });
