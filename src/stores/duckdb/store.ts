@@ -12,7 +12,8 @@ import { type DuckDBAppender, type DuckDBConnection, DuckDBInstance } from "@duc
 import { chmodSync, existsSync, mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { SluiceError } from "../../errors.js";
-import { BaseStore, BaseTableWriter, type Column, Misfit, type OpenedTable, pageSegments } from "../base.js";
+import { BaseTableWriter, type Column, Misfit, type OpenedTable, pageSegments } from "../base.js";
+import { type SqlValue, SqlStore } from "../sql-store.js";
 import type { Checkpoint } from "../checkpoint-gate.js";
 import {
   type ColumnMapping,
@@ -21,15 +22,7 @@ import {
   SYNC_ID_COLUMN,
   VERSION_COLUMN,
 } from "../naming.js";
-import {
-  type ColumnType,
-  type Row,
-  StoreError,
-  StoreNotFoundError,
-  type SyncLogEntry,
-  type SyncOutcome,
-  type WriteCounts,
-} from "../types.js";
+import { type ColumnType, type Row, StoreError, StoreNotFoundError, type WriteCounts } from "../types.js";
 import { exactInDouble, inInt64, integerOf, isDecimalText, isTimestampText, jsonText, widen } from "../values.js";
 
 export interface DuckDbOpenOptions {
@@ -81,7 +74,7 @@ function typeOfDuck(type: string): ColumnType {
 /** Without the ICU extension (not installable offline) a TIMESTAMPTZ casts to its UTC TIMESTAMP. */
 const ISO_TIME = (column: string) => `strftime(${column}::TIMESTAMP, '%Y-%m-%dT%H:%M:%S.%gZ')`;
 
-export class DuckDbStore extends BaseStore {
+export class DuckDbStore extends SqlStore {
   readonly kind = "duckdb";
   protected readonly limits = { identifierBytes: Number.POSITIVE_INFINITY, columns: 5000 };
   readonly location: string;
@@ -131,7 +124,11 @@ export class DuckDbStore extends BaseStore {
     return result.getRows() as Promise<unknown[][]>;
   }
 
-  async rows<T>(sql: string, values?: (string | number | bigint | boolean | null)[]): Promise<T[]> {
+  protected isoTime(column: string): string {
+    return ISO_TIME(column);
+  }
+
+  async rows<T>(sql: string, values?: SqlValue[]): Promise<T[]> {
     const connection = await this.connect();
     const result = await connection.run(sql, values);
     return (await result.getRowObjectsJS()) as T[];
@@ -252,67 +249,6 @@ export class DuckDbStore extends BaseStore {
 
   protected writerFor(opened: OpenedTable): DuckDbTable {
     return new DuckDbTable(this, opened);
-  }
-
-  protected async readState(connector: string): Promise<string> {
-    const rows = await this.run(`SELECT state FROM ${this.qualified("_sluice_state")} WHERE connector = $1`, [
-      connector,
-    ]);
-    return rows.length ? String(rows[0][0]) : "";
-  }
-
-  protected async writeState(checkpoint: Checkpoint): Promise<void> {
-    await this.saveCheckpoint(checkpoint);
-  }
-
-  async saveCheckpoint({ connector, state, syncId }: Checkpoint): Promise<void> {
-    await this.run(
-      `INSERT INTO ${this.qualified("_sluice_state")} (connector, state, sync_id, updated_at) VALUES ($1, $2, $3, now())
-       ON CONFLICT (connector) DO UPDATE SET state = excluded.state, sync_id = excluded.sync_id, updated_at = excluded.updated_at`,
-      [connector, state, syncId],
-    );
-  }
-
-  protected async insertSync(connector: string, protocol: string): Promise<number> {
-    const rows = await this.run(
-      `INSERT INTO ${this.qualified("_sluice_syncs")} (connector, protocol, status) VALUES ($1, $2, 'running') RETURNING id`,
-      [connector, protocol],
-    );
-    return Number(rows[0][0]);
-  }
-
-  protected async updateSync(id: number, outcome: SyncOutcome): Promise<void> {
-    await this.run(
-      `UPDATE ${this.qualified("_sluice_syncs")} SET finished_at = now(), status = $1, pages = $2, inserted = $3,
-          updated = $4, unchanged = $5, message = $6, error = $7 WHERE id = $8`,
-      [
-        outcome.status,
-        outcome.pages,
-        outcome.inserted,
-        outcome.updated,
-        outcome.unchanged,
-        outcome.message ?? null,
-        outcome.error ?? null,
-        id,
-      ],
-    );
-  }
-
-  protected async selectSyncs(limit: number): Promise<SyncLogEntry[]> {
-    const rows = await this.rows<SyncLogEntry>(
-      `SELECT id, connector, protocol, ${ISO_TIME("started_at")} AS "startedAt", ${ISO_TIME("finished_at")} AS "finishedAt",
-              status, pages, inserted, updated, unchanged, message, error
-         FROM ${this.qualified("_sluice_syncs")} ORDER BY id DESC LIMIT $1`,
-      [limit],
-    );
-    return rows.map((r) => ({
-      ...r,
-      id: Number(r.id),
-      pages: Number(r.pages),
-      inserted: Number(r.inserted),
-      updated: Number(r.updated),
-      unchanged: Number(r.unchanged),
-    }));
   }
 
   async close(): Promise<void> {

@@ -10,7 +10,8 @@
 import type pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
 import { SluiceError } from "../../errors.js";
-import { BaseStore, BaseTableWriter, type Column, type OpenedTable, pageSegments } from "../base.js";
+import { BaseTableWriter, type Column, type OpenedTable, pageSegments } from "../base.js";
+import { type SqlValue, SqlStore } from "../sql-store.js";
 import type { Checkpoint } from "../checkpoint-gate.js";
 import {
   type ColumnMapping,
@@ -19,7 +20,7 @@ import {
   SYNC_ID_COLUMN,
   VERSION_COLUMN,
 } from "../naming.js";
-import type { ColumnType, Row, SyncLogEntry, SyncOutcome, WriteCounts } from "../types.js";
+import type { ColumnType, Row, WriteCounts } from "../types.js";
 import { connectPostgres, type PostgresTarget, postgresError } from "./connection.js";
 import { ENCODERS, NULL_FIELD, PG_TYPES, typeOfPg, widenUsing } from "./copy-text.js";
 
@@ -35,7 +36,7 @@ const IDENTIFIER_BYTES = 63;
 
 const ISO_TIME = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
-export class PostgresStore extends BaseStore {
+export class PostgresStore extends SqlStore {
   readonly kind = "postgres";
   protected readonly limits = { identifierBytes: IDENTIFIER_BYTES, columns: 1590 };
   readonly location: string;
@@ -66,6 +67,14 @@ export class PostgresStore extends BaseStore {
 
   async query<T extends pg.QueryResultRow = pg.QueryResultRow>(sql: string, values?: unknown[]): Promise<T[]> {
     return (await this.client.query<T>(sql, values)).rows;
+  }
+
+  async rows<T>(sql: string, values?: SqlValue[]): Promise<T[]> {
+    return (await this.query(sql, values)) as T[];
+  }
+
+  protected isoTime(column: string): string {
+    return ISO_TIME(column);
   }
 
   /** Runs `work` in a transaction; rolls back when it fails. */
@@ -191,61 +200,6 @@ export class PostgresStore extends BaseStore {
 
   protected writerFor(opened: OpenedTable): PostgresTable {
     return new PostgresTable(this, opened);
-  }
-
-  protected async readState(connector: string): Promise<string> {
-    const rows = await this.query<{ state: string }>(
-      `SELECT state FROM ${this.qualified("_sluice_state")} WHERE connector = $1`,
-      [connector],
-    );
-    return rows[0]?.state ?? "";
-  }
-
-  protected async writeState(checkpoint: Checkpoint): Promise<void> {
-    await this.saveCheckpoint(checkpoint);
-  }
-
-  /** Saves a checkpoint on the store's connection (inside the transaction when called from one). */
-  async saveCheckpoint({ connector, state, syncId }: Checkpoint): Promise<void> {
-    await this.client.query(
-      `INSERT INTO ${this.qualified("_sluice_state")} (connector, state, sync_id, updated_at) VALUES ($1, $2, $3, now())
-       ON CONFLICT (connector) DO UPDATE SET state = excluded.state, sync_id = excluded.sync_id, updated_at = excluded.updated_at`,
-      [connector, state, syncId],
-    );
-  }
-
-  protected async insertSync(connector: string, protocol: string): Promise<number> {
-    const [{ id }] = await this.query<{ id: number }>(
-      `INSERT INTO ${this.qualified("_sluice_syncs")} (connector, protocol, status) VALUES ($1, $2, 'running') RETURNING id`,
-      [connector, protocol],
-    );
-    return Number(id);
-  }
-
-  protected async updateSync(id: number, outcome: SyncOutcome): Promise<void> {
-    await this.client.query(
-      `UPDATE ${this.qualified("_sluice_syncs")} SET finished_at = now(), status = $1, pages = $2, inserted = $3,
-          updated = $4, unchanged = $5, message = $6, error = $7 WHERE id = $8`,
-      [
-        outcome.status,
-        outcome.pages,
-        outcome.inserted,
-        outcome.updated,
-        outcome.unchanged,
-        outcome.message ?? null,
-        outcome.error ?? null,
-        id,
-      ],
-    );
-  }
-
-  protected async selectSyncs(limit: number): Promise<SyncLogEntry[]> {
-    return this.query<SyncLogEntry>(
-      `SELECT id, connector, protocol, ${ISO_TIME("started_at")} AS "startedAt", ${ISO_TIME("finished_at")} AS "finishedAt",
-              status, pages, inserted, updated, unchanged, message, error
-         FROM ${this.qualified("_sluice_syncs")} ORDER BY id DESC LIMIT $1`,
-      [limit],
-    );
   }
 
   async close(): Promise<void> {

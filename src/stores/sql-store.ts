@@ -1,0 +1,86 @@
+/**
+ * The sync log and the saved state for the stores that speak the same SQL for
+ * them, PostgreSQL and DuckDB ($n parameters, now(), INSERT … ON CONFLICT,
+ * RETURNING), over the small primitives each of them supplies. SQLite keeps
+ * its own: its calls are synchronous (they run inside better-sqlite3's
+ * transactions) and it writes the times itself.
+ */
+import { BaseStore } from "./base.js";
+import type { Checkpoint } from "./checkpoint-gate.js";
+import type { SyncLogEntry, SyncOutcome } from "./types.js";
+
+/** A value both stores bind as a parameter. */
+export type SqlValue = string | number | bigint | boolean | null;
+
+export abstract class SqlStore extends BaseStore {
+  /** `name` as the store's qualified table name (schema and quotes). */
+  abstract qualified(name: string): string;
+  /** Runs one statement on the store's connection (inside its transaction when called from one); rows as objects. */
+  abstract rows<T>(sql: string, values?: SqlValue[]): Promise<T[]>;
+  /** SQL for a timestamp column as ISO 8601 text in UTC, as the sync log reports times. */
+  protected abstract isoTime(column: string): string;
+
+  protected async readState(connector: string): Promise<string> {
+    const rows = await this.rows<{ state: string }>(
+      `SELECT state FROM ${this.qualified("_sluice_state")} WHERE connector = $1`,
+      [connector],
+    );
+    return rows[0]?.state ?? "";
+  }
+
+  protected async writeState(checkpoint: Checkpoint): Promise<void> {
+    await this.saveCheckpoint(checkpoint);
+  }
+
+  /** Saves a checkpoint; inside a page's or a replacement's transaction when called from one. */
+  async saveCheckpoint({ connector, state, syncId }: Checkpoint): Promise<void> {
+    await this.rows(
+      `INSERT INTO ${this.qualified("_sluice_state")} (connector, state, sync_id, updated_at) VALUES ($1, $2, $3, now())
+       ON CONFLICT (connector) DO UPDATE SET state = excluded.state, sync_id = excluded.sync_id, updated_at = excluded.updated_at`,
+      [connector, state, syncId],
+    );
+  }
+
+  protected async insertSync(connector: string, protocol: string): Promise<number> {
+    const [{ id }] = await this.rows<{ id: number | bigint | string }>(
+      `INSERT INTO ${this.qualified("_sluice_syncs")} (connector, protocol, status) VALUES ($1, $2, 'running') RETURNING id`,
+      [connector, protocol],
+    );
+    return Number(id);
+  }
+
+  protected async updateSync(id: number, outcome: SyncOutcome): Promise<void> {
+    await this.rows(
+      `UPDATE ${this.qualified("_sluice_syncs")} SET finished_at = now(), status = $1, pages = $2, inserted = $3,
+          updated = $4, unchanged = $5, message = $6, error = $7 WHERE id = $8`,
+      [
+        outcome.status,
+        outcome.pages,
+        outcome.inserted,
+        outcome.updated,
+        outcome.unchanged,
+        outcome.message ?? null,
+        outcome.error ?? null,
+        id,
+      ],
+    );
+  }
+
+  protected async selectSyncs(limit: number): Promise<SyncLogEntry[]> {
+    const rows = await this.rows<SyncLogEntry>(
+      `SELECT id, connector, protocol, ${this.isoTime("started_at")} AS "startedAt", ${this.isoTime("finished_at")} AS "finishedAt",
+              status, pages, inserted, updated, unchanged, message, error
+         FROM ${this.qualified("_sluice_syncs")} ORDER BY id DESC LIMIT $1`,
+      [limit],
+    );
+    // Counters come back as bigints (DuckDB's BIGINT) or strings (PostgreSQL's bigserial): the log reports numbers.
+    return rows.map((r) => ({
+      ...r,
+      id: Number(r.id),
+      pages: Number(r.pages),
+      inserted: Number(r.inserted),
+      updated: Number(r.updated),
+      unchanged: Number(r.unchanged),
+    }));
+  }
+}
