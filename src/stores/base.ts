@@ -211,6 +211,12 @@ export abstract class BaseStore implements Store {
   }
 }
 
+/** A finished sync's figures in the sync log's column order (status, pages, counts, message, error). */
+export function outcomeValues(outcome: SyncOutcome): (string | number | null)[] {
+  const { status, pages, inserted, updated, unchanged } = outcome;
+  return [status, pages, inserted, updated, unchanged, outcome.message ?? null, outcome.error ?? null];
+}
+
 /** Throws a RecordError for the first row that is not an object or lacks a primary key field. */
 export function checkRecords(stream: string, rows: Row[], primaryKey: string[]): void {
   for (let index = 0; index < rows.length; index++) {

@@ -5,7 +5,7 @@
  * its own: its calls are synchronous (they run inside better-sqlite3's
  * transactions) and it writes the times itself.
  */
-import { BaseStore } from "./base.js";
+import { BaseStore, outcomeValues } from "./base.js";
 import type { Checkpoint } from "./checkpoint-gate.js";
 import type { SyncLogEntry, SyncOutcome } from "./types.js";
 
@@ -53,16 +53,7 @@ export abstract class SqlStore extends BaseStore {
     await this.rows(
       `UPDATE ${this.qualified("_sluice_syncs")} SET finished_at = now(), status = $1, pages = $2, inserted = $3,
           updated = $4, unchanged = $5, message = $6, error = $7 WHERE id = $8`,
-      [
-        outcome.status,
-        outcome.pages,
-        outcome.inserted,
-        outcome.updated,
-        outcome.unchanged,
-        outcome.message ?? null,
-        outcome.error ?? null,
-        id,
-      ],
+      [...outcomeValues(outcome), id],
     );
   }
 

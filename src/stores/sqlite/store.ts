@@ -12,7 +12,15 @@
 import Database from "better-sqlite3";
 import { accessSync, constants, existsSync, mkdirSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import { BaseStore, BaseTableWriter, type Column, isDeletion, Misfit, type OpenedTable } from "../base.js";
+import {
+  BaseStore,
+  BaseTableWriter,
+  type Column,
+  isDeletion,
+  Misfit,
+  type OpenedTable,
+  outcomeValues,
+} from "../base.js";
 import type { Checkpoint } from "../checkpoint-gate.js";
 import {
   type ColumnMapping,
@@ -206,17 +214,7 @@ export class SqliteStore extends BaseStore {
       .prepare(
         "UPDATE _sluice_syncs SET finished_at = ?, status = ?, pages = ?, inserted = ?, updated = ?, unchanged = ?, message = ?, error = ? WHERE id = ?",
       )
-      .run(
-        new Date().toISOString(),
-        outcome.status,
-        outcome.pages,
-        outcome.inserted,
-        outcome.updated,
-        outcome.unchanged,
-        outcome.message ?? null,
-        outcome.error ?? null,
-        id,
-      );
+      .run(new Date().toISOString(), ...outcomeValues(outcome), id);
   }
 
   protected async selectSyncs(limit: number): Promise<SyncLogEntry[]> {
