@@ -9,20 +9,18 @@ import Database from "better-sqlite3";
 import { mkdtempSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { openConnector, runSync, SqliteStore } from "../dist/engine/index.js";
+import { openConnector } from "../dist/engine/index.js";
+import { generatorCommand, generatorSync } from "./common.mjs";
 
-const root = fileURLToPath(new URL("..", import.meta.url));
 const records = Number(process.env.BENCH_RECORDS ?? 1_000_000);
 const pageSize = 1000;
-const command = process.env.BENCH_CONNECTOR ?? join(root, "examples/go/generator/bin/generator");
 const work = mkdtempSync(join(tmpdir(), "sluice-bench-"));
 
 async function spawnAndHandshake(times) {
   const samples = [];
   for (let i = 0; i < times; i++) {
     const started = performance.now();
-    const driver = await openConnector({ name: "generator", command: { shell: command }, protocol: "sluice" });
+    const driver = await openConnector({ name: "generator", command: { shell: generatorCommand }, protocol: "sluice" });
     samples.push(performance.now() - started);
     await driver.close();
   }
@@ -31,22 +29,7 @@ async function spawnAndHandshake(times) {
 }
 
 async function sluiceSync(dbFile) {
-  const store = SqliteStore.open(dbFile);
-  const driver = await openConnector({ name: "generator", command: { shell: command }, protocol: "sluice" });
-  const started = performance.now();
-  try {
-    const summary = await runSync({
-      connector: "generator",
-      driver,
-      store,
-      options: JSON.stringify({ count: records, page_size: pageSize }),
-    });
-    const seconds = (performance.now() - started) / 1000;
-    return { seconds, recordsPerSecond: summary.records / seconds, inserted: summary.inserted };
-  } finally {
-    await driver.close();
-    await store.close();
-  }
+  return generatorSync(dbFile, { records, pageSize });
 }
 
 /** The limit: the same rows, the same table, plain prepared upserts, nothing else. */

@@ -1,12 +1,14 @@
 // Peers benchmark (`npm run bench:peers`): the same work through Sluice and
 // through the tools data engineers would otherwise pick, measured in the same
-// run on the same machine.
-//   1. airbyte-source-faker (seed 42, N `users`) → local database: Sluice
-//      (→ SQLite) vs PyAirbyte's read() into its default DuckDB cache. Same
+// run on the same machine, into the same kind of database.
+//   1. airbyte-source-faker (seed 42, N `users`) → DuckDB: Sluice (--db
+//      duckdb:…) vs PyAirbyte's read() into its default DuckDB cache. Same
 //      source executable, so the difference is the host.
-//   2. N users from a Python generator → SQLite merged on the primary key:
-//      Sluice's Python SDK connector vs dlt (write_disposition="merge",
-//      SQLAlchemy destination on SQLite).
+//   2. N users from a Python generator merged on the primary key into each of
+//      BENCH_PEERS_DESTINATIONS (default duckdb,postgres; sqlite also works):
+//      Sluice's Python SDK connector vs dlt (write_disposition="merge") into
+//      the same destination. PostgreSQL: a database of each side's own on the
+//      local test server (bench/common.mjs), dropped at the end.
 // Peak RSS of host and connector are sampled from /proc every 100 ms.
 // Prints one JSON object per comparison.
 import { spawn } from "node:child_process";
@@ -14,9 +16,11 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { benchDatabase } from "./common.mjs";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const records = Number(process.env.BENCH_PEERS_RECORDS ?? 1_000_000);
+const destinations = (process.env.BENCH_PEERS_DESTINATIONS ?? "duckdb,postgres").split(",");
 const peersPython = join(root, "bench/.venv-peers/bin/python");
 const faker = join(root, ".venv-airbyte/bin/source-faker");
 const work = mkdtempSync(join(tmpdir(), "sluice-bench-peers-"));
@@ -74,6 +78,13 @@ function measure(command, args, options = {}) {
 
 const sluice = (args) => measure(process.execPath, [join(root, "bin/sluice.js"), "--json", ...args]);
 const rate = (n, seconds) => Math.round(n / seconds);
+/** A measured run's figures for the JSON line. */
+const figures = (run) => ({
+  seconds: +run.seconds.toFixed(1),
+  recordsPerSecond: rate(records, run.seconds),
+  hostPeakMiB: run.hostPeakMiB,
+  connectorPeakMiB: run.connectorPeakMiB,
+});
 
 async function fakerVsPyAirbyte() {
   const config = { count: records, seed: 42, records_per_slice: 1000, parallelism: 2, always_updated: false };
@@ -89,7 +100,7 @@ async function fakerVsPyAirbyte() {
     "--streams",
     "users",
     "--db",
-    join(work, "faker.db"),
+    `duckdb:${join(work, "faker.duckdb")}`,
     "--name",
     "faker",
   ]);
@@ -104,64 +115,75 @@ async function fakerVsPyAirbyte() {
     throw new Error(`record counts differ: Sluice ${summary.records}, PyAirbyte ${peer.records}, expected ${records}`);
   return {
     bench: "peers-airbyte-faker",
+    destination: "duckdb",
     records,
-    sluice: {
-      seconds: +ours.seconds.toFixed(1),
-      recordsPerSecond: rate(records, ours.seconds),
-      hostPeakMiB: ours.hostPeakMiB,
-      connectorPeakMiB: ours.connectorPeakMiB,
-    },
-    pyairbyte: {
-      seconds: +theirs.seconds.toFixed(1),
-      recordsPerSecond: rate(records, theirs.seconds),
-      hostPeakMiB: theirs.hostPeakMiB,
-      connectorPeakMiB: theirs.connectorPeakMiB,
-    },
+    sluice: figures(ours),
+    pyairbyte: figures(theirs),
     sluiceOverPyAirbyte: +(theirs.seconds / ours.seconds).toFixed(2),
   };
 }
 
-async function generatorVsDlt() {
-  const ours = await sluice([
-    "sync",
-    "-c",
-    `${join(root, ".venv/bin/python")} ${join(root, "bench/peers/sluice_generator.py")}`,
-    "--options",
-    JSON.stringify({ count: records }),
-    "--db",
-    join(work, "gen.db"),
-    "--name",
-    "pygen",
-  ]);
-  const summary = JSON.parse(ours.stdout);
-  const theirs = await measure(peersPython, [
-    join(root, "bench/peers/dlt_generator.py"),
-    String(records),
-    join(work, "dlt.db"),
-    join(work, "dlt-pipelines"),
-  ]);
-  if (summary.records !== records) throw new Error(`Sluice wrote ${summary.records} records, expected ${records}`);
-  return {
-    bench: "peers-python-generator-merge",
-    records,
-    sluice: {
-      seconds: +ours.seconds.toFixed(1),
-      recordsPerSecond: rate(records, ours.seconds),
-      hostPeakMiB: ours.hostPeakMiB,
-      connectorPeakMiB: ours.connectorPeakMiB,
-    },
-    dlt: {
-      seconds: +theirs.seconds.toFixed(1),
-      recordsPerSecond: rate(records, theirs.seconds),
-      peakMiB: theirs.hostPeakMiB,
-    },
-    sluiceOverDlt: +(theirs.seconds / ours.seconds).toFixed(2),
-  };
+/** Where each side writes for `kind`: its --db for Sluice, its location for dlt, and how to clean up. */
+async function destinationFor(kind, side) {
+  if (kind === "postgres") {
+    const database = await benchDatabase(`peers_${side}`);
+    return { sluiceDb: database.url, dltLocation: database.url, drop: database.drop };
+  }
+  const file = join(work, `${side}.${kind === "duckdb" ? "duckdb" : "db"}`);
+  return { sluiceDb: kind === "duckdb" ? `duckdb:${file}` : file, dltLocation: file, drop: async () => {} };
 }
 
+async function generatorVsDlt(kind) {
+  const ours = await destinationFor(kind, "sluice");
+  const theirs = await destinationFor(kind, "dlt");
+  try {
+    const sluiceRun = await sluice([
+      "sync",
+      "-c",
+      `${join(root, ".venv/bin/python")} ${join(root, "bench/peers/sluice_generator.py")}`,
+      "--options",
+      JSON.stringify({ count: records }),
+      "--db",
+      ours.sluiceDb,
+      "--name",
+      "pygen",
+    ]);
+    const summary = JSON.parse(sluiceRun.stdout);
+    const dltRun = await measure(peersPython, [
+      join(root, "bench/peers/dlt_generator.py"),
+      String(records),
+      kind,
+      theirs.dltLocation,
+      join(work, `dlt-pipelines-${kind}`),
+    ]);
+    if (summary.records !== records) throw new Error(`Sluice wrote ${summary.records} records, expected ${records}`);
+    return {
+      bench: "peers-python-generator-merge",
+      destination: kind,
+      records,
+      sluice: figures(sluiceRun),
+      dlt: {
+        seconds: +dltRun.seconds.toFixed(1),
+        recordsPerSecond: rate(records, dltRun.seconds),
+        peakMiB: dltRun.hostPeakMiB,
+      },
+      sluiceOverDlt: +(dltRun.seconds / sluiceRun.seconds).toFixed(2),
+    };
+  } finally {
+    await ours.drop();
+    await theirs.drop();
+  }
+}
+
+const comparisons = [
+  ["fakerVsPyAirbyte (DuckDB)", fakerVsPyAirbyte],
+  ...destinations.map((kind) => [`generatorVsDlt (${kind})`, () => generatorVsDlt(kind)]),
+];
+
 try {
-  for (const comparison of [fakerVsPyAirbyte, generatorVsDlt]) {
-    console.error(`==> ${comparison.name} (${records} records)`);
+  for (const [name, comparison] of comparisons) {
+    if (process.env.BENCH_PEERS_ONLY && !name.startsWith(process.env.BENCH_PEERS_ONLY)) continue;
+    console.error(`==> ${name} (${records} records)`);
     console.log(JSON.stringify({ ...(await comparison()), loadAverage: loadavg().map((l) => +l.toFixed(2)) }));
   }
 } finally {

@@ -30,6 +30,8 @@ for (const name of benches) {
 }
 
 /** One table row per result: Sluice's rate, what it is compared with in the same run, and the ratio. */
+/** Peers name the destination both sides wrote to. */
+const storeNames = { sqlite: "SQLite", duckdb: "DuckDB", postgres: "PostgreSQL" };
 const rows = {
   foundation: (r) => [
     "Go connector → SQLite",
@@ -80,18 +82,18 @@ const rows = {
     r.ratioToRaw,
   ],
   "peers-airbyte-faker": (r) => [
-    "airbyte-source-faker → local DB",
+    `airbyte-source-faker → ${storeNames[r.destination]}`,
     r.records,
     r.sluice.recordsPerSecond,
-    "PyAirbyte read() → DuckDB",
+    `PyAirbyte read() → ${storeNames[r.destination]}`,
     r.pyairbyte.recordsPerSecond,
     r.sluiceOverPyAirbyte,
   ],
   "peers-python-generator-merge": (r) => [
-    "Python generator → SQLite merge",
+    `Python generator → ${storeNames[r.destination]} merge`,
     r.records,
     r.sluice.recordsPerSecond,
-    "dlt merge → SQLite",
+    `dlt merge → ${storeNames[r.destination]}`,
     r.dlt.recordsPerSecond,
     r.sluiceOverDlt,
   ],

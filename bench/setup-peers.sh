@@ -7,5 +7,5 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 source "$here/../scripts/venv.sh"
 echo "==> the benchmark's peers (PyAirbyte, dlt) from PyPI, pinned" >&2
-ensure_venv "$here/.venv-peers" "$here/peers/requirements.txt"
+ensure_cached_venv "$here/.venv-peers" "$here/peers/requirements.txt"
 bash "$here/../scripts/build-airbyte.sh"

@@ -7,33 +7,16 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import pg from "pg";
+import { benchDatabase, generatorSync } from "./common.mjs";
 
 const here = fileURLToPath(new URL(".", import.meta.url));
-const root = join(here, "..");
 const records = Number(process.env.BENCH_RSS_RECORDS ?? 10_000_000);
 const pageSize = Number(process.env.BENCH_PAGE_SIZE ?? 5000);
 const stores = (process.env.BENCH_STORES ?? "sqlite,postgres,duckdb").split(",");
 
 /** In the child: one sync, then its own peak RSS. */
 async function child(db) {
-  const { openConnector, openStore, runSync } = await import("../dist/engine/index.js");
-  const store = await openStore(db);
-  const driver = await openConnector({
-    name: "generator",
-    command: { shell: join(root, "examples/go/generator/bin/generator") },
-    protocol: "sluice",
-  });
-  const started = performance.now();
-  const summary = await runSync({
-    connector: "generator",
-    driver,
-    store,
-    options: JSON.stringify({ count: records, page_size: pageSize }),
-  });
-  const seconds = (performance.now() - started) / 1000;
-  await driver.close();
-  await store.close();
+  const { seconds, summary } = await generatorSync(db, { records, pageSize });
   console.log(
     JSON.stringify({
       records: summary.records,
@@ -44,30 +27,9 @@ async function child(db) {
   );
 }
 
-async function pgDatabase() {
-  const port = execFileSync("bash", [join(root, "scripts/setup-postgres.sh")], { encoding: "utf8" })
-    .trim()
-    .split("\n")
-    .pop();
-  process.env.PGPASSWORD ??= "sluice_test";
-  const admin = { host: "127.0.0.1", port: Number(port), user: "sluice_test", database: "postgres" };
-  const name = `sluice_bench_rss_${process.pid}`;
-  const run = async (sql) => {
-    const client = new pg.Client(admin);
-    await client.connect();
-    await client.query(sql);
-    await client.end();
-  };
-  await run(`CREATE DATABASE ${name}`);
-  return {
-    url: `postgres://sluice_test@127.0.0.1:${port}/${name}`,
-    drop: () => run(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`),
-  };
-}
-
 async function main() {
   const work = mkdtempSync(join(tmpdir(), "sluice-bench-rss-"));
-  const database = stores.includes("postgres") ? await pgDatabase() : undefined;
+  const database = stores.includes("postgres") ? await benchDatabase("rss") : undefined;
   const results = {};
   try {
     const locations = {

@@ -8,65 +8,22 @@
 // PostgreSQL: BENCH_PG_URL, or the local test server (scripts/setup-postgres.sh)
 // with a database of its own, dropped at the end.
 import { DuckDBInstance } from "@duckdb/node-api";
-import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
-import { openConnector, openStore, runSync } from "../dist/engine/index.js";
+import { openStore } from "../dist/engine/index.js";
+import { benchDatabase, generatorSync } from "./common.mjs";
 
-const root = fileURLToPath(new URL("..", import.meta.url));
 const records = Number(process.env.BENCH_RECORDS ?? 1_000_000);
 const pageSize = Number(process.env.BENCH_PAGE_SIZE ?? 5000);
 const only = (process.env.BENCH_STORES ?? "postgres,duckdb").split(",");
-const command = join(root, "examples/go/generator/bin/generator");
 const work = mkdtempSync(join(tmpdir(), "sluice-bench-stores-"));
 const COLUMNS = ["active", "age", "created_at", "email", "id", "name", "score", "tags"];
 
-/** A PostgreSQL database for the bench: BENCH_PG_URL, or a fresh one on the local test server. */
-async function benchDatabase() {
-  if (process.env.BENCH_PG_URL) return { url: process.env.BENCH_PG_URL, drop: async () => {} };
-  const port = execFileSync("bash", [join(root, "scripts/setup-postgres.sh")], { encoding: "utf8" })
-    .trim()
-    .split("\n")
-    .pop();
-  process.env.PGPASSWORD ??= "sluice_test";
-  const admin = { host: "127.0.0.1", port: Number(port), user: "sluice_test", database: "postgres" };
-  const name = `sluice_bench_${process.pid}`;
-  const client = new pg.Client(admin);
-  await client.connect();
-  await client.query(`CREATE DATABASE ${name}`);
-  await client.end();
-  return {
-    url: `postgres://sluice_test@127.0.0.1:${port}/${name}`,
-    drop: async () => {
-      const dropper = new pg.Client(admin);
-      await dropper.connect();
-      await dropper.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await dropper.end();
-    },
-  };
-}
-
 async function sluiceSync(db, schema) {
-  const store = await openStore(db, { schema });
-  const driver = await openConnector({ name: "generator", command: { shell: command }, protocol: "sluice" });
-  const started = performance.now();
-  try {
-    const summary = await runSync({
-      connector: "generator",
-      driver,
-      store,
-      options: JSON.stringify({ count: records, page_size: pageSize }),
-    });
-    const seconds = (performance.now() - started) / 1000;
-    return { seconds, recordsPerSecond: summary.records / seconds, inserted: summary.inserted };
-  } finally {
-    await driver.close();
-    await store.close();
-  }
+  return generatorSync(db, { records, pageSize, schema });
 }
 
 /**
@@ -162,7 +119,7 @@ async function rawPostgres(url, schema, rows) {
 }
 
 async function benchPostgres() {
-  const database = await benchDatabase();
+  const database = await benchDatabase("stores");
   try {
     const sluice = best(await sluiceSync(database.url, "bench_a"), await sluiceSync(database.url, "bench_b"));
     const client = new pg.Client({ connectionString: database.url });

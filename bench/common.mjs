@@ -1,0 +1,65 @@
+// What several benchmarks share: a PostgreSQL database of their own, and a
+// sync of N records from the Go example connector into any store. One copy, so
+// every benchmark measures Sluice the same way.
+import { execFileSync } from "node:child_process";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import pg from "pg";
+
+export const root = fileURLToPath(new URL("..", import.meta.url));
+export const generatorCommand = join(root, "examples/go/generator/bin/generator");
+
+/** The local test server's port; scripts/setup-postgres.sh starts it when needed. */
+function localPostgresPort() {
+  const output = execFileSync("bash", [join(root, "scripts/setup-postgres.sh")], { encoding: "utf8" });
+  return Number(output.trim().split("\n").pop());
+}
+
+async function runAdmin(admin, sql) {
+  const client = new pg.Client(admin);
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * A PostgreSQL database for one benchmark: BENCH_PG_URL as it is, or a fresh
+ * database named after `label` on the local test server, which `drop` removes.
+ * The password travels in PGPASSWORD (never in the URL, which shows in `ps`).
+ */
+export async function benchDatabase(label) {
+  if (process.env.BENCH_PG_URL) return { url: process.env.BENCH_PG_URL, drop: async () => {} };
+  const port = localPostgresPort();
+  process.env.PGPASSWORD ??= "sluice_test";
+  const admin = { host: "127.0.0.1", port, user: "sluice_test", database: "postgres" };
+  const name = `sluice_bench_${label}_${process.pid}`;
+  await runAdmin(admin, `CREATE DATABASE ${name}`);
+  return {
+    url: `postgres://sluice_test@127.0.0.1:${port}/${name}`,
+    drop: () => runAdmin(admin, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`),
+  };
+}
+
+/** One sync of `records` generator users into `db` (any --db form); its time and the sync's summary. */
+export async function generatorSync(db, { records, pageSize, schema }) {
+  const { openConnector, openStore, runSync } = await import("../dist/engine/index.js");
+  const store = await openStore(db, { schema });
+  const driver = await openConnector({ name: "generator", command: { shell: generatorCommand }, protocol: "sluice" });
+  const started = performance.now();
+  try {
+    const summary = await runSync({
+      connector: "generator",
+      driver,
+      store,
+      options: JSON.stringify({ count: records, page_size: pageSize }),
+    });
+    const seconds = (performance.now() - started) / 1000;
+    return { seconds, recordsPerSecond: summary.records / seconds, summary };
+  } finally {
+    await driver.close();
+    await store.close();
+  }
+}
