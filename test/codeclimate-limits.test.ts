@@ -87,8 +87,10 @@ test("bad input: a config that is not a JSON object, a missing package, an unbui
   assert.equal(result.code, 1);
   assert.match(result.stderr, /the configuration file .*list\.json must hold a JSON object/);
   const missing = await sluice(["codeclimate", "sync", join(dir, "nowhere"), notObject], { cwd: dir });
+  assert.equal(missing.code, 1, missing.stderr);
   assert.match(missing.stderr, /no Code Climate connector at .*nowhere/);
   writeJson(dir, "package.json", { name: "codeclimate-connector-unbuilt", main: "lib/index.js" });
   const unbuilt = await sluice(["codeclimate", "sync", dir, notObject], { cwd: dir });
+  assert.equal(unbuilt.code, 1, unbuilt.stderr);
   assert.match(unbuilt.stderr, /main module .*lib\/index\.js does not exist \(is the package built\?/);
 });

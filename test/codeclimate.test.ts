@@ -204,6 +204,7 @@ test("discover-streams and sync-stream with upstream's positional arguments, int
     ["codeclimate", "sync-stream", "incidents", config, stream, "last tuesday", "--db", db],
     { cwd },
   );
+  assert.equal(badDate.code, 1, badDate.stderr);
   assert.match(badDate.stderr, /"last tuesday" cannot be parsed as a timestamp/);
 });
 

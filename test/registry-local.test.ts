@@ -60,6 +60,7 @@ test("Local: install, sync by name, the same manifest under a second name, list,
     ],
   );
   const table = await sluice(["connectors", "list"]);
+  assert.equal(table.code, 0, table.stderr);
   assert.match(table.stdout, /^NAME\s+SOURCE\s+VERSION\s+INSTALLED AT\s+STATUS\n/);
   assert.match(table.stdout, new RegExp(`pkgs-copy\\s+Local ${source}\\s+-\\s+\\S+\\s+installed`));
 
@@ -145,11 +146,13 @@ test("Local: an install command that outlives --timeout is stopped, and nothing 
   const [entry] = await listInstalled();
   assert.equal(entry.status, "install failed");
   const sync = await sluice(["sync", "slow"]);
+  assert.equal(sync.code, 1, sync.stderr);
   assert.match(
     sync.stderr,
     /connector "slow" has no working installation: its install failed \(install_command `echo started; sleep 60` did not finish/,
   );
   const show = await sluice(["connectors", "show", "slow"]);
+  assert.equal(show.code, 0, show.stderr);
   assert.match(show.stdout, /status: +install failed/);
   assert.match(show.stdout, /\n {4}started\n/, "the log shows the command's output");
 });

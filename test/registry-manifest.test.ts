@@ -73,6 +73,7 @@ test("schema errors name the field and what was expected", async (t) => {
   }
   const many = writeManifest(dir, { description: 7 });
   const result = await sluice(["--json", "connectors", "install", many, "--dry-run"]);
+  assert.equal(result.code, 1, result.stderr);
   const error = JSON.parse(result.stderr.trim().split("\n").pop() ?? "{}") as { code: string; message: string };
   assert.equal(error.code, "MANIFEST_INVALID");
   for (const field of ["name", "source", "uri", "command"])

@@ -68,6 +68,7 @@ test("VCS: clone from a bare repository, sync, then update pulls the new commit 
   const second = await git(work, "rev-parse", "HEAD");
 
   const plan = await sluice(["connectors", "update", "repo", "--dry-run"]);
+  assert.equal(plan.code, 0, plan.stderr);
   assert.match(
     plan.stderr,
     /1\. git clone --quiet -- .*releases\/\S+ .*\n\s+2\. git remote set-url origin file:\/\/.*\n\s+3\. git pull --ff-only\n\s+4\. install_command: sh -c "git rev-parse HEAD > COMMIT"/,
@@ -134,6 +135,7 @@ test("VCS: a pinned ref (a tag) installs that commit, and update leaves it pinne
     "gone.json",
   );
   const clone = await sluice(["connectors", "install", unreachable, "--yes"]);
+  assert.equal(clone.code, 1, clone.stderr);
   assert.match(
     clone.stderr,
     /install of "gone" failed: git clone `git clone -- .*no-such-repo\.git .*` exited with code 128 .*\n.*does not exist/,

@@ -114,6 +114,7 @@ test("sluice new refuses what it cannot make, saying what it can", async (t) => 
   const first = await sluice(["new", "taken", "--lang", "go"], { cwd });
   assert.equal(first.code, 0, first.stderr);
   const again = await sluice(["new", "taken", "--lang", "go"], { cwd });
+  assert.equal(again.code, 1, again.stderr);
   assert.match(again.stderr, /taken already exists and is not empty/);
   const help = await sluice(["new", "--help"]);
   assert.match(help.stdout, /Templates \(language: protocols\):\n {2}ts {6}sluice, c1, conduit, codeclimate/);
