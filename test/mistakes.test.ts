@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { test } from "node:test";
 import { examples, root, type RunResult, sluice, tempDir } from "./helpers.js";
 import { serveQlik } from "./qlik-helpers.js";
@@ -165,7 +165,7 @@ test("a manifest URL answering 404: the error blames that URL, not the manifest'
   assert.doesNotMatch(mistake.result.stderr, /"uri"/);
 });
 
-test("serve qlik --listen <port>: a bare port is 127.0.0.1's; a port in use or a bad address: one line", async (t) => {
+test("serve qlik --listen <port>: a bare port is 127.0.0.1's; a port in use (serve qlik, server) or a bad address: one line", async (t) => {
   const db = join(tempDir(t), "data.db");
   const synced = await sluice(["sync", "-c", examples.goGenerator, "--db", db]);
   assert.equal(synced.code, 0, synced.stderr);
@@ -181,6 +181,13 @@ test("serve qlik --listen <port>: a bare port is 127.0.0.1's; a port in use or a
     2,
   );
   assert.doesNotMatch(taken.result.stderr, /^E |No address added/m);
+
+  const server = await make(t, ["server", "--db", join(dirname(db), "server.db"), "--listen", port]);
+  assertOneClearError(
+    server,
+    new RegExp(`^error: cannot listen on 127\\.0\\.0\\.1:${port}: the port is in use`, "m"),
+    1,
+  );
 
   const garbled = await make(t, ["serve", "qlik", "--no-auth", "--db", db, "--listen", "localhost"]);
   assertOneClearError(garbled, /--listen must be host:port or a port, e\.g\. 127\.0\.0\.1:8080/, 1);

@@ -11,6 +11,7 @@ import Fastify, { type FastifyInstance } from "fastify";
 import { randomBytes } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import type { App } from "../app.js";
+import { listenFailure } from "../listen-failure.js";
 import { installAuth } from "./auth.js";
 import { toErrorResponse } from "./errors.js";
 import { LOGIN_CSS } from "./pages.js";
@@ -111,7 +112,10 @@ export async function startHttpServer(app: App, options: HttpOptions): Promise<H
   );
   uiRoutes(server, options.uiDir);
 
-  await server.listen({ host: options.host, port: options.port });
+  const listen = `${options.host.includes(":") ? `[${options.host}]` : options.host}:${options.port}`;
+  await server.listen({ host: options.host, port: options.port }).catch((error: unknown) => {
+    throw listenFailure(listen, error);
+  });
   const address = server.server.address() as AddressInfo;
   const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
   return {

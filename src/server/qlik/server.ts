@@ -16,8 +16,8 @@ import {
   setLogger,
   status as GrpcStatus,
 } from "@grpc/grpc-js";
-import { SluiceError } from "../../errors.js";
 import { bearerOf } from "../auth/bearer.js";
+import { listenFailure } from "../listen-failure.js";
 import { silentLogger, type Logger } from "../../logging.js";
 import * as connect from "../../protocol/gen/qlik/connect/data_connector.js";
 import * as revisionA from "../../protocol/gen/qlik/data_connector.js";
@@ -137,21 +137,9 @@ function bind(server: Server, listen: string, credentials: ServerCredentials, lo
   setLogger({ error: grpcLog, info: grpcLog, debug: grpcLog });
   return new Promise((resolve, reject) =>
     server.bindAsync(listen, credentials, (error, port) =>
-      error
-        ? reject(new SluiceError("LISTEN_FAILED", `cannot listen on ${listen}: ${bindFailure(error)}`))
-        : resolve(port),
+      error ? reject(listenFailure(listen, error)) : resolve(port),
     ),
   );
-}
-
-/** What a failed bind means, for the errors a user can act on; grpc-js's text otherwise. */
-function bindFailure(error: Error): string {
-  if (error.message.includes("EADDRINUSE"))
-    return "the port is in use (another program listens there): stop it, or choose another port (port 0: any free one)";
-  if (error.message.includes("EADDRNOTAVAIL") || error.message.includes("ENOTFOUND"))
-    return "no network interface of this machine has that address (use 127.0.0.1, 0.0.0.0, or one of its own addresses)";
-  if (error.message.includes("EACCES")) return "not allowed to listen on that port (ports below 1024 need privileges)";
-  return error.message;
 }
 
 const UNAUTHENTICATED =
