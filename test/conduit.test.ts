@@ -312,6 +312,17 @@ test("a TypeScript Conduit connector, standalone and built-in: resumes from the 
   }
 });
 
+test("the TypeScript example source idles without piling up abort listeners (no MaxListenersExceededWarning)", async (t) => {
+  const db = join(tempDir(t), "idle.db");
+  // Caught up after 2 records, it polls every 100 ms until the 2 s idle stop: ~20 waits on the same signal.
+  const idle = await pipeline([
+    ...["--from", `builtin:${tsConnector}`, "--from-config", "count=2", "--to", `sqlite:${db}`],
+    ...["--name", "idle", "--idle-stop", "2"],
+  ]);
+  assert.equal(idle.stoppedBy, "idle");
+  assert.doesNotMatch(idle.stderr, /MaxListenersExceededWarning/);
+});
+
 test("Conduit source into a Conduit destination: a rejected record fails the pipeline; the position stays before it", async (t) => {
   const dir = tempDir(t);
   const out = join(dir, "out.jsonl");
