@@ -32,25 +32,38 @@ export class SecretBox {
   }
 
   seal(text: string, row: string): string {
-    const iv = randomBytes(IV_BYTES);
-    const cipher = createCipheriv("aes-256-gcm", this.key, iv);
-    cipher.setAAD(Buffer.from(row));
-    const sealed = Buffer.concat([cipher.update(text, "utf8"), cipher.final()]);
-    return `${VERSION}:${Buffer.concat([iv, cipher.getAuthTag(), sealed]).toString("base64")}`;
+    return `${VERSION}:${sealBytes(this.key, text, row).toString("base64")}`;
   }
 
   /** The text sealed for `row`, or undefined when this key did not seal it (another SLUICE_HOME, a lost key). */
   open(sealed: string, row: string): string | undefined {
     if (!sealed.startsWith(`${VERSION}:`)) return undefined;
-    const bytes = Buffer.from(sealed.slice(VERSION.length + 1), "base64");
-    try {
-      const decipher = createDecipheriv("aes-256-gcm", this.key, bytes.subarray(0, IV_BYTES));
-      decipher.setAAD(Buffer.from(row));
-      decipher.setAuthTag(bytes.subarray(IV_BYTES, IV_BYTES + TAG_BYTES));
-      return Buffer.concat([decipher.update(bytes.subarray(IV_BYTES + TAG_BYTES)), decipher.final()]).toString("utf8");
-    } catch {
-      return undefined;
-    }
+    return openBytes(this.key, Buffer.from(sealed.slice(VERSION.length + 1), "base64"), row);
+  }
+}
+
+/**
+ * AES-256-GCM, as iv ‖ tag ‖ ciphertext: the one sealing both the pipelines'
+ * configs and the server's connection secrets use. `boundTo` is additional
+ * data: the same value must be given to open it.
+ */
+export function sealBytes(key: Buffer, text: string, boundTo?: string): Buffer {
+  const iv = randomBytes(IV_BYTES);
+  const cipher = createCipheriv("aes-256-gcm", key, iv);
+  if (boundTo !== undefined) cipher.setAAD(Buffer.from(boundTo));
+  const sealed = Buffer.concat([cipher.update(text, "utf8"), cipher.final()]);
+  return Buffer.concat([iv, cipher.getAuthTag(), sealed]);
+}
+
+/** The text `sealBytes` sealed, or undefined when the key, the bound value or the bytes differ. */
+export function openBytes(key: Buffer, bytes: Buffer, boundTo?: string): string | undefined {
+  try {
+    const decipher = createDecipheriv("aes-256-gcm", key, bytes.subarray(0, IV_BYTES));
+    if (boundTo !== undefined) decipher.setAAD(Buffer.from(boundTo));
+    decipher.setAuthTag(bytes.subarray(IV_BYTES, IV_BYTES + TAG_BYTES));
+    return Buffer.concat([decipher.update(bytes.subarray(IV_BYTES + TAG_BYTES)), decipher.final()]).toString("utf8");
+  } catch {
+    return undefined;
   }
 }
 

@@ -1,23 +1,21 @@
 /**
- * Secrets at rest: AES-256-GCM with one key per installation, taken from
+ * Secrets at rest: AES-256-GCM (the engine's sealBytes) with one key per installation, taken from
  * SLUICE_SECRET_KEY (32 bytes, base64 or hex) or else from the key file the
  * pipelines' sealed configs use too (`<home>/secret.key`, or
  * SLUICE_SECRET_KEY_FILE), read and made on first use by the engine's
  * keyFromFile (owner-only, 0600). A ciphertext names its key by
  * fingerprint, so a wrong key is reported as such, not as garbage.
  */
-import { createCipheriv, createDecipheriv, createHash, randomBytes } from "node:crypto";
+import { createHash } from "node:crypto";
 import { existsSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { keyFromFile } from "../../engine/secret-box.js";
+import { keyFromFile, openBytes, sealBytes } from "../../engine/secret-box.js";
 import { ServerError } from "../errors.js";
 
 export const SECRET_KEY_ENV = "SLUICE_SECRET_KEY";
 export const KEY_FILE_NAME = "secret.key";
 
 const VERSION = "v1";
-const IV_BYTES = 12;
-const TAG_BYTES = 16;
 
 export class SecretBox {
   private readonly fingerprint: string;
@@ -42,10 +40,7 @@ export class SecretBox {
   }
 
   encrypt(plain: string): string {
-    const iv = randomBytes(IV_BYTES);
-    const cipher = createCipheriv("aes-256-gcm", this.key, iv);
-    const body = Buffer.concat([cipher.update(plain, "utf8"), cipher.final()]);
-    return `${VERSION}:${this.fingerprint}:${Buffer.concat([iv, cipher.getAuthTag(), body]).toString("base64")}`;
+    return `${VERSION}:${this.fingerprint}:${sealBytes(this.key, plain).toString("base64")}`;
   }
 
   /** `what` names the secret's owner in errors, e.g. `connection "github"`. */
@@ -59,14 +54,10 @@ export class SecretBox {
         `the secrets of ${what} were encrypted with another key (fingerprint ${fingerprint}) than the one in use ` +
           `(${this.fingerprint}, from ${this.source}); set ${SECRET_KEY_ENV} to the key they were made with, or enter them again`,
       );
-    const bytes = Buffer.from(data, "base64");
-    const decipher = createDecipheriv("aes-256-gcm", this.key, bytes.subarray(0, IV_BYTES));
-    decipher.setAuthTag(bytes.subarray(IV_BYTES, IV_BYTES + TAG_BYTES));
-    try {
-      return Buffer.concat([decipher.update(bytes.subarray(IV_BYTES + TAG_BYTES)), decipher.final()]).toString("utf8");
-    } catch {
+    const plain = openBytes(this.key, Buffer.from(data, "base64"));
+    if (plain === undefined)
       throw new ServerError("SECRET_UNREADABLE", `the secrets of ${what} are damaged (authentication failed)`);
-    }
+    return plain;
   }
 }
 
