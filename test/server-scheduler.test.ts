@@ -73,10 +73,17 @@ test("an interval schedule fires on time and never overlaps itself", async (t) =
     90_000,
     "three runs of the fast schedule",
   );
-  for (let i = 1; i < fastRuns.length; i++) {
-    const gap = Date.parse(fastRuns[i].queuedAt) - Date.parse(fastRuns[i - 1].queuedAt);
-    assert.ok(gap >= 1900, `the 2 s schedule fired early: ${gap} ms after the previous run`);
-  }
+  // An interval keeps its rhythm from the planned times, so a run queued late (a busy machine)
+  // is followed by a shorter gap: what must hold is the rhythm, not each gap. A schedule firing
+  // early or twice would show in the span, or as a gap far below the interval.
+  const queued = fastRuns.map((run) => Date.parse(run.queuedAt));
+  for (let i = 1; i < queued.length; i++)
+    assert.ok(queued[i] - queued[i - 1] >= 1000, `the 2 s schedule fired twice: ${queued[i] - queued[i - 1]} ms apart`);
+  const span = queued[queued.length - 1] - queued[0];
+  assert.ok(
+    span >= 2000 * (queued.length - 1) - 500,
+    `the 2 s schedule fired early: ${queued.length} runs in ${span} ms`,
+  );
   assert.equal(await server.stop(), 0);
 });
 
