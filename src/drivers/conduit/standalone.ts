@@ -125,10 +125,11 @@ type DestinationClient = DestinationPluginClient | V1DestinationPluginClient;
 const isV1 = (client: SourceClient | DestinationClient): boolean =>
   client instanceof V1SourcePluginClient || client instanceof V1DestinationPluginClient;
 
-class StandaloneSource implements SourceEndpoint {
+/** What a standalone source and destination share: Configure, the lifecycle events, Teardown. */
+abstract class StandaloneEndpoint<Client extends SourceClient | DestinationClient> {
   constructor(
-    private readonly plugin: PluginClient,
-    private readonly client: SourceClient,
+    protected readonly plugin: PluginClient,
+    protected readonly client: Client,
   ) {}
 
   async configure(config: ConduitConfig): Promise<void> {
@@ -144,6 +145,12 @@ class StandaloneSource implements SourceEndpoint {
     await lifecycleCall(this.plugin, this.client, change);
   }
 
+  async teardown(): Promise<void> {
+    await call(this.plugin, "Teardown", this.client.teardown.bind(this.client) as Call<object, object>, {});
+  }
+}
+
+class StandaloneSource extends StandaloneEndpoint<SourceClient> implements SourceEndpoint {
   async open(position: Buffer): Promise<void> {
     const client = this.client;
     if (client instanceof V1SourcePluginClient)
@@ -190,31 +197,9 @@ class StandaloneSource implements SourceEndpoint {
     );
     return response.lastPosition;
   }
-
-  async teardown(): Promise<void> {
-    await call(this.plugin, "Teardown", this.client.teardown.bind(this.client) as Call<object, object>, {});
-  }
 }
 
-class StandaloneDestination implements DestinationEndpoint {
-  constructor(
-    private readonly plugin: PluginClient,
-    private readonly client: DestinationClient,
-  ) {}
-
-  async configure(config: ConduitConfig): Promise<void> {
-    await call(
-      this.plugin,
-      "Configure",
-      this.client.configure.bind(this.client) as Call<{ config: ConduitConfig }, object>,
-      { config },
-    );
-  }
-
-  async lifecycle(change: LifecycleChange): Promise<void> {
-    await lifecycleCall(this.plugin, this.client, change);
-  }
-
+class StandaloneDestination extends StandaloneEndpoint<DestinationClient> implements DestinationEndpoint {
   async open(): Promise<void> {
     const client = this.client;
     if (client instanceof V1DestinationPluginClient)
@@ -264,10 +249,6 @@ class StandaloneDestination implements DestinationEndpoint {
     await call(this.plugin, "Stop", this.client.stop.bind(this.client) as Call<{ lastPosition: Buffer }, object>, {
       lastPosition,
     });
-  }
-
-  async teardown(): Promise<void> {
-    await call(this.plugin, "Teardown", this.client.teardown.bind(this.client) as Call<object, object>, {});
   }
 }
 
