@@ -8,7 +8,7 @@
  * the worker, the test kit); the package's public API is src/index.ts.
  *
  * May import: src/drivers, src/stores, src/registry (installed connectors),
- * src/errors.ts, src/logging.ts.
+ * src/errors.ts, src/logging.ts, src/async.ts.
  */
 export { detectProtocol, type DriverSettings, openConnector, PROTOCOLS, type ProtocolChoice } from "../drivers/open.js";
 export {

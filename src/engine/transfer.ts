@@ -15,6 +15,7 @@ import type {
   StreamDescriptor,
   SyncMode,
 } from "../drivers/types.js";
+import { within } from "../async.js";
 import { ConnectorProtocolError, messageOf } from "../errors.js";
 import type { Store, SyncOutcome, WriteCounts } from "../stores/types.js";
 import type { Destination } from "./destination.js";
@@ -111,7 +112,9 @@ export async function transfer(job: TransferJob): Promise<TransferResult> {
     // A cancel does not wait for the read, but the page being written when it came must end (committed with its
     // checkpoint, or rolled back) before the log's last word: both share the store's connection, and a last word
     // sent inside the page's transaction would be lost with it (the entry left "running", the counts short).
-    await writes.settled();
+    // Bounded: a destination connector that stopped answering (frozen, SIGSTOP) never ends its write, and
+    // the stop must not wait on it forever; its log is kept elsewhere (the state database), so nothing races.
+    await within(writes.settled(), WRITES_SETTLE_MS, undefined);
     const cancelled = job.signal?.aborted === true;
     const reason = cancelled ? messageOf(job.signal?.reason) : messageOf(error);
     const unlogged = await closeLogEntry(ledger, syncId, {
@@ -136,6 +139,9 @@ async function closeLogEntry(ledger: Store, syncId: number, outcome: SyncOutcome
     return `\n(the sync log entry #${syncId} could not be closed as ${outcome.status} and may still say "running": ${messageOf(error)})`;
   }
 }
+
+/** How long a stopped run waits for the page write in flight (a store's page takes milliseconds to seconds). */
+const WRITES_SETTLE_MS = 10_000;
 
 /** The sink's calls in flight, so a run that stops early can wait until none is left writing. */
 class WritesInFlight {

@@ -8,7 +8,7 @@
  * that lets the next start reap what a crashed Sluice left (journal.ts), and
  * what /proc says of a process (proc.ts).
  *
- * May import: src/errors.ts. Knows nothing of protocols, drivers, stores or
+ * May import: src/errors.ts, src/async.ts. Knows nothing of protocols, drivers, stores or
  * the CLI.
  */
 export {

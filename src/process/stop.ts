@@ -3,6 +3,9 @@
  * Client.Kill): ask it to finish (go-plugin's Shutdown, where the protocol
  * has one) and wait, then SIGTERM its process group and wait, then SIGKILL.
  */
+import { within } from "../async.js";
+
+export { within };
 
 /** How long a stopping child gets at each step before the next, stronger one. */
 export const STOP_GRACE = {
@@ -14,19 +17,6 @@ export const STOP_GRACE = {
 
 export function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/** What `done` resolves to, or `fallback` once `ms` have passed; leaves no timer behind to hold the process open. */
-export async function within<T, F>(done: Promise<T>, ms: number, fallback: F): Promise<T | F> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<F>((resolve) => {
-    timer = setTimeout(() => resolve(fallback), ms);
-  });
-  try {
-    return await Promise.race([done, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 /** Resolves true if `done` settles within `ms`, false otherwise; leaves no timer behind. */
