@@ -1,7 +1,8 @@
 /**
  * `--listen` values, shared by `sluice server` and `sluice serve qlik`: host:port, or a bare
  * port, which means loopback (what a user typing `--listen 50053` wants; handed to gRPC as is,
- * "50053" resolves as a host name and fails far from the flag).
+ * "50053" resolves as a host name and fails far from the flag), and whether an address is loopback,
+ * for the servers' warnings and the Qlik client's refusal to send a token in plain text.
  */
 import { SluiceError } from "../errors.js";
 
@@ -22,4 +23,14 @@ export function parseListen(listen: string): { host: string; port: number } {
 export function listenAddress(listen: string): string {
   const { host, port } = parseListen(listen);
   return `${host.includes(":") ? `[${host}]` : host}:${port}`;
+}
+
+/** 127.0.0.0/8, ::1 and localhost: hosts only this machine can reach. */
+export function isLoopbackHost(host: string): boolean {
+  return host === "localhost" || host === "::1" || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+/** The same for a host:port address (IPv6 hosts in brackets). */
+export function isLoopbackAddress(address: string): boolean {
+  return isLoopbackHost(address.slice(0, address.lastIndexOf(":")).replace(/^\[|\]$/g, ""));
 }

@@ -8,6 +8,7 @@ import type { SourceDriver } from "../engine/index.js";
 import { UsageError } from "../errors.js";
 import type { Revision } from "../protocol/qlik/chunks.js";
 import { readSecretFile } from "./connector-options.js";
+import { isLoopbackAddress } from "./listen.js";
 
 export interface QlikFlags {
   qlik?: string;
@@ -77,7 +78,7 @@ export function openQlikFromFlags(flags: QlikFlags): { driver: SourceDriver; nam
   const name = flags.name ?? "qlik";
   const tls = clientTls(flags);
   const token = secretFromFlags(flags.qlikTokenFile, "--qlik-token-file", undefined, "SLUICE_QLIK_TOKEN")?.trim();
-  if (token && !tls && !isLoopback(flags.qlik))
+  if (token && !tls && !isLoopbackAddress(flags.qlik))
     throw new UsageError(
       `a token goes to ${flags.qlik} only over TLS: add --qlik-ca <server CA> (or --qlik-tls), or connect over loopback`,
     );
@@ -121,10 +122,4 @@ function clientTls(flags: QlikFlags): QlikClientTls | undefined {
     key: read(flags.qlikKey, "--qlik-key"),
     serverName: flags.qlikServerName,
   };
-}
-
-/** 127.0.0.0/8, ::1 and localhost: addresses only this machine can reach. */
-export function isLoopback(address: string): boolean {
-  const host = address.slice(0, address.lastIndexOf(":")).replace(/^\[|\]$/g, "");
-  return host === "localhost" || host === "::1" || /^127\.\d+\.\d+\.\d+$/.test(host);
 }

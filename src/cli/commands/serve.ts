@@ -10,8 +10,7 @@ import { type QlikServerOptions, type QlikServerTls, startQlikServer } from "../
 import { readSecretFile } from "../connector-options.js";
 import type { CliContext } from "../context.js";
 import { addStoreOptions, STORE_HELP, type StoreFlags } from "../store-options.js";
-import { isLoopback } from "../qlik-options.js";
-import { listenAddress } from "../listen.js";
+import { isLoopbackAddress, listenAddress } from "../listen.js";
 import { untilSignal } from "../signals.js";
 import { positiveNumber } from "../numbers.js";
 
@@ -132,7 +131,7 @@ async function admission(
   tls: QlikServerTls | undefined,
   logger: Logger,
 ): Promise<Admission> {
-  const local = isLoopback(flags.listen);
+  const local = isLoopbackAddress(flags.listen);
   if (!local && !tls)
     logger.warn(
       `LISTENING ON ${flags.listen} WITHOUT TLS: every statement, row, token and password crosses the network in ` +

@@ -13,7 +13,7 @@ import { addTemporalOptions, TEMPORAL_HELP, type TemporalFlags, temporalSettings
 import { onInterrupt } from "../../process/index.js";
 import type { Client } from "@temporalio/client";
 import { renderTable } from "../table.js";
-import { parseListen } from "../listen.js";
+import { isLoopbackHost, parseListen } from "../listen.js";
 
 // The server's modules (HTTP framework, database layer) load only when a server
 // command runs, so every other command starts as fast as before.
@@ -92,7 +92,7 @@ async function serve(ctx: CliContext, flags: ServerFlags, version: string | unde
   try {
     const first = (await app.tokens.any()) ? undefined : await app.tokens.create("admin", "admin");
     http = await startHttpServer(app, { host, port, secureCookies: flags.secureCookies, version });
-    if (!isLoopback(host)) warnExposed(logger, http.url);
+    if (!isLoopbackHost(host)) warnExposed(logger, http.url);
     app.scheduler.start();
     ctx.result(
       { url: http.url, db: app.db, ...(first ? { token: first.token, tokenId: first.info.id } : {}) },
@@ -141,10 +141,6 @@ async function connectTemporal(
   } finally {
     stopListening();
   }
-}
-
-export function isLoopback(host: string): boolean {
-  return host === "localhost" || host === "::1" || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
 
 function warnExposed(logger: CliContext["logger"], url: string): void {
