@@ -8,6 +8,7 @@
 //
 //   KILLS=100 RECORDS=5000 npm run faults
 //   KILLS=5 ONLY=go-native,airbyte STORES=sqlite SEED=7 npm run faults
+//   kill -TERM <pid of node bench/faults.mjs>   # stop after the cell under way; the finished cells are written
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir, totalmem } from "node:os";
@@ -37,10 +38,22 @@ function* cells() {
     }
 }
 
+// Ctrl-C or SIGTERM stops after the cell under way, and what was measured is still written:
+// a full run takes hours, and a run cut short should not lose the cells it finished.
+let stopRequested = false;
+for (const signal of ["SIGINT", "SIGTERM"])
+  process.on(signal, () => {
+    if (stopRequested) process.exit(130);
+    stopRequested = true;
+    console.error(`${signal}: stopping after this cell (again to stop at once, writing nothing)`);
+  });
+
+const planned = [...cells()].length;
 const results = [];
 let n = 0;
 try {
   for (const cell of cells()) {
+    if (stopRequested) break;
     const dir = join(work, `cell${n++}`);
     console.error(`==> ${cell.source.name} into ${cell.store}, ${cell.fault} ×${cell.kills}`);
     const started = Date.now();
@@ -69,7 +82,8 @@ const table = [
 const section = [
   `## ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC — ${machine}, load ${load}`,
   "",
-  `${records} records per run, seed ${seed} (SEED=${seed} replays the moments).`,
+  `${records} records per run, seed ${seed} (SEED=${seed} replays the moments).` +
+    (results.length < planned ? ` Stopped early: ${results.length} of ${planned} cells ran.` : ""),
   "",
   ...table,
   "",
