@@ -33,6 +33,16 @@ function pgJson(value: unknown): string {
   return text.includes("\\u0000") ? text.replace(/(?<!\\)((?:\\\\)*)\\u0000/g, "$1\\ufffd") : text;
 }
 
+/**
+ * JSON text PostgreSQL accepts, escaped for a COPY text field. JSON text holds
+ * no raw tab, newline, carriage return or NUL (JSON escapes them), so only
+ * its backslashes need doubling.
+ */
+function copyJson(value: unknown): string {
+  const text = pgJson(value);
+  return text.includes("\\") ? text.replaceAll("\\", "\\\\") : text;
+}
+
 type Encoder = (value: unknown, column: number) => string;
 
 const misfit = (column: number, needs: ColumnType, value: unknown): never => {
@@ -49,6 +59,8 @@ function needs(value: unknown): ColumnType {
 }
 
 const encodeInteger: Encoder = (value, column) => {
+  // The common case without a bigint conversion: every safe integer is in int64.
+  if (typeof value === "number" && Number.isSafeInteger(value)) return String(value);
   if (typeof value === "boolean") return value ? "1" : "0";
   const n = integerOf(value);
   if (n === undefined) {
@@ -96,9 +108,9 @@ const encodeTimestamp: Encoder = (value, column) =>
   typeof value === "string" && isTimestampText(value) ? value : misfit(column, needs(value), value);
 
 const encodeText: Encoder = (value) =>
-  typeof value === "string" ? copyText(value) : typeof value === "object" ? copyText(pgJson(value)) : String(value);
+  typeof value === "string" ? copyText(value) : typeof value === "object" ? copyJson(value) : String(value);
 
-const encodeJson: Encoder = (value) => copyText(pgJson(value));
+const encodeJson: Encoder = (value) => copyJson(value);
 
 export const ENCODERS: Record<ColumnType, Encoder> = {
   boolean: encodeBoolean,
