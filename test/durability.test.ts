@@ -5,12 +5,16 @@
  * position must survive a power loss, not only a crash of Sluice. Read off
  * strace: the store's WAL is fsynced once per acked batch, while a plain
  * sync (whose source can re-read) keeps SQLite's cheaper NORMAL mode.
+ * PostgreSQL likewise: synchronous_commit on for those commits, off for the rest.
  */
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
+import { openStore } from "../src/stores/open.js";
+import type { PostgresStore } from "../src/stores/postgres/store.js";
 import { examples, root, run, sluiceBin, tempDir } from "./helpers.js";
+import { createDatabase, pgUrl } from "./pg-helpers.js";
 
 const tsConduit = join(root, "examples/ts/dist/conduit/main.js");
 
@@ -60,4 +64,60 @@ test("into a Conduit destination, the source's position is fsynced in the state 
     ...["--state-db", state, "--name", "durable", "--max-records", String(batches * 10)],
   ]);
   assert.ok(syncs >= batches, `the state WAL was fsynced ${syncs} times for ${batches} acked batches`);
+});
+
+/** Opens a PostgreSQL store on `url` and records the SQL text its connection sends. */
+async function recordedPostgres(t: { after(fn: () => Promise<void>): void }, url: string) {
+  const store = (await openStore(url, { schema: "durability" })) as PostgresStore;
+  t.after(() => store.close());
+  const sent: string[] = [];
+  const query = store.client.query;
+  store.client.query = function (this: unknown, ...args: unknown[]) {
+    if (typeof args[0] === "string") sent.push(args[0]);
+    return Reflect.apply(query, this, args);
+  } as typeof query;
+  const table = await store.openTable({
+    connector: "c",
+    stream: "users",
+    table: "users",
+    columns: [{ name: "id", type: "integer" }],
+    primaryKey: ["id"],
+  });
+  /** The BEGIN statements of what `work` sends. */
+  const begins = async (work: () => Promise<unknown>) => {
+    sent.length = 0;
+    await work();
+    return sent.filter((sql) => sql.startsWith("BEGIN"));
+  };
+  return { store, table, begins };
+}
+
+test("PostgreSQL: a durable checkpoint commits with synchronous_commit on, even where the connection turned it off; other pages do not wait for the disk", async (t) => {
+  const database = await createDatabase(t);
+  const off = await recordedPostgres(t, `${pgUrl(database)}?options=-c%20synchronous_commit%3Doff`);
+  assert.deepEqual(await off.store.query("SHOW synchronous_commit"), [{ synchronous_commit: "off" }]);
+  const lazy = "BEGIN; SET LOCAL synchronous_commit TO off";
+  const durable = "BEGIN; SET LOCAL synchronous_commit TO on";
+  assert.deepEqual(await off.begins(() => off.table.write([{ id: 1 }], 1, { connector: "c", state: "1" })), [lazy]);
+  assert.deepEqual(await off.begins(() => off.table.write([{ id: 2 }], 1)), [lazy]);
+  assert.deepEqual(
+    await off.begins(() => off.table.write([{ id: 3 }], 1, { connector: "c", state: "3", durable: true })),
+    [durable],
+  );
+  assert.deepEqual(await off.begins(() => off.store.saveState("c", "4", 1, { durable: true })), [durable]);
+  assert.deepEqual(await off.begins(() => off.store.saveState("c", "5", 1)), [lazy]);
+  assert.equal(await off.store.loadState("c"), "5");
+  assert.deepEqual(await off.store.query("SELECT id FROM durability.users ORDER BY id"), [
+    { id: 1 },
+    { id: 2 },
+    { id: 3 },
+  ]);
+
+  // The server's default (on) already makes a commit durable: nothing to set.
+  const on = await recordedPostgres(t, pgUrl(database));
+  assert.deepEqual(
+    await on.begins(() => on.table.write([{ id: 6 }], 1, { connector: "c", state: "6", durable: true })),
+    ["BEGIN"],
+  );
+  assert.deepEqual(await on.begins(() => on.table.write([{ id: 7 }], 1, { connector: "c", state: "7" })), [lazy]);
 });

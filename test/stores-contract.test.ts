@@ -204,6 +204,28 @@ for (const target of targets) {
       assert.equal((await textColumn(store, table.table, "at"))[1], "not a time");
     });
 
+    test("a misfit deep in a big page (after part of it went out) widens the column and writes the page once", async (t) => {
+      const { store } = await open(t);
+      const table = await store.openTable(
+        users({
+          columns: [
+            { name: "id", type: "integer" },
+            { name: "n", type: "integer" },
+          ],
+        }),
+      );
+      const page = Array.from({ length: 1500 }, (_, id) => ({ id, n: id === 1400 ? "late text" : id }));
+      assert.deepEqual(await table.write(page, 1, { connector: "c", state: "after-1500" }), {
+        inserted: 1500,
+        updated: 0,
+        unchanged: 0,
+      });
+      const n = await textColumn(store, table.table, "n");
+      assert.equal(n.length, 1500);
+      assert.equal(n.filter((v) => v === "late text").length, 1);
+      assert.equal(await store.loadState("c"), "after-1500");
+    });
+
     test("integers beyond 2^53 and 2^64 are stored exactly", async (t) => {
       const { store } = await open(t);
       const table = await store.openTable(

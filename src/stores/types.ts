@@ -65,9 +65,10 @@ export interface Checkpoint {
    *     fsynced at commit); other commits keep NORMAL, where a power loss may
    *     take back the last ones, their checkpoints with them, and the source
    *     re-reads them.
-   *   - PostgreSQL: a commit is durable by default (`synchronous_commit = on`,
-   *     `fsync = on`): nothing more, unless the connection's settings turned
-   *     that off, which a store must then undo for these transactions.
+   *   - PostgreSQL: that transaction commits with `synchronous_commit` on
+   *     (set back on for it where the connection's settings turned it off);
+   *     other page commits set it off for themselves, so a power loss or a
+   *     server crash may take back the last ones, their checkpoints with them.
    *   - DuckDB (and any other store): commit and sync the write-ahead log
    *     before returning; its implementer checks what its commit guarantees.
    */

@@ -10,7 +10,7 @@
 import type pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
 import { SluiceError } from "../../errors.js";
-import { BaseTableWriter, type Column, type OpenedTable, pageSegments } from "../base.js";
+import { BaseTableWriter, type Column, Misfit, type OpenedTable, pageSegments } from "../base.js";
 import { type SqlValue, SqlStore } from "../sql-store.js";
 import type { Checkpoint } from "../checkpoint-gate.js";
 import {
@@ -34,6 +34,8 @@ export const DEFAULT_SCHEMA = "sluice";
 /** PostgreSQL's identifier limit (NAMEDATALEN − 1): longer names would be cut silently. */
 const IDENTIFIER_BYTES = 63;
 
+const LAZY_BEGIN = "BEGIN; SET LOCAL synchronous_commit TO off";
+
 const ISO_TIME = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
 export class PostgresStore extends SqlStore {
@@ -41,6 +43,8 @@ export class PostgresStore extends SqlStore {
   protected readonly limits = { identifierBytes: IDENTIFIER_BYTES, columns: 1590 };
   readonly location: string;
   private readonly s: string;
+  /** BEGIN for a durable commit: with synchronous_commit back on when the connection's settings turned it off. */
+  private durableBegin = "BEGIN";
 
   private constructor(
     readonly client: pg.Client,
@@ -56,7 +60,13 @@ export class PostgresStore extends SqlStore {
   static async open(target: PostgresTarget, options: PostgresOpenOptions = {}): Promise<PostgresStore> {
     const client = await connectPostgres(target);
     const store = new PostgresStore(client, target, options.schema ?? DEFAULT_SCHEMA);
-    await store.guard(() => client.query("SET TIME ZONE 'UTC'"));
+    await store.guard(async () => {
+      await client.query("SET TIME ZONE 'UTC'");
+      const [{ synchronous_commit: setting }] = await store.query<{ synchronous_commit: string }>(
+        "SHOW synchronous_commit",
+      );
+      if (setting === "off") store.durableBegin = "BEGIN; SET LOCAL synchronous_commit TO on";
+    });
     return store;
   }
 
@@ -77,9 +87,17 @@ export class PostgresStore extends SqlStore {
     return ISO_TIME(column);
   }
 
-  /** Runs `work` in a transaction; rolls back when it fails. */
-  async transaction<T>(work: () => Promise<T>): Promise<T> {
-    await this.client.query("BEGIN");
+  /**
+   * Runs `work` in a transaction; rolls back when it fails. A durable commit
+   * (the default) waits for its WAL to reach the disk, even where the
+   * connection's settings turned synchronous_commit off; a lazy one does not
+   * wait (synchronous_commit off for it alone): a power loss or a crash of the
+   * server may take back the last lazy commits, whole and in order (never a
+   * page without its checkpoint), and the source re-reads them, as with
+   * SQLite's NORMAL mode. The next durable commit flushes them all.
+   */
+  async transaction<T>(work: () => Promise<T>, commit: "durable" | "lazy" = "durable"): Promise<T> {
+    await this.client.query(commit === "lazy" ? LAZY_BEGIN : this.durableBegin);
     try {
       const result = await work();
       await this.client.query("COMMIT");
@@ -198,6 +216,11 @@ export class PostgresStore extends SqlStore {
     await this.client.query(`CREATE TABLE ${this.qualified(table)} (${definitions.join(", ")})`);
   }
 
+  /** A checkpoint with no page, committed as durably as it asks. */
+  protected override async writeState(checkpoint: Checkpoint): Promise<void> {
+    await this.transaction(() => this.saveCheckpoint(checkpoint), commitOf(checkpoint));
+  }
+
   protected writerFor(opened: OpenedTable): PostgresTable {
     return new PostgresTable(this, opened);
   }
@@ -211,6 +234,15 @@ export class PostgresStore extends SqlStore {
     return postgresError(this.location, this.client, error);
   }
 }
+
+/** How a transaction carrying `checkpoint` (if any) commits: durably only when the checkpoint asks. */
+const commitOf = (checkpoint: Checkpoint | undefined) => (checkpoint?.durable ? "durable" : "lazy");
+
+/** Encodes rows[from, to) as COPY text. */
+type ChunkEncoder = (rows: Row[], from: number, to: number) => string;
+
+/** Rows per COPY message: small enough that encoding and the server's parsing overlap, big enough to cost nothing. */
+const COPY_CHUNK_ROWS = 500;
 
 /** Where a page waits (a temporary table per writer) before it is merged. */
 let pageTables = 0;
@@ -232,22 +264,23 @@ class PostgresTable extends BaseTableWriter {
 
   protected async writePage(rows: Row[], syncId: number, checkpoint: Checkpoint | undefined): Promise<WriteCounts> {
     const segments = pageSegments(rows, this.opened.spec.primaryKey);
-    const encoded = segments.map((segment) => ({ ...segment, text: this.encode(segment.rows, segment.delete) }));
+    const keyed = this.opened.keyColumns.length > 0;
     await this.ensurePageTable();
     return this.pg.transaction(async () => {
       const counts: WriteCounts = { inserted: 0, updated: 0, unchanged: 0 };
-      for (const [index, segment] of encoded.entries()) {
+      for (const [index, segment] of segments.entries()) {
         if (index > 0) await this.pg.client.query(`DELETE FROM pg_temp.${quote(this.pageTable)}`);
-        const keyed = this.opened.keyColumns.length > 0;
+        const encode = this.encoder(segment.delete, keyed ? undefined : syncId);
         if (!keyed) {
-          await this.copy(this.target, [...this.columns.map((c) => c.column), SYNC_ID_COLUMN], segment.text(syncId));
+          await this.copy(this.target, [...this.columns.map((c) => c.column), SYNC_ID_COLUMN], segment.rows, encode);
           counts.inserted += segment.rows.length;
           continue;
         }
         await this.copy(
           `pg_temp.${quote(this.pageTable)}`,
           this.columns.map((c) => c.column),
-          segment.text(syncId),
+          segment.rows,
+          encode,
         );
         if (segment.delete) counts.deleted = (counts.deleted ?? 0) + (await this.deleteKeys());
         else {
@@ -259,38 +292,66 @@ class PostgresTable extends BaseTableWriter {
       }
       if (checkpoint) await this.pg.saveCheckpoint(checkpoint);
       return counts;
-    });
+    }, commitOf(checkpoint));
   }
 
-  /** The COPY text of rows (key fields only for deletes); the sync id goes last for append tables. */
-  private encode(rows: Row[], keysOnly: boolean): (syncId: number) => string {
+  /**
+   * What encodes rows[from, to) as COPY text: key fields only for deletes,
+   * and `syncId` last when given (append tables). Throws Misfit for a value
+   * its column cannot hold.
+   */
+  private encoder(keysOnly: boolean, syncId: number | undefined): ChunkEncoder {
     const columns = this.columns;
-    const keyed = this.opened.keyColumns.length > 0;
     const keyFields = new Set(this.opened.spec.primaryKey);
     const encoders = columns.map((c) => ENCODERS[c.type]);
     const fields = columns.map((c) => c.field);
     const skip = columns.map((c) => keysOnly && !keyFields.has(c.field));
-    const lines: string[] = new Array(rows.length);
-    for (let r = 0; r < rows.length; r++) {
-      const row = rows[r];
-      let line = "";
-      for (let c = 0; c < fields.length; c++) {
-        const value = row[fields[c]];
-        const text = value === null || value === undefined || skip[c] ? NULL_FIELD : encoders[c](value, c);
-        line += c === 0 ? text : `\t${text}`;
+    const end = syncId === undefined ? "\n" : `\t${syncId}\n`;
+    return (rows, from, to) => {
+      let text = "";
+      for (let r = from; r < to; r++) {
+        const row = rows[r];
+        for (let c = 0; c < fields.length; c++) {
+          const value = row[fields[c]];
+          if (c > 0) text += "\t";
+          text += value === null || value === undefined || skip[c] ? NULL_FIELD : encoders[c](value, c);
+        }
+        text += end;
       }
-      lines[r] = line;
-    }
-    return (syncId) => (keyed ? `${lines.join("\n")}\n` : `${lines.join(`\t${syncId}\n`)}\t${syncId}\n`);
+      return text;
+    };
   }
 
-  private async copy(table: string, columns: string[], text: string): Promise<void> {
+  /**
+   * COPYs rows into `table`, a chunk at a time: the server parses a chunk
+   * while the next is encoded. A value that does not fit ends the COPY with
+   * CopyFail (so the transaction can roll back) and is thrown as its Misfit.
+   */
+  private async copy(table: string, columns: string[], rows: Row[], encode: ChunkEncoder): Promise<void> {
     const stream = this.pg.client.query(copyFrom(`COPY ${table} (${columns.map(quote).join(", ")}) FROM STDIN`));
-    await new Promise<void>((resolve, reject) => {
-      stream.on("error", reject);
+    let failed = false;
+    const done = new Promise<void>((resolve, reject) => {
+      stream.on("error", (error) => {
+        failed = true;
+        reject(error);
+      });
       stream.on("finish", resolve);
-      stream.end(Buffer.from(text));
     });
+    try {
+      for (let from = 0; from < rows.length && !failed; from += COPY_CHUNK_ROWS) {
+        stream.write(encode(rows, from, Math.min(from + COPY_CHUNK_ROWS, rows.length)));
+        // Lets the socket take the chunk to the server before the next one is encoded.
+        await new Promise(setImmediate);
+      }
+    } catch (error) {
+      // CopyFail carries a message: a Misfit (the usual cause) has none.
+      if (!failed)
+        stream.destroy(new Error(error instanceof Misfit ? "a value did not fit its column" : String(error)));
+      await done.catch(() => {});
+      throw error;
+    }
+    if (!failed) stream.end();
+    await done;
   }
 
   private async ensurePageTable(): Promise<void> {
@@ -374,6 +435,6 @@ class PostgresTable extends BaseTableWriter {
         [JSON.stringify(spec.primaryKey), table],
       );
       if (checkpoint) await this.pg.saveCheckpoint(checkpoint);
-    });
+    }, commitOf(checkpoint));
   }
 }
