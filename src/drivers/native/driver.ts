@@ -1,7 +1,8 @@
 /**
  * Sluice's native protocol (proto/sluice/v1): Spec, Check, Discover as unary
- * calls, Read as a server stream of pages consumed one at a time, so HTTP/2
- * flow control holds the connector back while the store writes.
+ * calls, Read as a server stream of pages written one at a time, the next one
+ * decoded while the one before it is written; HTTP/2 flow control holds the
+ * connector back when the store falls behind.
  */
 import type { ServiceError } from "@grpc/grpc-js";
 import {
@@ -28,6 +29,7 @@ import type {
   SyncMode,
 } from "../types.js";
 import { parseJsonExact } from "../../protocol/json.js";
+import { SinkQueue } from "../sink-queue.js";
 
 const syncModeNames: Record<number, SyncMode | undefined> = {
   [WireSyncMode.SYNC_MODE_FULL_REFRESH]: "full_refresh",
@@ -79,15 +81,21 @@ export class NativeDriver implements SourceDriver {
           s.syncMode === "incremental" ? WireSyncMode.SYNC_MODE_INCREMENTAL : WireSyncMode.SYNC_MODE_FULL_REFRESH,
       })),
     });
+    // A failed write cancels the stream at once, so the connector stops producing.
+    const writes = new SinkQueue(sink, () => call.cancel());
     try {
       for await (const response of call as unknown as AsyncIterable<ReadMessage>) {
         const message = response.message;
-        if (message?.$case === "page") await sink.page(this.decodePage(message.value));
-        else if (message?.$case === "checkpoint") await sink.checkpoint(message.value.state);
+        if (message?.$case === "page") await writes.page(this.decodePage(message.value));
+        else if (message?.$case === "checkpoint") await writes.checkpoint(message.value.state);
       }
+      await writes.settled();
       return {};
     } catch (error) {
       call.cancel();
+      // The page being written ends (committed or not) before the failure is told, so what it reports is final.
+      await writes.settled().catch(() => undefined);
+      if (writes.failure) throw writes.failure.error;
       throw error instanceof SluiceError ? error : await this.plugin.explain(error);
     }
   }

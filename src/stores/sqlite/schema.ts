@@ -37,6 +37,11 @@ CREATE TABLE IF NOT EXISTS _sluice_columns (
 );
 `;
 
+/** Saves a connector's state (bound: connector, state, sync id, time). */
+export const SAVE_STATE =
+  "INSERT INTO _sluice_state (connector, state, sync_id, updated_at) VALUES (?, ?, ?, ?) " +
+  "ON CONFLICT (connector) DO UPDATE SET state = excluded.state, sync_id = excluded.sync_id, updated_at = excluded.updated_at";
+
 /** Stores created before the table registry kept one row per stream; their tables are registered once. */
 export const MIGRATE_STREAM_REGISTRY = `
 INSERT OR IGNORE INTO _sluice_tables (table_name, connector, stream, primary_key)

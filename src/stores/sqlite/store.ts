@@ -41,14 +41,9 @@ import {
   type WriteCounts,
 } from "../types.js";
 import { exactInDouble, inInt64, isIntegerText, jsonText } from "../values.js";
-import {
-  columnDefinition,
-  META_TABLES,
-  MIGRATE_STREAM_REGISTRY,
-  rowsPerStatement,
-  typeOfDeclared,
-  upsertSql,
-} from "./schema.js";
+import { committing, type PageJob, PageRunner, type PageStep, saveCheckpoint, tuneForWriting } from "./page-runner.js";
+import { PageWriterThread } from "./page-writer.js";
+import { columnDefinition, META_TABLES, MIGRATE_STREAM_REGISTRY, rowsPerStatement, typeOfDeclared } from "./schema.js";
 
 export interface SqliteOpenOptions {
   /** Open an existing file read-only; never create one. */
@@ -59,6 +54,8 @@ export class SqliteStore extends BaseStore {
   readonly kind = "sqlite";
   protected readonly limits = { identifierBytes: Number.POSITIVE_INFINITY, columns: 1990 };
   private database: Database.Database | undefined;
+  private pageThread: PageWriterThread | undefined;
+  private inlineRunner: PageRunner | undefined;
 
   private constructor(
     readonly location: string,
@@ -90,11 +87,8 @@ export class SqliteStore extends BaseStore {
       createPrivateFile(this.location);
     }
     const db = new Database(this.location, { readonly: this.readOnly, fileMustExist: this.readOnly });
-    if (!this.readOnly) {
-      db.pragma("journal_mode = WAL");
-      db.pragma("synchronous = NORMAL");
-    }
-    db.pragma("busy_timeout = 5000");
+    if (this.readOnly) db.pragma("busy_timeout = 5000");
+    else tuneForWriting(db);
     this.database = db;
     return db;
   }
@@ -178,28 +172,20 @@ export class SqliteStore extends BaseStore {
   }
 
   protected async writeState(checkpoint: Checkpoint): Promise<void> {
-    this.committing(checkpoint.durable, () => this.saveCheckpoint(checkpoint));
+    committing(this.db, checkpoint.durable, () => saveCheckpoint(this.db, checkpoint));
   }
 
-  /** Runs `work` (one transaction), its commit fsynced when `durable`: synchronous=FULL for it alone. */
-  committing<T>(durable: boolean | undefined, work: () => T): T {
-    if (!durable) return work();
-    this.db.pragma("synchronous = FULL");
-    try {
-      return work();
-    } finally {
-      this.db.pragma("synchronous = NORMAL");
+  /**
+   * Runs a page's job: on the page writer thread for a file (so the host decodes the next page meanwhile),
+   * on this connection for an in-memory database, which no other connection can see.
+   */
+  runPage(job: PageJob): Promise<WriteCounts> {
+    if (this.location === ":memory:") {
+      this.inlineRunner ??= new PageRunner(this.db);
+      return Promise.resolve(this.inlineRunner.run(job));
     }
-  }
-
-  /** Saves a checkpoint now; inside a page's or a replacement's transaction when called from one. */
-  saveCheckpoint({ connector, state, syncId }: Checkpoint): void {
-    this.db
-      .prepare(
-        "INSERT INTO _sluice_state (connector, state, sync_id, updated_at) VALUES (?, ?, ?, ?) " +
-          "ON CONFLICT (connector) DO UPDATE SET state = excluded.state, sync_id = excluded.sync_id, updated_at = excluded.updated_at",
-      )
-      .run(connector, state, syncId, new Date().toISOString());
+    this.pageThread ??= new PageWriterThread(this.location);
+    return this.pageThread.run(job);
   }
 
   protected async insertSync(connector: string, protocol: string): Promise<number> {
@@ -227,6 +213,7 @@ export class SqliteStore extends BaseStore {
   }
 
   async close(): Promise<void> {
+    await this.pageThread?.close();
     if (this.database?.open) this.database.close();
   }
 
@@ -272,30 +259,17 @@ const affinityOf = (type: ColumnType): Affinity =>
   type === "integer" || type === "boolean" ? Affinity.Integer : type === "real" ? Affinity.Real : Affinity.None;
 
 class SqliteTable extends BaseTableWriter {
-  /**
-   * Prepared upserts by the number of rows they take: the full run, and the
-   * last rest of a page (one slot: pages of a stream mostly have one size).
-   */
-  private full: Database.Statement | undefined;
-  private rest: { rows: number; statement: Database.Statement } | undefined;
-  private deleteStatement: Database.Statement | undefined;
-  private readonly writeInTransaction: (rows: Row[], syncId: number, checkpoint: Checkpoint | undefined) => WriteCounts;
   private readonly sqlite: SqliteStore;
 
   constructor(store: SqliteStore, opened: OpenedTable) {
     super(store, opened);
     this.sqlite = store;
-    this.writeInTransaction = store.db.transaction(
-      (rows: Row[], syncId: number, checkpoint: Checkpoint | undefined) => {
-        const counts = this.upsertAll(rows, syncId);
-        if (checkpoint) store.saveCheckpoint(checkpoint);
-        return counts;
-      },
-    );
   }
 
-  protected async writePage(rows: Row[], syncId: number, checkpoint: Checkpoint | undefined): Promise<WriteCounts> {
-    return this.sqlite.committing(checkpoint?.durable, () => this.writeInTransaction(rows, syncId, checkpoint));
+  protected writePage(rows: Row[], syncId: number, checkpoint: Checkpoint | undefined): Promise<WriteCounts> {
+    const { target, keyColumns } = this.opened;
+    const columns = this.columns.map((c) => c.column);
+    return this.sqlite.runPage({ table: target, columns, keyColumns, steps: this.stepsOf(rows, syncId), checkpoint });
   }
 
   async addColumns(columns: Column[]): Promise<void> {
@@ -303,7 +277,6 @@ class SqliteTable extends BaseTableWriter {
       this.sqlite.db.exec(
         `ALTER TABLE ${quote(this.opened.target)} ADD COLUMN ${columnDefinition(column.column, column.type)}`,
       );
-    if (columns.length) this.forgetStatements();
   }
 
   async registerMappings(mappings: ColumnMapping[]): Promise<void> {
@@ -334,7 +307,6 @@ class SqliteTable extends BaseTableWriter {
       db.exec(`DROP TABLE ${quote(table)}`);
       db.exec(`ALTER TABLE ${quote(rebuilt)} RENAME TO ${quote(table)}`);
     })();
-    this.forgetStatements();
     return to;
   }
 
@@ -350,86 +322,54 @@ class SqliteTable extends BaseTableWriter {
         JSON.stringify(spec.primaryKey),
         table,
       );
-      if (checkpoint) this.sqlite.saveCheckpoint(checkpoint);
+      if (checkpoint) saveCheckpoint(db, checkpoint);
     });
-    this.sqlite.committing(checkpoint?.durable, () => replace());
-    this.forgetStatements();
+    committing(db, checkpoint?.durable, () => replace());
   }
 
-  private forgetStatements(): void {
-    this.full = undefined;
-    this.rest = undefined;
-    this.deleteStatement = undefined;
-  }
-
-  /** The page's rows in page order: runs of upserts, many rows per statement, and deletes between them. */
-  private upsertAll(rows: Row[], syncId: number): WriteCounts {
+  /**
+   * The page's rows as bind values, in page order: runs of upserts, many rows per statement, and the keys
+   * of deletes between them. Throws Misfit, before anything is written, for a value its column cannot hold.
+   */
+  private stepsOf(rows: Row[], syncId: number): PageStep[] {
     const columns = this.columns;
     const fields = columns.map((c) => c.field);
     const affinities = columns.map((c) => affinityOf(c.type));
     const width = columns.length;
     const perStatement = rowsPerStatement(width);
-    const counts: WriteCounts = { inserted: 0, updated: 0, unchanged: 0 };
-    // One bind array for the page: better-sqlite3 copies the values when binding.
-    const values = new Array((width + 1) * perStatement);
+    const steps: PageStep[] = [];
+    let values: unknown[] = [];
     let pending = 0;
     const flush = () => {
       if (pending === 0) return;
-      const bound = pending === perStatement ? values : values.slice(0, (width + 1) * pending);
-      this.upsertRun(bound, pending, counts);
+      steps.push({ upsert: values, rows: pending });
+      values = [];
       pending = 0;
     };
     for (let index = 0; index < rows.length; index++) {
       const row = rows[index];
       if (isDeletion(row)) {
         flush();
-        counts.deleted = (counts.deleted ?? 0) + this.deleteRow(row);
+        const key = this.opened.spec.primaryKey.map((field) => toSqlValue(row[field], Affinity.None, -1));
+        const last = steps[steps.length - 1];
+        if (last && "deleteKeys" in last) last.deleteKeys.push(key);
+        else steps.push({ deleteKeys: [key] });
         continue;
       }
-      let offset = (width + 1) * pending;
       for (let c = 0; c < width; c++) {
         const value = row[fields[c]];
-        values[offset++] =
+        values.push(
           typeof value === "number" ||
-          (typeof value === "string" && (affinities[c] === Affinity.None || value.length < 16))
+            (typeof value === "string" && (affinities[c] === Affinity.None || value.length < 16))
             ? value
-            : toSqlValue(value, affinities[c], c);
+            : toSqlValue(value, affinities[c], c),
+        );
       }
-      values[offset] = syncId;
+      values.push(syncId);
       if (++pending === perStatement) flush();
     }
     flush();
-    return counts;
-  }
-
-  /** Upserts `rows` rows bound in `values`; each row RETURNING gives is inserted (version 1) or updated. */
-  private upsertRun(values: unknown[], rows: number, counts: WriteCounts): void {
-    const versions = this.upsertStatement(rows).all(values) as number[];
-    for (const version of versions) {
-      if (version === 1) counts.inserted++;
-      else counts.updated++;
-    }
-    counts.unchanged += rows - versions.length;
-  }
-
-  private upsertStatement(rows: number): Database.Statement {
-    if (rows === rowsPerStatement(this.columns.length)) return (this.full ??= this.prepareUpsert(rows));
-    if (this.rest?.rows !== rows) this.rest = { rows, statement: this.prepareUpsert(rows) };
-    return this.rest.statement;
-  }
-
-  private prepareUpsert(rows: number): Database.Statement {
-    const columns = this.columns.map((c) => c.column);
-    return this.sqlite.db.prepare(upsertSql(this.opened.target, columns, this.opened.keyColumns, rows)).pluck(true);
-  }
-
-  private deleteRow(row: Row): number {
-    const key = this.opened.keyColumns;
-    const fields = this.opened.spec.primaryKey;
-    this.deleteStatement ??= this.sqlite.db.prepare(
-      `DELETE FROM ${quote(this.opened.target)} WHERE ${key.map((c) => `${quote(c)} = ?`).join(" AND ")}`,
-    );
-    return this.deleteStatement.run(fields.map((f) => toSqlValue(row[f], Affinity.None, -1))).changes;
+    return steps;
   }
 }
 

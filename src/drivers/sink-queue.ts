@@ -1,0 +1,54 @@
+/**
+ * A sink's calls made one at a time, in order, while the source prepares the
+ * next one: a driver decodes page N+1 (JSON parsing, on this thread) while
+ * the store writes page N (on its own thread, server or connection), so
+ * decoding and writing overlap instead of taking turns.
+ *
+ * Each call starts only once the one before it has ended, so the sink's
+ * contract holds unchanged: pages in order, a checkpoint only after the pages
+ * before it are durable. A failed call fails the next `send` and `settled`,
+ * and calls `onFailure` at once, so the source can stop producing.
+ */
+import type { PageSink, RecordPage } from "./types.js";
+
+export class SinkQueue {
+  private last: Promise<void> = Promise.resolve();
+  private failed: { error: unknown } | undefined;
+
+  constructor(
+    private readonly sink: PageSink,
+    private readonly onFailure: () => void,
+  ) {}
+
+  /** The first call that failed, if one has. */
+  get failure(): { error: unknown } | undefined {
+    return this.failed;
+  }
+
+  /** Waits for the call before it, then starts writing `page` (without waiting for it). */
+  page(page: RecordPage): Promise<void> {
+    return this.send(() => this.sink.page(page));
+  }
+
+  /** Waits for the call before it, then starts saving `state` (without waiting for it). */
+  checkpoint(state: string): Promise<void> {
+    return this.send(() => this.sink.checkpoint(state));
+  }
+
+  /** Resolves once every call made so far has ended; rejects with the first failure. */
+  async settled(): Promise<void> {
+    await this.last;
+    if (this.failed) throw this.failed.error;
+  }
+
+  private async send(call: () => Promise<void>): Promise<void> {
+    await this.settled();
+    this.last = call().then(
+      () => undefined,
+      (error: unknown) => {
+        this.failed ??= { error };
+        this.onFailure();
+      },
+    );
+  }
+}
