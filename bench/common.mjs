@@ -63,3 +63,36 @@ export async function generatorSync(db, { records, pageSize, schema }) {
     await store.close();
   }
 }
+
+/**
+ * A source's own rate: `driver` reads `options` (the streams in `only`, or every stream it discovers, from
+ * no state) through the same driver code a sync uses (process, gRPC or lines, decoding), and each page is dropped. The rate a
+ * sync could reach with a free store; a sync's rate over the slower of this and the store's raw limit is
+ * the honest efficiency figure.
+ */
+export async function sourceRate(driver, options, only) {
+  const streams = (await driver.discover(options)).filter((s) => !only || only.includes(s.name));
+  let records = 0;
+  const started = performance.now();
+  await driver.read(
+    { options, state: "", streams: streams.map((s) => ({ name: s.name, syncMode: "full_refresh" })) },
+    { page: async (page) => void (records += page.rows.length), checkpoint: async () => {} },
+  );
+  const seconds = (performance.now() - started) / 1000;
+  return { records, seconds: +seconds.toFixed(2), recordsPerSecond: Math.round(records / seconds) };
+}
+
+/** The Go example connector's own rate for `records` records in pages of `pageSize`. */
+export async function generatorSourceRate({ records, pageSize }) {
+  const { openConnector } = await import("../dist/engine/index.js");
+  const driver = await openConnector({ name: "generator", command: { shell: generatorCommand }, protocol: "sluice" });
+  try {
+    return await sourceRate(driver, JSON.stringify({ count: records, page_size: pageSize }));
+  } finally {
+    await driver.close();
+  }
+}
+
+/** A sync's rate over the slower of its source's own rate and the store's raw limit. */
+export const efficiency = (sync, source, raw) =>
+  +(sync.recordsPerSecond / Math.min(source.recordsPerSecond, raw.recordsPerSecond)).toFixed(3);

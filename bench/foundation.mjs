@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { openConnector } from "../dist/engine/index.js";
-import { generatorCommand, generatorSync } from "./common.mjs";
+import { efficiency, generatorCommand, generatorSourceRate, generatorSync } from "./common.mjs";
 
 const records = Number(process.env.BENCH_RECORDS ?? 1_000_000);
 const pageSize = 1000;
@@ -71,6 +71,10 @@ try {
   const handshakeMs = await spawnAndHandshake(10);
   const sluice = best(await sluiceSync(join(work, "sluice.db")), await sluiceSync(join(work, "sluice2.db")));
   const hostPeakRssMb = process.resourceUsage().maxRSS / 1024;
+  const source = best(
+    await generatorSourceRate({ records, pageSize }),
+    await generatorSourceRate({ records, pageSize }),
+  );
   const raw = best(
     rawUpsert(join(work, "sluice.db"), join(work, "raw.db")),
     rawUpsert(join(work, "sluice.db"), join(work, "raw2.db")),
@@ -82,6 +86,8 @@ try {
       sluice: { seconds: +sluice.seconds.toFixed(2), recordsPerSecond: Math.round(sluice.recordsPerSecond) },
       rawUpsert: { seconds: +raw.seconds.toFixed(2), recordsPerSecond: Math.round(raw.recordsPerSecond) },
       ratioToRaw: +(sluice.recordsPerSecond / raw.recordsPerSecond).toFixed(3),
+      source,
+      efficiency: efficiency(sluice, source, raw),
       hostPeakRssMb: Math.round(hostPeakRssMb),
       spawnHandshakeMs: +handshakeMs.toFixed(1),
       loadAverage1m: +loadavg()[0].toFixed(2),

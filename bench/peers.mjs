@@ -16,7 +16,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { benchDatabase } from "./common.mjs";
+import { benchDatabase, sourceRate } from "./common.mjs";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const records = Number(process.env.BENCH_PEERS_RECORDS ?? 1_000_000);
@@ -76,6 +76,25 @@ function measure(command, args, options = {}) {
   });
 }
 
+/** The Airbyte faker's own rate for `config`: its users read through Sluice's Airbyte driver, and dropped. */
+async function fakerRate(config) {
+  const { AirbyteDriver } = await import("../dist/engine/index.js");
+  return sourceRate(new AirbyteDriver({ name: "faker", command: faker }), JSON.stringify(config), ["users"]);
+}
+
+const pythonGenerator = `${join(root, ".venv/bin/python")} ${join(root, "bench/peers/sluice_generator.py")}`;
+
+/** The Python generator's own rate: its pages read through the native driver, and dropped. */
+async function pythonGeneratorRate() {
+  const { openConnector } = await import("../dist/engine/index.js");
+  const driver = await openConnector({ name: "pygen", command: { shell: pythonGenerator }, protocol: "sluice" });
+  try {
+    return await sourceRate(driver, JSON.stringify({ count: records }));
+  } finally {
+    await driver.close();
+  }
+}
+
 const sluice = (args) => measure(process.execPath, [join(root, "bin/sluice.js"), "--json", ...args]);
 const rate = (n, seconds) => Math.round(n / seconds);
 /** A measured run's figures for the JSON line. */
@@ -120,6 +139,7 @@ async function fakerVsPyAirbyte() {
     sluice: figures(ours),
     pyairbyte: figures(theirs),
     sluiceOverPyAirbyte: +(theirs.seconds / ours.seconds).toFixed(2),
+    source: await fakerRate(config),
   };
 }
 
@@ -140,7 +160,7 @@ async function generatorVsDlt(kind) {
     const sluiceRun = await sluice([
       "sync",
       "-c",
-      `${join(root, ".venv/bin/python")} ${join(root, "bench/peers/sluice_generator.py")}`,
+      pythonGenerator,
       "--options",
       JSON.stringify({ count: records }),
       "--db",
@@ -168,6 +188,7 @@ async function generatorVsDlt(kind) {
         peakMiB: dltRun.hostPeakMiB,
       },
       sluiceOverDlt: +(dltRun.seconds / sluiceRun.seconds).toFixed(2),
+      source: await pythonGeneratorRate(),
     };
   } finally {
     await ours.drop();

@@ -98,22 +98,28 @@ const rows = {
     r.sluiceOverDlt,
   ],
 };
+/**
+ * The source's own rate in the same run, where the benchmark measured it, and the sync's rate over the
+ * slower of it and the limit (over the source alone next to a peer, whose limit is not measured).
+ */
+const sourceColumns = (r, sluiceRate) =>
+  r.source
+    ? [r.source.recordsPerSecond, (r.efficiency ?? sluiceRate / r.source.recordsPerSecond).toFixed(2)]
+    : ["", ""];
 const table = results
   .filter((r) => rows[r.bench])
-  .map(
-    (r) =>
-      `| ${rows[r.bench](r)
-        .map((v, i) =>
-          i === 5 ? Number(v).toFixed(2) : typeof v === "number" ? Math.round(v).toLocaleString("en") : v,
-        )
-        .join(" | ")} |`,
-  );
+  .map((r) => {
+    const row = rows[r.bench](r);
+    return `| ${[...row, ...sourceColumns(r, row[2])]
+      .map((v, i) => (i === 5 ? Number(v).toFixed(2) : typeof v === "number" ? Math.round(v).toLocaleString("en") : v))
+      .join(" | ")} |`;
+  });
 
 const machine = `${cpus().length} cores (${cpus()[0]?.model.trim()}), ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
 const summary = table.length
   ? [
-      "| work | records | Sluice records/s | compared with | their records/s | ratio |",
-      "|---|---:|---:|---|---:|---:|",
+      "| work | records | Sluice records/s | compared with | their records/s | ratio | source's own records/s | Sluice over the slower of source and limit |",
+      "|---|---:|---:|---|---:|---:|---:|---:|",
       ...table,
       "",
     ]

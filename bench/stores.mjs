@@ -14,7 +14,7 @@ import { join } from "node:path";
 import pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
 import { openStore } from "../dist/engine/index.js";
-import { benchDatabase, generatorSync } from "./common.mjs";
+import { benchDatabase, efficiency, generatorSourceRate, generatorSync } from "./common.mjs";
 
 const records = Number(process.env.BENCH_RECORDS ?? 1_000_000);
 const pageSize = Number(process.env.BENCH_PAGE_SIZE ?? 5000);
@@ -63,6 +63,15 @@ async function storeWrites(db, schema, rows) {
 }
 
 const best = (a, b) => (a.recordsPerSecond >= b.recordsPerSecond ? a : b);
+
+/** The connector's own rate in the same run (best of two), and the sync over the slower of it and the raw limit. */
+async function sourceFigures(sluice, raw) {
+  const source = best(
+    await generatorSourceRate({ records, pageSize }),
+    await generatorSourceRate({ records, pageSize }),
+  );
+  return { source, efficiency: efficiency(sluice, source, raw) };
+}
 const figures = (run) => ({ seconds: +run.seconds.toFixed(2), recordsPerSecond: Math.round(run.recordsPerSecond) });
 
 // ---- PostgreSQL ----
@@ -140,6 +149,7 @@ async function benchPostgres() {
       ratioToRaw: +(sluice.recordsPerSecond / raw.recordsPerSecond).toFixed(3),
       storeLayer: figures(layer),
       storeLayerRatioToRaw: +(layer.recordsPerSecond / raw.recordsPerSecond).toFixed(3),
+      ...(await sourceFigures(sluice, raw)),
       loadAverage1m: +loadavg()[0].toFixed(2),
     };
   } finally {
@@ -222,6 +232,7 @@ async function benchDuckDb() {
     ratioToRaw: +(sluice.recordsPerSecond / raw.recordsPerSecond).toFixed(3),
     storeLayer: figures(layer),
     storeLayerRatioToRaw: +(layer.recordsPerSecond / raw.recordsPerSecond).toFixed(3),
+    ...(await sourceFigures(sluice, raw)),
     loadAverage1m: +loadavg()[0].toFixed(2),
   };
 }
