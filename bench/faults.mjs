@@ -1,6 +1,7 @@
 // `npm run faults`: the kill -9 fault suite's full run (issue 14). Every kind
 // of source into every store it can write to, the Sluice host and (apart) the
-// connector killed at KILLS random moments each (default 100), plus SQLite's
+// connector killed at KILLS random moments each (default 100; a pipeline's
+// destination connector too, apart from its source), plus SQLite's
 // write lock held by another connection and a full disk; each re-run to
 // completion and compared with an undisturbed run (test/fault-helpers.ts).
 // Prepends a table and the JSON lines to bench/FAULTS.md, newest first, with
@@ -8,6 +9,7 @@
 //
 //   KILLS=100 RECORDS=5000 npm run faults
 //   KILLS=5 ONLY=go-native,airbyte STORES=sqlite SEED=7 npm run faults
+//   KILLS=100 ONLY=conduit-to-file FAULTS=kill-destination npm run faults
 //   kill -TERM <pid of node bench/faults.mjs>   # stop after the cell under way; the finished cells are written
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -22,6 +24,7 @@ const records = Number(process.env.RECORDS ?? 5000);
 const seed = Number(process.env.SEED ?? Date.now() % 100000);
 const only = process.env.ONLY?.split(",");
 const stores = process.env.STORES?.split(",");
+const faults = process.env.FAULTS?.split(",");
 const random = randomSource(seed).next;
 
 const cleanups = [];
@@ -32,9 +35,12 @@ const work = mkdtempSync(join(tmpdir(), "sluice-faults-"));
 function* cells() {
   for (const source of SOURCES.filter((s) => !only || only.includes(s.name)))
     for (const store of source.stores.filter((s) => !stores || stores.includes(s))) {
-      for (const fault of ["kill-host", "kill-connector"]) yield { source, store, fault, kills };
-      if (store === "sqlite") yield { source, store, fault: "locked", kills: Math.max(1, Math.ceil(kills / 10)) };
-      if (store === "sqlite") yield { source, store, fault: "full-disk", kills: 1 };
+      for (const fault of ["kill-host", "kill-connector", ...(source.destination ? ["kill-destination"] : [])])
+        if (!faults || faults.includes(fault)) yield { source, store, fault, kills };
+      if (store !== "sqlite") continue;
+      if (!faults || faults.includes("locked"))
+        yield { source, store, fault: "locked", kills: Math.max(1, Math.ceil(kills / 10)) };
+      if (!faults || faults.includes("full-disk")) yield { source, store, fault: "full-disk", kills: 1 };
     }
 }
 

@@ -16,7 +16,7 @@ import { createDatabase, pgUrl } from "./pg-helpers.js";
 import { background, descendantsOf, isRunning, type Process, stillRunningAfter } from "./process-helpers.js";
 
 export type StoreKind = "sqlite" | "postgres" | "duckdb";
-export type Fault = "kill-host" | "kill-connector" | "locked" | "full-disk";
+export type Fault = "kill-host" | "kill-connector" | "kill-destination" | "locked" | "full-disk";
 
 /** Registers clean-ups (a test's `t`, or the bench's own list). */
 export interface Cleanups {
@@ -43,8 +43,10 @@ export interface SourceKind {
   prepare?(dir: string, records: number): void;
   /** `sluice` arguments of a run into `target`. */
   args(dir: string, target: Target, records: number): string[];
-  /** The connector's command line (not a shell around it). */
+  /** The connector's command line (not a shell around it); a pipeline's source. */
   connector: RegExp;
+  /** A pipeline's destination connector's command line, when it writes into one (killed apart). */
+  destination?: RegExp;
   table: string;
   key: string;
   /** A keyed stream: a record written twice is a duplicate (an unkeyed one is at-least-once by design). */
@@ -139,7 +141,8 @@ export const SOURCES: SourceKind[] = [
       ...["--to", join(conduitBin, "conduit-connector-file"), "--to-config", `path=${target.file}`],
       ...["--state-db", target.store, "--name", "cdcfile", "--idle-stop", "1"],
     ],
-    connector: new RegExp(`^(${tsConduit}|${join(conduitBin, "conduit-connector-file")})`),
+    connector: new RegExp(`^${tsConduit}`),
+    destination: new RegExp(`^${join(conduitBin, "conduit-connector-file")}`),
     table: "",
     key: "id",
     keyed: false,
@@ -401,8 +404,10 @@ async function disturb(
   ]);
   clearTimeout(timer);
   watch.look(); // the moment of the kill: what started since the last look
-  if (!ended && fault === "kill-connector") {
-    const connector = descendantsOf(run.pid, source.connector)[0];
+  if (!ended && (fault === "kill-connector" || fault === "kill-destination")) {
+    const pattern = fault === "kill-destination" ? source.destination : source.connector;
+    if (!pattern) throw new Error(`${source.name} has no destination connector to kill`);
+    const connector = descendantsOf(run.pid, pattern)[0];
     (connector ? () => process.kill(connector.pid, "SIGKILL") : () => run.child.kill("SIGKILL"))();
   } else if (!ended && fault === "kill-host") run.child.kill("SIGKILL");
   release?.();

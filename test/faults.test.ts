@@ -24,6 +24,7 @@ const CELLS: { source: string; store: StoreKind | "file"; fault: Fault; kills: n
   { source: "airbyte", store: "duckdb", fault: "kill-host", kills: 2 },
   { source: "conduit-to-store", store: "sqlite", fault: "kill-connector", kills: 2 },
   { source: "conduit-to-file", store: "file", fault: "kill-host", kills: 2 },
+  { source: "conduit-to-file", store: "file", fault: "kill-destination", kills: 2 },
   { source: "go-native", store: "sqlite", fault: "locked", kills: 2 },
   { source: "go-native", store: "sqlite", fault: "full-disk", kills: 1 },
 ];
