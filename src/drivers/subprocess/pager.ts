@@ -1,17 +1,26 @@
-/** A subprocess source's records into the sink, a page per stream at a time; all of them before a checkpoint. */
+/**
+ * A subprocess source's records into the sink, a page per stream at a time; all of them before a
+ * checkpoint. A page is written while the source's next lines are parsed (SinkQueue): the driver calls
+ * `settled` once the source has ended, before it reports how the read went.
+ */
 import { ConnectorProtocolError } from "../../errors.js";
 import { Batcher } from "../batcher.js";
+import { SinkQueue } from "../sink-queue.js";
 import type { PageSink, Row } from "../types.js";
 
 export class Pager {
   private readonly batcher = new Batcher<Row>();
   private readonly estimates = new Map<string, number>();
+  private readonly writes: SinkQueue;
 
   constructor(
-    private readonly sink: PageSink,
+    sink: PageSink,
     private readonly streams: Set<string>,
     private readonly source: string,
-  ) {}
+  ) {
+    // A failed write fails the next page or checkpoint, which stops the read.
+    this.writes = new SinkQueue(sink, () => {});
+  }
 
   get records(): number {
     return this.batcher.records;
@@ -37,11 +46,16 @@ export class Pager {
   /** Writes every pending record, then saves `state` with them. */
   async checkpoint(state: string): Promise<void> {
     await this.flushAll();
-    await this.sink.checkpoint(state);
+    await this.writes.checkpoint(state);
+  }
+
+  /** Resolves once every write asked for so far has ended; rejects with the first that failed. */
+  settled(): Promise<void> {
+    return this.writes.settled();
   }
 
   private async send(stream: string, rows: Row[]): Promise<void> {
     const estimatedTotal = this.estimates.size ? [...this.estimates.values()].reduce((a, b) => a + b, 0) : undefined;
-    await this.sink.page({ stream, rows, estimatedTotal });
+    await this.writes.page({ stream, rows, estimatedTotal });
   }
 }
