@@ -7,17 +7,25 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { test } from "node:test";
+import { type TestContext, test } from "node:test";
 import { SqliteStore } from "../src/stores/sqlite/store.js";
 import { query, root, sluice, smallDisk } from "./helpers.js";
 
-test("a full disk fails the sync with a clear message and keeps what was committed", async (t) => {
-  const disk = smallDisk("1m");
+/** A tmpfs of `size`, removed after the test; undefined (the test skipped) where none can be mounted, except on CI. */
+function mountSmallDisk(t: TestContext, size: string): { dir: string } | undefined {
+  const disk = smallDisk(size);
   if (!disk) {
     if (process.env.CI === "true") assert.fail("cannot mount a tmpfs, and CI must run this test (run it as root)");
-    return t.skip("cannot mount a tmpfs here (not root)");
+    t.skip("cannot mount a tmpfs here (not root)");
+    return undefined;
   }
   t.after(() => disk.remove());
+  return disk;
+}
+
+test("a full disk fails the sync with a clear message and keeps what was committed", async (t) => {
+  const disk = mountSmallDisk(t, "1m");
+  if (!disk) return;
   const db = join(disk.dir, "s.db");
   const connector = `node ${join(root, "test/fixtures/scripted-connector.mjs")}`;
   const result = await sluice([
@@ -37,12 +45,8 @@ test("a full disk fails the sync with a clear message and keeps what was committ
 });
 
 test("SQLITE_FULL in the store: the page fails naming the full disk, the pages before it stay", async (t) => {
-  const disk = smallDisk("256k");
-  if (!disk) {
-    if (process.env.CI === "true") assert.fail("cannot mount a tmpfs, and CI must run this test (run it as root)");
-    return t.skip("cannot mount a tmpfs here (not root)");
-  }
-  t.after(() => disk.remove());
+  const disk = mountSmallDisk(t, "256k");
+  if (!disk) return;
   const file = join(disk.dir, "s.db");
   const store = SqliteStore.open(file);
   const table = await store.openTable({
