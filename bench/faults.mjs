@@ -11,6 +11,7 @@
 //   KILLS=5 ONLY=go-native,airbyte STORES=sqlite SEED=7 npm run faults
 //   KILLS=100 ONLY=conduit-to-file FAULTS=kill-destination npm run faults
 //   kill -TERM <pid of node bench/faults.mjs>   # stop after the cell under way; the finished cells are written
+//   FAULTS_FROM=a.log,b.log node --import tsx bench/faults.mjs   # one report from runs split over processes
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir, totalmem } from "node:os";
@@ -54,11 +55,22 @@ for (const signal of ["SIGINT", "SIGTERM"])
     console.error(`${signal}: stopping after this cell (again to stop at once, writing nothing)`);
   });
 
-const planned = [...cells()].length;
-const results = [];
+/** The JSON lines of earlier runs (their logs), for one report over a run split across processes. */
+function resultsOf(files) {
+  return files.flatMap((f) =>
+    readFileSync(f, "utf8")
+      .split("\n")
+      .filter((line) => line.startsWith('{"bench":"faults"'))
+      .map((line) => JSON.parse(line)),
+  );
+}
+
+const merged = process.env.FAULTS_FROM?.split(",");
+const planned = merged ? 0 : [...cells()].length;
+const results = merged ? resultsOf(merged) : [];
 let n = 0;
 try {
-  for (const cell of cells()) {
+  for (const cell of merged ? [] : cells()) {
     if (stopRequested) break;
     const dir = join(work, `cell${n++}`);
     console.error(`==> ${cell.source.name} into ${cell.store}, ${cell.fault} ×${cell.kills}`);
@@ -88,8 +100,10 @@ const table = [
 const section = [
   `## ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC — ${machine}, load ${load}`,
   "",
-  `${records} records per run, seed ${seed} (SEED=${seed} replays the moments).` +
-    (results.length < planned ? ` Stopped early: ${results.length} of ${planned} cells ran.` : ""),
+  merged
+    ? `Merged from ${merged.length} runs' logs (FAULTS_FROM): ${[...new Set(results.map((r) => `${r.records} records per run, seed ${r.seed}`))].join("; ")}.`
+    : `${records} records per run, seed ${seed} (SEED=${seed} replays the moments).` +
+      (results.length < planned ? ` Stopped early: ${results.length} of ${planned} cells ran.` : ""),
   "",
   ...table,
   "",
