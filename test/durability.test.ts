@@ -92,7 +92,7 @@ async function recordedPostgres(t: { after(fn: () => Promise<void>): void }, url
   return { store, table, begins };
 }
 
-test("PostgreSQL: a durable checkpoint commits with synchronous_commit on, even where the connection turned it off; other pages do not wait for the disk", async (t) => {
+test("PostgreSQL: a durable checkpoint and a sync's end commit with synchronous_commit on, even where the connection turned it off; other pages do not wait for the disk", async (t) => {
   const database = await createDatabase(t);
   const off = await recordedPostgres(t, `${pgUrl(database)}?options=-c%20synchronous_commit%3Doff`);
   assert.deepEqual(await off.store.query("SHOW synchronous_commit"), [{ synchronous_commit: "off" }]);
@@ -107,6 +107,10 @@ test("PostgreSQL: a durable checkpoint commits with synchronous_commit on, even 
   assert.deepEqual(await off.begins(() => off.store.saveState("c", "4", 1, { durable: true })), [durable]);
   assert.deepEqual(await off.begins(() => off.store.saveState("c", "5", 1)), [lazy]);
   assert.equal(await off.store.loadState("c"), "5");
+  // A sync's end makes every lazy commit before it durable.
+  const sync = await off.store.beginSync("c", "sluice");
+  const outcome = { status: "succeeded" as const, pages: 3, inserted: 3, updated: 0, unchanged: 0 };
+  assert.deepEqual(await off.begins(() => off.store.finishSync(sync, outcome)), [durable]);
   assert.deepEqual(await off.store.query("SELECT id FROM durability.users ORDER BY id"), [
     { id: 1 },
     { id: 2 },

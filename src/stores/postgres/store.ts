@@ -20,7 +20,7 @@ import {
   SYNC_ID_COLUMN,
   VERSION_COLUMN,
 } from "../naming.js";
-import type { ColumnType, Row, WriteCounts } from "../types.js";
+import type { ColumnType, Row, SyncOutcome, WriteCounts } from "../types.js";
 import { connectPostgres, type PostgresTarget, postgresError } from "./connection.js";
 import { ENCODERS, NULL_FIELD, PG_TYPES, typeOfPg, widenUsing } from "./copy-text.js";
 
@@ -219,6 +219,11 @@ export class PostgresStore extends SqlStore {
   /** A checkpoint with no page, committed as durably as it asks. */
   protected override async writeState(checkpoint: Checkpoint): Promise<void> {
     await this.transaction(() => this.saveCheckpoint(checkpoint), commitOf(checkpoint));
+  }
+
+  /** A sync's end commits durably: the pages before it, committed lazily, reach the disk with it. */
+  protected override async updateSync(id: number, outcome: SyncOutcome): Promise<void> {
+    await this.transaction(() => super.updateSync(id, outcome));
   }
 
   protected writerFor(opened: OpenedTable): PostgresTable {
