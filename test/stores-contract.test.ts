@@ -478,6 +478,34 @@ for (const target of targets) {
   });
 }
 
+describe("duckdb store's memory", () => {
+  test("a page bigger than the memory limit it starts with is written once the limit grows, checkpoint included", async (t) => {
+    const store = await openStore(`duckdb:${join(tempDir(t), "big.duckdb")}`);
+    t.after(() => store.close());
+    const spec: TableSpec = {
+      connector: "demo",
+      stream: "docs",
+      table: "docs",
+      columns: [
+        { name: "id", type: "integer" },
+        { name: "doc", type: "json" },
+      ],
+      primaryKey: ["id"],
+    };
+    const table = await store.openTable(spec);
+    const text = "x".repeat(200_000);
+    const page = Array.from({ length: 100 }, (_, id) => ({ id, doc: { id, text } }));
+    assert.deepEqual(await table.write(page, 1, { connector: "demo", state: "1" }), {
+      inserted: 100,
+      updated: 0,
+      unchanged: 0,
+    });
+    assert.equal(await store.loadState("demo"), "1");
+    const [{ n }] = await rows(store, "SELECT count(*) AS n FROM {t}", "docs");
+    assert.equal(Number(n), 100);
+  });
+});
+
 /**
  * A source of `pages` pages of 10 items, each carrying its position as state; `writing(page)` runs as
  * the page's write has begun and before it is awaited. Like a connector behind a pipe, it lets the

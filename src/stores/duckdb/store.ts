@@ -36,8 +36,16 @@ export interface DuckDbOpenOptions {
   schema?: string;
 }
 
-/** DuckDB's buffer pool (it spills to a temporary folder beyond): SLUICE_DUCKDB_MEMORY_LIMIT overrides it. */
-const DEFAULT_MEMORY_LIMIT = "64MB";
+/**
+ * DuckDB's memory limit to start with, in MB (its buffer pool spills to a
+ * temporary folder beyond). A page that needs more (wide rows, big JSON)
+ * doubles it, up to MOST_MEMORY_MB, and is written again: a long sync's
+ * memory stays flat and low, and no page fails for want of memory.
+ * SLUICE_DUCKDB_MEMORY_LIMIT sets a limit for good instead.
+ */
+const START_MEMORY_MB = 24;
+const MOST_MEMORY_MB = 1024;
+const OUT_OF_MEMORY = /Out of Memory Error/;
 
 const INT128_MAX = 2n ** 127n - 1n;
 const INT128_MIN = -(2n ** 127n);
@@ -86,6 +94,8 @@ export class DuckDbStore extends SqlStore {
   private instance: DuckDBInstance | undefined;
   private connection: DuckDBConnection | undefined;
   private readonly s: string;
+  private memoryMb = START_MEMORY_MB;
+  private readonly memoryFixed = process.env.SLUICE_DUCKDB_MEMORY_LIMIT !== undefined;
 
   private constructor(
     private readonly file: string,
@@ -115,8 +125,14 @@ export class DuckDbStore extends SqlStore {
     if (created && this.file !== ":memory:") mkdirSync(dirname(this.file), { recursive: true });
     this.instance = await DuckDBInstance.create(this.file, {
       access_mode: this.readOnly ? "READ_ONLY" : "READ_WRITE",
-      // DuckDB's buffer pool lives in Sluice's process: bounded, so a long sync's memory stays flat.
-      memory_limit: process.env.SLUICE_DUCKDB_MEMORY_LIMIT ?? DEFAULT_MEMORY_LIMIT,
+      // DuckDB lives in Sluice's process, so its memory counts against the host's: bounded buffer pool.
+      memory_limit: process.env.SLUICE_DUCKDB_MEMORY_LIMIT ?? `${this.memoryMb}MB`,
+      // One thread: a page's merge (a few thousand rows) runs on one anyway, and each thread kept its
+      // own allocator caches; the connector keeps the other core.
+      threads: "1",
+      // Give freed memory back to the system after each statement rather than above 128 MB.
+      allocator_flush_threshold: "2MB",
+      allocator_bulk_deallocation_flush_threshold: "2MB",
     });
     if (created && this.file !== ":memory:") chmodSync(this.file, 0o600);
     this.connection = await this.instance.connect();
@@ -161,6 +177,23 @@ export class DuckDbStore extends SqlStore {
     const connection = await this.connect();
     const result = await connection.run(sql, values);
     return (await result.getRowObjectsJS()) as T[];
+  }
+
+  /**
+   * Runs `work` (whole transactions, so it can run again), again with twice
+   * the memory limit while DuckDB runs out of memory and the limit is ours.
+   */
+  async withMemory<T>(work: () => Promise<T>): Promise<T> {
+    for (;;) {
+      try {
+        return await work();
+      } catch (error) {
+        const outOfMemory = error instanceof Error && OUT_OF_MEMORY.test(error.message);
+        if (!outOfMemory || this.memoryFixed || this.memoryMb >= MOST_MEMORY_MB) throw error;
+        this.memoryMb *= 2;
+        await this.run(`SET memory_limit = '${this.memoryMb}MB'`);
+      }
+    }
   }
 
   async transaction<T>(work: () => Promise<T>): Promise<T> {
@@ -358,6 +391,10 @@ class DuckDbTable extends BaseTableWriter {
 
   protected async writePage(rows: Row[], syncId: number, checkpoint: Checkpoint | undefined): Promise<WriteCounts> {
     await this.ensurePageTable();
+    return this.duck.withMemory(() => this.writeSegments(rows, syncId, checkpoint));
+  }
+
+  private writeSegments(rows: Row[], syncId: number, checkpoint: Checkpoint | undefined): Promise<WriteCounts> {
     return this.duck.transaction(async () => {
       const counts: WriteCounts = { inserted: 0, updated: 0, unchanged: 0 };
       const keyed = this.opened.keyColumns.length > 0;
@@ -496,7 +533,9 @@ class DuckDbTable extends BaseTableWriter {
       );
     const name = quote(column.column);
     const using = type === "json" || type === "any" ? `to_json(${name})` : `${name}::${DUCK_TYPES[type]}`;
-    await this.duck.run(`ALTER TABLE ${this.target} ALTER COLUMN ${name} TYPE ${DUCK_TYPES[type]} USING ${using}`);
+    await this.duck.withMemory(() =>
+      this.duck.run(`ALTER TABLE ${this.target} ALTER COLUMN ${name} TYPE ${DUCK_TYPES[type]} USING ${using}`),
+    );
     this.pageTableReady = false;
     return type;
   }
@@ -504,16 +543,18 @@ class DuckDbTable extends BaseTableWriter {
   protected async replaceTable(checkpoint: Checkpoint | undefined): Promise<void> {
     const { table, target, spec } = this.opened;
     const columns = this.duck.qualified("_sluice_columns");
-    await this.duck.transaction(async () => {
-      await this.duck.run(`DROP TABLE IF EXISTS ${this.duck.qualified(table)}`);
-      await this.duck.run(`ALTER TABLE ${this.duck.qualified(target)} RENAME TO ${quote(table)}`);
-      await this.duck.run(`DELETE FROM ${columns} WHERE table_name = $1`, [table]);
-      await this.duck.run(`UPDATE ${columns} SET table_name = $1 WHERE table_name = $2`, [table, target]);
-      await this.duck.run(
-        `UPDATE ${this.duck.qualified("_sluice_tables")} SET primary_key = $1 WHERE table_name = $2`,
-        [JSON.stringify(spec.primaryKey), table],
-      );
-      if (checkpoint) await this.duck.saveCheckpoint(checkpoint);
-    });
+    await this.duck.withMemory(() =>
+      this.duck.transaction(async () => {
+        await this.duck.run(`DROP TABLE IF EXISTS ${this.duck.qualified(table)}`);
+        await this.duck.run(`ALTER TABLE ${this.duck.qualified(target)} RENAME TO ${quote(table)}`);
+        await this.duck.run(`DELETE FROM ${columns} WHERE table_name = $1`, [table]);
+        await this.duck.run(`UPDATE ${columns} SET table_name = $1 WHERE table_name = $2`, [table, target]);
+        await this.duck.run(
+          `UPDATE ${this.duck.qualified("_sluice_tables")} SET primary_key = $1 WHERE table_name = $2`,
+          [JSON.stringify(spec.primaryKey), table],
+        );
+        if (checkpoint) await this.duck.saveCheckpoint(checkpoint);
+      }),
+    );
   }
 }
