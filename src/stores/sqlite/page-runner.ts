@@ -1,23 +1,19 @@
 /**
  * A page of a SQLite table as SQLite runs it: its rows already turned into
- * bind values (so nothing here can meet a value that does not fit), cut into
- * multi-row upserts and key deletes in page order, and the checkpoint it
- * carries, all in one transaction. Plain data in, counts out: the same job
- * runs on the store's own connection or on the page writer thread's (which
- * receives it as a message), through this one runner.
+ * bind values (so nothing here can meet a value that does not fit), upserts
+ * and key deletes in page order, and the checkpoint it carries, all in one
+ * transaction. Plain data in, counts out: the same job runs on the store's
+ * own connection or on the page writer thread's (which receives it as a
+ * message), through this one runner.
  */
 import type Database from "better-sqlite3";
 import { quoteIdentifier as quote } from "../naming.js";
 import type { WriteCounts } from "../types.js";
 import type { Checkpoint } from "../checkpoint-gate.js";
-import { SAVE_STATE, upsertSql } from "./schema.js";
+import { insertNewSql, SAVE_STATE, upsertSql } from "./schema.js";
 
-/** Upsert `rows` rows whose values (each row: its columns, then the sync id) are `values`, or delete rows by key. */
-export type PageStep = UpsertStep | { deleteKeys: unknown[][] };
-interface UpsertStep {
-  upsert: unknown[];
-  rows: number;
-}
+/** Rows to upsert (each row: its columns' values, then the sync id), or the keys of rows to delete. */
+export type PageStep = { upsert: unknown[][] } | { deleteKeys: unknown[][] };
 
 export interface PageJob {
   /** The table written now (the stream's table, or its staging table while replacing). */
@@ -32,18 +28,28 @@ export interface PageJob {
 /** Prepared statements a connection keeps, by SQL text (pages of a stream mostly have one shape). */
 const KEPT_STATEMENTS = 32;
 
+/** A table's two ways to write a row, and which one its last rows called for. */
+interface RowWriter {
+  /** Inserts a row whose key is new; a row whose key exists is left alone (changes 0). */
+  insertNew: Database.Statement;
+  /** The upsert: RETURNING gives the row's version (1: inserted, more: updated), nothing when unchanged. */
+  upsert: Database.Statement;
+  /** The last row written was new: try the plain insert first. */
+  expectNew: boolean;
+}
+
 export class PageRunner {
   private readonly statements = new Map<string, Database.Statement>();
-  /** The same upserts by table, columns and rows, a key cheaper to make than their SQL. */
-  private readonly upserts = new Map<string, Database.Statement>();
+  /** By table and columns, a key cheaper to make than the statements' SQL. */
+  private readonly writers = new Map<string, RowWriter>();
   private readonly inTransaction: (job: PageJob) => WriteCounts;
 
   constructor(private readonly db: Database.Database) {
     this.inTransaction = db.transaction((job: PageJob) => {
       const counts: WriteCounts = { inserted: 0, updated: 0, unchanged: 0 };
-      const shape = `${job.table}\u0000${job.columns.join("\u0000")}`;
+      const writer = this.writerFor(job);
       for (const step of job.steps) {
-        if ("upsert" in step) this.upsert(job, shape, step, counts);
+        if ("upsert" in step) upsertRows(writer, step.upsert, counts);
         else counts.deleted = (counts.deleted ?? 0) + this.delete(job, step.deleteKeys);
       }
       if (job.checkpoint) saveCheckpoint(this.db, job.checkpoint, (sql) => this.statement(sql));
@@ -56,20 +62,18 @@ export class PageRunner {
     return committing(this.db, job.checkpoint?.durable, () => this.inTransaction(job));
   }
 
-  /** Each row RETURNING gives is inserted (version 1) or updated; a row it skips was unchanged. */
-  private upsert(job: PageJob, shape: string, { upsert: values, rows }: UpsertStep, counts: WriteCounts): void {
-    const key = `${shape}\u0000${rows}`;
-    let statement = this.upserts.get(key);
-    if (!statement) {
-      statement = this.statement(upsertSql(job.table, job.columns, job.keyColumns, rows), true);
-      this.upserts.set(key, statement);
+  private writerFor(job: PageJob): RowWriter {
+    const shape = `${job.table}\u0000${job.columns.join("\u0000")}`;
+    let writer = this.writers.get(shape);
+    if (!writer) {
+      writer = {
+        insertNew: this.statement(insertNewSql(job.table, job.columns)),
+        upsert: this.statement(upsertSql(job.table, job.columns, job.keyColumns), true),
+        expectNew: true,
+      };
+      this.writers.set(shape, writer);
     }
-    const versions = statement.all(values) as number[];
-    for (const version of versions) {
-      if (version === 1) counts.inserted++;
-      else counts.updated++;
-    }
-    counts.unchanged += rows - versions.length;
+    return writer;
   }
 
   private delete(job: PageJob, keys: unknown[][]): number {
@@ -85,13 +89,37 @@ export class PageRunner {
     if (!statement) {
       if (this.statements.size >= KEPT_STATEMENTS) {
         this.statements.clear();
-        this.upserts.clear();
+        this.writers.clear();
       }
       statement = this.db.prepare(sql);
       if (pluck) statement.pluck(true);
       this.statements.set(sql, statement);
     }
     return statement;
+  }
+}
+
+/**
+ * Writes rows one statement each, which SQLite runs faster than one statement of many rows. New rows
+ * (a first sync, appended records) go through a plain insert, as cheap as SQLite writes a row; RETURNING
+ * costs a third more, so the upsert that tells updated from unchanged runs only once a row's key exists,
+ * and again until a row turns out new. Without a primary key the insert never meets a key.
+ */
+function upsertRows(writer: RowWriter, rows: unknown[][], counts: WriteCounts): void {
+  for (const row of rows) {
+    if (writer.expectNew) {
+      if (writer.insertNew.run(row).changes > 0) {
+        counts.inserted++;
+        continue;
+      }
+      writer.expectNew = false;
+    }
+    const version = writer.upsert.get(row) as number | undefined;
+    if (version === undefined) counts.unchanged++;
+    else if (version === 1) {
+      counts.inserted++;
+      writer.expectNew = true;
+    } else counts.updated++;
   }
 }
 

@@ -84,18 +84,13 @@ export function typeOfDeclared(declared: string): ColumnType {
 }
 
 /**
- * The upsert for `rows` rows in one statement: one call into SQLite for many
- * rows, where the cost per call (binding, stepping, the result object) would
- * otherwise be paid per row. An unchanged row is skipped by the WHERE clause;
- * RETURNING gives the version of each row written: 1 for an inserted row (the
- * column's default), higher for an updated one, so the counts come from the
- * statement itself. SQLite applies the rows in order, a key twice included.
+ * The upsert of one row. An unchanged row is skipped by the WHERE clause;
+ * RETURNING gives the version of the row written: 1 for an inserted row (the
+ * column's default), higher for an updated one, nothing for an unchanged one.
  */
-export function upsertSql(table: string, columns: string[], primaryKey: string[], rows: number): string {
+export function upsertSql(table: string, columns: string[], primaryKey: string[]): string {
   const t = quote(table);
-  const all = [...columns, SYNC_ID_COLUMN];
-  const row = `(${all.map(() => "?").join(", ")})`;
-  const insert = `INSERT INTO ${t} (${all.map(quote).join(", ")}) VALUES ${Array(rows).fill(row).join(", ")}`;
+  const insert = insertInto(table, columns);
   const returning = `RETURNING ${quote(VERSION_COLUMN)}`;
   if (primaryKey.length === 0) return `${insert} ${returning}`;
   const conflict = `ON CONFLICT (${primaryKey.map(quote).join(", ")})`;
@@ -108,9 +103,15 @@ export function upsertSql(table: string, columns: string[], primaryKey: string[]
 }
 
 /**
- * Rows per upsert statement: enough to spread the cost of a call over many
- * rows, within SQLite's limit of 32,766 bound values per statement.
+ * The insert of one row whose key is new: a row whose key exists is left as
+ * it is (no change). Tables have no other constraint that OR IGNORE could
+ * skip: data columns take NULL, and Sluice's own have defaults.
  */
-export function rowsPerStatement(width: number): number {
-  return Math.max(1, Math.min(100, Math.floor(32_766 / (width + 1))));
+export function insertNewSql(table: string, columns: string[]): string {
+  return insertInto(table, columns).replace(/^INSERT/, "INSERT OR IGNORE");
+}
+
+function insertInto(table: string, columns: string[]): string {
+  const all = [...columns, SYNC_ID_COLUMN];
+  return `INSERT INTO ${quote(table)} (${all.map(quote).join(", ")}) VALUES (${all.map(() => "?").join(", ")})`;
 }

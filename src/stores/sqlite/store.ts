@@ -43,7 +43,7 @@ import {
 import { exactInDouble, inInt64, isIntegerText, jsonText } from "../values.js";
 import { committing, type PageJob, PageRunner, type PageStep, saveCheckpoint, tuneForWriting } from "./page-runner.js";
 import { PageWriterThread } from "./page-writer.js";
-import { columnDefinition, META_TABLES, MIGRATE_STREAM_REGISTRY, rowsPerStatement, typeOfDeclared } from "./schema.js";
+import { columnDefinition, META_TABLES, MIGRATE_STREAM_REGISTRY, typeOfDeclared } from "./schema.js";
 
 export interface SqliteOpenOptions {
   /** Open an existing file read-only; never create one. */
@@ -328,47 +328,40 @@ class SqliteTable extends BaseTableWriter {
   }
 
   /**
-   * The page's rows as bind values, in page order: runs of upserts, many rows per statement, and the keys
-   * of deletes between them. Throws Misfit, before anything is written, for a value its column cannot hold.
+   * The page's rows as bind values, in page order: runs of upserts and the keys of deletes between them.
+   * Throws Misfit, before anything is written, for a value its column cannot hold.
    */
   private stepsOf(rows: Row[], syncId: number): PageStep[] {
     const columns = this.columns;
     const fields = columns.map((c) => c.field);
     const affinities = columns.map((c) => affinityOf(c.type));
     const width = columns.length;
-    const perStatement = rowsPerStatement(width);
     const steps: PageStep[] = [];
-    let values: unknown[] = [];
-    let pending = 0;
-    const flush = () => {
-      if (pending === 0) return;
-      steps.push({ upsert: values, rows: pending });
-      values = [];
-      pending = 0;
-    };
+    let upserts: unknown[][] | undefined;
+    let deletes: unknown[][] | undefined;
     for (let index = 0; index < rows.length; index++) {
       const row = rows[index];
       if (isDeletion(row)) {
-        flush();
+        upserts = undefined;
         const key = this.opened.spec.primaryKey.map((field) => toSqlValue(row[field], Affinity.None, -1));
-        const last = steps[steps.length - 1];
-        if (last && "deleteKeys" in last) last.deleteKeys.push(key);
-        else steps.push({ deleteKeys: [key] });
+        if (!deletes) steps.push({ deleteKeys: (deletes = []) });
+        deletes.push(key);
         continue;
       }
+      deletes = undefined;
+      const values = new Array(width + 1);
       for (let c = 0; c < width; c++) {
         const value = row[fields[c]];
-        values.push(
+        values[c] =
           typeof value === "number" ||
-            (typeof value === "string" && (affinities[c] === Affinity.None || value.length < 16))
+          (typeof value === "string" && (affinities[c] === Affinity.None || value.length < 16))
             ? value
-            : toSqlValue(value, affinities[c], c),
-        );
+            : toSqlValue(value, affinities[c], c);
       }
-      values.push(syncId);
-      if (++pending === perStatement) flush();
+      values[width] = syncId;
+      if (!upserts) steps.push({ upsert: (upserts = []) });
+      upserts.push(values);
     }
-    flush();
     return steps;
   }
 }
