@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { CodeClimateDriver, locateConnector, runSync, SqliteStore } from "../dist/engine/index.js";
 import { RecordValidator } from "../dist/sdk/codeclimate/index.js";
+import { efficiency, sourceRate } from "./common.mjs";
 
 const records = Number(process.env.BENCH_RECORDS ?? 1_000_000);
 const connector = locateConnector(fileURLToPath(new URL("./fixtures/codeclimate-connector-bench", import.meta.url)));
@@ -53,6 +54,16 @@ async function sluiceSync(dbFile) {
   }
 }
 
+/** The connector's own rate: its pages read through the same driver, and dropped. */
+async function connectorRate() {
+  const driver = new CodeClimateDriver(connector, { verb: "sync" });
+  try {
+    return await sourceRate(driver, JSON.stringify({ count: records }));
+  } finally {
+    await driver.close();
+  }
+}
+
 function rawUpsert(sourceDb, targetDb) {
   const source = new Database(sourceDb, { readonly: true });
   const columns = source
@@ -92,6 +103,9 @@ try {
     rawUpsert(join(work, "a.db"), join(work, "r1.db")),
     rawUpsert(join(work, "a.db"), join(work, "r2.db")),
   ].sort((a, b) => b.recordsPerSecond - a.recordsPerSecond)[0];
+  const source = [await connectorRate(), await connectorRate()].sort(
+    (a, b) => b.recordsPerSecond - a.recordsPerSecond,
+  )[0];
   console.log(
     JSON.stringify({
       bench: "codeclimate",
@@ -101,6 +115,8 @@ try {
       sluiceSeconds: +sluice.seconds.toFixed(2),
       rawUpsertRecordsPerSecond: Math.round(raw.recordsPerSecond),
       ratioToRawUpsert: +(sluice.recordsPerSecond / raw.recordsPerSecond).toFixed(2),
+      source,
+      efficiency: efficiency(sluice, source, raw),
       connectorPeakRssMiB: sluice.connectorPeakRssMiB,
       loadAverage: loadavg().map((l) => +l.toFixed(2)),
     }),
