@@ -273,6 +273,31 @@ for (const target of targets) {
       assert.deepEqual(await column(again, table.table, "id"), [1]);
     });
 
+    if (target.kind === "postgres")
+      test("a page the server refuses part way through its COPY fails cleanly: no rows, no state, the connection goes on", async (t) => {
+        const { store } = await open(t);
+        const table = await store.openTable(
+          users({
+            columns: [
+              { name: "id", type: "integer" },
+              { name: "n", type: "numeric" },
+              { name: "pad", type: "text" },
+            ],
+          }),
+        );
+        // Numeric text PostgreSQL cannot hold, after enough rows that chunks went out before the server refuses it.
+        const page = Array.from({ length: 5000 }, (_, id) => ({
+          id,
+          n: id === 600 ? "1e999999" : id,
+          pad: "x".repeat(200),
+        }));
+        await assert.rejects(table.write(page, 1, { connector: "demo", state: "after" }), /overflows numeric/);
+        assert.equal(await store.loadState("demo"), "");
+        assert.deepEqual(await column(store, table.table, "id"), []);
+        await table.write([{ id: 1, n: 2, pad: "" }], 1, { connector: "demo", state: "next" });
+        assert.equal(await store.loadState("demo"), "next");
+      });
+
     test("deletes remove rows by key, in page order with upserts", async (t) => {
       const { store } = await open(t);
       const table = await store.openTable(users());

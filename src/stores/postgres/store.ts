@@ -342,6 +342,8 @@ class PostgresTable extends BaseTableWriter {
       });
       stream.on("finish", resolve);
     });
+    // Awaited below; handled now, so a server error arriving between two chunks is not an unhandled rejection.
+    done.catch(() => {});
     try {
       for (let from = 0; from < rows.length && !failed; from += COPY_CHUNK_ROWS) {
         stream.write(encode(rows, from, Math.min(from + COPY_CHUNK_ROWS, rows.length)));
