@@ -69,6 +69,7 @@ export {
 } from "./prepare.js";
 export { SecretBox } from "./secret-box.js";
 export { stderrTailOf, syncIdOf } from "./failure.js";
+export { type ConnectionSyncJob, type ConnectionSyncProgress, runConnectionSync } from "./connection-sync.js";
 export {
   CONDUIT_IDLE_STOP_SECONDS,
   runSync,

@@ -8,15 +8,7 @@
  */
 import { ApplicationFailure, Context } from "@temporalio/activity";
 import { hostname } from "node:os";
-import {
-  openSource,
-  openStore,
-  runSync,
-  type SourceDriver,
-  type Store,
-  stderrTailOf,
-  syncIdOf,
-} from "../engine/index.js";
+import { runConnectionSync, type Store, stderrTailOf, syncIdOf } from "../engine/index.js";
 import { codeOf, type ErrorCode, messageOf } from "../errors.js";
 import type { Logger } from "../logging.js";
 import { sluiceHome } from "../registry/index.js";
@@ -87,35 +79,24 @@ class SyncAttempt {
     // and only heartbeats bring a cancellation in.
     const policy = { ...DEFAULT_SYNC_POLICY, ...input.policy };
     const beat = setInterval(() => context.heartbeat(this.heartbeat), (policy.heartbeatTimeoutSeconds * 1000) / 4);
-    let store: Store | undefined;
-    let driver: SourceDriver | undefined;
     try {
-      const destination = requireSharedStore(input.destination ?? this.deps.defaultDestination, "the destination");
-      store = await openStore(destination);
-      await this.closeAbandonedAttempt(store);
-      await ensureInstalled(input.connector, input.manifest, { home: this.deps.home, logger, signal });
-      driver = (
-        await openSource({ installed: input.connector, name: input.connection }, { home: this.deps.home, logger })
-      ).driver;
-      signal.throwIfAborted();
-      logger.info(`sync of "${input.connection}" started on ${WORKER_IDENTITY} (attempt ${context.info.attempt})`);
-      const summary = await runSync({
-        connector: input.connection,
-        driver,
-        store,
+      const summary = await runConnectionSync({
+        connection: input.connection,
+        connector: input.connector,
+        destination: requireSharedStore(input.destination ?? this.deps.defaultDestination, "the destination"),
         options: this.options(),
         streams: input.streams,
         tablePrefix: input.tablePrefix,
+        home: this.deps.home,
+        logger,
         signal,
-        onEvent: (event) => {
-          if (event.type === "started") this.heartbeat.syncId = event.syncId;
-          else if (event.type === "checkpoint") this.heartbeat.checkpoint = event.state;
-          else if (event.type === "page") {
-            const { inserted, updated, unchanged } = event.totals;
-            Object.assign(this.heartbeat, { pages: event.pages, inserted, updated, unchanged });
-            this.heartbeat.records = inserted + updated + unchanged;
-            this.heartbeat.estimatedTotal = event.estimatedTotal ?? this.heartbeat.estimatedTotal;
-          }
+        beforeStart: async (store) => {
+          await this.closeAbandonedAttempt(store);
+          await ensureInstalled(input.connector, input.manifest, { home: this.deps.home, logger, signal });
+          logger.info(`sync of "${input.connection}" starts on ${WORKER_IDENTITY} (attempt ${context.info.attempt})`);
+        },
+        onProgress: (progress) => {
+          Object.assign(this.heartbeat, progress);
           context.heartbeat(this.heartbeat);
         },
       });
@@ -133,8 +114,6 @@ class SyncAttempt {
       throw failureOf(error, this.heartbeat);
     } finally {
       clearInterval(beat);
-      await driver?.close().catch(() => {});
-      await store?.close().catch(() => {});
     }
   }
 

@@ -4,17 +4,7 @@
  * become the run's log (secrets redacted); its stderr tail is kept for a
  * failure.
  */
-import {
-  CONDUIT_IDLE_STOP_SECONDS,
-  openSource,
-  openStore,
-  runSync,
-  type SourceDriver,
-  type Store,
-  stderrTailOf,
-  syncIdOf,
-  syncStopFor,
-} from "../../engine/index.js";
+import { runConnectionSync, stderrTailOf, syncIdOf } from "../../engine/index.js";
 import { messageOf } from "../../errors.js";
 import { createLogger, type Logger } from "../../logging.js";
 import { type Redactor, redactorFor } from "./redact.js";
@@ -32,48 +22,24 @@ export class InProcessLauncher implements RunLauncher {
     const logger = runLogger(callbacks, redact, connectorLines);
     const counts: RunCounts = { pages: 0, records: 0, inserted: 0, updated: 0, unchanged: 0 };
     let syncId: number | null = null;
-    let driver: SourceDriver | undefined;
-    let store: Store | undefined;
+    const { connection } = request;
     try {
-      store = await openStore(request.destination, { warn: (message) => logger.warn(message) });
-      const { connection } = request;
-      // The driver keeps the installed connector's name (its messages say which program failed); the
-      // connection's name goes to runSync, which names the tables, state and sync log by it.
-      const opened = await openSource(
-        { installed: connection.connector },
-        { logger: logger.child({ connector: connection.name }), home: this.home },
-      );
-      driver = opened.driver;
-      signal.throwIfAborted();
-      const { stop, defaulted } = syncStopFor(opened.protocol);
-      if (defaulted)
-        logger.info(
-          `a Conduit source never ends by itself: the run stops once no record arrived for ${CONDUIT_IDLE_STOP_SECONDS} s`,
-        );
-      const summary = await runSync({
-        connector: connection.name,
-        driver,
-        store,
+      const summary = await runConnectionSync({
+        connection: connection.name,
+        connector: connection.connector,
+        destination: request.destination,
         options: request.options,
         streams: connection.streams ?? undefined,
         tablePrefix: connection.tablePrefix ?? undefined,
-        stop,
+        home: this.home,
+        logger,
         signal,
-        onEvent: (event) => {
-          if (event.type === "started") {
-            syncId = event.syncId;
-            logger.info(`sync #${event.syncId} started: streams ${event.streams.join(", ")} (${event.protocol})`);
-          } else if (event.type === "page") {
-            const { inserted, updated, unchanged } = event.totals;
-            Object.assign(counts, {
-              pages: event.pages,
-              inserted,
-              updated,
-              unchanged,
-              records: inserted + updated + unchanged,
-            });
-            callbacks.progress({ ...counts, syncId, estimatedTotal: event.estimatedTotal ?? null });
-          }
+        onProgress: (progress, event) => {
+          syncId = progress.syncId;
+          if (event !== "page") return;
+          const { pages, records, inserted, updated, unchanged, estimatedTotal } = progress;
+          Object.assign(counts, { pages, records, inserted, updated, unchanged });
+          callbacks.progress({ ...counts, syncId, estimatedTotal });
         },
       });
       const { inserted, updated, unchanged, pages, records } = summary;
@@ -95,9 +61,6 @@ export class InProcessLauncher implements RunLauncher {
         error: message,
         stderrTail: redact(stderrTailOf(error) ?? connectorLines.slice(-STDERR_TAIL_LINES).join("\n")) || undefined,
       };
-    } finally {
-      await driver?.close().catch(() => {});
-      await store?.close().catch(() => {});
     }
   }
 }
