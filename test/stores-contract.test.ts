@@ -273,30 +273,44 @@ for (const target of targets) {
       assert.deepEqual(await column(again, table.table, "id"), [1]);
     });
 
-    if (target.kind === "postgres")
+    if (target.kind === "postgres") {
       test("a page the server refuses part way through its COPY fails cleanly: no rows, no state, the connection goes on", async (t) => {
         const { store } = await open(t);
         const table = await store.openTable(
           users({
             columns: [
               { name: "id", type: "integer" },
-              { name: "n", type: "numeric" },
+              { name: "at", type: "timestamp" },
               { name: "pad", type: "text" },
             ],
           }),
         );
-        // Numeric text PostgreSQL cannot hold, after enough rows that chunks went out before the server refuses it.
-        const page = Array.from({ length: 5000 }, (_, id) => ({
-          id,
-          n: id === 600 ? "1e999999" : id,
-          pad: "x".repeat(200),
-        }));
-        await assert.rejects(table.write(page, 1, { connector: "demo", state: "after" }), /overflows numeric/);
+        // An offset PostgreSQL refuses, after enough rows that chunks went out before the server refuses it.
+        const at = (id: number) => (id === 600 ? "2024-01-01T00:00:00+99:00" : "2024-01-01T00:00:00Z");
+        const page = Array.from({ length: 5000 }, (_, id) => ({ id, at: at(id), pad: "x".repeat(200) }));
+        await assert.rejects(table.write(page, 1, { connector: "demo", state: "after" }), /displacement out of range/);
         assert.equal(await store.loadState("demo"), "");
         assert.deepEqual(await column(store, table.table, "id"), []);
-        await table.write([{ id: 1, n: 2, pad: "" }], 1, { connector: "demo", state: "next" });
+        await table.write([{ id: 1, at: at(1), pad: "" }], 1, { connector: "demo", state: "next" });
         assert.equal(await store.loadState("demo"), "next");
       });
+
+      test("numbers beyond numeric's or double precision's range widen their column instead of failing the page every time", async (t) => {
+        const { store } = await open(t);
+        const table = await store.openTable(
+          users({
+            columns: [
+              { name: "id", type: "integer" },
+              { name: "n", type: "numeric" },
+              { name: "r", type: "real" },
+            ],
+          }),
+        );
+        await table.write([{ id: 1, n: "1e999999", r: "1e400" }], 1);
+        assert.deepEqual(await textColumn(store, table.table, "n"), ["1e999999"]);
+        assert.deepEqual(await textColumn(store, table.table, "r"), [`1${"0".repeat(400)}`]);
+      });
+    }
 
     test("deletes remove rows by key, in page order with upserts", async (t) => {
       const { store } = await open(t);

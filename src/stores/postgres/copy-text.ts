@@ -43,6 +43,29 @@ function copyJson(value: unknown): string {
   return text.includes("\\") ? text.replaceAll("\\", "\\\\") : text;
 }
 
+/** PostgreSQL numeric's limits: digits before the decimal point, and after it. */
+const NUMERIC_WHOLE_DIGITS = 131072;
+const NUMERIC_SCALE_DIGITS = 16383;
+const DECIMAL_PARTS = /^-?(\d+)(?:\.(\d+))?(?:[eE]([+-]?\d+))?$/;
+
+/** Whether decimal text is within numeric's range (PostgreSQL refuses the page otherwise, every time). */
+function fitsNumeric(text: string): boolean {
+  if (text.length <= NUMERIC_SCALE_DIGITS && !/[eE]/.test(text)) return true;
+  const [, whole, fraction = "", exponentText = "0"] = DECIMAL_PARTS.exec(text) ?? [];
+  if (whole === undefined) return false;
+  const exponent = Number(exponentText);
+  const first = (whole + fraction).search(/[1-9]/);
+  if (first < 0) return true;
+  return whole.length + exponent - first <= NUMERIC_WHOLE_DIGITS && fraction.length - exponent <= NUMERIC_SCALE_DIGITS;
+}
+
+/** Whether decimal text is within double precision's range (PostgreSQL refuses overflow, and underflow to zero). */
+function fitsDouble(text: string): boolean {
+  const n = Number(text);
+  if (!Number.isFinite(n)) return false;
+  return n !== 0 || !/[1-9]/.test(text.split(/[eE]/)[0]);
+}
+
 type Encoder = (value: unknown, column: number) => string;
 
 const misfit = (column: number, needs: ColumnType, value: unknown): never => {
@@ -79,7 +102,7 @@ const encodeNumeric: Encoder = (value, column) => {
     case "boolean":
       return value ? "1" : "0";
     case "string":
-      return isDecimalText(value) ? value : misfit(column, "text", value);
+      return isDecimalText(value) && fitsNumeric(value) ? value : misfit(column, "text", value);
     default:
       return misfit(column, needs(value), value);
   }
@@ -95,7 +118,8 @@ const encodeReal: Encoder = (value, column) => {
       return value ? "1" : "0";
     case "string":
       if (isIntegerText(value)) return exactInDouble(BigInt(value)) ? value : misfit(column, "numeric", value);
-      return isDecimalText(value) ? value : misfit(column, "text", value);
+      if (!isDecimalText(value)) return misfit(column, "text", value);
+      return fitsDouble(value) ? value : misfit(column, "numeric", value);
     default:
       return misfit(column, needs(value), value);
   }
