@@ -26,6 +26,22 @@ async function runAdmin(admin, sql) {
 }
 
 /**
+ * Drops a benchmark's database. Plain DROP first: it stops an autovacuum worker
+ * busy there (likely right after a bulk load), which WITH (FORCE) refuses to do
+ * for a role that is not a superuser ("must be a member of the role whose
+ * process is being terminated"), losing the run's figures. FORCE only when a
+ * connection of ours is still open (55006, in use by other users).
+ */
+async function dropDatabase(admin, name) {
+  try {
+    await runAdmin(admin, `DROP DATABASE IF EXISTS ${name}`);
+  } catch (error) {
+    if (error.code !== "55006") throw error;
+    await runAdmin(admin, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  }
+}
+
+/**
  * A PostgreSQL database for one benchmark: BENCH_PG_URL as it is, or a fresh
  * database named after `label` on the local test server, which `drop` removes.
  * The password travels in PGPASSWORD (never in the URL, which shows in `ps`).
@@ -39,7 +55,7 @@ export async function benchDatabase(label) {
   await runAdmin(admin, `CREATE DATABASE ${name}`);
   return {
     url: `postgres://sluice_test@127.0.0.1:${port}/${name}`,
-    drop: () => runAdmin(admin, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`),
+    drop: () => dropDatabase(admin, name),
   };
 }
 
