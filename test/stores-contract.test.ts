@@ -521,17 +521,11 @@ describe("duckdb store's memory", () => {
   test("a page bigger than the memory limit it starts with is written once the limit grows, checkpoint included", async (t) => {
     const store = await openStore(`duckdb:${join(tempDir(t), "big.duckdb")}`);
     t.after(() => store.close());
-    const spec: TableSpec = {
-      connector: "demo",
-      stream: "docs",
-      table: "docs",
-      columns: [
-        { name: "id", type: "integer" },
-        { name: "doc", type: "json" },
-      ],
-      primaryKey: ["id"],
-    };
-    const table = await store.openTable(spec);
+    const columns: TableSpec["columns"] = [
+      { name: "id", type: "integer" },
+      { name: "doc", type: "json" },
+    ];
+    const table = await store.openTable(users({ stream: "docs", table: "docs", columns }));
     const text = "x".repeat(200_000);
     const page = Array.from({ length: 100 }, (_, id) => ({ id, doc: { id, text } }));
     assert.deepEqual(await table.write(page, 1, { connector: "demo", state: "1" }), {
