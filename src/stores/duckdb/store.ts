@@ -197,13 +197,14 @@ export class DuckDbStore extends SqlStore {
   }
 
   async transaction<T>(work: () => Promise<T>): Promise<T> {
-    await this.run("BEGIN TRANSACTION");
+    // Statements whose result nobody reads are not fetched: each fetch is one more trip to DuckDB's thread.
+    await this.execute("BEGIN TRANSACTION");
     try {
       const result = await work();
-      await this.run("COMMIT");
+      await this.execute("COMMIT");
       return result;
     } catch (error) {
-      await this.run("ROLLBACK").catch(() => {});
+      await this.execute("ROLLBACK").catch(() => {});
       throw error;
     }
   }
@@ -401,7 +402,7 @@ class DuckDbTable extends BaseTableWriter {
       for (const segment of pageSegments(rows, this.opened.spec.primaryKey)) {
         await this.append(segment.rows);
         if (!keyed) {
-          await this.duck.run(
+          await this.duck.execute(
             `INSERT INTO ${this.target} (${this.columns.map((c) => quote(c.column)).join(", ")}, ${quote(SYNC_ID_COLUMN)}) ${this.selectPage(syncId)}`,
           );
           counts.inserted += segment.rows.length;
@@ -412,7 +413,7 @@ class DuckDbTable extends BaseTableWriter {
           counts.updated += merged.updated;
           counts.unchanged += segment.rows.length - merged.inserted - merged.updated;
         }
-        await this.duck.run(`DELETE FROM temp.${quote(this.pageTable)}`);
+        await this.duck.execute(`DELETE FROM temp.${quote(this.pageTable)}`);
       }
       if (checkpoint) await this.duck.saveCheckpoint(checkpoint);
       return counts;
@@ -494,10 +495,10 @@ class DuckDbTable extends BaseTableWriter {
       const timestamp = this.columns.some((c) => c.column === key && c.type === "timestamp");
       return `t.${k} = ${timestamp ? `CAST(p.${k} AS TIMESTAMPTZ)` : `p.${k}`}`;
     });
-    const rows = await this.duck.run(
-      `DELETE FROM ${this.target} AS t USING temp.${quote(this.pageTable)} AS p WHERE ${matches.join(" AND ")} RETURNING 1`,
+    const deleted = await this.duck.execute(
+      `DELETE FROM ${this.target} AS t USING temp.${quote(this.pageTable)} AS p WHERE ${matches.join(" AND ")}`,
     );
-    return rows.length;
+    return deleted.rowsChanged;
   }
 
   async addColumns(columns: Column[]): Promise<void> {
