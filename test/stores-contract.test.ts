@@ -96,6 +96,13 @@ for (const target of targets) {
       return { store: await reopen(), reopen };
     }
 
+    /** A store and a users table keyed by its integer id, with these columns after it. */
+    async function openKeyed(t: { after(fn: () => void): void }, columns: TableSpec["columns"]) {
+      const { store } = await open(t);
+      const table = await store.openTable(users({ columns: [{ name: "id", type: "integer" }, ...columns] }));
+      return { store, table };
+    }
+
     test("upserts by primary key and counts inserted, updated and unchanged", async (t) => {
       const { store } = await open(t);
       assert.equal(store.kind, target.kind);
@@ -188,16 +195,10 @@ for (const target of targets) {
     });
 
     test("a value that does not fit its column widens the column instead of failing", async (t) => {
-      const { store } = await open(t);
-      const table = await store.openTable(
-        users({
-          columns: [
-            { name: "id", type: "integer" },
-            { name: "n", type: "integer" },
-            { name: "at", type: "timestamp" },
-          ],
-        }),
-      );
+      const { store, table } = await openKeyed(t, [
+        { name: "n", type: "integer" },
+        { name: "at", type: "timestamp" },
+      ]);
       await table.write([{ id: 1, n: 5, at: "2024-01-01T00:00:00Z" }], 1);
       await table.write([{ id: 2, n: "not a number", at: "not a time" }], 1);
       assert.deepEqual(await textColumn(store, table.table, "n"), ["5", "not a number"]);
@@ -205,30 +206,14 @@ for (const target of targets) {
     });
 
     test("a time zone offset no database takes (beyond ±15:59) makes the timestamp column text, never a failing page", async (t) => {
-      const { store } = await open(t);
-      const table = await store.openTable(
-        users({
-          columns: [
-            { name: "id", type: "integer" },
-            { name: "at", type: "timestamp" },
-          ],
-        }),
-      );
+      const { store, table } = await openKeyed(t, [{ name: "at", type: "timestamp" }]);
       await table.write([{ id: 1, at: "2024-01-01T00:00:00+15:59" }], 1);
       await table.write([{ id: 2, at: "2024-01-01T00:00:00+99:00" }], 1);
       assert.equal((await textColumn(store, table.table, "at"))[1], "2024-01-01T00:00:00+99:00");
     });
 
     test("a misfit deep in a big page (after part of it went out) widens the column and writes the page once", async (t) => {
-      const { store } = await open(t);
-      const table = await store.openTable(
-        users({
-          columns: [
-            { name: "id", type: "integer" },
-            { name: "n", type: "integer" },
-          ],
-        }),
-      );
+      const { store, table } = await openKeyed(t, [{ name: "n", type: "integer" }]);
       const page = Array.from({ length: 1500 }, (_, id) => ({ id, n: id === 1400 ? "late text" : id }));
       assert.deepEqual(await table.write(page, 1, { connector: "c", state: "after-1500" }), {
         inserted: 1500,
@@ -242,15 +227,7 @@ for (const target of targets) {
     });
 
     test("integers beyond 2^53 and 2^64 are stored exactly", async (t) => {
-      const { store } = await open(t);
-      const table = await store.openTable(
-        users({
-          columns: [
-            { name: "id", type: "integer" },
-            { name: "big", type: "integer" },
-          ],
-        }),
-      );
+      const { store, table } = await openKeyed(t, [{ name: "big", type: "integer" }]);
       const counts = await table.write(
         [
           { id: 9007199254740993n, big: 18446744073709551615n },
@@ -290,16 +267,10 @@ for (const target of targets) {
 
     if (target.kind === "postgres") {
       test("a page the server refuses part way through its COPY fails cleanly: no rows, no state, the connection goes on", async (t) => {
-        const { store } = await open(t);
-        const table = await store.openTable(
-          users({
-            columns: [
-              { name: "id", type: "integer" },
-              { name: "at", type: "timestamp" },
-              { name: "pad", type: "text" },
-            ],
-          }),
-        );
+        const { store, table } = await openKeyed(t, [
+          { name: "at", type: "timestamp" },
+          { name: "pad", type: "text" },
+        ]);
         // Every value Sluice sends is one PostgreSQL takes, so the refusal comes from a check on the
         // session's page table (made by a first page): it stops the COPY at row 600, after chunks went out.
         const at = "2024-01-01T00:00:00Z";
@@ -317,16 +288,10 @@ for (const target of targets) {
       });
 
       test("numbers beyond numeric's or double precision's range widen their column instead of failing the page every time", async (t) => {
-        const { store } = await open(t);
-        const table = await store.openTable(
-          users({
-            columns: [
-              { name: "id", type: "integer" },
-              { name: "n", type: "numeric" },
-              { name: "r", type: "real" },
-            ],
-          }),
-        );
+        const { store, table } = await openKeyed(t, [
+          { name: "n", type: "numeric" },
+          { name: "r", type: "real" },
+        ]);
         await table.write([{ id: 1, n: "1e999999", r: "1e400" }], 1);
         assert.deepEqual(await textColumn(store, table.table, "n"), ["1e999999"]);
         assert.deepEqual(await textColumn(store, table.table, "r"), [`1${"0".repeat(400)}`]);
