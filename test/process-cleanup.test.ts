@@ -217,3 +217,35 @@ test("a record whose pid now belongs to another process (another start time) nev
   assert.doesNotMatch(next.stderr, /left running/);
   assert.deepEqual(readdirSync(running), [self], "the dead host's record is consumed, the live one's kept");
 });
+
+test("a connector started just before the kill, before its record was written, is found by the run id it carries", async (t) => {
+  const env = dirs(t);
+  const sleeper = (runId: string) => {
+    const child = spawn("sleep", ["600"], {
+      detached: true,
+      stdio: "ignore",
+      env: { ...process.env, SLUICE_RUN_ID: runId },
+    });
+    t.after(() => child.kill("SIGKILL"));
+    return child.pid!;
+  };
+  // The dead host (no process has this pid and start time) was starting a child when it was killed:
+  // its record names no group yet. Another host's child carries another run id.
+  const orphan = sleeper("999999999-1");
+  const other = sleeper("999999998-1");
+  await until(() => startTicks(orphan) !== undefined && startTicks(other) !== undefined, "both to run");
+  const running = join(env.home, "running");
+  mkdirSync(running, { recursive: true });
+  const bootId = readFileSync("/proc/sys/kernel/random/boot_id", "utf8").trim();
+  const record = { runId: "999999999-1", bootId, hostPid: 999999999, hostStartTicks: "1", groups: [], folders: [] };
+  writeFileSync(join(running, "999999999-1.json"), JSON.stringify({ ...record, starting: true }));
+
+  const next = await sluice(["connectors", "list"], {
+    env: { ...process.env, TMPDIR: env.tmp, SLUICE_HOME: env.home },
+  });
+  assert.equal(next.code, 0, next.stderr);
+  assert.match(next.stderr, /stopped a connector that Sluice process 999999999 left running when it died: sleep/);
+  assert.equal(startTicks(orphan), undefined, "the orphan was stopped");
+  assert.notEqual(startTicks(other), undefined, "another host's child still runs");
+  assert.deepEqual(readdirSync(running), []);
+});

@@ -62,13 +62,18 @@ export class ChildGroup {
   static spawn(argv: readonly string[], options: SpawnOptions): ChildGroup {
     const [program, ...args] = argv;
     const extra = Array.from({ length: options.extraPipes ?? 0 }, () => "pipe" as const);
-    const child = spawn(program, args, {
-      cwd: options.cwd,
-      env: { ...(options.env ?? process.env), [RUN_ID_VARIABLE]: runId() },
-      stdio: [options.stdin ?? "ignore", options.stdout ?? "pipe", "pipe", ...extra],
-      detached: true,
-    });
-    return new ChildGroup(options.name, child);
+    const started = cleanup.beforeStart();
+    try {
+      const child = spawn(program, args, {
+        cwd: options.cwd,
+        env: { ...(options.env ?? process.env), [RUN_ID_VARIABLE]: runId() },
+        stdio: [options.stdin ?? "ignore", options.stdout ?? "pipe", "pipe", ...extra],
+        detached: true,
+      });
+      return new ChildGroup(options.name, child);
+    } finally {
+      started();
+    }
   }
 
   static launch(command: LaunchCommand, options: SpawnOptions): ChildGroup {

@@ -40,13 +40,34 @@ export interface Snapshot {
   runId: string;
   groups: GroupRecord[];
   folders: string[];
+  /** A child is being started and is not tracked yet: a kill now would leave it without a record. */
+  starting: boolean;
 }
 
 class CleanupRegistry {
   private readonly groups = new Map<TrackedGroup, GroupRecord>();
   private readonly folders = new Set<string>();
+  private startsUnderway = 0;
   private recorder: ((snapshot: Snapshot) => void) | undefined;
   private exitHookInstalled = false;
+
+  /**
+   * Called before a child is started, so the record on disk names this host
+   * before the child exists: a kill -9 between the start and track() leaves
+   * a trail all the same (the child carries this host's run id). The
+   * returned function is called once the start has returned.
+   */
+  beforeStart(): () => void {
+    this.startsUnderway++;
+    this.changed();
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      this.startsUnderway--;
+      this.changed();
+    };
+  }
 
   /** Registers a started group; the returned function unregisters it once it has exited. */
   track(group: TrackedGroup, command: string): () => void {
@@ -104,6 +125,7 @@ class CleanupRegistry {
       runId: runId(),
       groups: [...this.groups.values()],
       folders: [...this.folders],
+      starting: this.startsUnderway > 0,
     });
   }
 }

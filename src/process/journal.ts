@@ -14,7 +14,7 @@ import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, unlinkSync, w
 import { basename, join } from "node:path";
 import { cleanup, type GroupRecord, RUN_ID_VARIABLE, runId, type Snapshot } from "./cleanup.js";
 import { FOLDER_PREFIX } from "./folders.js";
-import { bootId, environmentHas, processGroupOf, runningPids, startTicks } from "./proc.js";
+import { bootId, environmentHas, processEntry, processGroupOf, runningPids, startTicks } from "./proc.js";
 import { delay, STOP_GRACE } from "./stop.js";
 
 interface JournalFile extends Snapshot {
@@ -37,7 +37,7 @@ const POLL_MS = 50;
 export function keepJournal(dir: string): void {
   const file = join(dir, `${runId()}.json`);
   cleanup.record((snapshot) => {
-    if (snapshot.groups.length === 0 && snapshot.folders.length === 0) return removeQuietly(file);
+    if (snapshot.groups.length === 0 && snapshot.folders.length === 0 && !snapshot.starting) return removeQuietly(file);
     const record: JournalFile = {
       ...snapshot,
       bootId: bootId(),
@@ -92,7 +92,7 @@ function claim(file: string): JournalFile | undefined {
 
 async function reap(record: JournalFile): Promise<Reaped> {
   const stillRunning = (group: GroupRecord) => members(group, record.runId).length > 0;
-  const running = record.groups.filter(stillRunning);
+  const running = [...record.groups, ...unrecordedGroups(record)].filter(stillRunning);
   for (const group of running) signalAll(group, record.runId, "SIGTERM");
   for (let waited = 0; waited < STOP_GRACE.afterTerminateMs && running.some(stillRunning); waited += POLL_MS)
     await delay(POLL_MS);
@@ -100,6 +100,27 @@ async function reap(record: JournalFile): Promise<Reaped> {
   const removedFolders = record.folders.filter((folder) => basename(folder).startsWith(FOLDER_PREFIX));
   for (const folder of removedFolders) rmSync(folder, { recursive: true, force: true });
   return { hostPid: record.hostPid, stopped: running, removedFolders };
+}
+
+/**
+ * The groups of processes carrying the dead host's run id that its record
+ * does not name: a child started just before the kill, before its group was
+ * recorded. The run id (pid and start time) is this host's alone, so each
+ * such process is provably one it started.
+ */
+function unrecordedGroups(record: JournalFile): GroupRecord[] {
+  // Under another boot, a later host may have the same pid and start time, and so the same run id.
+  if (record.bootId === undefined || record.bootId !== bootId()) return [];
+  const recorded = new Set(record.groups.map((group) => group.pgid));
+  const tag = `${RUN_ID_VARIABLE}=${record.runId}`;
+  const groups = new Map<number, GroupRecord>();
+  for (const pid of runningPids()) {
+    const pgid = processGroupOf(pid);
+    if (pgid === undefined || recorded.has(pgid) || groups.has(pgid) || !environmentHas(pid, tag)) continue;
+    // No start time: only its members that carry the run id are signalled (see members).
+    groups.set(pgid, { pgid, startTicks: undefined, command: processEntry(pid)?.command ?? String(pid) });
+  }
+  return [...groups.values()];
 }
 
 /**
