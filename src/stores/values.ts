@@ -42,14 +42,15 @@ export function isTimestampText(text: string): boolean {
   // A time, when present, is HH:MM at 11 and 14, and :SS at 16 when seconds follow.
   if (text.length > 10 && (twoDigits(text, 11) > 23 || twoDigits(text, 14) > 59)) return false;
   if (text.charCodeAt(16) === 58 && twoDigits(text, 17) > 59) return false;
-  // An offset past ±15:59 is refused by PostgreSQL, and means nothing anywhere.
-  const zone = text.length > 16 ? ZONE_OFFSET.exec(text) : null;
-  if (zone && (Number(zone[1]) > 15 || Number(zone[2] ?? "0") > 59)) return false;
+  // An offset, when given, follows the time (past index 16) as ±HH, ±HHMM or ±HH:MM; PostgreSQL refuses
+  // one past ±15:59, and it means nothing anywhere.
+  const sign = text.length > 16 ? Math.max(text.indexOf("+", 16), text.indexOf("-", 16)) : -1;
+  if (sign > 0) {
+    const minutes = text.charCodeAt(sign + 3) === 58 ? sign + 4 : sign + 3;
+    if (twoDigits(text, sign + 1) > 15 || (minutes < text.length && twoDigits(text, minutes) > 59)) return false;
+  }
   return d <= DAYS_IN_MONTH[m - 1] || (m === 2 && d === 29 && y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0));
 }
-
-/** A date-time's trailing UTC offset: hours, then minutes when given. */
-const ZONE_OFFSET = /[+-](\d{2})(?::?(\d{2}))?$/;
 
 const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 

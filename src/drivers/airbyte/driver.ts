@@ -154,11 +154,9 @@ export class AirbyteDriver implements SourceDriver {
           return;
       }
     });
-    // A failed write explains the end before the source's own exit does.
-    await pages.settled();
-    if (outcome.result.code !== 0 || outcome.trace) throw this.failure("read", outcome);
-    await pages.flushAll();
-    await pages.settled();
+    await pages.finish(() => {
+      if (outcome.result.code !== 0 || outcome.trace) throw this.failure("read", outcome);
+    });
     return { message: `${pages.records} records from ${request.streams.length} stream(s)` };
   }
 

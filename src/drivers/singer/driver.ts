@@ -125,11 +125,9 @@ export class SingerDriver implements SourceDriver {
       },
       singerMessageProblem,
     );
-    // A failed write explains the end before the tap's own exit does.
-    await pages.settled();
-    if (result.code !== 0) throw new SingerTapError(this.source.name, "(sync)", result);
-    await pages.flushAll();
-    await pages.settled();
+    await pages.finish(() => {
+      if (result.code !== 0) throw new SingerTapError(this.source.name, "(sync)", result);
+    });
     return { message: `${pages.records} records from ${wanted.size} stream(s)` };
   }
 

@@ -1,7 +1,7 @@
 /**
  * A subprocess source's records into the sink, a page per stream at a time; all of them before a
  * checkpoint. A page is written while the source's next lines are parsed (SinkQueue): the driver calls
- * `settled` once the source has ended, before it reports how the read went.
+ * `finish` once the source has ended, before it reports how the read went.
  */
 import { ConnectorProtocolError } from "../../errors.js";
 import { Batcher } from "../batcher.js";
@@ -49,9 +49,16 @@ export class Pager {
     await this.writes.checkpoint(state);
   }
 
-  /** Resolves once every write asked for so far has ended; rejects with the first that failed. */
-  settled(): Promise<void> {
-    return this.writes.settled();
+  /**
+   * Once the source has ended: a failed write explains the end first (before the source's own exit
+   * does), then `checkExit` throws if the source itself failed, then the records still pending are
+   * written and their writes waited for.
+   */
+  async finish(checkExit: () => void): Promise<void> {
+    await this.writes.settled();
+    checkExit();
+    await this.flushAll();
+    await this.writes.settled();
   }
 
   private async send(stream: string, rows: Row[]): Promise<void> {
