@@ -26,13 +26,18 @@ ensure_cached_venv() {
   local name
   name="$(basename "$venv")"
   local cached="${SLUICE_CACHE:-$HOME/.cache/sluice}/venvs/${name#.venv-}-$key"
-  if [ ! -f "$cached/.sluice-complete" ]; then
-    rm -rf "$cached"
-    mkdir -p "$(dirname "$cached")"
-    python3 -m venv "$cached"
-    "$cached/bin/pip" install --quiet --disable-pip-version-check -r "$requirements"
-    touch "$cached/.sluice-complete"
-  fi
+  mkdir -p "$(dirname "$cached")"
+  # A venv cannot be built elsewhere and moved in (its scripts name their own folder), so two builds at once
+  # (two clones testing on one machine) take turns on a lock instead of deleting each other's half-built venv.
+  (
+    flock 9
+    if [ ! -f "$cached/.sluice-complete" ]; then
+      rm -rf "$cached"
+      python3 -m venv "$cached"
+      "$cached/bin/pip" install --quiet --disable-pip-version-check -r "$requirements"
+      touch "$cached/.sluice-complete"
+    fi
+  ) 9>"$cached.lock"
   if [ "$(readlink "$venv" 2>/dev/null)" != "$cached" ]; then
     rm -rf "$venv"
     ln -s "$cached" "$venv"
