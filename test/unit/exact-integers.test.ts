@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { BinaryWriter } from "@bufbuild/protobuf/wire";
 import { readColumn, type WireColumn } from "../../src/protocol/columns.js";
-import { jsonText, parseJsonExact } from "../../src/protocol/json.js";
+import { hasLongDigitRun, jsonText, parseJsonExact } from "../../src/protocol/json.js";
 import { BucketChunkBuilder, BucketDecoder, decodeBucketChunk } from "../../src/protocol/qlik/buckets.js";
 import { columnarChunks } from "../../src/protocol/qlik/chunks.js";
 import { DataChunk } from "../../src/protocol/gen/qlik/connect/data_connector.js";
@@ -27,6 +27,21 @@ test("JSON text: integers beyond 2^53 come back as bigints, everything else as J
   assert.deepEqual(parseJsonExact('{"a":[1,{"b":-18446744073709551617}]}'), { a: [1, { b: -18446744073709551617n }] });
   assert.throws(() => parseJsonExact('{"id": 12345678901234567890'), SyntaxError);
   assert.throws(() => parseJsonExact('{"id": 1'), SyntaxError);
+});
+
+test("the scan for 16 digits in a row answers as /\\d{16}/ does, wherever the run sits", () => {
+  const cases = ["", "123456789012345", "1234567890123456", "x1234567890123456", "123456789012345x6"];
+  for (let offset = 0; offset < 40; offset++)
+    for (const run of [15, 16, 17]) cases.push(`${"a,".repeat(offset)}${"7".repeat(run)}${offset % 2 ? "" : "]"}`);
+  // Runs of 15 beside runs of 16 and more, at every distance a skip of 16 could jump over.
+  for (let gap = 1; gap < 20; gap++) cases.push(`${"9".repeat(15)}${"x".repeat(gap)}${"9".repeat(16)}`);
+  let seed = 2026;
+  const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+  for (let n = 0; n < 20000; n++) {
+    const length = Math.floor(random() * 60);
+    cases.push(Array.from({ length }, () => (random() < 0.85 ? String(Math.floor(random() * 10)) : ",")).join(""));
+  }
+  for (const text of cases) assert.equal(hasLongDigitRun(text), /\d{16}/.test(text), JSON.stringify(text));
 });
 
 test("JSON text out: bigints (nested too) written as exact numbers, and read back the same", () => {
