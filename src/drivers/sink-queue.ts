@@ -1,8 +1,8 @@
 /**
  * A sink's calls made one at a time, in order, while the source prepares the
  * next one: a driver decodes page N+1 (JSON parsing, on this thread) while
- * the store writes page N (on its own thread, server or connection), so
- * decoding and writing overlap instead of taking turns.
+ * the store writes page N (PostgreSQL on its server, DuckDB on its own
+ * threads), so decoding and writing overlap instead of taking turns.
  *
  * Each call starts only once the one before it has ended, so the sink's
  * contract holds unchanged: pages in order, a checkpoint only after the pages

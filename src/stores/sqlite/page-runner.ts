@@ -2,9 +2,8 @@
  * A page of a SQLite table as SQLite runs it: its rows already turned into
  * bind values (so nothing here can meet a value that does not fit), upserts
  * and key deletes in page order, and the checkpoint it carries, all in one
- * transaction. Plain data in, counts out: the same job runs on the store's
- * own connection or on the page writer thread's (which receives it as a
- * message), through this one runner.
+ * transaction. Plain data in, counts out: the table writer decides what to
+ * write, this runner only how.
  */
 import type Database from "better-sqlite3";
 import { quoteIdentifier as quote } from "../naming.js";
