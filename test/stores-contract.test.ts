@@ -156,6 +156,33 @@ for (const target of targets) {
       assert.deepEqual(await column(store, table.table, "_sluice_version"), [1, 2, 3]);
     });
 
+    test("counts stay right as pages turn from new keys to existing ones and back, and with key columns alone", async (t) => {
+      const { store } = await open(t);
+      const table = await store.openTable(users());
+      const counts = (inserted: number, updated: number, unchanged: number) => ({ inserted, updated, unchanged });
+      assert.deepEqual(await table.write([{ id: 1, name: "a" }], 1), counts(1, 0, 0));
+      assert.deepEqual(await table.write([{ id: 1, name: "a" }], 1), counts(0, 0, 1));
+      assert.deepEqual(await table.write([{ id: 2, name: "b" }], 1), counts(1, 0, 0));
+      assert.deepEqual(await table.write([{ id: 3, name: "c" }], 1), counts(1, 0, 0));
+      const mixed = [
+        { id: 4, name: "d" },
+        { id: 1, name: "A" },
+        { id: 2, name: "b" },
+      ];
+      assert.deepEqual(await table.write(mixed, 1), counts(1, 1, 1));
+      assert.deepEqual(await table.write([{ id: 5, name: "e" }], 1), counts(1, 0, 0));
+      assert.deepEqual(await column(store, table.table, "name"), ["A", "b", "c", "d", "e"]);
+      assert.deepEqual(await column(store, table.table, "_sluice_version"), [2, 1, 1, 1, 1]);
+
+      const keys = await store.openTable(
+        users({ stream: "tags", table: "demo_tags", columns: [{ name: "id", type: "integer" }] }),
+      );
+      assert.deepEqual(await keys.write([{ id: 1 }, { id: 2 }], 1), counts(2, 0, 0));
+      assert.deepEqual(await keys.write([{ id: 2 }, { id: 3 }], 1), counts(1, 0, 1));
+      assert.deepEqual(await keys.write([{ id: 4 }], 1), counts(1, 0, 0));
+      assert.deepEqual(await column(store, keys.table, "id"), [1, 2, 3, 4]);
+    });
+
     test("columns get real types; new fields become columns", async (t) => {
       const { store } = await open(t);
       const spec = users({

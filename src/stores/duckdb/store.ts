@@ -1,7 +1,8 @@
 /**
  * The DuckDB store, on @duckdb/node-api: a page goes through DuckDB's
- * appender into a temporary table and is merged with INSERT … ON CONFLICT DO
- * UPDATE … WHERE the row changed; RETURNING the row version tells inserted
+ * appender into a temporary table and is merged: new keys by INSERT … ON
+ * CONFLICT DO NOTHING, and where keys exist by INSERT … ON CONFLICT DO UPDATE
+ * … WHERE the row changed, whose RETURNING of the row version tells inserted
  * (version 1) from updated rows. The page's checkpoint is saved in the same
  * transaction. Real types: BIGINT/HUGEINT, DOUBLE, BOOLEAN, TIMESTAMPTZ (sent
  * as text and cast in SQL: the appender's own conversion drops a UTC offset),
@@ -380,6 +381,8 @@ class DuckDbTable extends BaseTableWriter {
   private readonly duck: DuckDbStore;
   private readonly pageTable = `_sluice_page_${++pageTables}`;
   private pageTableReady = false;
+  /** The last page's keys were all new: try the plain insert first. */
+  private expectNew = true;
 
   constructor(store: DuckDbStore, opened: OpenedTable) {
     super(store, opened);
@@ -408,7 +411,7 @@ class DuckDbTable extends BaseTableWriter {
           counts.inserted += segment.rows.length;
         } else if (segment.delete) counts.deleted = (counts.deleted ?? 0) + (await this.deleteKeys());
         else {
-          const merged = await this.merge(syncId);
+          const merged = await this.merge(syncId, segment.rows.length);
           counts.inserted += merged.inserted;
           counts.updated += merged.updated;
           counts.unchanged += segment.rows.length - merged.inserted - merged.updated;
@@ -463,21 +466,38 @@ class DuckDbTable extends BaseTableWriter {
     this.pageTableReady = true;
   }
 
-  private async merge(syncId: number): Promise<{ inserted: number; updated: number }> {
+  /**
+   * Merges the page table into the table. While keys come new (a first sync, appended records), a plain
+   * insert that skips existing keys goes first: it returns no rows, and RETURNING cost a quarter of the
+   * merge. Only when some keys existed does the upsert run (the rows just inserted meet themselves in it,
+   * unchanged), and it keeps running first until a page comes all new again.
+   */
+  private async merge(syncId: number, rows: number): Promise<{ inserted: number; updated: number }> {
     const keys = this.opened.keyColumns;
     const names = this.columns.map((c) => quote(c.column));
-    const values = this.columns.filter((c) => !keys.includes(c.column)).map((c) => quote(c.column));
+    const into =
+      `INSERT INTO ${this.target} AS t (${names.join(", ")}, ${quote(SYNC_ID_COLUMN)}) ${this.selectPage(syncId)} ` +
+      `ON CONFLICT (${keys.map(quote).join(", ")})`;
+    // A table of key columns alone has nothing to update.
+    const updatable = this.columns.filter((c) => !keys.includes(c.column)).map((c) => quote(c.column));
+    let inserted = 0;
+    if (this.expectNew || updatable.length === 0) {
+      inserted = Number((await this.duck.execute(`${into} DO NOTHING`)).rowsChanged);
+      if (inserted === rows || updatable.length === 0) return { inserted, updated: 0 };
+    }
+    const upserted = await this.upsert(into, updatable);
+    this.expectNew = upserted.inserted === rows;
+    return { inserted: inserted + upserted.inserted, updated: upserted.updated };
+  }
+
+  /** The upsert: changed rows updated (their version raised), new ones inserted; RETURNING tells which. */
+  private async upsert(into: string, values: string[]): Promise<{ inserted: number; updated: number }> {
     const version = quote(VERSION_COLUMN);
-    const action = values.length
-      ? `DO UPDATE SET ${[...values, quote(SYNC_ID_COLUMN)].map((c) => `${c} = excluded.${c}`).join(", ")}, ` +
-        `${version} = t.${version} + 1 ` +
-        `WHERE (${values.map((c) => `t.${c}`).join(", ")}) IS DISTINCT FROM (${values.map((c) => `excluded.${c}`).join(", ")})`
-      : "DO NOTHING";
     const result = await this.duck.execute(
-      `INSERT INTO ${this.target} AS t (${names.join(", ")}, ${quote(SYNC_ID_COLUMN)})
-       ${this.selectPage(syncId)}
-       ON CONFLICT (${keys.map(quote).join(", ")}) ${action}
-       RETURNING ${version}`,
+      `${into} DO UPDATE SET ${[...values, quote(SYNC_ID_COLUMN)].map((c) => `${c} = excluded.${c}`).join(", ")}, ` +
+        `${version} = t.${version} + 1 ` +
+        `WHERE (${values.map((c) => `t.${c}`).join(", ")}) IS DISTINCT FROM (${values.map((c) => `excluded.${c}`).join(", ")}) ` +
+        `RETURNING ${version}`,
     );
     // Read chunk by chunk: a page's worth of one-value rows is not worth building as row arrays.
     let inserted = 0;
