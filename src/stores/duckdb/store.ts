@@ -131,9 +131,10 @@ export class DuckDbStore extends SqlStore {
       // One thread: a page's merge (a few thousand rows) runs on one anyway, and each thread kept its
       // own allocator caches; the connector keeps the other core.
       threads: "1",
-      // Give freed memory back to the system after each statement rather than above 128 MB.
-      allocator_flush_threshold: "2MB",
-      allocator_bulk_deallocation_flush_threshold: "2MB",
+      // Give freed memory back to the system above 16 MB rather than 128 MB. Flushing at 2 MB cost 10 %
+      // of a sync's speed to save about 5 MB (2M records, page size 5000).
+      allocator_flush_threshold: "16MB",
+      allocator_bulk_deallocation_flush_threshold: "16MB",
     });
     if (created && this.file !== ":memory:") chmodSync(this.file, 0o600);
     this.connection = await this.instance.connect();
