@@ -292,6 +292,29 @@ for (const target of targets) {
       assert.deepEqual(await column(again, table.table, "id"), [1]);
     });
 
+    test("a value nested too deeply to write as JSON fails its page naming the record and field", async (t) => {
+      const { store } = await open(t);
+      const table = await store.openTable(users());
+      await table.write([{ id: 1, name: "a" }], 1, { connector: "demo", state: '{"cursor":1}' });
+      let nested: unknown = [1];
+      for (let level = 0; level < 20000; level++) nested = [nested];
+      await assert.rejects(
+        table.write(
+          [
+            { id: 2, name: "b" },
+            { id: 3, deep: nested },
+          ],
+          1,
+          { connector: "demo", state: '{"cursor":3}' },
+        ),
+        (error: unknown) =>
+          error instanceof RecordError &&
+          /record 2 of the page: field "deep" is nested too deeply to be stored as JSON/.test(error.message),
+      );
+      assert.equal(await store.loadState("demo"), '{"cursor":1}');
+      assert.deepEqual(await column(store, table.table, "id"), [1]);
+    });
+
     if (target.kind === "postgres") {
       test("a page the server refuses part way through its COPY fails cleanly: no rows, no state, the connection goes on", async (t) => {
         const { store, table } = await openKeyed(t, [

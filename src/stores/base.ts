@@ -25,7 +25,7 @@ import {
   type TableWriter,
   type WriteCounts,
 } from "./types.js";
-import { typeOfValue, widen } from "./values.js";
+import { jsonText, typeOfValue, widen } from "./values.js";
 
 /** A data column: the record field it holds, its name in the table, its type. */
 export interface Column {
@@ -233,6 +233,24 @@ export function checkRecords(stream: string, rows: Row[], primaryKey: string[]):
   }
 }
 
+/**
+ * JSON.stringify recurses, so a value nested some thousands of levels deep overflows the stack while a
+ * page is converted: the record and field that did it, rather than the bare RangeError.
+ */
+function nestedTooDeep(stream: string, rows: Row[], error: unknown): RecordError | undefined {
+  if (!(error instanceof RangeError)) return undefined;
+  for (let index = 0; index < rows.length; index++)
+    for (const field in rows[index]) {
+      try {
+        jsonText(rows[index][field]);
+      } catch (failure) {
+        if (failure instanceof RangeError)
+          return new RecordError(stream, index, `field "${field}" is nested too deeply to be stored as JSON`);
+      }
+    }
+  return undefined;
+}
+
 export const isDeletion = (row: Row): boolean => (row as Record<symbol, unknown>)[DELETE] === true;
 
 /** A run of a page's rows that one set statement can apply: all deletes or all upserts, no key twice. */
@@ -314,7 +332,7 @@ export abstract class BaseTableWriter implements TableWriter {
       try {
         return await this.writePage(rows, syncId, passed);
       } catch (error) {
-        if (!(error instanceof Misfit)) throw this.store.wrap(error);
+        if (!(error instanceof Misfit)) throw nestedTooDeep(spec.stream, rows, error) ?? this.store.wrap(error);
         await this.store.guard(() => this.widen(error));
       }
     }
