@@ -89,8 +89,11 @@ function readCheckpoint(reader: WireReader): Checkpoint {
   return checkpoint;
 }
 
+/** sluice.v1.Connector/Read with its pages decoded by `decodeReadResponse`. */
+export const ExactReadMethod = { ...ConnectorService.read, responseDeserialize: decodeReadResponse };
+
 /** The generated client of sluice.v1.Connector, with Read's pages decoded by `decodeReadResponse`. */
 export const ExactConnectorClient = makeGenericClientConstructor(
-  { ...ConnectorService, read: { ...ConnectorService.read, responseDeserialize: decodeReadResponse } },
+  { ...ConnectorService, read: ExactReadMethod },
   "sluice.v1.Connector",
 ) as unknown as typeof ConnectorClient;

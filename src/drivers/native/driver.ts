@@ -1,8 +1,9 @@
 /**
  * Sluice's native protocol (proto/sluice/v1): Spec, Check, Discover as unary
  * calls, Read as a server stream of pages written one at a time, the next one
- * decoded while the one before it is written; HTTP/2 flow control holds the
- * connector back when the store falls behind.
+ * received and decoded while the one before it is written, and none read
+ * beyond it: HTTP/2 flow control holds the connector back when the store falls
+ * behind, so the host holds two pages whatever the sync's length.
  */
 import type { ServiceError } from "@grpc/grpc-js";
 import {
@@ -14,8 +15,8 @@ import {
   SyncMode as WireSyncMode,
 } from "../../protocol/gen/sluice/v1/connector.js";
 import { decodeColumns, type Row } from "../../protocol/columns.js";
-import { ExactConnectorClient, type ReadMessage, type ReadPage } from "../../protocol/read-response.js";
-import { type PluginClient, unary } from "../../plugin/index.js";
+import { ExactConnectorClient, ExactReadMethod, type ReadPage } from "../../protocol/read-response.js";
+import { type PluginClient, pullServerStream, unary } from "../../plugin/index.js";
 import { ConnectorProtocolError, SluiceError } from "../../errors.js";
 import type {
   CheckResult,
@@ -71,8 +72,7 @@ export class NativeDriver implements SourceDriver {
   }
 
   async read(request: SourceReadRequest, sink: PageSink): Promise<ReadOutcome> {
-    // Typed as what ExactConnectorClient's deserializer gives (the generated type's columns are narrower).
-    const call = this.client.read({
+    const call = pullServerStream(this.client, ExactReadMethod, {
       options: request.options,
       state: request.state,
       streams: request.streams.map((s) => ({
@@ -84,7 +84,7 @@ export class NativeDriver implements SourceDriver {
     // A failed write cancels the stream at once, so the connector stops producing.
     const writes = new SinkQueue(sink, () => call.cancel());
     try {
-      for await (const response of call as unknown as AsyncIterable<ReadMessage>) {
+      for await (const response of call) {
         const message = response.message;
         if (message?.$case === "page") await writes.page(this.decodePage(message.value));
         else if (message?.$case === "checkpoint") await writes.checkpoint(message.value.state);

@@ -5,6 +5,8 @@
  * external access (no read_csv('/etc/…'), no extensions), and a statement
  * whose plan scans a meta table or calls a catalog function is refused.
  */
+// Sets DuckDB's allocator up before the library loads (allocator.ts).
+import "./allocator.js";
 import { type DuckDBConnection, DuckDBInstance, type DuckDBValue } from "@duckdb/node-api";
 import { existsSync } from "node:fs";
 import { quoteIdentifier as quote } from "../naming.js";

@@ -9,6 +9,8 @@
  * JSON.
  * The file is created on the first write, readable only by its owner.
  */
+// Sets DuckDB's allocator up before the library loads (allocator.ts).
+import "./allocator.js";
 import {
   type DuckDBAppender,
   type DuckDBConnection,
