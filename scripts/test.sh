@@ -35,6 +35,13 @@ step "server test tools" bash scripts/setup-server-tests.sh
 SLUICE_TEST_TEMPORAL="$(bash scripts/build-temporal.sh | tail -n 1)"
 export SLUICE_TEST_TEMPORAL
 
+# The tests' temp folder is the run's own, removed at its end: connectors that
+# tests kill on purpose cannot remove what they made there (go-plugin socket
+# folders, Python's temp files), and CI machines are shared.
+test_tmp="$(mktemp -d "${TMPDIR:-/tmp}/sluice-test.XXXXXX")"
+trap 'rm -rf "$test_tmp"' EXIT
+export TMPDIR="$test_tmp"
+
 # Each test file gets its own SLUICE_HOME (test/setup-home.ts). A test that hangs
 # fails after 20 minutes instead of holding CI until its own timeout; the bound
 # also applies to each file as a whole, and the documented-commands file takes
@@ -44,7 +51,8 @@ run_tests=(node --import tsx --import ./test/setup-home.ts --test --test-timeout
   --test-reporter=spec --test-reporter-destination=stdout
   --test-reporter=./test/reporters/file-times.mjs --test-reporter-destination=stderr)
 if [ "$#" -gt 0 ]; then
-  exec "${run_tests[@]}" "$@"
+  "${run_tests[@]}" "$@"
+  exit
 fi
 step "unit tests" npm run --silent test:unit
 # the SDKs' own tests, and the Go examples' (go test caches what did not change)
