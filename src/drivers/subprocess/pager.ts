@@ -43,10 +43,17 @@ export class Pager {
     for (const [stream, rows] of this.batcher.drain()) await this.send(stream, rows);
   }
 
-  /** Writes every pending record, then saves `state` with them. */
+  /**
+   * Writes every pending record and saves `state` with the last of their pages, in its transaction (the
+   * pages before it are written first): one commit instead of two where a source sends state after every
+   * few records. With nothing pending, `state` is saved alone.
+   */
   async checkpoint(state: string): Promise<void> {
-    await this.flushAll();
-    await this.writes.checkpoint(state);
+    const pages = this.batcher.drain();
+    const last = pages.pop();
+    for (const [stream, rows] of pages) await this.send(stream, rows);
+    if (last) await this.send(last[0], last[1], state);
+    else await this.writes.checkpoint(state);
   }
 
   /**
@@ -61,8 +68,8 @@ export class Pager {
     await this.writes.settled();
   }
 
-  private async send(stream: string, rows: Row[]): Promise<void> {
+  private async send(stream: string, rows: Row[], checkpoint?: string): Promise<void> {
     const estimatedTotal = this.estimates.size ? [...this.estimates.values()].reduce((a, b) => a + b, 0) : undefined;
-    await this.writes.page({ stream, rows, estimatedTotal });
+    await this.writes.page({ stream, rows, estimatedTotal, checkpoint });
   }
 }
