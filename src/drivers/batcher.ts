@@ -27,6 +27,16 @@ export class Batcher<R> {
     return page;
   }
 
+  /** How many records wait in each stream's page that is not full yet. */
+  pendingCounts(): Map<string, number> {
+    return new Map([...this.pending].map(([stream, records]) => [stream, records.length]));
+  }
+
+  /** The first `count` pending records of `stream`, taken out of the batcher (the rest stay). */
+  take(stream: string, count: number): R[] {
+    return this.pending.get(stream)?.splice(0, count) ?? [];
+  }
+
   /** Every pending page, oldest stream first, taken out of the batcher. */
   drain(): [stream: string, records: R[]][] {
     const pages = [...this.pending].filter(([, records]) => records.length > 0);

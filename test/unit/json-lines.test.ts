@@ -23,16 +23,16 @@ test("messages split across chunks, a last line without a newline, and a charact
     '{"type":"STATE"}',
   ]);
   assert.deepEqual(events, [
-    { kind: "message", message: { type: "LOG" }, line: 1 },
-    { kind: "message", message: { type: "RECORD", v: "€" }, line: 3 },
-    { kind: "message", message: { type: "STATE" }, line: 4 },
+    { kind: "message", message: { type: "LOG" }, line: 1, length: 14 },
+    { kind: "message", message: { type: "RECORD", v: "€" }, line: 3, length: 25 },
+    { kind: "message", message: { type: "STATE" }, line: 4, length: 16 },
   ]);
 });
 
 test("lines that are not JSON objects are the connector's chatter, handed back as text", async () => {
   assert.deepEqual(await collect(["starting up\n", '  {"type":"SPEC"}  \n']), [
     { kind: "text", text: "starting up", line: 1 },
-    { kind: "message", message: { type: "SPEC" }, line: 2 },
+    { kind: "message", message: { type: "SPEC" }, line: 2, length: 15 },
   ]);
 });
 

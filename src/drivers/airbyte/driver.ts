@@ -141,19 +141,21 @@ export class AirbyteDriver implements SourceDriver {
     if (!state.isEmpty) args.push("--state", this.files.write("state.json", state.toText()));
 
     const pages = new Pager(sink, wanted, this.source.name);
-    const outcome = await this.run(args, async (message) => {
-      switch (message.type) {
-        case "RECORD":
-          return pages.add(message.record.stream, message.record.data);
-        case "STATE":
-          state.add(message.state);
-          return pages.checkpoint(state.toText());
-        case "TRACE":
-          if (message.trace.type === "ESTIMATE" && message.trace.estimate?.row_estimate !== undefined)
-            pages.estimate(message.trace.estimate.name, message.trace.estimate.row_estimate);
-          return;
-      }
-    });
+    const outcome = await pages.during(
+      this.run(args, async (message, length) => {
+        switch (message.type) {
+          case "RECORD":
+            return pages.add(message.record.stream, message.record.data, length);
+          case "STATE":
+            state.add(message.state);
+            return pages.checkpoint(state.toText());
+          case "TRACE":
+            if (message.trace.type === "ESTIMATE" && message.trace.estimate?.row_estimate !== undefined)
+              pages.estimate(message.trace.estimate.name, message.trace.estimate.row_estimate);
+            return;
+        }
+      }),
+    );
     await pages.finish(() => {
       if (outcome.result.code !== 0 || outcome.trace) throw this.failure("read", outcome);
     });
@@ -200,12 +202,12 @@ export class AirbyteDriver implements SourceDriver {
   /** Runs the source: LOG, TRACE errors and CONTROL are handled here, everything else goes to `onMessage`. */
   private async run(
     args: string[],
-    onMessage: (message: AirbyteMessage) => Promise<void> | void,
+    onMessage: (message: AirbyteMessage, length: number) => Promise<void> | void,
   ): Promise<{ result: CommandResult; trace?: TraceMessage["error"] }> {
     let trace: TraceMessage["error"] | undefined;
     const result = await this.runner.run<AirbyteMessage>(
       args,
-      (message) => {
+      (message, length) => {
         if (message.type === "LOG")
           return this.logger.log(
             levelOf(LOG_LEVELS, message.log.level),
@@ -220,7 +222,7 @@ export class AirbyteDriver implements SourceDriver {
         }
         if (message.type === "CONTROL" && message.control.connectorConfig)
           return this.updateConfig(message.control.connectorConfig.config);
-        return onMessage(message);
+        return onMessage(message, length);
       },
       airbyteMessageProblem,
     );

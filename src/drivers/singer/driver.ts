@@ -107,23 +107,25 @@ export class SingerDriver implements SourceDriver {
     ];
     if (request.state) args.push("--state", this.files.write("state.json", request.state));
     const pages = new Pager(sink, wanted, this.source.name);
-    const result = await this.runner.run<SingerMessage>(
-      args,
-      async (message) => {
-        switch (message.type) {
-          case "RECORD":
-            return pages.add(message.stream, message.record);
-          case "STATE":
-            return pages.checkpoint(jsonText(message.value));
-          case "SCHEMA":
-            return this.logger.debug(
-              `schema of stream "${message.stream}"${message.key_properties?.length ? `, key ${message.key_properties.join(", ")}` : ""}`,
-            );
-          default:
-            return this.logger.debug(`ignored a ${message.type} message`);
-        }
-      },
-      singerMessageProblem,
+    const result = await pages.during(
+      this.runner.run<SingerMessage>(
+        args,
+        async (message, length) => {
+          switch (message.type) {
+            case "RECORD":
+              return pages.add(message.stream, message.record, length);
+            case "STATE":
+              return pages.checkpoint(jsonText(message.value));
+            case "SCHEMA":
+              return this.logger.debug(
+                `schema of stream "${message.stream}"${message.key_properties?.length ? `, key ${message.key_properties.join(", ")}` : ""}`,
+              );
+            default:
+              return this.logger.debug(`ignored a ${message.type} message`);
+          }
+        },
+        singerMessageProblem,
+      ),
     );
     await pages.finish(() => {
       if (result.code !== 0) throw new SingerTapError(this.source.name, "(sync)", result);

@@ -22,7 +22,10 @@ export class MalformedLineError extends ConnectorProtocolError {
   }
 }
 
-export type LineEvent<M> = { kind: "message"; message: M; line: number } | { kind: "text"; text: string; line: number };
+/** A line's message with its length in characters (what it weighs in a page), or its text when it was not one. */
+export type LineEvent<M> =
+  | { kind: "message"; message: M; line: number; length: number }
+  | { kind: "text"; text: string; line: number };
 
 /** What is wrong with a message whose JSON parsed, or undefined when its driver can read it. */
 export type MessageProblem = (message: { type: string } & Record<string, unknown>) => string | undefined;
@@ -48,7 +51,7 @@ export async function* jsonLines<M extends { type: string }>(
       throw new MalformedLineError(connector, number, trimmed, 'no "type"');
     const wrong = problem(value as { type: string } & Record<string, unknown>);
     if (wrong) throw new MalformedLineError(connector, number, trimmed, wrong);
-    return { kind: "message", message: value as M, line: number };
+    return { kind: "message", message: value as M, line: number, length: trimmed.length };
   };
   const limit = { maxBytes: MESSAGE_LINE_MAX_BYTES, overflow: "fail", source: `connector "${connector}"` } as const;
   for await (const line of readLines(output, limit)) {

@@ -1,17 +1,48 @@
 /**
- * A subprocess source's records into the sink, a page per stream at a time; all of them before a
- * checkpoint. A page is written while the source's next lines are parsed (SinkQueue): the driver calls
- * `finish` once the source has ended, before it reports how the read went.
+ * A subprocess source's records into the sink, in pages of up to PAGE_RECORDS
+ * records per stream, each written in one store transaction with the newest
+ * state that the records before it confirm.
+ *
+ * A source's state messages do not each make a transaction: a state waits
+ * (held) until the pages fill, up to STATE_WAIT_MS, and is then saved with
+ * the last page of everything pending, which holds every record before it
+ * (and maybe some after it: state is never ahead of the rows). Sources that
+ * send state every few records (airbyte-source-faker: every 1000) would
+ * otherwise pay a commit each time; DuckDB's costs 10 ms.
+ *
+ * A page is written while the source's next lines are parsed (SinkQueue).
+ * The driver reads through `during` and calls `finish` once the
+ * source has ended: when the read or the source failed, the records a held
+ * state confirms are still written with it, as they would have been without
+ * the wait.
  */
 import { ConnectorProtocolError } from "../../errors.js";
 import { Batcher } from "../batcher.js";
 import { SinkQueue } from "../sink-queue.js";
 import type { PageSink, Row } from "../types.js";
 
+/** Records per page and stream. */
+export const PAGE_RECORDS = 5000;
+/** Source line characters pending at most before every page is written, whatever their record counts. */
+export const PENDING_CHARACTERS = 4 * 1024 * 1024;
+/** How long a state may wait for more records to share their transaction. */
+export const STATE_WAIT_MS = 1000;
+interface HeldState {
+  state: string;
+  /** When the oldest state not yet saved arrived. */
+  since: number;
+  /** Per stream, how many of the pending records came before the state. */
+  confirmed: Map<string, number>;
+}
+
+type Pages = [stream: string, rows: Row[]][];
+
 export class Pager {
-  private readonly batcher = new Batcher<Row>();
+  private readonly batcher = new Batcher<Row>(PAGE_RECORDS);
   private readonly estimates = new Map<string, number>();
   private readonly writes: SinkQueue;
+  private pendingCharacters = 0;
+  private held: HeldState | undefined;
 
   constructor(
     sink: PageSink,
@@ -26,46 +57,78 @@ export class Pager {
     return this.batcher.records;
   }
 
-  async add(stream: string, data: Row): Promise<void> {
+  /** Adds a record whose line was `length` characters long; writes every pending page once one is full. */
+  async add(stream: string, data: Row, length = 0): Promise<void> {
     if (!this.streams.has(stream))
       throw new ConnectorProtocolError(
         `connector "${this.source}" sent a record of stream "${stream}", which was not selected`,
       );
+    this.pendingCharacters += length;
     const full = this.batcher.add(stream, data);
-    if (full) await this.send(stream, full);
+    if (full) await this.write([[stream, full], ...this.batcher.drain()]);
+    else if (this.pendingCharacters >= PENDING_CHARACTERS) await this.write(this.batcher.drain());
   }
 
   estimate(stream: string, rows: number): void {
     this.estimates.set(stream, rows);
   }
 
-  async flushAll(): Promise<void> {
-    for (const [stream, rows] of this.batcher.drain()) await this.send(stream, rows);
-  }
-
-  /**
-   * Writes every pending record and saves `state` with the last of their pages, in its transaction (the
-   * pages before it are written first): one commit instead of two where a source sends state after every
-   * few records. With nothing pending, `state` is saved alone.
-   */
+  /** Holds `state` for the next write, or writes everything pending with it once states have waited long enough. */
   async checkpoint(state: string): Promise<void> {
-    const pages = this.batcher.drain();
-    const last = pages.pop();
-    for (const [stream, rows] of pages) await this.send(stream, rows);
-    if (last) await this.send(last[0], last[1], state);
-    else await this.writes.checkpoint(state);
+    const since = this.held?.since ?? Date.now();
+    this.held = { state, since, confirmed: this.batcher.pendingCounts() };
+    if (Date.now() - since >= STATE_WAIT_MS) await this.write(this.batcher.drain());
   }
 
   /**
    * Once the source has ended: a failed write explains the end first (before the source's own exit
-   * does), then `checkExit` throws if the source itself failed, then the records still pending are
-   * written and their writes waited for.
+   * does), then `checkExit` throws if the source itself failed (after the records a held state
+   * confirms are written with it), then every record still pending is written with the held state,
+   * and their writes waited for.
    */
   async finish(checkExit: () => void): Promise<void> {
     await this.writes.settled();
-    checkExit();
-    await this.flushAll();
+    try {
+      checkExit();
+    } catch (error) {
+      await this.abandon();
+      throw error;
+    }
+    await this.write(this.batcher.drain());
     await this.writes.settled();
+  }
+
+  /** Waits for the read `running`; if it fails, the records a held state confirms are written with it first. */
+  async during<T>(running: Promise<T>): Promise<T> {
+    try {
+      return await running;
+    } catch (error) {
+      await this.abandon();
+      throw error;
+    }
+  }
+
+  /** After a failed read: writes the records a held state confirms, with it, and waits; never throws. */
+  private async abandon(): Promise<void> {
+    if (!this.held) return;
+    const confirmed: Pages = [...this.held.confirmed].map(([stream, count]) => [
+      stream,
+      this.batcher.take(stream, count),
+    ]);
+    await this.write(confirmed.filter(([, rows]) => rows.length > 0))
+      .then(() => this.writes.settled())
+      .catch(() => undefined);
+  }
+
+  /** Writes `pages` in order, the held state (if any) with the last one, or alone when there are none. */
+  private async write(pages: Pages): Promise<void> {
+    this.pendingCharacters = 0;
+    const state = this.held?.state;
+    this.held = undefined;
+    const last = pages.pop();
+    for (const [stream, rows] of pages) await this.send(stream, rows);
+    if (last) await this.send(last[0], last[1], state);
+    else if (state !== undefined) await this.writes.checkpoint(state);
   }
 
   private async send(stream: string, rows: Row[], checkpoint?: string): Promise<void> {

@@ -33,13 +33,14 @@ export class CommandRunner {
 
   async run<M extends { type: string }>(
     args: string[],
-    onMessage: (message: M) => Promise<void> | void,
+    /** Each message, with the length of its line (what the message weighs while it waits in a page). */
+    onMessage: (message: M, length: number) => Promise<void> | void,
     problem?: MessageProblem,
   ): Promise<CommandResult> {
     return this.supervise(args, async (child, stderr) => {
       for await (const event of jsonLines<M>(child.stdout, this.source.name, problem)) {
         if (event.kind === "text") stderr.push(`${event.text}\n`);
-        else await onMessage(event.message);
+        else await onMessage(event.message, event.length);
       }
       return {};
     });
