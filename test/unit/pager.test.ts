@@ -24,7 +24,7 @@ test("a state waits for the pages to fill, then rides on the last page written, 
   const pager = newPager(sink);
   await pager.add("events", { id: 0 });
   for (let id = 1; id < PAGE_RECORDS; id++) await pager.add("users", { id });
-  await pager.checkpoint("s1");
+  pager.checkpoint("s1");
   assert.deepEqual(calls, [], "nothing written before a page is full");
   await pager.add("users", { id: PAGE_RECORDS });
   await pager.finish(ok);
@@ -34,15 +34,15 @@ test("a state waits for the pages to fill, then rides on the last page written, 
 test("states with nothing pending are held and saved alone at the end; the newest wins", async () => {
   const { sink, calls } = recordingSink();
   const pager = newPager(sink);
-  await pager.checkpoint("s0");
+  pager.checkpoint("s0");
   await pager.add("users", { id: 1 });
-  await pager.checkpoint("s1");
-  await pager.checkpoint("s2");
+  pager.checkpoint("s1");
+  pager.checkpoint("s2");
   await pager.finish(ok);
   assert.deepEqual(calls, ["users:1+s2"]);
   const alone = recordingSink();
   const quiet = newPager(alone.sink);
-  await quiet.checkpoint("only");
+  quiet.checkpoint("only");
   await quiet.finish(ok);
   assert.deepEqual(alone.calls, ["state only"]);
 });
@@ -51,21 +51,25 @@ test("long source lines write the pending pages before they are full", async () 
   const { sink, calls } = recordingSink();
   const pager = newPager(sink);
   await pager.add("users", { id: 1 }, PENDING_CHARACTERS / 2);
-  await pager.checkpoint("s1");
+  pager.checkpoint("s1");
   await pager.add("users", { id: 2 }, PENDING_CHARACTERS / 2);
   await pager.finish(ok);
   assert.deepEqual(calls, ["users:2+s1"]);
 });
 
-test("a state that has waited long enough is saved at the next state, with everything pending", async () => {
+test("a held state is saved a moment later with everything pending, even when the source goes quiet", async () => {
   const { sink, calls } = recordingSink();
   const pager = newPager(sink);
   await pager.add("users", { id: 1 });
-  await pager.checkpoint("s1");
-  await new Promise((resolve) => setTimeout(resolve, STATE_WAIT_MS + 50));
+  pager.checkpoint("s1");
   await pager.add("users", { id: 2 });
-  await pager.checkpoint("s2");
-  assert.deepEqual(calls, ["users:2+s2"]);
+  assert.deepEqual(calls, [], "held");
+  await new Promise((resolve) => setTimeout(resolve, STATE_WAIT_MS + 100));
+  assert.deepEqual(calls, ["users:2+s1"], "saved without another message from the source");
+  await pager.add("users", { id: 3 });
+  pager.checkpoint("s2");
+  await pager.finish(ok);
+  assert.deepEqual(calls, ["users:2+s1", "users:1+s2"]);
 });
 
 test("when the source fails, the records its last state confirms are written with it, and no others", async () => {
@@ -73,7 +77,7 @@ test("when the source fails, the records its last state confirms are written wit
   const pager = newPager(sink);
   await pager.add("users", { id: 1 });
   await pager.add("events", { id: 1 });
-  await pager.checkpoint("s1");
+  pager.checkpoint("s1");
   await pager.add("users", { id: 2 });
   await pager.add("events", { id: 2 });
   await assert.rejects(
@@ -90,7 +94,7 @@ test("when the read itself fails (a broken message), the confirmed records are k
   const pager = newPager(sink);
   const read = async () => {
     await pager.add("users", { id: 1 });
-    await pager.checkpoint("s1");
+    pager.checkpoint("s1");
     await pager.add("users", { id: 2 });
     await pager.add("orders", { id: 1 });
   };

@@ -4,7 +4,8 @@
  * state that the records before it confirm.
  *
  * A source's state messages do not each make a transaction: a state waits
- * (held) until the pages fill, up to STATE_WAIT_MS, and is then saved with
+ * (held) until a page fills, or STATE_WAIT_MS after the oldest state held
+ * (a quiet source's progress is saved all the same), and is then saved with
  * the last page of everything pending, which holds every record before it
  * (and maybe some after it: state is never ahead of the rows). Sources that
  * send state every few records (airbyte-source-faker: every 1000) would
@@ -29,8 +30,6 @@ export const PENDING_CHARACTERS = 4 * 1024 * 1024;
 export const STATE_WAIT_MS = 1000;
 interface HeldState {
   state: string;
-  /** When the oldest state not yet saved arrived. */
-  since: number;
   /** Per stream, how many of the pending records came before the state. */
   confirmed: Map<string, number>;
 }
@@ -43,6 +42,10 @@ export class Pager {
   private readonly writes: SinkQueue;
   private pendingCharacters = 0;
   private held: HeldState | undefined;
+  /** Writes a held state once it has waited STATE_WAIT_MS, should the source go quiet. */
+  private heldTimer: NodeJS.Timeout | undefined;
+  /** The writes asked for so far, one after another (the held-state timer asks between two records). */
+  private writing: Promise<void> = Promise.resolve();
 
   constructor(
     sink: PageSink,
@@ -65,19 +68,22 @@ export class Pager {
       );
     this.pendingCharacters += length;
     const full = this.batcher.add(stream, data);
-    if (full) await this.write([[stream, full], ...this.batcher.drain()]);
-    else if (this.pendingCharacters >= PENDING_CHARACTERS) await this.write(this.batcher.drain());
+    if (full) await this.write(() => [[stream, full], ...this.batcher.drain()]);
+    else if (this.pendingCharacters >= PENDING_CHARACTERS) await this.write(() => this.batcher.drain());
   }
 
   estimate(stream: string, rows: number): void {
     this.estimates.set(stream, rows);
   }
 
-  /** Holds `state` for the next write, or writes everything pending with it once states have waited long enough. */
-  async checkpoint(state: string): Promise<void> {
-    const since = this.held?.since ?? Date.now();
-    this.held = { state, since, confirmed: this.batcher.pendingCounts() };
-    if (Date.now() - since >= STATE_WAIT_MS) await this.write(this.batcher.drain());
+  /** Holds `state` for the next write: when a page fills, or STATE_WAIT_MS after the oldest state held. */
+  checkpoint(state: string): void {
+    this.held = { state, confirmed: this.batcher.pendingCounts() };
+    this.heldTimer ??= setTimeout(() => {
+      this.heldTimer = undefined;
+      // A failure is the sink queue's to report, at the next record or at the end.
+      this.write(() => this.batcher.drain()).catch(() => undefined);
+    }, STATE_WAIT_MS).unref();
   }
 
   /**
@@ -87,6 +93,9 @@ export class Pager {
    * and their writes waited for.
    */
   async finish(checkExit: () => void): Promise<void> {
+    // Everything pending is written below, or the source failed: nothing is left for the timer.
+    clearTimeout(this.heldTimer);
+    await this.writing;
     await this.writes.settled();
     try {
       checkExit();
@@ -94,7 +103,7 @@ export class Pager {
       await this.abandon();
       throw error;
     }
-    await this.write(this.batcher.drain());
+    await this.write(() => this.batcher.drain());
     await this.writes.settled();
   }
 
@@ -110,21 +119,35 @@ export class Pager {
 
   /** After a failed read: writes the records a held state confirms, with it, and waits; never throws. */
   private async abandon(): Promise<void> {
-    if (!this.held) return;
-    const confirmed: Pages = [...this.held.confirmed].map(([stream, count]) => [
-      stream,
-      this.batcher.take(stream, count),
-    ]);
-    await this.write(confirmed.filter(([, rows]) => rows.length > 0))
+    await this.write(() => this.confirmedPages())
       .then(() => this.writes.settled())
       .catch(() => undefined);
   }
 
-  /** Writes `pages` in order, the held state (if any) with the last one, or alone when there are none. */
-  private async write(pages: Pages): Promise<void> {
+  /** The pending records that came before the held state, taken out of the batcher. */
+  private confirmedPages(): Pages {
+    const counts = [...(this.held?.confirmed ?? [])];
+    return counts
+      .map(([stream, count]): Pages[number] => [stream, this.batcher.take(stream, count)])
+      .filter(([, rows]) => rows.length > 0);
+  }
+
+  /**
+   * Writes the pages `take` gives once the writes asked for before are done, the held state (if
+   * any) with the last one, or alone when there are none.
+   */
+  private write(take: () => Pages): Promise<void> {
+    const run = this.writing.then(() => this.writeNow(take()));
+    this.writing = run.catch(() => undefined);
+    return run;
+  }
+
+  private async writeNow(pages: Pages): Promise<void> {
     this.pendingCharacters = 0;
     const state = this.held?.state;
     this.held = undefined;
+    clearTimeout(this.heldTimer);
+    this.heldTimer = undefined;
     const last = pages.pop();
     for (const [stream, rows] of pages) await this.send(stream, rows);
     if (last) await this.send(last[0], last[1], state);
