@@ -28,6 +28,7 @@ export const PAGE_RECORDS = 5000;
 export const PENDING_CHARACTERS = 4 * 1024 * 1024;
 /** How long a state may wait for more records to share their transaction. */
 export const STATE_WAIT_MS = 1000;
+
 interface HeldState {
   state: string;
   /** Per stream, how many of the pending records came before the state. */
