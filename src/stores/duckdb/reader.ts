@@ -5,9 +5,6 @@
  * external access (no read_csv('/etc/…'), no extensions), and a statement
  * whose plan scans a meta table or calls a catalog function is refused.
  */
-// Sets DuckDB's allocator up before the library loads (allocator.ts).
-import "./allocator.js";
-import { type DuckDBConnection, DuckDBInstance, type DuckDBValue } from "@duckdb/node-api";
 import { existsSync } from "node:fs";
 import { quoteIdentifier as quote } from "../naming.js";
 import {
@@ -19,6 +16,7 @@ import {
   type StoreReader,
 } from "../reader.js";
 import { StoreError, StoreNotFoundError } from "../types.js";
+import { type DuckDBConnection, DuckDBInstance, type DuckDBValue } from "./binding.js";
 
 /** A DuckDB value as the reader hands it out. */
 function plainValue(value: DuckDBValue): unknown {

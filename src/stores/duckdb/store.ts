@@ -9,14 +9,6 @@
  * JSON.
  * The file is created on the first write, readable only by its owner.
  */
-// Sets DuckDB's allocator up before the library loads (allocator.ts).
-import "./allocator.js";
-import {
-  type DuckDBAppender,
-  type DuckDBConnection,
-  DuckDBInstance,
-  type DuckDBMaterializedResult,
-} from "@duckdb/node-api";
 import { chmodSync, existsSync, mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { SluiceError } from "../../errors.js";
@@ -30,6 +22,12 @@ import {
   SYNC_ID_COLUMN,
   VERSION_COLUMN,
 } from "../naming.js";
+import {
+  type DuckDBAppender,
+  type DuckDBConnection,
+  DuckDBInstance,
+  type DuckDBMaterializedResult,
+} from "./binding.js";
 import { type ColumnType, type Row, StoreError, StoreNotFoundError, type WriteCounts } from "../types.js";
 import { exactInDouble, inInt64, integerOf, isDecimalText, isTimestampText, jsonText, widen } from "../values.js";
 
