@@ -41,14 +41,23 @@ export class SinkQueue {
     if (this.failed) throw this.failed.error;
   }
 
-  private async send(call: () => Promise<void>): Promise<void> {
-    await this.settled();
-    this.last = call().then(
+  /**
+   * Queues `call` behind every call asked for before, at once: callers that do not wait for each other
+   * (a timer beside a read loop) still get their calls made in the order they asked. Resolves once the
+   * call before it has ended and this one has started.
+   */
+  private send(call: () => Promise<void>): Promise<void> {
+    const turn = this.last.then(() => {
+      if (this.failed) throw this.failed.error;
+    });
+    this.last = turn.then(call).then(
       () => undefined,
       (error: unknown) => {
-        this.failed ??= { error };
+        if (this.failed) return; // an earlier failure, already told
+        this.failed = { error };
         this.onFailure();
       },
     );
+    return turn;
   }
 }

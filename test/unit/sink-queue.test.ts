@@ -55,3 +55,20 @@ test("after a failure, later calls are not made and every caller hears the first
   assert.deepEqual(calls, ["bad"], "nothing after the failed call ran");
   assert.equal(failures, 1);
 });
+
+test("callers that do not wait for each other get their calls made in the order they asked", async () => {
+  const log: string[] = [];
+  const sink = {
+    page: async ({ stream }: RecordPage) => {
+      log.push(`start ${stream}`);
+      await tick();
+      log.push(`end ${stream}`);
+    },
+    checkpoint: async (state: string) => void log.push(`state ${state}`),
+  };
+  const queue = new SinkQueue(sink, () => {});
+  // A read loop and a timer, each asking before the other's call has started.
+  await Promise.all([queue.page(page("a")), queue.page(page("b")), queue.checkpoint("s1"), queue.page(page("c"))]);
+  await queue.settled();
+  assert.deepEqual(log, ["start a", "end a", "start b", "end b", "state s1", "start c", "end c"]);
+});

@@ -45,8 +45,6 @@ export class Pager {
   private held: HeldState | undefined;
   /** Writes a held state once it has waited STATE_WAIT_MS, should the source go quiet. */
   private heldTimer: NodeJS.Timeout | undefined;
-  /** The writes asked for so far, one after another (the held-state timer asks between two records). */
-  private writing: Promise<void> = Promise.resolve();
 
   constructor(
     sink: PageSink,
@@ -69,8 +67,8 @@ export class Pager {
       );
     this.pendingCharacters += length;
     const full = this.batcher.add(stream, data);
-    if (full) await this.write(() => [[stream, full], ...this.batcher.drain()]);
-    else if (this.pendingCharacters >= PENDING_CHARACTERS) await this.write(() => this.batcher.drain());
+    if (full) await this.write([[stream, full], ...this.batcher.drain()]);
+    else if (this.pendingCharacters >= PENDING_CHARACTERS) await this.write(this.batcher.drain());
   }
 
   estimate(stream: string, rows: number): void {
@@ -83,7 +81,7 @@ export class Pager {
     this.heldTimer ??= setTimeout(() => {
       this.heldTimer = undefined;
       // A failure is the sink queue's to report, at the next record or at the end.
-      this.write(() => this.batcher.drain()).catch(() => undefined);
+      this.write(this.batcher.drain()).catch(() => undefined);
     }, STATE_WAIT_MS).unref();
   }
 
@@ -96,7 +94,6 @@ export class Pager {
   async finish(checkExit: () => void): Promise<void> {
     // Everything pending is written below, or the source failed: nothing is left for the timer.
     clearTimeout(this.heldTimer);
-    await this.writing;
     await this.writes.settled();
     try {
       checkExit();
@@ -104,7 +101,7 @@ export class Pager {
       await this.abandon();
       throw error;
     }
-    await this.write(() => this.batcher.drain());
+    await this.write(this.batcher.drain());
     await this.writes.settled();
   }
 
@@ -120,7 +117,7 @@ export class Pager {
 
   /** After a failed read: writes the records a held state confirms, with it, and waits; never throws. */
   private async abandon(): Promise<void> {
-    await this.write(() => this.confirmedPages())
+    await this.write(this.confirmedPages())
       .then(() => this.writes.settled())
       .catch(() => undefined);
   }
@@ -134,29 +131,24 @@ export class Pager {
   }
 
   /**
-   * Writes the pages `take` gives once the writes asked for before are done, the held state (if
-   * any) with the last one, or alone when there are none.
+   * Queues `pages` behind the writes asked for before, the held state (if any) with the last one, or
+   * alone when there are none; resolves once the last of them has started.
    */
-  private write(take: () => Pages): Promise<void> {
-    const run = this.writing.then(() => this.writeNow(take()));
-    this.writing = run.catch(() => undefined);
-    return run;
-  }
-
-  private async writeNow(pages: Pages): Promise<void> {
+  private async write(pages: Pages): Promise<void> {
     this.pendingCharacters = 0;
     const state = this.held?.state;
     this.held = undefined;
     clearTimeout(this.heldTimer);
     this.heldTimer = undefined;
     const last = pages.pop();
-    for (const [stream, rows] of pages) await this.send(stream, rows);
-    if (last) await this.send(last[0], last[1], state);
-    else if (state !== undefined) await this.writes.checkpoint(state);
+    const sends = pages.map(([stream, rows]) => this.send(stream, rows));
+    if (last) sends.push(this.send(last[0], last[1], state));
+    else if (state !== undefined) sends.push(this.writes.checkpoint(state));
+    await Promise.all(sends);
   }
 
-  private async send(stream: string, rows: Row[], checkpoint?: string): Promise<void> {
+  private send(stream: string, rows: Row[], checkpoint?: string): Promise<void> {
     const estimatedTotal = this.estimates.size ? [...this.estimates.values()].reduce((a, b) => a + b, 0) : undefined;
-    await this.writes.page({ stream, rows, estimatedTotal, checkpoint });
+    return this.writes.page({ stream, rows, estimatedTotal, checkpoint });
   }
 }
