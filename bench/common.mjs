@@ -2,6 +2,8 @@
 // sync of N records from the Go example connector into any store. One copy, so
 // every benchmark measures Sluice the same way.
 import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
@@ -59,12 +61,25 @@ export async function benchDatabase(label) {
   };
 }
 
-/** One sync of `records` generator users into `db` (any --db form); its time and the sync's summary. */
+/**
+ * CPU seconds spent so far by this process and by its ended, reaped children (the connector, once closed):
+ * /proc/self/stat's utime + stime and cutime + cstime, in clock ticks of 1/100 s.
+ */
+function cpuSeconds() {
+  const fields = readFileSync("/proc/self/stat", "utf8").split(") ")[1].split(" ");
+  const ticks = (...at) => at.reduce((sum, i) => sum + Number(fields[i]), 0) / 100;
+  // Fields 14-17 of stat(5), counted here from field 3 (state) as index 0.
+  return { host: ticks(11, 12), children: ticks(13, 14) };
+}
+
+/** One sync of `records` generator users into `db` (any --db form); its time, the sync's summary and its CPU. */
 export async function generatorSync(db, { records, pageSize, schema }) {
   const { openConnector, openStore, runSync } = await import("../dist/engine/index.js");
   const store = await openStore(db, { schema });
   const driver = await openConnector({ name: "generator", command: { shell: generatorCommand }, protocol: "sluice" });
+  const before = cpuSeconds();
   const started = performance.now();
+  let run;
   try {
     const summary = await runSync({
       connector: "generator",
@@ -73,11 +88,28 @@ export async function generatorSync(db, { records, pageSize, schema }) {
       options: JSON.stringify({ count: records, page_size: pageSize }),
     });
     const seconds = (performance.now() - started) / 1000;
-    return { seconds, recordsPerSecond: summary.records / seconds, summary };
+    run = { seconds, recordsPerSecond: summary.records / seconds, summary };
   } finally {
     await driver.close();
     await store.close();
   }
+  const after = cpuSeconds();
+  return { ...run, cpu: { host: after.host - before.host, connector: after.children - before.children } };
+}
+
+/**
+ * What the machine's cores allow: the sync's CPU work (host, with an in-process store's threads, and the
+ * connector) spread perfectly over every core gives its fastest possible time, hence the best ratio to
+ * the raw limit that any rearrangement of the same work (threads, pipelining) could reach here. Only
+ * where the store runs inside the host (SQLite, DuckDB): a server's CPU is not counted.
+ */
+export function cpuFigures(sync, raw) {
+  const { host, connector } = sync.cpu;
+  const fastestSeconds = (host + connector) / availableParallelism();
+  return {
+    cpuSeconds: { host: +host.toFixed(2), connector: +connector.toFixed(2), cores: availableParallelism() },
+    cpuCeilingRatioToRaw: +Math.min(1, sync.summary.records / fastestSeconds / raw.recordsPerSecond).toFixed(3),
+  };
 }
 
 /**

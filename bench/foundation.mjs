@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { openConnector } from "../dist/engine/index.js";
-import { efficiency, generatorCommand, generatorSourceRate, generatorSync } from "./common.mjs";
+import { cpuFigures, efficiency, generatorCommand, generatorSourceRate, generatorSync } from "./common.mjs";
 
 const records = Number(process.env.BENCH_RECORDS ?? 1_000_000);
 const pageSize = 1000;
@@ -88,6 +88,7 @@ try {
       ratioToRaw: +(sluice.recordsPerSecond / raw.recordsPerSecond).toFixed(3),
       source,
       efficiency: efficiency(sluice, source, raw),
+      ...cpuFigures(sluice, raw),
       hostPeakRssMb: Math.round(hostPeakRssMb),
       spawnHandshakeMs: +handshakeMs.toFixed(1),
       loadAverage1m: +loadavg()[0].toFixed(2),

@@ -14,7 +14,7 @@ import { join } from "node:path";
 import pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
 import { openStore } from "../dist/engine/index.js";
-import { benchDatabase, efficiency, generatorSourceRate, generatorSync } from "./common.mjs";
+import { benchDatabase, cpuFigures, efficiency, generatorSourceRate, generatorSync } from "./common.mjs";
 
 const records = Number(process.env.BENCH_RECORDS ?? 1_000_000);
 const pageSize = Number(process.env.BENCH_PAGE_SIZE ?? 5000);
@@ -233,6 +233,7 @@ async function benchDuckDb() {
     storeLayer: figures(layer),
     storeLayerRatioToRaw: +(layer.recordsPerSecond / raw.recordsPerSecond).toFixed(3),
     ...(await sourceFigures(sluice, raw)),
+    ...cpuFigures(sluice, raw),
     loadAverage1m: +loadavg()[0].toFixed(2),
   };
 }
