@@ -49,7 +49,14 @@ function measure(command, args, options = {}) {
     const started = performance.now();
     const child = spawn(command, args, {
       cwd: options.cwd ?? work,
-      env: { ...process.env, DO_NOT_TRACK: "1", AIRBYTE_OFFLINE_MODE: "1", ...options.env },
+      // PyAirbyte logs to /tmp/airbyte/logs unless told otherwise: kept in the work folder, removed with it.
+      env: {
+        ...process.env,
+        DO_NOT_TRACK: "1",
+        AIRBYTE_OFFLINE_MODE: "1",
+        AIRBYTE_LOGGING_ROOT: join(work, "airbyte-logs"),
+        ...options.env,
+      },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let stdout = "";
