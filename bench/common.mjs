@@ -66,7 +66,9 @@ export async function benchDatabase(label) {
  * /proc/self/stat's utime + stime and cutime + cstime, in clock ticks of 1/100 s.
  */
 function cpuSeconds() {
-  const fields = readFileSync("/proc/self/stat", "utf8").split(") ")[1].split(" ");
+  const stat = readFileSync("/proc/self/stat", "utf8");
+  // After the command name (field 2), which may itself hold ") ".
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
   const ticks = (...at) => at.reduce((sum, i) => sum + Number(fields[i]), 0) / 100;
   // Fields 14-17 of stat(5), counted here from field 3 (state) as index 0.
   return { host: ticks(11, 12), children: ticks(13, 14) };
@@ -105,9 +107,10 @@ export async function generatorSync(db, { records, pageSize, schema }) {
  */
 export function cpuFigures(sync, raw) {
   const { host, connector } = sync.cpu;
-  const fastestSeconds = (host + connector) / availableParallelism();
+  const cores = availableParallelism();
+  const fastestSeconds = (host + connector) / cores;
   return {
-    cpuSeconds: { host: +host.toFixed(2), connector: +connector.toFixed(2), cores: availableParallelism() },
+    cpuSeconds: { host: +host.toFixed(2), connector: +connector.toFixed(2), cores },
     cpuCeilingRatioToRaw: +Math.min(1, sync.summary.records / fastestSeconds / raw.recordsPerSecond).toFixed(3),
   };
 }
