@@ -29,7 +29,8 @@ async function sluiceSync(db, schema) {
 /**
  * The store layer alone: the same rows (as the connector sends them) written
  * through Store.openTable/write, pages of the same size, each with a
- * checkpoint — no connector competing for the two cores.
+ * checkpoint, each announced while the one before is written (as the engine
+ * does) — no connector competing for the two cores.
  */
 async function storeWrites(db, schema, rows) {
   const store = await openStore(db, { schema });
@@ -54,9 +55,15 @@ async function storeWrites(db, schema, rows) {
   const value = (column, v) =>
     column === "tags" ? JSON.parse(v) : column === "id" || column === "age" ? Number(v) : v;
   const objects = rows.map((row) => Object.fromEntries(COLUMNS.map((c, i) => [c, value(c, row[i])])));
+  const pages = [];
+  for (let i = 0; i < objects.length; i += pageSize) pages.push(objects.slice(i, i + pageSize));
   const started = performance.now();
-  for (let i = 0; i < objects.length; i += pageSize)
-    await table.write(objects.slice(i, i + pageSize), 1, { connector: "raw", state: String(i) });
+  for (let i = 0; i < pages.length; i++) {
+    // As the engine does: the next page is announced while this one is written.
+    const writing = table.write(pages[i], 1, { connector: "raw", state: String(i) });
+    if (pages[i + 1]) table.upcoming?.(pages[i + 1]);
+    await writing;
+  }
   const seconds = (performance.now() - started) / 1000;
   await store.close();
   return { seconds, recordsPerSecond: rows.length / seconds };

@@ -4,8 +4,10 @@
  * the store writes page N (PostgreSQL on its server, DuckDB on its own
  * threads), so decoding and writing overlap instead of taking turns.
  *
- * Each call starts only once the one before it has ended, so the sink's
- * contract holds unchanged: pages in order, a checkpoint only after the pages
+ * A page queued behind a write is announced to the sink at once (`upcoming`),
+ * so a store can stage it beside the write (DuckDB: append it while the page
+ * before it merges). Each call starts only once the one before it has ended,
+ * so the sink's contract holds unchanged: pages in order, a checkpoint only after the pages
  * before it are durable. A failed call fails the next `send` and `settled`,
  * and calls `onFailure` at once, so the source can stop producing.
  */
@@ -27,6 +29,7 @@ export class SinkQueue {
 
   /** Waits for the call before it, then starts writing `page` (without waiting for it). */
   page(page: RecordPage): Promise<void> {
+    if (!this.failed) this.sink.upcoming?.(page);
     return this.send(() => this.sink.page(page));
   }
 

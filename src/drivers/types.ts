@@ -74,6 +74,11 @@ export interface PageSink {
   page(page: RecordPage): Promise<void>;
   /** Saves `state`; every page before it is durable first. */
   checkpoint(state: string): Promise<void>;
+  /**
+   * A hint, never required: `page` is the next one `page()` will get, so the sink may prepare it while
+   * the current write runs. Whatever it prepares, `page()` behaves as if it had not been told.
+   */
+  upcoming?(page: RecordPage): void;
 }
 
 export interface ReadOutcome {

@@ -12,6 +12,8 @@ export interface Destination {
   open(streams: StreamDescriptor[]): Promise<void>;
   /** Writes a page, with its checkpoint when it carries one; `stream` is how it lands. */
   write(page: RecordPage, stream: StreamDescriptor, syncId: number): Promise<WriteCounts>;
+  /** A hint that `page` is the next one written for `stream` (see PageSink.upcoming). */
+  upcoming?(page: RecordPage, stream: StreamDescriptor): void;
   /** Saves `state` once every page before it is durable. */
   checkpoint(state: string, syncId: number): Promise<void>;
   /** The read ended well: replacing tables take their place; a connector drains and tears down. */

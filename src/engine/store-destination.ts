@@ -11,6 +11,8 @@ import { tableSpec } from "./tables.js";
 export class StoreDestination implements Destination {
   acked = 0;
   private readonly writers = new Map<string, Promise<TableWriter>>();
+  /** The writers opened so far, by stream: the ones a page can be announced to. */
+  private readonly ready = new Map<string, TableWriter>();
   private readonly specs = new Map<string, TableSpec>();
   /** The table each opened stream got from the store (which may differ from the name asked for). */
   private readonly names = new Map<string, string>();
@@ -38,6 +40,10 @@ export class StoreDestination implements Destination {
     return counts;
   }
 
+  upcoming(page: RecordPage, stream: StreamDescriptor): void {
+    this.ready.get(stream.name)?.upcoming?.(page.rows);
+  }
+
   checkpoint(state: string, syncId: number): Promise<void> {
     return this.store.saveState(this.stateKey, state, syncId);
   }
@@ -61,6 +67,7 @@ export class StoreDestination implements Destination {
       this.specs.set(stream.name, spec);
       writer = this.store.openTable(spec).then((opened) => {
         this.names.set(stream.name, opened.table);
+        this.ready.set(stream.name, opened);
         return opened;
       });
       this.writers.set(stream.name, writer);

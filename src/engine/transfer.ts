@@ -84,6 +84,11 @@ export async function transfer(job: TransferJob): Promise<TransferResult> {
       });
       if (page.checkpoint !== undefined) job.onEvent?.({ type: "checkpoint", state: page.checkpoint });
     }),
+    // Only a stream already known: an unknown one is the page's own error to report.
+    upcoming: (page) => {
+      const stream = streams.find(page.stream);
+      if (stream) destination.upcoming?.(page, stream);
+    },
     checkpoint: writes.track(async (checkpoint) => {
       job.signal?.throwIfAborted();
       await destination.checkpoint(checkpoint, syncId);
@@ -173,6 +178,11 @@ class StreamCatalog {
     selected: StreamDescriptor[],
   ) {
     this.known = new Map(selected.map((stream) => [stream.name, stream]));
+  }
+
+  /** A stream already known, or undefined (without asking the driver, without an error). */
+  find(name: string): StreamDescriptor | undefined {
+    return this.known.get(name);
   }
 
   get(name: string): StreamDescriptor {

@@ -83,6 +83,11 @@ export interface TableWriter {
    * state) in that same transaction, so state never runs ahead of the data.
    */
   write(rows: Row[], syncId: number, checkpoint?: Checkpoint): Promise<WriteCounts>;
+  /**
+   * A hint, never required: `rows` are the next page `write` will get; a store may stage them beside
+   * the write running now. `write` behaves the same whether it was told or not.
+   */
+  upcoming?(rows: Row[]): void;
   /** The sync succeeded: a replacing table takes the old one's place. */
   finish(): Promise<void>;
 }

@@ -72,3 +72,27 @@ test("callers that do not wait for each other get their calls made in the order 
   await queue.settled();
   assert.deepEqual(log, ["start a", "end a", "start b", "end b", "state s1", "start c", "end c"]);
 });
+
+test("a page is announced to the sink as it is queued, while the write before it runs; not after a failure", async () => {
+  const log: string[] = [];
+  const releases: (() => void)[] = [];
+  const sink = {
+    page: async ({ stream }: RecordPage) => {
+      log.push(`write ${stream}`);
+      if (stream === "bad") throw new Error("disk full");
+      await new Promise<void>((resolve) => releases.push(resolve));
+    },
+    checkpoint: async () => {},
+    upcoming: ({ stream }: RecordPage) => void log.push(`upcoming ${stream}`),
+  };
+  const queue = new SinkQueue(sink, () => {});
+  await queue.page(page("a"));
+  const second = queue.page(page("bad"));
+  await tick();
+  assert.deepEqual(log, ["upcoming a", "write a", "upcoming bad"], "announced while a is still being written");
+  releases.shift()?.();
+  await second;
+  await assert.rejects(queue.settled(), /disk full/);
+  await assert.rejects(queue.page(page("late")), /disk full/);
+  assert.deepEqual(log, ["upcoming a", "write a", "upcoming bad", "write bad"], "nothing announced after the failure");
+});

@@ -48,6 +48,12 @@ const START_MEMORY_MB = 24;
 const MOST_MEMORY_MB = 1024;
 const OUT_OF_MEMORY = /Out of Memory Error/;
 
+/**
+ * Pages of up to this many rows are appended ahead: an appender flushes by itself (using its
+ * connection) once it holds DuckDB's flush count, 204,800 rows, which must not happen mid-statement.
+ */
+const MOST_ROWS_AHEAD = 100_000;
+
 const INT128_MAX = 2n ** 127n - 1n;
 const INT128_MIN = -(2n ** 127n);
 
@@ -96,6 +102,8 @@ export class DuckDbStore extends SqlStore {
   private connection: DuckDBConnection | undefined;
   private readonly s: string;
   private memoryMb = START_MEMORY_MB;
+  /** Tables opened for writing: each may hold an appender to let go of before the connection closes. */
+  private readonly tables = new Set<DuckDbTable>();
   private readonly memoryFixed = process.env.SLUICE_DUCKDB_MEMORY_LIMIT !== undefined;
 
   private constructor(
@@ -313,10 +321,14 @@ export class DuckDbStore extends SqlStore {
   }
 
   protected writerFor(opened: OpenedTable): DuckDbTable {
-    return new DuckDbTable(this, opened);
+    const table = new DuckDbTable(this, opened);
+    this.tables.add(table);
+    return table;
   }
 
   async close(): Promise<void> {
+    for (const table of this.tables) table.release();
+    this.tables.clear();
     this.connection?.closeSync();
     this.instance?.closeSync();
     this.connection = undefined;
@@ -384,6 +396,16 @@ class DuckDbTable extends BaseTableWriter {
   private pageTableReady = false;
   /** The last page's keys were all new: try the plain insert first. */
   private expectNew = true;
+  /**
+   * The next page, appended ahead: while a page merges and commits on DuckDB's thread, the page
+   * announced by `upcoming` is appended on this one into an appender of the page table, and reaches
+   * the table only when its own write flushes it, inside that write's transaction. An appender keeps
+   * its rows in memory of its own until it flushes (DuckDB's BaseAppender), so filling it while the
+   * connection runs a statement is safe; creating and flushing one happen between statements.
+   */
+  private ahead: { appender: DuckDBAppender; rows?: Row[] } | undefined;
+  /** The page announced next, not appended yet. */
+  private announced: Row[] | undefined;
 
   constructor(store: DuckDbStore, opened: OpenedTable) {
     super(store, opened);
@@ -403,7 +425,9 @@ class DuckDbTable extends BaseTableWriter {
     return this.duck.transaction(async () => {
       const counts: WriteCounts = { inserted: 0, updated: 0, unchanged: 0 };
       const keyed = this.opened.keyColumns.length > 0;
-      for (const segment of pageSegments(rows, this.opened.spec.primaryKey)) {
+      const segments =
+        this.ahead?.rows === rows ? [{ rows, delete: false }] : pageSegments(rows, this.opened.spec.primaryKey);
+      for (const segment of segments) {
         await this.append(segment.rows);
         if (!keyed) {
           await this.duck.execute(
@@ -432,21 +456,41 @@ class DuckDbTable extends BaseTableWriter {
     return `SELECT ${values.join(", ")}, ${syncId}::BIGINT FROM temp.${quote(this.pageTable)}`;
   }
 
-  /** Appends rows to the page table. */
-  private async append(rows: Row[]): Promise<void> {
-    const connection = await this.duck.connect();
-    const appender = await connection.createAppender(this.pageTable, "main", "temp");
+  upcoming(rows: Row[]): void {
+    if (rows.length > MOST_ROWS_AHEAD) return;
+    this.announced = rows;
+    // Once the statements started this turn are on their way: the point is to append while DuckDB works.
+    setImmediate(() => this.appendAhead());
+  }
+
+  /** Appends the announced page into the waiting appender, when both are there. */
+  private appendAhead(): void {
+    const { announced: rows, ahead } = this;
+    // A page table about to be made again (columns added or widened) waits for the page's write.
+    if (!rows || !ahead || ahead.rows || !this.pageTableReady) return;
+    this.announced = undefined;
+    // A page of several segments (deletes, a key twice) is cut up by its write.
+    const [segment, more] = pageSegments(rows, this.opened.spec.primaryKey);
+    if (more || segment?.delete !== false) return;
     try {
-      const appends = this.columns.map((c) => APPENDERS[c.type]);
-      const fields = this.columns.map((c) => c.field);
-      for (const row of rows) {
-        for (let c = 0; c < fields.length; c++) {
-          const value = row[fields[c]];
-          if (value === null || value === undefined) appender.appendNull();
-          else appends[c](appender, value, c);
-        }
-        appender.endRow();
-      }
+      this.fill(ahead.appender, rows);
+      ahead.rows = rows;
+    } catch {
+      // A value its column cannot hold (or any other fault): the page's own write meets it again, and handles it.
+      ahead.appender.clear();
+    }
+  }
+
+  /**
+   * Appends a segment's rows to the page table (or flushes them when they were appended ahead), then
+   * readies an appender for the next page, before the merge starts: creating one uses the connection.
+   */
+  private async append(rows: Row[]): Promise<void> {
+    const ahead = this.ahead?.rows === rows ? this.ahead.appender : undefined;
+    if (ahead) this.ahead = undefined;
+    const appender = ahead ?? (await this.newAppender());
+    try {
+      if (!ahead) this.fill(appender, rows);
       appender.flushSync();
     } catch (error) {
       appender.clear();
@@ -454,10 +498,40 @@ class DuckDbTable extends BaseTableWriter {
     } finally {
       appender.closeSync();
     }
+    if (!this.ahead) this.ahead = { appender: await this.newAppender() };
+    setImmediate(() => this.appendAhead());
+  }
+
+  private async newAppender(): Promise<DuckDBAppender> {
+    const connection = await this.duck.connect();
+    return connection.createAppender(this.pageTable, "main", "temp");
+  }
+
+  /** Appends rows to an appender of the page table; a value its column cannot hold throws a Misfit. */
+  private fill(appender: DuckDBAppender, rows: Row[]): void {
+    const appends = this.columns.map((c) => APPENDERS[c.type]);
+    const fields = this.columns.map((c) => c.field);
+    for (const row of rows) {
+      for (let c = 0; c < fields.length; c++) {
+        const value = row[fields[c]];
+        if (value === null || value === undefined) appender.appendNull();
+        else appends[c](appender, value, c);
+      }
+      appender.endRow();
+    }
+  }
+
+  /** Lets go of the appender waiting for the next page, and of what it holds. */
+  release(): void {
+    this.ahead?.appender.clear();
+    this.ahead?.appender.closeSync();
+    this.ahead = undefined;
   }
 
   private async ensurePageTable(): Promise<void> {
     if (this.pageTableReady) return;
+    // Its appender (and the page in it) fits the page table as it was.
+    this.release();
     const name = `temp.${quote(this.pageTable)}`;
     await this.duck.run(`DROP TABLE IF EXISTS ${name}`);
     const columns = this.columns.map(
