@@ -24,5 +24,6 @@ export type {
   DuckDBAppender,
   DuckDBConnection,
   DuckDBMaterializedResult,
+  DuckDBPreparedStatement,
   DuckDBValue,
 } from "@duckdb/node-api";

@@ -27,6 +27,7 @@ import {
   type DuckDBConnection,
   DuckDBInstance,
   type DuckDBMaterializedResult,
+  type DuckDBPreparedStatement,
 } from "./binding.js";
 import { type ColumnType, type Row, StoreError, StoreNotFoundError, type WriteCounts } from "../types.js";
 import { exactInDouble, inInt64, integerOf, isDecimalText, isTimestampText, jsonText, widen } from "../values.js";
@@ -102,6 +103,8 @@ export class DuckDbStore extends SqlStore {
   private connection: DuckDBConnection | undefined;
   private readonly s: string;
   private memoryMb = START_MEMORY_MB;
+  /** The checkpoint's UPDATE, prepared on first use. */
+  private stateUpdate: Promise<DuckDBPreparedStatement> | undefined;
   /** Tables opened for writing: each may hold an appender to let go of before the connection closes. */
   private readonly tables = new Set<DuckDbTable>();
   private readonly memoryFixed = process.env.SLUICE_DUCKDB_MEMORY_LIMIT !== undefined;
@@ -163,14 +166,21 @@ export class DuckDbStore extends SqlStore {
   /**
    * An UPDATE of the connector's row, and an INSERT only when it has none:
    * DuckDB's INSERT … ON CONFLICT DO UPDATE of that one row cost several
-   * times the UPDATE, once per page.
+   * times the UPDATE, once per page. The UPDATE is prepared once: a statement
+   * run with values takes three trips to DuckDB's thread (split, prepare,
+   * execute), a prepared one a single trip.
    */
   override async saveCheckpoint({ connector, state, syncId }: Checkpoint): Promise<void> {
     const table = this.qualified("_sluice_state");
-    const updated = await this.execute(
-      `UPDATE ${table} SET state = $1, sync_id = $2, updated_at = now() WHERE connector = $3`,
-      [state, syncId, connector],
-    );
+    this.stateUpdate ??= (await this.connect())
+      .prepare(`UPDATE ${table} SET state = $1, sync_id = $2, updated_at = now() WHERE connector = $3`)
+      .catch((error: unknown) => {
+        this.stateUpdate = undefined;
+        throw error;
+      });
+    const update = await this.stateUpdate;
+    update.bind([state, syncId, connector]);
+    const updated = await update.run();
     if (updated.rowsChanged === 0)
       await this.execute(`INSERT INTO ${table} (connector, state, sync_id, updated_at) VALUES ($1, $2, $3, now())`, [
         connector,
@@ -206,12 +216,16 @@ export class DuckDbStore extends SqlStore {
     }
   }
 
-  async transaction<T>(work: () => Promise<T>): Promise<T> {
+  /**
+   * Runs `work` in a transaction. `beforeCommit` (statements, each ending in ';') runs with the COMMIT,
+   * in the same trip to DuckDB's thread.
+   */
+  async transaction<T>(work: () => Promise<T>, beforeCommit = ""): Promise<T> {
     // Statements whose result nobody reads are not fetched: each fetch is one more trip to DuckDB's thread.
     await this.execute("BEGIN TRANSACTION");
     try {
       const result = await work();
-      await this.execute("COMMIT");
+      await this.execute(`${beforeCommit}COMMIT`);
       return result;
     } catch (error) {
       await this.execute("ROLLBACK").catch(() => {});
@@ -329,6 +343,8 @@ export class DuckDbStore extends SqlStore {
   async close(): Promise<void> {
     for (const table of this.tables) table.release();
     this.tables.clear();
+    // Closing the connection destroys the statements prepared on it.
+    this.stateUpdate = undefined;
     this.connection?.closeSync();
     this.instance?.closeSync();
     this.connection = undefined;
@@ -416,6 +432,10 @@ class DuckDbTable extends BaseTableWriter {
     return this.duck.qualified(this.opened.target);
   }
 
+  private get pageTableName(): string {
+    return `temp.${quote(this.pageTable)}`;
+  }
+
   protected async writePage(rows: Row[], syncId: number, checkpoint: Checkpoint | undefined): Promise<WriteCounts> {
     await this.ensurePageTable();
     return this.duck.withMemory(() => this.writeSegments(rows, syncId, checkpoint));
@@ -427,7 +447,9 @@ class DuckDbTable extends BaseTableWriter {
       const keyed = this.opened.keyColumns.length > 0;
       const segments =
         this.ahead?.rows === rows ? [{ rows, delete: false }] : pageSegments(rows, this.opened.spec.primaryKey);
-      for (const segment of segments) {
+      for (const [index, segment] of segments.entries()) {
+        // The page table is empty at each BEGIN: the last segment's rows go with the COMMIT, a rollback drops them.
+        if (index > 0) await this.duck.execute(`DELETE FROM ${this.pageTableName}`);
         await this.append(segment.rows);
         if (!keyed) {
           await this.duck.execute(
@@ -441,11 +463,10 @@ class DuckDbTable extends BaseTableWriter {
           counts.updated += merged.updated;
           counts.unchanged += segment.rows.length - merged.inserted - merged.updated;
         }
-        await this.duck.execute(`DELETE FROM temp.${quote(this.pageTable)}`);
       }
       if (checkpoint) await this.duck.saveCheckpoint(checkpoint);
       return counts;
-    });
+    }, `DELETE FROM ${this.pageTableName};`);
   }
 
   /** The page table's rows as the table's columns (timestamps cast from their text), with the sync id. */
@@ -453,7 +474,7 @@ class DuckDbTable extends BaseTableWriter {
     const values = this.columns.map((c) =>
       c.type === "timestamp" ? `CAST(${quote(c.column)} AS TIMESTAMPTZ)` : quote(c.column),
     );
-    return `SELECT ${values.join(", ")}, ${syncId}::BIGINT FROM temp.${quote(this.pageTable)}`;
+    return `SELECT ${values.join(", ")}, ${syncId}::BIGINT FROM ${this.pageTableName}`;
   }
 
   upcoming(rows: Row[]): void {
@@ -532,8 +553,7 @@ class DuckDbTable extends BaseTableWriter {
     if (this.pageTableReady) return;
     // Its appender (and the page in it) fits the page table as it was.
     this.release();
-    const name = `temp.${quote(this.pageTable)}`;
-    await this.duck.run(`DROP TABLE IF EXISTS ${name}`);
+    await this.duck.run(`DROP TABLE IF EXISTS ${this.pageTableName}`);
     const columns = this.columns.map(
       (c) => `${quote(c.column)} ${c.type === "timestamp" ? "VARCHAR" : DUCK_TYPES[c.type]}`,
     );
@@ -591,7 +611,7 @@ class DuckDbTable extends BaseTableWriter {
       return `t.${k} = ${timestamp ? `CAST(p.${k} AS TIMESTAMPTZ)` : `p.${k}`}`;
     });
     const deleted = await this.duck.execute(
-      `DELETE FROM ${this.target} AS t USING temp.${quote(this.pageTable)} AS p WHERE ${matches.join(" AND ")}`,
+      `DELETE FROM ${this.target} AS t USING ${this.pageTableName} AS p WHERE ${matches.join(" AND ")}`,
     );
     return deleted.rowsChanged;
   }
