@@ -7,7 +7,7 @@
  * updates, overwrite that replaces a table only when the sync succeeds.
  */
 import assert from "node:assert/strict";
-import { chmodSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { query, root, run, sluice, sluiceBin, tempDir } from "./helpers.js";
@@ -329,6 +329,35 @@ test("full refresh + overwrite: the table holds exactly the last successful sync
   assert.equal(invalid.code, 1);
   assert.match(invalid.stderr, /streams\[0\] \("items"\): "sync_mode" must be one of full_refresh, incremental/);
 });
+
+test("a sync checks and discovers side by side: a failed check is the error told, whatever discover did", async (t) => {
+  const dir = tempDir(t);
+  const sync = (fail: string) =>
+    sluice([
+      "airbyte",
+      "sync",
+      "-c",
+      scripted,
+      "--config",
+      writeJson(dir, `${fail}.json`, { records: 1, fail }),
+      "--db",
+      join(dir, "x.db"),
+    ]);
+  for (const fail of ["check", "check+discover"]) {
+    const run = stderrOfFailed(await sync(fail));
+    assert.match(run, /told to fail its check/, fail);
+    assert.doesNotMatch(run, /`discover` exited/, fail);
+  }
+  const discover = stderrOfFailed(await sync("discover"));
+  assert.match(discover, /`discover` exited with code 3; its last output:\n.*told to fail discover/);
+  assert.equal(existsSync(join(dir, "x.db")), false, "nothing written before the source was ready");
+});
+
+/** The stderr of a run that must have failed with exit code 1. */
+function stderrOfFailed(run: { code: number | null; stderr: string }): string {
+  assert.equal(run.code, 1, run.stderr);
+  return run.stderr;
+}
 
 test("check failures and a missing command are clear", async (t) => {
   const dir = tempDir(t);

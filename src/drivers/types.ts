@@ -96,6 +96,11 @@ export interface SourceDriver {
    * certificate): in the summary, so a silent fall back to plain text can be seen (and tested).
    */
   readonly transport?: string;
+  /**
+   * Each call runs a process of its own (an Airbyte source's spec, check and discover), so check and
+   * discover may run side by side: one connector start less to wait for.
+   */
+  readonly concurrentCalls?: boolean;
   spec(): Promise<SourceSpec>;
   check(options: string): Promise<CheckResult>;
   discover(options: string): Promise<StreamDescriptor[]>;

@@ -44,19 +44,48 @@ export class StreamSelectionError extends SluiceError {
 
 /** Spec, and the options against its schema (problems throw OptionsError); then the connector's own check. */
 export async function checkSource(request: Omit<PrepareRequest, "streams">): Promise<CheckedSource> {
-  const { connector, driver } = request;
-  const spec = await driver.spec();
-  const options = typeof request.options === "function" ? request.options(spec) : request.options;
-  validateOptions(connector, spec.optionsSchema, options);
-  return { spec, options, check: await driver.check(options) };
+  const { spec, options } = await validSpecOptions(request);
+  return { spec, options, check: await request.driver.check(options) };
 }
 
-/** checkSource (a failed check throws OptionsError), then discover and select the streams to read. */
+/**
+ * Spec and options as checkSource, the check (a failed one throws OptionsError), then discover and select
+ * the streams to read. A driver whose calls run in processes of their own discovers while it checks; a
+ * failed check is still the error reported, once the discover beside it has ended.
+ */
 export async function prepareSource(request: PrepareRequest): Promise<PreparedSource> {
-  const { spec, options, check } = await checkSource(request);
-  refuseFailedCheck(request.connector, check);
-  const discovered = await request.driver.discover(options);
-  return { spec, options, streams: selectStreams(request.connector, discovered, request.streams) };
+  const { connector, driver } = request;
+  const { spec, options } = await validSpecOptions(request);
+  const discovering = driver.concurrentCalls ? settle(driver.discover(options)) : undefined;
+  const check = await driver.check(options).catch(async (error: unknown) => {
+    await discovering;
+    throw error;
+  });
+  if (!check.ok) await discovering;
+  refuseFailedCheck(connector, check);
+  const discovered = discovering ? unwrap(await discovering) : await driver.discover(options);
+  return { spec, options, streams: selectStreams(connector, discovered, request.streams) };
+}
+
+async function validSpecOptions(request: Omit<PrepareRequest, "streams">): Promise<Omit<CheckedSource, "check">> {
+  const spec = await request.driver.spec();
+  const options = typeof request.options === "function" ? request.options(spec) : request.options;
+  validateOptions(request.connector, spec.optionsSchema, options);
+  return { spec, options };
+}
+
+type Settled<T> = { value: T } | { error: unknown };
+
+/** A promise that never rejects, so one left waiting while another step fails raises no unhandled rejection. */
+const settle = <T>(promise: Promise<T>): Promise<Settled<T>> =>
+  promise.then(
+    (value) => ({ value }),
+    (error: unknown) => ({ error }),
+  );
+
+function unwrap<T>(settled: Settled<T>): T {
+  if ("error" in settled) throw settled.error;
+  return settled.value;
 }
 
 function refuseFailedCheck(connector: string, check: CheckResult): void {

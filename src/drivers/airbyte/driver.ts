@@ -71,6 +71,7 @@ const LOG_LEVELS: Record<string, LogLevel> = {
 
 export class AirbyteDriver implements SourceDriver {
   readonly protocol = "airbyte";
+  readonly concurrentCalls = true;
   private readonly logger: Logger;
   private readonly runner: CommandRunner;
   private readonly files = new PrivateFiles();
