@@ -359,6 +359,17 @@ function stderrOfFailed(run: { code: number | null; stderr: string }): string {
   return run.stderr;
 }
 
+test("a source's own temporary files stay in Sluice's private folder and go with it, even when the source dies", async (t) => {
+  const dir = tempDir(t);
+  const where = join(dir, "copy-path.txt");
+  const config = writeJson(dir, "c.json", { records: 10, failAfter: 5, token: "s3cret", tempCopy: where });
+  const failed = await sluice(["airbyte", "sync", "-c", scripted, "--config", config, "--db", join(dir, "x.db")]);
+  assert.equal(failed.code, 1, failed.stderr);
+  const copy = readFileSync(where, "utf8");
+  assert.match(copy, /\/sluice-connector-[^/]+\/tmp\/tmp[^/]+\/config\.json$/, "TMPDIR was Sluice's private folder");
+  assert.equal(existsSync(copy), false, "the config copy, secrets and all, went with the folder");
+});
+
 test("check failures and a missing command are clear", async (t) => {
   const dir = tempDir(t);
   const check = await sluice(["airbyte", "check", "-c", scripted, "--config", writeJson(dir, "c.json", {})]);

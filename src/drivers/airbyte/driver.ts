@@ -84,7 +84,7 @@ export class AirbyteDriver implements SourceDriver {
     private readonly settings: AirbyteSettings = {},
   ) {
     this.logger = (settings.logger ?? silentLogger).child({ connector: source.name });
-    this.runner = new CommandRunner(source, this.logger);
+    this.runner = new CommandRunner(source, this.logger, this.files.tempFolder());
   }
 
   async spec(): Promise<SourceSpec> {

@@ -54,7 +54,7 @@ export class SingerDriver implements SourceDriver {
     private readonly settings: SingerSettings = {},
   ) {
     this.logger = (settings.logger ?? silentLogger).child({ connector: source.name });
-    this.runner = new CommandRunner(source, this.logger);
+    this.runner = new CommandRunner(source, this.logger, this.files.tempFolder());
   }
 
   async spec(): Promise<SourceSpec> {

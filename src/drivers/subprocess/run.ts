@@ -26,9 +26,13 @@ export interface CommandResult extends ExitStatus {
 export class CommandRunner {
   private readonly running = new Set<ChildGroup>();
 
+  /**
+   * @param tempFolder the connector's TMPDIR (TMP and TEMP too), when Sluice keeps one for it
+   */
   constructor(
     private readonly source: CommandSource,
     private readonly logger: Logger,
+    private readonly tempFolder?: string,
   ) {}
 
   async run<M extends { type: string }>(
@@ -63,7 +67,9 @@ export class CommandRunner {
     read: (child: ChildGroup, stderr: StderrForwarder) => Promise<T>,
   ): Promise<CommandResult & T> {
     const { command, cwd, name } = this.source;
-    const child = ChildGroup.spawn(["sh", "-c", `${command} "$@"`, name, ...args], { name, cwd });
+    const temp = this.tempFolder;
+    const env = temp === undefined ? undefined : { ...process.env, TMPDIR: temp, TMP: temp, TEMP: temp };
+    const child = ChildGroup.spawn(["sh", "-c", `${command} "$@"`, name, ...args], { name, cwd, env });
     this.running.add(child);
     const stderr = new StderrForwarder(this.logger);
     child.stderr.on("data", (chunk: Buffer) => stderr.push(chunk));
