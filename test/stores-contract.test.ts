@@ -549,6 +549,21 @@ for (const target of targets) {
       assert.equal((await column(store, replaced.table, "id", "name")).length, 2);
     });
 
+    test("what is written between pages (the sync log, a checkpoint alone) is committed at once, as the pages are", async (t) => {
+      const { store, reopen } = await open(t);
+      const table = await store.openTable(users());
+      const id = await store.beginSync("demo", "test");
+      await table.write([{ id: 1, name: "a" }], id, { connector: "demo", state: "after-page" });
+      await store.saveState("demo", "checkpoint-alone", id);
+      await store.finishSync(id, { status: "succeeded", inserted: 1, updated: 0, unchanged: 0, pages: 1 });
+      await store.close();
+      const again = await reopen();
+      assert.equal(await again.loadState("demo"), "checkpoint-alone");
+      const [entry] = await again.listSyncs(1);
+      assert.equal(entry.status, "succeeded");
+      assert.deepEqual(await column(again, table.table, "name"), ["a"]);
+    });
+
     test("the sync log and state", async (t) => {
       const { store } = await open(t);
       const id = await store.beginSync("demo", "test");

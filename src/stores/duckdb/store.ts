@@ -103,6 +103,9 @@ export class DuckDbStore extends SqlStore {
   private connection: DuckDBConnection | undefined;
   private readonly s: string;
   private memoryMb = START_MEMORY_MB;
+  /** A transaction was begun with the last COMMIT, in the same trip, for the next page; nothing in it yet. */
+  private begunAhead = false;
+  private inTransaction = false;
   /** The checkpoint's UPDATE, prepared on first use. */
   private stateUpdate: Promise<DuckDBPreparedStatement> | undefined;
   /** Tables opened for writing: each may hold an appender to let go of before the connection closes. */
@@ -159,8 +162,22 @@ export class DuckDbStore extends SqlStore {
 
   /** Runs one statement; its result unread. */
   async execute(sql: string, values?: SqlValue[]): Promise<DuckDBMaterializedResult> {
-    const connection = await this.connect();
+    const connection = await this.ready();
     return connection.run(sql, values);
+  }
+
+  /**
+   * The connection, for a statement of its own or one of the running transaction's: a transaction begun
+   * ahead (by the last COMMIT) and not taken by a page is ended first, so a statement outside a page
+   * commits on its own as it always did.
+   */
+  private async ready(): Promise<DuckDBConnection> {
+    const connection = await this.connect();
+    if (this.begunAhead && !this.inTransaction) {
+      this.begunAhead = false;
+      await connection.run("COMMIT");
+    }
+    return connection;
   }
 
   /**
@@ -172,7 +189,7 @@ export class DuckDbStore extends SqlStore {
    */
   override async saveCheckpoint({ connector, state, syncId }: Checkpoint): Promise<void> {
     const table = this.qualified("_sluice_state");
-    this.stateUpdate ??= (await this.connect())
+    this.stateUpdate ??= (await this.ready())
       .prepare(`UPDATE ${table} SET state = $1, sync_id = $2, updated_at = now() WHERE connector = $3`)
       .catch((error: unknown) => {
         this.stateUpdate = undefined;
@@ -194,7 +211,7 @@ export class DuckDbStore extends SqlStore {
   }
 
   async rows<T>(sql: string, values?: SqlValue[]): Promise<T[]> {
-    const connection = await this.connect();
+    const connection = await this.ready();
     const result = await connection.run(sql, values);
     return (await result.getRowObjectsJS()) as T[];
   }
@@ -218,18 +235,27 @@ export class DuckDbStore extends SqlStore {
 
   /**
    * Runs `work` in a transaction. `beforeCommit` (statements, each ending in ';') runs with the COMMIT,
-   * in the same trip to DuckDB's thread.
+   * in the same trip to DuckDB's thread, and so does the BEGIN of the next transaction: a sync's next
+   * page starts without a trip of its own (each trip waits for this thread to be free to take the reply,
+   * and it is busy appending the page after). A statement outside a page ends that empty transaction
+   * first (`ready`). Should the BEGIN alone fail after the COMMIT, the page is reported failed though
+   * committed, with its checkpoint: a run again goes on from there.
    */
   async transaction<T>(work: () => Promise<T>, beforeCommit = ""): Promise<T> {
     // Statements whose result nobody reads are not fetched: each fetch is one more trip to DuckDB's thread.
-    await this.execute("BEGIN TRANSACTION");
+    if (this.begunAhead) this.begunAhead = false;
+    else await this.execute("BEGIN TRANSACTION");
+    this.inTransaction = true;
     try {
       const result = await work();
-      await this.execute(`${beforeCommit}COMMIT`);
+      await this.execute(`${beforeCommit}COMMIT; BEGIN TRANSACTION;`);
+      this.begunAhead = true;
       return result;
     } catch (error) {
       await this.execute("ROLLBACK").catch(() => {});
       throw error;
+    } finally {
+      this.inTransaction = false;
     }
   }
 
