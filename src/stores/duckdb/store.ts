@@ -369,8 +369,9 @@ export class DuckDbStore extends SqlStore {
   async close(): Promise<void> {
     for (const table of this.tables) table.release();
     this.tables.clear();
-    // Closing the connection destroys the statements prepared on it.
+    // Closing the connection destroys the statements prepared on it, and ends (empty) the transaction begun ahead.
     this.stateUpdate = undefined;
+    this.begunAhead = false;
     this.connection?.closeSync();
     this.instance?.closeSync();
     this.connection = undefined;
