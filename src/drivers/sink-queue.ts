@@ -7,8 +7,8 @@
  * A page queued behind a write is announced to the sink at once (`upcoming`),
  * so a store can stage it beside the write (DuckDB: append it while the page
  * before it merges). Each call starts only once the one before it has ended,
- * so the sink's contract holds unchanged: pages in order, a checkpoint only after the pages
- * before it are durable. A failed call fails the next `send` and `settled`,
+ * so the sink's contract holds unchanged: pages in order, a checkpoint only
+ * after the pages before it are durable. A failed call fails the next `send` and `settled`,
  * and calls `onFailure` at once, so the source can stop producing.
  */
 import type { PageSink, RecordPage } from "./types.js";

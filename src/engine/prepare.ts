@@ -56,14 +56,11 @@ export async function checkSource(request: Omit<PrepareRequest, "streams">): Pro
 export async function prepareSource(request: PrepareRequest): Promise<PreparedSource> {
   const { connector, driver } = request;
   const { spec, options } = await validSpecOptions(request);
-  const discovering = driver.concurrentCalls ? settle(driver.discover(options)) : undefined;
-  const check = await driver.check(options).catch(async (error: unknown) => {
-    await discovering;
-    throw error;
-  });
-  if (!check.ok) await discovering;
-  refuseFailedCheck(connector, check);
-  const discovered = discovering ? unwrap(await discovering) : await driver.discover(options);
+  const [checked, discoveredBeside] = driver.concurrentCalls
+    ? await Promise.all([settle(driver.check(options)), settle(driver.discover(options))])
+    : [await settle(driver.check(options)), undefined];
+  refuseFailedCheck(connector, unwrap(checked));
+  const discovered = discoveredBeside ? unwrap(discoveredBeside) : await driver.discover(options);
   return { spec, options, streams: selectStreams(connector, discovered, request.streams) };
 }
 
@@ -76,7 +73,7 @@ async function validSpecOptions(request: Omit<PrepareRequest, "streams">): Promi
 
 type Settled<T> = { value: T } | { error: unknown };
 
-/** A promise that never rejects, so one left waiting while another step fails raises no unhandled rejection. */
+/** A promise that never rejects: check and discover both end before either's failure is told. */
 const settle = <T>(promise: Promise<T>): Promise<Settled<T>> =>
   promise.then(
     (value) => ({ value }),

@@ -11,11 +11,12 @@ import { tableSpec } from "./tables.js";
 export class StoreDestination implements Destination {
   acked = 0;
   private readonly writers = new Map<string, Promise<TableWriter>>();
-  /** The writers opened so far, by stream: the ones a page can be announced to. */
+  /**
+   * The writers opened so far, by stream, in the order they opened: the ones a page can be announced to,
+   * and the table each got from the store (which may differ from the name asked for).
+   */
   private readonly ready = new Map<string, TableWriter>();
   private readonly specs = new Map<string, TableSpec>();
-  /** The table each opened stream got from the store (which may differ from the name asked for). */
-  private readonly names = new Map<string, string>();
 
   /**
    * @param connector the connector instance the tables belong to
@@ -53,11 +54,11 @@ export class StoreDestination implements Destination {
   }
 
   tableOf(stream: string): string {
-    return this.names.get(stream) ?? this.specs.get(stream)?.table ?? "";
+    return this.ready.get(stream)?.table ?? this.specs.get(stream)?.table ?? "";
   }
 
   opened(): string[] {
-    return [...this.names.keys()];
+    return [...this.ready.keys()];
   }
 
   private table(stream: StreamDescriptor): Promise<TableWriter> {
@@ -66,7 +67,6 @@ export class StoreDestination implements Destination {
       const spec = tableSpec(this.connector, this.prefix, stream);
       this.specs.set(stream.name, spec);
       writer = this.store.openTable(spec).then((opened) => {
-        this.names.set(stream.name, opened.table);
         this.ready.set(stream.name, opened);
         return opened;
       });
