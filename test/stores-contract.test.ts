@@ -292,6 +292,29 @@ for (const target of targets) {
       assert.deepEqual(await column(again, table.table, "id"), [1]);
     });
 
+    test("state of any text is saved exactly with each page, and a failed page after many keeps the last", async (t) => {
+      const { store, reopen } = await open(t);
+      const table = await store.openTable(users());
+      const states = [
+        '{"cursor":1}',
+        "it's \\ \"quoted\" \n on two lines",
+        "'); DROP TABLE demo_users; --",
+        "ünïcødé ✓ $1 ? :name",
+        // PostgreSQL's text cannot hold U+0000; the other stores keep it.
+        ...(target.kind === "postgres" ? [] : ["with\u0000nul"]),
+        '{"cursor":"last"}',
+      ];
+      for (const [index, state] of states.entries()) {
+        await table.write([{ id: index, name: `n${index}` }], 1, { connector: "demo", state });
+        assert.equal(await store.loadState("demo"), state);
+      }
+      await assert.rejects(table.write([{ name: "no id" }], 1, { connector: "demo", state: "never" }), RecordError);
+      await store.close();
+      const again = await reopen();
+      assert.equal(await again.loadState("demo"), states.at(-1));
+      assert.equal((await column(again, table.table, "id")).length, states.length);
+    });
+
     test("a value nested too deeply to write as JSON fails its page naming the record and field", async (t) => {
       const { store } = await open(t);
       const table = await store.openTable(users());
