@@ -2,15 +2,24 @@
 // protocol, go-plugin) into SQLite through Sluice, next to the limit measured
 // in the same run: raw better-sqlite3 upserts of the very same rows into the
 // same table shape, in transactions of the same page size. Also spawn +
-// handshake time and the host's peak RSS. Each side runs twice and the better
-// run counts, which damps noise from other work on the machine (the load
-// average is printed with the figures). Prints one JSON object.
+// handshake time and the host's peak RSS. The sync and the raw upsert run in
+// turns (bench/common.mjs `alternate`): the ratio is the median of the pairs',
+// each side's records/s its best run (the load average is printed with the
+// figures). Prints one JSON object.
 import Database from "better-sqlite3";
 import { mkdtempSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { openConnector } from "../dist/engine/index.js";
-import { cpuFigures, efficiency, generatorCommand, generatorSourceRate, generatorSync } from "./common.mjs";
+import {
+  alternate,
+  best,
+  cpuFigures,
+  efficiency,
+  generatorCommand,
+  generatorSourceRate,
+  generatorSync,
+} from "./common.mjs";
 
 const records = Number(process.env.BENCH_RECORDS ?? 1_000_000);
 const pageSize = 1000;
@@ -65,19 +74,22 @@ function rawUpsert(sourceDb, targetDb) {
   return { seconds, recordsPerSecond: rows.length / seconds };
 }
 
-const best = (a, b) => (a.recordsPerSecond >= b.recordsPerSecond ? a : b);
-
 try {
   const handshakeMs = await spawnAndHandshake(10);
-  const sluice = best(await sluiceSync(join(work, "sluice.db")), await sluiceSync(join(work, "sluice2.db")));
-  const hostPeakRssMb = process.resourceUsage().maxRSS / 1024;
+  let hostPeakRssMb;
+  const paired = await alternate(
+    async (i) => {
+      const run = await sluiceSync(join(work, `sluice${i}.db`));
+      // Read before the first raw run, which holds every row in memory at once.
+      hostPeakRssMb ??= process.resourceUsage().maxRSS / 1024;
+      return run;
+    },
+    async (i) => rawUpsert(join(work, "sluice0.db"), join(work, `raw${i}.db`)),
+  );
+  const { sync: sluice, raw, ratioToRaw, pairedRatios } = paired;
   const source = best(
     await generatorSourceRate({ records, pageSize }),
     await generatorSourceRate({ records, pageSize }),
-  );
-  const raw = best(
-    rawUpsert(join(work, "sluice.db"), join(work, "raw.db")),
-    rawUpsert(join(work, "sluice.db"), join(work, "raw2.db")),
   );
   console.log(
     JSON.stringify({
@@ -85,9 +97,10 @@ try {
       records,
       sluice: { seconds: +sluice.seconds.toFixed(2), recordsPerSecond: Math.round(sluice.recordsPerSecond) },
       rawUpsert: { seconds: +raw.seconds.toFixed(2), recordsPerSecond: Math.round(raw.recordsPerSecond) },
-      ratioToRaw: +(sluice.recordsPerSecond / raw.recordsPerSecond).toFixed(3),
+      ratioToRaw,
+      pairedRatios,
       source,
-      efficiency: efficiency(sluice, source, raw),
+      efficiency: efficiency(sluice, source, raw, ratioToRaw),
       ...cpuFigures(sluice, raw),
       hostPeakRssMb: Math.round(hostPeakRssMb),
       spawnHandshakeMs: +handshakeMs.toFixed(1),

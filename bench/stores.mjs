@@ -3,8 +3,10 @@
 // the same run on the very same rows, in transactions of the same page size:
 //   PostgreSQL: `pg` alone, COPY into a temporary table + INSERT … ON CONFLICT DO UPDATE
 //   DuckDB:     @duckdb/node-api alone, the appender into a temporary table + INSERT … ON CONFLICT DO UPDATE
-// Each side runs twice into a fresh table and the better run counts (the load
-// average is printed with the figures). Prints one JSON line per store.
+// The sync and the raw loop run in turns, each into a fresh table (bench/common.mjs
+// `alternate`): the ratio is the median of the pairs', each side's records/s its
+// best run; the store layer runs twice (the load average is printed with the
+// figures). Prints one JSON line per store.
 // PostgreSQL: BENCH_PG_URL, or the local test server (scripts/setup-postgres.sh)
 // with a database of its own, dropped at the end.
 import { DuckDBInstance } from "@duckdb/node-api";
@@ -14,7 +16,15 @@ import { join } from "node:path";
 import pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
 import { openStore } from "../dist/engine/index.js";
-import { benchDatabase, cpuFigures, efficiency, generatorSourceRate, generatorSync } from "./common.mjs";
+import {
+  alternate,
+  benchDatabase,
+  best,
+  cpuFigures,
+  efficiency,
+  generatorSourceRate,
+  generatorSync,
+} from "./common.mjs";
 
 const records = Number(process.env.BENCH_RECORDS ?? 1_000_000);
 const pageSize = Number(process.env.BENCH_PAGE_SIZE ?? 5000);
@@ -69,15 +79,13 @@ async function storeWrites(db, schema, rows) {
   return { seconds, recordsPerSecond: rows.length / seconds };
 }
 
-const best = (a, b) => (a.recordsPerSecond >= b.recordsPerSecond ? a : b);
-
 /** The connector's own rate in the same run (best of two), and the sync over the slower of it and the raw limit. */
-async function sourceFigures(sluice, raw) {
+async function sourceFigures(sluice, raw, ratioToRaw) {
   const source = best(
     await generatorSourceRate({ records, pageSize }),
     await generatorSourceRate({ records, pageSize }),
   );
-  return { source, efficiency: efficiency(sluice, source, raw) };
+  return { source, efficiency: efficiency(sluice, source, raw, ratioToRaw) };
 }
 const figures = (run) => ({ seconds: +run.seconds.toFixed(2), recordsPerSecond: Math.round(run.recordsPerSecond) });
 
@@ -137,12 +145,24 @@ async function rawPostgres(url, schema, rows) {
 async function benchPostgres() {
   const database = await benchDatabase("stores");
   try {
-    const sluice = best(await sluiceSync(database.url, "bench_a"), await sluiceSync(database.url, "bench_b"));
-    const client = new pg.Client({ connectionString: database.url });
-    await client.connect();
-    const rows = await pgRows(client, "bench_a");
-    await client.end();
-    const raw = best(await rawPostgres(database.url, "raw_a", rows), await rawPostgres(database.url, "raw_b", rows));
+    let rows;
+    const {
+      sync: sluice,
+      raw,
+      ratioToRaw,
+      pairedRatios,
+    } = await alternate(
+      (i) => sluiceSync(database.url, `bench_${i}`),
+      async (i) => {
+        if (!rows) {
+          const client = new pg.Client({ connectionString: database.url });
+          await client.connect();
+          rows = await pgRows(client, "bench_0");
+          await client.end();
+        }
+        return rawPostgres(database.url, `raw_${i}`, rows);
+      },
+    );
     const layer = best(
       await storeWrites(database.url, "store_a", rows),
       await storeWrites(database.url, "store_b", rows),
@@ -153,10 +173,11 @@ async function benchPostgres() {
       pageSize,
       sluice: figures(sluice),
       rawPg: figures(raw),
-      ratioToRaw: +(sluice.recordsPerSecond / raw.recordsPerSecond).toFixed(3),
+      ratioToRaw,
+      pairedRatios,
       storeLayer: figures(layer),
       storeLayerRatioToRaw: +(layer.recordsPerSecond / raw.recordsPerSecond).toFixed(3),
-      ...(await sourceFigures(sluice, raw)),
+      ...(await sourceFigures(sluice, raw, ratioToRaw)),
       loadAverage1m: +loadavg()[0].toFixed(2),
     };
   } finally {
@@ -217,14 +238,18 @@ async function rawDuckDb(file, rows) {
 }
 
 async function benchDuckDb() {
-  const sluice = best(
-    await sluiceSync(`duckdb:${join(work, "a.duckdb")}`),
-    await sluiceSync(`duckdb:${join(work, "b.duckdb")}`),
-  );
-  const rows = await duckRows(join(work, "a.duckdb"));
-  const raw = best(
-    await rawDuckDb(join(work, "raw_a.duckdb"), rows),
-    await rawDuckDb(join(work, "raw_b.duckdb"), rows),
+  let rows;
+  const {
+    sync: sluice,
+    raw,
+    ratioToRaw,
+    pairedRatios,
+  } = await alternate(
+    (i) => sluiceSync(`duckdb:${join(work, `sync_${i}.duckdb`)}`),
+    async (i) => {
+      rows ??= await duckRows(join(work, "sync_0.duckdb"));
+      return rawDuckDb(join(work, `raw_${i}.duckdb`), rows);
+    },
   );
   const layer = best(
     await storeWrites(`duckdb:${join(work, "store_a.duckdb")}`, undefined, rows),
@@ -236,10 +261,11 @@ async function benchDuckDb() {
     pageSize,
     sluice: figures(sluice),
     rawDuckDb: figures(raw),
-    ratioToRaw: +(sluice.recordsPerSecond / raw.recordsPerSecond).toFixed(3),
+    ratioToRaw,
+    pairedRatios,
     storeLayer: figures(layer),
     storeLayerRatioToRaw: +(layer.recordsPerSecond / raw.recordsPerSecond).toFixed(3),
-    ...(await sourceFigures(sluice, raw)),
+    ...(await sourceFigures(sluice, raw, ratioToRaw)),
     ...cpuFigures(sluice, raw),
     loadAverage1m: +loadavg()[0].toFixed(2),
   };
