@@ -297,7 +297,7 @@ for (const target of targets) {
       const table = await store.openTable(users());
       const states = [
         '{"cursor":1}',
-        "it's \\ \"quoted\" \n on two lines",
+        'it\'s \\ "quoted" \n on two lines',
         "'); DROP TABLE demo_users; --",
         "ünïcødé ✓ $1 ? :name",
         // PostgreSQL's text cannot hold U+0000; the other stores keep it.
