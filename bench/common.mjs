@@ -144,10 +144,9 @@ export async function generatorSourceRate({ records, pageSize }) {
   }
 }
 
-/** A sync's rate over the slower of its source's own rate and the store's raw limit. */
 /**
- * The sync over the slower of its source and the raw limit. When the raw limit is the slower, the ratio
- * to it measured in pairs (see `alternate`) stands for it.
+ * A sync's rate over the slower of its source's own rate and the store's raw limit. When the raw limit
+ * is the slower, the ratio to it measured in pairs (see `alternate`) stands for it.
  */
 export const efficiency = (sync, source, raw, ratioToRaw) =>
   ratioToRaw !== undefined && raw.recordsPerSecond <= source.recordsPerSecond
@@ -172,13 +171,14 @@ export async function alternate(sync, raw) {
     syncs.push(await sync(i));
     raws.push(await raw(i));
   }
-  const ratios = syncs.map((s, i) => s.recordsPerSecond / raws[i].recordsPerSecond).sort((a, b) => a - b);
-  const middle = Math.floor(ratios.length / 2);
-  const median = ratios.length % 2 ? ratios[middle] : (ratios[middle - 1] + ratios[middle]) / 2;
+  const ratios = syncs.map((s, i) => s.recordsPerSecond / raws[i].recordsPerSecond);
+  const sorted = [...ratios].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  const median = sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
   return {
     sync: syncs.reduce(best),
     raw: raws.reduce(best),
     ratioToRaw: +median.toFixed(3),
-    pairedRatios: syncs.map((s, i) => +(s.recordsPerSecond / raws[i].recordsPerSecond).toFixed(3)),
+    pairedRatios: ratios.map((r) => +r.toFixed(3)),
   };
 }

@@ -146,12 +146,7 @@ async function benchPostgres() {
   const database = await benchDatabase("stores");
   try {
     let rows;
-    const {
-      sync: sluice,
-      raw,
-      ratioToRaw,
-      pairedRatios,
-    } = await alternate(
+    const paired = await alternate(
       (i) => sluiceSync(database.url, `bench_${i}`),
       async (i) => {
         if (!rows) {
@@ -163,6 +158,7 @@ async function benchPostgres() {
         return rawPostgres(database.url, `raw_${i}`, rows);
       },
     );
+    const { sync: sluice, raw } = paired;
     const layer = best(
       await storeWrites(database.url, "store_a", rows),
       await storeWrites(database.url, "store_b", rows),
@@ -173,11 +169,11 @@ async function benchPostgres() {
       pageSize,
       sluice: figures(sluice),
       rawPg: figures(raw),
-      ratioToRaw,
-      pairedRatios,
+      ratioToRaw: paired.ratioToRaw,
+      pairedRatios: paired.pairedRatios,
       storeLayer: figures(layer),
       storeLayerRatioToRaw: +(layer.recordsPerSecond / raw.recordsPerSecond).toFixed(3),
-      ...(await sourceFigures(sluice, raw, ratioToRaw)),
+      ...(await sourceFigures(sluice, raw, paired.ratioToRaw)),
       loadAverage1m: +loadavg()[0].toFixed(2),
     };
   } finally {
@@ -239,18 +235,14 @@ async function rawDuckDb(file, rows) {
 
 async function benchDuckDb() {
   let rows;
-  const {
-    sync: sluice,
-    raw,
-    ratioToRaw,
-    pairedRatios,
-  } = await alternate(
+  const paired = await alternate(
     (i) => sluiceSync(`duckdb:${join(work, `sync_${i}.duckdb`)}`),
     async (i) => {
       rows ??= await duckRows(join(work, "sync_0.duckdb"));
       return rawDuckDb(join(work, `raw_${i}.duckdb`), rows);
     },
   );
+  const { sync: sluice, raw } = paired;
   const layer = best(
     await storeWrites(`duckdb:${join(work, "store_a.duckdb")}`, undefined, rows),
     await storeWrites(`duckdb:${join(work, "store_b.duckdb")}`, undefined, rows),
@@ -261,11 +253,11 @@ async function benchDuckDb() {
     pageSize,
     sluice: figures(sluice),
     rawDuckDb: figures(raw),
-    ratioToRaw,
-    pairedRatios,
+    ratioToRaw: paired.ratioToRaw,
+    pairedRatios: paired.pairedRatios,
     storeLayer: figures(layer),
     storeLayerRatioToRaw: +(layer.recordsPerSecond / raw.recordsPerSecond).toFixed(3),
-    ...(await sourceFigures(sluice, raw, ratioToRaw)),
+    ...(await sourceFigures(sluice, raw, paired.ratioToRaw)),
     ...cpuFigures(sluice, raw),
     loadAverage1m: +loadavg()[0].toFixed(2),
   };
