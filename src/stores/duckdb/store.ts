@@ -11,6 +11,7 @@
  */
 import { chmodSync, existsSync, mkdirSync } from "node:fs";
 import { dirname } from "node:path";
+import { setImmediate as nextTurn } from "node:timers/promises";
 import { SluiceError } from "../../errors.js";
 import { BaseTableWriter, type Column, Misfit, type OpenedTable, pageSegments } from "../base.js";
 import { type SqlValue, SqlStore } from "../sql-store.js";
@@ -54,6 +55,8 @@ const OUT_OF_MEMORY = /Out of Memory Error/;
  * connection) once it holds DuckDB's flush count, 204,800 rows, which must not happen mid-statement.
  */
 const MOST_ROWS_AHEAD = 100_000;
+/** Rows of a page appended ahead per turn of the event loop (see fillAhead). */
+const AHEAD_SLICE_ROWS = 1000;
 
 const INT128_MAX = 2n ** 127n - 1n;
 const INT128_MIN = -(2n ** 127n);
@@ -446,7 +449,7 @@ class DuckDbTable extends BaseTableWriter {
    * its rows in memory of its own until it flushes (DuckDB's BaseAppender), so filling it while the
    * connection runs a statement is safe; creating and flushing one happen between statements.
    */
-  private ahead: { appender: DuckDBAppender; rows?: Row[] } | undefined;
+  private ahead: { appender: DuckDBAppender; rows?: Row[]; filling?: Promise<void> } | undefined;
   /** The page announced next, not appended yet. */
   private announced: Row[] | undefined;
 
@@ -464,6 +467,7 @@ class DuckDbTable extends BaseTableWriter {
   }
 
   protected async writePage(rows: Row[], syncId: number, checkpoint: Checkpoint | undefined): Promise<WriteCounts> {
+    await this.ahead?.filling;
     await this.ensurePageTable();
     return this.duck.withMemory(() => this.writeSegments(rows, syncId, checkpoint));
   }
@@ -515,17 +519,34 @@ class DuckDbTable extends BaseTableWriter {
   private appendAhead(): void {
     const { announced: rows, ahead } = this;
     // A page table about to be made again (columns added or widened) waits for the page's write.
-    if (!rows || !ahead || ahead.rows || !this.pageTableReady) return;
+    if (!rows || !ahead || ahead.rows || ahead.filling || !this.pageTableReady) return;
     this.announced = undefined;
     // A page of several segments (deletes, a key twice) is cut up by its write.
     const [segment, more] = pageSegments(rows, this.opened.spec.primaryKey);
     if (more || segment?.delete !== false) return;
+    ahead.filling = this.fillAhead(ahead, rows);
+  }
+
+  /**
+   * Fills the waiting appender a slice at a time, each in a turn of its own, so that DuckDB's replies
+   * (the running merge done) are taken between slices: appended in one go (about 13 ms for 5000 rows),
+   * the next statement waited for the whole page while DuckDB's thread sat idle. Alternated syncs of
+   * 1M records: 2–5 % faster with slices of 1000 rows (250, 500 and 2500 were slower).
+   */
+  private async fillAhead(ahead: NonNullable<DuckDbTable["ahead"]>, rows: Row[]): Promise<void> {
     try {
-      this.fill(ahead.appender, rows);
+      for (let from = 0; from < rows.length; from += AHEAD_SLICE_ROWS) {
+        await nextTurn();
+        // Let go of (close, columns changed) while it waited.
+        if (this.ahead !== ahead) return;
+        this.fill(ahead.appender, rows.slice(from, from + AHEAD_SLICE_ROWS));
+      }
       ahead.rows = rows;
     } catch {
       // A value its column cannot hold (or any other fault): the page's own write meets it again, and handles it.
-      ahead.appender.clear();
+      if (this.ahead === ahead) ahead.appender.clear();
+    } finally {
+      ahead.filling = undefined;
     }
   }
 
