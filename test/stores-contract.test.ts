@@ -15,7 +15,16 @@ import { SqliteStore } from "../src/stores/sqlite/store.js";
 import { runSync } from "../src/engine/sync.js";
 import { tableSpec } from "../src/engine/tables.js";
 import type { SourceDriver, StreamDescriptor } from "../src/drivers/types.js";
-import { deletion, type Row, RecordError, type Store, type StoreKind, type TableSpec } from "../src/stores/types.js";
+import {
+  deletion,
+  type Row,
+  RecordError,
+  type Store,
+  type StoreKind,
+  type TableSpec,
+  type TableWriter,
+  type WriteCounts,
+} from "../src/stores/types.js";
 import { tempDir } from "./helpers.js";
 import { createDatabase, pgUrl } from "./pg-helpers.js";
 
@@ -66,6 +75,17 @@ async function column(store: Store, table: string, name: string, order = "id"): 
 async function textColumn(store: Store, table: string, name: string, order = "id"): Promise<(string | null)[]> {
   const result = await rows(store, `SELECT CAST("${name}" AS TEXT) AS v FROM {t} ORDER BY "${order}"`, table);
   return result.map((r) => (r.v === null ? null : String(r.v)));
+}
+
+/** Writes the pages in turn, each with state `after-<index>`, announcing the next as the engine does while one is written. */
+async function writeAnnouncingNext(table: TableWriter, pages: Row[][]): Promise<WriteCounts[]> {
+  const counts: WriteCounts[] = [];
+  for (let i = 0; i < pages.length; i++) {
+    const writing = table.write(pages[i], 1, { connector: "c", state: `after-${i}` });
+    if (pages[i + 1]) table.upcoming?.(pages[i + 1]);
+    counts.push(await writing);
+  }
+  return counts;
 }
 
 const users = (overrides: Partial<TableSpec> = {}): TableSpec => ({
@@ -411,12 +431,7 @@ for (const target of targets) {
         ],
         [{ id: 7, name: "g", n: 7 }],
       ];
-      const counts = [];
-      for (let i = 0; i < pages.length; i++) {
-        const writing = table.write(pages[i], 1, { connector: "c", state: `after-${i}` });
-        if (pages[i + 1]) table.upcoming?.(pages[i + 1]);
-        counts.push(await writing);
-      }
+      const counts = await writeAnnouncingNext(table, pages);
       const plainCounts = (inserted: number, updated: number, unchanged: number, deleted?: number) => ({
         inserted,
         updated,
@@ -454,12 +469,7 @@ for (const target of targets) {
         Array.from({ length: count }, (_, i) => ({ id: from + i, name: `u${from + i}`, n: from + i }));
       const pages = [page(1, 2500), page(2501, 2500), page(5001, 2500)];
       pages[1][2200] = { ...pages[1][2200], n: "not a number" };
-      const counts = [];
-      for (let i = 0; i < pages.length; i++) {
-        const writing = table.write(pages[i], 1, { connector: "c", state: `after-${i}` });
-        if (pages[i + 1]) table.upcoming?.(pages[i + 1]);
-        counts.push(await writing);
-      }
+      const counts = await writeAnnouncingNext(table, pages);
       assert.deepEqual(
         counts.map((c) => c.inserted),
         [2500, 2500, 2500],

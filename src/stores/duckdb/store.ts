@@ -539,7 +539,7 @@ class DuckDbTable extends BaseTableWriter {
         await nextTurn();
         // Let go of (close, columns changed) while it waited.
         if (this.ahead !== ahead) return;
-        this.fill(ahead.appender, rows.slice(from, from + AHEAD_SLICE_ROWS));
+        this.fill(ahead.appender, rows, from, Math.min(from + AHEAD_SLICE_ROWS, rows.length));
       }
       ahead.rows = rows;
     } catch {
@@ -576,11 +576,12 @@ class DuckDbTable extends BaseTableWriter {
     return connection.createAppender(this.pageTable, "main", "temp");
   }
 
-  /** Appends rows to an appender of the page table; a value its column cannot hold throws a Misfit. */
-  private fill(appender: DuckDBAppender, rows: Row[]): void {
+  /** Appends rows (those from `from` up to `to`) to an appender of the page table; a value its column cannot hold throws a Misfit. */
+  private fill(appender: DuckDBAppender, rows: Row[], from = 0, to = rows.length): void {
     const appends = this.columns.map((c) => APPENDERS[c.type]);
     const fields = this.columns.map((c) => c.field);
-    for (const row of rows) {
+    for (let index = from; index < to; index++) {
+      const row = rows[index];
       for (let c = 0; c < fields.length; c++) {
         const value = row[fields[c]];
         if (value === null || value === undefined) appender.appendNull();
