@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { test } from "node:test";
 import { SqliteStore } from "../src/stores/sqlite/store.js";
-import { RecordError } from "../src/stores/types.js";
+import { deletion, RecordError } from "../src/stores/types.js";
 import { query, tempDir } from "./helpers.js";
 
 const spec = {
@@ -96,4 +96,44 @@ test("an unwritable database location is reported with its path", async (t) => {
   const blocker = join(dir, "file");
   (await import("node:fs")).writeFileSync(blocker, "");
   assert.throws(() => SqliteStore.open(join(blocker, "s.db")), /store .*file\/s\.db/);
+});
+
+test("a table written when numbers in text columns were REAL text keeps finding its rows by number keys", async (t) => {
+  const file = join(tempDir(t), "s.db");
+  const codes = {
+    connector: "demo",
+    stream: "codes",
+    table: "demo_codes",
+    columns: [
+      { name: "code", type: "text" as const },
+      { name: "label", type: "text" as const },
+    ],
+    primaryKey: ["code"],
+  };
+  const store = SqliteStore.open(file);
+  await (await store.openTable(codes)).write([{ code: "x", label: "y" }], 1);
+  // The store as Sluice left it before 2026-12: no registry column, numbers in text columns as '5.0'.
+  store.db.exec(`ALTER TABLE _sluice_tables DROP COLUMN number_keys_as_real;
+    UPDATE demo_codes SET code = '5.0', label = '426007689.0'`);
+  await store.close();
+
+  const upgraded = SqliteStore.open(file);
+  t.after(() => upgraded.close());
+  const table = await upgraded.openTable(codes);
+  assert.deepEqual(await table.write([{ code: 5, label: 426007689 }], 1), { inserted: 0, updated: 1, unchanged: 0 });
+  assert.deepEqual(query(file, "SELECT code, label FROM demo_codes"), [{ code: "5.0", label: "426007689" }]);
+  assert.deepEqual(await table.write([deletion({ code: 5 })], 1), {
+    inserted: 0,
+    updated: 0,
+    unchanged: 0,
+    deleted: 1,
+  });
+
+  // A replacement is a new table, written as every new one is: the key is 5's JSON text from then on.
+  const replacing = await upgraded.openTable({ ...codes, replace: true });
+  await replacing.write([{ code: 5, label: 1 }], 1);
+  await replacing.finish();
+  const after = await upgraded.openTable(codes);
+  assert.deepEqual(await after.write([{ code: "5", label: 1 }], 1), { inserted: 0, updated: 0, unchanged: 1 });
+  assert.deepEqual(query(file, "SELECT code, label FROM demo_codes"), [{ code: "5", label: "1" }]);
 });

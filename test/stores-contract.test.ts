@@ -296,6 +296,34 @@ for (const target of targets) {
       ]);
     });
 
+    test('numbers and booleans in text columns are their JSON text, so a key sent as 5 and as "5" is one row', async (t) => {
+      const { store } = await open(t);
+      const table = await store.openTable({
+        connector: "demo",
+        stream: "codes",
+        table: "demo_codes",
+        columns: [
+          { name: "code", type: "text" },
+          { name: "label", type: "text" },
+          { name: "doc", type: "json" },
+          { name: "loose", type: "any" },
+        ],
+        primaryKey: ["code"],
+      });
+      const first = [
+        { code: 5, label: 426007689, doc: true, loose: 7 },
+        { code: 6, label: false, doc: 2.5, loose: 8.5 },
+      ];
+      assert.deepEqual(await table.write(first, 1), { inserted: 2, updated: 0, unchanged: 0 });
+      const again = [{ code: "5", label: "426007689", doc: true, loose: 7 }];
+      assert.deepEqual(await table.write(again, 1), { inserted: 0, updated: 0, unchanged: 1 });
+      assert.deepEqual(await textColumn(store, table.table, "label", "code"), ["426007689", "false"]);
+      assert.deepEqual(await textColumn(store, table.table, "doc", "code"), ["true", "2.5"]);
+      assert.deepEqual(await textColumn(store, table.table, "loose", "code"), ["7", "8.5"]);
+      await table.write([deletion({ code: 6 })], 1);
+      assert.deepEqual(await textColumn(store, table.table, "code", "code"), ["5"]);
+    });
+
     test("a checkpoint is saved with its page; a failed page leaves neither rows nor state", async (t) => {
       const { store, reopen } = await open(t);
       const table = await store.openTable(users());

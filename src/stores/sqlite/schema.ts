@@ -27,7 +27,8 @@ CREATE TABLE IF NOT EXISTS _sluice_tables (
   table_name TEXT PRIMARY KEY COLLATE NOCASE,
   connector TEXT NOT NULL,
   stream TEXT NOT NULL,
-  primary_key TEXT NOT NULL
+  primary_key TEXT NOT NULL,
+  number_keys_as_real INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS _sluice_columns (
   table_name TEXT NOT NULL COLLATE NOCASE,
@@ -44,9 +45,19 @@ export const SAVE_STATE =
 
 /** Stores created before the table registry kept one row per stream; their tables are registered once. */
 export const MIGRATE_STREAM_REGISTRY = `
-INSERT OR IGNORE INTO _sluice_tables (table_name, connector, stream, primary_key)
-  SELECT table_name, connector, stream, primary_key FROM _sluice_streams;
+INSERT OR IGNORE INTO _sluice_tables (table_name, connector, stream, primary_key, number_keys_as_real)
+  SELECT table_name, connector, stream, primary_key, 1 FROM _sluice_streams;
 DROP TABLE _sluice_streams;
+`;
+
+/**
+ * Until 2026-12 a number in a TEXT column was bound as a REAL, which SQLite keeps there as '5.0'. Tables
+ * written then keep that form in their text key columns, so a key sent again finds its row; their other
+ * text columns take a number's JSON text ('5') from then on, as the next write of each row changes it.
+ */
+export const MIGRATE_NUMBER_KEYS = `
+ALTER TABLE _sluice_tables ADD COLUMN number_keys_as_real INTEGER NOT NULL DEFAULT 0;
+UPDATE _sluice_tables SET number_keys_as_real = 1;
 `;
 
 /**

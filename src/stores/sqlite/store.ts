@@ -42,7 +42,13 @@ import {
 } from "../types.js";
 import { exactInDouble, inInt64, isIntegerText, jsonText } from "../values.js";
 import { committing, type PageJob, PageRunner, type PageStep, saveCheckpoint, tuneForWriting } from "./page-runner.js";
-import { columnDefinition, META_TABLES, MIGRATE_STREAM_REGISTRY, typeOfDeclared } from "./schema.js";
+import {
+  columnDefinition,
+  META_TABLES,
+  MIGRATE_NUMBER_KEYS,
+  MIGRATE_STREAM_REGISTRY,
+  typeOfDeclared,
+} from "./schema.js";
 
 export interface SqliteOpenOptions {
   /** Open an existing file read-only; never create one. */
@@ -94,8 +100,12 @@ export class SqliteStore extends BaseStore {
   protected async create(): Promise<void> {
     this.guardSync(() => {
       const db = this.connect();
-      db.exec(META_TABLES);
-      if (this.hasTable("_sluice_streams")) db.exec(MIGRATE_STREAM_REGISTRY);
+      db.transaction(() => {
+        db.exec(META_TABLES);
+        if (this.hasTable("_sluice_streams")) db.exec(MIGRATE_STREAM_REGISTRY);
+        if (!this.tableInfo("_sluice_tables").some((c) => c.name === "number_keys_as_real"))
+          db.exec(MIGRATE_NUMBER_KEYS);
+      })();
     });
   }
 
@@ -159,7 +169,15 @@ export class SqliteStore extends BaseStore {
   }
 
   protected writerFor(opened: OpenedTable): SqliteTable {
-    return new SqliteTable(this, opened);
+    return new SqliteTable(this, opened, !opened.spec.replace && this.numberKeysAsReal(opened.table));
+  }
+
+  /** Whether the table keeps numbers in its text key columns as REAL text ('5.0'): see MIGRATE_NUMBER_KEYS. */
+  private numberKeysAsReal(table: string): boolean {
+    const row = this.db
+      .prepare("SELECT number_keys_as_real AS v FROM _sluice_tables WHERE table_name = ?")
+      .get(table) as { v: number } | undefined;
+    return row?.v === 1;
   }
 
   protected async readState(connector: string): Promise<string> {
@@ -242,22 +260,63 @@ function checkCreatable(file: string): void {
   if (problem) throw new StoreError(file, `cannot create the database file: ${problem}`);
 }
 
-/** How a column's affinity treats numbers: exact checks are needed where SQLite would convert them. */
+/**
+ * How a value is bound for a column, by the column's affinity. better-sqlite3 binds every JS number as a
+ * REAL: an INTEGER column turns an integral one back into an integer, but a TEXT column would keep 5 as
+ * '5.0' (and true as '1.0') and a column without affinity as 5.0. So text columns get a value's JSON text,
+ * as PostgreSQL and DuckDB store it, and columns without affinity get integers as integers. Integer and
+ * real columns need exact checks where SQLite would round.
+ */
 const enum Affinity {
   None = 0,
   Integer = 1,
   Real = 2,
+  Text = 3,
+  /** A text key column of a table written before 2026-12: numbers as REAL text, as its rows hold them. */
+  RealTextKey = 4,
 }
 
-const affinityOf = (type: ColumnType): Affinity =>
-  type === "integer" || type === "boolean" ? Affinity.Integer : type === "real" ? Affinity.Real : Affinity.None;
+function affinityOf(type: ColumnType): Affinity {
+  switch (type) {
+    case "integer":
+    case "boolean":
+      return Affinity.Integer;
+    case "real":
+      return Affinity.Real;
+    case "text":
+    case "timestamp":
+    case "json":
+      return Affinity.Text;
+    default:
+      return Affinity.None;
+  }
+}
+
+/** Whether a number binds unchanged (SQLite's own conversion for the column gives the value). */
+const numbersAsIs = (affinity: Affinity): boolean =>
+  affinity === Affinity.Integer || affinity === Affinity.Real || affinity === Affinity.RealTextKey;
+/** Whether every string binds unchanged; in integer and real columns only those too short to pass 2^53. */
+const stringsAsIs = (affinity: Affinity): boolean =>
+  affinity === Affinity.None || affinity === Affinity.Text || affinity === Affinity.RealTextKey;
 
 class SqliteTable extends BaseTableWriter {
   private readonly sqlite: SqliteStore;
 
-  constructor(store: SqliteStore, opened: OpenedTable) {
+  constructor(
+    store: SqliteStore,
+    opened: OpenedTable,
+    /** The table keeps numbers in text key columns as REAL text (see MIGRATE_NUMBER_KEYS). */
+    private readonly numberKeysAsReal: boolean,
+  ) {
     super(store, opened);
     this.sqlite = store;
+  }
+
+  private affinityOf(column: Column): Affinity {
+    const affinity = affinityOf(column.type);
+    return affinity === Affinity.Text && this.numberKeysAsReal && this.opened.keyColumns.includes(column.column)
+      ? Affinity.RealTextKey
+      : affinity;
   }
 
   protected async writePage(rows: Row[], syncId: number, checkpoint: Checkpoint | undefined): Promise<WriteCounts> {
@@ -312,7 +371,8 @@ class SqliteTable extends BaseTableWriter {
       db.exec(`ALTER TABLE ${quote(target)} RENAME TO ${quote(table)}`);
       db.prepare("DELETE FROM _sluice_columns WHERE table_name = ?").run(table);
       db.prepare("UPDATE _sluice_columns SET table_name = ? WHERE table_name = ?").run(table, target);
-      db.prepare("UPDATE _sluice_tables SET primary_key = ? WHERE table_name = ?").run(
+      // The staging table was written with numbers in text columns as their JSON text, keys included.
+      db.prepare("UPDATE _sluice_tables SET primary_key = ?, number_keys_as_real = 0 WHERE table_name = ?").run(
         JSON.stringify(spec.primaryKey),
         table,
       );
@@ -328,7 +388,12 @@ class SqliteTable extends BaseTableWriter {
   private stepsOf(rows: Row[], syncId: number): PageStep[] {
     const columns = this.columns;
     const fields = columns.map((c) => c.field);
-    const affinities = columns.map((c) => affinityOf(c.type));
+    const affinities = columns.map((c) => this.affinityOf(c));
+    const numberAsIs = affinities.map(numbersAsIs);
+    const stringAsIs = affinities.map(stringsAsIs);
+    const keyAffinities = this.opened.keyColumns.map((key) =>
+      keyAffinity(affinities[columns.findIndex((c) => c.column === key)]),
+    );
     const width = columns.length;
     const steps: PageStep[] = [];
     let upserts: unknown[][] | undefined;
@@ -337,7 +402,7 @@ class SqliteTable extends BaseTableWriter {
       const row = rows[index];
       if (isDeletion(row)) {
         upserts = undefined;
-        const key = this.opened.spec.primaryKey.map((field) => toSqlValue(row[field], Affinity.None, -1));
+        const key = this.opened.spec.primaryKey.map((field, k) => toSqlValue(row[field], keyAffinities[k], -1));
         if (!deletes) steps.push({ deleteKeys: (deletes = []) });
         deletes.push(key);
         continue;
@@ -347,8 +412,8 @@ class SqliteTable extends BaseTableWriter {
       for (let c = 0; c < width; c++) {
         const value = row[fields[c]];
         values[c] =
-          typeof value === "number" ||
-          (typeof value === "string" && (affinities[c] === Affinity.None || value.length < 16))
+          (typeof value === "number" && numberAsIs[c]) ||
+          (typeof value === "string" && (stringAsIs[c] || value.length < 16))
             ? value
             : toSqlValue(value, affinities[c], c);
       }
@@ -361,29 +426,36 @@ class SqliteTable extends BaseTableWriter {
 }
 
 /**
- * A value as SQLite binds it: booleans 1/0, objects and arrays JSON text, an
- * integer beyond 64 bits as its exact text. Where the column's affinity would
- * turn an integer into a REAL (beyond 64 bits, or beyond 2^53 in a REAL
- * column), the column must widen first: Misfit.
+ * A value as SQLite binds it for a column of this affinity: in text columns its JSON text; elsewhere
+ * booleans 1/0, objects and arrays JSON text, an integer beyond 64 bits its exact text. Where the
+ * column's affinity would turn an integer into a REAL (beyond 64 bits, or beyond 2^53 in a REAL column),
+ * the column must widen first: Misfit.
  */
 function toSqlValue(value: unknown, affinity: Affinity, column: number): unknown {
   switch (typeof value) {
     case "string":
-    case "number":
-      if (typeof value === "string" && affinity !== Affinity.None && isIntegerText(value))
+      if ((affinity === Affinity.Integer || affinity === Affinity.Real) && isIntegerText(value))
         checkExact(BigInt(value), value, affinity, column);
       return value;
+    case "number":
+      if (affinity === Affinity.Text) return String(value);
+      return affinity === Affinity.None && Number.isSafeInteger(value) ? BigInt(value) : value;
     case "bigint":
       checkExact(value, value, affinity, column);
-      return inInt64(value) ? value : value.toString();
+      return inInt64(value) && affinity !== Affinity.Text ? value : value.toString();
     case "boolean":
-      return value ? 1 : 0;
+      if (affinity === Affinity.Text) return String(value);
+      return affinity === Affinity.None ? BigInt(value) : Number(value);
     case "undefined":
       return null;
     default:
       return value === null ? null : jsonText(value);
   }
 }
+
+/** A delete finds its row by the key column's form; a value no key column holds finds none (no checks). */
+const keyAffinity = (affinity: Affinity): Affinity =>
+  affinity === Affinity.Text || affinity === Affinity.RealTextKey ? affinity : Affinity.None;
 
 function checkExact(n: bigint, value: unknown, affinity: Affinity, column: number): void {
   if (affinity === Affinity.Integer ? !inInt64(n) : affinity === Affinity.Real && !exactInDouble(n))
