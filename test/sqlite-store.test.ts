@@ -100,14 +100,12 @@ test("an unwritable database location is reported with its path", async (t) => {
 
 test("a table written when numbers in text columns were REAL text keeps finding its rows by number keys", async (t) => {
   const file = join(tempDir(t), "s.db");
+  const text = (name: string) => ({ name, type: "text" as const });
   const codes = {
-    connector: "demo",
+    ...spec,
     stream: "codes",
     table: "demo_codes",
-    columns: [
-      { name: "code", type: "text" as const },
-      { name: "label", type: "text" as const },
-    ],
+    columns: [text("code"), text("label")],
     primaryKey: ["code"],
   };
   const store = SqliteStore.open(file);

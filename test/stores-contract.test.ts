@@ -298,18 +298,15 @@ for (const target of targets) {
 
     test('numbers and booleans in text columns are their JSON text, so a key sent as 5 and as "5" is one row', async (t) => {
       const { store } = await open(t);
-      const table = await store.openTable({
-        connector: "demo",
-        stream: "codes",
-        table: "demo_codes",
-        columns: [
-          { name: "code", type: "text" },
-          { name: "label", type: "text" },
-          { name: "doc", type: "json" },
-          { name: "loose", type: "any" },
-        ],
-        primaryKey: ["code"],
-      });
+      const columns = [
+        { name: "code", type: "text" },
+        { name: "label", type: "text" },
+        { name: "doc", type: "json" },
+        { name: "loose", type: "any" },
+      ] as const;
+      const table = await store.openTable(
+        users({ stream: "codes", table: "demo_codes", columns: [...columns], primaryKey: ["code"] }),
+      );
       const first = [
         { code: 5, label: 426007689, doc: true, loose: 7 },
         { code: 6, label: false, doc: 2.5, loose: 8.5 },
