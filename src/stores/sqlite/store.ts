@@ -442,7 +442,7 @@ function toSqlValue(value: unknown, affinity: Affinity, column: number): unknown
       return affinity === Affinity.None && Number.isSafeInteger(value) ? BigInt(value) : value;
     case "bigint":
       checkExact(value, value, affinity, column);
-      return inInt64(value) && affinity !== Affinity.Text ? value : value.toString();
+      return inInt64(value) ? value : value.toString();
     case "boolean":
       if (affinity === Affinity.Text) return String(value);
       return affinity === Affinity.None ? BigInt(value) : Number(value);
