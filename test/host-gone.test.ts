@@ -9,7 +9,7 @@
  * nothing reaps it but itself.
  */
 import assert from "node:assert/strict";
-import { chmodSync, existsSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { countRows, examples, root, sluiceBin, tempDir, until } from "./helpers.js";
@@ -85,21 +85,47 @@ test("Go SDK under Sluice: kill -9 of `sluice sync` mid-run ends the connector",
   await killHost(host, connector);
 });
 
-test("Go SDK behind sh -c, its Sluice host killed before connecting: the connector sees SLUICE_RUN_ID's process end and exits", async (t) => {
-  // Sluice's own launcher (a process group, SLUICE_RUN_ID, the go-plugin cookie), and a host that never connects:
-  // the shell lives on as the connector's parent and no connection ends, so only the named host's end tells.
+/**
+ * Sluice's own launcher (a process group, SLUICE_RUN_ID, the go-plugin cookie) starting `shell` (the Go generator
+ * behind `sh -c`) in a host that never connects: the shell lives on as the connector's parent and no connection
+ * ends, so only the named host's end tells. `then` runs in the host once the connector is launched.
+ */
+function goConnectorInALauncher(shell: string, then: string): Background {
   const launch = `
     import { ChildGroup } from ${JSON.stringify(join(root, "dist/process/child.js"))};
     const env = { ...process.env, SLUICE_PLUGIN: "7c3e1f5a9b2d4e6f8a0c1b3d5e7f9a2c" };
-    const child = ChildGroup.launch({ shell: ${JSON.stringify(examples.goGenerator)} }, { name: "generator", env });
+    const child = ChildGroup.launch({ shell: ${JSON.stringify(shell)} }, { name: "generator", env });
     child.stdout.resume();
     child.stderr.resume();
-    setInterval(() => {}, 60_000);`;
-  const host = background(process.execPath, ["--input-type=module", "-e", launch]);
+    ${then}`;
+  return background(process.execPath, ["--input-type=module", "-e", launch]);
+}
+
+test("Go SDK behind sh -c, its Sluice host killed before connecting: the connector sees SLUICE_RUN_ID's process end and exits", async (t) => {
+  const host = goConnectorInALauncher(examples.goGenerator, "setInterval(() => {}, 60_000);");
   stopAfter(t, host.child);
   const shell = await childOf(host.pid, /^\/bin\/sh -c/);
   const connector = await childOf(shell.pid);
   await killHost(host, connector);
+});
+
+test("Go SDK behind sh -c, its Sluice host gone before the connector even looked: the connector exits all the same", async (t) => {
+  // The host kills itself right after the launch, so the connector finds SLUICE_RUN_ID naming a process that has
+  // ended. Its output goes to /dev/null: a write into the dead host's pipe ends it with SIGPIPE at times (not
+  // always, so not to be relied on), which would hide what is tested. The shell, waiting on it, writes down how it ended.
+  const ended = join(tempDir(t), "ended");
+  const kill = 'console.log(child.pid); process.kill(process.pid, "SIGKILL");';
+  const host = goConnectorInALauncher(`${examples.goGenerator} >/dev/null 2>&1; echo $? > ${ended}`, kill);
+  stopAfter(t, host.child);
+  await host.exited;
+  const group = Number(host.stdout().trim()); // the shell leads the connector's process group
+  t.after(() => {
+    try {
+      process.kill(-group, "SIGKILL"); // should the connector have lived on
+    } catch {}
+  });
+  await until(() => existsSync(ended) && readFileSync(ended, "utf8").endsWith("\n"), "the connector to exit", 30_000);
+  assert.equal(readFileSync(ended, "utf8").trim(), "0", "it ended itself (exit 0), not by a signal");
 });
 
 test("Python SDK under Sluice: kill -9 of `sluice sync` mid-read ends the connector", async (t) => {

@@ -99,16 +99,19 @@ func (h hostProcess) running() bool {
 	return ok && ticks == h.ticks
 }
 
-// sluiceHost is the Sluice process named in SLUICE_RUN_ID, when it is running and one of this
-// process's ancestors: a value inherited from elsewhere (or stale) is not watched.
+// sluiceHost is the Sluice process named in SLUICE_RUN_ID, to be watched when it is one of this
+// process's ancestors (a running process that is not is some other program's, inherited from
+// elsewhere) or has already ended: a host killed between starting the plugin and this look
+// leaves no trace in the process tree, and only a Sluice process that has since ended can have
+// set a value naming a process that no longer runs. Without /proc nothing is watched.
 func sluiceHost() (hostProcess, bool) {
 	pidText, ticks, found := strings.Cut(os.Getenv(runIDVariable), "-")
 	pid, err := strconv.Atoi(pidText)
-	if !found || err != nil || pid <= 1 {
+	if _, procReadable := startTicks(os.Getpid()); !found || err != nil || pid <= 1 || !procReadable {
 		return hostProcess{}, false
 	}
 	host := hostProcess{pid, ticks}
-	return host, host.running() && isAncestor(pid)
+	return host, !host.running() || isAncestor(pid)
 }
 
 // isAncestor says whether pid is this process's parent, grandparent, and so on (Linux's /proc).

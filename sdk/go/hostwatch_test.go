@@ -27,7 +27,7 @@ func TestHostWatchEndsThePluginWhenTheLastConnectionEnds(t *testing.T) {
 	}
 }
 
-func TestSluiceHostIsWatchedOnlyWhenItIsAnAncestorAndRunning(t *testing.T) {
+func TestSluiceHostIsWatchedWhenItIsAnAncestorOrHasEnded(t *testing.T) {
 	self := os.Getpid()
 	ticks, ok := startTicks(self)
 	if !ok {
@@ -39,8 +39,9 @@ func TestSluiceHostIsWatchedOnlyWhenItIsAnAncestorAndRunning(t *testing.T) {
 		watched bool
 	}{
 		{strconv.Itoa(os.Getppid()) + "-" + parentTicks, true}, // the parent started it (through no wrapper)
-		{strconv.Itoa(self) + "-" + ticks, false},              // not an ancestor
-		{strconv.Itoa(os.Getppid()) + "-1", false},             // the pid, reused by a later process
+		{strconv.Itoa(self) + "-" + ticks, false},              // running, but not an ancestor
+		{strconv.Itoa(os.Getppid()) + "-1", true},              // ended (its pid reused by a later process) before the look
+		{"999999999-1", true},                                  // ended, its pid free
 		{"", false},
 		{"garbage", false},
 	}
