@@ -86,15 +86,15 @@ test("Go SDK under Sluice: kill -9 of `sluice sync` mid-run ends the connector",
 });
 
 /**
- * Sluice's own launcher (a process group, SLUICE_RUN_ID, the go-plugin cookie) starting `shell` (the Go generator
+ * Sluice's own launcher (a process group, SLUICE_RUN_ID, the go-plugin cookie) starting `shell` (a connector
  * behind `sh -c`) in a host that never connects: the shell lives on as the connector's parent and no connection
  * ends, so only the named host's end tells. `then` runs in the host once the connector is launched.
  */
-function goConnectorInALauncher(shell: string, then: string): Background {
+function connectorInALauncher(shell: string, then: string): Background {
   const launch = `
     import { ChildGroup } from ${JSON.stringify(join(root, "dist/process/child.js"))};
     const env = { ...process.env, SLUICE_PLUGIN: "7c3e1f5a9b2d4e6f8a0c1b3d5e7f9a2c" };
-    const child = ChildGroup.launch({ shell: ${JSON.stringify(shell)} }, { name: "generator", env });
+    const child = ChildGroup.launch({ shell: ${JSON.stringify(shell)} }, { name: "connector", env });
     child.stdout.resume();
     child.stderr.resume();
     ${then}`;
@@ -102,31 +102,37 @@ function goConnectorInALauncher(shell: string, then: string): Background {
 }
 
 test("Go SDK behind sh -c, its Sluice host killed before connecting: the connector sees SLUICE_RUN_ID's process end and exits", async (t) => {
-  const host = goConnectorInALauncher(examples.goGenerator, "setInterval(() => {}, 60_000);");
+  const host = connectorInALauncher(examples.goGenerator, "setInterval(() => {}, 60_000);");
   stopAfter(t, host.child);
   const shell = await childOf(host.pid, /^\/bin\/sh -c/);
   const connector = await childOf(shell.pid);
   await killHost(host, connector);
 });
 
-test("Go SDK behind sh -c, its Sluice host gone before the connector even looked: the connector exits all the same", async (t) => {
-  // The host kills itself right after the launch, so the connector finds SLUICE_RUN_ID naming a process that has
-  // ended. Its output goes to /dev/null: a write into the dead host's pipe ends it with SIGPIPE at times (not
-  // always, so not to be relied on), which would hide what is tested. The shell, waiting on it, writes down how it ended.
-  const ended = join(tempDir(t), "ended");
-  const kill = 'console.log(child.pid); process.kill(process.pid, "SIGKILL");';
-  const host = goConnectorInALauncher(`${examples.goGenerator} >/dev/null 2>&1; echo $? > ${ended}`, kill);
-  stopAfter(t, host.child);
-  await host.exited;
-  const group = Number(host.stdout().trim()); // the shell leads the connector's process group
-  t.after(() => {
-    try {
-      process.kill(-group, "SIGKILL"); // should the connector have lived on
-    } catch {}
+for (const [sdk, connector] of [
+  ["Go", examples.goGenerator],
+  ["TypeScript", `node ${scripted}`],
+  ["Python", examples.pythonGitlog],
+]) {
+  test(`${sdk} SDK behind sh -c, its Sluice host gone before the connector even looked: the connector exits all the same`, async (t) => {
+    // The host kills itself right after the launch, so the connector finds SLUICE_RUN_ID naming a process that has
+    // ended. Its output goes to /dev/null: a write into the dead host's pipe ends it at times (not always, so not
+    // to be relied on), which would hide what is tested. The shell, waiting on it, writes down how it ended.
+    const ended = join(tempDir(t), "ended");
+    const kill = 'console.log(child.pid); process.kill(process.pid, "SIGKILL");';
+    const host = connectorInALauncher(`${connector} >/dev/null 2>&1; echo $? > ${ended}`, kill);
+    stopAfter(t, host.child);
+    await host.exited;
+    const group = Number(host.stdout().trim()); // the shell leads the connector's process group
+    t.after(() => {
+      try {
+        process.kill(-group, "SIGKILL"); // should the connector have lived on
+      } catch {}
+    });
+    await until(() => existsSync(ended) && readFileSync(ended, "utf8").endsWith("\n"), "the connector to exit", 30_000);
+    assert.equal(readFileSync(ended, "utf8").trim(), "0", "it ended itself (exit 0), not by a signal");
   });
-  await until(() => existsSync(ended) && readFileSync(ended, "utf8").endsWith("\n"), "the connector to exit", 30_000);
-  assert.equal(readFileSync(ended, "utf8").trim(), "0", "it ended itself (exit 0), not by a signal");
-});
+}
 
 test("Python SDK under Sluice: kill -9 of `sluice sync` mid-read ends the connector", async (t) => {
   const dir = tempDir(t);

@@ -12,6 +12,7 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { constants } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
+import { startingSluice } from "../src/process/cleanup.js";
 import { startTicks } from "../src/process/proc.js";
 import { countRows, query, root, sluice, sluiceBin, tempDir, until } from "./helpers.js";
 import {
@@ -248,4 +249,18 @@ test("a connector started just before the kill, before its record was written, i
   assert.equal(startTicks(orphan), undefined, "the orphan was stopped");
   assert.notEqual(startTicks(other), undefined, "another host's child still runs");
   assert.deepEqual(readdirSync(running), []);
+});
+
+test("SLUICE_RUN_ID: a plugin watches the Sluice it names when that is an ancestor or has ended, never another program", () => {
+  const named = (pid: number, ticks: string | undefined) => ({ SLUICE_RUN_ID: `${pid}-${ticks}` });
+  const parentTicks = startTicks(process.ppid)!;
+  assert.deepEqual(startingSluice(named(process.ppid, parentTicks)), { pid: process.ppid, ticks: parentTicks });
+  assert.deepEqual(
+    startingSluice(named(process.ppid, "1")),
+    { pid: process.ppid, ticks: "1" },
+    "ended, its pid reused",
+  );
+  assert.equal(startingSluice(named(process.pid, startTicks(process.pid))), undefined, "running, but no ancestor");
+  for (const value of ["", "garbage", "1-5", "12-"])
+    assert.equal(startingSluice({ SLUICE_RUN_ID: value }), undefined, JSON.stringify(value));
 });

@@ -4,6 +4,7 @@ import { once } from "node:events";
 import { readFileSync } from "node:fs";
 import { constants } from "node:os";
 import { setTimeout as delay } from "node:timers/promises";
+import { isRunning, type ProcessIdentity } from "../src/process/cleanup.js";
 import { processGroupOf, runningPids, startTicks } from "../src/process/proc.js";
 import { processTree, root, until } from "./helpers.js";
 
@@ -42,12 +43,8 @@ export function background(program: string, args: string[], env: NodeJS.ProcessE
 }
 
 /** A process, told apart from a later one reusing its pid. */
-export interface Process {
-  pid: number;
-  ticks: string;
-}
-
-export const isRunning = (p: Process): boolean => startTicks(p.pid) === p.ticks;
+export type Process = ProcessIdentity;
+export { isRunning };
 
 function parentOf(pid: number): number | undefined {
   try {

@@ -5,9 +5,12 @@
  * was only for the handshake), but it always opens GRPCBroker.StartStream
  * right after connecting and keeps it open until it stops the plugin
  * (go-plugin's GRPCClient.Close); the stream ends when the host closes it or
- * its process dies. Before the host has connected, only the parent process
- * can tell: a plugin whose parent dies is adopted by another process.
+ * its process dies. Before the host has connected, only the process tree can
+ * tell: a plugin whose parent dies is adopted by another process, and, as
+ * Sluice runs connectors behind `sh -c` (a wrapper that outlives a killed
+ * host), the Sluice process named in SLUICE_RUN_ID ends.
  */
+import { isRunning, startingSluice } from "../process/index.js";
 import type { BrokerStream } from "./broker.js";
 
 const PARENT_CHECK_MS = 1_000;
@@ -27,8 +30,10 @@ export function watchHost(gone: (why: string) => void): HostWatch {
     gone(why);
   };
   const parent = process.ppid;
+  const sluice = startingSluice();
   const parentCheck = setInterval(() => {
     if (process.ppid !== parent) report(`its parent process (pid ${parent}) has ended`);
+    if (sluice && !isRunning(sluice)) report(`the Sluice process that started it (pid ${sluice.pid}) has ended`);
   }, PARENT_CHECK_MS).unref();
   return {
     broker(stream) {

@@ -8,7 +8,7 @@
  * `kill -9` left.
  */
 import { rmSync } from "node:fs";
-import { startTicks } from "./proc.js";
+import { isAncestor, startTicks } from "./proc.js";
 
 /** Set in every child's environment: finds its processes even after the group leader is gone. */
 export const RUN_ID_VARIABLE = "SLUICE_RUN_ID";
@@ -19,6 +19,32 @@ let ownRunId: string | undefined;
 export function runId(): string {
   ownRunId ??= `${process.pid}-${startTicks(process.pid) ?? Date.now()}`;
   return ownRunId;
+}
+
+/** A process, told apart from a later one given the same pid by its start time. */
+export interface ProcessIdentity {
+  pid: number;
+  ticks: string;
+}
+
+/**
+ * The Sluice process that started this one, named by SLUICE_RUN_ID, for a plugin to watch: when it is an
+ * ancestor, or has already ended. A host killed between the launch and this look leaves no trace in the
+ * process tree, and only a Sluice that has since ended can have named a process that no longer runs; a
+ * running process that is no ancestor is some other program's value, inherited. Undefined then, when the
+ * variable is unset or malformed, and where /proc cannot tell.
+ */
+export function startingSluice(env: NodeJS.ProcessEnv = process.env): ProcessIdentity | undefined {
+  const match = /^(\d+)-(\d+)$/.exec(env[RUN_ID_VARIABLE] ?? "");
+  const pid = Number(match?.[1]);
+  if (!match || pid <= 1 || startTicks(process.pid) === undefined) return undefined;
+  const host = { pid, ticks: match[2]! };
+  return !isRunning(host) || isAncestor(pid) ? host : undefined;
+}
+
+/** Whether the process still runs (a later process given its pid is not it). */
+export function isRunning(identity: ProcessIdentity): boolean {
+  return startTicks(identity.pid) === identity.ticks;
 }
 
 /** What the registry needs of a child process group (a ChildGroup). */

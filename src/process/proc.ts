@@ -60,6 +60,17 @@ export function processEntry(pid: number): ProcessEntry | undefined {
   return { pid, ppid: Number(ppid), command: stat.slice(stat.indexOf("(") + 1, close) };
 }
 
+/** Whether `pid` is this process's parent, grandparent, and so on (false where /proc is missing). */
+export function isAncestor(pid: number): boolean {
+  for (let current = process.ppid; current > 1; ) {
+    if (current === pid) return true;
+    const entry = processEntry(current);
+    if (!entry) return false;
+    current = entry.ppid;
+  }
+  return false;
+}
+
 /** Every running process (none where /proc is missing). */
 export function runningProcesses(): ProcessEntry[] {
   return runningPids()

@@ -74,14 +74,64 @@ class _Broker(grpc_broker_pb2_grpc.GRPCBrokerServicer):
         return iter(())
 
 
-def _watch_parent(host_gone) -> None:
-    """Before the host has connected, only the parent process can tell it is gone: an orphan is adopted."""
+RUN_ID_VARIABLE = "SLUICE_RUN_ID"
+
+
+def _stat_fields(pid: int) -> list[str] | None:
+    """Fields 3 onwards of /proc/<pid>/stat (the command name, field 2, may hold spaces)."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="utf-8", errors="replace") as stat:
+            text = stat.read()
+    except OSError:
+        return None
+    return text[text.rfind(")") + 2:].split()
+
+
+def _start_ticks(pid: int) -> str | None:
+    """When pid started, in clock ticks since boot; None when it is not running (a zombie has ended)."""
+    fields = _stat_fields(pid)
+    if not fields or len(fields) < 20 or fields[0] in ("Z", "X"):
+        return None
+    return fields[19]
+
+
+def _is_ancestor(pid: int) -> bool:
+    current = os.getppid()
+    while current > 1:
+        if current == pid:
+            return True
+        fields = _stat_fields(current)
+        if not fields:
+            return False
+        current = int(fields[1])
+    return False
+
+
+def _starting_sluice() -> tuple[int, str] | None:
+    """The Sluice process named in SLUICE_RUN_ID ("<pid>-<start ticks>"), to be watched when it is an
+    ancestor or has already ended: a host killed between the launch and this look leaves no trace in the
+    process tree, and only a Sluice that has since ended can have named a process that no longer runs. A
+    running process that is no ancestor is some other program's value, inherited; without /proc, None."""
+    pid_text, _, ticks = os.environ.get(RUN_ID_VARIABLE, "").partition("-")
+    if not pid_text.isdigit() or not ticks.isdigit() or int(pid_text) <= 1 or _start_ticks(os.getpid()) is None:
+        return None
+    pid = int(pid_text)
+    return (pid, ticks) if _start_ticks(pid) != ticks or _is_ancestor(pid) else None
+
+
+def _watch_process_tree(host_gone) -> None:
+    """Before the host has connected, only the process tree can tell it is gone: an orphan is adopted, and,
+    behind `sh -c` (a wrapper that outlives a killed host), the Sluice process named in SLUICE_RUN_ID ends."""
     parent = os.getppid()
+    sluice = _starting_sluice()
 
     def watch():
-        while os.getppid() == parent:
+        while True:
+            if os.getppid() != parent:
+                return host_gone(f"its parent process (pid {parent}) has ended")
+            if sluice and _start_ticks(sluice[0]) != sluice[1]:
+                return host_gone(f"the Sluice process that started it (pid {sluice[0]}) has ended")
             time.sleep(1)
-        host_gone(f"its parent process (pid {parent}) has ended")
 
     threading.Thread(target=watch, name="sluice-host-watch", daemon=True).start()
 
@@ -116,7 +166,7 @@ def serve(connector: Connector) -> None:
             logging.getLogger("sluice").info("the host is gone, so the plugin exits (%s)", reason)
             threading.Thread(target=stop, daemon=True).start()
 
-    _watch_parent(host_gone)
+    _watch_process_tree(host_gone)
     grpc_controller_pb2_grpc.add_GRPCControllerServicer_to_server(_Controller(stop), server)
     grpc_broker_pb2_grpc.add_GRPCBrokerServicer_to_server(_Broker(host_gone), server)
     connector_pb2_grpc.add_ConnectorServicer_to_server(ConnectorServicer(connector), server)
