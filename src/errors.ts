@@ -244,6 +244,13 @@ export const ERROR_CODES = {
     meaning: "The PostgreSQL server refused the user or password.",
     action: "Give the password with PGPASSWORD or ~/.pgpass, and check the user and the server's pg_hba.conf.",
   },
+  STORE_LOCATION_INVALID: {
+    area: STORES,
+    meaning:
+      "--db (or a connection's destination) names no store Sluice knows, such as mysql://…, or a database file of the other kind: a DuckDB file named as SQLite, or the reverse.",
+    action:
+      "Name a SQLite file by its path, PostgreSQL as postgres://…, DuckDB as duckdb:<file>; for a file, the message says which kind it holds.",
+  },
   STORE_NOT_FOUND: {
     area: STORES,
     meaning:

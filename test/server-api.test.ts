@@ -255,6 +255,15 @@ test("errors name the field; one run per connection at a time; a failing connect
   });
   assert.equal(cron.status, 400);
   assert.deepEqual([cron.body.error.code, cron.body.error.field], ["SCHEDULE_INVALID", "schedule"]);
+  const mysql = await post<Failure>("/api/connections", {
+    name: "c",
+    connector: "vault",
+    options: { format: "json", value: { api_key: "key-1" } },
+    destination: "mysql://ann:hunter2@db.example/app",
+  });
+  assert.equal(mysql.status, 400);
+  assert.deepEqual([mysql.body.error.code, mysql.body.error.field], ["REQUEST_INVALID", "destination"]);
+  assert.match(mysql.body.error.message, /"mysql:\/\/…" is none Sluice knows/);
   const noConnector = await post<Failure>("/api/connections", {
     name: "c",
     connector: "missing",

@@ -8,7 +8,7 @@
  * nothing.
  */
 import assert from "node:assert/strict";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { test } from "node:test";
@@ -224,6 +224,36 @@ test("DuckDB through the CLI: sync, the summary and the sync log", async (t) => 
   assert.match(human.stdout, /users → table generator_users: 100 inserted, 0 updated, 0 unchanged/);
   const log = await sluice(["syncs", "--db", db]);
   assert.match(log.stdout, /#2 succeeded generator/);
+});
+
+test("--db naming no store Sluice knows, or a file of the other kind: a clear error, and nothing created or changed", async (t) => {
+  const dir = tempDir(t);
+  for (const url of ["mysql://ann:hunter2@db.example/app", "duckdb://data.duckdb", "postgress://db.example/app"]) {
+    const result = await sluice(["--json", "sync", ...generator({ count: 10 }), "--db", url], { cwd: dir });
+    assert.notEqual(result.code, 0, url);
+    const error = JSON.parse(result.stderr.trim().split("\n").at(-1)!) as { code: string; message: string };
+    assert.equal(error.code, "STORE_LOCATION_INVALID", url);
+    assert.match(
+      error.message,
+      /is none Sluice knows: a SQLite file is named by its path, PostgreSQL as postgres:\/\/…, DuckDB as duckdb:<file>/,
+    );
+    assert.doesNotMatch(result.stderr, /hunter2/);
+  }
+  assert.deepEqual(readdirSync(dir), [], "no file or folder named after a URL");
+
+  // A DuckDB file named as SQLite and the reverse: each error says which kind the file holds, and how to name it.
+  const duck = join(dir, "d.duckdb");
+  const lite = join(dir, "s.db");
+  assert.equal((await sluice(["sync", ...generator({ count: 10 }), "--db", `duckdb:${duck}`])).code, 0);
+  assert.equal((await sluice(["sync", ...generator({ count: 10 }), "--db", lite])).code, 0);
+  const before = [readFileSync(duck), readFileSync(lite)];
+  const asSqlite = await sluice(["sync", ...generator({ count: 10 }), "--db", duck]);
+  assert.notEqual(asSqlite.code, 0);
+  assert.match(asSqlite.stderr, /the file is a DuckDB database, not SQLite; name it as duckdb:\S*d\.duckdb/);
+  const asDuckDb = await sluice(["syncs", "--db", `duckdb:${lite}`]);
+  assert.notEqual(asDuckDb.code, 0);
+  assert.match(asDuckDb.stderr, /the file is a SQLite database, not DuckDB; name it as \S*s\.db\n/);
+  assert.deepEqual([readFileSync(duck), readFileSync(lite)], before, "both files as they were");
 });
 
 test("read-only commands never create a store", async (t) => {

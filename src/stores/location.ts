@@ -3,10 +3,12 @@
  * `postgres://…` or `postgresql://…`, or `duckdb:<file>`. A PostgreSQL URL is
  * only ever shown without its password; a password inside it is allowed but
  * flagged, since a command line shows in `ps` (PGPASSWORD and ~/.pgpass are
- * the documented ways to give one).
+ * the documented ways to give one). Any other URL is refused rather than
+ * taken for a file name, and so is a file holding the other kind of database.
  */
+import { closeSync, openSync, readSync } from "node:fs";
 import { resolve } from "node:path";
-import type { StoreKind } from "./types.js";
+import { type StoreKind, StoreLocationError } from "./types.js";
 
 export type StoreLocation =
   | { kind: "sqlite"; file: string }
@@ -24,8 +26,19 @@ const POSTGRES_SCHEMES = ["postgres://", "postgresql://"];
 const DUCKDB_PREFIX = "duckdb:";
 const SQLITE_PREFIX = "sqlite:";
 
+/** A URL's scheme, as in mysql://…: never a file name (sqlite: and duckdb: are followed by a path instead). */
+const URL_SCHEME = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//;
+
+const KNOWN_FORMS = "a SQLite file is named by its path, PostgreSQL as postgres://…, DuckDB as duckdb:<file>";
+
 export function parseStoreLocation(text: string): StoreLocation {
   if (POSTGRES_SCHEMES.some((scheme) => text.startsWith(scheme))) return postgresLocation(text);
+  const scheme = URL_SCHEME.exec(text)?.[1];
+  // Only the scheme is shown: the rest of an unknown URL may hold a password.
+  if (scheme)
+    throw new StoreLocationError(
+      `store "${scheme}://…" is none Sluice knows: ${KNOWN_FORMS} (duckdb:data/analytics.duckdb)`,
+    );
   if (text.startsWith(DUCKDB_PREFIX)) return { kind: "duckdb", file: fileOf(text.slice(DUCKDB_PREFIX.length)) };
   if (text.startsWith(SQLITE_PREFIX)) return { kind: "sqlite", file: fileOf(text.slice(SQLITE_PREFIX.length)) };
   return { kind: "sqlite", file: fileOf(text) };
@@ -62,4 +75,40 @@ function postgresLocation(url: string): StoreLocation {
 /** A URL's password replaced, for URLs the WHATWG parser refuses. */
 function redactPassword(url: string): string {
   return url.replace(/^(postgres(?:ql)?:\/\/[^:@/]*):[^@/]*@/, "$1@").replace(/([?&])password=[^&]*&?/, "$1");
+}
+
+/** The kind of database a file holds, by its header; undefined when it is missing, empty or neither. */
+export function databaseFileKind(file: string): "sqlite" | "duckdb" | undefined {
+  const header = Buffer.alloc(16);
+  let length: number;
+  try {
+    const fd = openSync(file, "r");
+    try {
+      length = readSync(fd, header, 0, header.length, 0);
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return undefined; // missing, a folder, unreadable: the store's own open says what is wrong
+  }
+  if (length === 16 && header.toString("latin1") === "SQLite format 3\0") return "sqlite";
+  if (length >= 12 && header.toString("latin1", 8, 12) === "DUCK") return "duckdb";
+  return undefined;
+}
+
+/**
+ * Refuses a file that holds the other kind of database than the location names: DuckDB would
+ * otherwise try to fetch its SQLite extension from the network, and SQLite says only "file is not a
+ * database".
+ */
+export function checkDatabaseFile(location: StoreLocation): void {
+  if (location.kind === "postgres" || location.file === ":memory:") return;
+  const held = databaseFileKind(location.file);
+  if (held === undefined || held === location.kind) return;
+  const named = location.kind === "duckdb" ? `duckdb:${location.file}` : location.file;
+  const rightly = held === "duckdb" ? `duckdb:${location.file}` : location.file;
+  const kinds = { sqlite: "SQLite", duckdb: "DuckDB" };
+  throw new StoreLocationError(
+    `store ${named}: the file is a ${kinds[held]} database, not ${kinds[location.kind]}; name it as ${rightly}`,
+  );
 }

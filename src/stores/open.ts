@@ -5,7 +5,7 @@
  * store that does not exist. The PostgreSQL and DuckDB clients load only
  * when used (DuckDB's engine is a large native library).
  */
-import { parseStoreLocation } from "./location.js";
+import { checkDatabaseFile, parseStoreLocation } from "./location.js";
 import { SqliteStore } from "./sqlite/store.js";
 import { type Store, StoreNotFoundError } from "./types.js";
 
@@ -20,6 +20,7 @@ export interface OpenStoreOptions {
 
 export async function openStore(location: string, options: OpenStoreOptions = {}): Promise<Store> {
   const parsed = parseStoreLocation(location);
+  checkDatabaseFile(parsed);
   switch (parsed.kind) {
     case "sqlite":
       if (options.schema !== undefined)

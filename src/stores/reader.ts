@@ -11,7 +11,7 @@
  * read, where it can tell).
  */
 import { SluiceError } from "../errors.js";
-import { parseStoreLocation } from "./location.js";
+import { checkDatabaseFile, parseStoreLocation } from "./location.js";
 
 export interface ResultColumn {
   name: string;
@@ -71,6 +71,7 @@ export const isBookkeeping = (column: string): boolean => column === "_sluice_sy
 
 export async function openStoreReader(location: string, options: { schema?: string } = {}): Promise<StoreReader> {
   const parsed = parseStoreLocation(location);
+  checkDatabaseFile(parsed);
   switch (parsed.kind) {
     case "sqlite":
       return (await import("./sqlite/reader.js")).SqliteReader.open(parsed.file);

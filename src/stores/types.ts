@@ -164,6 +164,13 @@ export class PrimaryKeyChangedError extends SluiceError {
   }
 }
 
+/** What --db says names no store Sluice knows, or a file holding the other kind of database. */
+export class StoreLocationError extends SluiceError {
+  constructor(message: string) {
+    super("STORE_LOCATION_INVALID", message);
+  }
+}
+
 /** The store named by --db does not exist (read-only commands never create one). */
 export class StoreNotFoundError extends SluiceError {
   constructor(location: string, what: string) {

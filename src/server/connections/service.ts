@@ -13,7 +13,8 @@ import { type ConnectionOptions, type Json, joinSecrets, parsePointer, splitSecr
 import { checkSchedule, decodeSchedule, encodeSchedule, nextRun, type Schedule } from "./schedule.js";
 import type { SecretBox } from "./secret-box.js";
 import { checkSyncPolicy, type RetrySettings, type TimeoutSettings } from "./sync-policy.js";
-import { parseStoreLocation } from "../../stores/location.js";
+import { parseStoreLocation, type StoreLocation } from "../../stores/location.js";
+import { StoreLocationError } from "../../stores/types.js";
 import { ServerError } from "../errors.js";
 
 export interface Connection {
@@ -247,13 +248,23 @@ function jsonOrNull(settings: object | null | undefined): string | null {
   return settings && Object.keys(settings).length ? JSON.stringify(settings) : null;
 }
 
+/** The store a destination names; one it does not is the request's fault, and named as its field. */
+function destinationOf(destination: string): StoreLocation {
+  try {
+    return parseStoreLocation(destination);
+  } catch (error) {
+    if (error instanceof StoreLocationError) throw new ServerError("REQUEST_INVALID", error.message, "destination");
+    throw error;
+  }
+}
+
 /**
  * A destination is a store location as `--db` takes it. A password inside a
  * PostgreSQL URL would be shown wherever the connection is: refused, since
  * PGPASSWORD or ~/.pgpass in the server's environment give it safely.
  */
 function checkDestination(destination: string): string {
-  const location = parseStoreLocation(destination);
+  const location = destinationOf(destination);
   if (location.kind === "postgres" && location.passwordInUrl)
     throw new ServerError(
       "REQUEST_INVALID",

@@ -8,7 +8,7 @@
  */
 import { type Kysely, type Migration, Migrator } from "kysely";
 import { messageOf, SluiceError } from "../../errors.js";
-import { parseStoreLocation } from "../../stores/location.js";
+import { checkDatabaseFile, parseStoreLocation } from "../../stores/location.js";
 import { type OpenedDatabase, openDatabase } from "./database.js";
 import { migrations } from "./migrations.js";
 import type { MetadataSchema } from "./schema.js";
@@ -36,6 +36,7 @@ export class MetadataError extends SluiceError {
  */
 export async function openMetadata(location: string): Promise<Metadata> {
   const parsed = parseStoreLocation(location);
+  checkDatabaseFile(parsed);
   if (parsed.kind === "duckdb")
     throw new MetadataError(
       parsed.file,

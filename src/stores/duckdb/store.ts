@@ -152,6 +152,8 @@ export class DuckDbStore extends SqlStore {
       // of a sync's speed to save about 5 MB (2M records, page size 5000).
       allocator_flush_threshold: "16MB",
       allocator_bulk_deallocation_flush_threshold: "16MB",
+      // A sync never downloads code: what the store uses (json, icu) is built into the binding.
+      autoinstall_known_extensions: "false",
     });
     if (created && this.file !== ":memory:") chmodSync(this.file, 0o600);
     this.connection = await this.instance.connect();
