@@ -195,6 +195,13 @@ export const ERROR_CODES = {
     meaning: "A sync failed; pages written before the failure are kept, and the state with them.",
     action: "Fix the cause in the message and run the sync again: it resumes from the saved state.",
   },
+  SYNC_ALREADY_RUNNING: {
+    area: SYNCS,
+    meaning:
+      "A sync of the same connector into the same store runs already (the message names its process), or the connection's Temporal workflow sync-<connection> is open: two would race on the saved state.",
+    action:
+      "Wait for it to end, or cancel it, then start again. A sync whose process died (kill -9, a crash) does not block: the next sync on the same machine closes its entry as interrupted.",
+  },
   SYNC_CANCELLED: {
     area: SYNCS,
     meaning: "The sync was interrupted (Ctrl-C or a signal); what was written is kept.",
@@ -512,11 +519,6 @@ export const ERROR_CODES = {
     meaning: "The Temporal server named by --temporal cannot be reached (refused, no such host, TLS failed).",
     action:
       "Check the address, that the server runs, and the TLS settings (docs/temporal.md); Sluice keeps retrying meanwhile.",
-  },
-  SYNC_ALREADY_RUNNING: {
-    area: TEMPORAL,
-    meaning: "A sync of the connection is running already (its workflow sync-<connection> is open).",
-    action: "Wait for it to end, or cancel it, then start again.",
   },
 } as const satisfies Record<string, CodeInfo>;
 

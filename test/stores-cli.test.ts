@@ -12,10 +12,10 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { test } from "node:test";
-import { examples, query, type SyncSummary, sluice, sluiceBin, tempDir } from "./helpers.js";
+import { countRows, examples, query, type SyncSummary, sluice, sluiceBin, tempDir } from "./helpers.js";
 import { createDatabase, PG_LIMITED_ROLE, pgClient, pgQuery, pgUrl } from "./pg-helpers.js";
 import { serveQlik } from "./qlik-helpers.js";
-import { stopAfter } from "./process-helpers.js";
+import { background, stopAfter } from "./process-helpers.js";
 
 const generator = (options: Record<string, number>) => [
   "--command",
@@ -126,6 +126,43 @@ test("a connector killed mid-sync into PostgreSQL: committed pages stay, the che
   assert.deepEqual(
     entries.map((e) => e.status),
     ["succeeded", "failed"],
+  );
+});
+
+test("one sync of a connector into a store at a time: a second is refused while it runs, and once it is killed the next closes its entry as interrupted", async (t) => {
+  const dir = tempDir(t);
+  const db = join(dir, "s.db");
+  const endless = generator({ count: 1_000_000_000, sleep_ms_per_page: 20 });
+  const first = background(process.execPath, [sluiceBin, "sync", ...endless, "--db", db, "--no-progress"]);
+  stopAfter(t, first.child);
+  await until(async () => countRows(db, "generator_users") > 0, 60_000, "rows to arrive");
+
+  const second = await sluice(["--json", "sync", ...generator({ count: 10 }), "--db", db]);
+  assert.notEqual(second.code, 0);
+  const error = JSON.parse(second.stderr.trim().split("\n").at(-1)!) as { code: string; message: string };
+  assert.equal(error.code, "SYNC_ALREADY_RUNNING");
+  assert.match(
+    error.message,
+    new RegExp(`connector "generator" is syncing into it already \\(sync #1, Sluice process ${first.pid} on `),
+  );
+
+  first.child.kill("SIGKILL");
+  await first.exited;
+  const third = await sluice(["sync", ...generator({ count: 10 }), "--db", db]);
+  assert.equal(third.code, 0, third.stderr);
+  const log = await sluice(["--json", "syncs", "--db", db]);
+  const entries = JSON.parse(log.stdout) as { id: number; status: string; error?: string }[];
+  assert.deepEqual(
+    entries.map((e) => [e.id, e.status]),
+    [
+      [2, "succeeded"],
+      [1, "failed"],
+    ],
+    "the refused sync left no entry",
+  );
+  assert.match(
+    entries[1].error ?? "",
+    new RegExp(`^interrupted: Sluice process ${first.pid} on .* ended before the sync did`),
   );
 });
 

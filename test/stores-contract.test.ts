@@ -21,10 +21,12 @@ import {
   RecordError,
   type Store,
   type StoreKind,
+  type SyncOwner,
   type TableSpec,
   type TableWriter,
   type WriteCounts,
 } from "../src/stores/types.js";
+import type { SluiceError } from "../src/errors.js";
 import { tempDir } from "./helpers.js";
 import { createDatabase, pgUrl } from "./pg-helpers.js";
 
@@ -674,6 +676,37 @@ for (const target of targets) {
       assert.deepEqual([entry.pages, entry.inserted, entry.updated, entry.unchanged], [4, 3, 2, 1]);
       assert.match(entry.startedAt, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d/);
       assert.equal(await store.loadState("demo"), "s1");
+    });
+
+    test("a connector's sync still running refuses another; one whose owner ended is closed as interrupted; one that cannot be told is left", async (t) => {
+      const { store } = await open(t);
+      // Owners as the engine's (src/engine/sync-owner.ts) answer for a running process, an ended one, another machine.
+      const answers: Record<string, boolean | undefined> = { alive: true, ended: false, elsewhere: undefined };
+      const owner = (id: string): SyncOwner => ({
+        id,
+        stillRuns: (other) => answers[other],
+        describe: (o) => `owner ${o}`,
+      });
+      const alive = await store.beginSync("demo", "test", owner("alive"));
+      await assert.rejects(store.beginSync("demo", "test", owner("ended")), (error: SluiceError) => {
+        assert.equal(error.code, "SYNC_ALREADY_RUNNING");
+        assert.match(
+          error.message,
+          new RegExp(`connector "demo" is syncing into it already \\(sync #${alive}, owner alive\\)`),
+        );
+        return true;
+      });
+      const other = await store.beginSync("other", "test", owner("alive")); // another connector is no clash
+      await store.finishSync(alive, { status: "succeeded", inserted: 0, updated: 0, unchanged: 0, pages: 0 });
+      await store.finishSync(other, { status: "succeeded", inserted: 0, updated: 0, unchanged: 0, pages: 0 });
+
+      const died = await store.beginSync("demo", "test", owner("ended"));
+      const remote = await store.beginSync("demo", "test", owner("elsewhere")); // the ended owner's entry closed
+      const next = await store.beginSync("demo", "test", owner("alive")); // the remote one left running
+      const entries = new Map((await store.listSyncs(10)).map((e) => [e.id, e]));
+      assert.equal(entries.get(died)?.status, "failed");
+      assert.match(entries.get(died)?.error ?? "", /^interrupted: owner ended ended before the sync did/);
+      assert.deepEqual([entries.get(remote)?.status, entries.get(next)?.status], ["running", "running"]);
     });
 
     // The cancel lands as a page's write begins, or a moment into it (inside its transaction, on a server):

@@ -8,7 +8,8 @@
  * the worker, the test kit); the package's public API is src/index.ts.
  *
  * May import: src/drivers, src/stores, src/registry (installed connectors),
- * src/errors.ts, src/logging.ts, src/async.ts.
+ * src/process (this process's identity, as the owner of its syncs), src/errors.ts, src/logging.ts,
+ * src/async.ts.
  */
 export { detectProtocol, type DriverSettings, openConnector, PROTOCOLS, type ProtocolChoice } from "../drivers/open.js";
 export {

@@ -14,6 +14,7 @@ import type {
   Checkpoint,
   Store,
   SyncOutcome,
+  SyncOwner,
   TableSpec,
   TableWriter,
   WriteCounts,
@@ -66,8 +67,8 @@ export class PipelineStateStore implements Store {
     return this.store.saveState(connector, sealed, syncId, { durable });
   }
 
-  beginSync(connector: string, protocol: string): Promise<number> {
-    return this.store.beginSync(connector, protocol);
+  beginSync(connector: string, protocol: string, owner?: SyncOwner): Promise<number> {
+    return this.store.beginSync(connector, protocol, owner);
   }
 
   finishSync(id: number, outcome: SyncOutcome): Promise<void> {

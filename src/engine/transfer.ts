@@ -20,6 +20,7 @@ import { ConnectorProtocolError, messageOf } from "../errors.js";
 import type { Store, SyncOutcome, WriteCounts } from "../stores/types.js";
 import type { Destination } from "./destination.js";
 import type { PreparedSource } from "./prepare.js";
+import { THIS_PROCESS } from "./sync-owner.js";
 
 export type SyncEvent =
   | { type: "started"; syncId: number; connector: string; protocol: string; streams: string[] }
@@ -54,9 +55,17 @@ export type TransferResult =
 /** Runs the job; a failure once the run is logged is a result (`ok: false`), one before is thrown. */
 export async function transfer(job: TransferJob): Promise<TransferResult> {
   const { driver, destination, ledger, connector, source } = job;
-  await destination.open(source.streams);
-  const state = job.fullRefresh ? "" : await ledger.loadState(job.stateKey);
-  const syncId = await ledger.beginSync(connector, job.label);
+  // Logged first: another sync of the connector still running refuses this one before it touches anything.
+  const syncId = await ledger.beginSync(connector, job.label, THIS_PROCESS);
+  let state: string;
+  try {
+    await destination.open(source.streams);
+    state = job.fullRefresh ? "" : await ledger.loadState(job.stateKey);
+  } catch (error) {
+    // Thrown as before the run began (nothing was read); its entry says so, if the store still answers.
+    await closeLogEntry(ledger, syncId, { status: "failed", ...NOTHING_WRITTEN, error: messageOf(error) });
+    throw error;
+  }
   job.onEvent?.({
     type: "started",
     syncId,
@@ -144,6 +153,8 @@ async function closeLogEntry(ledger: Store, syncId: number, outcome: SyncOutcome
     return `\n(the sync log entry #${syncId} could not be closed as ${outcome.status} and may still say "running": ${messageOf(error)})`;
   }
 }
+
+const NOTHING_WRITTEN = { pages: 0, inserted: 0, updated: 0, unchanged: 0 };
 
 /** How long a stopped run waits for the page write in flight (a store's page takes milliseconds to seconds). */
 const WRITES_SETTLE_MS = 10_000;

@@ -19,7 +19,7 @@ export {
   queryOutput,
   type SpawnOptions,
 } from "./child.js";
-export { cleanup, isRunning, type ProcessIdentity, startingSluice } from "./cleanup.js";
+export { cleanup, isRunning, type ProcessIdentity, runId, startingSluice } from "./cleanup.js";
 export { describeExit, type ExitStatus } from "./exit.js";
 export { type PrivateFolder, privateFolder } from "./folders.js";
 export { keepJournal, type Reaped, reapLeftovers } from "./journal.js";

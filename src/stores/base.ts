@@ -21,6 +21,8 @@ import {
   type StoreKind,
   type SyncLogEntry,
   type SyncOutcome,
+  type SyncOwner,
+  SyncRunningError,
   type TableSpec,
   type TableWriter,
   type WriteCounts,
@@ -96,7 +98,9 @@ export abstract class BaseStore implements Store {
   protected abstract readState(connector: string): Promise<string>;
   /** Saves a checkpoint outside any page (a state message with no records). */
   protected abstract writeState(checkpoint: Checkpoint): Promise<void>;
-  protected abstract insertSync(connector: string, protocol: string): Promise<number>;
+  protected abstract insertSync(connector: string, protocol: string, owner: string | undefined): Promise<number>;
+  /** The connector's entries marked running with an owner recorded. */
+  protected abstract selectRunning(connector: string): Promise<{ id: number; owner: string }[]>;
   protected abstract updateSync(id: number, outcome: SyncOutcome): Promise<void>;
   protected abstract selectSyncs(limit: number): Promise<SyncLogEntry[]>;
   /** The store's own error as a StoreError naming the store (records errors pass through). */
@@ -195,11 +199,26 @@ export abstract class BaseStore implements Store {
     });
   }
 
-  async beginSync(connector: string, protocol: string): Promise<number> {
+  async beginSync(connector: string, protocol: string, owner?: SyncOwner): Promise<number> {
     return this.guard(async () => {
       await this.ensureCreated();
-      return this.insertSync(connector, protocol);
+      if (owner) await this.settleRunning(connector, owner);
+      return this.insertSync(connector, protocol, owner?.id);
     });
+  }
+
+  /** See Store.beginSync. */
+  private async settleRunning(connector: string, owner: SyncOwner): Promise<void> {
+    for (const entry of await this.selectRunning(connector)) {
+      const runs = owner.stillRuns(entry.owner);
+      if (runs) throw new SyncRunningError(this.location, connector, entry.id, owner.describe(entry.owner));
+      if (runs === false)
+        await this.updateSync(entry.id, {
+          status: "failed",
+          ...{ pages: 0, inserted: 0, updated: 0, unchanged: 0 },
+          error: `interrupted: ${owner.describe(entry.owner)} ended before the sync did (the pages it committed stay)`,
+        });
+    }
   }
 
   async finishSync(id: number, outcome: SyncOutcome): Promise<void> {

@@ -41,12 +41,20 @@ export abstract class SqlStore extends BaseStore {
     );
   }
 
-  protected async insertSync(connector: string, protocol: string): Promise<number> {
+  protected async insertSync(connector: string, protocol: string, owner: string | undefined): Promise<number> {
     const [{ id }] = await this.rows<{ id: number | bigint | string }>(
-      `INSERT INTO ${this.qualified("_sluice_syncs")} (connector, protocol, status) VALUES ($1, $2, 'running') RETURNING id`,
-      [connector, protocol],
+      `INSERT INTO ${this.qualified("_sluice_syncs")} (connector, protocol, status, owner) VALUES ($1, $2, 'running', $3) RETURNING id`,
+      [connector, protocol, owner ?? null],
     );
     return Number(id);
+  }
+
+  protected async selectRunning(connector: string): Promise<{ id: number; owner: string }[]> {
+    const rows = await this.rows<{ id: number | bigint | string; owner: string }>(
+      `SELECT id, owner FROM ${this.qualified("_sluice_syncs")} WHERE connector = $1 AND status = 'running' AND owner IS NOT NULL`,
+      [connector],
+    );
+    return rows.map((r) => ({ id: Number(r.id), owner: r.owner }));
   }
 
   protected async updateSync(id: number, outcome: SyncOutcome): Promise<void> {

@@ -116,6 +116,20 @@ export interface SyncOutcome extends WriteCounts {
   error?: string;
 }
 
+/**
+ * Who runs a sync, kept with its log entry, so that a second sync of the same connector into the
+ * store is refused while the first runs (two would race on its state), and the entry of one whose
+ * process died (kill -9, a crash) is closed instead of saying "running" for ever.
+ */
+export interface SyncOwner {
+  /** Recorded with the entry. */
+  readonly id: string;
+  /** Whether the owner recorded as `id` still runs; undefined when this process cannot tell (another machine). */
+  stillRuns(id: string): boolean | undefined;
+  /** The owner recorded as `id`, in words for messages. */
+  describe(id: string): string;
+}
+
 export interface Store {
   readonly kind: StoreKind;
   /** Where the data lives, for messages (a file path or a URL without secrets). */
@@ -126,7 +140,12 @@ export interface Store {
   loadState(connector: string): Promise<string>;
   /** Saves a connector's state on its own; `durable` as in Checkpoint (the caller releases upstream data next). */
   saveState(connector: string, state: string, syncId: number, options?: { durable?: boolean }): Promise<void>;
-  beginSync(connector: string, protocol: string): Promise<number>;
+  /**
+   * Logs a sync as running. With `owner`, first settles the connector's entries still marked running:
+   * one whose owner still runs refuses this sync (SyncRunningError), one whose owner has ended is
+   * closed as failed (interrupted), one whose owner cannot be told (another machine) is left alone.
+   */
+  beginSync(connector: string, protocol: string, owner?: SyncOwner): Promise<number>;
   finishSync(id: number, outcome: SyncOutcome): Promise<void>;
   listSyncs(limit: number): Promise<SyncLogEntry[]>;
   close(): Promise<void>;
@@ -168,6 +187,17 @@ export class PrimaryKeyChangedError extends SluiceError {
 export class StoreLocationError extends SluiceError {
   constructor(message: string) {
     super("STORE_LOCATION_INVALID", message);
+  }
+}
+
+/** A sync of the connector into this store runs already (see SyncOwner). */
+export class SyncRunningError extends SluiceError {
+  constructor(location: string, connector: string, syncId: number, owner: string) {
+    super(
+      "SYNC_ALREADY_RUNNING",
+      `store ${location}: connector "${connector}" is syncing into it already (sync #${syncId}, ${owner}); ` +
+        "one sync of a connector into a store runs at a time, as both would save its state: wait for it to end",
+    );
   }
 }
 

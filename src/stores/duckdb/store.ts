@@ -281,8 +281,11 @@ export class DuckDbStore extends SqlStore {
         updated BIGINT NOT NULL DEFAULT 0,
         unchanged BIGINT NOT NULL DEFAULT 0,
         message VARCHAR,
-        error VARCHAR
+        error VARCHAR,
+        owner VARCHAR
       );
+      -- Until 2026-12 the sync log did not say who ran a sync (see SyncOwner).
+      ALTER TABLE ${this.qualified("_sluice_syncs")} ADD COLUMN IF NOT EXISTS owner VARCHAR;
       CREATE TABLE IF NOT EXISTS ${this.qualified("_sluice_state")} (
         connector VARCHAR PRIMARY KEY,
         state VARCHAR NOT NULL,

@@ -130,7 +130,8 @@ export class PostgresStore extends SqlStore {
           updated bigint NOT NULL DEFAULT 0,
           unchanged bigint NOT NULL DEFAULT 0,
           message text,
-          error text
+          error text,
+          owner text
         );
         CREATE TABLE IF NOT EXISTS ${this.qualified("_sluice_state")} (
           connector text PRIMARY KEY,
@@ -150,7 +151,18 @@ export class PostgresStore extends SqlStore {
           column_name text NOT NULL,
           PRIMARY KEY (table_name, field)
         );`);
+      await this.addSyncOwner();
     });
+  }
+
+  /** Until 2026-12 the sync log did not say who ran a sync (see SyncOwner); ALTER only when needed, as it locks. */
+  private async addSyncOwner(): Promise<void> {
+    const [{ present }] = await this.query<{ present: boolean }>(
+      `SELECT EXISTS (SELECT FROM information_schema.columns
+                       WHERE table_schema = $1 AND table_name = '_sluice_syncs' AND column_name = 'owner') AS present`,
+      [this.schema],
+    );
+    if (!present) await this.client.query(`ALTER TABLE ${this.qualified("_sluice_syncs")} ADD COLUMN owner text`);
   }
 
   async exists(): Promise<boolean> {

@@ -15,7 +15,8 @@ CREATE TABLE IF NOT EXISTS _sluice_syncs (
   updated INTEGER NOT NULL DEFAULT 0,
   unchanged INTEGER NOT NULL DEFAULT 0,
   message TEXT,
-  error TEXT
+  error TEXT,
+  owner TEXT
 );
 CREATE TABLE IF NOT EXISTS _sluice_state (
   connector TEXT PRIMARY KEY,
@@ -59,6 +60,9 @@ export const MIGRATE_NUMBER_KEYS = `
 ALTER TABLE _sluice_tables ADD COLUMN number_keys_as_real INTEGER NOT NULL DEFAULT 0;
 UPDATE _sluice_tables SET number_keys_as_real = 1;
 `;
+
+/** Until 2026-12 the sync log did not say who ran a sync (see SyncOwner): older entries have none. */
+export const MIGRATE_SYNC_OWNER = "ALTER TABLE _sluice_syncs ADD COLUMN owner TEXT;";
 
 /**
  * Declared types, chosen for their affinity: booleans are INTEGER 1/0,

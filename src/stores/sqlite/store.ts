@@ -46,6 +46,7 @@ import {
   columnDefinition,
   META_TABLES,
   MIGRATE_NUMBER_KEYS,
+  MIGRATE_SYNC_OWNER,
   MIGRATE_STREAM_REGISTRY,
   typeOfDeclared,
 } from "./schema.js";
@@ -105,6 +106,7 @@ export class SqliteStore extends BaseStore {
         if (this.hasTable("_sluice_streams")) db.exec(MIGRATE_STREAM_REGISTRY);
         if (!this.tableInfo("_sluice_tables").some((c) => c.name === "number_keys_as_real"))
           db.exec(MIGRATE_NUMBER_KEYS);
+        if (!this.tableInfo("_sluice_syncs").some((c) => c.name === "owner")) db.exec(MIGRATE_SYNC_OWNER);
       })();
     });
   }
@@ -201,11 +203,19 @@ export class SqliteStore extends BaseStore {
     return this.pageRunner.run(job);
   }
 
-  protected async insertSync(connector: string, protocol: string): Promise<number> {
+  protected async insertSync(connector: string, protocol: string, owner: string | undefined): Promise<number> {
     const result = this.db
-      .prepare("INSERT INTO _sluice_syncs (connector, protocol, started_at, status) VALUES (?, ?, ?, 'running')")
-      .run(connector, protocol, new Date().toISOString());
+      .prepare(
+        "INSERT INTO _sluice_syncs (connector, protocol, started_at, status, owner) VALUES (?, ?, ?, 'running', ?)",
+      )
+      .run(connector, protocol, new Date().toISOString(), owner ?? null);
     return Number(result.lastInsertRowid);
+  }
+
+  protected async selectRunning(connector: string): Promise<{ id: number; owner: string }[]> {
+    return this.db
+      .prepare("SELECT id, owner FROM _sluice_syncs WHERE connector = ? AND status = 'running' AND owner IS NOT NULL")
+      .all(connector) as { id: number; owner: string }[];
   }
 
   protected async updateSync(id: number, outcome: SyncOutcome): Promise<void> {
