@@ -247,6 +247,32 @@ test("a role with only CREATE on its schema syncs; no superuser, no CREATE on th
   const elsewhere = await sluice(["sync", ...generator({ count: 5 }), "--db", db, "--schema", "not_granted"], { env });
   assert.notEqual(elsewhere.code, 0);
   assert.match(elsewhere.stderr, /permission denied for database/);
+
+  // A sync log from before it recorded who runs each sync, owned by another role that granted it: the role
+  // cannot add the column, and syncs all the same.
+  const admin = await pgClient(database);
+  try {
+    await admin.query(`CREATE SCHEMA legacy; GRANT USAGE, CREATE ON SCHEMA legacy TO ${PG_LIMITED_ROLE.user};
+      CREATE TABLE legacy._sluice_syncs (id bigserial PRIMARY KEY, connector text NOT NULL, protocol text NOT NULL,
+        started_at timestamptz NOT NULL DEFAULT now(), finished_at timestamptz, status text NOT NULL,
+        pages bigint NOT NULL DEFAULT 0, inserted bigint NOT NULL DEFAULT 0, updated bigint NOT NULL DEFAULT 0,
+        unchanged bigint NOT NULL DEFAULT 0, message text, error text);
+      GRANT ALL ON legacy._sluice_syncs, legacy._sluice_syncs_id_seq TO ${PG_LIMITED_ROLE.user}`);
+  } finally {
+    await admin.end();
+  }
+  const legacy = await sluice(["sync", ...generator({ count: 5 }), "--db", db, "--schema", "legacy"], { env });
+  assert.equal(legacy.code, 0, legacy.stderr);
+  const added = await pgQuery(
+    database,
+    "SELECT 1 FROM information_schema.columns WHERE table_schema = 'legacy' AND table_name = '_sluice_syncs' AND column_name = 'owner'",
+  );
+  assert.equal(added.length, 0, "the column was not the role's to add");
+  const log = await sluice(["--json", "syncs", "--db", db, "--schema", "legacy"], { env });
+  assert.deepEqual(
+    (JSON.parse(log.stdout) as { status: string }[]).map((e) => e.status),
+    ["succeeded"],
+  );
 });
 
 test("DuckDB through the CLI: sync, the summary and the sync log", async (t) => {

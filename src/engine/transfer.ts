@@ -17,7 +17,7 @@ import type {
 } from "../drivers/types.js";
 import { within } from "../async.js";
 import { ConnectorProtocolError, messageOf } from "../errors.js";
-import type { Store, SyncOutcome, WriteCounts } from "../stores/types.js";
+import { NOTHING_WRITTEN, type Store, type SyncOutcome, type WriteCounts } from "../stores/types.js";
 import type { Destination } from "./destination.js";
 import type { PreparedSource } from "./prepare.js";
 import { THIS_PROCESS } from "./sync-owner.js";
@@ -153,8 +153,6 @@ async function closeLogEntry(ledger: Store, syncId: number, outcome: SyncOutcome
     return `\n(the sync log entry #${syncId} could not be closed as ${outcome.status} and may still say "running": ${messageOf(error)})`;
   }
 }
-
-const NOTHING_WRITTEN = { pages: 0, inserted: 0, updated: 0, unchanged: 0 };
 
 /** How long a stopped run waits for the page write in flight (a store's page takes milliseconds to seconds). */
 const WRITES_SETTLE_MS = 10_000;

@@ -18,6 +18,7 @@ import {
   type Row,
   type Store,
   StoreError,
+  NOTHING_WRITTEN,
   type StoreKind,
   type SyncLogEntry,
   type SyncOutcome,
@@ -215,7 +216,7 @@ export abstract class BaseStore implements Store {
       if (runs === false)
         await this.updateSync(entry.id, {
           status: "failed",
-          ...{ pages: 0, inserted: 0, updated: 0, unchanged: 0 },
+          ...NOTHING_WRITTEN,
           error: `interrupted: ${owner.describe(entry.owner)} ended before the sync did (the pages it committed stay)`,
         });
     }

@@ -19,6 +19,8 @@ export abstract class SqlStore extends BaseStore {
   abstract rows<T>(sql: string, values?: SqlValue[]): Promise<T[]>;
   /** SQL for a timestamp column as ISO 8601 text in UTC, as the sync log reports times. */
   protected abstract isoTime(column: string): string;
+  /** Whether the sync log has its owner column (a role that does not own an older log cannot add it). */
+  protected recordsOwners = true;
 
   protected async readState(connector: string): Promise<string> {
     const rows = await this.rows<{ state: string }>(
@@ -43,13 +45,16 @@ export abstract class SqlStore extends BaseStore {
 
   protected async insertSync(connector: string, protocol: string, owner: string | undefined): Promise<number> {
     const [{ id }] = await this.rows<{ id: number | bigint | string }>(
-      `INSERT INTO ${this.qualified("_sluice_syncs")} (connector, protocol, status, owner) VALUES ($1, $2, 'running', $3) RETURNING id`,
-      [connector, protocol, owner ?? null],
+      this.recordsOwners
+        ? `INSERT INTO ${this.qualified("_sluice_syncs")} (connector, protocol, status, owner) VALUES ($1, $2, 'running', $3) RETURNING id`
+        : `INSERT INTO ${this.qualified("_sluice_syncs")} (connector, protocol, status) VALUES ($1, $2, 'running') RETURNING id`,
+      this.recordsOwners ? [connector, protocol, owner ?? null] : [connector, protocol],
     );
     return Number(id);
   }
 
   protected async selectRunning(connector: string): Promise<{ id: number; owner: string }[]> {
+    if (!this.recordsOwners) return [];
     const rows = await this.rows<{ id: number | bigint | string; owner: string }>(
       `SELECT id, owner FROM ${this.qualified("_sluice_syncs")} WHERE connector = $1 AND status = 'running' AND owner IS NOT NULL`,
       [connector],

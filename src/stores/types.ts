@@ -116,6 +116,9 @@ export interface SyncOutcome extends WriteCounts {
   error?: string;
 }
 
+/** The figures of a sync that wrote nothing (or whose figures are unknown: its process died). */
+export const NOTHING_WRITTEN = { pages: 0, inserted: 0, updated: 0, unchanged: 0 } as const;
+
 /**
  * Who runs a sync, kept with its log entry, so that a second sync of the same connector into the
  * store is refused while the first runs (two would race on its state), and the entry of one whose

@@ -35,6 +35,8 @@ export const DEFAULT_SCHEMA = "sluice";
 const IDENTIFIER_BYTES = 63;
 
 const LAZY_BEGIN = "BEGIN; SET LOCAL synchronous_commit TO off";
+/** PostgreSQL's SQLSTATE for a privilege the role lacks (here: owning the table it would alter). */
+const INSUFFICIENT_PRIVILEGE = "42501";
 
 const ISO_TIME = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
@@ -155,14 +157,27 @@ export class PostgresStore extends SqlStore {
     });
   }
 
-  /** Until 2026-12 the sync log did not say who ran a sync (see SyncOwner); ALTER only when needed, as it locks. */
+  /**
+   * Until 2026-12 the sync log did not say who ran a sync (see SyncOwner); ALTER only when needed, as it
+   * locks. Only the table's owner may add the column: a role that was granted an older log keeps syncing
+   * without it (nothing recorded, nothing refused), rather than failing until an administrator steps in.
+   */
   private async addSyncOwner(): Promise<void> {
     const [{ present }] = await this.query<{ present: boolean }>(
       `SELECT EXISTS (SELECT FROM information_schema.columns
                        WHERE table_schema = $1 AND table_name = '_sluice_syncs' AND column_name = 'owner') AS present`,
       [this.schema],
     );
-    if (!present) await this.client.query(`ALTER TABLE ${this.qualified("_sluice_syncs")} ADD COLUMN owner text`);
+    if (present) return;
+    await this.client.query("SAVEPOINT sync_owner");
+    try {
+      await this.client.query(`ALTER TABLE ${this.qualified("_sluice_syncs")} ADD COLUMN owner text`);
+      await this.client.query("RELEASE SAVEPOINT sync_owner");
+    } catch (error) {
+      if ((error as { code?: string }).code !== INSUFFICIENT_PRIVILEGE) throw error;
+      await this.client.query("ROLLBACK TO SAVEPOINT sync_owner");
+      this.recordsOwners = false;
+    }
   }
 
   async exists(): Promise<boolean> {
