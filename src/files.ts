@@ -5,6 +5,8 @@
  * is fsynced, renamed over the old name, and the folder is fsynced so the
  * rename itself survives a power loss. Used for files whose loss costs
  * more than a re-run, like a source's freshly rotated refresh token.
+ * And files that stay their owner's alone: created 0600, or under a
+ * private umask while a library creates them as it goes.
  * A leaf module: imports nothing of ours.
  */
 import { randomBytes } from "node:crypto";
@@ -53,4 +55,27 @@ export function createPrivateFile(path: string): void {
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
   }
+}
+
+let privateHolders = 0;
+let umaskBefore: number | undefined;
+
+/**
+ * Makes every file this process creates its user's alone until the returned release is called
+ * (holds nest). For libraries that create files as they go with the umask's mode: DuckDB deletes
+ * and re-creates its write-ahead log (the rows being written) and its spill folder during a sync,
+ * so a private file made beforehand, as for SQLite, would not last. Processes started meanwhile
+ * inherit the mask.
+ */
+export function holdPrivateUmask(): () => void {
+  if (privateHolders++ === 0) {
+    umaskBefore = process.umask(0o077);
+    process.umask(umaskBefore | 0o077); // a stricter mask stays as strict
+  }
+  let released = false;
+  return () => {
+    if (released) return;
+    released = true;
+    if (--privateHolders === 0 && umaskBefore !== undefined) process.umask(umaskBefore);
+  };
 }

@@ -27,7 +27,7 @@ import {
 } from "./helpers.js";
 import { generatePythonPeers, serveQlik, startPythonConnector } from "./qlik-helpers.js";
 import { makeCertificates } from "./tls-helpers.js";
-import { stopAfter } from "./process-helpers.js";
+import { type Hooks, stopAfter } from "./process-helpers.js";
 
 const SECRET = "hunter2";
 const recorder = `builtin:${join(root, "test/fixtures/conduit/lifecycle-recorder.mjs")}`;
@@ -222,37 +222,38 @@ test("pipeline configs are sealed in the state table: the database never holds t
   assert.match(otherKey.stderr, /saved config cannot be opened with the key in .*other\.key/);
 });
 
+/** `sluice pipeline run` into `to` under umask 000, its recorder slow enough to watch; resolves with its exit code. */
+function pipelineUnderUmask000(t: Hooks, to: string, env: NodeJS.ProcessEnv): Promise<number | null> {
+  const args = ["pipeline", "run", "--from", recorder, "--from-config", "count=200", "--from-config", "batch=1"];
+  const child = spawn(
+    "sh",
+    ["-c", 'umask 000 && exec "$0" "$@"', process.execPath, sluiceBin, ...args, "--to", to, "--idle-stop", "1"],
+    { env, stdio: "ignore" },
+  );
+  stopAfter(t, child);
+  return new Promise<number | null>((resolve) => child.on("close", resolve));
+}
+
+/** The modes of `files` seen while `exited` is pending (each as soon as it exists). */
+async function modesWhileRunning(files: string[], exited: Promise<number | null>): Promise<Map<string, number>> {
+  const modes = new Map<string, number>();
+  let running = true;
+  void exited.then(() => (running = false));
+  while (running && modes.size < files.length) {
+    for (const file of files) if (existsSync(file)) modes.set(file, mode(file));
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  return modes;
+}
+
 test("databases Sluice creates are private to their owner, -wal and -shm included, whatever the umask", async (t) => {
   const dir = tempDir(t);
   const db = join(dir, "new.db");
   const home = join(dir, "home");
   const env = { ...process.env, SLUICE_HOME: home, LIFECYCLE_LOG: join(dir, "lifecycle.jsonl") };
-  const args = ["pipeline", "run", "--from", recorder, "--from-config", "count=200", "--from-config", "batch=1"];
-  const child = spawn(
-    "sh",
-    [
-      "-c",
-      'umask 000 && exec "$0" "$@"',
-      process.execPath,
-      sluiceBin,
-      ...args,
-      "--to",
-      `sqlite:${db}`,
-      "--idle-stop",
-      "1",
-    ],
-    { env, stdio: "ignore" },
-  );
-  stopAfter(t, child);
-  const exited = new Promise<number | null>((resolve) => child.on("close", resolve));
+  const exited = pipelineUnderUmask000(t, `sqlite:${db}`, env);
   // -wal and -shm exist while the database is open: look at them then.
-  const modes = new Map<string, number>();
-  let running = true;
-  void exited.then(() => (running = false));
-  while (running && modes.size < 3) {
-    for (const file of [db, `${db}-wal`, `${db}-shm`]) if (existsSync(file)) modes.set(file, mode(file));
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
+  const modes = await modesWhileRunning([db, `${db}-wal`, `${db}-shm`], exited);
   assert.equal(await exited, 0);
   assert.deepEqual(
     [...modes.entries()].sort(),
@@ -268,6 +269,24 @@ test("databases Sluice creates are private to their owner, -wal and -shm include
   assert.equal(mode(home), 0o700, "SLUICE_HOME is made private");
   assert.equal(mode(join(home, "registry.db")), 0o600);
   assert.equal(mode(join(home, "secret.key")), 0o600);
+});
+
+test("a DuckDB store's file, write-ahead log and spill folder are private to their owner, whatever the umask", async (t) => {
+  const dir = tempDir(t);
+  const db = join(dir, "new.duckdb");
+  const env = { ...process.env, SLUICE_HOME: join(dir, "home"), LIFECYCLE_LOG: join(dir, "lifecycle.jsonl") };
+  const exited = pipelineUnderUmask000(t, `duckdb:${db}`, env);
+  // DuckDB re-creates its .wal after each checkpoint and removes it on closing, and its .tmp folder (made
+  // when it may spill, not on every run) too.
+  const expected = new Map([
+    [db, 0o600],
+    [`${db}.wal`, 0o600],
+    [`${db}.tmp`, 0o700],
+  ]);
+  const modes = await modesWhileRunning([...expected.keys()], exited);
+  assert.equal(await exited, 0);
+  assert.ok(modes.has(db) && modes.has(`${db}.wal`), "the file and its log were seen");
+  for (const [file, seen] of modes) assert.equal(seen, expected.get(file), `${file} is private`);
 });
 
 test("sync --qlik over TLS: the server's certificate is checked against --qlik-ca, and a server asking for client certificates gets ours", async (t) => {

@@ -9,10 +9,11 @@
  * JSON.
  * The file is created on the first write, readable only by its owner.
  */
-import { chmodSync, existsSync, mkdirSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { setImmediate as nextTurn } from "node:timers/promises";
 import { SluiceError } from "../../errors.js";
+import { holdPrivateUmask } from "../../files.js";
 import { BaseTableWriter, type Column, Misfit, type OpenedTable, pageSegments } from "../base.js";
 import { type SqlValue, SqlStore } from "../sql-store.js";
 import type { Checkpoint } from "../checkpoint-gate.js";
@@ -104,6 +105,8 @@ export class DuckDbStore extends SqlStore {
   readonly location: string;
   private instance: DuckDBInstance | undefined;
   private connection: DuckDBConnection | undefined;
+  /** Ends this store's hold on the private umask (see connect). */
+  private releaseUmask: (() => void) | undefined;
   private readonly s: string;
   private memoryMb = START_MEMORY_MB;
   /** A transaction was begun with the last COMMIT, in the same trip, for the next page; nothing in it yet. */
@@ -139,9 +142,23 @@ export class DuckDbStore extends SqlStore {
   /** The open connection (opening the file, and creating it, on first use). */
   async connect(): Promise<DuckDBConnection> {
     if (this.connection) return this.connection;
-    const created = !existsSync(this.file);
-    if (created && this.file !== ":memory:") mkdirSync(dirname(this.file), { recursive: true });
-    this.instance = await DuckDBInstance.create(this.file, {
+    if (!existsSync(this.file) && this.file !== ":memory:") mkdirSync(dirname(this.file), { recursive: true });
+    // The file, its write-ahead log (the rows being written, re-created after each checkpoint) and its spill
+    // folder are created by DuckDB as it goes: private only under a private umask, held while the store is open.
+    if (!this.readOnly) this.releaseUmask ??= holdPrivateUmask();
+    try {
+      this.instance = await this.createInstance();
+    } catch (error) {
+      this.releaseUmask?.();
+      this.releaseUmask = undefined;
+      throw error;
+    }
+    this.connection = await this.instance.connect();
+    return this.connection;
+  }
+
+  private createInstance(): Promise<DuckDBInstance> {
+    return DuckDBInstance.create(this.file, {
       access_mode: this.readOnly ? "READ_ONLY" : "READ_WRITE",
       // DuckDB lives in Sluice's process, so its memory counts against the host's: bounded buffer pool.
       memory_limit: process.env.SLUICE_DUCKDB_MEMORY_LIMIT ?? `${this.memoryMb}MB`,
@@ -155,9 +172,6 @@ export class DuckDbStore extends SqlStore {
       // A sync never downloads code: what the store uses (json, icu) is built into the binding.
       autoinstall_known_extensions: "false",
     });
-    if (created && this.file !== ":memory:") chmodSync(this.file, 0o600);
-    this.connection = await this.instance.connect();
-    return this.connection;
   }
 
   async run(sql: string, values?: SqlValue[]): Promise<unknown[][]> {
@@ -384,6 +398,8 @@ export class DuckDbStore extends SqlStore {
     this.instance?.closeSync();
     this.connection = undefined;
     this.instance = undefined;
+    this.releaseUmask?.();
+    this.releaseUmask = undefined;
   }
 
   wrap(error: unknown): Error {
