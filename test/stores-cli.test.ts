@@ -287,6 +287,14 @@ test("DuckDB through the CLI: sync, the summary and the sync log", async (t) => 
   assert.match(human.stdout, /users → table generator_users: 100 inserted, 0 updated, 0 unchanged/);
   const log = await sluice(["syncs", "--db", db]);
   assert.match(log.stdout, /#2 succeeded generator/);
+
+  // Schema names are quoted: spaces and apostrophes are fine; DuckDB cannot take a double quote in one.
+  const quoted = await sluice(["sync", ...generator({ count: 10 }), "--db", db, "--schema", "it's mine"]);
+  assert.equal(quoted.code, 0, quoted.stderr);
+  assert.match((await sluice(["syncs", "--db", db, "--schema", "it's mine"])).stdout, /#1 succeeded generator/);
+  const doubleQuote = await sluice(["sync", ...generator({ count: 10 }), "--db", db, "--schema", 'x"y']);
+  assert.notEqual(doubleQuote.code, 0);
+  assert.match(doubleQuote.stderr, /--schema x"y: a DuckDB schema name cannot hold a double quote/);
 });
 
 test("--db naming no store Sluice knows, or a file of the other kind: a clear error, and nothing created or changed", async (t) => {

@@ -12,7 +12,7 @@
 import { existsSync, mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { setImmediate as nextTurn } from "node:timers/promises";
-import { SluiceError } from "../../errors.js";
+import { SluiceError, UsageError } from "../../errors.js";
 import { holdPrivateUmask } from "../../files.js";
 import { BaseTableWriter, type Column, Misfit, type OpenedTable, pageSegments } from "../base.js";
 import { type SqlValue, SqlStore } from "../sql-store.js";
@@ -129,7 +129,11 @@ export class DuckDbStore extends SqlStore {
   }
 
   static async open(file: string, options: DuckDbOpenOptions = {}): Promise<DuckDbStore> {
-    const store = new DuckDbStore(file, options.readOnly === true, options.schema ?? "main");
+    const schema = options.schema ?? "main";
+    // nextval() takes the sync log's sequence by a name in a string, which DuckDB cannot parse with a `"` in it.
+    if (schema.includes('"'))
+      throw new UsageError(`--schema ${schema}: a DuckDB schema name cannot hold a double quote`);
+    const store = new DuckDbStore(file, options.readOnly === true, schema);
     if (options.readOnly && !existsSync(file)) throw new StoreNotFoundError(store.location, "the file does not exist");
     if (existsSync(file)) await store.guard(() => store.connect());
     return store;
@@ -284,7 +288,7 @@ export class DuckDbStore extends SqlStore {
     await this.run(`CREATE SEQUENCE IF NOT EXISTS ${this.qualified("_sluice_sync_ids")}`);
     await this.run(`
       CREATE TABLE IF NOT EXISTS ${this.qualified("_sluice_syncs")} (
-        id BIGINT PRIMARY KEY DEFAULT nextval('${this.schema.replaceAll("'", "''")}._sluice_sync_ids'),
+        id BIGINT PRIMARY KEY DEFAULT nextval('${this.qualified("_sluice_sync_ids").replaceAll("'", "''")}'),
         connector VARCHAR NOT NULL,
         protocol VARCHAR NOT NULL,
         started_at TIMESTAMPTZ NOT NULL DEFAULT now(),
