@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { test } from "node:test";
 import { SqliteStore } from "../src/stores/sqlite/store.js";
-import { deletion, RecordError } from "../src/stores/types.js";
+import { deletion, RecordError, type SyncOwner } from "../src/stores/types.js";
 import { query, tempDir } from "./helpers.js";
 
 const spec = {
@@ -134,4 +134,30 @@ test("a table written when numbers in text columns were REAL text keeps finding 
   const after = await upgraded.openTable(codes);
   assert.deepEqual(await after.write([{ code: "5", label: 1 }], 1), { inserted: 0, updated: 0, unchanged: 1 });
   assert.deepEqual(query(file, "SELECT code, label FROM demo_codes"), [{ code: "5", label: "1" }]);
+});
+
+test("a sync log written before it recorded who runs each sync is read as it is, and gains the record on the next sync", async (t) => {
+  const file = join(tempDir(t), "s.db");
+  const store = SqliteStore.open(file);
+  const first = await store.beginSync("demo", "test");
+  store.db.exec("ALTER TABLE _sluice_syncs DROP COLUMN owner"); // the log as Sluice left it before 2026-12
+  await store.close();
+
+  const reader = SqliteStore.open(file, { readOnly: true });
+  assert.deepEqual(
+    (await reader.listSyncs(5)).map((e) => [e.id, e.status, e.owner]),
+    [[first, "running", null]],
+  );
+  await reader.close();
+  const owner: SyncOwner = { id: "here", stillRuns: () => true, describe: (id) => id };
+  const writer = SqliteStore.open(file);
+  t.after(() => writer.close());
+  const second = await writer.beginSync("demo", "test", owner); // the old entry, owner unknown, refuses nothing
+  assert.deepEqual(
+    (await writer.listSyncs(5)).map((e) => [e.id, e.owner]),
+    [
+      [second, "here"],
+      [first, null],
+    ],
+  );
 });

@@ -148,6 +148,13 @@ test("one sync of a connector into a store at a time: a second is refused while 
 
   first.child.kill("SIGKILL");
   await first.exited;
+  const shown = await sluice(["syncs", "--db", db]);
+  assert.match(
+    shown.stdout,
+    new RegExp(
+      `#1 running .*\\n    Sluice process ${first.pid} on .* has ended without finishing it: the connector's next sync closes it as interrupted`,
+    ),
+  );
   const third = await sluice(["sync", ...generator({ count: 10 }), "--db", db]);
   assert.equal(third.code, 0, third.stderr);
   const log = await sluice(["--json", "syncs", "--db", db]);

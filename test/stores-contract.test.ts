@@ -707,6 +707,7 @@ for (const target of targets) {
       assert.equal(entries.get(died)?.status, "failed");
       assert.match(entries.get(died)?.error ?? "", /^interrupted: owner ended ended before the sync did/);
       assert.deepEqual([entries.get(remote)?.status, entries.get(next)?.status], ["running", "running"]);
+      assert.deepEqual([entries.get(remote)?.owner, entries.get(next)?.owner], ["elsewhere", "alive"]);
     });
 
     // The cancel lands as a page's write begins, or a moment into it (inside its transaction, on a server):

@@ -69,6 +69,7 @@ export {
   StreamSelectionError,
 } from "./prepare.js";
 export { SecretBox } from "./secret-box.js";
+export { THIS_PROCESS } from "./sync-owner.js";
 export { stderrTailOf, syncIdOf } from "./failure.js";
 export { type ConnectionSyncJob, type ConnectionSyncProgress, runConnectionSync } from "./connection-sync.js";
 export {

@@ -71,15 +71,16 @@ export abstract class SqlStore extends BaseStore {
   }
 
   protected async selectSyncs(limit: number): Promise<SyncLogEntry[]> {
-    const rows = await this.rows<SyncLogEntry>(
-      `SELECT id, connector, protocol, ${this.isoTime("started_at")} AS "startedAt", ${this.isoTime("finished_at")} AS "finishedAt",
-              status, pages, inserted, updated, unchanged, message, error
+    // `*`: a sync log from before 2026-12 has no owner column, and reading does not add it.
+    const rows = await this.rows<SyncLogEntry & { started_at: unknown; finished_at: unknown }>(
+      `SELECT *, ${this.isoTime("started_at")} AS "startedAt", ${this.isoTime("finished_at")} AS "finishedAt"
          FROM ${this.qualified("_sluice_syncs")} ORDER BY id DESC LIMIT $1`,
       [limit],
     );
     // Counters come back as bigints (DuckDB's BIGINT) or strings (PostgreSQL's bigserial): the log reports numbers.
-    return rows.map((r) => ({
+    return rows.map(({ started_at: _started, finished_at: _finished, ...r }) => ({
       ...r,
+      owner: r.owner ?? null,
       id: Number(r.id),
       pages: Number(r.pages),
       inserted: Number(r.inserted),

@@ -107,6 +107,8 @@ export interface SyncLogEntry {
   unchanged: number;
   message: string | null;
   error: string | null;
+  /** Who ran it (SyncOwner.id); null in entries from before 2026-12. */
+  owner: string | null;
 }
 
 export interface SyncOutcome extends WriteCounts {

@@ -1,5 +1,6 @@
 /** `sluice syncs`: the sync log of a store. */
 import { Command } from "commander";
+import { type SyncLogEntry, THIS_PROCESS } from "../../engine/index.js";
 import type { CliContext } from "../context.js";
 import { addStoreOptions, openStoreFromFlags, STORE_HELP, type StoreFlags } from "../store-options.js";
 import { positiveInteger } from "../numbers.js";
@@ -28,7 +29,8 @@ ${STORE_HELP}`,
           .map(
             (s) =>
               `#${s.id} ${s.status.padEnd(9)} ${s.connector} (${s.protocol}) ${s.startedAt} pages=${s.pages} ` +
-              `inserted=${s.inserted} updated=${s.updated} unchanged=${s.unchanged}${s.error ? `\n    error: ${s.error.split("\n").join("\n    ")}` : ""}`,
+              `inserted=${s.inserted} updated=${s.updated} unchanged=${s.unchanged}${s.error ? `\n    error: ${s.error.split("\n").join("\n    ")}` : ""}` +
+              endedOwner(s),
           )
           .join("\n");
         ctx.result(syncs, human || "(no syncs yet)");
@@ -36,4 +38,10 @@ ${STORE_HELP}`,
         await store.close();
       }
     });
+}
+
+/** For an entry still marked running whose process has ended (kill -9, a crash): says so, and what happens next. */
+function endedOwner(entry: SyncLogEntry): string {
+  if (entry.status !== "running" || !entry.owner || THIS_PROCESS.stillRuns(entry.owner) !== false) return "";
+  return `\n    ${THIS_PROCESS.describe(entry.owner)} has ended without finishing it: the connector's next sync closes it as interrupted`;
 }

@@ -106,7 +106,7 @@ export class SqliteStore extends BaseStore {
         if (this.hasTable("_sluice_streams")) db.exec(MIGRATE_STREAM_REGISTRY);
         if (!this.tableInfo("_sluice_tables").some((c) => c.name === "number_keys_as_real"))
           db.exec(MIGRATE_NUMBER_KEYS);
-        if (!this.tableInfo("_sluice_syncs").some((c) => c.name === "owner")) db.exec(MIGRATE_SYNC_OWNER);
+        if (!this.logHasOwners()) db.exec(MIGRATE_SYNC_OWNER);
       })();
     });
   }
@@ -226,11 +226,18 @@ export class SqliteStore extends BaseStore {
       .run(new Date().toISOString(), ...outcomeValues(outcome), id);
   }
 
+  /** Whether the sync log records who runs each sync (see MIGRATE_SYNC_OWNER). */
+  private logHasOwners(): boolean {
+    return this.tableInfo("_sluice_syncs").some((c) => c.name === "owner");
+  }
+
   protected async selectSyncs(limit: number): Promise<SyncLogEntry[]> {
+    // A sync log from before 2026-12 has no owner column, and reading does not add it.
+    const owner = this.logHasOwners() ? "owner" : "NULL AS owner";
     return this.db
       .prepare(
-        "SELECT id, connector, protocol, started_at AS startedAt, finished_at AS finishedAt, status, pages, inserted, updated, unchanged, message, error " +
-          "FROM _sluice_syncs ORDER BY id DESC LIMIT ?",
+        "SELECT id, connector, protocol, started_at AS startedAt, finished_at AS finishedAt, status, pages, inserted, updated, unchanged, message, error, " +
+          `${owner} FROM _sluice_syncs ORDER BY id DESC LIMIT ?`,
       )
       .all(limit) as SyncLogEntry[];
   }
