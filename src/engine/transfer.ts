@@ -52,7 +52,7 @@ export type TransferResult =
   | { ok: true; syncId: number; progress: Progress; outcome: ReadOutcome; durationMs: number }
   | { ok: false; syncId: number; progress: Progress; error: unknown; cancelled: boolean; reason: string };
 
-/** Runs the job; a failure once the run is logged is a result (`ok: false`), one before is thrown. */
+/** Runs the job; a failure once the read has begun is a result (`ok: false`), one before is thrown (its log entry, if made, closed as failed). */
 export async function transfer(job: TransferJob): Promise<TransferResult> {
   const { driver, destination, ledger, connector, source } = job;
   // Logged first: another sync of the connector still running refuses this one before it touches anything.
