@@ -710,6 +710,21 @@ for (const target of targets) {
       assert.deepEqual([entries.get(remote)?.owner, entries.get(next)?.owner], ["elsewhere", "alive"]);
     });
 
+    if (target.kind === "postgres")
+      test("two syncs of a connector claimed at the same instant from two connections: one runs, the other is refused", async (t) => {
+        const { store, reopen } = await open(t);
+        const other = await reopen();
+        const alive: SyncOwner = { id: "alive", stillRuns: () => true, describe: (id) => id };
+        for (const each of [store, other]) await each.beginSync("warm-up", "test"); // both ready before the race
+        const claims = await Promise.allSettled([
+          store.beginSync("demo", "test", alive),
+          other.beginSync("demo", "test", alive),
+        ]);
+        assert.deepEqual(claims.map((c) => c.status).sort(), ["fulfilled", "rejected"]);
+        const refused = claims.find((c) => c.status === "rejected") as PromiseRejectedResult;
+        assert.equal((refused.reason as SluiceError).code, "SYNC_ALREADY_RUNNING");
+      });
+
     // The cancel lands as a page's write begins, or a moment into it (inside its transaction, on a server):
     // either way the engine must let that write end before it logs the run's end on the same store connection.
     for (const moment of ["as a page's write begins", "while a page is being written"] as const)

@@ -102,6 +102,11 @@ export abstract class BaseStore implements Store {
   protected abstract insertSync(connector: string, protocol: string, owner: string | undefined): Promise<number>;
   /** The connector's entries marked running with an owner recorded. */
   protected abstract selectRunning(connector: string): Promise<{ id: number; owner: string }[]>;
+  /**
+   * Runs a sync's claim (settling the connector's running entries, then logging the new one) so that no
+   * other process's claim for the connector comes between: two syncs started at once see each other.
+   */
+  protected abstract claiming<T>(connector: string, claim: () => Promise<T>): Promise<T>;
   protected abstract updateSync(id: number, outcome: SyncOutcome): Promise<void>;
   protected abstract selectSyncs(limit: number): Promise<SyncLogEntry[]>;
   /** The store's own error as a StoreError naming the store (records errors pass through). */
@@ -203,8 +208,10 @@ export abstract class BaseStore implements Store {
   async beginSync(connector: string, protocol: string, owner?: SyncOwner): Promise<number> {
     return this.guard(async () => {
       await this.ensureCreated();
-      if (owner) await this.settleRunning(connector, owner);
-      return this.insertSync(connector, protocol, owner?.id);
+      return this.claiming(connector, async () => {
+        if (owner) await this.settleRunning(connector, owner);
+        return this.insertSync(connector, protocol, owner?.id);
+      });
     });
   }
 

@@ -392,6 +392,11 @@ export class DuckDbStore extends SqlStore {
     return table;
   }
 
+  /** As it comes: DuckDB lets one process at a time open the file, so no other process's claim can come between. */
+  protected async claiming<T>(_connector: string, claim: () => Promise<T>): Promise<T> {
+    return claim();
+  }
+
   async close(): Promise<void> {
     for (const table of this.tables) table.release();
     this.tables.clear();

@@ -248,6 +248,21 @@ export class PostgresStore extends SqlStore {
     await this.transaction(() => this.saveCheckpoint(checkpoint), commitOf(checkpoint));
   }
 
+  /**
+   * Under a session lock per connector (not a transaction: closing an entry commits on its own), which the
+   * server releases should this process die.
+   */
+  protected async claiming<T>(connector: string, claim: () => Promise<T>): Promise<T> {
+    const key = [`sluice:${this.schema}:claim:${connector}`];
+    await this.client.query("SELECT pg_advisory_lock(hashtext($1))", key);
+    try {
+      return await claim();
+    } finally {
+      // A connection that broke took the lock with it; its error, not this one, is the claim's.
+      await this.client.query("SELECT pg_advisory_unlock(hashtext($1))", key).catch(() => undefined);
+    }
+  }
+
   /** A sync's end commits durably: the pages before it, committed lazily, reach the disk with it. */
   protected override async updateSync(id: number, outcome: SyncOutcome): Promise<void> {
     await this.transaction(() => super.updateSync(id, outcome));

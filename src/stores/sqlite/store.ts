@@ -212,6 +212,19 @@ export class SqliteStore extends BaseStore {
     return Number(result.lastInsertRowid);
   }
 
+  /** In a write transaction begun at once: a second process's claim waits for this one's commit (busy_timeout). */
+  protected async claiming<T>(_connector: string, claim: () => Promise<T>): Promise<T> {
+    this.db.exec("BEGIN IMMEDIATE");
+    try {
+      const result = await claim();
+      this.db.exec("COMMIT");
+      return result;
+    } catch (error) {
+      if (this.db.inTransaction) this.db.exec("ROLLBACK");
+      throw error;
+    }
+  }
+
   protected async selectRunning(connector: string): Promise<{ id: number; owner: string }[]> {
     return this.db
       .prepare("SELECT id, owner FROM _sluice_syncs WHERE connector = ? AND status = 'running' AND owner IS NOT NULL")
