@@ -4,7 +4,7 @@
  * on another machine, or where /proc cannot tell, is not judged.
  */
 import { hostname } from "node:os";
-import { isRunning, runId } from "../process/index.js";
+import { isRunning, runId, tellsProcessesApart } from "../process/index.js";
 import type { SyncOwner } from "../stores/types.js";
 
 const OWNER = /^(.+) (\d+)-(\d+)$/;
@@ -14,16 +14,13 @@ function parse(id: string): { host: string; pid: number; ticks: string } | undef
   return match ? { host: match[1]!, pid: Number(match[2]), ticks: match[3]! } : undefined;
 }
 
-/** Whether /proc tells processes apart here: where it cannot, not even this process is found running. */
-const procTells = (): boolean => isRunning(parse(THIS_PROCESS.id)!);
-
 export const THIS_PROCESS: SyncOwner = {
   get id() {
     return `${hostname()} ${runId()}`;
   },
   stillRuns(id) {
     const owner = parse(id);
-    if (!owner || owner.host !== hostname() || !procTells()) return undefined;
+    if (!owner || owner.host !== hostname() || !tellsProcessesApart()) return undefined;
     return isRunning(owner);
   },
   describe(id) {

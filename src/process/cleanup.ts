@@ -8,7 +8,7 @@
  * `kill -9` left.
  */
 import { rmSync } from "node:fs";
-import { isAncestor, startTicks } from "./proc.js";
+import { isAncestor, startTicks, tellsProcessesApart } from "./proc.js";
 
 /** Set in every child's environment: finds its processes even after the group leader is gone. */
 export const RUN_ID_VARIABLE = "SLUICE_RUN_ID";
@@ -37,7 +37,7 @@ export interface ProcessIdentity {
 export function startingSluice(env: NodeJS.ProcessEnv = process.env): ProcessIdentity | undefined {
   const match = /^(\d+)-(\d+)$/.exec(env[RUN_ID_VARIABLE] ?? "");
   const pid = Number(match?.[1]);
-  if (!match || pid <= 1 || startTicks(process.pid) === undefined) return undefined;
+  if (!match || pid <= 1 || !tellsProcessesApart()) return undefined;
   const host = { pid, ticks: match[2]! };
   return !isRunning(host) || isAncestor(pid) ? host : undefined;
 }

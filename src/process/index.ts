@@ -34,7 +34,7 @@ export {
   readAtMost,
   readLines,
 } from "./lines.js";
-export { type ProcessEntry, processEntry, runningProcesses } from "./proc.js";
+export { type ProcessEntry, processEntry, runningProcesses, tellsProcessesApart } from "./proc.js";
 export { exitCodeFor, handleInterrupts, type InterruptSignal, onInterrupt } from "./signals.js";
 export { delay, STOP_GRACE, settlesWithin, within } from "./stop.js";
 export { OutputTail, TAIL_CHARS, TAIL_LINES } from "./tail.js";

@@ -60,6 +60,11 @@ export function processEntry(pid: number): ProcessEntry | undefined {
   return { pid, ppid: Number(ppid), command: stat.slice(stat.indexOf("(") + 1, close) };
 }
 
+/** Whether /proc tells processes apart here (it finds this one's start time). */
+export function tellsProcessesApart(): boolean {
+  return startTicks(process.pid) !== undefined;
+}
+
 /** Whether `pid` is this process's parent, grandparent, and so on (false where /proc is missing). */
 export function isAncestor(pid: number): boolean {
   for (let current = process.ppid; current > 1; ) {
