@@ -32,15 +32,29 @@ export async function createDatabase(t: { after(fn: () => Promise<void>): void }
   } finally {
     await admin.end();
   }
-  t.after(async () => {
-    const dropper = await pgClient("postgres");
-    try {
-      await dropper.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    } finally {
-      await dropper.end();
-    }
-  });
+  t.after(() => dropDatabase(name));
   return name;
+}
+
+/**
+ * DROP DATABASE … WITH (FORCE), tried again for a few seconds while it is refused with 42501: PostgreSQL 15
+ * refuses to end an autovacuum worker busy in the database (no role of ours owns it), and the worker soon ends.
+ */
+async function dropDatabase(name: string): Promise<void> {
+  const dropper = await pgClient("postgres");
+  try {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await dropper.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+        return;
+      } catch (error) {
+        if ((error as { code?: string }).code !== "42501" || attempt === 50) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+    }
+  } finally {
+    await dropper.end();
+  }
 }
 
 /** Rows of a query in a database, as plain objects. */
