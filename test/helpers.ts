@@ -44,6 +44,8 @@ export interface RunResult {
   code: number | null;
   stdout: string;
   stderr: string;
+  /** Set when the command outlived its `timeoutMs` and was killed. */
+  timedOut?: true;
 }
 
 export interface RunOptions {
@@ -66,12 +68,26 @@ export function run(command: string, args: string[], options: RunOptions = {}): 
     let stderr = "";
     child.stdout.on("data", (d) => (stdout += d));
     child.stderr.on("data", (d) => (stderr += d));
-    const timer = setTimeout(() => child.kill("SIGKILL"), options.timeoutMs ?? 120_000);
-    child.on("error", reject);
-    child.on("close", (code) => {
+    const timeoutMs = options.timeoutMs ?? 120_000;
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill("SIGKILL");
+    }, timeoutMs);
+    const finish = (code: number | null) => {
       clearTimeout(timer);
-      resolve({ code, stdout, stderr });
+      clearTimeout(orphanedPipes);
+      const note = timedOut ? `\n[test helper: killed after ${timeoutMs / 1000} s without finishing]` : "";
+      resolve({ code, stdout, stderr: stderr + note, ...(timedOut ? { timedOut: true as const } : {}) });
+    };
+    // "close" waits for the pipes too; a process the command left behind may still hold them, so a
+    // killed command is reported a few seconds after its exit rather than never (a hang then names itself).
+    let orphanedPipes: NodeJS.Timeout | undefined;
+    child.on("exit", (code) => {
+      if (timedOut) orphanedPipes = setTimeout(() => finish(code), 5_000);
     });
+    child.on("error", reject);
+    child.on("close", finish);
   });
 }
 
