@@ -251,6 +251,13 @@ export const ERROR_CODES = {
     meaning: "The PostgreSQL server refused the user or password.",
     action: "Give the password with PGPASSWORD or ~/.pgpass, and check the user and the server's pg_hba.conf.",
   },
+  STORE_TLS_FAILED: {
+    area: STORES,
+    meaning:
+      "The TLS connection sslmode asks for failed: the PostgreSQL server's certificate is not trusted, is for another host name or has expired, the server offers no TLS, or the URL's TLS settings cannot be used (a file sslrootcert names is missing).",
+    action:
+      "Give the signing authority's certificate with sslrootcert=<file> (or PGSSLROOTCERT); sslmode=verify-ca checks the certificate but not its name, sslmode=require encrypts without checking, as in libpq.",
+  },
   STORE_LOCATION_INVALID: {
     area: STORES,
     meaning:

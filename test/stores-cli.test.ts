@@ -13,6 +13,7 @@ import { createServer } from "node:net";
 import { join } from "node:path";
 import { test } from "node:test";
 import { countRows, examples, query, type SyncSummary, sluice, sluiceBin, tempDir } from "./helpers.js";
+import { connectPostgres } from "../src/stores/postgres/connection.js";
 import { createDatabase, PG_LIMITED_ROLE, pgClient, pgQuery, pgUrl } from "./pg-helpers.js";
 import { serveQlik } from "./qlik-helpers.js";
 import { background, stopAfter } from "./process-helpers.js";
@@ -208,6 +209,61 @@ test("a wrong password: the error names the server, user and reason, and never s
     "SELECT count(*) AS n FROM pg_tables WHERE schemaname = 'sluice'",
   );
   assert.equal(Number(tables[0].n), 0, "nothing half-written");
+});
+
+test("TLS as libpq reads it: sslmode=require encrypts without checking, verify-ca checks against sslrootcert, failed checks say what to do", async (t) => {
+  const [{ ssl }] = await pgQuery<{ ssl: string }>("postgres", "SHOW ssl");
+  if (ssl !== "on") return t.skip("the test server has TLS off (no certificate was made for it)");
+  const [{ ssl_cert_file: certificate }] = await pgQuery<{ ssl_cert_file: string }>("postgres", "SHOW ssl_cert_file");
+  const database = await createDatabase(t);
+  const url = (query: string) => `${pgUrl(database)}?${query}`;
+  const sync = (db: string, env: NodeJS.ProcessEnv = process.env) =>
+    sluice(["--json", "sync", ...generator({ count: 10 }), "--db", db], { env });
+
+  // A provider's URL: the server's certificate is self-signed here, as on many hosted servers.
+  const required = await sync(url("sslmode=require"));
+  assert.equal(required.code, 0, required.stderr);
+  assert.doesNotMatch(required.stderr, /WARNING/, "no warning from the driver about sslmode");
+  const client = await connectPostgres({ url: url("sslmode=require"), display: "test" });
+  try {
+    const { rows } = await client.query("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()");
+    assert.equal(rows[0].ssl, true, "sslmode=require encrypts");
+  } finally {
+    await client.end();
+  }
+  const fromEnvironment = await sync(pgUrl(database), { ...process.env, PGSSLMODE: "require" });
+  assert.equal(fromEnvironment.code, 0, fromEnvironment.stderr);
+
+  const untrusted = await sync(url("sslmode=verify-full"));
+  assert.notEqual(untrusted.code, 0);
+  assert.match(untrusted.stderr, /"code":"STORE_TLS_FAILED"/);
+  assert.match(
+    untrusted.stderr,
+    /certificate is not trusted \(self-signed certificate\): give the certificate .* sslrootcert=<file>/,
+  );
+
+  const checked = await sync(url(`sslmode=verify-ca&sslrootcert=${encodeURIComponent(certificate)}`));
+  assert.equal(checked.code, 0, checked.stderr);
+  const viaEnvironment = await sync(pgUrl(database), {
+    ...process.env,
+    PGSSLMODE: "verify-ca",
+    PGSSLROOTCERT: certificate,
+  });
+  assert.equal(viaEnvironment.code, 0, viaEnvironment.stderr);
+
+  const otherName = await sync(url(`sslmode=verify-full&sslrootcert=${encodeURIComponent(certificate)}`));
+  assert.notEqual(otherName.code, 0);
+  assert.match(otherName.stderr, /certificate is for another host name .*sslmode=verify-ca/);
+  const noAuthority = await sync(url("sslmode=verify-ca"));
+  assert.match(noAuthority.stderr, /sslmode=verify-ca checks the server's certificate against the authority you name/);
+  const missingFile = await sync(url("sslmode=verify-ca&sslrootcert=/nonexistent/root.crt"));
+  assert.match(missingFile.stderr, /TLS settings cannot be used: ENOENT.*\/nonexistent\/root\.crt/);
+  const syncs = await pgQuery<{ status: string }>(database, "SELECT status FROM sluice._sluice_syncs");
+  assert.deepEqual(
+    syncs.map((sync) => sync.status),
+    ["succeeded", "succeeded", "succeeded", "succeeded"],
+    "the refused syncs wrote nothing",
+  );
 });
 
 test("a role with only CREATE on its schema syncs; no superuser, no CREATE on the database", async (t) => {

@@ -68,7 +68,8 @@ function postgresLocation(url: string): StoreLocation {
   }
   const passwordInUrl = parsed.password !== "" || parsed.searchParams.has("password");
   parsed.password = "";
-  parsed.searchParams.delete("password");
+  // Deleting re-encodes the whole query, so only when there is a password in it to hide.
+  if (parsed.searchParams.has("password")) parsed.searchParams.delete("password");
   return { kind: "postgres", url, display: parsed.toString(), passwordInUrl };
 }
 

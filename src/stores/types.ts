@@ -163,14 +163,11 @@ export class RecordError extends SluiceError {
   }
 }
 
+export type StoreErrorCode = "STORE_FAILED" | "STORE_UNREACHABLE" | "STORE_AUTH_FAILED" | "STORE_TLS_FAILED";
+
 /** The store itself failed (disk full, file locked, server down, ...). */
 export class StoreError extends SluiceError {
-  constructor(
-    location: string,
-    problem: string,
-    cause?: unknown,
-    code: "STORE_FAILED" | "STORE_UNREACHABLE" | "STORE_AUTH_FAILED" = "STORE_FAILED",
-  ) {
+  constructor(location: string, problem: string, cause?: unknown, code: StoreErrorCode = "STORE_FAILED") {
     super(code, `store ${location}: ${problem}`, { cause });
   }
 }

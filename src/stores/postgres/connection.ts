@@ -2,13 +2,15 @@
  * Connecting to PostgreSQL, for the store and anything else keeping data
  * there (the server's metadata): a URL whose missing parts come from the
  * standard PG* environment variables, a password from the URL, PGPASSWORD or
- * ~/.pgpass (node-postgres reads them all), and failures turned into errors
- * that name the server and say why — never showing the password.
+ * ~/.pgpass (node-postgres reads them all), TLS settings read as libpq reads
+ * them, and failures turned into errors that name the server and say why —
+ * never showing the password.
  */
 import pg from "pg";
-import { SluiceError } from "../../errors.js";
+import { parse as parseConnectionString, toClientConfig } from "pg-connection-string";
+import { messageOf, SluiceError } from "../../errors.js";
 import { quoteIdentifier } from "../naming.js";
-import { StoreError } from "../types.js";
+import { StoreError, type StoreErrorCode } from "../types.js";
 
 export interface PostgresTarget {
   /** The URL as given (may hold a password): only for the driver. */
@@ -30,6 +32,51 @@ const TYPES = {
       : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
 };
 
+/** libpq's TLS settings: a URL's query parameter, or else its environment variable. */
+const TLS_SETTINGS = [
+  ["sslmode", "PGSSLMODE"],
+  ["sslrootcert", "PGSSLROOTCERT"],
+  ["sslcert", "PGSSLCERT"],
+  ["sslkey", "PGSSLKEY"],
+] as const;
+
+/**
+ * The driver's settings for a URL, read as libpq (psql, pg_dump) reads it, so the URL a provider
+ * hands out works unchanged: `sslmode=require` encrypts without checking the certificate,
+ * `verify-ca` checks it against `sslrootcert`, `verify-full` its host name too, and the TLS
+ * settings missing from the URL come from PGSSLMODE, PGSSLROOTCERT, PGSSLCERT and PGSSLKEY.
+ * node-postgres 8 would instead check every certificate fully (and print a warning) whatever
+ * sslmode says, and read PGSSLMODE alone. A URL that says `uselibpqcompat` itself is left to it.
+ */
+export function clientSettings(target: PostgresTarget): pg.ClientConfig {
+  let url = target.url;
+  const query = new URLSearchParams(url.split("?")[1] ?? "");
+  for (const [name, variable] of TLS_SETTINGS) {
+    const value = process.env[variable];
+    if (!value || query.has(name)) continue;
+    url += `${url.includes("?") ? "&" : "?"}${name}=${encodeURIComponent(value)}`;
+    query.set(name, value);
+  }
+  if (query.get("sslmode") === "verify-ca" && !query.has("sslrootcert"))
+    throw new StoreError(
+      target.display,
+      "sslmode=verify-ca checks the server's certificate against the authority you name: give its certificate " +
+        "with sslrootcert=<file> in the URL or PGSSLROOTCERT, or use sslmode=verify-full",
+      undefined,
+      "STORE_TLS_FAILED",
+    );
+  try {
+    return toClientConfig(parseConnectionString(url, { useLibpqCompat: !query.has("uselibpqcompat") }));
+  } catch (error) {
+    throw new StoreError(
+      target.display,
+      `its TLS settings cannot be used: ${messageOf(error)}`,
+      error,
+      "STORE_TLS_FAILED",
+    );
+  }
+}
+
 /** Where a client is connecting, for messages: host:port, database and user as resolved from the URL and PG* variables. */
 export function describeServer(client: pg.Client): string {
   const host = client.host?.startsWith("/") ? `socket ${client.host}` : `${client.host}:${client.port}`;
@@ -42,8 +89,8 @@ export async function connectPostgres(
   options: { applicationName?: string; connectTimeoutMs?: number; types?: pg.CustomTypesConfig } = {},
 ): Promise<pg.Client> {
   const client = new pg.Client({
-    connectionString: target.url,
     application_name: options.applicationName ?? "sluice",
+    ...clientSettings(target),
     connectionTimeoutMillis: options.connectTimeoutMs ?? 15_000,
     types: options.types ?? TYPES,
   });
@@ -69,15 +116,17 @@ export function postgresPool(
   target: PostgresTarget,
   options: { schema: string; readOnly?: boolean; applicationName?: string; max?: number },
 ): pg.Pool {
+  const fromUrl = clientSettings(target);
   const settings = [`-c search_path=${quoteIdentifier(options.schema).replaceAll(" ", "\\ ")}`];
   if (options.readOnly) settings.push("-c default_transaction_read_only=on");
   const pool = new pg.Pool({
-    connectionString: target.url,
     application_name: options.applicationName ?? "sluice",
+    ...fromUrl,
     connectionTimeoutMillis: 15_000,
     max: options.max ?? 4,
     types: TYPES,
-    options: settings.join(" "),
+    // The URL's own `options` (say, a statement_timeout) are kept; ours come after, so they win.
+    options: [fromUrl.options, ...settings].filter(Boolean).join(" "),
   });
   // An idle client whose server went away emits 'error' on the pool; the next query fails with it.
   pool.on("error", () => {});
@@ -99,7 +148,20 @@ export function postgresError(display: string, client: pg.Client | undefined, er
   return new StoreError(display, `${server}: ${reason}`, error, codeOf(code, message));
 }
 
-function codeOf(code: string, message: string): "STORE_FAILED" | "STORE_UNREACHABLE" | "STORE_AUTH_FAILED" {
+/** Node's codes for a certificate that sslmode asks to check and that fails the check. */
+const UNTRUSTED_CERTIFICATE = new Set([
+  "DEPTH_ZERO_SELF_SIGNED_CERT",
+  "SELF_SIGNED_CERT_IN_CHAIN",
+  "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+  "UNABLE_TO_GET_ISSUER_CERT",
+  "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
+]);
+const NO_TLS_ON_SERVER = /does not support SSL/i;
+
+function codeOf(code: string, message: string): StoreErrorCode {
+  if (UNTRUSTED_CERTIFICATE.has(code) || code === "ERR_TLS_CERT_ALTNAME_INVALID" || code === "CERT_HAS_EXPIRED")
+    return "STORE_TLS_FAILED";
+  if (NO_TLS_ON_SERVER.test(message)) return "STORE_TLS_FAILED";
   if (["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "ETIMEDOUT", "EHOSTUNREACH", "ENOENT"].includes(code))
     return "STORE_UNREACHABLE";
   if (code === "28P01" || code === "28000" || /client password must be a string/i.test(message))
@@ -108,7 +170,19 @@ function codeOf(code: string, message: string): "STORE_FAILED" | "STORE_UNREACHA
 }
 
 function reasonOf(code: string, message: string, client: pg.Client | undefined): string {
+  if (UNTRUSTED_CERTIFICATE.has(code))
+    return (
+      `the server's certificate is not trusted (${message}): give the certificate of the authority that signed it ` +
+      "with sslrootcert=<file> in the URL or PGSSLROOTCERT, or use sslmode=require to encrypt without checking it"
+    );
   switch (code) {
+    case "ERR_TLS_CERT_ALTNAME_INVALID":
+      return (
+        `the server's certificate is for another host name (${message}): connect by a name the certificate holds, ` +
+        "or use sslmode=verify-ca to check the certificate but not the name"
+      );
+    case "CERT_HAS_EXPIRED":
+      return `the server's certificate has expired (${message})`;
     case "ECONNREFUSED":
       return "connection refused: is the server running and listening there?";
     case "ENOENT":
@@ -134,6 +208,8 @@ function reasonOf(code: string, message: string, client: pg.Client | undefined):
     default:
       if (/client password must be a string|password authentication/i.test(message))
         return "the server asks for a password and none was given: set PGPASSWORD or add it to ~/.pgpass";
+      if (NO_TLS_ON_SERVER.test(message))
+        return `${message}: sslmode asks for TLS; use sslmode=disable for an unencrypted connection`;
       if (/Connection terminated|ECONNRESET/i.test(message)) return `the connection was lost (${message})`;
       if (/timeout expired/i.test(message)) return "connecting timed out: is the server reachable?";
       return message;
