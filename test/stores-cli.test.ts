@@ -360,7 +360,7 @@ test("DuckDB through the CLI: sync, the summary and the sync log", async (t) => 
   assert.match(doubleQuote.stderr, /--schema x"y: a DuckDB schema name cannot hold a double quote/);
 });
 
-test("--db naming no store Sluice knows, or a file of the other kind: a clear error, and nothing created or changed", async (t) => {
+test("--db naming no store Sluice knows, a file of the other kind, a folder or nothing: a clear error, and nothing created or changed", async (t) => {
   const dir = tempDir(t);
   for (const url of ["mysql://ann:hunter2@db.example/app", "duckdb://data.duckdb", "postgress://db.example/app"]) {
     const result = await sluice(["--json", "sync", ...generator({ count: 10 }), "--db", url], { cwd: dir });
@@ -388,6 +388,25 @@ test("--db naming no store Sluice knows, or a file of the other kind: a clear er
   assert.notEqual(asDuckDb.code, 0);
   assert.match(asDuckDb.stderr, /the file is a SQLite database, not DuckDB; name it as \S*s\.db\n/);
   assert.deepEqual([readFileSync(duck), readFileSync(lite)], before, "both files as they were");
+
+  // No file at all, or a folder: said so, instead of DuckDB's "Is a directory" or SQLite's "cannot open".
+  for (const db of ["duckdb:", "sqlite:"]) {
+    const result = await sluice(["sync", ...generator({ count: 10 }), "--db", db], { cwd: dir });
+    assert.match(result.stderr, new RegExp(`store "${db}" names no file: a SQLite file is named by its path`), db);
+  }
+  for (const [db, suggested] of [
+    [dir, "sluice.db"],
+    [`duckdb:${dir}`, "sluice.duckdb"],
+  ]) {
+    const result = await sluice(["sync", ...generator({ count: 10 }), "--db", db]);
+    assert.notEqual(result.code, 0, db);
+    assert.match(
+      result.stderr,
+      new RegExp(`that is a folder; name a database file in it, as \\S*/${suggested}\\n`),
+      db,
+    );
+  }
+  assert.deepEqual(readdirSync(dir).sort(), ["d.duckdb", "s.db"], "nothing else created");
 });
 
 test("read-only commands never create a store", async (t) => {

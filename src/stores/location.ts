@@ -4,10 +4,11 @@
  * only ever shown without its password; a password inside it is allowed but
  * flagged, since a command line shows in `ps` (PGPASSWORD and ~/.pgpass are
  * the documented ways to give one). Any other URL is refused rather than
- * taken for a file name, and so is a file holding the other kind of database.
+ * taken for a file name, and so are a file holding the other kind of database,
+ * a folder and no name at all.
  */
-import { closeSync, openSync, readSync } from "node:fs";
-import { resolve } from "node:path";
+import { closeSync, openSync, readSync, statSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { type StoreKind, StoreLocationError } from "./types.js";
 
 export type StoreLocation =
@@ -39,9 +40,17 @@ export function parseStoreLocation(text: string): StoreLocation {
     throw new StoreLocationError(
       `store "${scheme}://…" is none Sluice knows: ${KNOWN_FORMS} (duckdb:data/analytics.duckdb)`,
     );
-  if (text.startsWith(DUCKDB_PREFIX)) return { kind: "duckdb", file: fileOf(text.slice(DUCKDB_PREFIX.length)) };
-  if (text.startsWith(SQLITE_PREFIX)) return { kind: "sqlite", file: fileOf(text.slice(SQLITE_PREFIX.length)) };
-  return { kind: "sqlite", file: fileOf(text) };
+  if (text.startsWith(DUCKDB_PREFIX)) return { kind: "duckdb", file: fileNamedBy(text, DUCKDB_PREFIX) };
+  if (text.startsWith(SQLITE_PREFIX)) return { kind: "sqlite", file: fileNamedBy(text, SQLITE_PREFIX) };
+  return { kind: "sqlite", file: fileNamedBy(text, "") };
+}
+
+/** The file after a prefix; none at all would otherwise resolve to the working folder itself. */
+function fileNamedBy(text: string, prefix: string): string {
+  const path = text.slice(prefix.length);
+  if (path.trim() === "")
+    throw new StoreLocationError(`store "${text}" names no file: ${KNOWN_FORMS} (duckdb:data/analytics.duckdb)`);
+  return fileOf(path);
 }
 
 /** Whether `text` names a store (rather than, say, a connector to run as a destination). */
@@ -97,6 +106,14 @@ export function databaseFileKind(file: string): "sqlite" | "duckdb" | undefined 
   return undefined;
 }
 
+function isFolder(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false; // missing or unreadable: the store's own open says what is wrong
+  }
+}
+
 /**
  * Refuses a file that holds the other kind of database than the location names: DuckDB would
  * otherwise try to fetch its SQLite extension from the network, and SQLite says only "file is not a
@@ -104,9 +121,13 @@ export function databaseFileKind(file: string): "sqlite" | "duckdb" | undefined 
  */
 export function checkDatabaseFile(location: StoreLocation): void {
   if (location.kind === "postgres" || location.file === ":memory:") return;
+  const named = location.kind === "duckdb" ? `duckdb:${location.file}` : location.file;
+  if (isFolder(location.file))
+    throw new StoreLocationError(
+      `store ${named}: that is a folder; name a database file in it, as ${join(named, `sluice.${location.kind === "duckdb" ? "duckdb" : "db"}`)}`,
+    );
   const held = databaseFileKind(location.file);
   if (held === undefined || held === location.kind) return;
-  const named = location.kind === "duckdb" ? `duckdb:${location.file}` : location.file;
   const rightly = held === "duckdb" ? `duckdb:${location.file}` : location.file;
   const kinds = { sqlite: "SQLite", duckdb: "DuckDB" };
   throw new StoreLocationError(
