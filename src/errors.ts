@@ -261,7 +261,7 @@ export const ERROR_CODES = {
   STORE_LOCATION_INVALID: {
     area: STORES,
     meaning:
-      "--db (or a connection's destination) names no store Sluice knows, such as mysql://…, or a database file of the other kind: a DuckDB file named as SQLite, or the reverse.",
+      "--db (or a connection's destination) names no store Sluice knows, such as mysql://…, a PostgreSQL URL that cannot be read (a port that is not a number), a folder or no file at all, or a database file of the other kind: a DuckDB file named as SQLite, or the reverse.",
     action:
       "Name a SQLite file by its path, PostgreSQL as postgres://…, DuckDB as duckdb:<file>; for a file, the message says which kind it holds.",
   },

@@ -257,7 +257,7 @@ test("TLS as libpq reads it: sslmode=require encrypts without checking, verify-c
   const noAuthority = await sync(url("sslmode=verify-ca"));
   assert.match(noAuthority.stderr, /sslmode=verify-ca checks the server's certificate against the authority you name/);
   const missingFile = await sync(url("sslmode=verify-ca&sslrootcert=/nonexistent/root.crt"));
-  assert.match(missingFile.stderr, /TLS settings cannot be used: ENOENT.*\/nonexistent\/root\.crt/);
+  assert.match(missingFile.stderr, /a file its TLS settings name: ENOENT.*\/nonexistent\/root\.crt/);
   const syncs = await pgQuery<{ status: string }>(database, "SELECT status FROM sluice._sluice_syncs");
   assert.deepEqual(
     syncs.map((sync) => sync.status),

@@ -50,3 +50,11 @@ test("verify-ca without an authority is refused with what to give, before any co
     (error: Error & { code?: string }) => error.code === "STORE_TLS_FAILED" && /sslrootcert=<file>/.test(error.message),
   );
 });
+
+test("a URL the parser cannot read is the location's fault, named as such", () => {
+  assert.throws(
+    () => clientSettings(target("postgres://u@h:abc/d")),
+    (error: Error & { code?: string }) =>
+      error.code === "STORE_LOCATION_INVALID" && /the URL cannot be read \(Invalid URL\)/.test(error.message),
+  );
+});

@@ -10,7 +10,7 @@ import pg from "pg";
 import { parse as parseConnectionString, toClientConfig } from "pg-connection-string";
 import { messageOf, SluiceError } from "../../errors.js";
 import { quoteIdentifier } from "../naming.js";
-import { StoreError, type StoreErrorCode } from "../types.js";
+import { StoreError, type StoreErrorCode, StoreLocationError } from "../types.js";
 
 export interface PostgresTarget {
   /** The URL as given (may hold a password): only for the driver. */
@@ -68,18 +68,23 @@ export function clientSettings(target: PostgresTarget): pg.ClientConfig {
   try {
     return toClientConfig(parseConnectionString(url, { useLibpqCompat: !query.has("uselibpqcompat") }));
   } catch (error) {
-    throw new StoreError(
-      target.display,
-      `its TLS settings cannot be used: ${messageOf(error)}`,
-      error,
-      "STORE_TLS_FAILED",
-    );
+    // The parser reads the files sslrootcert, sslcert and sslkey name: a failure with a path is one of them.
+    if ((error as NodeJS.ErrnoException).path)
+      throw new StoreError(
+        target.display,
+        `a file its TLS settings name: ${messageOf(error)}`,
+        error,
+        "STORE_TLS_FAILED",
+      );
+    throw new StoreLocationError(`store ${target.display}: the URL cannot be read (${messageOf(error)})`);
   }
 }
 
 /** Where a client is connecting, for messages: host:port, database and user as resolved from the URL and PG* variables. */
 export function describeServer(client: pg.Client): string {
-  const host = client.host?.startsWith("/") ? `socket ${client.host}` : `${client.host}:${client.port}`;
+  const host = client.host?.startsWith("/")
+    ? `socket ${client.host}`
+    : `${client.host?.includes(":") ? `[${client.host}]` : client.host}:${client.port}`;
   return `PostgreSQL at ${host} (database "${client.database}", user "${client.user}")`;
 }
 
