@@ -8,13 +8,13 @@
  * nothing.
  */
 import assert from "node:assert/strict";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { chmodSync, existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { test } from "node:test";
 import { countRows, examples, query, type SyncSummary, sluice, sluiceBin, tempDir } from "./helpers.js";
 import { connectPostgres } from "../src/stores/postgres/connection.js";
-import { createDatabase, PG_LIMITED_ROLE, pgClient, pgQuery, pgUrl } from "./pg-helpers.js";
+import { createDatabase, PG_LIMITED_ROLE, PG_ROLE, pgClient, pgQuery, pgUrl } from "./pg-helpers.js";
 import { serveQlik } from "./qlik-helpers.js";
 import { background, stopAfter } from "./process-helpers.js";
 
@@ -209,6 +209,21 @@ test("a wrong password: the error names the server, user and reason, and never s
     "SELECT count(*) AS n FROM pg_tables WHERE schemaname = 'sluice'",
   );
   assert.equal(Number(tables[0].n), 0, "nothing half-written");
+});
+
+test("a password file other users can read is skipped, as libpq does, and the error says why and what to do", async (t) => {
+  const database = await createDatabase(t);
+  const home = tempDir(t);
+  const passwordFile = join(home, ".pgpass");
+  writeFileSync(passwordFile, `127.0.0.1:*:*:sluice_test:${PG_ROLE.password}\n`, { mode: 0o644 });
+  chmodSync(passwordFile, 0o644);
+  const env = { ...process.env, HOME: home, PGPASSWORD: undefined };
+  const skipped = await sluice(["sync", ...generator({ count: 10 }), "--db", pgUrl(database)], { env });
+  assert.notEqual(skipped.code, 0);
+  assert.match(skipped.stderr, /\.pgpass was skipped because other users can read it \(chmod 600 \S*\.pgpass\)/);
+  chmodSync(passwordFile, 0o600);
+  const used = await sluice(["sync", ...generator({ count: 10 }), "--db", pgUrl(database)], { env });
+  assert.equal(used.code, 0, used.stderr);
 });
 
 test("TLS as libpq reads it: sslmode=require encrypts without checking, verify-ca checks against sslrootcert, failed checks say what to do", async (t) => {

@@ -6,6 +6,9 @@
  * them, and failures turned into errors that name the server and say why —
  * never showing the password.
  */
+import { statSync } from "node:fs";
+import { homedir } from "node:os";
+import { join } from "node:path";
 import pg from "pg";
 import { parse as parseConnectionString, toClientConfig } from "pg-connection-string";
 import { messageOf, SluiceError } from "../../errors.js";
@@ -174,6 +177,18 @@ function codeOf(code: string, message: string): StoreErrorCode {
   return "STORE_FAILED";
 }
 
+/** Why no password was given: a password file others can read is skipped (as libpq does), which the user may not know. */
+function noPasswordReason(): string {
+  const file = process.env.PGPASSFILE ?? join(homedir(), ".pgpass");
+  try {
+    if ((statSync(file).mode & 0o077) !== 0)
+      return `the server asks for a password and none was given: ${file} was skipped because other users can read it (chmod 600 ${file})`;
+  } catch {
+    // no password file: the general advice below
+  }
+  return "the server asks for a password and none was given: set PGPASSWORD or add it to ~/.pgpass";
+}
+
 function reasonOf(code: string, message: string, client: pg.Client | undefined): string {
   if (UNTRUSTED_CERTIFICATE.has(code))
     return (
@@ -211,8 +226,7 @@ function reasonOf(code: string, message: string, client: pg.Client | undefined):
     case "57P03":
       return `the server is shutting down or starting up (${message})`;
     default:
-      if (/client password must be a string|password authentication/i.test(message))
-        return "the server asks for a password and none was given: set PGPASSWORD or add it to ~/.pgpass";
+      if (/client password must be a string|password authentication/i.test(message)) return noPasswordReason();
       if (NO_TLS_ON_SERVER.test(message))
         return `${message}: sslmode asks for TLS; use sslmode=disable for an unencrypted connection`;
       if (/Connection terminated|ECONNRESET/i.test(message)) return `the connection was lost (${message})`;
