@@ -130,39 +130,49 @@ export abstract class BaseStore implements Store {
 
   async openTable(spec: TableSpec): Promise<TableWriter> {
     await this.guard(() => this.ensureCreated());
-    return this.guard(async () => {
-      const owner = { connector: spec.connector, stream: spec.stream };
-      const { table, registration } = assignTable(
-        spec.table,
-        owner,
-        await this.registeredTables(),
-        await this.existingTables(),
-        this.limits.identifierBytes,
-      );
-      if (registration && !spec.replace && !sameKey(registration.primaryKey, spec.primaryKey))
-        throw new PrimaryKeyChangedError(this.location, spec.stream, table, registration.primaryKey, spec.primaryKey);
-      if (!registration) await this.register({ table, ...owner, primaryKey: spec.primaryKey });
-      const target = spec.replace ? stagingTable(table, this.limits.identifierBytes) : table;
-      if (spec.replace) await this.dropTable(target);
-      const existing = await this.columnsOf(target);
-      const names = new ColumnNames(
-        existing.map((c) => c.column),
-        await this.mappingsOf(target),
-        this.limits.identifierBytes,
-      );
-      const columns = existing.map(({ column, type }) => ({ field: names.fieldOf(column) ?? column, column, type }));
-      const opened: OpenedTable = { spec, table, target, columns, keyColumns: [], names };
-      const declared = spec.columns.map((c) => ({ field: c.name, type: c.type }));
-      for (const field of spec.primaryKey)
-        if (!declared.some((c) => c.field === field)) declared.push({ field, type: "any" });
-      const mapped = this.mapFields(opened, declared);
-      opened.keyColumns = spec.primaryKey.map((field) => names.columnOf(field)!);
-      if (existing.length === 0) await this.createTable(target, mapped.added, opened.keyColumns);
-      const writer = this.writerFor(opened);
-      if (existing.length > 0) await writer.addColumns(mapped.added);
-      await writer.registerMappings(mapped.renamed);
-      return writer;
-    });
+    return this.guard(() => this.naming(() => this.openTableNow(spec)));
+  }
+
+  /**
+   * Runs the choice of a stream's table and its creation where no other process choosing at the same
+   * time could take the same name; stores that processes share say how (a lock), the others need nothing.
+   */
+  protected naming<T>(work: () => Promise<T>): Promise<T> {
+    return work();
+  }
+
+  private async openTableNow(spec: TableSpec): Promise<TableWriter> {
+    const owner = { connector: spec.connector, stream: spec.stream };
+    const { table, registration } = assignTable(
+      spec.table,
+      owner,
+      await this.registeredTables(),
+      await this.existingTables(),
+      this.limits.identifierBytes,
+    );
+    if (registration && !spec.replace && !sameKey(registration.primaryKey, spec.primaryKey))
+      throw new PrimaryKeyChangedError(this.location, spec.stream, table, registration.primaryKey, spec.primaryKey);
+    if (!registration) await this.register({ table, ...owner, primaryKey: spec.primaryKey });
+    const target = spec.replace ? stagingTable(table, this.limits.identifierBytes) : table;
+    if (spec.replace) await this.dropTable(target);
+    const existing = await this.columnsOf(target);
+    const names = new ColumnNames(
+      existing.map((c) => c.column),
+      await this.mappingsOf(target),
+      this.limits.identifierBytes,
+    );
+    const columns = existing.map(({ column, type }) => ({ field: names.fieldOf(column) ?? column, column, type }));
+    const opened: OpenedTable = { spec, table, target, columns, keyColumns: [], names };
+    const declared = spec.columns.map((c) => ({ field: c.name, type: c.type }));
+    for (const field of spec.primaryKey)
+      if (!declared.some((c) => c.field === field)) declared.push({ field, type: "any" });
+    const mapped = this.mapFields(opened, declared);
+    opened.keyColumns = spec.primaryKey.map((field) => names.columnOf(field)!);
+    if (existing.length === 0) await this.createTable(target, mapped.added, opened.keyColumns);
+    const writer = this.writerFor(opened);
+    if (existing.length > 0) await writer.addColumns(mapped.added);
+    await writer.registerMappings(mapped.renamed);
+    return writer;
   }
 
   /**

@@ -111,14 +111,16 @@ export class PostgresStore extends SqlStore {
   }
 
   protected async create(): Promise<void> {
-    const [{ present }] = await this.query<{ present: boolean }>(
-      "SELECT EXISTS (SELECT FROM pg_namespace WHERE nspname = $1) AS present",
-      [this.schema],
-    );
-    // CREATE SCHEMA IF NOT EXISTS needs CREATE on the database even when the schema exists: ask first.
-    if (!present) await this.client.query(`CREATE SCHEMA IF NOT EXISTS ${this.s}`);
     await this.transaction(async () => {
+      // Under the schema's lock: two syncs creating one schema at once would otherwise fail on
+      // PostgreSQL's catalog ("duplicate key … pg_namespace_nspname_index"), IF NOT EXISTS or not.
       await this.client.query("SELECT pg_advisory_xact_lock(hashtext($1))", [`sluice:${this.schema}`]);
+      const [{ present }] = await this.query<{ present: boolean }>(
+        "SELECT EXISTS (SELECT FROM pg_namespace WHERE nspname = $1) AS present",
+        [this.schema],
+      );
+      // CREATE SCHEMA IF NOT EXISTS needs CREATE on the database even when the schema exists: ask first.
+      if (!present) await this.client.query(`CREATE SCHEMA IF NOT EXISTS ${this.s}`);
       await this.client.query(`
         CREATE TABLE IF NOT EXISTS ${this.qualified("_sluice_syncs")} (
           id bigserial PRIMARY KEY,
@@ -252,14 +254,22 @@ export class PostgresStore extends SqlStore {
    * Under a session lock per connector (not a transaction: closing an entry commits on its own), which the
    * server releases should this process die.
    */
-  protected async claiming<T>(connector: string, claim: () => Promise<T>): Promise<T> {
-    const key = [`sluice:${this.schema}:claim:${connector}`];
-    await this.client.query("SELECT pg_advisory_lock(hashtext($1))", key);
+  protected claiming<T>(connector: string, claim: () => Promise<T>): Promise<T> {
+    return this.holdingLock(`sluice:${this.schema}:claim:${connector}`, claim);
+  }
+
+  /** Under a session lock per schema: the choice spans several statements, some in transactions of their own. */
+  protected override naming<T>(work: () => Promise<T>): Promise<T> {
+    return this.holdingLock(`sluice:${this.schema}:names`, work);
+  }
+
+  private async holdingLock<T>(name: string, work: () => Promise<T>): Promise<T> {
+    await this.client.query("SELECT pg_advisory_lock(hashtext($1))", [name]);
     try {
-      return await claim();
+      return await work();
     } finally {
-      // A connection that broke took the lock with it; its error, not this one, is the claim's.
-      await this.client.query("SELECT pg_advisory_unlock(hashtext($1))", key).catch(() => undefined);
+      // A connection that broke took the lock with it; its error, not this one, is the work's.
+      await this.client.query("SELECT pg_advisory_unlock(hashtext($1))", [name]).catch(() => undefined);
     }
   }
 
