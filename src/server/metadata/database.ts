@@ -70,14 +70,19 @@ async function ensureSchema(
 ): Promise<void> {
   const client = await connectPostgres(location, { applicationName: "sluice server" });
   try {
+    await client.query("BEGIN");
+    // The lock the stores take to create a schema: a server and its workers starting together would
+    // otherwise both create it, and one fail on PostgreSQL's catalog.
+    await client.query("SELECT pg_advisory_xact_lock(hashtext($1))", [`sluice:${schema}`]);
     const { rows } = await client.query<{ present: boolean }>(
       "SELECT EXISTS (SELECT FROM pg_namespace WHERE nspname = $1) AS present",
       [schema],
     );
-    if (rows[0]?.present) return;
-    if (readOnly) throw new StoreNotFoundError(location.display, `schema "${schema}" does not exist`);
+    if (!rows[0]?.present && readOnly)
+      throw new StoreNotFoundError(location.display, `schema "${schema}" does not exist`);
     // CREATE SCHEMA IF NOT EXISTS needs CREATE on the database even when the schema exists: asked first, above.
-    await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(schema)}`);
+    if (!rows[0]?.present) await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(schema)}`);
+    await client.query("COMMIT");
   } catch (error) {
     throw postgresError(location.display, client, error);
   } finally {
