@@ -130,29 +130,33 @@ export abstract class BaseStore implements Store {
 
   async openTable(spec: TableSpec): Promise<TableWriter> {
     await this.guard(() => this.ensureCreated());
-    return this.guard(() => this.naming(() => this.openTableNow(spec)));
+    return this.guard(() => this.openTableNow(spec));
   }
 
   /**
-   * Runs the choice of a stream's table and its creation where no other process choosing at the same
-   * time could take the same name; stores that processes share say how (a lock), the others need nothing.
+   * Runs the choice of a stream's table and its registration where no other process choosing at the
+   * same time could take the same name (two would otherwise both pick it, and one fail on the
+   * registry's key); stores that processes share say how (a lock), the others need nothing.
    */
-  protected naming<T>(work: () => Promise<T>): Promise<T> {
-    return work();
+  protected naming<T>(choose: () => Promise<T>): Promise<T> {
+    return choose();
   }
 
   private async openTableNow(spec: TableSpec): Promise<TableWriter> {
     const owner = { connector: spec.connector, stream: spec.stream };
-    const { table, registration } = assignTable(
-      spec.table,
-      owner,
-      await this.registeredTables(),
-      await this.existingTables(),
-      this.limits.identifierBytes,
-    );
+    const { table, registration } = await this.naming(async () => {
+      const assigned = assignTable(
+        spec.table,
+        owner,
+        await this.registeredTables(),
+        await this.existingTables(),
+        this.limits.identifierBytes,
+      );
+      if (!assigned.registration) await this.register({ table: assigned.table, ...owner, primaryKey: spec.primaryKey });
+      return assigned;
+    });
     if (registration && !spec.replace && !sameKey(registration.primaryKey, spec.primaryKey))
       throw new PrimaryKeyChangedError(this.location, spec.stream, table, registration.primaryKey, spec.primaryKey);
-    if (!registration) await this.register({ table, ...owner, primaryKey: spec.primaryKey });
     const target = spec.replace ? stagingTable(table, this.limits.identifierBytes) : table;
     if (spec.replace) await this.dropTable(target);
     const existing = await this.columnsOf(target);

@@ -258,9 +258,9 @@ export class PostgresStore extends SqlStore {
     return this.holdingLock(`sluice:${this.schema}:claim:${connector}`, claim);
   }
 
-  /** Under a session lock per schema: the choice spans several statements, some in transactions of their own. */
-  protected override naming<T>(work: () => Promise<T>): Promise<T> {
-    return this.holdingLock(`sluice:${this.schema}:names`, work);
+  /** Under a session lock per schema, which the server releases should this process die. */
+  protected override naming<T>(choose: () => Promise<T>): Promise<T> {
+    return this.holdingLock(`sluice:${this.schema}:names`, choose);
   }
 
   private async holdingLock<T>(name: string, work: () => Promise<T>): Promise<T> {

@@ -29,6 +29,7 @@ import {
   SYNC_ID_COLUMN,
   VERSION_COLUMN,
 } from "../naming.js";
+import { oneAtATime } from "../../async.js";
 import { SluiceError } from "../../errors.js";
 import { createPrivateFile } from "../../files.js";
 import {
@@ -101,13 +102,15 @@ export class SqliteStore extends BaseStore {
   protected async create(): Promise<void> {
     this.guardSync(() => {
       const db = this.connect();
+      // Begun as a write at once (immediate): it reads the tables before it may change them, and a deferred
+      // one would then fail at once with SQLITE_BUSY, not wait, should another process have written meanwhile.
       db.transaction(() => {
         db.exec(META_TABLES);
         if (this.hasTable("_sluice_streams")) db.exec(MIGRATE_STREAM_REGISTRY);
         if (!this.tableInfo("_sluice_tables").some((c) => c.name === "number_keys_as_real"))
           db.exec(MIGRATE_NUMBER_KEYS);
         if (!this.logHasOwners()) db.exec(MIGRATE_SYNC_OWNER);
-      })();
+      }).immediate();
     });
   }
 
@@ -213,16 +216,43 @@ export class SqliteStore extends BaseStore {
   }
 
   /** In a write transaction begun at once: a second process's claim waits for this one's commit (busy_timeout). */
-  protected async claiming<T>(_connector: string, claim: () => Promise<T>): Promise<T> {
-    this.db.exec("BEGIN IMMEDIATE");
-    try {
-      const result = await claim();
-      this.db.exec("COMMIT");
-      return result;
-    } catch (error) {
-      if (this.db.inTransaction) this.db.exec("ROLLBACK");
-      throw error;
+  protected claiming<T>(_connector: string, claim: () => Promise<T>): Promise<T> {
+    return this.writingAtOnce(claim);
+  }
+
+  /**
+   * Chosen again when another connection registered the name between this one's look and its insert (the
+   * registry's key refuses the second): no lock held across the choice, which a write of another sync in
+   * this process, on this very thread, could otherwise wait on for ever.
+   */
+  protected override async naming<T>(choose: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await choose();
+      } catch (error) {
+        const taken = (error as { code?: string }).code?.startsWith("SQLITE_CONSTRAINT");
+        if (!taken || !/_sluice_tables\.table_name/.test((error as Error).message) || attempt === 5) throw error;
+      }
     }
+  }
+
+  /**
+   * Another process's BEGIN IMMEDIATE waits for this one's COMMIT (busy_timeout); another connection of this
+   * process would wait on this very thread, which could then never commit: so those take turns first. What
+   * runs inside never waits on I/O, so no other work of this process can come between.
+   */
+  private writingAtOnce<T>(work: () => Promise<T>): Promise<T> {
+    return oneAtATime(`sqlite:${this.location}`, async () => {
+      this.db.exec("BEGIN IMMEDIATE");
+      try {
+        const result = await work();
+        this.db.exec("COMMIT");
+        return result;
+      } catch (error) {
+        if (this.db.inTransaction) this.db.exec("ROLLBACK");
+        throw error;
+      }
+    });
   }
 
   protected async selectRunning(connector: string): Promise<{ id: number; owner: string }[]> {
