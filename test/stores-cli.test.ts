@@ -353,6 +353,21 @@ test("a role with only CREATE on its schema syncs; no superuser, no CREATE on th
   );
 });
 
+test("several syncs creating one new SQLite file at the same instant: each runs, none told the database is locked", async (t) => {
+  // Two processes switching a new file to WAL at once: SQLite refuses one at once rather than let it wait
+  // (about 1 pair in 25 of syncs started together lost, measured by hand; 0 in 150 since). The timing is
+  // too narrow to hit on demand: this guards the many-writers case as a whole, not that moment alone.
+  for (let round = 0; round < 2; round++) {
+    const db = join(tempDir(t), "new.db");
+    const names = ["a", "b", "c", "d", "e", "f"];
+    const results = await Promise.all(
+      names.map((name) => sluice(["sync", ...generator({ count: 5000 }), "--db", db, "--name", name])),
+    );
+    for (const [index, result] of results.entries()) assert.equal(result.code, 0, `${names[index]}: ${result.stderr}`);
+    assert.equal(query<{ n: number }>(db, "SELECT count(*) AS n FROM _sluice_syncs")[0].n, names.length);
+  }
+});
+
 test("DuckDB through the CLI: sync, the summary and the sync log", async (t) => {
   const dir = tempDir(t);
   const db = `duckdb:${join(dir, "data.duckdb")}`;

@@ -13,6 +13,7 @@ import type { StoreLocation } from "../../stores/location.js";
 import { connectPostgres, postgresError, postgresPool } from "../../stores/postgres/connection.js";
 import { DEFAULT_SCHEMA } from "../../stores/postgres/store.js";
 import { quoteIdentifier } from "../../stores/naming.js";
+import { useWal } from "../../stores/sqlite/page-runner.js";
 import { StoreNotFoundError } from "../../stores/types.js";
 import type { DialectName } from "./migrations.js";
 
@@ -56,8 +57,8 @@ function openSqlite(file: string, options: OpenDatabaseOptions): BetterSqlite.Da
   // Created owner-only: the database holds token hashes and encrypted secrets.
   if (!existsSync(file)) closeSync(openSync(file, "a", 0o600));
   const database = new BetterSqlite(file);
-  database.pragma("journal_mode = WAL");
   database.pragma("busy_timeout = 5000");
+  useWal(database);
   database.pragma("foreign_keys = ON");
   return database;
 }

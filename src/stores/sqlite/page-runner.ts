@@ -144,7 +144,26 @@ export function committing<T>(db: Database.Database, durable: boolean | undefine
 
 /** Every connection that writes: WAL (readers never block the writer), commits not fsynced unless durable, waits on locks. */
 export function tuneForWriting(db: Database.Database): void {
-  db.pragma("journal_mode = WAL");
-  db.pragma("synchronous = NORMAL");
   db.pragma("busy_timeout = 5000");
+  useWal(db);
+  db.pragma("synchronous = NORMAL");
+}
+
+const PAUSE = new Int32Array(new SharedArrayBuffer(4));
+
+/**
+ * Switches the file to WAL, which stays set in it. Two processes creating one file at once may both
+ * try, and SQLite refuses one at once (SQLITE_BUSY without waiting, to avoid a deadlock): that one
+ * tries again a moment later, finding WAL set by the other.
+ */
+export function useWal(db: Database.Database): void {
+  for (let waitedMs = 0; ; waitedMs += 20) {
+    try {
+      db.pragma("journal_mode = WAL");
+      return;
+    } catch (error) {
+      if ((error as { code?: string }).code !== "SQLITE_BUSY" || waitedMs >= 5000) throw error;
+      Atomics.wait(PAUSE, 0, 0, 20);
+    }
+  }
 }
