@@ -12,6 +12,7 @@
 import { existsSync, mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { setImmediate as nextTurn } from "node:timers/promises";
+import { oneAtATime } from "../../async.js";
 import { SluiceError, UsageError } from "../../errors.js";
 import { holdPrivateUmask } from "../../files.js";
 import { BaseTableWriter, type Column, Misfit, type OpenedTable, pageSegments } from "../base.js";
@@ -31,6 +32,7 @@ import {
   type DuckDBMaterializedResult,
   type DuckDBPreparedStatement,
 } from "./binding.js";
+import { releaseInstance, type SharedInstance, useInstance } from "./instances.js";
 import { type ColumnType, type Row, StoreError, StoreNotFoundError, type WriteCounts } from "../types.js";
 import { exactInDouble, inInt64, integerOf, isDecimalText, isTimestampText, jsonText, widen } from "../values.js";
 
@@ -103,12 +105,12 @@ export class DuckDbStore extends SqlStore {
   readonly kind = "duckdb";
   protected readonly limits = { identifierBytes: Number.POSITIVE_INFINITY, columns: 5000 };
   readonly location: string;
-  private instance: DuckDBInstance | undefined;
+  /** This store's use of the file's instance (see instances.ts). */
+  private used: SharedInstance | undefined;
   private connection: DuckDBConnection | undefined;
   /** Ends this store's hold on the private umask (see connect). */
   private releaseUmask: (() => void) | undefined;
   private readonly s: string;
-  private memoryMb = START_MEMORY_MB;
   /** A transaction was begun with the last COMMIT, in the same trip, for the next page; nothing in it yet. */
   private begunAhead = false;
   private inTransaction = false;
@@ -150,22 +152,25 @@ export class DuckDbStore extends SqlStore {
     // The file, its write-ahead log (the rows being written, re-created after each checkpoint) and its spill
     // folder are created by DuckDB as it goes: private only under a private umask, held while the store is open.
     if (!this.readOnly) this.releaseUmask ??= holdPrivateUmask();
+    const shared = !this.readOnly && this.file !== ":memory:";
+    const used = useInstance(this.file, { shared, memoryMb: START_MEMORY_MB }, (mb) => this.createInstance(mb));
     try {
-      this.instance = await this.createInstance();
+      this.connection = await (await used.instance).connect();
     } catch (error) {
+      await releaseInstance(this.file, used);
       this.releaseUmask?.();
       this.releaseUmask = undefined;
       throw error;
     }
-    this.connection = await this.instance.connect();
+    this.used = used;
     return this.connection;
   }
 
-  private createInstance(): Promise<DuckDBInstance> {
+  private createInstance(memoryMb: number): Promise<DuckDBInstance> {
     return DuckDBInstance.create(this.file, {
       access_mode: this.readOnly ? "READ_ONLY" : "READ_WRITE",
       // DuckDB lives in Sluice's process, so its memory counts against the host's: bounded buffer pool.
-      memory_limit: process.env.SLUICE_DUCKDB_MEMORY_LIMIT ?? `${this.memoryMb}MB`,
+      memory_limit: process.env.SLUICE_DUCKDB_MEMORY_LIMIT ?? `${memoryMb}MB`,
       // One thread: a page's merge (a few thousand rows) runs on one anyway, and each thread kept its
       // own allocator caches; the connector keeps the other core.
       threads: "1",
@@ -249,9 +254,10 @@ export class DuckDbStore extends SqlStore {
         return await work();
       } catch (error) {
         const outOfMemory = error instanceof Error && OUT_OF_MEMORY.test(error.message);
-        if (!outOfMemory || this.memoryFixed || this.memoryMb >= MOST_MEMORY_MB) throw error;
-        this.memoryMb *= 2;
-        await this.run(`SET memory_limit = '${this.memoryMb}MB'`);
+        const used = this.used;
+        if (!outOfMemory || this.memoryFixed || !used || used.memoryMb >= MOST_MEMORY_MB) throw error;
+        used.memoryMb *= 2;
+        await this.run(`SET memory_limit = '${used.memoryMb}MB'`);
       }
     }
   }
@@ -282,7 +288,11 @@ export class DuckDbStore extends SqlStore {
     }
   }
 
-  protected async create(): Promise<void> {
+  protected create(): Promise<void> {
+    return this.inTurn(() => this.createNow());
+  }
+
+  private async createNow(): Promise<void> {
     await this.connect();
     if (this.schema !== "main") await this.run(`CREATE SCHEMA IF NOT EXISTS ${this.s}`);
     await this.run(`CREATE SEQUENCE IF NOT EXISTS ${this.qualified("_sluice_sync_ids")}`);
@@ -393,8 +403,22 @@ export class DuckDbStore extends SqlStore {
   }
 
   /** As it comes: DuckDB lets one process at a time open the file, so no other process's claim can come between. */
-  protected async claiming<T>(_connector: string, claim: () => Promise<T>): Promise<T> {
-    return claim();
+  /** Other processes cannot open the file meanwhile; the other stores of this process on it take turns. */
+  protected claiming<T>(_connector: string, claim: () => Promise<T>): Promise<T> {
+    return this.inTurn(claim);
+  }
+
+  /** Likewise for choosing a table's name: two would otherwise both pick it. */
+  protected override naming<T>(choose: () => Promise<T>): Promise<T> {
+    return this.inTurn(choose);
+  }
+
+  /**
+   * Stores of one file in this process share its instance (instances.ts), where two transactions making
+   * the same catalog entry, or claiming the same name, at once conflict: such work takes turns.
+   */
+  private inTurn<T>(work: () => Promise<T>): Promise<T> {
+    return oneAtATime(`duckdb:${this.file}`, work);
   }
 
   async close(): Promise<void> {
@@ -404,9 +428,9 @@ export class DuckDbStore extends SqlStore {
     this.stateUpdate = undefined;
     this.begunAhead = false;
     this.connection?.closeSync();
-    this.instance?.closeSync();
     this.connection = undefined;
-    this.instance = undefined;
+    if (this.used) await releaseInstance(this.file, this.used);
+    this.used = undefined;
     this.releaseUmask?.();
     this.releaseUmask = undefined;
   }
