@@ -744,11 +744,18 @@ for (const target of targets) {
         const registered = await rows(store, "SELECT table_name AS name FROM {t} ORDER BY connector", "_sluice_tables");
         assert.equal(registered.length, 2);
         assert.notEqual(registered[0].name, registered[1].name, "each connector has a table of its own");
+        // A claim and a page of another sync at the same instant: neither waits on the other for ever.
+        const [again] = await Promise.all([
+          store.beginSync("a", "test"),
+          tables[1].write([{ id: 1, name: "from b, again" }], ids[1]),
+        ]);
+        await store.finishSync(again, { status: "succeeded", inserted: 0, updated: 0, unchanged: 0, pages: 0 });
         await store.close(); // the other goes on: in DuckDB, on the instance they shared
         await tables[1].write([{ id: 2, name: "from b" }], ids[1]);
         await other.finishSync(ids[1], { status: "succeeded", inserted: 2, updated: 0, unchanged: 0, pages: 2 });
         assert.deepEqual((await other.listSyncs(5)).map((entry) => [entry.connector, entry.status]).sort(), [
           ["a", "running"],
+          ["a", "succeeded"],
           ["b", "succeeded"],
         ]);
         const [{ n }] = await rows(other, "SELECT COUNT(*) AS n FROM {t}", String(registered[1].name));

@@ -104,9 +104,12 @@ export abstract class BaseStore implements Store {
   protected abstract selectRunning(connector: string): Promise<{ id: number; owner: string }[]>;
   /**
    * Runs a sync's claim (settling the connector's running entries, then logging the new one) so that no
-   * other process's claim for the connector comes between: two syncs started at once see each other.
+   * other claim for the connector comes between: two syncs started at once see each other. Each store
+   * says how (a lock, taking turns), or claims otherwise (SQLite's beginSync).
    */
-  protected abstract claiming<T>(connector: string, claim: () => Promise<T>): Promise<T>;
+  protected claiming<T>(_connector: string, claim: () => Promise<T>): Promise<T> {
+    return claim();
+  }
   protected abstract updateSync(id: number, outcome: SyncOutcome): Promise<void>;
   protected abstract selectSyncs(limit: number): Promise<SyncLogEntry[]>;
   /** The store's own error as a StoreError naming the store (records errors pass through). */
@@ -223,24 +226,14 @@ export abstract class BaseStore implements Store {
     return this.guard(async () => {
       await this.ensureCreated();
       return this.claiming(connector, async () => {
-        if (owner) await this.settleRunning(connector, owner);
+        if (owner) {
+          const running = await this.selectRunning(connector);
+          for (const ended of settleRunning(this.location, connector, running, owner))
+            await this.updateSync(ended.id, ended.outcome);
+        }
         return this.insertSync(connector, protocol, owner?.id);
       });
     });
-  }
-
-  /** See Store.beginSync. */
-  private async settleRunning(connector: string, owner: SyncOwner): Promise<void> {
-    for (const entry of await this.selectRunning(connector)) {
-      const runs = owner.stillRuns(entry.owner);
-      if (runs) throw new SyncRunningError(this.location, connector, entry.id, owner.describe(entry.owner));
-      if (runs === false)
-        await this.updateSync(entry.id, {
-          status: "failed",
-          ...NOTHING_WRITTEN,
-          error: `interrupted: ${owner.describe(entry.owner)} ended before the sync did (the pages it committed stay)`,
-        });
-    }
   }
 
   async finishSync(id: number, outcome: SyncOutcome): Promise<void> {
@@ -250,6 +243,34 @@ export abstract class BaseStore implements Store {
   async listSyncs(limit: number): Promise<SyncLogEntry[]> {
     return this.guard(async () => ((await this.exists()) ? this.selectSyncs(limit) : []));
   }
+}
+
+/**
+ * What a new sync's claim does with the connector's entries still marked running (see Store.beginSync):
+ * refused with SyncRunningError while one's process runs; those whose process has ended are returned,
+ * to be closed as interrupted; those that cannot be judged (another machine's) are left.
+ */
+export function settleRunning(
+  location: string,
+  connector: string,
+  running: { id: number; owner: string }[],
+  owner: SyncOwner,
+): { id: number; outcome: SyncOutcome }[] {
+  const ended: { id: number; outcome: SyncOutcome }[] = [];
+  for (const entry of running) {
+    const runs = owner.stillRuns(entry.owner);
+    if (runs) throw new SyncRunningError(location, connector, entry.id, owner.describe(entry.owner));
+    if (runs === false)
+      ended.push({
+        id: entry.id,
+        outcome: {
+          status: "failed",
+          ...NOTHING_WRITTEN,
+          error: `interrupted: ${owner.describe(entry.owner)} ended before the sync did (the pages it committed stay)`,
+        },
+      });
+  }
+  return ended;
 }
 
 /** A finished sync's figures in the sync log's column order (status, pages, counts, message, error). */

@@ -404,7 +404,7 @@ export class DuckDbStore extends SqlStore {
 
   /** As it comes: DuckDB lets one process at a time open the file, so no other process's claim can come between. */
   /** Other processes cannot open the file meanwhile; the other stores of this process on it take turns. */
-  protected claiming<T>(_connector: string, claim: () => Promise<T>): Promise<T> {
+  protected override claiming<T>(_connector: string, claim: () => Promise<T>): Promise<T> {
     return this.inTurn(claim);
   }
 

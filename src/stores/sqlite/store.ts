@@ -20,6 +20,7 @@ import {
   Misfit,
   type OpenedTable,
   outcomeValues,
+  settleRunning,
 } from "../base.js";
 import type { Checkpoint } from "../checkpoint-gate.js";
 import {
@@ -29,7 +30,6 @@ import {
   SYNC_ID_COLUMN,
   VERSION_COLUMN,
 } from "../naming.js";
-import { oneAtATime } from "../../async.js";
 import { SluiceError } from "../../errors.js";
 import { createPrivateFile } from "../../files.js";
 import {
@@ -39,6 +39,7 @@ import {
   StoreNotFoundError,
   type SyncLogEntry,
   type SyncOutcome,
+  type SyncOwner,
   type WriteCounts,
 } from "../types.js";
 import { exactInDouble, inInt64, isIntegerText, jsonText } from "../values.js";
@@ -207,6 +208,10 @@ export class SqliteStore extends BaseStore {
   }
 
   protected async insertSync(connector: string, protocol: string, owner: string | undefined): Promise<number> {
+    return this.insertEntry(connector, protocol, owner);
+  }
+
+  private insertEntry(connector: string, protocol: string, owner: string | undefined): number {
     const result = this.db
       .prepare(
         "INSERT INTO _sluice_syncs (connector, protocol, started_at, status, owner) VALUES (?, ?, ?, 'running', ?)",
@@ -215,9 +220,23 @@ export class SqliteStore extends BaseStore {
     return Number(result.lastInsertRowid);
   }
 
-  /** In a write transaction begun at once: a second process's claim waits for this one's commit (busy_timeout). */
-  protected claiming<T>(_connector: string, claim: () => Promise<T>): Promise<T> {
-    return this.writingAtOnce(claim);
+  /**
+   * The claim in one synchronous transaction begun as a write at once: another process's claim waits for
+   * its commit (busy_timeout), and no other work of this process can come between, as it could at an
+   * await, where a write of another store of this file would wait on this very thread for ever.
+   */
+  override async beginSync(connector: string, protocol: string, owner?: SyncOwner): Promise<number> {
+    return this.guard(async () => {
+      await this.ensureCreated();
+      return this.db
+        .transaction(() => {
+          if (owner)
+            for (const ended of settleRunning(this.location, connector, this.runningOf(connector), owner))
+              this.closeEntry(ended.id, ended.outcome);
+          return this.insertEntry(connector, protocol, owner?.id);
+        })
+        .immediate();
+    });
   }
 
   /**
@@ -236,32 +255,21 @@ export class SqliteStore extends BaseStore {
     }
   }
 
-  /**
-   * Another process's BEGIN IMMEDIATE waits for this one's COMMIT (busy_timeout); another connection of this
-   * process would wait on this very thread, which could then never commit: so those take turns first. What
-   * runs inside never waits on I/O, so no other work of this process can come between.
-   */
-  private writingAtOnce<T>(work: () => Promise<T>): Promise<T> {
-    return oneAtATime(`sqlite:${this.location}`, async () => {
-      this.db.exec("BEGIN IMMEDIATE");
-      try {
-        const result = await work();
-        this.db.exec("COMMIT");
-        return result;
-      } catch (error) {
-        if (this.db.inTransaction) this.db.exec("ROLLBACK");
-        throw error;
-      }
-    });
+  protected async selectRunning(connector: string): Promise<{ id: number; owner: string }[]> {
+    return this.runningOf(connector);
   }
 
-  protected async selectRunning(connector: string): Promise<{ id: number; owner: string }[]> {
+  private runningOf(connector: string): { id: number; owner: string }[] {
     return this.db
       .prepare("SELECT id, owner FROM _sluice_syncs WHERE connector = ? AND status = 'running' AND owner IS NOT NULL")
       .all(connector) as { id: number; owner: string }[];
   }
 
   protected async updateSync(id: number, outcome: SyncOutcome): Promise<void> {
+    this.closeEntry(id, outcome);
+  }
+
+  private closeEntry(id: number, outcome: SyncOutcome): void {
     this.db
       .prepare(
         "UPDATE _sluice_syncs SET finished_at = ?, status = ?, pages = ?, inserted = ?, updated = ?, unchanged = ?, message = ?, error = ? WHERE id = ?",
