@@ -99,17 +99,12 @@ export abstract class BaseStore implements Store {
   protected abstract readState(connector: string): Promise<string>;
   /** Saves a checkpoint outside any page (a state message with no records). */
   protected abstract writeState(checkpoint: Checkpoint): Promise<void>;
-  protected abstract insertSync(connector: string, protocol: string, owner: string | undefined): Promise<number>;
-  /** The connector's entries marked running with an owner recorded. */
-  protected abstract selectRunning(connector: string): Promise<{ id: number; owner: string }[]>;
   /**
-   * Runs a sync's claim (settling the connector's running entries, then logging the new one) so that no
-   * other claim for the connector comes between: two syncs started at once see each other. Each store
-   * says how (a lock, taking turns), or claims otherwise (SQLite's beginSync).
+   * See Store.beginSync: the claim (settling the connector's running entries with settleRunning, then
+   * logging the new one) so that no other claim for the connector comes between it: two syncs started
+   * at once see each other.
    */
-  protected claiming<T>(_connector: string, claim: () => Promise<T>): Promise<T> {
-    return claim();
-  }
+  abstract beginSync(connector: string, protocol: string, owner?: SyncOwner): Promise<number>;
   protected abstract updateSync(id: number, outcome: SyncOutcome): Promise<void>;
   protected abstract selectSyncs(limit: number): Promise<SyncLogEntry[]>;
   /** The store's own error as a StoreError naming the store (records errors pass through). */
@@ -219,20 +214,6 @@ export abstract class BaseStore implements Store {
     await this.guard(async () => {
       await this.ensureCreated();
       await this.writeState(checkpoint);
-    });
-  }
-
-  async beginSync(connector: string, protocol: string, owner?: SyncOwner): Promise<number> {
-    return this.guard(async () => {
-      await this.ensureCreated();
-      return this.claiming(connector, async () => {
-        if (owner) {
-          const running = await this.selectRunning(connector);
-          for (const ended of settleRunning(this.location, connector, running, owner))
-            await this.updateSync(ended.id, ended.outcome);
-        }
-        return this.insertSync(connector, protocol, owner?.id);
-      });
     });
   }
 

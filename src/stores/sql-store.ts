@@ -5,9 +5,9 @@
  * its own: its calls are synchronous (they run inside better-sqlite3's
  * transactions) and it writes the times itself.
  */
-import { BaseStore, outcomeValues } from "./base.js";
+import { BaseStore, outcomeValues, settleRunning } from "./base.js";
 import type { Checkpoint } from "./checkpoint-gate.js";
-import type { SyncLogEntry, SyncOutcome } from "./types.js";
+import type { SyncLogEntry, SyncOutcome, SyncOwner } from "./types.js";
 
 /** A value both stores bind as a parameter. */
 export type SqlValue = string | number | bigint | boolean | null;
@@ -43,6 +43,23 @@ export abstract class SqlStore extends BaseStore {
     );
   }
 
+  async beginSync(connector: string, protocol: string, owner?: SyncOwner): Promise<number> {
+    return this.guard(async () => {
+      await this.ensureCreated();
+      return this.claiming(connector, async () => {
+        if (owner) {
+          const running = await this.selectRunning(connector);
+          for (const ended of settleRunning(this.location, connector, running, owner))
+            await this.updateSync(ended.id, ended.outcome);
+        }
+        return this.insertSync(connector, protocol, owner?.id);
+      });
+    });
+  }
+
+  /** Runs a sync's claim so that no other claim for the connector comes between: each store says how. */
+  protected abstract claiming<T>(connector: string, claim: () => Promise<T>): Promise<T>;
+
   protected async insertSync(connector: string, protocol: string, owner: string | undefined): Promise<number> {
     const [{ id }] = await this.rows<{ id: number | bigint | string }>(
       this.recordsOwners
@@ -53,6 +70,7 @@ export abstract class SqlStore extends BaseStore {
     return Number(id);
   }
 
+  /** The connector's entries marked running with an owner recorded. */
   protected async selectRunning(connector: string): Promise<{ id: number; owner: string }[]> {
     if (!this.recordsOwners) return [];
     const rows = await this.rows<{ id: number | bigint | string; owner: string }>(

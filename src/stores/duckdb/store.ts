@@ -402,9 +402,8 @@ export class DuckDbStore extends SqlStore {
     return table;
   }
 
-  /** As it comes: DuckDB lets one process at a time open the file, so no other process's claim can come between. */
   /** Other processes cannot open the file meanwhile; the other stores of this process on it take turns. */
-  protected override claiming<T>(_connector: string, claim: () => Promise<T>): Promise<T> {
+  protected claiming<T>(_connector: string, claim: () => Promise<T>): Promise<T> {
     return this.inTurn(claim);
   }
 

@@ -254,7 +254,7 @@ export class PostgresStore extends SqlStore {
    * Under a session lock per connector (not a transaction: closing an entry commits on its own), which the
    * server releases should this process die.
    */
-  protected override claiming<T>(connector: string, claim: () => Promise<T>): Promise<T> {
+  protected claiming<T>(connector: string, claim: () => Promise<T>): Promise<T> {
     return this.holdingLock(`sluice:${this.schema}:claim:${connector}`, claim);
   }
 

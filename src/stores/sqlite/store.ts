@@ -207,10 +207,6 @@ export class SqliteStore extends BaseStore {
     return this.pageRunner.run(job);
   }
 
-  protected async insertSync(connector: string, protocol: string, owner: string | undefined): Promise<number> {
-    return this.insertEntry(connector, protocol, owner);
-  }
-
   private insertEntry(connector: string, protocol: string, owner: string | undefined): number {
     const result = this.db
       .prepare(
@@ -225,7 +221,7 @@ export class SqliteStore extends BaseStore {
    * its commit (busy_timeout), and no other work of this process can come between, as it could at an
    * await, where a write of another store of this file would wait on this very thread for ever.
    */
-  override async beginSync(connector: string, protocol: string, owner?: SyncOwner): Promise<number> {
+  async beginSync(connector: string, protocol: string, owner?: SyncOwner): Promise<number> {
     return this.guard(async () => {
       await this.ensureCreated();
       return this.db
@@ -253,10 +249,6 @@ export class SqliteStore extends BaseStore {
         if (!taken || !/_sluice_tables\.table_name/.test((error as Error).message) || attempt === 5) throw error;
       }
     }
-  }
-
-  protected async selectRunning(connector: string): Promise<{ id: number; owner: string }[]> {
-    return this.runningOf(connector);
   }
 
   private runningOf(connector: string): { id: number; owner: string }[] {
