@@ -9,7 +9,16 @@ import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { query, sluiceJson, tempDir } from "./helpers.js";
-import { call, installVault, type RunningServer, startServer, waitFor } from "./server-helpers.js";
+import { openStoreReader } from "../src/stores/reader.js";
+import {
+  call,
+  installGenerator,
+  installVault,
+  type RunningServer,
+  runToEnd,
+  startServer,
+  waitFor,
+} from "./server-helpers.js";
 
 const SECRET = "key-7f3a9c2e5b1d8f4a6c0e";
 const PASSWORD = "hunter2-correct-horse";
@@ -375,3 +384,50 @@ function fileText(path: string): string {
     return "";
   }
 }
+
+test("two connections running into one DuckDB file at the same time: both succeed, and every row and log entry stays", async (t) => {
+  const dir = tempDir(t);
+  const home = join(dir, "home");
+  await installGenerator(home);
+  const server = await startServer(t, { db: join(dir, "app.db"), home });
+  const token = server.token!;
+  const warehouse = join(dir, "warehouse.duckdb");
+  const ids: number[] = [];
+  for (const name of ["users-eu", "users-us"]) {
+    const created = await call<{ id: number }>(server.url, "POST", "/api/connections", {
+      token,
+      body: {
+        name,
+        connector: "generator",
+        options: { format: "json", value: { count: 100_000 } },
+        destination: `duckdb:${warehouse}`,
+      },
+    });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    ids.push(created.body.id);
+  }
+  // Both in the server's one process at once: before, each opened the file on a DuckDB instance of its own.
+  const runs = await Promise.all(ids.map((id) => runToEnd(server, token, id)));
+  for (const run of runs) assert.equal(run.status, "succeeded", run.error ?? "");
+  assert.deepEqual(
+    runs.map((run) => run.records),
+    [100_000, 100_000],
+  );
+
+  const reader = await openStoreReader(`duckdb:${warehouse}`);
+  try {
+    for (const table of ["users_eu_users", "users_us_users"]) {
+      const { batches } = await reader.select(table, "count(*) AS n", "");
+      let counted: unknown;
+      for await (const batch of batches) counted ??= batch[0]?.[0];
+      assert.equal(Number(counted), 100_000, table);
+    }
+  } finally {
+    await reader.close();
+  }
+  const syncs = await sluiceJson<{ connector: string; status: string }[]>(["syncs", "--db", `duckdb:${warehouse}`]);
+  assert.deepEqual(syncs.map((sync) => [sync.connector, sync.status]).sort(), [
+    ["users-eu", "succeeded"],
+    ["users-us", "succeeded"],
+  ]);
+});
