@@ -7,6 +7,7 @@
  * a role with only CREATE on its schema is enough; read-only commands create
  * nothing.
  */
+import Database from "better-sqlite3";
 import assert from "node:assert/strict";
 import { chmodSync, existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
@@ -138,6 +139,8 @@ test("one sync of a connector into a store at a time: a second is refused while 
   stopAfter(t, first.child);
   await until(async () => countRows(db, "generator_users") > 0, 60_000, "rows to arrive");
 
+  const running = await sluice(["syncs", "--db", db]);
+  assert.match(running.stdout, new RegExp(`#1 running .*\\n    run by Sluice process ${first.pid} on `));
   const second = await sluice(["--json", "sync", ...generator({ count: 10 }), "--db", db]);
   assert.notEqual(second.code, 0);
   const error = JSON.parse(second.stderr.trim().split("\n").at(-1)!) as { code: string; message: string };
@@ -171,6 +174,18 @@ test("one sync of a connector into a store at a time: a second is refused while 
   assert.match(
     entries[1].error ?? "",
     new RegExp(`^interrupted: Sluice process ${first.pid} on .* ended before the sync did`),
+  );
+
+  // An entry another machine's Sluice left running: who runs it, and that it cannot be judged from here.
+  const writer = new Database(db);
+  writer
+    .prepare("INSERT INTO _sluice_syncs (connector, protocol, started_at, status, owner) VALUES (?, ?, ?, ?, ?)")
+    .run("generator", "sluice", new Date().toISOString(), "running", "warehouse-07 4242-1");
+  writer.close();
+  const remote = await sluice(["syncs", "--db", db]);
+  assert.match(
+    remote.stdout,
+    /#3 running .*\n {4}run by Sluice process 4242 on warehouse-07, which cannot be checked from this machine/,
   );
 });
 

@@ -30,7 +30,7 @@ ${STORE_HELP}`,
             (s) =>
               `#${s.id} ${s.status.padEnd(9)} ${s.connector} (${s.protocol}) ${s.startedAt} pages=${s.pages} ` +
               `inserted=${s.inserted} updated=${s.updated} unchanged=${s.unchanged}${s.error ? `\n    error: ${s.error.split("\n").join("\n    ")}` : ""}` +
-              endedOwner(s),
+              runner(s),
           )
           .join("\n");
         ctx.result(syncs, human || "(no syncs yet)");
@@ -40,8 +40,19 @@ ${STORE_HELP}`,
     });
 }
 
-/** For an entry still marked running whose process has ended (kill -9, a crash): says so, and what happens next. */
-function endedOwner(entry: SyncLogEntry): string {
-  if (entry.status !== "running" || !entry.owner || THIS_PROCESS.stillRuns(entry.owner) !== false) return "";
-  return `\n    ${THIS_PROCESS.describe(entry.owner)} has ended without finishing it: the connector's next sync closes it as interrupted`;
+/**
+ * For an entry still marked running: the process that runs it (to wait for, or to stop), and what this
+ * machine knows of it: ended (kill -9, a crash), and what happens next; or another machine's.
+ */
+function runner(entry: SyncLogEntry): string {
+  if (entry.status !== "running" || !entry.owner) return "";
+  const who = THIS_PROCESS.describe(entry.owner);
+  switch (THIS_PROCESS.stillRuns(entry.owner)) {
+    case true:
+      return `\n    run by ${who}`;
+    case false:
+      return `\n    ${who} has ended without finishing it: the connector's next sync closes it as interrupted`;
+    default:
+      return `\n    run by ${who}, which cannot be checked from this machine; a sync of the connector there closes it if that process has ended`;
+  }
 }
