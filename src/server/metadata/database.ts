@@ -10,10 +10,9 @@ import { Kysely, PostgresDialect, SqliteDialect } from "kysely";
 import { closeSync, existsSync, mkdirSync, openSync } from "node:fs";
 import { dirname } from "node:path";
 import type { StoreLocation } from "../../stores/location.js";
-import { connectPostgres, postgresError, postgresPool } from "../../stores/postgres/connection.js";
+import { connectPostgres, holdSchema, postgresError, postgresPool } from "../../stores/postgres/connection.js";
 import { DEFAULT_SCHEMA } from "../../stores/postgres/store.js";
-import { quoteIdentifier } from "../../stores/naming.js";
-import { useWal } from "../../stores/sqlite/page-runner.js";
+import { BUSY_TIMEOUT_MS, useWal } from "../../stores/sqlite/page-runner.js";
 import { StoreNotFoundError } from "../../stores/types.js";
 import type { DialectName } from "./migrations.js";
 
@@ -57,7 +56,7 @@ function openSqlite(file: string, options: OpenDatabaseOptions): BetterSqlite.Da
   // Created owner-only: the database holds token hashes and encrypted secrets.
   if (!existsSync(file)) closeSync(openSync(file, "a", 0o600));
   const database = new BetterSqlite(file);
-  database.pragma("busy_timeout = 5000");
+  database.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
   useWal(database);
   database.pragma("foreign_keys = ON");
   return database;
@@ -72,17 +71,9 @@ async function ensureSchema(
   const client = await connectPostgres(location, { applicationName: "sluice server" });
   try {
     await client.query("BEGIN");
-    // The lock the stores take to create a schema: a server and its workers starting together would
-    // otherwise both create it, and one fail on PostgreSQL's catalog.
-    await client.query("SELECT pg_advisory_xact_lock(hashtext($1))", [`sluice:${schema}`]);
-    const { rows } = await client.query<{ present: boolean }>(
-      "SELECT EXISTS (SELECT FROM pg_namespace WHERE nspname = $1) AS present",
-      [schema],
-    );
-    if (!rows[0]?.present && readOnly)
+    // Under the lock the stores take: a server and its workers starting together create the schema once.
+    if (!(await holdSchema(client, schema, !readOnly)))
       throw new StoreNotFoundError(location.display, `schema "${schema}" does not exist`);
-    // CREATE SCHEMA IF NOT EXISTS needs CREATE on the database even when the schema exists: asked first, above.
-    if (!rows[0]?.present) await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(schema)}`);
     await client.query("COMMIT");
   } catch (error) {
     throw postgresError(location.display, client, error);

@@ -83,6 +83,25 @@ export function clientSettings(target: PostgresTarget): pg.ClientConfig {
   }
 }
 
+/**
+ * Inside a transaction: takes the schema's lock, the one every Sluice process creating the schema or its
+ * own tables takes (held to the transaction's end), then creates the schema when it is missing and
+ * `create` allows. Two processes creating one schema at once would otherwise fail on PostgreSQL's catalog
+ * ("duplicate key … pg_namespace_nspname_index"), IF NOT EXISTS or not. Returns whether it exists now.
+ */
+export async function holdSchema(client: pg.Client, schema: string, create: boolean): Promise<boolean> {
+  await client.query("SELECT pg_advisory_xact_lock(hashtext($1))", [`sluice:${schema}`]);
+  const { rows } = await client.query<{ present: boolean }>(
+    "SELECT EXISTS (SELECT FROM pg_namespace WHERE nspname = $1) AS present",
+    [schema],
+  );
+  if (rows[0]?.present) return true;
+  if (!create) return false;
+  // CREATE SCHEMA IF NOT EXISTS needs CREATE on the database even when the schema exists: asked first, above.
+  await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(schema)}`);
+  return true;
+}
+
 /** Where a client is connecting, for messages: host:port, database and user as resolved from the URL and PG* variables. */
 export function describeServer(client: pg.Client): string {
   const host = client.host?.startsWith("/")

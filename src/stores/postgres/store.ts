@@ -21,7 +21,7 @@ import {
   VERSION_COLUMN,
 } from "../naming.js";
 import type { ColumnType, Row, SyncOutcome, WriteCounts } from "../types.js";
-import { connectPostgres, type PostgresTarget, postgresError } from "./connection.js";
+import { connectPostgres, holdSchema, type PostgresTarget, postgresError } from "./connection.js";
 import { ENCODERS, NULL_FIELD, PG_TYPES, typeOfPg, widenUsing } from "./copy-text.js";
 
 export interface PostgresOpenOptions {
@@ -112,15 +112,7 @@ export class PostgresStore extends SqlStore {
 
   protected async create(): Promise<void> {
     await this.transaction(async () => {
-      // Under the schema's lock: two syncs creating one schema at once would otherwise fail on
-      // PostgreSQL's catalog ("duplicate key … pg_namespace_nspname_index"), IF NOT EXISTS or not.
-      await this.client.query("SELECT pg_advisory_xact_lock(hashtext($1))", [`sluice:${this.schema}`]);
-      const [{ present }] = await this.query<{ present: boolean }>(
-        "SELECT EXISTS (SELECT FROM pg_namespace WHERE nspname = $1) AS present",
-        [this.schema],
-      );
-      // CREATE SCHEMA IF NOT EXISTS needs CREATE on the database even when the schema exists: ask first.
-      if (!present) await this.client.query(`CREATE SCHEMA IF NOT EXISTS ${this.s}`);
+      await holdSchema(this.client, this.schema, true);
       await this.client.query(`
         CREATE TABLE IF NOT EXISTS ${this.qualified("_sluice_syncs")} (
           id bigserial PRIMARY KEY,

@@ -142,9 +142,12 @@ export function committing<T>(db: Database.Database, durable: boolean | undefine
   }
 }
 
+/** How long a connection waits for another's lock on the file before it fails with SQLITE_BUSY. */
+export const BUSY_TIMEOUT_MS = 5000;
+
 /** Every connection that writes: WAL (readers never block the writer), commits not fsynced unless durable, waits on locks. */
 export function tuneForWriting(db: Database.Database): void {
-  db.pragma("busy_timeout = 5000");
+  db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
   useWal(db);
   db.pragma("synchronous = NORMAL");
 }
@@ -162,7 +165,7 @@ export function useWal(db: Database.Database): void {
       db.pragma("journal_mode = WAL");
       return;
     } catch (error) {
-      if ((error as { code?: string }).code !== "SQLITE_BUSY" || waitedMs >= 5000) throw error;
+      if ((error as { code?: string }).code !== "SQLITE_BUSY" || waitedMs >= BUSY_TIMEOUT_MS) throw error;
       Atomics.wait(PAUSE, 0, 0, 20);
     }
   }

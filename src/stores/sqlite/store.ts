@@ -43,7 +43,15 @@ import {
   type WriteCounts,
 } from "../types.js";
 import { exactInDouble, inInt64, isIntegerText, jsonText } from "../values.js";
-import { committing, type PageJob, PageRunner, type PageStep, saveCheckpoint, tuneForWriting } from "./page-runner.js";
+import {
+  BUSY_TIMEOUT_MS,
+  committing,
+  type PageJob,
+  PageRunner,
+  type PageStep,
+  saveCheckpoint,
+  tuneForWriting,
+} from "./page-runner.js";
 import {
   columnDefinition,
   META_TABLES,
@@ -94,7 +102,7 @@ export class SqliteStore extends BaseStore {
       createPrivateFile(this.location);
     }
     const db = new Database(this.location, { readonly: this.readOnly, fileMustExist: this.readOnly });
-    if (this.readOnly) db.pragma("busy_timeout = 5000");
+    if (this.readOnly) db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
     else tuneForWriting(db);
     this.database = db;
     return db;
