@@ -9,7 +9,7 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { dirname, join } from "node:path";
 import { test } from "node:test";
-import { examples, root, type RunResult, sluice, tempDir } from "./helpers.js";
+import { countRows, examples, root, run, type RunResult, sluice, sluiceBin, tempDir } from "./helpers.js";
 import { serveQlik } from "./qlik-helpers.js";
 
 const scriptedAirbyte = `node ${join(root, "test/fixtures/airbyte/scripted-source.mjs")}`;
@@ -191,4 +191,19 @@ test("serve qlik --listen <port>: a bare port is 127.0.0.1's; a port in use (ser
 
   const garbled = await make(t, ["serve", "qlik", "--no-auth", "--db", db, "--listen", "localhost"]);
   assertOneClearError(garbled, /--listen must be host:port or a port, e\.g\. 127\.0\.0\.1:8080/, 1);
+});
+
+test("output piped into a reader that leaves early (| head): no EPIPE stack trace, and a sync still commits", async (t) => {
+  const dir = tempDir(t);
+  const db = join(dir, "piped.db");
+  const sluiceCommand = `${JSON.stringify(process.execPath)} ${JSON.stringify(sluiceBin)}`;
+  // `true` exits before Sluice has started, so every write to the pipe fails.
+  const help = await run("bash", ["-c", `${sluiceCommand} sync --help | true`]);
+  assert.equal(help.stderr, "");
+  const sync = await run("bash", [
+    "-c",
+    `${sluiceCommand} sync -c ${JSON.stringify(examples.goGenerator)} -o '{"count":1000}' --db ${JSON.stringify(db)} 2>&1 | true; echo "sluice exited \${PIPESTATUS[0]}"`,
+  ]);
+  assert.match(sync.stdout, /sluice exited 0/);
+  assert.equal(countRows(db, "generator_users"), 1000);
 });

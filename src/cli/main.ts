@@ -31,6 +31,7 @@ const packageJson = JSON.parse(readFileSync(new URL("../../package.json", import
 };
 
 export async function main(argv: string[]): Promise<number> {
+  stopWritingWhenReaderLeaves();
   const program = new Command("sluice")
     .description("Move data from any source into a database through connectors written in any language.")
     .version(packageJson.version)
@@ -73,6 +74,19 @@ export async function main(argv: string[]): Promise<number> {
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode;
     return reportError(error, program.opts<GlobalOptions>().json === true);
+  }
+}
+
+/**
+ * `sluice syncs | head` closes the pipe before Sluice has written everything:
+ * the rest is dropped instead of ending in an unhandled EPIPE stack trace, and
+ * the command itself finishes (a sync still commits and records its result).
+ */
+function stopWritingWhenReaderLeaves(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on("error", (error: NodeJS.ErrnoException) => {
+      if (error.code !== "EPIPE") throw error;
+    });
   }
 }
 
