@@ -402,7 +402,59 @@ test("DuckDB through the CLI: sync, the summary and the sync log", async (t) => 
   assert.match((await sluice(["syncs", "--db", db, "--schema", "it's mine"])).stdout, /#1 succeeded generator/);
   const doubleQuote = await sluice(["sync", ...generator({ count: 10 }), "--db", db, "--schema", 'x"y']);
   assert.notEqual(doubleQuote.code, 0);
-  assert.match(doubleQuote.stderr, /--schema x"y: a DuckDB schema name cannot hold a double quote/);
+  assert.match(doubleQuote.stderr, /--schema "x\\"y": a DuckDB schema name cannot hold a double quote/);
+});
+
+test("--schema names a store cannot take: refused before anything is created, each with the reason", async (t) => {
+  const dir = tempDir(t);
+  const duck = (file: string) => `duckdb:${join(dir, file)}`;
+  const refusals: [string, string, RegExp][] = [
+    [duck("crm.duckdb"), "", /--schema "": a schema needs a name \(leave --schema out for the default\)/],
+    [duck("crm.duckdb"), "temp", /--schema "temp": DuckDB keeps the name temp for its own/],
+    [
+      duck("crm.duckdb"),
+      "CRM",
+      /--schema "CRM": DuckDB names the database in crm\.duckdb "crm" too, so the schema's tables could not be told from the database's; choose another schema name/,
+    ],
+  ];
+  const database = await createDatabase(t);
+  refusals.push(
+    [pgUrl(database), "", /--schema "": a schema needs a name/],
+    [
+      pgUrl(database),
+      "pg_loads",
+      /--schema "pg_loads": names beginning with pg_ are reserved for PostgreSQL's own schemas/,
+    ],
+    [pgUrl(database), "é".repeat(32), /PostgreSQL cuts names to 63 bytes, and this one has 64/],
+  );
+  for (const [db, schema, reason] of refusals) {
+    const result = await sluice(["sync", ...generator({ count: 10 }), "--db", db, "--schema", schema], {
+      env: { ...process.env, PGPASSWORD: PG_ROLE.password },
+    });
+    assert.equal(result.code, 1, `${db} --schema ${schema}`);
+    assert.match(result.stderr, reason);
+  }
+  assert.deepEqual(readdirSync(dir), [], "no DuckDB file left behind");
+  const schemas = await pgQuery<{ name: string }>(
+    database,
+    "SELECT nspname AS name FROM pg_namespace WHERE nspname NOT LIKE 'pg\\_%' AND nspname <> 'information_schema' ORDER BY 1",
+  );
+  assert.deepEqual(
+    schemas.map((s) => s.name),
+    ["public"],
+    "no PostgreSQL schema created",
+  );
+
+  // A file where an earlier Sluice made a schema "temp" (then refused midway) still takes syncs.
+  const old = join(dir, "old.duckdb");
+  const { DuckDBInstance } = await import("../src/stores/duckdb/binding.js");
+  const instance = await DuckDBInstance.create(old);
+  const connection = await instance.connect();
+  await connection.run('CREATE SCHEMA "temp"');
+  connection.closeSync();
+  instance.closeSync();
+  const sync = await sluice(["sync", ...generator({ count: 10 }), "--db", `duckdb:${old}`]);
+  assert.equal(sync.code, 0, sync.stderr);
 });
 
 test("--db naming no store Sluice knows, a file of the other kind, a folder or nothing: a clear error, and nothing created or changed", async (t) => {

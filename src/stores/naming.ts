@@ -7,6 +7,7 @@
  * registry then keeps, so a stream keeps its table from one sync to the next.
  */
 import { createHash } from "node:crypto";
+import { UsageError } from "../errors.js";
 
 /** Columns Sluice writes on every table; a field may not take these names. */
 export const SYNC_ID_COLUMN = "_sluice_sync_id";
@@ -18,6 +19,22 @@ export const RESERVED_FIELD_PREFIX = "field_";
 
 export function quoteIdentifier(identifier: string): string {
   return `"${identifier.replaceAll('"', '""')}"`;
+}
+
+/**
+ * `schema` when it can name a store's schema, else a usage error naming
+ * `--schema` and why: empty or NUL on every store, or the store's own reason
+ * (a name the database reserves, cuts or would read two ways).
+ */
+export function checkedSchema(schema: string, storeReason: (schema: string) => string | undefined): string {
+  const reason =
+    schema === ""
+      ? "a schema needs a name (leave --schema out for the default)"
+      : schema.includes("\u0000")
+        ? "a schema name cannot hold the character NUL"
+        : storeReason(schema);
+  if (reason !== undefined) throw new UsageError(`--schema ${JSON.stringify(schema)}: ${reason}`);
+  return schema;
 }
 
 /** The readable table name for a stream: `files_example_` + `Users` → `files_example_users`. */

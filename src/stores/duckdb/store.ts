@@ -9,8 +9,8 @@
  * JSON.
  * The file is created on the first write, readable only by its owner.
  */
-import { existsSync, mkdirSync } from "node:fs";
-import { dirname } from "node:path";
+import { existsSync, mkdirSync, rmSync } from "node:fs";
+import { basename, dirname } from "node:path";
 import { setImmediate as nextTurn } from "node:timers/promises";
 import { oneAtATime } from "../../async.js";
 import { SluiceError, UsageError } from "../../errors.js";
@@ -19,6 +19,7 @@ import { BaseTableWriter, type Column, Misfit, type OpenedTable, pageSegments } 
 import { type SqlValue, SqlStore } from "../sql-store.js";
 import type { Checkpoint } from "../checkpoint-gate.js";
 import {
+  checkedSchema,
   type ColumnMapping,
   quoteIdentifier as quote,
   type RegisteredTable,
@@ -99,6 +100,17 @@ function typeOfDuck(type: string): ColumnType {
 }
 
 /** Without the ICU extension (not installable offline) a TIMESTAMPTZ casts to its UTC TIMESTAMP. */
+/** DuckDB's own databases and system schemas: a schema of the file named so would read two ways, or cannot be made. */
+const RESERVED_SCHEMAS = new Set(["temp", "system", "pg_catalog", "information_schema"]);
+
+/** Why DuckDB cannot take `schema` as it is. */
+function duckSchemaReason(schema: string): string | undefined {
+  // nextval() takes the sync log's sequence by a name in a string, which DuckDB cannot parse with a `"` in it.
+  if (schema.includes('"')) return "a DuckDB schema name cannot hold a double quote";
+  if (RESERVED_SCHEMAS.has(schema.toLowerCase())) return `DuckDB keeps the name ${schema} for its own`;
+  return undefined;
+}
+
 const ISO_TIME = (column: string) => `strftime(${column}::TIMESTAMP, '%Y-%m-%dT%H:%M:%S.%gZ')`;
 
 export class DuckDbStore extends SqlStore {
@@ -131,10 +143,7 @@ export class DuckDbStore extends SqlStore {
   }
 
   static async open(file: string, options: DuckDbOpenOptions = {}): Promise<DuckDbStore> {
-    const schema = options.schema ?? "main";
-    // nextval() takes the sync log's sequence by a name in a string, which DuckDB cannot parse with a `"` in it.
-    if (schema.includes('"'))
-      throw new UsageError(`--schema ${schema}: a DuckDB schema name cannot hold a double quote`);
+    const schema = checkedSchema(options.schema ?? "main", duckSchemaReason);
     const store = new DuckDbStore(file, options.readOnly === true, schema);
     if (options.readOnly && !existsSync(file)) throw new StoreNotFoundError(store.location, "the file does not exist");
     if (existsSync(file)) await store.guard(() => store.connect());
@@ -148,22 +157,43 @@ export class DuckDbStore extends SqlStore {
   /** The open connection (opening the file, and creating it, on first use). */
   async connect(): Promise<DuckDBConnection> {
     if (this.connection) return this.connection;
-    if (!existsSync(this.file) && this.file !== ":memory:") mkdirSync(dirname(this.file), { recursive: true });
+    const fresh = !existsSync(this.file) && this.file !== ":memory:";
+    if (fresh) mkdirSync(dirname(this.file), { recursive: true });
     // The file, its write-ahead log (the rows being written, re-created after each checkpoint) and its spill
     // folder are created by DuckDB as it goes: private only under a private umask, held while the store is open.
     if (!this.readOnly) this.releaseUmask ??= holdPrivateUmask();
     const shared = !this.readOnly && this.file !== ":memory:";
     const used = useInstance(this.file, { shared, memoryMb: START_MEMORY_MB }, (mb) => this.createInstance(mb));
+    let connection: DuckDBConnection | undefined;
     try {
-      this.connection = await (await used.instance).connect();
+      connection = await (await used.instance).connect();
+      await this.checkSchemaAgainstDatabase(connection);
+      this.connection = connection;
     } catch (error) {
+      connection?.closeSync();
       await releaseInstance(this.file, used);
+      // A refused --schema leaves no new, empty database file behind.
+      if (fresh && used.users === 0 && error instanceof UsageError)
+        for (const file of [this.file, `${this.file}.wal`]) rmSync(file, { force: true });
       this.releaseUmask?.();
       this.releaseUmask = undefined;
       throw error;
     }
     this.used = used;
     return this.connection;
+  }
+
+  /**
+   * A schema named like the file's database (`--schema crm` in crm.duckdb) makes `crm.t` mean the
+   * schema's table or the database's, and DuckDB refuses every such name: refused here, before
+   * anything is created, with the way out.
+   */
+  private async checkSchemaAgainstDatabase(connection: DuckDBConnection): Promise<void> {
+    const [[database]] = (await (await connection.run("SELECT current_database()")).getRows()) as string[][];
+    if (database.toLowerCase() === this.schema.toLowerCase())
+      throw new UsageError(
+        `--schema ${JSON.stringify(this.schema)}: DuckDB names the database in ${basename(this.file)} ${JSON.stringify(database)} too, so the schema's tables could not be told from the database's; choose another schema name`,
+      );
   }
 
   private createInstance(memoryMb: number): Promise<DuckDBInstance> {
@@ -516,7 +546,8 @@ class DuckDbTable extends BaseTableWriter {
   }
 
   private get pageTableName(): string {
-    return `temp.${quote(this.pageTable)}`;
+    // temp.main, not temp: a schema a user named "temp" in the file would make `temp.` mean either.
+    return `temp.main.${quote(this.pageTable)}`;
   }
 
   protected async writePage(rows: Row[], syncId: number, checkpoint: Checkpoint | undefined): Promise<WriteCounts> {

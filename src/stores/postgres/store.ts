@@ -14,6 +14,7 @@ import { BaseTableWriter, type Column, Misfit, type OpenedTable, pageSegments } 
 import { type SqlValue, SqlStore } from "../sql-store.js";
 import type { Checkpoint } from "../checkpoint-gate.js";
 import {
+  checkedSchema,
   type ColumnMapping,
   quoteIdentifier as quote,
   type RegisteredTable,
@@ -38,6 +39,14 @@ const LAZY_BEGIN = "BEGIN; SET LOCAL synchronous_commit TO off";
 /** PostgreSQL's SQLSTATE for a privilege the role lacks (here: owning the table it would alter). */
 const INSUFFICIENT_PRIVILEGE = "42501";
 
+/** Why PostgreSQL cannot take `schema` as it is: it refuses `pg_` names, and cuts long ones (two could become one). */
+function pgSchemaReason(schema: string): string | undefined {
+  if (schema.startsWith("pg_")) return "names beginning with pg_ are reserved for PostgreSQL's own schemas";
+  if (Buffer.byteLength(schema) > IDENTIFIER_BYTES)
+    return `PostgreSQL cuts names to ${IDENTIFIER_BYTES} bytes, and this one has ${Buffer.byteLength(schema)}`;
+  return undefined;
+}
+
 const ISO_TIME = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
 export class PostgresStore extends SqlStore {
@@ -60,8 +69,9 @@ export class PostgresStore extends SqlStore {
 
   /** Connects (failing early when the server is down or refuses); creates nothing until the first write. */
   static async open(target: PostgresTarget, options: PostgresOpenOptions = {}): Promise<PostgresStore> {
+    const schema = checkedSchema(options.schema ?? DEFAULT_SCHEMA, pgSchemaReason);
     const client = await connectPostgres(target);
-    const store = new PostgresStore(client, target, options.schema ?? DEFAULT_SCHEMA);
+    const store = new PostgresStore(client, target, schema);
     await store.guard(async () => {
       await client.query("SET TIME ZONE 'UTC'");
       const [{ synchronous_commit: setting }] = await store.query<{ synchronous_commit: string }>(
