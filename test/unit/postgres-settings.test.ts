@@ -58,3 +58,14 @@ test("a URL the parser cannot read is the location's fault, named as such", () =
       error.code === "STORE_LOCATION_INVALID" && /the URL cannot be read \(Invalid URL\)/.test(error.message),
   );
 });
+
+test("libpq's list of servers to fail over between is refused with what to give instead", () => {
+  assert.throws(
+    () => clientSettings(target("postgresql://u@db1:5432,db2:5432/d?target_session_attrs=read-write")),
+    (error: Error & { code?: string }) =>
+      error.code === "STORE_LOCATION_INVALID" &&
+      /names several servers \(db1:5432,db2:5432\), and Sluice connects to one: name the primary's host:port/.test(
+        error.message,
+      ),
+  );
+});

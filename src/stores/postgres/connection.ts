@@ -79,6 +79,12 @@ export function clientSettings(target: PostgresTarget): pg.ClientConfig {
         error,
         "STORE_TLS_FAILED",
       );
+    // libpq's failover list (host1:5432,host2:5432): node-postgres reaches one server only.
+    const hosts = /^postgres(?:ql)?:\/\/(?:[^@/]*@)?([^/?]*)/.exec(target.url)?.[1] ?? "";
+    if (hosts.includes(","))
+      throw new StoreLocationError(
+        `store ${target.display}: the URL names several servers (${hosts}), and Sluice connects to one: name the primary's host:port`,
+      );
     throw new StoreLocationError(`store ${target.display}: the URL cannot be read (${messageOf(error)})`);
   }
 }
