@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # A real PostgreSQL server for the tests (called by scripts/test.sh, so by
-# `npm test` and CI): installs Debian's postgresql when missing, creates and
+# `npm test` and CI): installs Debian's postgresql (and pgbouncer) when missing, creates and
 # starts the cluster, waits until it accepts connections on 127.0.0.1, and
 # makes sure the two test roles exist. Neither is a superuser:
 #   sluice_test     LOGIN CREATEDB: tests create their own databases and drop them
@@ -12,11 +12,15 @@ set -euo pipefail
 
 as_postgres() { (cd / && runuser -u postgres -- "$@"); }
 
-if ! command -v pg_ctlcluster >/dev/null 2>&1; then
-  echo "setup-postgres: installing PostgreSQL from Debian's packages" >&2
+# PgBouncer too: the tests put it in front of the server in transaction mode, as hosted databases' pooled ports are.
+missing=()
+command -v pg_ctlcluster >/dev/null 2>&1 || missing+=(postgresql)
+command -v pgbouncer >/dev/null 2>&1 || missing+=(pgbouncer)
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "setup-postgres: installing ${missing[*]} from Debian's packages" >&2
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq >&2
-  apt-get install -y -qq postgresql >&2
+  apt-get install -y -qq "${missing[@]}" >&2
 fi
 
 cluster_line() { pg_lsclusters --no-header 2>/dev/null | head -n 1; }

@@ -7,7 +7,6 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
@@ -20,20 +19,11 @@ import {
   type Placeholders,
   runBlocks,
 } from "./docs-runner.js";
-import { tempDir } from "./helpers.js";
+import { freePort, tempDir } from "./helpers.js";
 import { createDatabase, PG_ROLE, pgUrl } from "./pg-helpers.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const DOCUMENT_TIMEOUT_MS = 600_000; // a bound on a hang, far above a run on a busy machine
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === "string") throw new Error("no port");
-  return address.port;
-}
 
 /** The reader's placeholders, and the test's values for them. */
 async function placeholders(t: { after(fn: () => Promise<void>): void }): Promise<Placeholders> {

@@ -4,7 +4,13 @@
  * sluice_test and drops them afterwards. The password reaches Sluice through
  * PGPASSWORD, the documented way.
  */
+import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { connect } from "node:net";
+import { freePort } from "./helpers.js";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import pg from "pg";
 
 export const PG_PORT = Number(process.env.SLUICE_TEST_PGPORT ?? 5432);
@@ -69,4 +75,55 @@ export async function pgQuery<T = Record<string, unknown>>(
   } finally {
     await client.end();
   }
+}
+
+/**
+ * A PgBouncer in transaction mode in front of the test server, as a hosted database's pooled port is:
+ * `poolSize` server connections shared by all its clients, each transaction run on whichever is free.
+ * Its config as in a default install; stopped after the test. Returns its port. (scripts/setup-postgres.sh
+ * installs pgbouncer; it refuses to run as root, so it runs as postgres then.)
+ */
+export async function startPgBouncer(t: { after(fn: () => void): void }, poolSize: number): Promise<number> {
+  const dir = mkdtempSync(join(tmpdir(), "sluice-pgbouncer-"));
+  chmodSync(dir, 0o755);
+  const port = await freePort();
+  // The test role's password, for this local test server only.
+  writeFileSync(join(dir, "users.txt"), `"${PG_ROLE.user}" "${PG_ROLE.password}"\n`, { mode: 0o644 });
+  writeFileSync(
+    join(dir, "pgbouncer.ini"),
+    [
+      "[databases]",
+      `* = host=127.0.0.1 port=${PG_PORT}`,
+      "[pgbouncer]",
+      "listen_addr = 127.0.0.1",
+      `listen_port = ${port}`,
+      "unix_socket_dir =",
+      "auth_type = scram-sha-256",
+      `auth_file = ${join(dir, "users.txt")}`,
+      "pool_mode = transaction",
+      `default_pool_size = ${poolSize}`,
+      "",
+    ].join("\n"),
+    { mode: 0o644 },
+  );
+  const config = join(dir, "pgbouncer.ini");
+  const command =
+    process.getuid?.() === 0 ? ["runuser", "-u", "postgres", "--", "pgbouncer", config] : ["pgbouncer", config];
+  const child = spawn(command[0], command.slice(1), { stdio: ["ignore", "ignore", "pipe"] });
+  let output = "";
+  child.stderr.on("data", (data) => (output += data));
+  t.after(() => {
+    child.kill("SIGKILL");
+    rmSync(dir, { recursive: true, force: true });
+  });
+  for (let attempt = 0; attempt < 100; attempt++) {
+    if (child.exitCode !== null) break;
+    const listening = await new Promise<boolean>((resolve) => {
+      const socket = connect(port, "127.0.0.1", () => (socket.end(), resolve(true)));
+      socket.on("error", () => resolve(false));
+    });
+    if (listening) return port;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`pgbouncer did not start listening on 127.0.0.1:${port}:\n${output}`);
 }

@@ -10,12 +10,11 @@
 import Database from "better-sqlite3";
 import assert from "node:assert/strict";
 import { chmodSync, existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import { test } from "node:test";
-import { countRows, examples, query, type SyncSummary, sluice, sluiceBin, tempDir } from "./helpers.js";
+import { countRows, examples, freePort, query, type SyncSummary, sluice, sluiceBin, tempDir } from "./helpers.js";
 import { connectPostgres } from "../src/stores/postgres/connection.js";
-import { createDatabase, PG_LIMITED_ROLE, PG_ROLE, pgClient, pgQuery, pgUrl } from "./pg-helpers.js";
+import { createDatabase, PG_LIMITED_ROLE, PG_ROLE, pgClient, pgQuery, pgUrl, startPgBouncer } from "./pg-helpers.js";
 import { serveQlik } from "./qlik-helpers.js";
 import { background, stopAfter } from "./process-helpers.js";
 
@@ -25,14 +24,6 @@ const generator = (options: Record<string, number>) => [
   "--options",
   JSON.stringify(options),
 ];
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** Waits for `check` to hold, polling, for at most `ms`. */
 async function until(check: () => Promise<boolean>, ms: number, what: string): Promise<void> {
@@ -366,6 +357,37 @@ test("a role with only CREATE on its schema syncs; no superuser, no CREATE on th
     (JSON.parse(log.stdout) as { status: string }[]).map((e) => e.status),
     ["succeeded"],
   );
+});
+
+test("through a pooler in transaction mode (PgBouncer, a hosted database's pooled port): syncs side by side each write every row, resume, and leave no lock behind", async (t) => {
+  const port = await startPgBouncer(t, 2);
+  const database = await createDatabase(t);
+  const url = `postgres://${PG_ROLE.user}@127.0.0.1:${port}/${database}`;
+  const connectors = ["gen_a", "gen_b", "gen_c", "gen_d"];
+  // More clients than server connections, so their transactions take turns on each connection.
+  const syncAll = (count: number) =>
+    Promise.all(
+      connectors.map((name) =>
+        sluice(["--json", "sync", ...generator({ count, page_size: 500 }), "--name", name, "--db", url], {
+          timeoutMs: 90_000,
+        }),
+      ),
+    );
+  for (const [count, inserted] of [
+    [20_000, 20_000],
+    [21_000, 1_000],
+  ]) {
+    for (const [index, result] of (await syncAll(count)).entries()) {
+      assert.equal(result.code, 0, `${connectors[index]}: ${result.stderr}`);
+      assert.equal((JSON.parse(result.stdout) as SyncSummary).inserted, inserted, connectors[index]);
+    }
+  }
+  for (const name of connectors) {
+    const [{ rows }] = await pgQuery<{ rows: string }>(database, `SELECT count(*) AS rows FROM sluice.${name}_users`);
+    assert.equal(Number(rows), 21_000, name);
+  }
+  const locks = await pgQuery(database, "SELECT pid FROM pg_locks WHERE locktype = 'advisory'");
+  assert.deepEqual(locks, [], "no advisory lock left on the pooler's server connections");
 });
 
 test("several syncs creating one new SQLite file at the same instant: each runs, none told the database is locked", async (t) => {

@@ -35,7 +35,13 @@ export const DEFAULT_SCHEMA = "sluice";
 /** PostgreSQL's identifier limit (NAMEDATALEN − 1): longer names would be cut silently. */
 const IDENTIFIER_BYTES = 63;
 
-const LAZY_BEGIN = "BEGIN; SET LOCAL synchronous_commit TO off";
+/**
+ * Everything a write relies on is set for its transaction (SET LOCAL), not for the session: a pooler in
+ * transaction mode (PgBouncer, a hosted database's pooled port) runs each transaction on whichever server
+ * connection is free. UTC reads a timestamp without an offset the same way wherever it lands.
+ */
+const BEGIN = "BEGIN; SET LOCAL TIME ZONE 'UTC'";
+const LAZY_BEGIN = `${BEGIN}; SET LOCAL synchronous_commit TO off`;
 /** PostgreSQL's SQLSTATE for a privilege the role lacks (here: owning the table it would alter). */
 const INSUFFICIENT_PRIVILEGE = "42501";
 
@@ -55,7 +61,9 @@ export class PostgresStore extends SqlStore {
   readonly location: string;
   private readonly s: string;
   /** BEGIN for a durable commit: with synchronous_commit back on when the connection's settings turned it off. */
-  private durableBegin = "BEGIN";
+  private durableBegin = BEGIN;
+  /** A transaction is open: one begun inside it joins it (a claim closing stale entries, say). */
+  private inTransaction = false;
 
   private constructor(
     readonly client: pg.Client,
@@ -77,7 +85,7 @@ export class PostgresStore extends SqlStore {
       const [{ synchronous_commit: setting }] = await store.query<{ synchronous_commit: string }>(
         "SHOW synchronous_commit",
       );
-      if (setting === "off") store.durableBegin = "BEGIN; SET LOCAL synchronous_commit TO on";
+      if (setting === "off") store.durableBegin = `${BEGIN}; SET LOCAL synchronous_commit TO on`;
     });
     return store;
   }
@@ -108,8 +116,18 @@ export class PostgresStore extends SqlStore {
    * page without its checkpoint), and the source re-reads them, as with
    * SQLite's NORMAL mode. The next durable commit flushes them all.
    */
-  async transaction<T>(work: () => Promise<T>, commit: "durable" | "lazy" = "durable"): Promise<T> {
-    await this.client.query(commit === "lazy" ? LAZY_BEGIN : this.durableBegin);
+  /**
+   * Runs `work` in a transaction, whose first statements may be `prelude` (sent with the BEGIN, in the
+   * same round trip); inside another transaction, `work` joins it.
+   */
+  async transaction<T>(work: () => Promise<T>, commit: "durable" | "lazy" = "durable", prelude = ""): Promise<T> {
+    if (this.inTransaction) {
+      if (prelude) await this.client.query(prelude);
+      return work();
+    }
+    const begin = commit === "lazy" ? LAZY_BEGIN : this.durableBegin;
+    await this.client.query(prelude ? `${begin}; ${prelude}` : begin);
+    this.inTransaction = true;
     try {
       const result = await work();
       await this.client.query("COMMIT");
@@ -117,6 +135,8 @@ export class PostgresStore extends SqlStore {
     } catch (error) {
       await this.client.query("ROLLBACK").catch(() => {});
       throw error;
+    } finally {
+      this.inTransaction = false;
     }
   }
 
@@ -252,27 +272,25 @@ export class PostgresStore extends SqlStore {
     await this.transaction(() => this.saveCheckpoint(checkpoint), commitOf(checkpoint));
   }
 
-  /**
-   * Under a session lock per connector (not a transaction: closing an entry commits on its own), which the
-   * server releases should this process die.
-   */
+  /** In one transaction under a lock per connector: the stale entries it closes commit with the new one. */
   protected claiming<T>(connector: string, claim: () => Promise<T>): Promise<T> {
     return this.holdingLock(`sluice:${this.schema}:claim:${connector}`, claim);
   }
 
-  /** Under a session lock per schema, which the server releases should this process die. */
+  /** In one transaction under a lock per schema. */
   protected override naming<T>(choose: () => Promise<T>): Promise<T> {
     return this.holdingLock(`sluice:${this.schema}:names`, choose);
   }
 
-  private async holdingLock<T>(name: string, work: () => Promise<T>): Promise<T> {
-    await this.client.query("SELECT pg_advisory_lock(hashtext($1))", [name]);
-    try {
-      return await work();
-    } finally {
-      // A connection that broke took the lock with it; its error, not this one, is the work's.
-      await this.client.query("SELECT pg_advisory_unlock(hashtext($1))", [name]).catch(() => undefined);
-    }
+  /**
+   * A transaction's lock, which ends with it: a session's lock would stay with whichever server
+   * connection a pooler in transaction mode ran it on, and hold up other syncs until that connection closed.
+   */
+  private holdingLock<T>(name: string, work: () => Promise<T>): Promise<T> {
+    return this.transaction(async () => {
+      await this.client.query("SELECT pg_advisory_xact_lock(hashtext($1))", [name]);
+      return work();
+    });
   }
 
   /** A sync's end commits durably: the pages before it, committed lazily, reach the disk with it. */
@@ -303,14 +321,16 @@ type ChunkEncoder = (rows: Row[], from: number, to: number) => string;
 /** Rows per COPY message: small enough that encoding and the server's parsing overlap, big enough to cost nothing. */
 const COPY_CHUNK_ROWS = 500;
 
-/** Where a page waits (a temporary table per writer) before it is merged. */
+/**
+ * Where a page waits before it is merged: a temporary table per writer, made in the page's transaction
+ * and dropped at its commit (one kept for the session would be missing, or another client's, on the
+ * next transaction's server connection behind a pooler in transaction mode).
+ */
 let pageTables = 0;
 
 class PostgresTable extends BaseTableWriter {
   private readonly pg: PostgresStore;
   private readonly pageTable = `_sluice_page_${++pageTables}`;
-  /** The page table matches the current columns (reset when they change). */
-  private pageTableReady = false;
 
   constructor(store: PostgresStore, opened: OpenedTable) {
     super(store, opened);
@@ -324,34 +344,37 @@ class PostgresTable extends BaseTableWriter {
   protected async writePage(rows: Row[], syncId: number, checkpoint: Checkpoint | undefined): Promise<WriteCounts> {
     const segments = pageSegments(rows, this.opened.spec.primaryKey);
     const keyed = this.opened.keyColumns.length > 0;
-    await this.ensurePageTable();
-    return this.pg.transaction(async () => {
-      const counts: WriteCounts = { inserted: 0, updated: 0, unchanged: 0 };
-      for (const [index, segment] of segments.entries()) {
-        if (index > 0) await this.pg.client.query(`DELETE FROM pg_temp.${quote(this.pageTable)}`);
-        const encode = this.encoder(segment.delete, keyed ? undefined : syncId);
-        if (!keyed) {
-          await this.copy(this.target, [...this.columns.map((c) => c.column), SYNC_ID_COLUMN], segment.rows, encode);
-          counts.inserted += segment.rows.length;
-          continue;
+    return this.pg.transaction(
+      async () => {
+        const counts: WriteCounts = { inserted: 0, updated: 0, unchanged: 0 };
+        for (const [index, segment] of segments.entries()) {
+          if (index > 0) await this.pg.client.query(`DELETE FROM pg_temp.${quote(this.pageTable)}`);
+          const encode = this.encoder(segment.delete, keyed ? undefined : syncId);
+          if (!keyed) {
+            await this.copy(this.target, [...this.columns.map((c) => c.column), SYNC_ID_COLUMN], segment.rows, encode);
+            counts.inserted += segment.rows.length;
+            continue;
+          }
+          await this.copy(
+            `pg_temp.${quote(this.pageTable)}`,
+            this.columns.map((c) => c.column),
+            segment.rows,
+            encode,
+          );
+          if (segment.delete) counts.deleted = (counts.deleted ?? 0) + (await this.deleteKeys());
+          else {
+            const merged = await this.merge(syncId);
+            counts.inserted += merged.inserted;
+            counts.updated += merged.updated;
+            counts.unchanged += segment.rows.length - merged.inserted - merged.updated;
+          }
         }
-        await this.copy(
-          `pg_temp.${quote(this.pageTable)}`,
-          this.columns.map((c) => c.column),
-          segment.rows,
-          encode,
-        );
-        if (segment.delete) counts.deleted = (counts.deleted ?? 0) + (await this.deleteKeys());
-        else {
-          const merged = await this.merge(syncId);
-          counts.inserted += merged.inserted;
-          counts.updated += merged.updated;
-          counts.unchanged += segment.rows.length - merged.inserted - merged.updated;
-        }
-      }
-      if (checkpoint) await this.pg.saveCheckpoint(checkpoint);
-      return counts;
-    }, commitOf(checkpoint));
+        if (checkpoint) await this.pg.saveCheckpoint(checkpoint);
+        return counts;
+      },
+      commitOf(checkpoint),
+      keyed ? this.pageTableDefinition() : "",
+    );
   }
 
   /**
@@ -415,15 +438,10 @@ class PostgresTable extends BaseTableWriter {
     await done;
   }
 
-  private async ensurePageTable(): Promise<void> {
-    if (this.pageTableReady) return;
-    const name = `pg_temp.${quote(this.pageTable)}`;
-    await this.pg.client.query(`DROP TABLE IF EXISTS ${name}`);
+  /** The page table, as the current columns make it. */
+  private pageTableDefinition(): string {
     const columns = this.columns.map((c) => `${quote(c.column)} ${PG_TYPES[c.type]}`);
-    await this.pg.client.query(
-      `CREATE TEMPORARY TABLE ${quote(this.pageTable)} (${columns.join(", ")}) ON COMMIT DELETE ROWS`,
-    );
-    this.pageTableReady = true;
+    return `CREATE TEMPORARY TABLE ${quote(this.pageTable)} (${columns.join(", ")}) ON COMMIT DROP`;
   }
 
   private async merge(syncId: number): Promise<{ inserted: number; updated: number }> {
@@ -461,7 +479,6 @@ class PostgresTable extends BaseTableWriter {
     if (!columns.length) return;
     const additions = columns.map((c) => `ADD COLUMN ${quote(c.column)} ${PG_TYPES[c.type]}`);
     await this.pg.client.query(`ALTER TABLE ${this.target} ${additions.join(", ")}`);
-    this.pageTableReady = false;
   }
 
   async registerMappings(mappings: ColumnMapping[]): Promise<void> {
@@ -479,7 +496,6 @@ class PostgresTable extends BaseTableWriter {
     await this.pg.client.query(
       `ALTER TABLE ${this.target} ALTER COLUMN ${name} TYPE ${PG_TYPES[to]} USING ${widenUsing(name, column.type, to)}`,
     );
-    this.pageTableReady = false;
     return to;
   }
 
