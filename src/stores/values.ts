@@ -127,12 +127,24 @@ export function widen(column: ColumnType, value: ColumnType): ColumnType {
   return "text";
 }
 
-/** A JSON Schema property's column type. */
-export function columnTypeOfSchema(property: {
+interface PropertySchema {
   type?: string | string[];
   format?: string;
   airbyte_type?: string;
-}): ColumnType {
+  anyOf?: unknown;
+  oneOf?: unknown;
+}
+
+/**
+ * A JSON Schema property's column type. A union with null (`anyOf: [{type: string, format: date-time},
+ * {type: null}]`, as Singer and Airbyte tools write a nullable value) is the one type besides null.
+ */
+export function columnTypeOfSchema(property: PropertySchema): ColumnType {
+  const union = property.anyOf ?? property.oneOf;
+  if (property.type === undefined && Array.isArray(union)) {
+    const typed = (union as PropertySchema[]).filter((option) => option?.type !== "null");
+    return typed.length === 1 && typeof typed[0] === "object" ? columnTypeOfSchema(typed[0]) : "any";
+  }
   const types = Array.isArray(property.type) ? property.type.filter((t) => t !== "null") : [property.type];
   if (types.length !== 1) return "any";
   switch (types[0]) {
