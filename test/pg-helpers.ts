@@ -109,11 +109,17 @@ export async function startPgBouncer(t: { after(fn: () => void): void }, poolSiz
   const config = join(dir, "pgbouncer.ini");
   const command =
     process.getuid?.() === 0 ? ["runuser", "-u", "postgres", "--", "pgbouncer", config] : ["pgbouncer", config];
-  const child = spawn(command[0], command.slice(1), { stdio: ["ignore", "ignore", "pipe"] });
+  // A group of its own, so that runuser and the pgbouncer it starts end together.
+  const child = spawn(command[0]!, command.slice(1), { stdio: ["ignore", "ignore", "pipe"], detached: true });
   let output = "";
   child.stderr.on("data", (data) => (output += data));
   t.after(() => {
-    child.kill("SIGKILL");
+    try {
+      process.kill(-child.pid!, "SIGKILL");
+    } catch {
+      // ended already
+    }
+    child.stderr.destroy();
     rmSync(dir, { recursive: true, force: true });
   });
   for (let attempt = 0; attempt < 100; attempt++) {
