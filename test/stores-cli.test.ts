@@ -180,6 +180,56 @@ test("one sync of a connector into a store at a time: a second is refused while 
   );
 });
 
+test("PostgreSQL shared by several machines: a sync on another still saying it runs refuses a second; one silent for minutes is closed as interrupted", async (t) => {
+  const database = await createDatabase(t);
+  const db = pgUrl(database);
+  const syncs = `sluice."_sluice_syncs"`;
+  const endless = generator({ count: 1_000_000_000, sleep_ms_per_page: 20 });
+  const first = background(process.execPath, [sluiceBin, "sync", ...endless, "--db", db, "--no-progress"], {
+    ...process.env,
+    SLUICE_SYNC_HEARTBEAT_SECONDS: "1",
+  });
+  stopAfter(t, first.child);
+  // Null until the sync has made its schema and entry.
+  const aliveAt = async () => {
+    const sql = `SELECT alive_at AS at FROM ${syncs} WHERE id = 1`;
+    return (await pgQuery<{ at: Date | null }>(database, sql).catch(() => []))[0]?.at ?? null;
+  };
+  await until(async () => (await aliveAt()) != null, 60_000, "the sync to begin");
+  const firstBeat = (await aliveAt())!.getTime();
+  await until(async () => (await aliveAt())!.getTime() > firstBeat, 10_000, "the sync to say again that it runs");
+
+  // As a Sluice on another machine would have recorded it: this one cannot see that process.
+  await pgQuery(database, `UPDATE ${syncs} SET owner = 'warehouse-07 4242-1' WHERE id = 1`);
+  const second = await sluice(["--json", "sync", ...generator({ count: 10 }), "--db", db]);
+  assert.notEqual(second.code, 0);
+  const error = JSON.parse(second.stderr.trim().split("\n").at(-1)!) as { code: string; message: string };
+  assert.equal(error.code, "SYNC_ALREADY_RUNNING");
+  assert.match(error.message, /is syncing into it already \(sync #1, Sluice process 4242 on warehouse-07\)/);
+
+  // That machine dies; ten minutes pass without a sign (the clock moved on by hand).
+  first.child.kill("SIGKILL");
+  await first.exited;
+  await pgQuery(database, `UPDATE ${syncs} SET alive_at = now() - interval '10 minutes' WHERE id = 1`);
+  const third = await sluice(["sync", ...generator({ count: 10 }), "--db", db]);
+  assert.equal(third.code, 0, third.stderr);
+  const entries = await pgQuery<{ id: string; status: string; error: string | null }>(
+    database,
+    `SELECT id, status, error FROM ${syncs} ORDER BY id`,
+  );
+  assert.deepEqual(
+    entries.map((e) => [Number(e.id), e.status]),
+    [
+      [1, "failed"],
+      [2, "succeeded"],
+    ],
+  );
+  assert.match(
+    entries[0].error ?? "",
+    /^interrupted: Sluice process 4242 on warehouse-07 gave no sign of life for 10 minutes .*\(the pages it committed stay\)$/,
+  );
+});
+
 test("PostgreSQL down: the error names the server and the reason, exit non-zero, nothing written anywhere", async (t) => {
   const dir = tempDir(t);
   const port = await freePort();

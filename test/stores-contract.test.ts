@@ -686,7 +686,7 @@ for (const target of targets) {
       assert.equal(await store.loadState("demo"), "s1");
     });
 
-    test("a connector's sync still running refuses another; one whose owner ended is closed as interrupted; one that cannot be told is left", async (t) => {
+    test("a connector's sync still running refuses another; one whose owner ended is closed as interrupted; another machine's is judged by its signs of life where kept, else left", async (t) => {
       const { store } = await open(t);
       // Owners as the engine's (src/engine/sync-owner.ts) answer for a running process, an ended one, another machine.
       const answers: Record<string, boolean | undefined> = { alive: true, ended: false, elsewhere: undefined };
@@ -710,12 +710,31 @@ for (const target of targets) {
 
       const died = await store.beginSync("demo", "test", owner("ended"));
       const remote = await store.beginSync("demo", "test", owner("elsewhere")); // the ended owner's entry closed
-      const next = await store.beginSync("demo", "test", owner("alive")); // the remote one left running
+      const shared = store instanceof PostgresStore;
+      if (shared) {
+        // Machines share a PostgreSQL store: another's sync is judged by its signs of life (markAlive).
+        await assert.rejects(
+          store.beginSync("demo", "test", owner("alive")),
+          new RegExp(`syncing into it already \\(sync #${remote}, owner elsewhere\\)`),
+        );
+        const syncs = store.qualified("_sluice_syncs");
+        await store.query(`UPDATE ${syncs} SET alive_at = now() - interval '10 minutes' WHERE id = $1`, [remote]);
+      }
+      const next = await store.beginSync("demo", "test", owner("alive")); // the remote one closed if silent, else left
       const entries = new Map((await store.listSyncs(10)).map((e) => [e.id, e]));
       assert.equal(entries.get(died)?.status, "failed");
       assert.match(entries.get(died)?.error ?? "", /^interrupted: owner ended ended before the sync did/);
-      assert.deepEqual([entries.get(remote)?.status, entries.get(next)?.status], ["running", "running"]);
+      assert.deepEqual(
+        [entries.get(remote)?.status, entries.get(next)?.status],
+        [shared ? "failed" : "running", "running"],
+      );
+      if (shared)
+        assert.match(
+          entries.get(remote)?.error ?? "",
+          /^interrupted: owner elsewhere gave no sign of life for 10 minutes/,
+        );
       assert.deepEqual([entries.get(remote)?.owner, entries.get(next)?.owner], ["elsewhere", "alive"]);
+      assert.ok(!("alive_at" in entries.get(next)!), "the log's entries as before: no alive_at");
     });
 
     if (target.kind === "postgres")

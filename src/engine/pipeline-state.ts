@@ -75,6 +75,10 @@ export class PipelineStateStore implements Store {
     return this.store.finishSync(id, outcome);
   }
 
+  get markAlive(): Store["markAlive"] {
+    return this.store.markAlive?.bind(this.store);
+  }
+
   listSyncs(limit: number): Promise<SyncLogEntry[]> {
     return this.store.listSyncs(limit);
   }

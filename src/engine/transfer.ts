@@ -20,6 +20,7 @@ import { ConnectorProtocolError, messageOf } from "../errors.js";
 import { NOTHING_WRITTEN, type Store, type SyncOutcome, type WriteCounts } from "../stores/types.js";
 import type { Destination } from "./destination.js";
 import type { PreparedSource } from "./prepare.js";
+import { startHeartbeat } from "./sync-alive.js";
 import { THIS_PROCESS } from "./sync-owner.js";
 
 export type SyncEvent =
@@ -78,31 +79,36 @@ export async function transfer(job: TransferJob): Promise<TransferResult> {
   const progress = new Progress(destination);
   const streams = new StreamCatalog(connector, driver, source.streams);
   const writes = new WritesInFlight();
+  const heartbeat = startHeartbeat(ledger, syncId);
   const sink: PageSink = {
-    page: writes.track(async (page) => {
-      job.signal?.throwIfAborted();
-      const counts = await destination.write(page, streams.get(page.stream), syncId);
-      const totals = progress.add(page.stream, page.rows.length, counts);
-      job.onEvent?.({
-        type: "page",
-        stream: page.stream,
-        records: page.rows.length,
-        pages: progress.pages,
-        totals,
-        estimatedTotal: page.estimatedTotal,
-      });
-      if (page.checkpoint !== undefined) job.onEvent?.({ type: "checkpoint", state: page.checkpoint });
-    }),
+    page: writes.track((page) =>
+      heartbeat.turn(async () => {
+        job.signal?.throwIfAborted();
+        const counts = await destination.write(page, streams.get(page.stream), syncId);
+        const totals = progress.add(page.stream, page.rows.length, counts);
+        job.onEvent?.({
+          type: "page",
+          stream: page.stream,
+          records: page.rows.length,
+          pages: progress.pages,
+          totals,
+          estimatedTotal: page.estimatedTotal,
+        });
+        if (page.checkpoint !== undefined) job.onEvent?.({ type: "checkpoint", state: page.checkpoint });
+      }),
+    ),
     // Only a stream already known: an unknown one is the page's own error to report.
     upcoming: (page) => {
       const stream = streams.find(page.stream);
       if (stream) destination.upcoming?.(page, stream);
     },
-    checkpoint: writes.track(async (checkpoint) => {
-      job.signal?.throwIfAborted();
-      await destination.checkpoint(checkpoint, syncId);
-      job.onEvent?.({ type: "checkpoint", state: checkpoint });
-    }),
+    checkpoint: writes.track((checkpoint) =>
+      heartbeat.turn(async () => {
+        job.signal?.throwIfAborted();
+        await destination.checkpoint(checkpoint, syncId);
+        job.onEvent?.({ type: "checkpoint", state: checkpoint });
+      }),
+    ),
   };
 
   try {
@@ -113,6 +119,7 @@ export async function transfer(job: TransferJob): Promise<TransferResult> {
       stop: job.stop,
     };
     const outcome = await abortable(driver.read(request, sink), job.signal);
+    await heartbeat.stop();
     await destination.finish();
     const durationMs = performance.now() - started;
     await ledger.finishSync(syncId, {
@@ -128,6 +135,7 @@ export async function transfer(job: TransferJob): Promise<TransferResult> {
     // sent inside the page's transaction would be lost with it (the entry left "running", the counts short).
     // Bounded: a destination connector that stopped answering (frozen, SIGSTOP) never ends its write, and
     // the stop must not wait on it forever; its log is kept elsewhere (the state database), so nothing races.
+    await within(heartbeat.stop(), WRITES_SETTLE_MS, undefined);
     await within(writes.settled(), WRITES_SETTLE_MS, undefined);
     const cancelled = job.signal?.aborted === true;
     const reason = cancelled ? messageOf(job.signal?.reason) : messageOf(error);

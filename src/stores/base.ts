@@ -226,30 +226,52 @@ export abstract class BaseStore implements Store {
   }
 }
 
+/** A log entry still marked running, as a claim reads it. */
+export interface RunningEntry {
+  id: number;
+  owner: string;
+  /** Seconds since its sync last said it runs (Store.markAlive); undefined where the store keeps no such sign. */
+  silentSeconds?: number;
+}
+
+/**
+ * A sync that said nothing for this long is taken to have died. Syncs say they run every
+ * SYNC_HEARTBEAT_SECONDS (src/engine), so this allows ten missed beats (a page written that long).
+ */
+export const SILENT_LIMIT_SECONDS = 300;
+
 /**
  * What a new sync's claim does with the connector's entries still marked running (see Store.beginSync):
  * refused with SyncRunningError while one's process runs; those whose process has ended are returned,
- * to be closed as interrupted; those that cannot be judged (another machine's) are left.
+ * to be closed as interrupted. One this machine cannot see (another machine's) runs while it keeps
+ * saying so; one silent past SILENT_LIMIT_SECONDS has ended; one with no signs kept is left.
  */
 export function settleRunning(
   location: string,
   connector: string,
-  running: { id: number; owner: string }[],
+  running: RunningEntry[],
   owner: SyncOwner,
 ): { id: number; outcome: SyncOutcome }[] {
   const ended: { id: number; outcome: SyncOutcome }[] = [];
   for (const entry of running) {
-    const runs = owner.stillRuns(entry.owner);
+    const seen = owner.stillRuns(entry.owner);
+    const silent = entry.silentSeconds;
+    const runs = seen ?? (silent === undefined ? undefined : silent < SILENT_LIMIT_SECONDS);
     if (runs) throw new SyncRunningError(location, connector, entry.id, owner.describe(entry.owner));
-    if (runs === false)
+    if (runs === false) {
+      const why =
+        seen === false
+          ? "ended before the sync did"
+          : `gave no sign of life for ${Math.round(silent! / 60)} minutes (a Sluice that ran it has died or lost the store)`;
       ended.push({
         id: entry.id,
         outcome: {
           status: "failed",
           ...NOTHING_WRITTEN,
-          error: `interrupted: ${owner.describe(entry.owner)} ended before the sync did (the pages it committed stay)`,
+          error: `interrupted: ${owner.describe(entry.owner)} ${why} (the pages it committed stay)`,
         },
       });
+    }
   }
   return ended;
 }

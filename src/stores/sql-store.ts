@@ -5,7 +5,7 @@
  * its own: its calls are synchronous (they run inside better-sqlite3's
  * transactions) and it writes the times itself.
  */
-import { BaseStore, outcomeValues, settleRunning } from "./base.js";
+import { BaseStore, outcomeValues, type RunningEntry, settleRunning } from "./base.js";
 import type { Checkpoint } from "./checkpoint-gate.js";
 import type { SyncLogEntry, SyncOutcome, SyncOwner } from "./types.js";
 
@@ -71,7 +71,7 @@ export abstract class SqlStore extends BaseStore {
   }
 
   /** The connector's entries marked running with an owner recorded. */
-  protected async selectRunning(connector: string): Promise<{ id: number; owner: string }[]> {
+  protected async selectRunning(connector: string): Promise<RunningEntry[]> {
     if (!this.recordsOwners) return [];
     const rows = await this.rows<{ id: number | bigint | string; owner: string }>(
       `SELECT id, owner FROM ${this.qualified("_sluice_syncs")} WHERE connector = $1 AND status = 'running' AND owner IS NOT NULL`,
@@ -90,13 +90,14 @@ export abstract class SqlStore extends BaseStore {
 
   protected async selectSyncs(limit: number): Promise<SyncLogEntry[]> {
     // `*`: a sync log from before 2026-12 has no owner column, and reading does not add it.
-    const rows = await this.rows<SyncLogEntry & { started_at: unknown; finished_at: unknown }>(
+    const rows = await this.rows<SyncLogEntry & { started_at: unknown; finished_at: unknown; alive_at?: unknown }>(
       `SELECT *, ${this.isoTime("started_at")} AS "startedAt", ${this.isoTime("finished_at")} AS "finishedAt"
          FROM ${this.qualified("_sluice_syncs")} ORDER BY id DESC LIMIT $1`,
       [limit],
     );
     // Counters come back as bigints (DuckDB's BIGINT) or strings (PostgreSQL's bigserial): the log reports numbers.
-    return rows.map(({ started_at: _started, finished_at: _finished, ...r }) => ({
+    // alive_at is for claims on other machines (PostgreSQL's markAlive), not part of the log's entries.
+    return rows.map(({ started_at: _started, finished_at: _finished, alive_at: _alive, ...r }) => ({
       ...r,
       owner: r.owner ?? null,
       id: Number(r.id),

@@ -148,9 +148,15 @@ export interface Store {
   /**
    * Logs a sync as running. With `owner`, first settles the connector's entries still marked running:
    * one whose owner still runs refuses this sync (SyncRunningError), one whose owner has ended is
-   * closed as failed (interrupted), one whose owner cannot be told (another machine) is left alone.
+   * closed as failed (interrupted). One whose owner cannot be told (another machine) is judged by its
+   * signs of life where the store keeps them (markAlive), else left alone.
    */
   beginSync(connector: string, protocol: string, owner?: SyncOwner): Promise<number>;
+  /**
+   * Records that sync `id` still runs, for claims made on other machines (which cannot see its process):
+   * stores that syncs from several machines share (PostgreSQL) keep it; a file is one machine's.
+   */
+  markAlive?(id: number): Promise<void>;
   finishSync(id: number, outcome: SyncOutcome): Promise<void>;
   listSyncs(limit: number): Promise<SyncLogEntry[]>;
   close(): Promise<void>;

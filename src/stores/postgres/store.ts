@@ -10,7 +10,7 @@
 import type pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
 import { SluiceError } from "../../errors.js";
-import { BaseTableWriter, type Column, Misfit, type OpenedTable, pageSegments } from "../base.js";
+import { BaseTableWriter, type Column, Misfit, type OpenedTable, pageSegments, type RunningEntry } from "../base.js";
 import { type SqlValue, SqlStore } from "../sql-store.js";
 import type { Checkpoint } from "../checkpoint-gate.js";
 import {
@@ -64,6 +64,8 @@ export class PostgresStore extends SqlStore {
   private durableBegin = BEGIN;
   /** A transaction is open: one begun inside it joins it (a claim closing stale entries, say). */
   private inTransaction = false;
+  /** Whether the sync log has its alive_at column (see addSyncLogColumn). */
+  private recordsLife = true;
 
   private constructor(
     readonly client: pg.Client,
@@ -157,7 +159,8 @@ export class PostgresStore extends SqlStore {
           unchanged bigint NOT NULL DEFAULT 0,
           message text,
           error text,
-          owner text
+          owner text,
+          alive_at timestamptz
         );
         CREATE TABLE IF NOT EXISTS ${this.qualified("_sluice_state")} (
           connector text PRIMARY KEY,
@@ -177,31 +180,62 @@ export class PostgresStore extends SqlStore {
           column_name text NOT NULL,
           PRIMARY KEY (table_name, field)
         );`);
-      await this.addSyncOwner();
+      this.recordsOwners = await this.addSyncLogColumn("owner", "text");
+      this.recordsLife = await this.addSyncLogColumn("alive_at", "timestamptz");
     });
   }
 
   /**
-   * Until 2026-12 the sync log did not say who ran a sync (see SyncOwner); ALTER only when needed, as it
-   * locks. Only the table's owner may add the column: a role that was granted an older log keeps syncing
-   * without it (nothing recorded, nothing refused), rather than failing until an administrator steps in.
+   * Until 2026-12 the sync log did not say who ran a sync (owner, see SyncOwner) nor when it last said
+   * it runs (alive_at, see markAlive); ALTER only when needed, as it locks. Only the table's owner may
+   * add a column: a role that was granted an older log keeps syncing without it (nothing recorded,
+   * nothing refused), rather than failing until an administrator steps in. Whether the column is there.
    */
-  private async addSyncOwner(): Promise<void> {
+  private async addSyncLogColumn(column: string, type: string): Promise<boolean> {
     const [{ present }] = await this.query<{ present: boolean }>(
       `SELECT EXISTS (SELECT FROM information_schema.columns
-                       WHERE table_schema = $1 AND table_name = '_sluice_syncs' AND column_name = 'owner') AS present`,
-      [this.schema],
+                       WHERE table_schema = $1 AND table_name = '_sluice_syncs' AND column_name = $2) AS present`,
+      [this.schema, column],
     );
-    if (present) return;
-    await this.client.query("SAVEPOINT sync_owner");
+    if (present) return true;
+    await this.client.query("SAVEPOINT sync_log_column");
     try {
-      await this.client.query(`ALTER TABLE ${this.qualified("_sluice_syncs")} ADD COLUMN owner text`);
-      await this.client.query("RELEASE SAVEPOINT sync_owner");
+      await this.client.query(`ALTER TABLE ${this.qualified("_sluice_syncs")} ADD COLUMN ${column} ${type}`);
+      await this.client.query("RELEASE SAVEPOINT sync_log_column");
+      return true;
     } catch (error) {
       if ((error as { code?: string }).code !== INSUFFICIENT_PRIVILEGE) throw error;
-      await this.client.query("ROLLBACK TO SAVEPOINT sync_owner");
-      this.recordsOwners = false;
+      await this.client.query("ROLLBACK TO SAVEPOINT sync_log_column");
+      return false;
     }
+  }
+
+  /** Syncs of several machines share a PostgreSQL store: each says it runs, for the others' claims. */
+  async markAlive(id: number): Promise<void> {
+    if (!this.recordsLife) return;
+    await this.guard(() =>
+      this.query(
+        `UPDATE ${this.qualified("_sluice_syncs")} SET alive_at = now() WHERE id = $1 AND status = 'running'`,
+        [id],
+      ),
+    );
+  }
+
+  protected override async insertSync(connector: string, protocol: string, owner: string | undefined): Promise<number> {
+    const id = await super.insertSync(connector, protocol, owner);
+    await this.markAlive(id);
+    return id;
+  }
+
+  /** With the seconds since each last said it runs, by the server's clock (the machines' may differ). */
+  protected override async selectRunning(connector: string): Promise<RunningEntry[]> {
+    if (!this.recordsLife) return super.selectRunning(connector);
+    const rows = await this.query<{ id: string; owner: string; silent: number | null }>(
+      `SELECT id, owner, extract(epoch FROM now() - alive_at)::float8 AS silent FROM ${this.qualified("_sluice_syncs")}
+        WHERE connector = $1 AND status = 'running' AND owner IS NOT NULL`,
+      [connector],
+    );
+    return rows.map((r) => ({ id: Number(r.id), owner: r.owner, silentSeconds: r.silent ?? undefined }));
   }
 
   async exists(): Promise<boolean> {

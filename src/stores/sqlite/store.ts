@@ -20,6 +20,7 @@ import {
   Misfit,
   type OpenedTable,
   outcomeValues,
+  type RunningEntry,
   settleRunning,
 } from "../base.js";
 import type { Checkpoint } from "../checkpoint-gate.js";
@@ -259,10 +260,10 @@ export class SqliteStore extends BaseStore {
     }
   }
 
-  private runningOf(connector: string): { id: number; owner: string }[] {
+  private runningOf(connector: string): RunningEntry[] {
     return this.db
       .prepare("SELECT id, owner FROM _sluice_syncs WHERE connector = ? AND status = 'running' AND owner IS NOT NULL")
-      .all(connector) as { id: number; owner: string }[];
+      .all(connector) as RunningEntry[];
   }
 
   protected async updateSync(id: number, outcome: SyncOutcome): Promise<void> {
