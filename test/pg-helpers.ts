@@ -84,7 +84,9 @@ export async function pgQuery<T = Record<string, unknown>>(
  * installs pgbouncer; it refuses to run as root, so it runs as postgres then.)
  */
 export async function startPgBouncer(t: { after(fn: () => void): void }, poolSize: number): Promise<number> {
-  const dir = mkdtempSync(join(tmpdir(), "sluice-pgbouncer-"));
+  const asRoot = process.getuid?.() === 0;
+  // Run as postgres, it must reach its files: the test run's own TMPDIR is private to root.
+  const dir = mkdtempSync(join(asRoot ? "/tmp" : tmpdir(), "sluice-pgbouncer-"));
   chmodSync(dir, 0o755);
   const port = await freePort();
   // The test role's password, for this local test server only.
@@ -107,8 +109,7 @@ export async function startPgBouncer(t: { after(fn: () => void): void }, poolSiz
     { mode: 0o644 },
   );
   const config = join(dir, "pgbouncer.ini");
-  const command =
-    process.getuid?.() === 0 ? ["runuser", "-u", "postgres", "--", "pgbouncer", config] : ["pgbouncer", config];
+  const command = asRoot ? ["runuser", "-u", "postgres", "--", "pgbouncer", config] : ["pgbouncer", config];
   // A group of its own, so that runuser and the pgbouncer it starts end together.
   const child = spawn(command[0]!, command.slice(1), { stdio: ["ignore", "ignore", "pipe"], detached: true });
   let output = "";
