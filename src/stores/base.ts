@@ -235,8 +235,8 @@ export interface RunningEntry {
 }
 
 /**
- * A sync that said nothing for this long is taken to have died. Syncs say they run every
- * SYNC_HEARTBEAT_SECONDS (src/engine), so this allows ten missed beats (a page written that long).
+ * A sync that said nothing for this long is taken to have died. Syncs say they run every 30 s
+ * (src/engine/sync-alive.ts), so this allows ten missed beats (or a page written that long).
  */
 export const SILENT_LIMIT_SECONDS = 300;
 

@@ -99,7 +99,6 @@ function typeOfDuck(type: string): ColumnType {
   }
 }
 
-/** Without the ICU extension (not installable offline) a TIMESTAMPTZ casts to its UTC TIMESTAMP. */
 /** DuckDB's own databases and system schemas: a schema of the file named so would read two ways, or cannot be made. */
 const RESERVED_SCHEMAS = new Set(["temp", "system", "pg_catalog", "information_schema"]);
 
@@ -111,6 +110,7 @@ function duckSchemaReason(schema: string): string | undefined {
   return undefined;
 }
 
+/** Without the ICU extension (not installable offline) a TIMESTAMPTZ casts to its UTC TIMESTAMP. */
 const ISO_TIME = (column: string) => `strftime(${column}::TIMESTAMP, '%Y-%m-%dT%H:%M:%S.%gZ')`;
 
 export class DuckDbStore extends SqlStore {
