@@ -117,10 +117,9 @@ export class PostgresStore extends SqlStore {
    * server may take back the last lazy commits, whole and in order (never a
    * page without its checkpoint), and the source re-reads them, as with
    * SQLite's NORMAL mode. The next durable commit flushes them all.
-   */
-  /**
-   * Runs `work` in a transaction, whose first statements may be `prelude` (sent with the BEGIN, in the
-   * same round trip); inside another transaction, `work` joins it.
+   * `prelude` (a page's temporary table) goes with the BEGIN, in the same
+   * round trip. Inside another transaction, `work` joins it (a claim closing
+   * stale entries closes them in the claim's).
    */
   async transaction<T>(work: () => Promise<T>, commit: "durable" | "lazy" = "durable", prelude = ""): Promise<T> {
     if (this.inTransaction) {
