@@ -88,7 +88,7 @@ async function recordedPostgres(t: { after(fn: () => Promise<void>): void }, url
     sent.length = 0;
     await work();
     // Without a page's own statements sent with its BEGIN (its page table).
-    return sent.filter((sql) => sql.startsWith("BEGIN")).map((sql) => sql.split("; CREATE TEMPORARY TABLE")[0]);
+    return sent.filter((sql) => sql.startsWith("BEGIN")).map((sql) => sql.split("; SET LOCAL client_min_messages")[0]);
   };
   return { store, table, begins };
 }

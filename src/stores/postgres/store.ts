@@ -7,6 +7,7 @@
  * page's checkpoint is saved in that transaction. Real types: bigint/numeric,
  * double precision, boolean, timestamptz, jsonb.
  */
+import { createHash } from "node:crypto";
 import type pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
 import { SluiceError } from "../../errors.js";
@@ -354,16 +355,10 @@ type ChunkEncoder = (rows: Row[], from: number, to: number) => string;
 /** Rows per COPY message: small enough that encoding and the server's parsing overlap, big enough to cost nothing. */
 const COPY_CHUNK_ROWS = 500;
 
-/**
- * Where a page waits before it is merged: a temporary table per writer, made in the page's transaction
- * and dropped at its commit (one kept for the session would be missing, or another client's, on the
- * next transaction's server connection behind a pooler in transaction mode).
- */
-let pageTables = 0;
-
 class PostgresTable extends BaseTableWriter {
   private readonly pg: PostgresStore;
-  private readonly pageTable = `_sluice_page_${++pageTables}`;
+  /** Where a page waits before it is merged (see pageTableStatements). */
+  private pageTable = "";
 
   constructor(store: PostgresStore, opened: OpenedTable) {
     super(store, opened);
@@ -406,7 +401,7 @@ class PostgresTable extends BaseTableWriter {
         return counts;
       },
       commitOf(checkpoint),
-      keyed ? this.pageTableDefinition() : "",
+      keyed ? this.pageTableStatements() : "",
     );
   }
 
@@ -471,10 +466,20 @@ class PostgresTable extends BaseTableWriter {
     await done;
   }
 
-  /** The page table, as the current columns make it. */
-  private pageTableDefinition(): string {
-    const columns = this.columns.map((c) => `${quote(c.column)} ${PG_TYPES[c.type]}`);
-    return `CREATE TEMPORARY TABLE ${quote(this.pageTable)} (${columns.join(", ")}) ON COMMIT DROP`;
+  /**
+   * Names the page table for the current columns and returns what makes it, in the page's own transaction,
+   * where this server connection has none yet: behind a pooler in transaction mode each transaction may run
+   * on another. Named by its columns, so a table of that name (this session's, or another client's on a
+   * pooled connection) always fits, and a new column means a new table. Kept for the session, emptied at
+   * each commit: no catalog rows written per page, and no notice that it exists already.
+   */
+  private pageTableStatements(): string {
+    const columns = this.columns.map((c) => `${quote(c.column)} ${PG_TYPES[c.type]}`).join(", ");
+    this.pageTable = `_sluice_page_${createHash("sha256").update(columns).digest("hex").slice(0, 16)}`;
+    return (
+      "SET LOCAL client_min_messages TO warning; " +
+      `CREATE TEMPORARY TABLE IF NOT EXISTS ${quote(this.pageTable)} (${columns}) ON COMMIT DELETE ROWS`
+    );
   }
 
   private async merge(syncId: number): Promise<{ inserted: number; updated: number }> {
