@@ -164,6 +164,35 @@ test("after a `kill -9` of Sluice, the next command stops the connector it left 
   assert.deepEqual(readdirSync(join(env.home, "running")), [], "and the record is gone");
 });
 
+test("a record a killed Sluice was still writing (its .tmp copy) is reaped or, cut short, removed", async (t) => {
+  const env = dirs(t);
+  const running = join(env.home, "running");
+  mkdirSync(running, { recursive: true });
+  // Hosts that have ended: pids of processes that ran and exited, under start times of their own.
+  const ended = async () => {
+    const child = spawn("true");
+    await new Promise((resolve) => child.on("exit", resolve));
+    return `${child.pid}-1`;
+  };
+  const [whole, cut] = [await ended(), await ended()];
+  const snapshot = {
+    runId: whole,
+    groups: [],
+    folders: [],
+    starting: false,
+    bootId: undefined,
+    hostPid: 1,
+    hostStartTicks: "1",
+  };
+  writeFileSync(join(running, `${whole}.json.4242.tmp`), JSON.stringify(snapshot));
+  writeFileSync(join(running, `${cut}.json.4243.tmp`), '{"runId": "');
+  const next = await sluice(["connectors", "list"], {
+    env: { ...process.env, TMPDIR: env.tmp, SLUICE_HOME: env.home },
+  });
+  assert.equal(next.code, 0, next.stderr);
+  assert.deepEqual(readdirSync(running), []);
+});
+
 test("`kill -9` of `sluice airbyte sync` mid-run: the next sync reaps the source and its temp folder, then resumes", async (t) => {
   const env = dirs(t);
   const dir = tempDir(t);

@@ -51,12 +51,18 @@ export function keepJournal(dir: string): void {
   });
 }
 
+/**
+ * A record (`<run id>.json`), or the copy its host was writing when it was killed (`<run id>.json.<pid>.tmp`,
+ * renamed over the record once whole): its newest snapshot, reaped the same way.
+ */
+const RECORD_NAME = /^(\d+)-(\d+)\.json(\.\d+\.tmp)?$/;
+
 /** Stops the connectors and removes the temp folders that hosts no longer running left in `dir`. */
 export async function reapLeftovers(dir: string): Promise<Reaped[]> {
-  const own = `${runId()}.json`;
+  const own = runId();
   let names: string[];
   try {
-    names = readdirSync(dir).filter((name) => name.endsWith(".json") && name !== own);
+    names = readdirSync(dir).filter((name) => RECORD_NAME.test(name) && !name.startsWith(`${own}.`));
   } catch {
     return [];
   }
@@ -74,7 +80,10 @@ function claim(file: string): JournalFile | undefined {
   try {
     record = JSON.parse(readFileSync(file, "utf8")) as JournalFile;
   } catch {
-    return undefined; // being replaced, or already claimed by another Sluice
+    // A copy cut short by its host's death says nothing more: removed. Otherwise being replaced, or
+    // already claimed by another Sluice.
+    if (file.endsWith(".tmp") && !hostOfNameRuns(basename(file))) removeQuietly(file);
+    return undefined;
   }
   const sameBoot = record.bootId !== undefined && record.bootId === bootId();
   if (sameBoot && record.hostStartTicks !== undefined && startTicks(record.hostPid) === record.hostStartTicks)
@@ -88,6 +97,12 @@ function claim(file: string): JournalFile | undefined {
   removeQuietly(claimed);
   if (!sameBoot) record.groups = []; // after a reboot no recorded process can still run
   return record;
+}
+
+/** Whether the host a record's file name names (its run id: pid and start time) still runs. */
+function hostOfNameRuns(name: string): boolean {
+  const [, pid, ticks] = RECORD_NAME.exec(name) ?? [];
+  return pid !== undefined && startTicks(Number(pid)) === ticks;
 }
 
 async function reap(record: JournalFile): Promise<Reaped> {
