@@ -168,6 +168,7 @@ export class DuckDbStore extends SqlStore {
     try {
       connection = await (await used.instance).connect();
       await this.checkSchemaAgainstDatabase(connection);
+      await this.fitMemoryTo(used, connection);
       this.connection = connection;
     } catch (error) {
       connection?.closeSync();
@@ -181,6 +182,19 @@ export class DuckDbStore extends SqlStore {
     }
     this.used = used;
     return this.connection;
+  }
+
+  /**
+   * Each store sharing the instance gets the starting memory in it: the stores' transactions run side
+   * by side, and three at 24 MB between them failed a COMMIT for want of a block, after which DuckDB
+   * may invalidate the whole database. A failed COMMIT is not tried again as other statements are
+   * (withMemory): in a probe, a retry left a duplicate key and a corrupted column.
+   */
+  private async fitMemoryTo(used: SharedInstance, connection: DuckDBConnection): Promise<void> {
+    const wanted = START_MEMORY_MB * used.users;
+    if (this.memoryFixed || used.memoryMb >= wanted) return;
+    used.memoryMb = wanted;
+    await connection.run(`SET memory_limit = '${wanted}MB'`);
   }
 
   /**
