@@ -1,5 +1,6 @@
 /** Every way a connector can fail to start or die mid-sync ends in a message that says so. */
 import assert from "node:assert/strict";
+import { randomUUID } from "node:crypto";
 import { join } from "node:path";
 import { test } from "node:test";
 import { examples, query, root, run, sluice, tempDir } from "./helpers.js";
@@ -107,6 +108,8 @@ test("options are validated against the connector's schema, then by its own chec
 test("a connector that ignores Shutdown and SIGTERM is killed with SIGKILL after the grace periods, and the sync still succeeds", async (t) => {
   const db = join(tempDir(t), "stubborn.db");
   const stubborn = join(root, "test/fixtures/stubborn-connector.mjs");
+  // An argument of this test's own (the connector ignores it): other test files run the same fixture meanwhile.
+  const mark = `plugin-failures-${randomUUID()}`;
   const started = Date.now();
   const result = await sluice(
     [
@@ -114,7 +117,7 @@ test("a connector that ignores Shutdown and SIGTERM is killed with SIGKILL after
       "debug",
       "sync",
       "-c",
-      `node ${stubborn}`,
+      `node ${stubborn} ${mark}`,
       "--protocol",
       "sluice",
       "-o",
@@ -129,6 +132,6 @@ test("a connector that ignores Shutdown and SIGTERM is killed with SIGKILL after
   assert.match(result.stderr, /ignoring a request to exit/);
   assert.match(result.stderr, /ignoring SIGTERM/);
   assert.ok(seconds >= 4, `waited a grace period after Shutdown and another after SIGTERM (${seconds} s)`);
-  const left = await run("pgrep", ["-f", stubborn]);
+  const left = await run("pgrep", ["-f", mark]);
   assert.equal(left.stdout.trim(), "", "no process left behind");
 });

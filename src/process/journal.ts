@@ -55,7 +55,9 @@ export function keepJournal(dir: string): void {
  * A record (`<run id>.json`), or the copy its host was writing when it was killed (`<run id>.json.<pid>.tmp`,
  * renamed over the record once whole): its newest snapshot, reaped the same way.
  */
-const RECORD_NAME = /^(\d+)-(\d+)\.json(\.\d+\.tmp)?$/;
+const RECORD_NAME = /\.json(\.\d+\.tmp)?$/;
+/** A run id (pid and start time) at the start of a record's name. */
+const RUN_ID_NAME = /^(\d+)-(\d+)\./;
 
 /** Stops the connectors and removes the temp folders that hosts no longer running left in `dir`. */
 export async function reapLeftovers(dir: string): Promise<Reaped[]> {
@@ -101,7 +103,7 @@ function claim(file: string): JournalFile | undefined {
 
 /** Whether the host a record's file name names (its run id: pid and start time) still runs. */
 function hostOfNameRuns(name: string): boolean {
-  const [, pid, ticks] = RECORD_NAME.exec(name) ?? [];
+  const [, pid, ticks] = RUN_ID_NAME.exec(name) ?? [];
   return pid !== undefined && startTicks(Number(pid)) === ticks;
 }
 
