@@ -852,6 +852,41 @@ describe("duckdb store's memory", () => {
     assert.equal(Number(n), 100);
   });
 
+  test("a transaction whose COMMIT runs out of memory fails once, and one that runs out before it is run again", async (t) => {
+    const store = await DuckDbStore.open(join(tempDir(t), "commit.duckdb"));
+    t.after(() => store.close());
+    await store.run("CREATE TABLE t (id INTEGER)");
+    const outOfMemory = "SELECT error('Out of Memory Error: could not allocate block of size 256.0 KiB');";
+    let runs = 0;
+    const insert = (id: number) => async () => {
+      runs++;
+      await store.run(`INSERT INTO t VALUES (${id})`);
+    };
+    // Raised in the COMMIT's own trip: a retry could write the page twice, so the page fails.
+    await assert.rejects(
+      store.withMemory(() => store.transaction(insert(1), outOfMemory)),
+      (error: SluiceError) => {
+        assert.equal(error.code, "STORE_FAILED");
+        assert.match(
+          error.message,
+          /COMMIT failed, so its rows and its checkpoint were not kept: .*Out of Memory Error/,
+        );
+        return true;
+      },
+    );
+    assert.equal(runs, 1);
+    // Raised while the transaction writes: rolled back whole, so it runs again with more memory.
+    runs = 0;
+    await store.withMemory(() =>
+      store.transaction(async () => {
+        await insert(2)();
+        if (runs === 1) await store.run(outOfMemory);
+      }),
+    );
+    assert.equal(runs, 2);
+    assert.deepEqual(await store.run("SELECT id FROM t"), [[2]]);
+  });
+
   test("three stores of one file writing side by side (a server's runs) each commit every page", async (t) => {
     const location = `duckdb:${join(tempDir(t), "shared.duckdb")}`;
     // At 24 MB for the one instance they share, about one run in three failed a COMMIT for want of a block.

@@ -113,6 +113,17 @@ function duckSchemaReason(schema: string): string | undefined {
 /** Without the ICU extension (not installable offline) a TIMESTAMPTZ casts to its UTC TIMESTAMP. */
 const ISO_TIME = (column: string) => `strftime(${column}::TIMESTAMP, '%Y-%m-%dT%H:%M:%S.%gZ')`;
 
+/** The COMMIT of a transaction (or what runs with it) failed: what it wrote and its checkpoint are not kept. */
+class CommitFailedError extends StoreError {
+  constructor(location: string, cause: unknown) {
+    super(
+      location,
+      `the transaction's COMMIT failed, so its rows and its checkpoint were not kept: ${cause instanceof Error ? cause.message : String(cause)}`,
+      cause,
+    );
+  }
+}
+
 export class DuckDbStore extends SqlStore {
   readonly kind = "duckdb";
   protected readonly limits = { identifierBytes: Number.POSITIVE_INFINITY, columns: 5000 };
@@ -291,13 +302,16 @@ export class DuckDbStore extends SqlStore {
   /**
    * Runs `work` (whole transactions, so it can run again), again with twice
    * the memory limit while DuckDB runs out of memory and the limit is ours.
+   * A transaction whose COMMIT failed is not run again, whatever the error: in a probe, a COMMIT that
+   * ran out of memory and was tried again left a duplicate key and a corrupted column.
    */
   async withMemory<T>(work: () => Promise<T>): Promise<T> {
     for (;;) {
       try {
         return await work();
       } catch (error) {
-        const outOfMemory = error instanceof Error && OUT_OF_MEMORY.test(error.message);
+        const outOfMemory =
+          error instanceof Error && !(error instanceof CommitFailedError) && OUT_OF_MEMORY.test(error.message);
         const used = this.used;
         if (!outOfMemory || this.memoryFixed || !used || used.memoryMb >= MOST_MEMORY_MB) throw error;
         used.memoryMb *= 2;
@@ -321,7 +335,9 @@ export class DuckDbStore extends SqlStore {
     this.inTransaction = true;
     try {
       const result = await work();
-      await this.execute(`${beforeCommit}COMMIT; BEGIN TRANSACTION;`);
+      await this.execute(`${beforeCommit}COMMIT; BEGIN TRANSACTION;`).catch((error: unknown) => {
+        throw new CommitFailedError(this.location, error);
+      });
       this.begunAhead = true;
       return result;
     } catch (error) {
