@@ -60,14 +60,24 @@ export abstract class SqlStore extends BaseStore {
   /** Runs a sync's claim so that no other claim for the connector comes between: each store says how. */
   protected abstract claiming<T>(connector: string, claim: () => Promise<T>): Promise<T>;
 
-  protected async insertSync(connector: string, protocol: string, owner: string | undefined): Promise<number> {
+  private async insertSync(connector: string, protocol: string, owner: string | undefined): Promise<number> {
+    const set: Record<string, string> = {
+      connector: "$1",
+      protocol: "$2",
+      status: "'running'",
+      ...this.startingColumns,
+    };
+    if (this.recordsOwners) set.owner = "$3";
     const [{ id }] = await this.rows<{ id: number | bigint | string }>(
-      this.recordsOwners
-        ? `INSERT INTO ${this.qualified("_sluice_syncs")} (connector, protocol, status, owner) VALUES ($1, $2, 'running', $3) RETURNING id`
-        : `INSERT INTO ${this.qualified("_sluice_syncs")} (connector, protocol, status) VALUES ($1, $2, 'running') RETURNING id`,
+      `INSERT INTO ${this.qualified("_sluice_syncs")} (${Object.keys(set).join(", ")}) VALUES (${Object.values(set).join(", ")}) RETURNING id`,
       this.recordsOwners ? [connector, protocol, owner ?? null] : [connector, protocol],
     );
     return Number(id);
+  }
+
+  /** Columns a store's sync log sets as an entry begins, beyond the standard ones: name → SQL expression. */
+  protected get startingColumns(): Record<string, string> {
+    return {};
   }
 
   /** The connector's entries marked running with an owner recorded. */

@@ -221,10 +221,9 @@ export class PostgresStore extends SqlStore {
     );
   }
 
-  protected override async insertSync(connector: string, protocol: string, owner: string | undefined): Promise<number> {
-    const id = await super.insertSync(connector, protocol, owner);
-    await this.markAlive(id);
-    return id;
+  /** A sync's first sign of life comes with its entry. */
+  protected override get startingColumns(): Record<string, string> {
+    return this.recordsLife ? { alive_at: "now()" } : {};
   }
 
   /** With the seconds since each last said it runs, by the server's clock (the machines' may differ). */
