@@ -206,11 +206,23 @@ test("PostgreSQL shared by several machines: a sync on another still saying it r
   const error = JSON.parse(second.stderr.trim().split("\n").at(-1)!) as { code: string; message: string };
   assert.equal(error.code, "SYNC_ALREADY_RUNNING");
   assert.match(error.message, /is syncing into it already \(sync #1, Sluice process 4242 on warehouse-07\)/);
+  const listed = await sluice(["syncs", "--db", db]);
+  assert.match(
+    listed.stdout,
+    /#1 running .*\n {4}run by Sluice process 4242 on warehouse-07, which last said it runs \d+ s ago; a sync of the connector is refused until it finishes or stays silent for 5 minutes/,
+  );
 
   // That machine dies; ten minutes pass without a sign (the clock moved on by hand).
   first.child.kill("SIGKILL");
   await first.exited;
   await pgQuery(database, `UPDATE ${syncs} SET alive_at = now() - interval '10 minutes' WHERE id = 1`);
+  const silent = await sluice(["--json", "syncs", "--db", db]);
+  const [entry] = JSON.parse(silent.stdout) as { id: number; silentSeconds: number }[];
+  assert.equal(Math.round(entry.silentSeconds / 60), 10);
+  assert.match(
+    (await sluice(["syncs", "--db", db])).stdout,
+    /\n {4}Sluice process 4242 on warehouse-07 has given no sign of life for 10 minutes: the connector's next sync closes it as interrupted/,
+  );
   const third = await sluice(["sync", ...generator({ count: 10 }), "--db", db]);
   assert.equal(third.code, 0, third.stderr);
   const entries = await pgQuery<{ id: string; status: string; error: string | null }>(

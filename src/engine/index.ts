@@ -60,6 +60,7 @@ export { openStore, type OpenStoreOptions } from "../stores/open.js";
 export { isStoreLocation, parseStoreLocation } from "../stores/location.js";
 export { openStoreReader, SelectRefusedError, type StoreReader } from "../stores/reader.js";
 export type { Store, SyncLogEntry } from "../stores/types.js";
+export { SILENT_LIMIT_SECONDS } from "../stores/base.js";
 export { OptionsError, validateOptions } from "./options.js";
 export {
   type CheckedSource,

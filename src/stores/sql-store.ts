@@ -100,15 +100,18 @@ export abstract class SqlStore extends BaseStore {
 
   protected async selectSyncs(limit: number): Promise<SyncLogEntry[]> {
     // `*`: a sync log from before 2026-12 has no owner column, and reading does not add it.
-    const rows = await this.rows<SyncLogEntry & { started_at: unknown; finished_at: unknown; alive_at?: unknown }>(
-      `SELECT *, ${this.isoTime("started_at")} AS "startedAt", ${this.isoTime("finished_at")} AS "finishedAt"
+    type Read = SyncLogEntry & { started_at: unknown; finished_at: unknown; alive_at?: Date | null; read_at: Date };
+    const rows = await this.rows<Read>(
+      `SELECT *, ${this.isoTime("started_at")} AS "startedAt", ${this.isoTime("finished_at")} AS "finishedAt",
+          now() AS read_at
          FROM ${this.qualified("_sluice_syncs")} ORDER BY id DESC LIMIT $1`,
       [limit],
     );
     // Counters come back as bigints (DuckDB's BIGINT) or strings (PostgreSQL's bigserial): the log reports numbers.
-    // alive_at is for claims on other machines (PostgreSQL's markAlive), not part of the log's entries.
-    return rows.map(({ started_at: _started, finished_at: _finished, alive_at: _alive, ...r }) => ({
+    // alive_at (PostgreSQL's markAlive) is told as the silence since, by the store's clock: the machines' may differ.
+    return rows.map(({ started_at: _started, finished_at: _finished, alive_at, read_at, ...r }) => ({
       ...r,
+      ...(r.status === "running" && alive_at ? { silentSeconds: (read_at.getTime() - alive_at.getTime()) / 1000 } : {}),
       owner: r.owner ?? null,
       id: Number(r.id),
       pages: Number(r.pages),

@@ -109,6 +109,11 @@ export interface SyncLogEntry {
   error: string | null;
   /** Who ran it (SyncOwner.id); null in entries from before 2026-12. */
   owner: string | null;
+  /**
+   * Of an entry still running, in a store that keeps syncs' signs of life (PostgreSQL, see markAlive):
+   * seconds since its sync last gave one, by the store's clock.
+   */
+  silentSeconds?: number;
 }
 
 export interface SyncOutcome extends WriteCounts {

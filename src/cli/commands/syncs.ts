@@ -1,6 +1,6 @@
 /** `sluice syncs`: the sync log of a store. */
 import { Command } from "commander";
-import { type SyncLogEntry, THIS_PROCESS } from "../../engine/index.js";
+import { SILENT_LIMIT_SECONDS, type SyncLogEntry, THIS_PROCESS } from "../../engine/index.js";
 import type { CliContext } from "../context.js";
 import { addStoreOptions, openStoreFromFlags, STORE_HELP, type StoreFlags } from "../store-options.js";
 import { positiveInteger } from "../numbers.js";
@@ -53,6 +53,17 @@ function runner(entry: SyncLogEntry): string {
     case false:
       return `\n    ${who} has ended without finishing it: the connector's next sync closes it as interrupted`;
     default:
-      return `\n    run by ${who}, which cannot be checked from this machine; a sync of the connector there closes it if that process has ended`;
+      return `\n    ${otherMachine(who, entry.silentSeconds)}`;
   }
+}
+
+/** A process this machine cannot see: judged, where the store keeps them, by its signs of life (as a claim does). */
+function otherMachine(who: string, silentSeconds: number | undefined): string {
+  if (silentSeconds === undefined)
+    return `run by ${who}, which cannot be checked from this machine; a sync of the connector there closes it if that process has ended`;
+  const ago = silentSeconds < 120 ? `${Math.round(silentSeconds)} s` : `${Math.round(silentSeconds / 60)} minutes`;
+  const limit = `${SILENT_LIMIT_SECONDS / 60} minutes`;
+  return silentSeconds < SILENT_LIMIT_SECONDS
+    ? `run by ${who}, which last said it runs ${ago} ago; a sync of the connector is refused until it finishes or stays silent for ${limit}`
+    : `${who} has given no sign of life for ${ago}: the connector's next sync closes it as interrupted`;
 }
