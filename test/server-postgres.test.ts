@@ -11,7 +11,7 @@ import { test } from "node:test";
 import { openDatabase } from "../src/server/metadata/database.js";
 import { parseStoreLocation, type StoreLocation } from "../src/stores/location.js";
 import { sluice, tempDir } from "./helpers.js";
-import { createDatabase, pgQuery, pgUrl } from "./pg-helpers.js";
+import { createDatabase, PG_ROLE, pgQuery, pgUrl, startPgBouncer } from "./pg-helpers.js";
 import { call, installVault, type RunView, runToEnd, startServer } from "./server-helpers.js";
 
 const SECRET = "key-0b9e4d7a1c3f5e2d8a6b";
@@ -121,6 +121,67 @@ test("on PostgreSQL: the server's tables beside the data, runs into it and elsew
   });
   assert.equal(tokens.code, 0, tokens.stderr);
   assert.equal((JSON.parse(tokens.stdout) as { name: string }[])[0].name, "admin");
+  assert.equal(await again.stop("SIGTERM"), 0);
+});
+
+test("behind a pooler in transaction mode (PgBouncer): the server keeps its tables in its schema, runs into it and into another database, browses, searches and restarts", async (t) => {
+  const dir = tempDir(t);
+  const home = join(dir, "home");
+  await installVault(home, join(dir, "vault-src"));
+  // One server connection: whatever a statement set for its session would be seen by the next client's.
+  const port = await startPgBouncer(t, 1);
+  const [main, elsewhere] = [await createDatabase(t), await createDatabase(t)];
+  const pooled = (database: string) => `postgres://${PG_ROLE.user}@127.0.0.1:${port}/${database}`;
+  const server = await startServer(t, { db: pooled(main), home });
+  const token = server.token!;
+  const api = <T>(method: string, path: string, body?: unknown) => call<T>(server.url, method, path, { token, body });
+  const vault = async (name: string, count: number, destination?: string) => {
+    const options = { format: "json", value: { api_key: SECRET, count, page_size: 4 } };
+    const made = await api<{ id: number }>("POST", "/api/connections", {
+      name,
+      connector: "vault",
+      options,
+      destination,
+    });
+    assert.equal(made.status, 201, JSON.stringify(made.body));
+    const run = await runToEnd(server, token, made.body.id);
+    assert.equal(run.status, "succeeded", run.error ?? "");
+    return made.body.id;
+  };
+  const here = await vault("vault-here", 7);
+  const there = await vault("vault-there", 5, pooled(elsewhere));
+
+  for (const [connection, table, rows] of [
+    [here, "vault_here_items", 7],
+    [there, "vault_there_items", 5],
+  ] as const) {
+    const tables = await api<{ table: string; rows: number }[]>("GET", `/api/connections/${connection}/tables`);
+    assert.deepEqual(
+      tables.body.map((x) => [x.table, x.rows]),
+      [[table, rows]],
+      JSON.stringify(tables.body),
+    );
+    const page = await api<{ rows: unknown[]; total: number }>(
+      "GET",
+      `/api/connections/${connection}/tables/${table}/rows?offset=2&limit=2`,
+    );
+    assert.deepEqual([page.body.rows.length, page.body.total], [2, rows]);
+  }
+  const found = await api<{ connection: string }[]>("GET", "/api/search?q=item3@example");
+  assert.deepEqual(found.body.map((hit) => hit.connection).sort(), ["vault-here", "vault-there"]);
+
+  // Nothing landed outside the store's schema, as it would through a search_path the pooler dropped.
+  for (const database of [main, elsewhere]) {
+    const stray = await pgQuery<{ name: string }>(
+      database,
+      "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public'",
+    );
+    assert.deepEqual(stray, [], database);
+  }
+  assert.equal(await server.stop("SIGTERM"), 0);
+  const again = await startServer(t, { db: pooled(main), home });
+  const runs = await call<RunView[]>(again.url, "GET", "/api/runs", { token });
+  assert.deepEqual([runs.status, runs.body.length], [200, 2], "runs are kept across a restart");
   assert.equal(await again.stop("SIGTERM"), 0);
 });
 

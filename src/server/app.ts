@@ -89,7 +89,7 @@ export class App {
             scheduleLogger,
           )
         : new Scheduler(this.connections, this.runs, scheduleLogger);
-    this.data = new DataAccess(new DataReader(metadata.db, metadata.dialect), metadata.store);
+    this.data = new DataAccess(new DataReader(metadata), metadata.store);
   }
 
   static async open(options: AppOptions): Promise<App> {

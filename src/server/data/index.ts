@@ -117,7 +117,7 @@ export class DataAccess {
       if (error instanceof StoreNotFoundError) return undefined;
       throw error;
     }
-    const reader = new DataReader(database.db as AnyDb, database.dialect);
+    const reader = new DataReader(database);
     this.destinations.set(key, { reader, database });
     return reader;
   }
@@ -136,52 +136,68 @@ function noTable(connection: Connection, table: string): ServerError {
   );
 }
 
+/**
+ * Reads a store's data tables. On PostgreSQL each call is one read-only transaction, and every table
+ * is named with its schema: behind a pooler in transaction mode, no session setting would follow.
+ */
 export class DataReader {
-  constructor(
-    private readonly db: AnyDb,
-    private readonly dialect: DialectName,
-  ) {}
+  private readonly dialect: DialectName;
+  private readonly schema: string | undefined;
+  private readonly db: AnyDb;
 
-  async tables(connection: Connection): Promise<TableInfo[]> {
-    const registered = await this.registered(connection.name);
-    const tables: TableInfo[] = [];
-    for (const entry of registered) {
-      if (!(await this.exists(entry.table))) continue;
-      const { rows } = await sql<{ n: number | string }>`SELECT count(*) AS n FROM ${sql.id(entry.table)}`.execute(
-        this.db,
-      );
-      tables.push({ ...entry, rows: Number(rows[0]?.n ?? 0) });
-    }
-    return tables;
+  constructor(database: Pick<OpenedDatabase<unknown>, "dialect" | "schema"> & { db: AnyDb }) {
+    this.db = database.db;
+    this.dialect = database.dialect;
+    this.schema = database.schema;
   }
 
-  async rows(connection: Connection, table: string, offset: number, limit: number): Promise<RowsPage> {
-    const entry = (await this.registered(connection.name)).find((t) => t.table === table);
-    if (!entry || !(await this.exists(table))) throw noTable(connection, table);
-    const columns = await this.columns(table);
-    const order = entry.primaryKey.length ? entry.primaryKey : columns.slice(0, 1);
-    const [{ rows }, count] = await Promise.all([
-      sql<Record<string, unknown>>`SELECT ${sql.join(columns.map((c) => sql.id(c)))} FROM ${sql.id(table)}
-        ORDER BY ${sql.join(order.map((c) => sql.id(c)))} LIMIT ${limit} OFFSET ${offset}`.execute(this.db),
-      sql<{ n: number | string }>`SELECT count(*) AS n FROM ${sql.id(table)}`.execute(this.db),
-    ]);
-    return { table, columns, rows: rows.map(plain), total: Number(count.rows[0]?.n ?? 0), offset, limit };
+  tables(connection: Connection): Promise<TableInfo[]> {
+    return this.reading(async (db) => {
+      const tables: TableInfo[] = [];
+      for (const entry of await this.registered(db, connection.name)) {
+        if (!(await this.exists(db, entry.table))) continue;
+        const { rows } = await sql<{
+          n: number | string;
+        }>`SELECT count(*) AS n FROM ${this.table(entry.table)}`.execute(db);
+        tables.push({ ...entry, rows: Number(rows[0]?.n ?? 0) });
+      }
+      return tables;
+    });
+  }
+
+  rows(connection: Connection, table: string, offset: number, limit: number): Promise<RowsPage> {
+    return this.reading(async (db) => {
+      const entry = (await this.registered(db, connection.name)).find((t) => t.table === table);
+      if (!entry || !(await this.exists(db, table))) throw noTable(connection, table);
+      const columns = await this.columns(db, table);
+      const order = entry.primaryKey.length ? entry.primaryKey : columns.slice(0, 1);
+      const { rows } = await sql<Record<string, unknown>>`SELECT ${sql.join(columns.map((c) => sql.id(c)))}
+        FROM ${this.table(table)} ORDER BY ${sql.join(order.map((c) => sql.id(c)))} LIMIT ${limit} OFFSET ${offset}`.execute(
+        db,
+      );
+      const count = await sql<{ n: number | string }>`SELECT count(*) AS n FROM ${this.table(table)}`.execute(db);
+      return { table, columns, rows: rows.map(plain), total: Number(count.rows[0]?.n ?? 0), offset, limit };
+    });
   }
 
   /** Records whose any column contains `text` (case-insensitive), across the given connections' tables. */
-  async search(connections: Connection[], text: string, limit: number): Promise<SearchHit[]> {
+  search(connections: Connection[], text: string, limit: number): Promise<SearchHit[]> {
+    return this.reading((db) => this.searchIn(db, connections, text, limit));
+  }
+
+  private async searchIn(db: AnyDb, connections: Connection[], text: string, limit: number): Promise<SearchHit[]> {
     const hits: SearchHit[] = [];
     const pattern = `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
     for (const connection of connections) {
-      for (const entry of await this.registered(connection.name)) {
+      for (const entry of await this.registered(db, connection.name)) {
         if (hits.length >= limit) return hits;
-        if (!(await this.exists(entry.table))) continue;
-        const columns = await this.columns(entry.table);
+        if (!(await this.exists(db, entry.table))) continue;
+        const columns = await this.columns(db, entry.table);
         if (columns.length === 0) continue;
         const matches = columns.map((c) => this.contains(c, pattern));
         const { rows } = await sql<Record<string, unknown>>`SELECT ${sql.join(columns.map((c) => sql.id(c)))}
-          FROM ${sql.id(entry.table)} WHERE ${sql.join(matches, sql` OR `)} LIMIT ${limit - hits.length}`.execute(
-          this.db,
+          FROM ${this.table(entry.table)} WHERE ${sql.join(matches, sql` OR `)} LIMIT ${limit - hits.length}`.execute(
+          db,
         );
         const needle = text.toLowerCase();
         for (const raw of rows) {
@@ -208,14 +224,26 @@ export class DataReader {
       : sql`${sql.id(column)} LIKE ${pattern} ESCAPE '\\'`;
   }
 
+  /** Runs a call's reads: on PostgreSQL in one read-only transaction (a SQLite destination opens read-only). */
+  private reading<T>(read: (db: AnyDb) => Promise<T>): Promise<T> {
+    return this.dialect === "postgres" ? this.db.transaction().setAccessMode("read only").execute(read) : read(this.db);
+  }
+
+  /** A table, named with its schema on PostgreSQL. */
+  private table(name: string) {
+    return this.schema === undefined ? sql.id(name) : sql.id(this.schema, name);
+  }
+
   /** The tables the store registered for a connector (its _sluice_tables, which the next write migrates older stores to). */
-  private async registered(connector: string): Promise<{ stream: string; table: string; primaryKey: string[] }[]> {
-    if (!(await this.exists("_sluice_tables"))) return [];
+  private async registered(
+    db: AnyDb,
+    connector: string,
+  ): Promise<{ stream: string; table: string; primaryKey: string[] }[]> {
+    if (!(await this.exists(db, "_sluice_tables"))) return [];
     // primary_key: JSON text in SQLite, jsonb (already parsed) in PostgreSQL.
     const { rows } = await sql<{ stream: string; table_name: string; primary_key: string | string[] }>`
-      SELECT stream, table_name, primary_key FROM _sluice_tables WHERE connector = ${connector} ORDER BY stream`.execute(
-      this.db,
-    );
+      SELECT stream, table_name, primary_key FROM ${this.table("_sluice_tables")} WHERE connector = ${connector}
+       ORDER BY stream`.execute(db);
     return rows.map((r) => ({
       stream: r.stream,
       table: r.table_name,
@@ -223,22 +251,22 @@ export class DataReader {
     }));
   }
 
-  private async exists(table: string): Promise<boolean> {
+  private async exists(db: AnyDb, table: string): Promise<boolean> {
     const { rows } =
-      this.dialect === "postgres"
-        ? await sql`SELECT 1 FROM information_schema.tables WHERE table_name = ${table} AND table_schema = current_schema()`.execute(
-            this.db,
+      this.schema !== undefined
+        ? await sql`SELECT 1 FROM information_schema.tables WHERE table_name = ${table} AND table_schema = ${this.schema}`.execute(
+            db,
           )
-        : await sql`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ${table}`.execute(this.db);
+        : await sql`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ${table}`.execute(db);
     return rows.length > 0;
   }
 
-  private async columns(table: string): Promise<string[]> {
+  private async columns(db: AnyDb, table: string): Promise<string[]> {
     const { rows } =
-      this.dialect === "postgres"
+      this.schema !== undefined
         ? await sql<{ name: string }>`SELECT column_name AS name FROM information_schema.columns
-            WHERE table_name = ${table} AND table_schema = current_schema() ORDER BY ordinal_position`.execute(this.db)
-        : await sql<{ name: string }>`SELECT name FROM pragma_table_info(${table})`.execute(this.db);
+            WHERE table_name = ${table} AND table_schema = ${this.schema} ORDER BY ordinal_position`.execute(db)
+        : await sql<{ name: string }>`SELECT name FROM pragma_table_info(${table})`.execute(db);
     return rows.map((r) => r.name).filter((name) => !BOOKKEEPING.test(name));
   }
 }

@@ -21,11 +21,19 @@ export interface OpenedDatabase<Schema> {
   readonly dialect: DialectName;
   /** Where it lives, for messages (a path, or a URL without its password). */
   readonly location: string;
+  /**
+   * PostgreSQL: the schema of every table, which statements name (Kysely's withSchema does for its
+   * query builder; raw SQL names it itself): nothing rests on a search_path (see postgresPool).
+   */
+  readonly schema: string | undefined;
   close(): Promise<void>;
 }
 
 export interface OpenDatabaseOptions {
-  /** Only read: create nothing (a missing SQLite file or PostgreSQL schema is an error), write nothing. */
+  /**
+   * Only read: create nothing (a missing SQLite file or PostgreSQL schema is an error). A SQLite file
+   * opens read-only; PostgreSQL's readers read in read-only transactions (see DataReader).
+   */
   readOnly?: boolean;
   /** PostgreSQL: the schema (default: the store's, "sluice"). */
   schema?: string;
@@ -37,14 +45,14 @@ export async function openDatabase<Schema>(
 ): Promise<OpenedDatabase<Schema>> {
   if (location.kind === "sqlite") {
     const db = new Kysely<Schema>({ dialect: new SqliteDialect({ database: openSqlite(location.file, options) }) });
-    return { db, dialect: "sqlite", location: location.file, close: () => db.destroy() };
+    return { db, dialect: "sqlite", location: location.file, schema: undefined, close: () => db.destroy() };
   }
   const schema = options.schema ?? DEFAULT_SCHEMA;
   await ensureSchema(location, schema, options.readOnly ?? false);
-  const pool = postgresPool(location, { schema, readOnly: options.readOnly, applicationName: "sluice server" });
-  const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
+  const pool = postgresPool(location, { applicationName: "sluice server" });
+  const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) }).withSchema(schema);
   const shown = `${location.display}${schema === DEFAULT_SCHEMA ? "" : ` (schema ${schema})`}`;
-  return { db, dialect: "postgres", location: shown, close: () => db.destroy() };
+  return { db, dialect: "postgres", location: shown, schema, close: () => db.destroy() };
 }
 
 function openSqlite(file: string, options: OpenDatabaseOptions): BetterSqlite.Database {

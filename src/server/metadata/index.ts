@@ -61,6 +61,7 @@ async function migrate(metadata: Metadata): Promise<void> {
     provider: { getMigrations: async (): Promise<Record<string, Migration>> => all },
     migrationTableName: "_sluice_migrations",
     migrationLockTableName: "_sluice_migrations_lock",
+    migrationTableSchema: metadata.schema,
   });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {

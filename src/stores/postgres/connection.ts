@@ -140,26 +140,20 @@ export async function connectPostgres(
 
 /**
  * A pool for what keeps its own tables beside the store's (the server's
- * metadata, its data browser): the store's types, every connection's
- * `search_path` set to `schema`, and read-only when asked. Connection
- * failures surface on the first query; connect with connectPostgres first
- * for an error that names the server.
+ * metadata, its data browser), with the store's types. Its users name the
+ * schema in every statement and set nothing for the session: a pooler in
+ * transaction mode (PgBouncer, a hosted database's pooled port) runs each
+ * transaction on any server connection, and refuses or drops startup
+ * options such as a search_path. Connection failures surface on the first
+ * query; connect with connectPostgres first for an error that names the server.
  */
-export function postgresPool(
-  target: PostgresTarget,
-  options: { schema: string; readOnly?: boolean; applicationName?: string; max?: number },
-): pg.Pool {
-  const fromUrl = clientSettings(target);
-  const settings = [`-c search_path=${quoteIdentifier(options.schema).replaceAll(" ", "\\ ")}`];
-  if (options.readOnly) settings.push("-c default_transaction_read_only=on");
+export function postgresPool(target: PostgresTarget, options: { applicationName?: string; max?: number }): pg.Pool {
   const pool = new pg.Pool({
     application_name: options.applicationName ?? "sluice",
-    ...fromUrl,
+    ...clientSettings(target),
     connectionTimeoutMillis: 15_000,
     max: options.max ?? 4,
     types: TYPES,
-    // The URL's own `options` (say, a statement_timeout) are kept; ours come after, so they win.
-    options: [fromUrl.options, ...settings].filter(Boolean).join(" "),
   });
   // An idle client whose server went away emits 'error' on the pool; the next query fails with it.
   pool.on("error", () => {});
