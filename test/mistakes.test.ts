@@ -9,6 +9,7 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { dirname, join } from "node:path";
 import { test } from "node:test";
+import Database from "better-sqlite3";
 import { countRows, examples, root, run, type RunResult, sluice, sluiceBin, tempDir } from "./helpers.js";
 import { serveQlik } from "./qlik-helpers.js";
 
@@ -206,4 +207,26 @@ test("output piped into a reader that leaves early (| head): no EPIPE stack trac
   ]);
   assert.match(sync.stdout, /sluice exited 0/);
   assert.equal(countRows(db, "generator_users"), 1000);
+});
+
+test("a table dropped by hand to load it again: the next sync says it resumes from the saved state, and --full-refresh loads it all", async (t) => {
+  const db = join(tempDir(t), "dropped.db");
+  const sync = (...more: string[]) =>
+    sluice(["sync", "-c", examples.goGenerator, "-o", '{"count":30}', "--db", db, "--no-progress", ...more]);
+  assert.equal((await sync()).code, 0);
+  const writer = new Database(db);
+  writer.exec("DROP TABLE generator_users");
+  writer.close();
+
+  const resumed = await sync();
+  assert.equal(resumed.code, 0, resumed.stderr);
+  assert.match(
+    resumed.stderr,
+    /table "generator_users" \(stream "users" of generator\) is gone from .*dropped\.db, dropped outside Sluice: it is made again, empty, and this sync goes on from the connector's saved state, so rows read before are not read again; to load them all again, sync with --full-refresh/,
+  );
+  assert.equal(countRows(db, "generator_users"), 0);
+  const refreshed = await sync("--full-refresh");
+  assert.equal(refreshed.code, 0, refreshed.stderr);
+  assert.doesNotMatch(refreshed.stderr, /is gone/);
+  assert.equal(countRows(db, "generator_users"), 30);
 });

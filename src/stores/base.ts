@@ -78,6 +78,7 @@ export abstract class BaseStore implements Store {
   abstract readonly location: string;
   protected abstract readonly limits: StoreLimits;
   readonly gate = new CheckpointGate();
+  warn: ((message: string) => void) | undefined;
   private creating: Promise<void> | undefined;
 
   // ---- each store's SQL ----
@@ -158,6 +159,7 @@ export abstract class BaseStore implements Store {
     const target = spec.replace ? stagingTable(table, this.limits.identifierBytes) : table;
     if (spec.replace) await this.dropTable(target);
     const existing = await this.columnsOf(target);
+    if (registration && !spec.replace && existing.length === 0) this.warnTableGone(spec, table);
     const names = new ColumnNames(
       existing.map((c) => c.column),
       await this.mappingsOf(target),
@@ -175,6 +177,18 @@ export abstract class BaseStore implements Store {
     if (existing.length > 0) await writer.addColumns(mapped.added);
     await writer.registerMappings(mapped.renamed);
     return writer;
+  }
+
+  /**
+   * A table registered to a stream was dropped by someone else, most likely to have it loaded again:
+   * an incremental sync, resuming from its saved state, would refill only what changed since.
+   */
+  private warnTableGone(spec: TableSpec, table: string): void {
+    this.warn?.(
+      `table "${table}" (stream "${spec.stream}" of ${spec.connector}) is gone from ${this.location}, dropped outside Sluice: ` +
+        "it is made again, empty, and this sync goes on from the connector's saved state, so rows read before are not read again; " +
+        "to load them all again, sync with --full-refresh",
+    );
   }
 
   /**

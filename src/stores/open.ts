@@ -14,11 +14,17 @@ export interface OpenStoreOptions {
   schema?: string;
   /** Only read: create nothing, and refuse a store that does not exist. */
   readOnly?: boolean;
-  /** Told about risky but allowed choices (a password inside a URL). */
+  /** Told about risky but allowed choices (a password inside a URL), and what a write should tell (Store.warn). */
   warn?: (message: string) => void;
 }
 
 export async function openStore(location: string, options: OpenStoreOptions = {}): Promise<Store> {
+  const store = await openLocation(location, options);
+  store.warn = options.warn;
+  return store;
+}
+
+async function openLocation(location: string, options: OpenStoreOptions): Promise<Store> {
   const parsed = parseStoreLocation(location);
   checkDatabaseFile(parsed);
   switch (parsed.kind) {

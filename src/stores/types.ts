@@ -146,6 +146,8 @@ export interface Store {
   readonly location: string;
   /** Whether the store holds Sluice's tables (a store opened for writing is created on its first write). */
   exists(): Promise<boolean>;
+  /** Told what a user should know of a write that goes on regardless (openStore's `warn`). */
+  warn?: (message: string) => void;
   openTable(spec: TableSpec): Promise<TableWriter>;
   loadState(connector: string): Promise<string>;
   /** Saves a connector's state on its own; `durable` as in Checkpoint (the caller releases upstream data next). */
