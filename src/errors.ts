@@ -242,9 +242,10 @@ export const ERROR_CODES = {
   },
   STORE_UNREACHABLE: {
     area: STORES,
-    meaning: "The PostgreSQL server named by --db cannot be reached (refused, no such host, timed out).",
+    meaning:
+      "The PostgreSQL server named by --db cannot be reached (refused, no such host, timed out), or the connection to it was lost during the command (a restart, a failover, an administrator ending the session).",
     action:
-      "Check that the server runs and listens at the host and port the message names (PGHOST/PGPORT fill in missing parts).",
+      "Check that the server runs and listens at the host and port the message names (PGHOST/PGPORT fill in missing parts). A sync cut off keeps the pages it committed: run it again once the server is back, and it goes on from there.",
   },
   STORE_AUTH_FAILED: {
     area: STORES,

@@ -180,6 +180,49 @@ test("one sync of a connector into a store at a time: a second is refused while 
   );
 });
 
+test("PostgreSQL ending a sync's session mid-sync (a restart, a failover, an administrator): the error says so, the entry is closed as failed, and a re-run ends with exactly the source's rows", async (t) => {
+  const database = await createDatabase(t);
+  const db = pgUrl(database);
+  const slow = generator({ count: 3000, page_size: 100, sleep_ms_per_page: 30 });
+  const first = background(process.execPath, [sluiceBin, "--json", "sync", ...slow, "--db", db, "--no-progress"]);
+  stopAfter(t, first.child);
+  const rowCount = async () =>
+    Number(
+      (await pgQuery<{ n: string }>(database, "SELECT count(*) AS n FROM sluice.generator_users").catch(() => []))[0]
+        ?.n ?? 0,
+    );
+  await until(async () => (await rowCount()) >= 300, 60_000, "pages in PostgreSQL");
+  const [{ ended }] = await pgQuery<{ ended: number }>(
+    database,
+    "SELECT count(pg_terminate_backend(pid))::int AS ended FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'sluice'",
+  );
+  assert.equal(ended, 1, "the sync's one session");
+  assert.notEqual(await first.exited, 0);
+  const error = JSON.parse(first.stderr().trim().split("\n").at(-1)!) as { code: string; message: string };
+  assert.equal(error.code, "STORE_UNREACHABLE");
+  assert.match(
+    error.message,
+    /PostgreSQL at 127\.0\.0\.1:\d+ \(database "\w+", user "sluice_test"\): (the connection was lost: )?the server ended the session \(terminating connection due to administrator command\)/,
+  );
+  const [entry] = await pgQuery<{ status: string; error: string }>(
+    database,
+    "SELECT status, error FROM sluice._sluice_syncs",
+  );
+  assert.equal(entry.status, "failed", "closed over a new connection, not left running");
+  assert.match(entry.error, /the server ended the session/);
+  const rows = await rowCount();
+  const [{ state }] = await pgQuery<{ state: string }>(database, "SELECT state FROM sluice._sluice_state");
+  assert.ok((JSON.parse(state) as { next_id: number }).next_id <= rows, "the checkpoint is not ahead of the rows");
+
+  const rerun = await sluice(["sync", ...generator({ count: 3000, page_size: 100 }), "--db", db]);
+  assert.equal(rerun.code, 0, rerun.stderr);
+  const [{ n, distinct }] = await pgQuery<{ n: string; distinct: string }>(
+    database,
+    "SELECT count(*) AS n, count(DISTINCT id) AS distinct FROM sluice.generator_users",
+  );
+  assert.deepEqual([Number(n), Number(distinct)], [3000, 3000]);
+});
+
 test("PostgreSQL shared by several machines: a sync on another still saying it runs refuses a second; one silent for minutes is closed as interrupted", async (t) => {
   const database = await createDatabase(t);
   const db = pgUrl(database);

@@ -116,6 +116,14 @@ export function describeServer(client: pg.Client): string {
   return `PostgreSQL at ${host} (database "${client.database}", user "${client.user}")`;
 }
 
+/** Why each client's connection ended, where it did. */
+const lost = new WeakMap<pg.Client, unknown>();
+
+/** Whether the client's connection has ended (the server, the network, or end()): no query will run on it. */
+export function connectionLost(client: pg.Client): boolean {
+  return lost.has(client);
+}
+
 /** A connected client, or an error naming the server and the reason. */
 export async function connectPostgres(
   target: PostgresTarget,
@@ -127,8 +135,14 @@ export async function connectPostgres(
     connectionTimeoutMillis: options.connectTimeoutMs ?? 15_000,
     types: options.types ?? TYPES,
   });
-  // A server that goes away between queries emits 'error' on the client; the next query fails with it.
-  client.on("error", () => {});
+  // A server that goes away between queries emits 'error' on the client; the next query fails, saying
+  // only that the client is not queryable: the reason is kept for its message (postgresError).
+  client.on("error", (error) => {
+    if (!lost.has(client)) lost.set(client, error);
+  });
+  client.on("end", () => {
+    if (!lost.has(client)) lost.set(client, new Error("Connection terminated"));
+  });
   try {
     await client.connect();
   } catch (error) {
@@ -170,10 +184,21 @@ interface PgLikeError {
 export function postgresError(display: string, client: pg.Client | undefined, error: unknown): SluiceError {
   if (error instanceof SluiceError) return error;
   const server = client ? describeServer(client) : display;
+  const ended = client && lost.get(client);
   const { code = "", message = String(error) } = (error ?? {}) as PgLikeError;
+  if (ended && NOT_QUERYABLE.test(message)) {
+    const first = ended as PgLikeError;
+    const reason = reasonOf(first.code ?? "", first.message ?? String(ended), client);
+    return new StoreError(display, `${server}: the connection was lost: ${reason}`, ended, "STORE_UNREACHABLE");
+  }
   const reason = reasonOf(code, message, client);
   return new StoreError(display, `${server}: ${reason}`, error, codeOf(code, message));
 }
+
+const CONNECTION_BROKE = /Connection terminated|ECONNRESET/i;
+
+/** What pg says of a query on a client whose connection has ended: the reason came before (see connectPostgres). */
+const NOT_QUERYABLE = /is not queryable/;
 
 /** Node's codes for a certificate that sslmode asks to check and that fails the check. */
 const UNTRUSTED_CERTIFICATE = new Set([
@@ -191,6 +216,8 @@ function codeOf(code: string, message: string): StoreErrorCode {
   if (NO_TLS_ON_SERVER.test(message)) return "STORE_TLS_FAILED";
   if (["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "ETIMEDOUT", "EHOSTUNREACH", "ENOENT"].includes(code))
     return "STORE_UNREACHABLE";
+  // The server ended the session, or the connection broke: lost during the command.
+  if (["57P01", "57P02", "57P03"].includes(code) || CONNECTION_BROKE.test(message)) return "STORE_UNREACHABLE";
   if (code === "28P01" || code === "28000" || /client password must be a string/i.test(message))
     return "STORE_AUTH_FAILED";
   return "STORE_FAILED";
@@ -241,6 +268,7 @@ function reasonOf(code: string, message: string, client: pg.Client | undefined):
     case "42501":
       return `${message}: Sluice needs CREATE on its schema (GRANT CREATE ON SCHEMA <schema> TO ${client?.user ?? "<user>"})`;
     case "57P01":
+      return `the server ended the session (${message}): it is shutting down, or an administrator ended it`;
     case "57P02":
     case "57P03":
       return `the server is shutting down or starting up (${message})`;
@@ -248,7 +276,7 @@ function reasonOf(code: string, message: string, client: pg.Client | undefined):
       if (/client password must be a string|password authentication/i.test(message)) return noPasswordReason();
       if (NO_TLS_ON_SERVER.test(message))
         return `${message}: sslmode asks for TLS; use sslmode=disable for an unencrypted connection`;
-      if (/Connection terminated|ECONNRESET/i.test(message)) return `the connection was lost (${message})`;
+      if (CONNECTION_BROKE.test(message)) return `the connection was lost (${message})`;
       if (/timeout expired/i.test(message)) return "connecting timed out: is the server reachable?";
       return message;
   }

@@ -23,7 +23,7 @@ import {
   VERSION_COLUMN,
 } from "../naming.js";
 import type { ColumnType, Row, SyncOutcome, WriteCounts } from "../types.js";
-import { connectPostgres, holdSchema, type PostgresTarget, postgresError } from "./connection.js";
+import { connectionLost, connectPostgres, holdSchema, type PostgresTarget, postgresError } from "./connection.js";
 import { ENCODERS, NULL_FIELD, PG_TYPES, typeOfPg, widenUsing } from "./copy-text.js";
 
 export interface PostgresOpenOptions {
@@ -69,8 +69,8 @@ export class PostgresStore extends SqlStore {
   private recordsLife = true;
 
   private constructor(
-    readonly client: pg.Client,
-    target: PostgresTarget,
+    private connection: pg.Client,
+    private readonly target: PostgresTarget,
     readonly schema: string,
   ) {
     super();
@@ -81,16 +81,21 @@ export class PostgresStore extends SqlStore {
   /** Connects (failing early when the server is down or refuses); creates nothing until the first write. */
   static async open(target: PostgresTarget, options: PostgresOpenOptions = {}): Promise<PostgresStore> {
     const schema = checkedSchema(options.schema ?? DEFAULT_SCHEMA, pgSchemaReason);
-    const client = await connectPostgres(target);
-    const store = new PostgresStore(client, target, schema);
-    await store.guard(async () => {
-      await client.query("SET TIME ZONE 'UTC'");
-      const [{ synchronous_commit: setting }] = await store.query<{ synchronous_commit: string }>(
-        "SHOW synchronous_commit",
-      );
-      if (setting === "off") store.durableBegin = `${BEGIN}; SET LOCAL synchronous_commit TO on`;
-    });
+    const store = new PostgresStore(await connectPostgres(target), target, schema);
+    await store.guard(() => store.setUpSession());
     return store;
+  }
+
+  get client(): pg.Client {
+    return this.connection;
+  }
+
+  private async setUpSession(): Promise<void> {
+    await this.connection.query("SET TIME ZONE 'UTC'");
+    const [{ synchronous_commit: setting }] = await this.query<{ synchronous_commit: string }>(
+      "SHOW synchronous_commit",
+    );
+    this.durableBegin = setting === "off" ? `${BEGIN}; SET LOCAL synchronous_commit TO on` : BEGIN;
   }
 
   /** `schema.name`, quoted. */
@@ -326,8 +331,17 @@ export class PostgresStore extends SqlStore {
     });
   }
 
-  /** A sync's end commits durably: the pages before it, committed lazily, reach the disk with it. */
+  /**
+   * A sync's end commits durably: the pages before it, committed lazily, reach the disk with it. A sync
+   * that failed because its connection was lost (a restart, a failover, an administrator) is closed over
+   * a new one, rather than left marked running until the connector's next sync.
+   */
   protected override async updateSync(id: number, outcome: SyncOutcome): Promise<void> {
+    if (connectionLost(this.connection)) {
+      await this.connection.end().catch(() => {});
+      this.connection = await connectPostgres(this.target);
+      await this.setUpSession();
+    }
     await this.transaction(() => super.updateSync(id, outcome));
   }
 
