@@ -298,6 +298,18 @@ test("PostgreSQL down: the error names the server and the reason, exit non-zero,
   assert.equal(existsSync(join(dir, "sluice.db")), false);
 });
 
+test("a server that takes no writes (a standby, a read-only session): the error says so and to name the primary", async (t) => {
+  const database = await createDatabase(t);
+  const readOnly = `${pgUrl(database)}?options=${encodeURIComponent("-c default_transaction_read_only=on")}`;
+  const result = await sluice(["--json", "sync", ...generator({ count: 10 }), "--db", readOnly]);
+  assert.notEqual(result.code, 0);
+  const error = JSON.parse(result.stderr.trim().split("\n").at(-1)!) as { message: string };
+  assert.match(
+    error.message,
+    /cannot execute CREATE SCHEMA in a read-only transaction: this server or session takes no writes \(a standby, or default_transaction_read_only\); name the primary in --db/,
+  );
+});
+
 test("a wrong password: the error names the server, user and reason, and never shows the password", async (t) => {
   const database = await createDatabase(t);
   const env = { ...process.env, PGPASSWORD: "not-the-password" };

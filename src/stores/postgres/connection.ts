@@ -267,6 +267,8 @@ function reasonOf(code: string, message: string, client: pg.Client | undefined):
       return `${message}: create it first (createdb ${client?.database ?? "<name>"}) or name another in --db`;
     case "42501":
       return `${message}: Sluice needs CREATE on its schema (GRANT CREATE ON SCHEMA <schema> TO ${client?.user ?? "<user>"})`;
+    case "25006":
+      return `${message}: this server or session takes no writes (a standby, or default_transaction_read_only); name the primary in --db`;
     case "57P01":
       return `the server ended the session (${message}): it is shutting down, or an administrator ended it`;
     case "57P02":
