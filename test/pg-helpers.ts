@@ -7,7 +7,7 @@
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { connect } from "node:net";
+import { connect, createServer, type Socket } from "node:net";
 import { freePort } from "./helpers.js";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -133,4 +133,37 @@ export async function startPgBouncer(t: { after(fn: () => void): void }, poolSiz
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   throw new Error(`pgbouncer did not start listening on 127.0.0.1:${port}:\n${output}`);
+}
+
+/**
+ * A TCP relay in front of the test server, to take PostgreSQL away from one client without stopping
+ * it for the other tests: cut() ends every connection through it and stops listening (new ones are
+ * refused, as by a server that went down), restore() listens on the same port again. Closed after the test.
+ */
+export async function relayToPostgres(t: {
+  after(fn: () => Promise<void>): void;
+}): Promise<{ port: number; cut(): Promise<void>; restore(): Promise<void> }> {
+  const open = new Set<Socket>();
+  const relay = createServer((client) => {
+    const server = connect(PG_PORT, "127.0.0.1");
+    for (const socket of [client, server]) {
+      open.add(socket);
+      socket.on("close", () => open.delete(socket));
+      socket.on("error", () => {});
+    }
+    client.pipe(server).pipe(client);
+    client.on("close", () => server.destroy());
+    server.on("close", () => client.destroy());
+  });
+  const listen = (port: number) => new Promise<void>((resolve) => relay.listen(port, "127.0.0.1", resolve));
+  const cut = () =>
+    new Promise<void>((resolve) => {
+      if (!relay.listening) return resolve();
+      relay.close(() => resolve());
+      for (const socket of open) socket.destroy();
+    });
+  await listen(0);
+  const port = (relay.address() as { port: number }).port;
+  t.after(cut);
+  return { port, cut, restore: () => listen(port) };
 }

@@ -11,7 +11,7 @@ import { test } from "node:test";
 import { openDatabase } from "../src/server/metadata/database.js";
 import { parseStoreLocation, type StoreLocation } from "../src/stores/location.js";
 import { sluice, tempDir } from "./helpers.js";
-import { createDatabase, PG_ROLE, pgQuery, pgUrl, startPgBouncer } from "./pg-helpers.js";
+import { createDatabase, PG_ROLE, pgQuery, pgUrl, relayToPostgres, startPgBouncer } from "./pg-helpers.js";
 import { call, installVault, type RunView, runToEnd, startServer } from "./server-helpers.js";
 
 const SECRET = "key-0b9e4d7a1c3f5e2d8a6b";
@@ -183,6 +183,48 @@ test("behind a pooler in transaction mode (PgBouncer): the server keeps its tabl
   const runs = await call<RunView[]>(again.url, "GET", "/api/runs", { token });
   assert.deepEqual([runs.status, runs.body.length], [200, 2], "runs are kept across a restart");
   assert.equal(await again.stop("SIGTERM"), 0);
+});
+
+test("its PostgreSQL gone while the server runs: requests answer 503 naming the server and why, the server lives on, and all works again once it is back", async (t) => {
+  const dir = tempDir(t);
+  const home = join(dir, "home");
+  await installVault(home, join(dir, "vault-src"));
+  const database = await createDatabase(t);
+  const relay = await relayToPostgres(t);
+  const db = `postgres://${PG_ROLE.user}@127.0.0.1:${relay.port}/${database}`;
+  const server = await startServer(t, { db, home });
+  const token = server.token!;
+  const api = <T>(method: string, path: string) => call<T>(server.url, method, path, { token });
+  const made = await call<{ id: number }>(server.url, "POST", "/api/connections", {
+    token,
+    body: { name: "vault", connector: "vault", options: { format: "json", value: { api_key: SECRET, count: 9 } } },
+  });
+  assert.equal(made.status, 201, JSON.stringify(made.body));
+  assert.equal((await runToEnd(server, token, made.body.id)).status, "succeeded");
+
+  await relay.cut();
+  for (const path of ["/api/connections", `/api/connections/${made.body.id}/tables`, "/api/runs"]) {
+    const answer = await api<{ error: { code: string; message: string } }>("GET", path);
+    assert.equal(answer.status, 503, `${path}: ${JSON.stringify(answer.body)}`);
+    assert.equal(answer.body.error.code, "STORE_UNREACHABLE", path);
+    // The pool's idle connections were cut (lost), new ones are refused: either way the server and why.
+    assert.match(
+      answer.body.error.message,
+      new RegExp(`127\\.0\\.0\\.1:${relay.port}.*(connection refused|connection was lost)`),
+      path,
+    );
+  }
+  assert.equal(server.child.exitCode, null, "the server lives on");
+  await relay.restore();
+  const tables = await api<{ table: string; rows: number }[]>("GET", `/api/connections/${made.body.id}/tables`);
+  assert.deepEqual([tables.status, tables.body.map((x) => [x.table, x.rows])], [200, [["vault_items", 9]]]);
+  const warnings = server
+    .output()
+    .split("\n")
+    .filter((line) => line.includes("failed:"));
+  assert.ok(warnings.length >= 3, server.output());
+  assert.ok(!/\n\s+at /.test(server.output()), "one line per failed request, no stack");
+  assert.equal(await server.stop("SIGTERM"), 0);
 });
 
 type PostgresLocation = Extract<StoreLocation, { kind: "postgres" }>;

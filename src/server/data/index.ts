@@ -145,10 +145,13 @@ export class DataReader {
   private readonly schema: string | undefined;
   private readonly db: AnyDb;
 
-  constructor(database: Pick<OpenedDatabase<unknown>, "dialect" | "schema"> & { db: AnyDb }) {
+  private readonly explain: (error: unknown) => unknown;
+
+  constructor(database: Pick<OpenedDatabase<unknown>, "dialect" | "schema" | "explain"> & { db: AnyDb }) {
     this.db = database.db;
     this.dialect = database.dialect;
     this.schema = database.schema;
+    this.explain = database.explain;
   }
 
   tables(connection: Connection): Promise<TableInfo[]> {
@@ -224,9 +227,18 @@ export class DataReader {
       : sql`${sql.id(column)} LIKE ${pattern} ESCAPE '\\'`;
   }
 
-  /** Runs a call's reads: on PostgreSQL in one read-only transaction (a SQLite destination opens read-only). */
-  private reading<T>(read: (db: AnyDb) => Promise<T>): Promise<T> {
-    return this.dialect === "postgres" ? this.db.transaction().setAccessMode("read only").execute(read) : read(this.db);
+  /**
+   * Runs a call's reads: on PostgreSQL in one read-only transaction (a SQLite destination opens
+   * read-only). A destination out of reach is said to be, naming it (see OpenedDatabase.explain).
+   */
+  private async reading<T>(read: (db: AnyDb) => Promise<T>): Promise<T> {
+    try {
+      return this.dialect === "postgres"
+        ? await this.db.transaction().setAccessMode("read only").execute(read)
+        : await read(this.db);
+    } catch (error) {
+      throw this.explain(error);
+    }
   }
 
   /** A table, named with its schema on PostgreSQL. */

@@ -77,11 +77,12 @@ export async function startHttpServer(app: App, options: HttpOptions): Promise<H
     refResolver: { buildLocalReference: (json, _base, _fragment, i) => String(json.$id ?? `def-${i}`) },
   });
   server.setErrorHandler((error, request, reply) => {
-    const { status, body } = toErrorResponse(error);
-    if (status >= 500)
-      app.logger.error(
-        `${request.method} ${request.url.split("?")[0]} failed: ${String((error as Error).stack ?? error)}`,
-      );
+    const explained = app.metadata.explain(error);
+    const { status, body } = toErrorResponse(explained);
+    const request_ = `${request.method} ${request.url.split("?")[0]}`;
+    // 503: the database is out of reach, which its message says in full; a stack would only repeat it per request.
+    if (status === 503) app.logger.warn(`${request_} failed: ${body.error.message}`);
+    else if (status >= 500) app.logger.error(`${request_} failed: ${String((explained as Error).stack ?? explained)}`);
     return reply.code(status).send(body);
   });
   server.setNotFoundHandler((request, reply) =>

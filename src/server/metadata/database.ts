@@ -10,7 +10,13 @@ import { Kysely, PostgresDialect, SqliteDialect } from "kysely";
 import { closeSync, existsSync, mkdirSync, openSync } from "node:fs";
 import { dirname } from "node:path";
 import type { StoreLocation } from "../../stores/location.js";
-import { connectPostgres, holdSchema, postgresError, postgresPool } from "../../stores/postgres/connection.js";
+import {
+  connectionFailure,
+  connectPostgres,
+  holdSchema,
+  postgresError,
+  postgresPool,
+} from "../../stores/postgres/connection.js";
 import { DEFAULT_SCHEMA } from "../../stores/postgres/store.js";
 import { BUSY_TIMEOUT_MS, useWal } from "../../stores/sqlite/page-runner.js";
 import { StoreNotFoundError } from "../../stores/types.js";
@@ -26,6 +32,12 @@ export interface OpenedDatabase<Schema> {
    * query builder; raw SQL names it itself): nothing rests on a search_path (see postgresPool).
    */
   readonly schema: string | undefined;
+  /**
+   * A failure of a query as the error to report: PostgreSQL out of reach (down, the network, the
+   * password) names the server and why, where the driver says only "connect ECONNREFUSED" or
+   * "Connection terminated"; any other error is returned as it is.
+   */
+  explain(error: unknown): unknown;
   close(): Promise<void>;
 }
 
@@ -45,14 +57,28 @@ export async function openDatabase<Schema>(
 ): Promise<OpenedDatabase<Schema>> {
   if (location.kind === "sqlite") {
     const db = new Kysely<Schema>({ dialect: new SqliteDialect({ database: openSqlite(location.file, options) }) });
-    return { db, dialect: "sqlite", location: location.file, schema: undefined, close: () => db.destroy() };
+    return {
+      db,
+      dialect: "sqlite",
+      location: location.file,
+      schema: undefined,
+      explain: (error) => error,
+      close: () => db.destroy(),
+    };
   }
   const schema = options.schema ?? DEFAULT_SCHEMA;
   await ensureSchema(location, schema, options.readOnly ?? false);
   const pool = postgresPool(location, { applicationName: "sluice server" });
   const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) }).withSchema(schema);
   const shown = `${location.display}${schema === DEFAULT_SCHEMA ? "" : ` (schema ${schema})`}`;
-  return { db, dialect: "postgres", location: shown, schema, close: () => db.destroy() };
+  return {
+    db,
+    dialect: "postgres",
+    location: shown,
+    schema,
+    explain: (error) => connectionFailure(shown, error) ?? error,
+    close: () => db.destroy(),
+  };
 }
 
 function openSqlite(file: string, options: OpenDatabaseOptions): BetterSqlite.Database {

@@ -124,6 +124,21 @@ export function connectionLost(client: pg.Client): boolean {
   return lost.has(client);
 }
 
+/**
+ * Keeps why a client's connection ended. A server that goes away emits 'error' on the client, which
+ * with no listener would end the process (a pool listens only to its idle clients, not to one lent
+ * out); the next query fails saying only that the client is not queryable, so the reason is kept for
+ * its message (postgresError).
+ */
+function watchConnection(client: pg.Client): void {
+  client.on("error", (error) => {
+    if (!lost.has(client)) lost.set(client, error);
+  });
+  client.on("end", () => {
+    if (!lost.has(client)) lost.set(client, new Error("Connection terminated"));
+  });
+}
+
 /** A connected client, or an error naming the server and the reason. */
 export async function connectPostgres(
   target: PostgresTarget,
@@ -135,14 +150,7 @@ export async function connectPostgres(
     connectionTimeoutMillis: options.connectTimeoutMs ?? 15_000,
     types: options.types ?? TYPES,
   });
-  // A server that goes away between queries emits 'error' on the client; the next query fails, saying
-  // only that the client is not queryable: the reason is kept for its message (postgresError).
-  client.on("error", (error) => {
-    if (!lost.has(client)) lost.set(client, error);
-  });
-  client.on("end", () => {
-    if (!lost.has(client)) lost.set(client, new Error("Connection terminated"));
-  });
+  watchConnection(client);
   try {
     await client.connect();
   } catch (error) {
@@ -171,8 +179,21 @@ export function postgresPool(target: PostgresTarget, options: { applicationName?
   });
   // An idle client whose server went away emits 'error' on the pool; the next query fails with it.
   pool.on("error", () => {});
+  pool.on("connect", watchConnection);
   return pool;
 }
+
+/**
+ * A pool's failure to reach its server (refused, timed out, the password, TLS, a connection lost
+ * mid-query) as an error naming the server and why; undefined for any other failure, which the
+ * caller reports as its own.
+ */
+export function connectionFailure(display: string, error: unknown): StoreError | undefined {
+  const failure = postgresError(display, undefined, error);
+  return failure instanceof StoreError && CONNECTION_CODES.has(failure.code) ? failure : undefined;
+}
+
+const CONNECTION_CODES = new Set<string>(["STORE_UNREACHABLE", "STORE_AUTH_FAILED", "STORE_TLS_FAILED"]);
 
 interface PgLikeError {
   code?: string;
@@ -191,8 +212,11 @@ export function postgresError(display: string, client: pg.Client | undefined, er
     const reason = reasonOf(first.code ?? "", first.message ?? String(ended), client);
     return new StoreError(display, `${server}: the connection was lost: ${reason}`, ended, "STORE_UNREACHABLE");
   }
+  if (!client && NOT_QUERYABLE.test(message))
+    return new StoreError(display, `the connection was lost (${message})`, error, "STORE_UNREACHABLE");
   const reason = reasonOf(code, message, client);
-  return new StoreError(display, `${server}: ${reason}`, error, codeOf(code, message));
+  // Without a client the location is all there is to name, and the StoreError names it already.
+  return new StoreError(display, client ? `${server}: ${reason}` : reason, error, codeOf(code, message));
 }
 
 const CONNECTION_BROKE = /Connection terminated|ECONNRESET/i;
