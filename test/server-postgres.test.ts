@@ -12,7 +12,7 @@ import { openDatabase } from "../src/server/metadata/database.js";
 import { parseStoreLocation, type StoreLocation } from "../src/stores/location.js";
 import { sluice, tempDir } from "./helpers.js";
 import { createDatabase, PG_ROLE, pgQuery, pgUrl, relayToPostgres, startPgBouncer } from "./pg-helpers.js";
-import { call, installVault, type RunView, runToEnd, startServer } from "./server-helpers.js";
+import { call, installVault, type RunView, runToEnd, startServer, waitFor } from "./server-helpers.js";
 
 const SECRET = "key-0b9e4d7a1c3f5e2d8a6b";
 
@@ -185,7 +185,7 @@ test("behind a pooler in transaction mode (PgBouncer): the server keeps its tabl
   assert.equal(await again.stop("SIGTERM"), 0);
 });
 
-test("its PostgreSQL gone while the server runs: requests answer 503 naming the server and why, the server lives on, and all works again once it is back", async (t) => {
+test("its PostgreSQL gone while the server runs and a run is under way: requests answer 503 naming the server and why, the server lives on, the run's end is recorded once it is back, and the next run goes on", async (t) => {
   const dir = tempDir(t);
   const home = join(dir, "home");
   await installVault(home, join(dir, "vault-src"));
@@ -195,15 +195,23 @@ test("its PostgreSQL gone while the server runs: requests answer 503 naming the 
   const server = await startServer(t, { db, home });
   const token = server.token!;
   const api = <T>(method: string, path: string) => call<T>(server.url, method, path, { token });
+  // 20 pages, 150 ms apart: a run lasts about 3 s.
+  const options = { format: "json", value: { api_key: SECRET, count: 400, page_size: 20, sleep_ms: 150 } };
   const made = await call<{ id: number }>(server.url, "POST", "/api/connections", {
     token,
-    body: { name: "vault", connector: "vault", options: { format: "json", value: { api_key: SECRET, count: 9 } } },
+    body: { name: "vault", connector: "vault", options },
   });
   assert.equal(made.status, 201, JSON.stringify(made.body));
   assert.equal((await runToEnd(server, token, made.body.id)).status, "succeeded");
 
+  const cutOff = await api<RunView>("POST", `/api/connections/${made.body.id}/runs`);
+  assert.equal(cutOff.status, 202, JSON.stringify(cutOff.body));
+  await waitFor(async () => {
+    const run = await api<RunView>("GET", `/api/runs/${cutOff.body.id}`);
+    return run.body.records > 0 ? true : undefined;
+  });
   await relay.cut();
-  for (const path of ["/api/connections", `/api/connections/${made.body.id}/tables`, "/api/runs"]) {
+  for (const path of ["/api/connections", `/api/connections/${made.body.id}/tables`, `/api/runs/${cutOff.body.id}`]) {
     const answer = await api<{ error: { code: string; message: string } }>("GET", path);
     assert.equal(answer.status, 503, `${path}: ${JSON.stringify(answer.body)}`);
     assert.equal(answer.body.error.code, "STORE_UNREACHABLE", path);
@@ -214,16 +222,36 @@ test("its PostgreSQL gone while the server runs: requests answer 503 naming the 
       path,
     );
   }
+  // Long enough for the run to meet the cut, and to try recording its end more than once.
+  await new Promise((resolve) => setTimeout(resolve, 4000));
   assert.equal(server.child.exitCode, null, "the server lives on");
   await relay.restore();
+
+  const ended = await waitFor(async () => {
+    const run = await api<RunView>("GET", `/api/runs/${cutOff.body.id}`);
+    return run.status === 200 && run.body.finishedAt ? run.body : undefined;
+  });
+  assert.equal(ended.status, "failed", "its end, recorded once the database is back");
+  assert.match(ended.error ?? "", /STORE_UNREACHABLE|connection (was lost|refused)/);
+  const next = await runToEnd(server, token, made.body.id);
+  assert.equal(next.status, "succeeded", `the next run is not refused: ${next.error}`);
+
   const tables = await api<{ table: string; rows: number }[]>("GET", `/api/connections/${made.body.id}/tables`);
-  assert.deepEqual([tables.status, tables.body.map((x) => [x.table, x.rows])], [200, [["vault_items", 9]]]);
-  const warnings = server
-    .output()
-    .split("\n")
-    .filter((line) => line.includes("failed:"));
-  assert.ok(warnings.length >= 3, server.output());
-  assert.ok(!/\n\s+at /.test(server.output()), "one line per failed request, no stack");
+  assert.deepEqual([tables.status, tables.body.map((x) => [x.table, x.rows])], [200, [["vault_items", 400]]]);
+  const log = await pgQuery<{ status: string; error: string | null }>(
+    database,
+    "SELECT status, error FROM sluice._sluice_syncs ORDER BY id",
+  );
+  assert.deepEqual(
+    log.map((entry) => entry.status),
+    ["succeeded", "failed", "succeeded"],
+    "the cut-off sync's entry is closed with its own end by the next sync",
+  );
+  assert.match(log[1]!.error ?? "", /recorded by a later sync/);
+  const output = server.output();
+  assert.ok(output.split("\n").filter((line) => line.includes("failed:")).length >= 3, output);
+  assert.match(output, /while the database is out of reach: its end is recorded once it is back/);
+  assert.ok(!/\n\s+at /.test(output), "one line per failed request, no stack");
   assert.equal(await server.stop("SIGTERM"), 0);
 });
 

@@ -21,7 +21,7 @@ import { NOTHING_WRITTEN, type Store, type SyncOutcome, type WriteCounts } from 
 import type { Destination } from "./destination.js";
 import type { PreparedSource } from "./prepare.js";
 import { startHeartbeat } from "./sync-alive.js";
-import { THIS_PROCESS } from "./sync-owner.js";
+import { keepUnrecordedEnd, THIS_PROCESS } from "./sync-owner.js";
 
 export type SyncEvent =
   | { type: "started"; syncId: number; connector: string; protocol: string; streams: string[] }
@@ -158,7 +158,8 @@ async function closeLogEntry(ledger: Store, syncId: number, outcome: SyncOutcome
     await ledger.finishSync(syncId, outcome);
     return undefined;
   } catch (error) {
-    return `\n(the sync log entry #${syncId} could not be closed as ${outcome.status} and may still say "running": ${messageOf(error)})`;
+    keepUnrecordedEnd(ledger.location, syncId, outcome);
+    return `\n(the sync log entry #${syncId} could not be closed as ${outcome.status}, and says "running" until the connector's next sync closes it: ${messageOf(error)})`;
   }
 }
 

@@ -258,7 +258,8 @@ export const SILENT_LIMIT_SECONDS = 300;
  * What a new sync's claim does with the connector's entries still marked running (see Store.beginSync):
  * refused with SyncRunningError while one's process runs; those whose process has ended are returned,
  * to be closed as interrupted. One this machine cannot see (another machine's) runs while it keeps
- * saying so; one silent past SILENT_LIMIT_SECONDS has ended; one with no signs kept is left.
+ * saying so; one silent past SILENT_LIMIT_SECONDS has ended; one with no signs kept is left. One of
+ * the claiming owner whose end it kept (SyncOwner.unrecordedEnd) is returned with that end.
  */
 export function settleRunning(
   location: string,
@@ -268,6 +269,11 @@ export function settleRunning(
 ): { id: number; outcome: SyncOutcome }[] {
   const ended: { id: number; outcome: SyncOutcome }[] = [];
   for (const entry of running) {
+    const unrecorded = entry.owner === owner.id ? owner.unrecordedEnd?.(location, entry.id) : undefined;
+    if (unrecorded) {
+      ended.push({ id: entry.id, outcome: laterRecorded(unrecorded) });
+      continue;
+    }
     const seen = owner.stillRuns(entry.owner);
     const silent = entry.silentSeconds;
     const runs = seen ?? (silent === undefined ? undefined : silent < SILENT_LIMIT_SECONDS);
@@ -288,6 +294,14 @@ export function settleRunning(
     }
   }
   return ended;
+}
+
+/** An end recorded by a later sync, saying so. */
+function laterRecorded(outcome: SyncOutcome): SyncOutcome {
+  const note = "recorded by a later sync: the store was out of reach when this one ended";
+  return outcome.error !== undefined
+    ? { ...outcome, error: `${outcome.error} (${note})` }
+    : { ...outcome, message: outcome.message ? `${outcome.message} (${note})` : note };
 }
 
 /** A finished sync's figures in the sync log's column order (status, pages, counts, message, error). */

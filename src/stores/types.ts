@@ -138,6 +138,12 @@ export interface SyncOwner {
   stillRuns(id: string): boolean | undefined;
   /** The owner recorded as `id`, in words for messages. */
   describe(id: string): string;
+  /**
+   * How this owner's sync logged as `entryId` in the store at `location` ended, when its entry could
+   * not be closed then (the store was out of reach): a later claim closes the entry with it, where
+   * it would otherwise refuse, the owner still running.
+   */
+  unrecordedEnd?(location: string, entryId: number): SyncOutcome | undefined;
 }
 
 export interface Store {

@@ -52,7 +52,12 @@ export interface RunsOptions {
   defaultDestination: string;
   maxConcurrent: number;
   logger: Logger;
+  /** Whether a failure is the database being out of reach, for a while: a run's end is then recorded once it is back. */
+  unavailable?: (error: unknown) => boolean;
 }
+
+/** How often a run's end is tried again while the database is out of reach. */
+const RECORD_RETRY_MS = 2000;
 
 export class Runs {
   /** This process, as the owner of the runs it claims. */
@@ -263,14 +268,14 @@ export class Runs {
   private async execute(active: Active): Promise<void> {
     active.started = true;
     const { connections, launcher, defaultDestination } = this.options;
-    await this.options.db
-      .updateTable("_sluice_runs")
-      .set({ status: "running", started_at: now() })
-      .where("id", "=", active.runId)
-      .execute();
-    this.emit(active, { type: "status", run: await this.get(active.runId) });
     let outcome: RunOutcome;
     try {
+      await this.options.db
+        .updateTable("_sluice_runs")
+        .set({ status: "running", started_at: now() })
+        .where("id", "=", active.runId)
+        .execute();
+      this.emit(active, { type: "status", run: await this.get(active.runId) });
       const { options, secrets } = await connections.unsealedOptions(active.connection.id);
       const connection = await connections.get(active.connection.id);
       outcome = await launcher.launch(
@@ -316,6 +321,48 @@ export class Runs {
   }
 
   private async finish(active: Active, outcome: RunOutcome): Promise<void> {
+    try {
+      try {
+        await this.recordEnd(active, outcome);
+      } finally {
+        this.active.delete(active.runId);
+      }
+      const run = await this.get(active.runId);
+      this.emit(active, { type: "status", run });
+      this.options.logger.info(`run ${run.id} of "${active.connection.name}" ${run.status}`, {
+        records: run.records,
+        pages: run.pages,
+        durationMs: run.durationMs,
+      });
+    } finally {
+      active.listeners.clear();
+      active.resolveDone();
+    }
+  }
+
+  /**
+   * Records the run's end; while the database is out of reach (a restart, a failover), again every
+   * RECORD_RETRY_MS until it is back, so that the run does not stay "running" and block its
+   * connection. A stop gives up: the next start closes the run as orphaned (closeOrphans).
+   */
+  private async recordEnd(active: Active, outcome: RunOutcome): Promise<void> {
+    let warned = false;
+    for (;;) {
+      try {
+        return await this.writeEnd(active, outcome);
+      } catch (error) {
+        if (this.stopping || !this.options.unavailable?.(error)) throw error;
+        if (!warned)
+          this.options.logger.warn(
+            `run ${active.runId} ${outcome.status} while the database is out of reach: its end is recorded once it is back`,
+          );
+        warned = true;
+        await new Promise((resolve) => setTimeout(resolve, RECORD_RETRY_MS));
+      }
+    }
+  }
+
+  private async writeEnd(active: Active, outcome: RunOutcome): Promise<void> {
     const row = await this.row(active.runId);
     const finishedAt = now();
     const durationMs = row.started_at ? Date.parse(finishedAt) - Date.parse(row.started_at) : null;
@@ -335,16 +382,6 @@ export class Runs {
       })
       .where("id", "=", active.runId)
       .execute();
-    this.active.delete(active.runId);
-    const run = await this.get(active.runId);
-    this.emit(active, { type: "status", run });
-    active.listeners.clear();
-    active.resolveDone();
-    this.options.logger.info(`run ${run.id} of "${active.connection.name}" ${run.status}`, {
-      records: run.records,
-      pages: run.pages,
-      durationMs: run.durationMs,
-    });
   }
 
   private emit(active: Active, event: RunEvent): void {
