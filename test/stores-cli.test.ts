@@ -8,6 +8,7 @@
  * nothing.
  */
 import Database from "better-sqlite3";
+import { execFileSync } from "node:child_process";
 import assert from "node:assert/strict";
 import { chmodSync, existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -401,6 +402,38 @@ test("TLS as libpq reads it: sslmode=require encrypts without checking, verify-c
     syncs.map((sync) => sync.status),
     ["succeeded", "succeeded", "succeeded", "succeeded"],
     "the refused syncs wrote nothing",
+  );
+});
+
+test("connections to PostgreSQL keep TCP keepalives on (a minute idle, as a NAT or load balancer would otherwise forget a slow source's connection); keepalives and keepalives_idle in the URL as libpq reads them", async (t) => {
+  const database = await createDatabase(t);
+  /** The keepalive timer of the client's socket as the kernel shows it (ss), or undefined when it has none. */
+  const keepAliveOf = async (query: string) => {
+    const client = await connectPostgres({ url: `${pgUrl(database)}${query}`, display: database });
+    try {
+      const { rows } = await client.query<{ port: number }>("SELECT inet_client_port() AS port");
+      const stdout = execFileSync("ss", ["-tnoH", "state", "established", `( sport = :${rows[0]!.port} )`], {
+        encoding: "utf8",
+      });
+      assert.match(stdout, /\d/, `ss shows the connection: ${stdout}`);
+      return /timer:\(keepalive,([^,]+),/.exec(stdout)?.[1];
+    } finally {
+      await client.end();
+    }
+  };
+  const seconds = (timer: string | undefined) => {
+    const match = /^(?:(\d+)min)?(?:(\d+)sec)?/.exec(timer ?? "");
+    return Number(match?.[1] ?? 0) * 60 + Number(match?.[2] ?? 0);
+  };
+  const byDefault = seconds(await keepAliveOf(""));
+  assert.ok(byDefault > 30 && byDefault <= 60, `probed after a minute idle: ${byDefault} s`);
+  const longer = seconds(await keepAliveOf("?keepalives_idle=600"));
+  assert.ok(longer > 540 && longer <= 600, `keepalives_idle=600: ${longer} s`);
+  assert.equal(await keepAliveOf("?keepalives=0"), undefined, "keepalives=0 turns them off");
+  await assert.rejects(
+    connectPostgres({ url: `${pgUrl(database)}?keepalives_idle=soon`, display: database }),
+    (error: Error & { code?: string }) =>
+      error.code === "STORE_LOCATION_INVALID" && /keepalives_idle=soon in the URL/.test(error.message),
   );
 });
 

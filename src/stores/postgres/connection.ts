@@ -69,8 +69,10 @@ export function clientSettings(target: PostgresTarget): pg.ClientConfig {
       "STORE_TLS_FAILED",
     );
   try {
-    return toClientConfig(parseConnectionString(url, { useLibpqCompat: !query.has("uselibpqcompat") }));
+    const settings = toClientConfig(parseConnectionString(url, { useLibpqCompat: !query.has("uselibpqcompat") }));
+    return { ...settings, ...keepAliveSettings(target, query) };
   } catch (error) {
+    if (error instanceof StoreLocationError) throw error;
     // The parser reads the files sslrootcert, sslcert and sslkey name: a failure with a path is one of them.
     if ((error as NodeJS.ErrnoException).path)
       throw new StoreError(
@@ -87,6 +89,35 @@ export function clientSettings(target: PostgresTarget): pg.ClientConfig {
       );
     throw new StoreLocationError(`store ${target.display}: the URL cannot be read (${messageOf(error)})`);
   }
+}
+
+/**
+ * Seconds a connection may sit idle before TCP checks that its server is still there. A sync's
+ * connection idles while its connector produces the next page, which for a slow source takes minutes;
+ * a NAT or load balancer on the way forgets a connection idle for a few (AWS's 350 s, Azure's 4 min),
+ * after which the next page waits for TCP to give up (many minutes) and fails. A probe each minute
+ * keeps the connection known on the way, and tells a server gone silently within minutes.
+ */
+const KEEPALIVE_IDLE_SECONDS = 60;
+
+/**
+ * TCP keepalives as libpq's `keepalives` (0 turns them off; on by default, as in libpq) and
+ * `keepalives_idle` (seconds, default KEEPALIVE_IDLE_SECONDS) in the URL say. Node sets the idle
+ * time only: libpq's keepalives_interval and keepalives_count are left to the system.
+ */
+function keepAliveSettings(target: PostgresTarget, query: URLSearchParams): pg.ClientConfig {
+  const on = query.get("keepalives");
+  const idle = query.get("keepalives_idle");
+  if (on !== null && on !== "0" && on !== "1")
+    throw new StoreLocationError(`store ${target.display}: keepalives=${on} in the URL: give 1 (on) or 0 (off)`);
+  if (idle !== null && !/^[1-9]\d{0,6}$/.test(idle))
+    throw new StoreLocationError(
+      `store ${target.display}: keepalives_idle=${idle} in the URL: give the seconds a connection may idle, a whole number from 1`,
+    );
+  return {
+    keepAlive: on !== "0",
+    keepAliveInitialDelayMillis: (idle === null ? KEEPALIVE_IDLE_SECONDS : Number(idle)) * 1000,
+  };
 }
 
 /**
