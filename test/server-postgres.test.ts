@@ -215,6 +215,7 @@ test("its PostgreSQL gone while the server runs and a run is under way: requests
     const answer = await api<{ error: { code: string; message: string } }>("GET", path);
     assert.equal(answer.status, 503, `${path}: ${JSON.stringify(answer.body)}`);
     assert.equal(answer.body.error.code, "STORE_UNREACHABLE", path);
+    assert.equal(answer.headers.get("retry-after"), "5", path);
     // The pool's idle connections were cut (lost), new ones are refused: either way the server and why.
     assert.match(
       answer.body.error.message,

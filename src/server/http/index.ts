@@ -23,6 +23,9 @@ import { sessionRoutes } from "./routes/session.js";
 import { ErrorBody } from "./schemas.js";
 import { uiRoutes } from "./static.js";
 
+/** What a 503 tells clients to wait before they try again: a database restart or failover takes seconds. */
+const RETRY_AFTER_SECONDS = 5;
+
 export interface HttpOptions {
   host: string;
   port: number;
@@ -80,9 +83,13 @@ export async function startHttpServer(app: App, options: HttpOptions): Promise<H
     const explained = app.metadata.explain(error);
     const { status, body } = toErrorResponse(explained);
     const request_ = `${request.method} ${request.url.split("?")[0]}`;
-    // 503: the database is out of reach, which its message says in full; a stack would only repeat it per request.
-    if (status === 503) app.logger.warn(`${request_} failed: ${body.error.message}`);
-    else if (status >= 500) app.logger.error(`${request_} failed: ${String((explained as Error).stack ?? explained)}`);
+    // 503: the database (or Temporal) is out of reach, which its message says in full; a stack would
+    // only repeat it per request. Clients are told when to try again.
+    if (status === 503) {
+      app.logger.warn(`${request_} failed: ${body.error.message}`);
+      reply.header("retry-after", String(RETRY_AFTER_SECONDS));
+    } else if (status >= 500)
+      app.logger.error(`${request_} failed: ${String((explained as Error).stack ?? explained)}`);
     return reply.code(status).send(body);
   });
   server.setNotFoundHandler((request, reply) =>

@@ -21,7 +21,15 @@ import {
   Stream,
 } from "../schemas.js";
 
-const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody, 422: ErrorBody };
+const errors = {
+  400: ErrorBody,
+  401: ErrorBody,
+  403: ErrorBody,
+  404: ErrorBody,
+  409: ErrorBody,
+  422: ErrorBody,
+  503: ErrorBody,
+};
 
 export function connectorRoutes(server: FastifyInstance, app: App): void {
   const api = server.withTypeProvider<TypeBoxTypeProvider>();

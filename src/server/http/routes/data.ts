@@ -5,7 +5,7 @@ import { Type } from "typebox";
 import type { App } from "../../app.js";
 import { ErrorBody, IdParams, SearchHit } from "../schemas.js";
 
-const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody };
+const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 503: ErrorBody };
 
 export function dataRoutes(server: FastifyInstance, app: App): void {
   const api = server.withTypeProvider<TypeBoxTypeProvider>();

@@ -6,7 +6,7 @@ import type { App } from "../../app.js";
 import type { RunEvent } from "../../runs/service.js";
 import { ErrorBody, IdParams, Paging, Run, RunDetail, RunStatus } from "../schemas.js";
 
-const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody };
+const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody, 503: ErrorBody };
 /** A comment line now and then keeps proxies from closing a quiet stream. */
 const HEARTBEAT_MS = 15_000;
 

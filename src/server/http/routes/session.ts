@@ -33,7 +33,7 @@ export function sessionRoutes(server: FastifyInstance, app: App, secureCookies: 
         tags: ["session"],
         security: [],
         body: LoginBody,
-        response: { 200: SessionBody, 400: ErrorBody, 401: ErrorBody },
+        response: { 200: SessionBody, 400: ErrorBody, 401: ErrorBody, 503: ErrorBody },
       },
     },
     async (request, reply) => describe(await login(request.body.token, reply)),
@@ -45,7 +45,7 @@ export function sessionRoutes(server: FastifyInstance, app: App, secureCookies: 
       schema: {
         summary: "who is logged in, and the CSRF token to send with changes",
         tags: ["session"],
-        response: { 200: SessionBody, 401: ErrorBody },
+        response: { 200: SessionBody, 401: ErrorBody, 503: ErrorBody },
       },
     },
     async (request) => {
@@ -62,7 +62,7 @@ export function sessionRoutes(server: FastifyInstance, app: App, secureCookies: 
       schema: {
         summary: "log out",
         tags: ["session"],
-        response: { 204: Type.Null(), 401: ErrorBody, 403: ErrorBody },
+        response: { 204: Type.Null(), 401: ErrorBody, 403: ErrorBody, 503: ErrorBody },
       },
     },
     async (request, reply) => {
