@@ -232,8 +232,15 @@ export const ERROR_CODES = {
 
   STORE_FAILED: {
     area: STORES,
-    meaning: "The store itself failed: the disk is full, the file is locked, read-only or cannot be opened.",
-    action: "Free space, close the other process holding the database, or check the path and its permissions.",
+    meaning: "The store itself failed: the disk is full, the file is read-only or cannot be opened.",
+    action: "Free space, or check the path and its permissions.",
+  },
+  STORE_BUSY: {
+    area: STORES,
+    meaning:
+      "Another process holds the database: a SQLite file's write lock held longer than Sluice waits (5 s), by another program writing to it or a transaction left open (a sqlite3 shell), or a DuckDB file, which one process opens at a time.",
+    action:
+      "Wait for the other process or end its transaction, then try again (the server answers 503 meanwhile, with Retry-After). Nothing of the failed page was written; earlier pages are kept.",
   },
   DISTRIBUTED_STORE_REFUSED: {
     area: STORES,

@@ -5,6 +5,7 @@
  * refuses callers without a live token, and cookie sessions without CSRF.
  */
 import assert from "node:assert/strict";
+import Database from "better-sqlite3";
 import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
@@ -430,4 +431,32 @@ test("two connections running into one DuckDB file at the same time: both succee
     ["users-eu", "succeeded"],
     ["users-us", "succeeded"],
   ]);
+});
+
+test("its SQLite file locked by another process past the wait: 503 STORE_BUSY saying so, the server lives on, and all works once it is released", async (t) => {
+  const dir = tempDir(t);
+  const home = join(dir, "home");
+  await installVault(home, join(dir, "vault-src"));
+  const db = join(dir, "app.db");
+  const server = await startServer(t, { db, home });
+  const token = server.token!;
+  const create = (name: string) =>
+    call<{ error: { code: string; message: string } }>(server.url, "POST", "/api/connections", {
+      token,
+      body: { name, connector: "vault", options: { format: "json", value: { api_key: SECRET } } },
+    });
+  // Another program holding the write lock: a transaction left open (a sqlite3 shell, say).
+  const other = new Database(db);
+  t.after(() => other.close());
+  other.exec("BEGIN IMMEDIATE");
+  const refused = await create("while-locked");
+  assert.equal(refused.status, 503, JSON.stringify(refused.body));
+  assert.equal(refused.body.error.code, "STORE_BUSY");
+  assert.match(refused.body.error.message, /app\.db: the database is locked by another process \(waited 5 s\)/);
+  assert.equal(refused.headers.get("retry-after"), "5");
+  other.exec("ROLLBACK");
+  assert.equal((await create("once-released")).status, 201);
+  assert.equal(server.child.exitCode, null, "the server lives on");
+  assert.doesNotMatch(server.output(), /\n\s+at /, "one line for the refused request, no stack");
+  assert.equal(await server.stop("SIGTERM"), 0);
 });

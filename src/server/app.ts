@@ -79,7 +79,7 @@ export class App {
       logger,
       unavailable: (error) => {
         const explained = metadata.explain(error);
-        return explained instanceof SluiceError && explained.code === "STORE_UNREACHABLE";
+        return explained instanceof SluiceError && ["STORE_UNREACHABLE", "STORE_BUSY"].includes(explained.code);
       },
     });
     const scheduleLogger = logger.child({ component: "scheduler" });

@@ -182,7 +182,12 @@ export class RecordError extends SluiceError {
   }
 }
 
-export type StoreErrorCode = "STORE_FAILED" | "STORE_UNREACHABLE" | "STORE_AUTH_FAILED" | "STORE_TLS_FAILED";
+export type StoreErrorCode =
+  | "STORE_FAILED"
+  | "STORE_BUSY"
+  | "STORE_UNREACHABLE"
+  | "STORE_AUTH_FAILED"
+  | "STORE_TLS_FAILED";
 
 /** The store itself failed (disk full, file locked, server down, ...). */
 export class StoreError extends SluiceError {

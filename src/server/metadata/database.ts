@@ -19,6 +19,7 @@ import {
 } from "../../stores/postgres/connection.js";
 import { DEFAULT_SCHEMA } from "../../stores/postgres/store.js";
 import { BUSY_TIMEOUT_MS, useWal } from "../../stores/sqlite/page-runner.js";
+import { sqliteBusy } from "../../stores/sqlite/store.js";
 import { StoreNotFoundError } from "../../stores/types.js";
 import type { DialectName } from "./migrations.js";
 
@@ -35,7 +36,8 @@ export interface OpenedDatabase<Schema> {
   /**
    * A failure of a query as the error to report: PostgreSQL out of reach (down, the network, the
    * password) names the server and why, where the driver says only "connect ECONNREFUSED" or
-   * "Connection terminated"; any other error is returned as it is.
+   * "Connection terminated"; a SQLite file locked by another process says so (STORE_BUSY); any
+   * other error is returned as it is.
    */
   explain(error: unknown): unknown;
   close(): Promise<void>;
@@ -62,7 +64,7 @@ export async function openDatabase<Schema>(
       dialect: "sqlite",
       location: location.file,
       schema: undefined,
-      explain: (error) => error,
+      explain: (error) => sqliteBusy(location.file, error) ?? error,
       close: () => db.destroy(),
     };
   }

@@ -498,7 +498,12 @@ export class DuckDbStore extends SqlStore {
     if (error instanceof SluiceError) return error;
     const message = error instanceof Error ? error.message : String(error);
     if (/Could not set lock on file|Conflicting lock/i.test(message))
-      return new StoreError(this.location, `the database file is in use by another process (${message})`, error);
+      return new StoreError(
+        this.location,
+        `the database file is in use by another process (${message})`,
+        error,
+        "STORE_BUSY",
+      );
     return new StoreError(this.location, message, error);
   }
 }

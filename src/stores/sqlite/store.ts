@@ -531,7 +531,20 @@ function checkExact(n: bigint, value: unknown, affinity: Affinity, column: numbe
     throw new Misfit(column, "numeric", value);
 }
 
+/** SQLite's lock held by another process past the wait (SQLITE_BUSY) as STORE_BUSY; undefined for any other error. */
+export function sqliteBusy(location: string, error: unknown): StoreError | undefined {
+  if ((error as { code?: string }).code !== "SQLITE_BUSY") return undefined;
+  return new StoreError(
+    location,
+    `the database is locked by another process (waited ${BUSY_TIMEOUT_MS / 1000} s): another program is writing to it or holds a transaction open`,
+    error,
+    "STORE_BUSY",
+  );
+}
+
 function wrapSqliteError(location: string, error: unknown): StoreError {
+  const busy = sqliteBusy(location, error);
+  if (busy) return busy;
   const code = (error as { code?: string }).code ?? "";
   const message = (error as Error).message;
   if (code === "SQLITE_FULL")
@@ -540,7 +553,6 @@ function wrapSqliteError(location: string, error: unknown): StoreError {
       "the disk is full; nothing of the failed page was written, earlier pages are kept",
       error,
     );
-  if (code === "SQLITE_BUSY") return new StoreError(location, "the database is locked by another process", error);
   if (code.startsWith("SQLITE_CANTOPEN"))
     return new StoreError(location, "cannot open the database file (check the path and permissions)", error);
   if (code === "SQLITE_READONLY") return new StoreError(location, "the database is read-only", error);
