@@ -256,6 +256,47 @@ test("its PostgreSQL gone while the server runs and a run is under way: requests
   assert.equal(await server.stop("SIGTERM"), 0);
 });
 
+test("its PostgreSQL gone while schedules are due: the server lives on, says once that the scheduler waits for it, and the schedules fire again once it is back", async (t) => {
+  const dir = tempDir(t);
+  const home = join(dir, "home");
+  await installVault(home, join(dir, "vault-src"));
+  const database = await createDatabase(t);
+  const relay = await relayToPostgres(t);
+  const db = `postgres://${PG_ROLE.user}@127.0.0.1:${relay.port}/${database}`;
+  const server = await startServer(t, { db, home });
+  const token = server.token!;
+  const made = await call<{ id: number }>(server.url, "POST", "/api/connections", {
+    token,
+    body: {
+      name: "often",
+      connector: "vault",
+      options: { format: "json", value: { api_key: SECRET, count: 3 } },
+      schedule: { everySeconds: 1 },
+    },
+  });
+  assert.equal(made.status, 201, JSON.stringify(made.body));
+  const scheduledRuns = async () => {
+    const runs = await call<RunView[]>(server.url, "GET", `/api/connections/${made.body.id}/runs`, { token });
+    return runs.status === 200 ? runs.body.length : undefined;
+  };
+  await waitFor(async () => ((await scheduledRuns()) ?? 0) >= 1 || undefined);
+
+  await relay.cut();
+  await new Promise((resolve) => setTimeout(resolve, 5000));
+  assert.equal(server.child.exitCode, null, `the server lives on:\n${server.output()}`);
+  await relay.restore();
+  // Runs after the outage: the scheduler goes on by itself.
+  const before = (await waitFor(scheduledRuns)) as number;
+  await waitFor(
+    async () => ((await scheduledRuns()) ?? 0) >= before + 2 || undefined,
+    30_000,
+    "scheduled runs after the outage",
+  );
+  const waits = server.output().match(/scheduler: cannot read the schedules \(store postgres:\/\/[^)]*\)/g) ?? [];
+  assert.equal(waits.length, 1, `one line for the outage, not one per tick:\n${server.output()}`);
+  assert.equal(await server.stop("SIGTERM"), 0);
+});
+
 type PostgresLocation = Extract<StoreLocation, { kind: "postgres" }>;
 
 test("a server and its workers opening one new PostgreSQL schema at the same instant: each opens it", async (t) => {

@@ -93,7 +93,7 @@ export class App {
             metadata.store,
             scheduleLogger,
           )
-        : new Scheduler(this.connections, this.runs, scheduleLogger);
+        : new Scheduler(this.connections, this.runs, scheduleLogger, (error) => metadata.explain(error));
     this.data = new DataAccess(new DataReader(metadata), metadata.store);
   }
 

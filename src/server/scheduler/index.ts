@@ -8,11 +8,14 @@
  *
  * May import: src/server/connections, src/server/runs, src/logging.ts.
  */
+import { messageOf } from "../../errors.js";
 import type { Logger } from "../../logging.js";
 import type { Connections } from "../connections/service.js";
 import type { Runs } from "../runs/service.js";
 
 const LONGEST_SLEEP_MS = 60_000;
+/** How soon a tick that failed (the database out of reach, say) is tried again. */
+const RETRY_MS = 5_000;
 
 export class Scheduler {
   private timer: NodeJS.Timeout | undefined;
@@ -20,11 +23,15 @@ export class Scheduler {
   /** A wake() arrived during a tick: tick again right after it. */
   private again = false;
   private stopped = false;
+  /** The last tick failed: said once, until a tick succeeds again. */
+  private failing = false;
 
   constructor(
     private readonly connections: Connections,
     private readonly runs: Runs,
     private readonly logger: Logger,
+    /** A failure as the error to report (see OpenedDatabase.explain). */
+    private readonly explain: (error: unknown) => unknown = (error) => error,
   ) {}
 
   start(): void {
@@ -51,13 +58,34 @@ export class Scheduler {
       return;
     }
     this.again = false;
-    this.ticking = this.fireDue()
-      .catch((error) => this.logger.error(`scheduler: ${String(error)}`))
-      .then(() => this.sleep())
-      .finally(() => {
-        this.ticking = undefined;
-        if (this.again) this.wake();
-      });
+    this.ticking = this.fireAndPlan().finally(() => {
+      this.ticking = undefined;
+      if (this.again) this.wake();
+    });
+  }
+
+  /**
+   * Starts the due runs and sets the timer for the next. Never rejects: a tick that fails (the
+   * database out of reach) is said once and tried again every RETRY_MS until one succeeds.
+   */
+  private async fireAndPlan(): Promise<void> {
+    let wait: number;
+    try {
+      await this.fireDue();
+      wait = await this.untilNext();
+      if (this.failing) this.logger.info("scheduler: reads the schedules again");
+      this.failing = false;
+    } catch (error) {
+      if (!this.failing)
+        this.logger.warn(
+          `scheduler: cannot read the schedules (${messageOf(this.explain(error))}); trying again every ${RETRY_MS / 1000} s`,
+        );
+      this.failing = true;
+      wait = RETRY_MS;
+    }
+    if (this.stopped) return;
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.tick(), wait);
   }
 
   private async fireDue(): Promise<void> {
@@ -78,11 +106,9 @@ export class Scheduler {
     }
   }
 
-  private async sleep(): Promise<void> {
-    if (this.stopped) return;
+  /** Milliseconds until the earliest planned run, at most LONGEST_SLEEP_MS. */
+  private async untilNext(): Promise<number> {
     const next = await this.connections.nextPlanned();
-    const wait = next ? Math.max(0, Math.min(next.getTime() - Date.now(), LONGEST_SLEEP_MS)) : LONGEST_SLEEP_MS;
-    clearTimeout(this.timer);
-    this.timer = setTimeout(() => this.tick(), wait);
+    return next ? Math.max(0, Math.min(next.getTime() - Date.now(), LONGEST_SLEEP_MS)) : LONGEST_SLEEP_MS;
   }
 }
