@@ -252,6 +252,7 @@ test("its PostgreSQL gone while the server runs and a run is under way: requests
   const output = server.output();
   assert.ok(output.split("\n").filter((line) => line.includes("failed:")).length >= 3, output);
   assert.match(output, /while the database is out of reach: its end is recorded once it is back/);
+  assert.ok((output.match(/progress not saved/g) ?? []).length <= 1, "a run's unsaved progress is said once");
   assert.ok(!/\n\s+at /.test(output), "one line per failed request, no stack");
   assert.equal(await server.stop("SIGTERM"), 0);
 });

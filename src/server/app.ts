@@ -5,7 +5,6 @@
  * runs through a launcher, the scheduler, and reading the data. The HTTP
  * server and the CLI are two faces of this one object.
  */
-import { SluiceError } from "../errors.js";
 import type { Logger } from "../logging.js";
 import { sluiceHome } from "../registry/index.js";
 import { Sessions, Tokens } from "./auth/index.js";
@@ -77,10 +76,7 @@ export class App {
       defaultDestination: metadata.store,
       maxConcurrent: options.maxConcurrentSyncs,
       logger,
-      unavailable: (error) => {
-        const explained = metadata.explain(error);
-        return explained instanceof SluiceError && ["STORE_UNREACHABLE", "STORE_BUSY"].includes(explained.code);
-      },
+      explain: (error) => metadata.explain(error),
     });
     const scheduleLogger = logger.child({ component: "scheduler" });
     this.scheduler =

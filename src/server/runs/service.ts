@@ -5,7 +5,7 @@
  * history, and stopping cleanly. Syncs themselves run through a RunLauncher.
  */
 import { hostname } from "node:os";
-import { SluiceError } from "../../errors.js";
+import { messageOf, SluiceError } from "../../errors.js";
 import type { Logger } from "../../logging.js";
 import { isAlive } from "../../registry/index.js";
 import { optionsText } from "../connections/options.js";
@@ -39,6 +39,8 @@ interface Active {
   log: LogEntry[];
   listeners: Set<(event: RunEvent) => void>;
   lastWrite: number;
+  /** The last progress write failed: said once, until one succeeds. */
+  progressUnsaved: boolean;
   done: Promise<void>;
   resolveDone: () => void;
   started: boolean;
@@ -52,9 +54,15 @@ export interface RunsOptions {
   defaultDestination: string;
   maxConcurrent: number;
   logger: Logger;
-  /** Whether a failure is the database being out of reach, for a while: a run's end is then recorded once it is back. */
-  unavailable?: (error: unknown) => boolean;
+  /**
+   * A failure of the database as the error to report (see OpenedDatabase.explain): one that says the
+   * database is out of reach for a while (OUT_OF_REACH) has a run's end recorded once it is back.
+   */
+  explain?: (error: unknown) => unknown;
 }
+
+/** Codes of a database out of reach for a while (down, restarting, locked by another process). */
+const OUT_OF_REACH = new Set(["STORE_UNREACHABLE", "STORE_BUSY"]);
 
 /** How often a run's end is tried again while the database is out of reach. */
 const RECORD_RETRY_MS = 2000;
@@ -88,6 +96,7 @@ export class Runs {
       log: [],
       listeners: new Set(),
       lastWrite: 0,
+      progressUnsaved: false,
       done,
       resolveDone,
       started: false,
@@ -257,7 +266,7 @@ export class Runs {
       if (!active) continue;
       this.running++;
       this.execute(active)
-        .catch((error) => this.options.logger.error(`run ${runId} could not be recorded: ${String(error)}`))
+        .catch((error) => this.options.logger.error(`run ${runId} could not be recorded: ${this.messageOf(error)}`))
         .finally(() => {
           this.running--;
           this.pump();
@@ -311,7 +320,16 @@ export class Runs {
       .set({ ...countsOf(progress), sync_id: progress.syncId })
       .where("id", "=", active.runId)
       .execute()
-      .catch((error) => this.options.logger.warn(`run ${active.runId}: progress not saved: ${String(error)}`));
+      .then(
+        () => {
+          active.progressUnsaved = false;
+        },
+        (error) => {
+          if (!active.progressUnsaved)
+            this.options.logger.warn(`run ${active.runId}: progress not saved: ${this.messageOf(error)}`);
+          active.progressUnsaved = true;
+        },
+      );
   }
 
   private onLog(active: Active, entry: LogEntry): void {
@@ -351,7 +369,7 @@ export class Runs {
       try {
         return await this.writeEnd(active, outcome);
       } catch (error) {
-        if (this.stopping || !this.options.unavailable?.(error)) throw error;
+        if (this.stopping || !this.outOfReach(error)) throw error;
         if (!warned)
           this.options.logger.warn(
             `run ${active.runId} ${outcome.status} while the database is out of reach: its end is recorded once it is back`,
@@ -382,6 +400,19 @@ export class Runs {
       })
       .where("id", "=", active.runId)
       .execute();
+  }
+
+  private explained(error: unknown): unknown {
+    return this.options.explain?.(error) ?? error;
+  }
+
+  private outOfReach(error: unknown): boolean {
+    const explained = this.explained(error);
+    return explained instanceof SluiceError && OUT_OF_REACH.has(explained.code);
+  }
+
+  private messageOf(error: unknown): string {
+    return messageOf(this.explained(error));
   }
 
   private emit(active: Active, event: RunEvent): void {
