@@ -502,13 +502,6 @@ export const ERROR_CODES = {
     meaning: "The connection has no table of that name.",
     action: "List its tables (GET /api/connections/{id}/tables) and pick one of those.",
   },
-  DATA_UNSUPPORTED: {
-    area: APPLICATION,
-    meaning:
-      "The server's data browser and search read SQLite and PostgreSQL stores; this connection's destination is a DuckDB file.",
-    action:
-      "Read it with DuckDB itself or `sluice serve qlik --db duckdb:<file>`; or sync the connection into SQLite or PostgreSQL.",
-  },
   SECRET_KEY_INVALID: {
     area: APPLICATION,
     meaning: "SLUICE_SECRET_KEY or the key file is not a 32-byte key.",

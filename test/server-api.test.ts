@@ -386,7 +386,7 @@ function fileText(path: string): string {
   }
 }
 
-test("two connections running into one DuckDB file at the same time: both succeed, and every row and log entry stays", async (t) => {
+test("two connections running into one DuckDB file at the same time, browsed as they write: both succeed, every row and log entry stays, and the file is let go after each read", async (t) => {
   const dir = tempDir(t);
   const home = join(dir, "home");
   await installGenerator(home);
@@ -408,12 +408,42 @@ test("two connections running into one DuckDB file at the same time: both succee
     ids.push(created.body.id);
   }
   // Both in the server's one process at once: before, each opened the file on a DuckDB instance of its own.
-  const runs = await Promise.all(ids.map((id) => runToEnd(server, token, id)));
+  let running = true;
+  const finishing = Promise.all(ids.map((id) => runToEnd(server, token, id))).finally(() => {
+    running = false;
+  });
+  // Browsed while they write, on the same instance.
+  const tablesOf = (id: number) =>
+    call<{ table: string; rows: number }[]>(server.url, "GET", `/api/connections/${id}/tables`, { token });
+  for (let browsed = 0; running || browsed === 0; browsed++) {
+    const tables = await tablesOf(ids[0]!);
+    assert.equal(tables.status, 200, JSON.stringify(tables.body));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  const runs = await finishing;
   for (const run of runs) assert.equal(run.status, "succeeded", run.error ?? "");
   assert.deepEqual(
     runs.map((run) => run.records),
     [100_000, 100_000],
   );
+  for (const [id, table] of [
+    [ids[0]!, "users_eu_users"],
+    [ids[1]!, "users_us_users"],
+  ] as const) {
+    const tables = await tablesOf(id);
+    assert.deepEqual(
+      tables.body.map((x) => [x.table, x.rows]),
+      [[table, 100_000]],
+    );
+    const page = await call<{ rows: unknown[]; total: number }>(
+      server.url,
+      "GET",
+      `/api/connections/${id}/tables/${table}/rows?offset=99998&limit=10`,
+      { token },
+    );
+    assert.deepEqual([page.status, page.body.rows.length, page.body.total], [200, 2, 100_000]);
+  }
+  // The file is let go after each read: another process opens it (below) while the server runs.
 
   const reader = await openStoreReader(`duckdb:${warehouse}`);
   try {

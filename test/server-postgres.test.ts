@@ -95,18 +95,43 @@ test("on PostgreSQL: the server's tables beside the data, runs into it and elsew
     fileTables.body.map((x) => [x.table, x.rows]),
     [["vault_file_items", 6]],
   );
-  const duck = await api<{ error: { code: string } }>("GET", `/api/connections/${inDuck.body.id}/tables`);
-  assert.equal(duck.status, 422);
-  assert.equal(duck.body.error.code, "DATA_UNSUPPORTED");
+  const duckTables = await api<{ table: string; rows: number }[]>("GET", `/api/connections/${inDuck.body.id}/tables`);
+  assert.deepEqual(
+    [duckTables.status, duckTables.body.map((x) => [x.table, x.rows])],
+    [200, [["vault_duck_items", 5]]],
+    JSON.stringify(duckTables.body),
+  );
+  const duckPage = await api<{ rows: { id: unknown; email: string }[]; total: number }>(
+    "GET",
+    `/api/connections/${inDuck.body.id}/tables/vault_duck_items/rows?offset=3&limit=5`,
+  );
+  assert.deepEqual(
+    [duckPage.status, duckPage.body.rows.map((r) => [Number(r.id), r.email]), duckPage.body.total],
+    [
+      200,
+      [
+        [3, "item3@example.test"],
+        [4, "item4@example.test"],
+      ],
+      5,
+    ],
+    JSON.stringify(duckPage.body),
+  );
 
   const found = await api<{ connection: string; uri: string }[]>("GET", "/api/search?q=item9@EXAMPLE");
   assert.deepEqual(
     found.body.map((hit) => [hit.connection, hit.uri]),
     [["vault-pg", "https://vault.example.test/items/9"]],
-    "search reads PostgreSQL (case-insensitively) and the SQLite destination, and passes over DuckDB",
+    "search reads PostgreSQL case-insensitively",
   );
   const inSqlite = await api<{ connection: string }[]>("GET", "/api/search?q=item5@example");
   assert.deepEqual(inSqlite.body.map((hit) => hit.connection).sort(), ["vault-file", "vault-pg"]);
+  const everywhere = await api<{ connection: string }[]>("GET", "/api/search?q=ITEM3@example");
+  assert.deepEqual(
+    everywhere.body.map((hit) => hit.connection).sort(),
+    ["vault-duck", "vault-file", "vault-pg"],
+    "search reads every destination: PostgreSQL, SQLite and DuckDB",
+  );
 
   assert.equal(await server.stop("SIGTERM"), 0);
   assert.ok(!server.output().includes(SECRET), "the secret is not in the server's output");

@@ -11,7 +11,7 @@ import { type Kysely, sql } from "kysely";
 import { parseStoreLocation, type StoreLocation } from "../../stores/location.js";
 import { StoreNotFoundError } from "../../stores/types.js";
 import type { Connection } from "../connections/service.js";
-import { type DialectName, openDatabase, type OpenedDatabase } from "../metadata/index.js";
+import { type BrowsedDatabase, openDatabase, type OpenedDatabase, openDuckDbForBrowsing } from "../metadata/index.js";
 import { ServerError } from "../errors.js";
 
 export interface TableInfo {
@@ -54,9 +54,10 @@ const LINK_COLUMNS = ["uri", "url", "html_url", "link", "permalink"];
 type AnyDb = Kysely<any>;
 
 /**
- * Reads each connection's data where its syncs wrote it: the server's own
- * database, or the connection's destination (opened read-only, once, when
- * first needed; a destination not written yet has no tables).
+ * Reads each connection's data where its syncs wrote it: the server's own database, or the
+ * connection's destination. A SQLite or PostgreSQL destination is opened read-only, once, when
+ * first needed; a DuckDB file for each call only, on this process's instance of it (held open, it
+ * would keep other processes out). A destination not written yet has no tables.
  */
 export class DataAccess {
   private readonly destinations = new Map<string, { reader: DataReader; database: OpenedDatabase<unknown> }>();
@@ -71,21 +72,21 @@ export class DataAccess {
   }
 
   async tables(connection: Connection): Promise<TableInfo[]> {
-    return (await this.readerOf(connection))?.tables(connection) ?? [];
+    return (await this.reading(connection, (reader) => reader.tables(connection))) ?? [];
   }
 
   async rows(connection: Connection, table: string, offset: number, limit: number): Promise<RowsPage> {
-    const reader = await this.readerOf(connection);
-    if (!reader) throw noTable(connection, table);
-    return reader.rows(connection, table, offset, limit);
+    const page = await this.reading(connection, (reader) => reader.rows(connection, table, offset, limit));
+    if (!page) throw noTable(connection, table);
+    return page;
   }
 
   async search(connections: Connection[], text: string, limit: number): Promise<SearchHit[]> {
     const hits: SearchHit[] = [];
     for (const connection of connections) {
       if (hits.length >= limit) break;
-      const reader = await this.readerOf(connection, "skip DuckDB");
-      if (reader) hits.push(...(await reader.search([connection], text, limit - hits.length)));
+      const found = await this.reading(connection, (reader) => reader.search([connection], text, limit - hits.length));
+      hits.push(...(found ?? []));
     }
     return hits;
   }
@@ -95,31 +96,43 @@ export class DataAccess {
     this.destinations.clear();
   }
 
-  /** The reader of the connection's destination; undefined while nothing has been written there. */
-  private async readerOf(connection: Connection, duckdb?: "skip DuckDB"): Promise<DataReader | undefined> {
-    if (!connection.destination) return this.main;
+  /** Runs `read` on the reader of the connection's destination; undefined while nothing has been written there. */
+  private async reading<T>(connection: Connection, read: (reader: DataReader) => Promise<T>): Promise<T | undefined> {
+    if (!connection.destination) return read(this.main);
     const location = parseStoreLocation(connection.destination);
+    if (location.kind === "duckdb") {
+      const database = await unlessMissing(() => openDuckDbForBrowsing(location));
+      if (!database) return undefined;
+      try {
+        return await read(new DataReader(database));
+      } finally {
+        await database.close();
+      }
+    }
+    const reader = await this.readerOf(location);
+    return reader && read(reader);
+  }
+
+  private async readerOf(location: Exclude<StoreLocation, { kind: "duckdb" }>): Promise<DataReader | undefined> {
     const key = storeKey(location);
     if (key === this.mainKey) return this.main;
     const open = this.destinations.get(key);
     if (open) return open.reader;
-    if (location.kind === "duckdb") {
-      if (duckdb) return undefined;
-      throw new ServerError(
-        "DATA_UNSUPPORTED",
-        `connection "${connection.name}" syncs into DuckDB (${location.file}), which the server does not browse: read it with DuckDB or \`sluice serve qlik\``,
-      );
-    }
-    let database: OpenedDatabase<unknown>;
-    try {
-      database = await openDatabase<unknown>(location, { readOnly: true });
-    } catch (error) {
-      if (error instanceof StoreNotFoundError) return undefined;
-      throw error;
-    }
+    const database = await unlessMissing(() => openDatabase<unknown>(location, { readOnly: true }));
+    if (!database) return undefined;
     const reader = new DataReader(database);
     this.destinations.set(key, { reader, database });
     return reader;
+  }
+}
+
+/** What `open` opens, or undefined when the store does not exist (yet). */
+async function unlessMissing<T>(open: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await open();
+  } catch (error) {
+    if (error instanceof StoreNotFoundError) return undefined;
+    throw error;
   }
 }
 
@@ -141,13 +154,13 @@ function noTable(connection: Connection, table: string): ServerError {
  * is named with its schema: behind a pooler in transaction mode, no session setting would follow.
  */
 export class DataReader {
-  private readonly dialect: DialectName;
+  private readonly dialect: BrowsedDatabase<unknown>["dialect"];
   private readonly schema: string | undefined;
   private readonly db: AnyDb;
 
   private readonly explain: (error: unknown) => unknown;
 
-  constructor(database: Pick<OpenedDatabase<unknown>, "dialect" | "schema" | "explain"> & { db: AnyDb }) {
+  constructor(database: Pick<BrowsedDatabase<unknown>, "dialect" | "schema" | "explain"> & { db: AnyDb }) {
     this.db = database.db;
     this.dialect = database.dialect;
     this.schema = database.schema;
@@ -222,9 +235,9 @@ export class DataReader {
   }
 
   private contains(column: string, pattern: string) {
-    return this.dialect === "postgres"
-      ? sql`CAST(${sql.id(column)} AS TEXT) ILIKE ${pattern} ESCAPE '\\'`
-      : sql`${sql.id(column)} LIKE ${pattern} ESCAPE '\\'`;
+    return this.dialect === "sqlite"
+      ? sql`${sql.id(column)} LIKE ${pattern} ESCAPE '\\'`
+      : sql`CAST(${sql.id(column)} AS TEXT) ILIKE ${pattern} ESCAPE '\\'`;
   }
 
   /**
@@ -283,11 +296,16 @@ export class DataReader {
   }
 }
 
-/** A row as JSON can carry it: big integers as text, buffers as base64. */
+/** A row as JSON can carry it: big integers as text, bytes as base64 (timestamps, as Dates, as ISO 8601). */
 function plain(row: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(row)) {
-    out[key] = typeof value === "bigint" ? value.toString() : Buffer.isBuffer(value) ? value.toString("base64") : value;
+    out[key] =
+      typeof value === "bigint"
+        ? value.toString()
+        : value instanceof Uint8Array
+          ? Buffer.from(value).toString("base64")
+          : value;
   }
   return out;
 }

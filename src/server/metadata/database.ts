@@ -2,8 +2,8 @@
  * A Kysely database on a store's location: a SQLite file (WAL, owner-only
  * when created) or PostgreSQL in the store's schema (the stores' own
  * connection handling: errors that name the server, the password never
- * shown). The server's metadata and its data browser open databases here and
- * nowhere else.
+ * shown), and, for the data browser only, a DuckDB file. The server's
+ * metadata and its data browser open databases here and nowhere else.
  */
 import BetterSqlite from "better-sqlite3";
 import { Kysely, PostgresDialect, SqliteDialect } from "kysely";
@@ -21,11 +21,14 @@ import { DEFAULT_SCHEMA } from "../../stores/postgres/store.js";
 import { BUSY_TIMEOUT_MS, useWal } from "../../stores/sqlite/page-runner.js";
 import { sqliteBusy } from "../../stores/sqlite/store.js";
 import { StoreNotFoundError } from "../../stores/types.js";
+import { SluiceError } from "../../errors.js";
+import { duckDbDialect } from "./duckdb-dialect.js";
 import type { DialectName } from "./migrations.js";
 
-export interface OpenedDatabase<Schema> {
+/** A database the data browser reads: the server's own, or a connection's destination. */
+export interface BrowsedDatabase<Schema> {
   readonly db: Kysely<Schema>;
-  readonly dialect: DialectName;
+  readonly dialect: DialectName | "duckdb";
   /** Where it lives, for messages (a path, or a URL without its password). */
   readonly location: string;
   /**
@@ -41,6 +44,11 @@ export interface OpenedDatabase<Schema> {
    */
   explain(error: unknown): unknown;
   close(): Promise<void>;
+}
+
+/** A SQLite or PostgreSQL database, which also keeps the server's own tables. */
+export interface OpenedDatabase<Schema> extends BrowsedDatabase<Schema> {
+  readonly dialect: DialectName;
 }
 
 export interface OpenDatabaseOptions {
@@ -116,4 +124,29 @@ async function ensureSchema(
   } finally {
     await client.end().catch(() => {});
   }
+}
+
+/**
+ * A DuckDB destination for the data browser, on the file's one instance in this process (shared with
+ * the syncs writing it), to be closed after each use: held open, it would keep every other process
+ * out of the file. A missing file is a StoreNotFoundError; one another process holds, STORE_BUSY.
+ */
+export async function openDuckDbForBrowsing(
+  location: Extract<StoreLocation, { kind: "duckdb" }>,
+): Promise<BrowsedDatabase<unknown>> {
+  if (!existsSync(location.file)) throw new StoreNotFoundError(`duckdb:${location.file}`, "the file does not exist");
+  const { DuckDbStore } = await import("../../stores/duckdb/store.js");
+  const store = await DuckDbStore.open(location.file);
+  const db = new Kysely<unknown>({ dialect: duckDbDialect(store) });
+  return {
+    db,
+    dialect: "duckdb",
+    location: store.location,
+    schema: "main",
+    explain: (error) => {
+      const failure = store.wrap(error);
+      return failure instanceof SluiceError && failure.code === "STORE_BUSY" ? failure : error;
+    },
+    close: () => db.destroy(),
+  };
 }

@@ -15,7 +15,7 @@ import type { MetadataSchema } from "./schema.js";
 
 export type { MetadataSchema } from "./schema.js";
 export type { DialectName } from "./migrations.js";
-export { type OpenedDatabase, openDatabase } from "./database.js";
+export { type BrowsedDatabase, type OpenedDatabase, openDatabase, openDuckDbForBrowsing } from "./database.js";
 
 export type MetadataDb = Kysely<MetadataSchema>;
 
