@@ -453,6 +453,16 @@ test("two connections running into one DuckDB file at the same time, browsed as 
       for await (const batch of batches) counted ??= batch[0]?.[0];
       assert.equal(Number(counted), 100_000, table);
     }
+    // Held by another process now: the browser says so, and when to try again.
+    const held = await call<{ error: { code: string; message: string } }>(
+      server.url,
+      "GET",
+      `/api/connections/${ids[0]}/tables`,
+      { token },
+    );
+    assert.deepEqual([held.status, held.body.error.code], [503, "STORE_BUSY"], JSON.stringify(held.body));
+    assert.match(held.body.error.message, /warehouse\.duckdb: the database file is in use by another process/);
+    assert.equal(held.headers.get("retry-after"), "5");
   } finally {
     await reader.close();
   }
