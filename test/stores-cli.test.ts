@@ -8,7 +8,7 @@
  * nothing.
  */
 import Database from "better-sqlite3";
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import assert from "node:assert/strict";
 import { chmodSync, existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -575,6 +575,34 @@ test("DuckDB through the CLI: sync, the summary and the sync log", async (t) => 
   const doubleQuote = await sluice(["sync", ...generator({ count: 10 }), "--db", db, "--schema", 'x"y']);
   assert.notEqual(doubleQuote.code, 0);
   assert.match(doubleQuote.stderr, /--schema "x\\"y": a DuckDB schema name cannot hold a double quote/);
+});
+
+test("a DuckDB file another process holds: a sync waits up to 5 s for it, then says it is in use (STORE_BUSY)", async (t) => {
+  const file = join(tempDir(t), "held.duckdb");
+  const db = `duckdb:${file}`;
+  assert.equal((await sluice(["sync", ...generator({ count: 10 }), "--db", db])).code, 0);
+  /** Another process opening the file for writing, for `ms`; resolves once it holds it. */
+  const hold = async (ms: number) => {
+    const script = `const { DuckDBInstance } = await import("@duckdb/node-api");
+      const instance = await DuckDBInstance.create(${JSON.stringify(file)});
+      console.log("held");
+      setTimeout(() => instance.closeSync(), ${ms});`;
+    const holder = spawn(process.execPath, ["--input-type=module", "-e", script], {
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    t.after(() => holder.kill("SIGKILL"));
+    await new Promise((resolve) => holder.stdout.once("data", resolve));
+  };
+  await hold(1500);
+  const waited = await sluice(["--json", "sync", ...generator({ count: 20 }), "--db", db]);
+  assert.equal(waited.code, 0, `held for 1.5 s: the sync waits, then runs\n${waited.stderr}`);
+  await hold(60_000);
+  const began = Date.now();
+  const refused = await sluice(["--json", "sync", ...generator({ count: 30 }), "--db", db]);
+  assert.notEqual(refused.code, 0);
+  assert.equal((JSON.parse(refused.stderr.trim().split("\n").pop()!) as { code: string }).code, "STORE_BUSY");
+  assert.match(refused.stderr, /held\.duckdb: the database file is in use by another process/);
+  assert.ok(Date.now() - began >= 5000, "it waited 5 s first");
 });
 
 test("--schema names a store cannot take: refused before anything is created, each with the reason", async (t) => {

@@ -13,7 +13,7 @@ import { existsSync, mkdirSync, rmSync } from "node:fs";
 import { basename, dirname } from "node:path";
 import { setImmediate as nextTurn } from "node:timers/promises";
 import { oneAtATime } from "../../async.js";
-import { SluiceError, UsageError } from "../../errors.js";
+import { messageOf, SluiceError, UsageError } from "../../errors.js";
 import { holdPrivateUmask } from "../../files.js";
 import { BaseTableWriter, type Column, Misfit, type OpenedTable, pageSegments } from "../base.js";
 import { type SqlValue, SqlStore } from "../sql-store.js";
@@ -53,6 +53,10 @@ export interface DuckDbOpenOptions {
 const START_MEMORY_MB = 24;
 const MOST_MEMORY_MB = 1024;
 const OUT_OF_MEMORY = /Out of Memory Error/;
+/** DuckDB's refusal of a file another process has open (DuckDB lets one process open a file for writing). */
+const HELD_ELSEWHERE = /Could not set lock on file|Conflicting lock/i;
+/** How long opening a file another process holds is tried, as SQLite waits for its lock (BUSY_TIMEOUT_MS). */
+const HELD_WAIT_MS = 5000;
 
 /**
  * Pages of up to this many rows are appended ahead: an appender flushes by itself (using its
@@ -165,8 +169,23 @@ export class DuckDbStore extends SqlStore {
     return `${this.s}.${quote(name)}`;
   }
 
-  /** The open connection (opening the file, and creating it, on first use). */
+  /**
+   * The open connection (opening the file, and creating it, on first use). A file another process
+   * holds is tried again for up to HELD_WAIT_MS: a process that holds it briefly (a server reading it
+   * for its data pages, a short sync) lets it go within that.
+   */
   async connect(): Promise<DuckDBConnection> {
+    for (const started = Date.now(); ; ) {
+      try {
+        return await this.connectOnce();
+      } catch (error) {
+        if (!HELD_ELSEWHERE.test(messageOf(error)) || Date.now() - started >= HELD_WAIT_MS) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    }
+  }
+
+  private async connectOnce(): Promise<DuckDBConnection> {
     if (this.connection) return this.connection;
     const fresh = !existsSync(this.file) && this.file !== ":memory:";
     if (fresh) mkdirSync(dirname(this.file), { recursive: true });
@@ -497,7 +516,7 @@ export class DuckDbStore extends SqlStore {
   wrap(error: unknown): Error {
     if (error instanceof SluiceError) return error;
     const message = error instanceof Error ? error.message : String(error);
-    if (/Could not set lock on file|Conflicting lock/i.test(message))
+    if (HELD_ELSEWHERE.test(message))
       return new StoreError(
         this.location,
         `the database file is in use by another process (${message})`,
