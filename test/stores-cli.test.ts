@@ -437,6 +437,23 @@ test("connections to PostgreSQL keep TCP keepalives on (a minute idle, as a NAT 
   );
 });
 
+test("a statement_timeout set for the database ends a sync: the error names the setting and how to raise it, and with it raised a re-run loads every row", async (t) => {
+  const database = await createDatabase(t);
+  const db = pgUrl(database);
+  await pgQuery("postgres", `ALTER DATABASE ${database} SET statement_timeout = '1ms'`);
+  const cut = await sluice(["sync", ...generator({ count: 5000 }), "--db", db]);
+  assert.notEqual(cut.code, 0);
+  assert.match(
+    cut.stderr,
+    /canceling statement due to statement timeout: the server's statement_timeout, set for this user or database, .*ALTER ROLE sluice_test SET statement_timeout = '10min'/,
+  );
+  await pgQuery("postgres", `ALTER DATABASE ${database} RESET statement_timeout`);
+  const again = await sluice(["sync", ...generator({ count: 5000 }), "--db", db]);
+  assert.equal(again.code, 0, again.stderr);
+  const [{ n }] = await pgQuery<{ n: number }>(database, 'SELECT count(*)::int AS n FROM sluice."generator_users"');
+  assert.equal(n, 5000);
+});
+
 test("a role with only CREATE on its schema syncs; no superuser, no CREATE on the database", async (t) => {
   const database = await createDatabase(t);
   const owner = await pgClient(database);

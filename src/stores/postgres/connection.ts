@@ -290,6 +290,21 @@ function noPasswordReason(): string {
   return "the server asks for a password and none was given: set PGPASSWORD or add it to ~/.pgpass";
 }
 
+/** Why PostgreSQL cancelled a statement (57014): one of its timeouts, set for the user or the database, or a person. */
+function cancelReason(message: string, client: pg.Client | undefined): string {
+  const user = client?.user ?? "<user>";
+  const timeout = /statement timeout/i.test(message)
+    ? "statement_timeout"
+    : /lock timeout/i.test(message)
+      ? "lock_timeout"
+      : undefined;
+  if (!timeout) return `${message}: an administrator cancelled it (pg_cancel_backend)`;
+  return (
+    `${message}: the server's ${timeout}, set for this user or database, ended a statement of the sync ` +
+    `(a page's merge, or a wait for another sync's turn); raise it for Sluice's user: ALTER ROLE ${user} SET ${timeout} = '10min' (or 0 for none)`
+  );
+}
+
 function reasonOf(code: string, message: string, client: pg.Client | undefined): string {
   if (UNTRUSTED_CERTIFICATE.has(code))
     return (
@@ -324,6 +339,8 @@ function reasonOf(code: string, message: string, client: pg.Client | undefined):
       return `${message}: Sluice needs CREATE on its schema (GRANT CREATE ON SCHEMA <schema> TO ${client?.user ?? "<user>"})`;
     case "25006":
       return `${message}: this server or session takes no writes (a standby, or default_transaction_read_only); name the primary in --db`;
+    case "57014":
+      return cancelReason(message, client);
     case "57P01":
       return `the server ended the session (${message}): it is shutting down, or an administrator ended it`;
     case "57P02":
