@@ -181,7 +181,27 @@ test("one sync of a connector into a store at a time: a second is refused while 
   );
 });
 
-test("PostgreSQL ending a sync's session mid-sync (a restart, a failover, an administrator): the error says so, the entry is closed as failed, and a re-run ends with exactly the source's rows", async (t) => {
+test("PostgreSQL ending a sync's session between pages (an idle-session timeout, an administrator, a pooler): the sync connects again, says so, and goes on to every row", async (t) => {
+  const database = await createDatabase(t);
+  const db = pgUrl(database);
+  // Ended by the server after 300 ms idle; the connector pauses 700 ms after each page.
+  await pgQuery("postgres", `ALTER DATABASE ${database} SET idle_session_timeout = '300ms'`);
+  const run = await sluice(["sync", ...generator({ count: 2000, page_size: 500, sleep_ms_per_page: 700 }), "--db", db]);
+  assert.equal(run.code, 0, run.stderr);
+  assert.match(
+    run.stderr,
+    /PostgreSQL at 127\.0\.0\.1:\d+ \(database "\w+", user "sluice_test"\) ended the connection between writes \(.*idle-session timeout.*\): connecting again/,
+  );
+  const [{ n, distinct }] = await pgQuery<{ n: string; distinct: string }>(
+    database,
+    "SELECT count(*) AS n, count(DISTINCT id) AS distinct FROM sluice.generator_users",
+  );
+  assert.deepEqual([Number(n), Number(distinct)], [2000, 2000]);
+  const [entry] = await pgQuery<{ status: string }>(database, "SELECT status FROM sluice._sluice_syncs");
+  assert.equal(entry.status, "succeeded");
+});
+
+test("PostgreSQL ending a sync's session inside a page's transaction (a restart, a failover, an administrator): the error says so, the entry is closed as failed, and a re-run ends with exactly the source's rows", async (t) => {
   const database = await createDatabase(t);
   const db = pgUrl(database);
   const slow = generator({ count: 3000, page_size: 100, sleep_ms_per_page: 30 });
@@ -193,11 +213,24 @@ test("PostgreSQL ending a sync's session mid-sync (a restart, a failover, an adm
         ?.n ?? 0,
     );
   await until(async () => (await rowCount()) >= 300, 60_000, "pages in PostgreSQL");
+  // The next page's merge waits for this lock, inside its transaction: the session is ended there.
+  const locker = await pgClient(database);
+  locker.on("error", () => {});
+  t.after(() => locker.end().catch(() => {}));
+  await locker.query("BEGIN; LOCK TABLE sluice.generator_users IN SHARE MODE");
+  const waiting =
+    "FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'sluice' AND wait_event_type = 'Lock'";
+  await until(
+    async () => (await pgQuery<{ n: number }>(database, `SELECT count(*)::int AS n ${waiting}`))[0]!.n === 1,
+    60_000,
+    "the sync's page waiting for the lock",
+  );
   const [{ ended }] = await pgQuery<{ ended: number }>(
     database,
-    "SELECT count(pg_terminate_backend(pid))::int AS ended FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'sluice'",
+    `SELECT count(pg_terminate_backend(pid))::int AS ended ${waiting}`,
   );
   assert.equal(ended, 1, "the sync's one session");
+  await locker.query("ROLLBACK");
   assert.notEqual(await first.exited, 0);
   const error = JSON.parse(first.stderr().trim().split("\n").at(-1)!) as { code: string; message: string };
   assert.equal(error.code, "STORE_UNREACHABLE");

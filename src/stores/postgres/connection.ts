@@ -150,9 +150,11 @@ export function describeServer(client: pg.Client): string {
 /** Why each client's connection ended, where it did. */
 const lost = new WeakMap<pg.Client, unknown>();
 
-/** Whether the client's connection has ended (the server, the network, or end()): no query will run on it. */
-export function connectionLost(client: pg.Client): boolean {
-  return lost.has(client);
+/** Why the client's connection ended (the server, the network, or end()), in words; undefined while it is open. */
+export function lossReason(client: pg.Client): string | undefined {
+  if (!lost.has(client)) return undefined;
+  const first = lost.get(client) as PgLikeError;
+  return reasonOf(first.code ?? "", first.message ?? String(first), client);
 }
 
 /**
@@ -238,11 +240,13 @@ export function postgresError(display: string, client: pg.Client | undefined, er
   const server = client ? describeServer(client) : display;
   const ended = client && lost.get(client);
   const { code = "", message = String(error) } = (error ?? {}) as PgLikeError;
-  if (ended && NOT_QUERYABLE.test(message)) {
-    const first = ended as PgLikeError;
-    const reason = reasonOf(first.code ?? "", first.message ?? String(ended), client);
-    return new StoreError(display, `${server}: the connection was lost: ${reason}`, ended, "STORE_UNREACHABLE");
-  }
+  if (ended && NOT_QUERYABLE.test(message))
+    return new StoreError(
+      display,
+      `${server}: the connection was lost: ${lossReason(client)}`,
+      ended,
+      "STORE_UNREACHABLE",
+    );
   if (!client && NOT_QUERYABLE.test(message))
     return new StoreError(display, `the connection was lost (${message})`, error, "STORE_UNREACHABLE");
   const reason = reasonOf(code, message, client);

@@ -23,7 +23,14 @@ import {
   VERSION_COLUMN,
 } from "../naming.js";
 import type { ColumnType, Row, SyncOutcome, WriteCounts } from "../types.js";
-import { connectionLost, connectPostgres, holdSchema, type PostgresTarget, postgresError } from "./connection.js";
+import {
+  connectPostgres,
+  describeServer,
+  holdSchema,
+  lossReason,
+  type PostgresTarget,
+  postgresError,
+} from "./connection.js";
 import { ENCODERS, NULL_FIELD, PG_TYPES, typeOfPg, widenUsing } from "./copy-text.js";
 
 export interface PostgresOpenOptions {
@@ -104,7 +111,26 @@ export class PostgresStore extends SqlStore {
   }
 
   async query<T extends pg.QueryResultRow = pg.QueryResultRow>(sql: string, values?: unknown[]): Promise<T[]> {
+    await this.reconnectIfLost();
     return (await this.client.query<T>(sql, values)).rows;
+  }
+
+  /**
+   * A new connection where the server ended this one between the store's statements (an idle-session
+   * timeout while the connector made its next page, an administrator, a pooler recycling its
+   * connections), so that the sync goes on: no statement was in flight, and nothing a write relies on
+   * lives in the session (see BEGIN). Tried once: a server that refuses it (down, restarting) fails
+   * the sync with the reason. A connection lost inside a transaction is not replaced there: whether
+   * that transaction committed is the error's to tell.
+   */
+  private async reconnectIfLost(): Promise<void> {
+    if (this.inTransaction) return;
+    const why = lossReason(this.connection);
+    if (why === undefined) return;
+    this.warn?.(`${describeServer(this.connection)} ended the connection between writes (${why}): connecting again`);
+    await this.connection.end().catch(() => {});
+    this.connection = await connectPostgres(this.target);
+    await this.setUpSession();
   }
 
   async rows<T>(sql: string, values?: SqlValue[]): Promise<T[]> {
@@ -132,6 +158,7 @@ export class PostgresStore extends SqlStore {
       if (prelude) await this.client.query(prelude);
       return work();
     }
+    await this.reconnectIfLost();
     const begin = commit === "lazy" ? LAZY_BEGIN : this.durableBegin;
     await this.client.query(prelude ? `${begin}; ${prelude}` : begin);
     this.inTransaction = true;
@@ -334,14 +361,9 @@ export class PostgresStore extends SqlStore {
   /**
    * A sync's end commits durably: the pages before it, committed lazily, reach the disk with it. A sync
    * that failed because its connection was lost (a restart, a failover, an administrator) is closed over
-   * a new one, rather than left marked running until the connector's next sync.
+   * a new one (see reconnectIfLost), rather than left marked running until the connector's next sync.
    */
   protected override async updateSync(id: number, outcome: SyncOutcome): Promise<void> {
-    if (connectionLost(this.connection)) {
-      await this.connection.end().catch(() => {});
-      this.connection = await connectPostgres(this.target);
-      await this.setUpSession();
-    }
     await this.transaction(() => super.updateSync(id, outcome));
   }
 
