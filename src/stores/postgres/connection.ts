@@ -150,6 +150,16 @@ export function describeServer(client: pg.Client): string {
 /** Why each client's connection ended, where it did. */
 const lost = new WeakMap<pg.Client, unknown>();
 
+/**
+ * Notes that a query's failure ended the client's connection (the server ended the session, the
+ * connection broke): pg tells the query first, and the client's 'error' or 'end' may come after
+ * the next query was sent on it.
+ */
+export function noteFailure(client: pg.Client, error: unknown): void {
+  const { code = "", message = String(error) } = (error ?? {}) as PgLikeError;
+  if (!lost.has(client) && (SESSION_ENDED.has(code) || CONNECTION_BROKE.test(message))) lost.set(client, error);
+}
+
 /** Why the client's connection ended (the server, the network, or end()), in words; undefined while it is open. */
 export function lossReason(client: pg.Client): string | undefined {
   if (!lost.has(client)) return undefined;
@@ -237,6 +247,7 @@ interface PgLikeError {
 /** A failure of PostgreSQL (or of reaching it) as a StoreError that says where and why. */
 export function postgresError(display: string, client: pg.Client | undefined, error: unknown): SluiceError {
   if (error instanceof SluiceError) return error;
+  if (client) noteFailure(client, error);
   const server = client ? describeServer(client) : display;
   const ended = client && lost.get(client);
   const { code = "", message = String(error) } = (error ?? {}) as PgLikeError;
@@ -255,6 +266,8 @@ export function postgresError(display: string, client: pg.Client | undefined, er
 }
 
 const CONNECTION_BROKE = /Connection terminated|ECONNRESET/i;
+/** The server ended the session (an administrator, a shutdown, a crash recovery): the connection is gone. */
+const SESSION_ENDED = new Set(["57P01", "57P02", "57P03", "57P05"]);
 
 /** What pg says of a query on a client whose connection has ended: the reason came before (see connectPostgres). */
 const NOT_QUERYABLE = /is not queryable/;
@@ -276,7 +289,7 @@ function codeOf(code: string, message: string): StoreErrorCode {
   if (["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "ETIMEDOUT", "EHOSTUNREACH", "ENOENT"].includes(code))
     return "STORE_UNREACHABLE";
   // The server ended the session, or the connection broke: lost during the command.
-  if (["57P01", "57P02", "57P03"].includes(code) || CONNECTION_BROKE.test(message)) return "STORE_UNREACHABLE";
+  if (SESSION_ENDED.has(code) || CONNECTION_BROKE.test(message)) return "STORE_UNREACHABLE";
   if (code === "28P01" || code === "28000" || /client password must be a string/i.test(message))
     return "STORE_AUTH_FAILED";
   return "STORE_FAILED";

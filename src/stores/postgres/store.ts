@@ -28,6 +28,7 @@ import {
   describeServer,
   holdSchema,
   lossReason,
+  noteFailure,
   type PostgresTarget,
   postgresError,
 } from "./connection.js";
@@ -167,7 +168,8 @@ export class PostgresStore extends SqlStore {
       await this.client.query("COMMIT");
       return result;
     } catch (error) {
-      await this.client.query("ROLLBACK").catch(() => {});
+      noteFailure(this.connection, error);
+      if (lossReason(this.connection) === undefined) await this.client.query("ROLLBACK").catch(() => {});
       throw error;
     } finally {
       this.inTransaction = false;
