@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { test } from "node:test";
+import { type TestContext, test } from "node:test";
 import { openDatabase } from "../src/server/metadata/database.js";
 import { parseStoreLocation, type StoreLocation } from "../src/stores/location.js";
 import { sluice, tempDir } from "./helpers.js";
@@ -210,15 +210,19 @@ test("behind a pooler in transaction mode (PgBouncer): the server keeps its tabl
   assert.equal(await again.stop("SIGTERM"), 0);
 });
 
-test("its PostgreSQL gone while the server runs and a run is under way: requests answer 503 naming the server and why, the server lives on, the run's end is recorded once it is back, and the next run goes on", async (t) => {
+/** A server with the vault connector, on a new database reached through a relay the test can cut. */
+async function serverBehindRelay(t: TestContext) {
   const dir = tempDir(t);
   const home = join(dir, "home");
   await installVault(home, join(dir, "vault-src"));
   const database = await createDatabase(t);
   const relay = await relayToPostgres(t);
-  const db = `postgres://${PG_ROLE.user}@127.0.0.1:${relay.port}/${database}`;
-  const server = await startServer(t, { db, home });
-  const token = server.token!;
+  const server = await startServer(t, { db: `postgres://${PG_ROLE.user}@127.0.0.1:${relay.port}/${database}`, home });
+  return { database, relay, server, token: server.token! };
+}
+
+test("its PostgreSQL gone while the server runs and a run is under way: requests answer 503 naming the server and why, the server lives on, the run's end is recorded once it is back, and the next run goes on", async (t) => {
+  const { database, relay, server, token } = await serverBehindRelay(t);
   const api = <T>(method: string, path: string) => call<T>(server.url, method, path, { token });
   // 20 pages, 150 ms apart: a run lasts about 3 s.
   const options = { format: "json", value: { api_key: SECRET, count: 400, page_size: 20, sleep_ms: 150 } };
@@ -283,14 +287,7 @@ test("its PostgreSQL gone while the server runs and a run is under way: requests
 });
 
 test("its PostgreSQL gone while schedules are due: the server lives on, says once that the scheduler waits for it, and the schedules fire again once it is back", async (t) => {
-  const dir = tempDir(t);
-  const home = join(dir, "home");
-  await installVault(home, join(dir, "vault-src"));
-  const database = await createDatabase(t);
-  const relay = await relayToPostgres(t);
-  const db = `postgres://${PG_ROLE.user}@127.0.0.1:${relay.port}/${database}`;
-  const server = await startServer(t, { db, home });
-  const token = server.token!;
+  const { relay, server, token } = await serverBehindRelay(t);
   const made = await call<{ id: number }>(server.url, "POST", "/api/connections", {
     token,
     body: {

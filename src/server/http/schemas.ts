@@ -32,6 +32,17 @@ export const ErrorBody = Type.Object(
   { $id: "Error" },
 );
 
+/** The errors a route that changes or runs things may answer (any route reading the database may answer 503). */
+export const ERROR_RESPONSES = {
+  400: ErrorBody,
+  401: ErrorBody,
+  403: ErrorBody,
+  404: ErrorBody,
+  409: ErrorBody,
+  422: ErrorBody,
+  503: ErrorBody,
+};
+
 export const TokenHolder = Type.Object({
   id: Type.String(),
   name: Type.String(),

@@ -15,7 +15,7 @@ import {
   Connection,
   ConnectionInput,
   type ConnectionInputBody,
-  ErrorBody,
+  ERROR_RESPONSES,
   IdParams,
   Paging,
   RowsPage,
@@ -24,15 +24,7 @@ import {
   TableInfo,
 } from "../schemas.js";
 
-const errors = {
-  400: ErrorBody,
-  401: ErrorBody,
-  403: ErrorBody,
-  404: ErrorBody,
-  409: ErrorBody,
-  422: ErrorBody,
-  503: ErrorBody,
-};
+const errors = ERROR_RESPONSES;
 
 export function connectionRoutes(server: FastifyInstance, app: App): void {
   const api = server.withTypeProvider<TypeBoxTypeProvider>();

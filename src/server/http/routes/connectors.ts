@@ -13,7 +13,7 @@ import {
   CheckResult,
   Connector,
   ConnectorSpec,
-  ErrorBody,
+  ERROR_RESPONSES,
   NameParams,
   Plan,
   PlanRequest,
@@ -21,15 +21,7 @@ import {
   Stream,
 } from "../schemas.js";
 
-const errors = {
-  400: ErrorBody,
-  401: ErrorBody,
-  403: ErrorBody,
-  404: ErrorBody,
-  409: ErrorBody,
-  422: ErrorBody,
-  503: ErrorBody,
-};
+const errors = ERROR_RESPONSES;
 
 export function connectorRoutes(server: FastifyInstance, app: App): void {
   const api = server.withTypeProvider<TypeBoxTypeProvider>();
