@@ -72,11 +72,11 @@ export class DataAccess {
   }
 
   async tables(connection: Connection): Promise<TableInfo[]> {
-    return (await this.reading(connection, (reader) => reader.tables(connection))) ?? [];
+    return (await this.withReader(connection, (reader) => reader.tables(connection))) ?? [];
   }
 
   async rows(connection: Connection, table: string, offset: number, limit: number): Promise<RowsPage> {
-    const page = await this.reading(connection, (reader) => reader.rows(connection, table, offset, limit));
+    const page = await this.withReader(connection, (reader) => reader.rows(connection, table, offset, limit));
     if (!page) throw noTable(connection, table);
     return page;
   }
@@ -85,7 +85,9 @@ export class DataAccess {
     const hits: SearchHit[] = [];
     for (const connection of connections) {
       if (hits.length >= limit) break;
-      const found = await this.reading(connection, (reader) => reader.search([connection], text, limit - hits.length));
+      const found = await this.withReader(connection, (reader) =>
+        reader.search([connection], text, limit - hits.length),
+      );
       hits.push(...(found ?? []));
     }
     return hits;
@@ -97,7 +99,10 @@ export class DataAccess {
   }
 
   /** Runs `read` on the reader of the connection's destination; undefined while nothing has been written there. */
-  private async reading<T>(connection: Connection, read: (reader: DataReader) => Promise<T>): Promise<T | undefined> {
+  private async withReader<T>(
+    connection: Connection,
+    read: (reader: DataReader) => Promise<T>,
+  ): Promise<T | undefined> {
     if (!connection.destination) return read(this.main);
     const location = parseStoreLocation(connection.destination);
     if (location.kind === "duckdb") {

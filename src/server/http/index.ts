@@ -82,14 +82,13 @@ export async function startHttpServer(app: App, options: HttpOptions): Promise<H
   server.setErrorHandler((error, request, reply) => {
     const explained = app.metadata.explain(error);
     const { status, body } = toErrorResponse(explained);
-    const request_ = `${request.method} ${request.url.split("?")[0]}`;
+    const route = `${request.method} ${request.url.split("?")[0]}`;
     // 503: the database (or Temporal) is out of reach, which its message says in full; a stack would
     // only repeat it per request. Clients are told when to try again.
     if (status === 503) {
-      app.logger.warn(`${request_} failed: ${body.error.message}`);
+      app.logger.warn(`${route} failed: ${body.error.message}`);
       reply.header("retry-after", String(RETRY_AFTER_SECONDS));
-    } else if (status >= 500)
-      app.logger.error(`${request_} failed: ${String((explained as Error).stack ?? explained)}`);
+    } else if (status >= 500) app.logger.error(`${route} failed: ${String((explained as Error).stack ?? explained)}`);
     return reply.code(status).send(body);
   });
   server.setNotFoundHandler((request, reply) =>

@@ -160,6 +160,11 @@ export function noteFailure(client: pg.Client, error: unknown): void {
   if (!lost.has(client) && (SESSION_ENDED.has(code) || CONNECTION_BROKE.test(message))) lost.set(client, error);
 }
 
+/** Whether the client's connection has ended (the server, the network, or end()): no query will run on it. */
+export function connectionLost(client: pg.Client): boolean {
+  return lost.has(client);
+}
+
 /** Why the client's connection ended (the server, the network, or end()), in words; undefined while it is open. */
 export function lossReason(client: pg.Client): string | undefined {
   if (!lost.has(client)) return undefined;
@@ -247,7 +252,6 @@ interface PgLikeError {
 /** A failure of PostgreSQL (or of reaching it) as a StoreError that says where and why. */
 export function postgresError(display: string, client: pg.Client | undefined, error: unknown): SluiceError {
   if (error instanceof SluiceError) return error;
-  if (client) noteFailure(client, error);
   const server = client ? describeServer(client) : display;
   const ended = client && lost.get(client);
   const { code = "", message = String(error) } = (error ?? {}) as PgLikeError;

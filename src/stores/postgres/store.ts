@@ -24,6 +24,7 @@ import {
 } from "../naming.js";
 import type { ColumnType, Row, SyncOutcome, WriteCounts } from "../types.js";
 import {
+  connectionLost,
   connectPostgres,
   describeServer,
   holdSchema,
@@ -113,7 +114,12 @@ export class PostgresStore extends SqlStore {
 
   async query<T extends pg.QueryResultRow = pg.QueryResultRow>(sql: string, values?: unknown[]): Promise<T[]> {
     await this.reconnectIfLost();
-    return (await this.client.query<T>(sql, values)).rows;
+    try {
+      return (await this.client.query<T>(sql, values)).rows;
+    } catch (error) {
+      noteFailure(this.connection, error);
+      throw error;
+    }
   }
 
   /**
@@ -161,15 +167,15 @@ export class PostgresStore extends SqlStore {
     }
     await this.reconnectIfLost();
     const begin = commit === "lazy" ? LAZY_BEGIN : this.durableBegin;
-    await this.client.query(prelude ? `${begin}; ${prelude}` : begin);
     this.inTransaction = true;
     try {
+      await this.client.query(prelude ? `${begin}; ${prelude}` : begin);
       const result = await work();
       await this.client.query("COMMIT");
       return result;
     } catch (error) {
       noteFailure(this.connection, error);
-      if (lossReason(this.connection) === undefined) await this.client.query("ROLLBACK").catch(() => {});
+      if (!connectionLost(this.connection)) await this.client.query("ROLLBACK").catch(() => {});
       throw error;
     } finally {
       this.inTransaction = false;
