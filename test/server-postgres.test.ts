@@ -211,18 +211,23 @@ test("behind a pooler in transaction mode (PgBouncer): the server keeps its tabl
 });
 
 /** A server with the vault connector, on a new database reached through a relay the test can cut. */
-async function serverBehindRelay(t: TestContext) {
+async function serverBehindRelay(t: TestContext, env?: NodeJS.ProcessEnv) {
   const dir = tempDir(t);
   const home = join(dir, "home");
   await installVault(home, join(dir, "vault-src"));
   const database = await createDatabase(t);
   const relay = await relayToPostgres(t);
-  const server = await startServer(t, { db: `postgres://${PG_ROLE.user}@127.0.0.1:${relay.port}/${database}`, home });
+  const server = await startServer(t, {
+    db: `postgres://${PG_ROLE.user}@127.0.0.1:${relay.port}/${database}`,
+    home,
+    env,
+  });
   return { database, relay, server, token: server.token! };
 }
 
 test("its PostgreSQL gone while the server runs and a run is under way: requests answer 503 naming the server and why, the server lives on, the run's end is recorded once it is back, and the next run goes on", async (t) => {
-  const { database, relay, server, token } = await serverBehindRelay(t);
+  // Runs do not wait for the database to come back (SLUICE_PG_RECONNECT_SECONDS=0): an outage longer than that wait.
+  const { database, relay, server, token } = await serverBehindRelay(t, { SLUICE_PG_RECONNECT_SECONDS: "0" });
   const api = <T>(method: string, path: string) => call<T>(server.url, method, path, { token });
   // 20 pages, 150 ms apart: a run lasts about 3 s.
   const options = { format: "json", value: { api_key: SECRET, count: 400, page_size: 20, sleep_ms: 150 } };

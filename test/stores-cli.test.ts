@@ -12,10 +12,19 @@ import { execFileSync, spawn } from "node:child_process";
 import assert from "node:assert/strict";
 import { chmodSync, existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { test } from "node:test";
+import { type TestContext, test } from "node:test";
 import { countRows, examples, freePort, query, type SyncSummary, sluice, sluiceBin, tempDir } from "./helpers.js";
 import { connectPostgres } from "../src/stores/postgres/connection.js";
-import { createDatabase, PG_LIMITED_ROLE, PG_ROLE, pgClient, pgQuery, pgUrl, startPgBouncer } from "./pg-helpers.js";
+import {
+  createDatabase,
+  PG_LIMITED_ROLE,
+  PG_ROLE,
+  pgClient,
+  pgQuery,
+  pgUrl,
+  relayToPostgres,
+  startPgBouncer,
+} from "./pg-helpers.js";
 import { serveQlik } from "./qlik-helpers.js";
 import { background, stopAfter } from "./process-helpers.js";
 
@@ -199,6 +208,110 @@ test("PostgreSQL ending a sync's session between pages (an idle-session timeout,
   assert.deepEqual([Number(n), Number(distinct)], [2000, 2000]);
   const [entry] = await pgQuery<{ status: string }>(database, "SELECT status FROM sluice._sluice_syncs");
   assert.equal(entry.status, "succeeded");
+});
+
+/**
+ * A sync into a new database through a relay the test can cut, its connector pausing 400 ms after each
+ * page; resolves once 300 rows are in and the sync's session has just gone idle between two pages, so
+ * that a cut lands between writes.
+ */
+async function syncBehindRelay(t: TestContext, env: NodeJS.ProcessEnv = process.env) {
+  const database = await createDatabase(t);
+  const relay = await relayToPostgres(t);
+  const db = `postgres://${PG_ROLE.user}@127.0.0.1:${relay.port}/${database}`;
+  const source = generator({ count: 2000, page_size: 100, sleep_ms_per_page: 400 });
+  const sync = background(process.execPath, [sluiceBin, "--json", "sync", ...source, "--db", db, "--no-progress"], env);
+  stopAfter(t, sync.child);
+  const justIdle = `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database()
+    AND application_name = 'sluice' AND state = 'idle' AND now() - state_change BETWEEN '20ms' AND '150ms'`;
+  await until(
+    async () => (await rowsIn(database)) >= 300 && (await pgQuery<{ n: number }>(database, justIdle))[0]!.n === 1,
+    60_000,
+    "the sync idle between two pages",
+  );
+  return { database, db, relay, sync };
+}
+
+async function rowsIn(database: string): Promise<number> {
+  const rows = await pgQuery<{ n: string }>(database, "SELECT count(*) AS n FROM sluice.generator_users").catch(
+    () => [],
+  );
+  return Number(rows[0]?.n ?? 0);
+}
+
+test("PostgreSQL out of reach for a few seconds between a sync's pages (a restart, a failover): the sync waits for it, says so, and goes on to every row", async (t) => {
+  const { database, relay, sync } = await syncBehindRelay(t);
+  await relay.cut();
+  await new Promise((resolve) => setTimeout(resolve, 2000));
+  await relay.restore();
+  assert.equal(await sync.exited, 0, sync.stderr());
+  const warnings = sync
+    .stderr()
+    .trim()
+    .split("\n")
+    .map((line) => (JSON.parse(line) as { message: string }).message);
+  const server = `PostgreSQL at 127.0.0.1:${relay.port} (database "${database}", user "sluice_test")`;
+  assert.deepEqual(
+    warnings.map((warning) =>
+      warning.replace(/(?<=between writes )\(.*\)(?=: connecting again$)|(?<=refused).*$|\d+\.\d s$/, "…"),
+    ),
+    [
+      `${server} ended the connection between writes …: connecting again`,
+      `${server}: connection refused…`,
+      `${server}: connected again after …`,
+    ],
+  );
+  assert.match(warnings[1]!, /: trying again for up to 60 s$/);
+  const [{ n, distinct }] = await pgQuery<{ n: string; distinct: string }>(
+    database,
+    "SELECT count(*) AS n, count(DISTINCT id) AS distinct FROM sluice.generator_users",
+  );
+  assert.deepEqual([Number(n), Number(distinct)], [2000, 2000]);
+  const [entry] = await pgQuery<{ status: string }>(database, "SELECT status FROM sluice._sluice_syncs");
+  assert.equal(entry.status, "succeeded");
+});
+
+test("PostgreSQL out of reach longer than SLUICE_PG_RECONNECT_SECONDS: the sync fails saying how long it tried, a re-run ends with exactly the source's rows; a cancel does not wait; a bad setting is refused", async (t) => {
+  const short = await syncBehindRelay(t, { ...process.env, SLUICE_PG_RECONNECT_SECONDS: "1" });
+  await short.relay.cut();
+  assert.notEqual(await short.sync.exited, 0);
+  const error = JSON.parse(short.sync.stderr().trim().split("\n").at(-1)!) as { code: string; message: string };
+  assert.equal(error.code, "STORE_UNREACHABLE");
+  assert.match(
+    error.message,
+    /connection refused.*; tried again for \d\.\d s \(SLUICE_PG_RECONNECT_SECONDS sets how long\)/,
+  );
+  const committed = await rowsIn(short.database);
+  const [{ state }] = await pgQuery<{ state: string }>(short.database, "SELECT state FROM sluice._sluice_state");
+  assert.ok((JSON.parse(state) as { next_id: number }).next_id <= committed, "the checkpoint is not ahead of the rows");
+  await short.relay.restore();
+  const rerun = await sluice(["sync", ...generator({ count: 2000, page_size: 100 }), "--db", short.db]);
+  assert.equal(rerun.code, 0, rerun.stderr);
+  const [{ n, distinct }] = await pgQuery<{ n: string; distinct: string }>(
+    short.database,
+    "SELECT count(*) AS n, count(DISTINCT id) AS distinct FROM sluice.generator_users",
+  );
+  assert.deepEqual([Number(n), Number(distinct)], [2000, 2000]);
+  const log = await pgQuery<{ status: string }>(short.database, "SELECT status FROM sluice._sluice_syncs ORDER BY id");
+  assert.deepEqual(
+    log.map((entry) => entry.status),
+    ["failed", "succeeded"],
+  );
+
+  // Ctrl-C while the sync waits (default 60 s) for its server: it stops at once.
+  const waiting = await syncBehindRelay(t);
+  await waiting.relay.cut();
+  await until(async () => /trying again for up to 60 s/.test(waiting.sync.stderr()), 30_000, "the sync waiting");
+  const interrupted = Date.now();
+  waiting.sync.child.kill("SIGINT");
+  assert.notEqual(await waiting.sync.exited, 0);
+  assert.ok(Date.now() - interrupted < 15_000, `stopped in ${Date.now() - interrupted} ms, not after the wait`);
+
+  const refused = await sluice(["sync", ...generator({ count: 1 }), "--db", short.db], {
+    env: { ...process.env, SLUICE_PG_RECONNECT_SECONDS: "soon" },
+  });
+  assert.equal(refused.code, 1, refused.stderr);
+  assert.match(refused.stderr, /SLUICE_PG_RECONNECT_SECONDS=soon: give the seconds/);
 });
 
 test("PostgreSQL ending a sync's session inside a page's transaction (a restart, a failover, an administrator): the error says so, the entry is closed as failed, and a re-run ends with exactly the source's rows", async (t) => {

@@ -135,6 +135,8 @@ export async function transfer(job: TransferJob): Promise<TransferResult> {
     // sent inside the page's transaction would be lost with it (the entry left "running", the counts short).
     // Bounded: a destination connector that stopped answering (frozen, SIGSTOP) never ends its write, and
     // the stop must not wait on it forever; its log is kept elsewhere (the state database), so nothing races.
+    // Nor does a cancel wait for a store out of reach to come back.
+    if (job.signal?.aborted) ledger.stopWaiting?.();
     await within(heartbeat.stop(), WRITES_SETTLE_MS, undefined);
     await within(writes.settled(), WRITES_SETTLE_MS, undefined);
     const cancelled = job.signal?.aborted === true;

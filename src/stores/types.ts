@@ -170,6 +170,11 @@ export interface Store {
    * stores that syncs from several machines share (PostgreSQL) keep it; a file is one machine's.
    */
   markAlive?(id: number): Promise<void>;
+  /**
+   * Stops waiting for a server out of reach (PostgreSQL's reconnection): what waits fails now with the
+   * reason, and later statements try once. Said when the sync is cancelled, so a cancel never waits on it.
+   */
+  stopWaiting?(): void;
   finishSync(id: number, outcome: SyncOutcome): Promise<void>;
   listSyncs(limit: number): Promise<SyncLogEntry[]>;
   close(): Promise<void>;
@@ -191,7 +196,13 @@ export type StoreErrorCode =
 
 /** The store itself failed (disk full, file locked, server down, ...). */
 export class StoreError extends SluiceError {
-  constructor(location: string, problem: string, cause?: unknown, code: StoreErrorCode = "STORE_FAILED") {
+  constructor(
+    location: string,
+    /** What went wrong, without the location. */
+    readonly problem: string,
+    cause?: unknown,
+    code: StoreErrorCode = "STORE_FAILED",
+  ) {
     super(code, `store ${location}: ${problem}`, { cause });
   }
 }

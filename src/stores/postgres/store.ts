@@ -8,9 +8,10 @@
  * double precision, boolean, timestamptz, jsonb.
  */
 import { createHash } from "node:crypto";
+import { setTimeout as delay } from "node:timers/promises";
 import type pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
-import { SluiceError } from "../../errors.js";
+import { SluiceError, UsageError } from "../../errors.js";
 import { BaseTableWriter, type Column, Misfit, type OpenedTable, pageSegments, type RunningEntry } from "../base.js";
 import { type SqlValue, SqlStore } from "../sql-store.js";
 import type { Checkpoint } from "../checkpoint-gate.js";
@@ -22,7 +23,14 @@ import {
   SYNC_ID_COLUMN,
   VERSION_COLUMN,
 } from "../naming.js";
-import type { ColumnType, Row, SyncOutcome, WriteCounts } from "../types.js";
+import {
+  type ColumnType,
+  type Row,
+  StoreError,
+  type StoreErrorCode,
+  type SyncOutcome,
+  type WriteCounts,
+} from "../types.js";
 import {
   connectionLost,
   connectPostgres,
@@ -65,6 +73,71 @@ function pgSchemaReason(schema: string): string | undefined {
 
 const ISO_TIME = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
+/** How long a lost connection is tried again while the server is out of reach (SLUICE_PG_RECONNECT_SECONDS, default 60; 0: not at all). */
+function reconnectWaitMs(setting = process.env.SLUICE_PG_RECONNECT_SECONDS): number {
+  if (setting === undefined || setting === "") return DEFAULT_RECONNECT_SECONDS * 1000;
+  if (!/^\d{1,6}$/.test(setting))
+    throw new UsageError(
+      `SLUICE_PG_RECONNECT_SECONDS=${setting}: give the seconds a sync waits for its PostgreSQL to come back, a whole number (0: no waiting)`,
+    );
+  return Number(setting) * 1000;
+}
+
+/**
+ * Seconds a sync waits for its server to come back: a restart takes seconds, and a hosted database's
+ * failover (Amazon RDS Multi-AZ, Cloud SQL, Azure) typically 20 to 60.
+ */
+const DEFAULT_RECONNECT_SECONDS = 60;
+/** Pauses between tries, growing to the last one. */
+const RECONNECT_PAUSES_MS = [250, 500, 1000, 2000, 5000];
+
+interface ReconnectOptions {
+  /** How long the server may stay out of reach. */
+  waitMs: number;
+  /** Ends the wait at once. */
+  signal: AbortSignal;
+  /** Hears of the first failure, and of the success after it (each naming the server). */
+  tell: (message: string) => void;
+}
+
+/**
+ * A new connection, tried again while the server is out of reach (STORE_UNREACHABLE: refused, timed
+ * out, starting up) until `waitMs` has passed or `signal` aborts. Any other failure, or the last, is
+ * thrown with the reason and how long it was tried.
+ */
+async function connectWithin(target: PostgresTarget, { waitMs, signal, tell }: ReconnectOptions): Promise<pg.Client> {
+  const started = Date.now();
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const client = await connectPostgres(target);
+      if (attempt > 0) tell(`${describeServer(client)}: connected again after ${secondsSince(started)} s`);
+      return client;
+    } catch (error) {
+      const pause = RECONNECT_PAUSES_MS[Math.min(attempt, RECONNECT_PAUSES_MS.length - 1)]!;
+      const outOfReach = error instanceof StoreError && error.code === "STORE_UNREACHABLE";
+      if (!outOfReach || signal.aborted || Date.now() + pause - started > waitMs)
+        throw triedFor(target, error, attempt, started);
+      if (attempt === 0) tell(`${error.problem}: trying again for up to ${waitMs / 1000} s`);
+      await delay(pause, undefined, { signal }).catch(() => {});
+    }
+  }
+}
+
+/** The last failure of connectWithin, saying how long the server was tried when it was tried again. */
+function triedFor(target: PostgresTarget, error: unknown, attempt: number, started: number): unknown {
+  if (!(error instanceof StoreError) || attempt === 0) return error;
+  return new StoreError(
+    target.display,
+    `${error.problem}; tried again for ${secondsSince(started)} s (SLUICE_PG_RECONNECT_SECONDS sets how long)`,
+    error,
+    error.code as StoreErrorCode,
+  );
+}
+
+function secondsSince(started: number): string {
+  return ((Date.now() - started) / 1000).toFixed(1);
+}
+
 export class PostgresStore extends SqlStore {
   readonly kind = "postgres";
   protected readonly limits = { identifierBytes: IDENTIFIER_BYTES, columns: 1590 };
@@ -76,11 +149,18 @@ export class PostgresStore extends SqlStore {
   private inTransaction = false;
   /** Whether the sync log has its alive_at column (see addSyncLogColumn). */
   private recordsLife = true;
+  /** The reconnection under way (reconnectIfLost). */
+  private reconnecting: Promise<void> | undefined;
+  /** A wait for the server ran out: until a connection is made again, each statement tries once. */
+  private outOfReach = false;
+  /** Aborted by stopWaiting and close: no more waiting for the server. */
+  private readonly waits = new AbortController();
 
   private constructor(
     private connection: pg.Client,
     private readonly target: PostgresTarget,
     readonly schema: string,
+    private readonly reconnectWaitMs: number,
   ) {
     super();
     this.location = `${target.display}${schema === DEFAULT_SCHEMA ? "" : ` (schema ${schema})`}`;
@@ -90,7 +170,8 @@ export class PostgresStore extends SqlStore {
   /** Connects (failing early when the server is down or refuses); creates nothing until the first write. */
   static async open(target: PostgresTarget, options: PostgresOpenOptions = {}): Promise<PostgresStore> {
     const schema = checkedSchema(options.schema ?? DEFAULT_SCHEMA, pgSchemaReason);
-    const store = new PostgresStore(await connectPostgres(target), target, schema);
+    const reconnectWait = reconnectWaitMs();
+    const store = new PostgresStore(await connectPostgres(target), target, schema, reconnectWait);
     await store.guard(() => store.setUpSession());
     return store;
   }
@@ -125,19 +206,42 @@ export class PostgresStore extends SqlStore {
   /**
    * A new connection where the server ended this one between the store's statements (an idle-session
    * timeout while the connector made its next page, an administrator, a pooler recycling its
-   * connections), so that the sync goes on: no statement was in flight, and nothing a write relies on
-   * lives in the session (see BEGIN). Tried once: a server that refuses it (down, restarting) fails
-   * the sync with the reason. A connection lost inside a transaction is not replaced there: whether
-   * that transaction committed is the error's to tell.
+   * connections, a restart), so that the sync goes on: no statement was in flight, and nothing a write
+   * relies on lives in the session (see BEGIN). A server out of reach (restarting, failing over) is
+   * tried again for up to SLUICE_PG_RECONNECT_SECONDS (reconnectWaitMs), then fails the sync with the
+   * reason; one that refuses otherwise (the password) fails it at once. A connection lost inside a
+   * transaction is not replaced there: whether that transaction committed is the error's to tell.
    */
   private async reconnectIfLost(): Promise<void> {
-    if (this.inTransaction) return;
-    const why = lossReason(this.connection);
-    if (why === undefined) return;
-    this.warn?.(`${describeServer(this.connection)} ended the connection between writes (${why}): connecting again`);
+    if (this.inTransaction || lossReason(this.connection) === undefined) return;
+    // One reconnection for every statement that meets the loss (a page, a beat of the sync's heartbeat).
+    this.reconnecting ??= this.reconnect().finally(() => {
+      this.reconnecting = undefined;
+    });
+    await this.reconnecting;
+  }
+
+  private async reconnect(): Promise<void> {
+    const server = describeServer(this.connection);
+    if (!this.outOfReach)
+      this.warn?.(`${server} ended the connection between writes (${lossReason(this.connection)}): connecting again`);
     await this.connection.end().catch(() => {});
-    this.connection = await connectPostgres(this.target);
+    try {
+      this.connection = await connectWithin(this.target, {
+        waitMs: this.outOfReach ? 0 : this.reconnectWaitMs,
+        signal: this.waits.signal,
+        tell: (message) => this.warn?.(message),
+      });
+    } catch (error) {
+      this.outOfReach = true;
+      throw error;
+    }
+    this.outOfReach = false;
     await this.setUpSession();
+  }
+
+  stopWaiting(): void {
+    this.waits.abort();
   }
 
   async rows<T>(sql: string, values?: SqlValue[]): Promise<T[]> {
@@ -380,6 +484,7 @@ export class PostgresStore extends SqlStore {
   }
 
   async close(): Promise<void> {
+    this.waits.abort();
     await this.client.end().catch(() => {});
   }
 
