@@ -314,60 +314,89 @@ test("PostgreSQL out of reach longer than SLUICE_PG_RECONNECT_SECONDS: the sync 
   assert.match(refused.stderr, /SLUICE_PG_RECONNECT_SECONDS=soon: give the seconds/);
 });
 
-test("PostgreSQL ending a sync's session inside a page's transaction (a restart, a failover, an administrator): the error says so, the entry is closed as failed, and a re-run ends with exactly the source's rows", async (t) => {
+/**
+ * A sync whose pages wait on a lock the test holds, inside their transaction; endSession() ends the
+ * sync's session while its page waits there (as a restart or an administrator would), release() lets
+ * the pages through.
+ */
+async function syncWaitingOnLock(t: TestContext) {
   const database = await createDatabase(t);
   const db = pgUrl(database);
   const slow = generator({ count: 3000, page_size: 100, sleep_ms_per_page: 30 });
-  const first = background(process.execPath, [sluiceBin, "--json", "sync", ...slow, "--db", db, "--no-progress"]);
-  stopAfter(t, first.child);
-  const rowCount = async () =>
-    Number(
-      (await pgQuery<{ n: string }>(database, "SELECT count(*) AS n FROM sluice.generator_users").catch(() => []))[0]
-        ?.n ?? 0,
-    );
-  await until(async () => (await rowCount()) >= 300, 60_000, "pages in PostgreSQL");
-  // The next page's merge waits for this lock, inside its transaction: the session is ended there.
+  const sync = background(process.execPath, [sluiceBin, "--json", "sync", ...slow, "--db", db, "--no-progress"]);
+  stopAfter(t, sync.child);
+  await until(async () => (await rowsIn(database)) >= 300, 60_000, "pages in PostgreSQL");
   const locker = await pgClient(database);
   locker.on("error", () => {});
   t.after(() => locker.end().catch(() => {}));
   await locker.query("BEGIN; LOCK TABLE sluice.generator_users IN SHARE MODE");
   const waiting =
     "FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'sluice' AND wait_event_type = 'Lock'";
-  await until(
-    async () => (await pgQuery<{ n: number }>(database, `SELECT count(*)::int AS n ${waiting}`))[0]!.n === 1,
-    60_000,
-    "the sync's page waiting for the lock",
+  const endSession = async () => {
+    await until(
+      async () => (await pgQuery<{ n: number }>(database, `SELECT count(*)::int AS n ${waiting}`))[0]!.n === 1,
+      60_000,
+      "the sync's page waiting for the lock",
+    );
+    const [{ ended }] = await pgQuery<{ ended: number }>(
+      database,
+      `SELECT count(pg_terminate_backend(pid))::int AS ended ${waiting}`,
+    );
+    assert.equal(ended, 1, "the sync's one session");
+  };
+  const release = () => locker.query("ROLLBACK");
+  const exactRows = async () => {
+    const [{ n, distinct }] = await pgQuery<{ n: string; distinct: string }>(
+      database,
+      "SELECT count(*) AS n, count(DISTINCT id) AS distinct FROM sluice.generator_users",
+    );
+    assert.deepEqual([Number(n), Number(distinct)], [3000, 3000]);
+  };
+  return { database, db, sync, endSession, release, exactRows };
+}
+
+test("PostgreSQL ending a sync's session inside a page's transaction, before its commit (a restart, a failover, an administrator): the page is written again on a new connection, and the sync goes on to every row", async (t) => {
+  const { database, sync, endSession, release, exactRows } = await syncWaitingOnLock(t);
+  await endSession();
+  await release();
+  assert.equal(await sync.exited, 0, sync.stderr());
+  assert.match(
+    sync.stderr(),
+    /ended the connection during a page's transaction, before its commit \(.*terminating connection due to administrator command.*\): the server rolled it back, and the page is written again/,
   );
-  const [{ ended }] = await pgQuery<{ ended: number }>(
+  await exactRows();
+  const [entry] = await pgQuery<{ status: string; inserted: string }>(
     database,
-    `SELECT count(pg_terminate_backend(pid))::int AS ended ${waiting}`,
+    "SELECT status, inserted FROM sluice._sluice_syncs",
   );
-  assert.equal(ended, 1, "the sync's one session");
-  await locker.query("ROLLBACK");
-  assert.notEqual(await first.exited, 0);
-  const error = JSON.parse(first.stderr().trim().split("\n").at(-1)!) as { code: string; message: string };
+  assert.deepEqual([entry.status, Number(entry.inserted)], ["succeeded", 3000], "the page counted once");
+});
+
+test("PostgreSQL ending a page's session again and again: after two new tries the error says so, the entry is closed as failed, and a re-run ends with exactly the source's rows", async (t) => {
+  const { database, db, sync, endSession, release, exactRows } = await syncWaitingOnLock(t);
+  for (let time = 0; time < 3; time++) await endSession();
+  await release();
+  assert.notEqual(await sync.exited, 0);
+  const error = JSON.parse(sync.stderr().trim().split("\n").at(-1)!) as { code: string; message: string };
   assert.equal(error.code, "STORE_UNREACHABLE");
   assert.match(
     error.message,
     /PostgreSQL at 127\.0\.0\.1:\d+ \(database "\w+", user "sluice_test"\): (the connection was lost: )?the server ended the session \(terminating connection due to administrator command\)/,
   );
+  assert.equal((sync.stderr().match(/the page is written again/g) ?? []).length, 2);
   const [entry] = await pgQuery<{ status: string; error: string }>(
     database,
     "SELECT status, error FROM sluice._sluice_syncs",
   );
   assert.equal(entry.status, "failed", "closed over a new connection, not left running");
   assert.match(entry.error, /the server ended the session/);
-  const rows = await rowCount();
+  const rows = await rowsIn(database);
   const [{ state }] = await pgQuery<{ state: string }>(database, "SELECT state FROM sluice._sluice_state");
   assert.ok((JSON.parse(state) as { next_id: number }).next_id <= rows, "the checkpoint is not ahead of the rows");
 
   const rerun = await sluice(["sync", ...generator({ count: 3000, page_size: 100 }), "--db", db]);
   assert.equal(rerun.code, 0, rerun.stderr);
-  const [{ n, distinct }] = await pgQuery<{ n: string; distinct: string }>(
-    database,
-    "SELECT count(*) AS n, count(DISTINCT id) AS distinct FROM sluice.generator_users",
-  );
-  assert.deepEqual([Number(n), Number(distinct)], [3000, 3000]);
+  await exactRows();
 });
 
 test("PostgreSQL shared by several machines: a sync on another still saying it runs refuses a second; one silent for minutes is closed as interrupted", async (t) => {

@@ -88,6 +88,8 @@ function reconnectWaitMs(setting = process.env.SLUICE_PG_RECONNECT_SECONDS): num
  * failover (Amazon RDS Multi-AZ, Cloud SQL, Azure) typically 20 to 60.
  */
 const DEFAULT_RECONNECT_SECONDS = 60;
+/** How many times a page's transaction is run again after losing its connection (see transaction). */
+const MOST_REPLAYS = 2;
 /** Pauses between tries, growing to the last one. */
 const RECONNECT_PAUSES_MS = [250, 500, 1000, 2000, 5000];
 
@@ -151,6 +153,8 @@ export class PostgresStore extends SqlStore {
   private recordsLife = true;
   /** The reconnection under way (reconnectIfLost). */
   private reconnecting: Promise<void> | undefined;
+  /** The loss of the connection was told already (a page's transaction run again): reconnect need not. */
+  private lossTold = false;
   /** A wait for the server ran out: until a connection is made again, each statement tries once. */
   private outOfReach = false;
   /** Aborted by stopWaiting and close: no more waiting for the server. */
@@ -223,8 +227,9 @@ export class PostgresStore extends SqlStore {
 
   private async reconnect(): Promise<void> {
     const server = describeServer(this.connection);
-    if (!this.outOfReach)
+    if (!this.outOfReach && !this.lossTold)
       this.warn?.(`${server} ended the connection between writes (${lossReason(this.connection)}): connecting again`);
+    this.lossTold = false;
     await this.connection.end().catch(() => {});
     try {
       this.connection = await connectWithin(this.target, {
@@ -262,27 +267,55 @@ export class PostgresStore extends SqlStore {
    * SQLite's NORMAL mode. The next durable commit flushes them all.
    * `prelude` (a page's temporary table) goes with the BEGIN, in the same
    * round trip. Inside another transaction, `work` joins it (a claim closing
-   * stale entries closes them in the claim's).
+   * stale entries closes them in the claim's). A `replayable` transaction (a
+   * page's: its work only writes, and holds nothing in memory that a rollback
+   * would leave ahead) whose connection is lost before its COMMIT went out
+   * was rolled back by the server, and runs again on a new connection, up to
+   * MOST_REPLAYS times; one lost during its COMMIT may or may not have
+   * committed, and the error says so.
    */
-  async transaction<T>(work: () => Promise<T>, commit: "durable" | "lazy" = "durable", prelude = ""): Promise<T> {
+  async transaction<T>(
+    work: () => Promise<T>,
+    commit: "durable" | "lazy" = "durable",
+    prelude = "",
+    replayable = false,
+  ): Promise<T> {
     if (this.inTransaction) {
       if (prelude) await this.client.query(prelude);
       return work();
     }
-    await this.reconnectIfLost();
-    const begin = commit === "lazy" ? LAZY_BEGIN : this.durableBegin;
-    this.inTransaction = true;
-    try {
-      await this.client.query(prelude ? `${begin}; ${prelude}` : begin);
-      const result = await work();
-      await this.client.query("COMMIT");
-      return result;
-    } catch (error) {
-      noteFailure(this.connection, error);
-      if (!connectionLost(this.connection)) await this.client.query("ROLLBACK").catch(() => {});
-      throw error;
-    } finally {
-      this.inTransaction = false;
+    for (let replays = 0; ; replays++) {
+      await this.reconnectIfLost();
+      const begin = commit === "lazy" ? LAZY_BEGIN : this.durableBegin;
+      let commitSent = false;
+      this.inTransaction = true;
+      try {
+        await this.client.query(prelude ? `${begin}; ${prelude}` : begin);
+        const result = await work();
+        commitSent = true;
+        await this.client.query("COMMIT");
+        return result;
+      } catch (error) {
+        noteFailure(this.connection, error);
+        const lost = connectionLost(this.connection);
+        if (!lost) await this.client.query("ROLLBACK").catch(() => {});
+        if (lost && commitSent)
+          throw new StoreError(
+            this.location,
+            `${describeServer(this.connection)} ended the connection while a transaction committed (${lossReason(this.connection)}): ` +
+              "whether it committed is unknown; the checkpoint is never ahead of what did, and a re-run writes the rest again",
+            error,
+            "STORE_UNREACHABLE",
+          );
+        if (!(lost && replayable && replays < MOST_REPLAYS)) throw error;
+        this.warn?.(
+          `${describeServer(this.connection)} ended the connection during a page's transaction, before its commit ` +
+            `(${lossReason(this.connection)}): the server rolled it back, and the page is written again`,
+        );
+        this.lossTold = true;
+      } finally {
+        this.inTransaction = false;
+      }
     }
   }
 
@@ -550,6 +583,7 @@ class PostgresTable extends BaseTableWriter {
       },
       commitOf(checkpoint),
       keyed ? this.pageTableStatements() : "",
+      true,
     );
   }
 
