@@ -271,6 +271,22 @@ test("PostgreSQL out of reach for a few seconds between a sync's pages (a restar
   assert.equal(entry.status, "succeeded");
 });
 
+test("a sync reconnecting in a failover's midst to a server that takes no writes yet (a standby, the demoted primary): it waits for a writable one and goes on", async (t) => {
+  const { database, relay, sync } = await syncBehindRelay(t);
+  await pgQuery("postgres", `ALTER DATABASE ${database} SET default_transaction_read_only = on`);
+  await relay.cut();
+  await relay.restore();
+  await until(async () => /takes no writes: trying again/.test(sync.stderr()), 30_000, "the sync waiting");
+  await pgQuery("postgres", `ALTER DATABASE ${database} RESET default_transaction_read_only`);
+  assert.equal(await sync.exited, 0, sync.stderr());
+  assert.match(
+    sync.stderr(),
+    /the server's sessions are read-only \(default_transaction_read_only\) and takes no writes: trying again for up to 60 s/,
+  );
+  assert.match(sync.stderr(), /connected again after \d+\.\d s/);
+  assert.equal(await rowsIn(database), 2000);
+});
+
 test("PostgreSQL out of reach longer than SLUICE_PG_RECONNECT_SECONDS: the sync fails saying how long it tried, a re-run ends with exactly the source's rows; a cancel does not wait; a bad setting is refused", async (t) => {
   const short = await syncBehindRelay(t, { ...process.env, SLUICE_PG_RECONNECT_SECONDS: "1" });
   await short.relay.cut();

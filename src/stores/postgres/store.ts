@@ -8,10 +8,9 @@
  * double precision, boolean, timestamptz, jsonb.
  */
 import { createHash } from "node:crypto";
-import { setTimeout as delay } from "node:timers/promises";
 import type pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
-import { SluiceError, UsageError } from "../../errors.js";
+import { SluiceError } from "../../errors.js";
 import { BaseTableWriter, type Column, Misfit, type OpenedTable, pageSegments, type RunningEntry } from "../base.js";
 import { type SqlValue, SqlStore } from "../sql-store.js";
 import type { Checkpoint } from "../checkpoint-gate.js";
@@ -23,14 +22,7 @@ import {
   SYNC_ID_COLUMN,
   VERSION_COLUMN,
 } from "../naming.js";
-import {
-  type ColumnType,
-  type Row,
-  StoreError,
-  type StoreErrorCode,
-  type SyncOutcome,
-  type WriteCounts,
-} from "../types.js";
+import { type ColumnType, type Row, StoreError, type SyncOutcome, type WriteCounts } from "../types.js";
 import {
   connectionLost,
   connectPostgres,
@@ -42,6 +34,7 @@ import {
   postgresError,
 } from "./connection.js";
 import { ENCODERS, NULL_FIELD, PG_TYPES, typeOfPg, widenUsing } from "./copy-text.js";
+import { connectWithin, reconnectWaitMs } from "./reconnect.js";
 
 export interface PostgresOpenOptions {
   /** The schema holding the tables and Sluice's own (default "sluice"). */
@@ -73,72 +66,8 @@ function pgSchemaReason(schema: string): string | undefined {
 
 const ISO_TIME = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
-/** How long a lost connection is tried again while the server is out of reach (SLUICE_PG_RECONNECT_SECONDS, default 60; 0: not at all). */
-function reconnectWaitMs(setting = process.env.SLUICE_PG_RECONNECT_SECONDS): number {
-  if (setting === undefined || setting === "") return DEFAULT_RECONNECT_SECONDS * 1000;
-  if (!/^\d{1,6}$/.test(setting))
-    throw new UsageError(
-      `SLUICE_PG_RECONNECT_SECONDS=${setting}: give the seconds a sync waits for its PostgreSQL to come back, a whole number (0: no waiting)`,
-    );
-  return Number(setting) * 1000;
-}
-
-/**
- * Seconds a sync waits for its server to come back: a restart takes seconds, and a hosted database's
- * failover (Amazon RDS Multi-AZ, Cloud SQL, Azure) typically 20 to 60.
- */
-const DEFAULT_RECONNECT_SECONDS = 60;
 /** How many times a page's transaction is run again after losing its connection (see transaction). */
 const MOST_REPLAYS = 2;
-/** Pauses between tries, growing to the last one. */
-const RECONNECT_PAUSES_MS = [250, 500, 1000, 2000, 5000];
-
-interface ReconnectOptions {
-  /** How long the server may stay out of reach. */
-  waitMs: number;
-  /** Ends the wait at once. */
-  signal: AbortSignal;
-  /** Hears of the first failure, and of the success after it (each naming the server). */
-  tell: (message: string) => void;
-}
-
-/**
- * A new connection, tried again while the server is out of reach (STORE_UNREACHABLE: refused, timed
- * out, starting up) until `waitMs` has passed or `signal` aborts. Any other failure, or the last, is
- * thrown with the reason and how long it was tried.
- */
-async function connectWithin(target: PostgresTarget, { waitMs, signal, tell }: ReconnectOptions): Promise<pg.Client> {
-  const started = Date.now();
-  for (let attempt = 0; ; attempt++) {
-    try {
-      const client = await connectPostgres(target);
-      if (attempt > 0) tell(`${describeServer(client)}: connected again after ${secondsSince(started)} s`);
-      return client;
-    } catch (error) {
-      const pause = RECONNECT_PAUSES_MS[Math.min(attempt, RECONNECT_PAUSES_MS.length - 1)]!;
-      const outOfReach = error instanceof StoreError && error.code === "STORE_UNREACHABLE";
-      if (!outOfReach || signal.aborted || Date.now() + pause - started > waitMs)
-        throw triedFor(target, error, attempt, started);
-      if (attempt === 0) tell(`${error.problem}: trying again for up to ${waitMs / 1000} s`);
-      await delay(pause, undefined, { signal }).catch(() => {});
-    }
-  }
-}
-
-/** The last failure of connectWithin, saying how long the server was tried when it was tried again. */
-function triedFor(target: PostgresTarget, error: unknown, attempt: number, started: number): unknown {
-  if (!(error instanceof StoreError) || attempt === 0) return error;
-  return new StoreError(
-    target.display,
-    `${error.problem}; tried again for ${secondsSince(started)} s (SLUICE_PG_RECONNECT_SECONDS sets how long)`,
-    error,
-    error.code as StoreErrorCode,
-  );
-}
-
-function secondsSince(started: number): string {
-  return ((Date.now() - started) / 1000).toFixed(1);
-}
 
 export class PostgresStore extends SqlStore {
   readonly kind = "postgres";
