@@ -119,11 +119,7 @@ test("a connector killed mid-sync into PostgreSQL: committed pages stay, the che
   assert.equal(rerun.code, 0, rerun.stderr);
   const summary = JSON.parse(rerun.stdout) as SyncSummary;
   assert.equal(summary.inserted, 3000 - nextId);
-  const [{ n, distinct }] = await pgQuery<{ n: string; distinct: string }>(
-    database,
-    "SELECT count(*) AS n, count(DISTINCT id) AS distinct FROM sluice.generator_users",
-  );
-  assert.deepEqual([Number(n), Number(distinct)], [3000, 3000]);
+  await assertRowsOnce(database, 3000);
   const log = await sluice(["--json", "syncs", "--db", db]);
   const entries = JSON.parse(log.stdout) as { status: string }[];
   assert.deepEqual(
@@ -201,11 +197,7 @@ test("PostgreSQL ending a sync's session between pages (an idle-session timeout,
     run.stderr,
     /PostgreSQL at 127\.0\.0\.1:\d+ \(database "\w+", user "sluice_test"\) ended the connection between writes \(.*idle-session timeout.*\): connecting again/,
   );
-  const [{ n, distinct }] = await pgQuery<{ n: string; distinct: string }>(
-    database,
-    "SELECT count(*) AS n, count(DISTINCT id) AS distinct FROM sluice.generator_users",
-  );
-  assert.deepEqual([Number(n), Number(distinct)], [2000, 2000]);
+  await assertRowsOnce(database, 2000);
   const [entry] = await pgQuery<{ status: string }>(database, "SELECT status FROM sluice._sluice_syncs");
   assert.equal(entry.status, "succeeded");
 });
@@ -230,6 +222,15 @@ async function syncBehindRelay(t: TestContext, env: NodeJS.ProcessEnv = process.
     "the sync idle between two pages",
   );
   return { database, db, relay, sync };
+}
+
+/** The generator's ids 0 … count-1 in the table, each once. */
+async function assertRowsOnce(database: string, count: number): Promise<void> {
+  const [{ n, distinct }] = await pgQuery<{ n: string; distinct: string }>(
+    database,
+    "SELECT count(*) AS n, count(DISTINCT id) AS distinct FROM sluice.generator_users",
+  );
+  assert.deepEqual([Number(n), Number(distinct)], [count, count]);
 }
 
 async function rowsIn(database: string): Promise<number> {
@@ -262,11 +263,7 @@ test("PostgreSQL out of reach for a few seconds between a sync's pages (a restar
     ],
   );
   assert.match(warnings[1]!, /: trying again for up to 60 s$/);
-  const [{ n, distinct }] = await pgQuery<{ n: string; distinct: string }>(
-    database,
-    "SELECT count(*) AS n, count(DISTINCT id) AS distinct FROM sluice.generator_users",
-  );
-  assert.deepEqual([Number(n), Number(distinct)], [2000, 2000]);
+  await assertRowsOnce(database, 2000);
   const [entry] = await pgQuery<{ status: string }>(database, "SELECT status FROM sluice._sluice_syncs");
   assert.equal(entry.status, "succeeded");
 });
@@ -284,7 +281,7 @@ test("a sync reconnecting in a failover's midst to a server that takes no writes
     /the server's sessions are read-only \(default_transaction_read_only\) and takes no writes: trying again for up to 60 s/,
   );
   assert.match(sync.stderr(), /connected again after \d+\.\d s/);
-  assert.equal(await rowsIn(database), 2000);
+  await assertRowsOnce(database, 2000);
 });
 
 test("PostgreSQL out of reach longer than SLUICE_PG_RECONNECT_SECONDS: the sync fails saying how long it tried, a re-run ends with exactly the source's rows; a cancel does not wait; a bad setting is refused", async (t) => {
@@ -303,11 +300,7 @@ test("PostgreSQL out of reach longer than SLUICE_PG_RECONNECT_SECONDS: the sync 
   await short.relay.restore();
   const rerun = await sluice(["sync", ...generator({ count: 2000, page_size: 100 }), "--db", short.db]);
   assert.equal(rerun.code, 0, rerun.stderr);
-  const [{ n, distinct }] = await pgQuery<{ n: string; distinct: string }>(
-    short.database,
-    "SELECT count(*) AS n, count(DISTINCT id) AS distinct FROM sluice.generator_users",
-  );
-  assert.deepEqual([Number(n), Number(distinct)], [2000, 2000]);
+  await assertRowsOnce(short.database, 2000);
   const log = await pgQuery<{ status: string }>(short.database, "SELECT status FROM sluice._sluice_syncs ORDER BY id");
   assert.deepEqual(
     log.map((entry) => entry.status),
@@ -361,13 +354,7 @@ async function syncWaitingOnLock(t: TestContext) {
     assert.equal(ended, 1, "the sync's one session");
   };
   const release = () => locker.query("ROLLBACK");
-  const exactRows = async () => {
-    const [{ n, distinct }] = await pgQuery<{ n: string; distinct: string }>(
-      database,
-      "SELECT count(*) AS n, count(DISTINCT id) AS distinct FROM sluice.generator_users",
-    );
-    assert.deepEqual([Number(n), Number(distinct)], [3000, 3000]);
-  };
+  const exactRows = () => assertRowsOnce(database, 3000);
   return { database, db, sync, endSession, release, exactRows };
 }
 
