@@ -225,27 +225,41 @@ async function serverBehindRelay(t: TestContext, env?: NodeJS.ProcessEnv) {
   return { database, relay, server, token: server.token! };
 }
 
-test("its PostgreSQL gone while the server runs and a run is under way: requests answer 503 naming the server and why, the server lives on, the run's end is recorded once it is back, and the next run goes on", async (t) => {
-  // Runs do not wait for the database to come back (SLUICE_PG_RECONNECT_SECONDS=0): an outage longer than that wait.
-  const { database, relay, server, token } = await serverBehindRelay(t, { SLUICE_PG_RECONNECT_SECONDS: "0" });
+/**
+ * A server behind a relay (serverBehindRelay) with a vault connection of 20 pages 150 ms apart (a run
+ * lasts about 3 s), and what starts a run of it and resolves once its first records are in.
+ */
+async function slowRunBehindRelay(t: TestContext, env?: NodeJS.ProcessEnv) {
+  const setup = await serverBehindRelay(t, env);
+  const { server, token } = setup;
   const api = <T>(method: string, path: string) => call<T>(server.url, method, path, { token });
-  // 20 pages, 150 ms apart: a run lasts about 3 s.
   const options = { format: "json", value: { api_key: SECRET, count: 400, page_size: 20, sleep_ms: 150 } };
   const made = await call<{ id: number }>(server.url, "POST", "/api/connections", {
     token,
     body: { name: "vault", connector: "vault", options },
   });
   assert.equal(made.status, 201, JSON.stringify(made.body));
-  assert.equal((await runToEnd(server, token, made.body.id)).status, "succeeded");
+  const runUnderWay = async () => {
+    const started = await api<RunView>("POST", `/api/connections/${made.body.id}/runs`);
+    assert.equal(started.status, 202, JSON.stringify(started.body));
+    await waitFor(async () =>
+      (await api<RunView>("GET", `/api/runs/${started.body.id}`)).body.records > 0 ? true : undefined,
+    );
+    return started.body.id;
+  };
+  return { ...setup, api, connectionId: made.body.id, runUnderWay };
+}
 
-  const cutOff = await api<RunView>("POST", `/api/connections/${made.body.id}/runs`);
-  assert.equal(cutOff.status, 202, JSON.stringify(cutOff.body));
-  await waitFor(async () => {
-    const run = await api<RunView>("GET", `/api/runs/${cutOff.body.id}`);
-    return run.body.records > 0 ? true : undefined;
+test("its PostgreSQL gone while the server runs and a run is under way: requests answer 503 naming the server and why, the server lives on, the run's end is recorded once it is back, and the next run goes on", async (t) => {
+  // Runs do not wait for the database to come back (SLUICE_PG_RECONNECT_SECONDS=0): an outage longer than that wait.
+  const { database, relay, server, token, api, connectionId, runUnderWay } = await slowRunBehindRelay(t, {
+    SLUICE_PG_RECONNECT_SECONDS: "0",
   });
+  assert.equal((await runToEnd(server, token, connectionId)).status, "succeeded");
+
+  const cutOff = await runUnderWay();
   await relay.cut();
-  for (const path of ["/api/connections", `/api/connections/${made.body.id}/tables`, `/api/runs/${cutOff.body.id}`]) {
+  for (const path of ["/api/connections", `/api/connections/${connectionId}/tables`, `/api/runs/${cutOff}`]) {
     const answer = await api<{ error: { code: string; message: string } }>("GET", path);
     assert.equal(answer.status, 503, `${path}: ${JSON.stringify(answer.body)}`);
     assert.equal(answer.body.error.code, "STORE_UNREACHABLE", path);
@@ -263,15 +277,15 @@ test("its PostgreSQL gone while the server runs and a run is under way: requests
   await relay.restore();
 
   const ended = await waitFor(async () => {
-    const run = await api<RunView>("GET", `/api/runs/${cutOff.body.id}`);
+    const run = await api<RunView>("GET", `/api/runs/${cutOff}`);
     return run.status === 200 && run.body.finishedAt ? run.body : undefined;
   });
   assert.equal(ended.status, "failed", "its end, recorded once the database is back");
   assert.match(ended.error ?? "", /STORE_UNREACHABLE|connection (was lost|refused)/);
-  const next = await runToEnd(server, token, made.body.id);
+  const next = await runToEnd(server, token, connectionId);
   assert.equal(next.status, "succeeded", `the next run is not refused: ${next.error}`);
 
-  const tables = await api<{ table: string; rows: number }[]>("GET", `/api/connections/${made.body.id}/tables`);
+  const tables = await api<{ table: string; rows: number }[]>("GET", `/api/connections/${connectionId}/tables`);
   assert.deepEqual([tables.status, tables.body.map((x) => [x.table, x.rows])], [200, [["vault_items", 400]]]);
   const log = await pgQuery<{ status: string; error: string | null }>(
     database,
@@ -288,6 +302,37 @@ test("its PostgreSQL gone while the server runs and a run is under way: requests
   assert.match(output, /while the database is out of reach: its end is recorded once it is back/);
   assert.ok((output.match(/progress not saved/g) ?? []).length <= 1, "a run's unsaved progress is said once");
   assert.ok(!/\n\s+at /.test(output), "one line per failed request, no stack");
+  assert.equal(await server.stop("SIGTERM"), 0);
+});
+
+test("its PostgreSQL restarting while a run is under way: the run waits for it and succeeds with every row, and the server says so", async (t) => {
+  const { database, relay, server, api, runUnderWay } = await slowRunBehindRelay(t);
+  const runId = await runUnderWay();
+  await relay.cut();
+  await new Promise((resolve) => setTimeout(resolve, 2000));
+  await relay.restore();
+
+  const ended = await waitFor(async () => {
+    const run = await api<RunView>("GET", `/api/runs/${runId}`);
+    return run.status === 200 && run.body.finishedAt ? run.body : undefined;
+  });
+  assert.equal(ended.status, "succeeded", `${ended.error}\n${server.output()}`);
+  assert.equal(ended.records, 400);
+  const log = await pgQuery<{ status: string }>(database, "SELECT status FROM sluice._sluice_syncs");
+  assert.deepEqual(
+    log.map((entry) => entry.status),
+    ["succeeded"],
+  );
+  const detail = await api<{ log: { level: string; message: string }[] }>("GET", `/api/runs/${runId}`);
+  const warnings = detail.body.log.filter((entry) => entry.level === "warn").map((entry) => entry.message);
+  assert.ok(
+    warnings.some((message) => /trying again for up to 60 s/.test(message)),
+    `the run's log says it waits:\n${warnings.join("\n")}`,
+  );
+  assert.ok(
+    warnings.some((message) => /connected again after \d+\.\d s/.test(message)),
+    warnings.join("\n"),
+  );
   assert.equal(await server.stop("SIGTERM"), 0);
 });
 
