@@ -4,9 +4,9 @@
  * sluice_test and drops them afterwards. The password reaches Sluice through
  * PGPASSWORD, the documented way.
  */
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, chownSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { connect, createServer, type Socket } from "node:net";
 import { freePort } from "./helpers.js";
 import { tmpdir } from "node:os";
@@ -166,4 +166,63 @@ export async function relayToPostgres(t: {
   const port = (relay.address() as { port: number }).port;
   t.after(cut);
   return { port, cut, restore: () => listen(port) };
+}
+
+/**
+ * A PostgreSQL server of the test's own, to shut down or crash under a sync without touching the
+ * shared one. `stop("immediate")` is what a crash of the server is to its clients: no shutdown
+ * checkpoint, and the WAL it had not yet handed to the system is gone, with the commits made without
+ * waiting for the disk. Its WAL writer waits 10 s between rounds (autovacuum off), so the commits of
+ * the last moments are among them. Trust authentication for the test role on 127.0.0.1; run as
+ * postgres where the tests run as root (the server refuses root); removed after the test.
+ */
+export async function startOwnPostgres(t: { after(fn: () => void): void }): Promise<{
+  url: string;
+  query<T = Record<string, unknown>>(sql: string): Promise<T[]>;
+  stop(mode: "fast" | "immediate"): void;
+  start(): void;
+}> {
+  const asRoot = process.getuid?.() === 0;
+  const versions = readdirSync("/usr/lib/postgresql").sort((a, b) => Number(b) - Number(a));
+  const bin = (program: string) => `/usr/lib/postgresql/${versions[0]}/bin/${program}`;
+  const dir = mkdtempSync(join(asRoot ? "/tmp" : tmpdir(), "sluice-own-pg-"));
+  if (asRoot) {
+    const id = (flag: string) => Number(execFileSync("id", [flag, "postgres"], { encoding: "utf8" }).trim());
+    chownSync(dir, id("-u"), id("-g"));
+  }
+  const run = (program: string, args: string[]) =>
+    execFileSync(asRoot ? "runuser" : bin(program), asRoot ? ["-u", "postgres", "--", bin(program), ...args] : args, {
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+  const data = join(dir, "data");
+  const port = await freePort();
+  run("initdb", ["-D", data, "-A", "trust", "-U", PG_ROLE.user, "--no-sync", "-E", "UTF8", "--locale=C"]);
+  const settings = [
+    `-p ${port}`,
+    `-k ${dir}`,
+    "-c listen_addresses=127.0.0.1",
+    "-c wal_writer_delay=10s",
+    "-c autovacuum=off",
+  ].join(" ");
+  const start = () => run("pg_ctl", ["-D", data, "-w", "-l", join(dir, "log"), "-o", settings, "start"]);
+  const stop = (mode: "fast" | "immediate") => run("pg_ctl", ["-D", data, "-w", "-m", mode, "stop"]);
+  start();
+  t.after(() => {
+    try {
+      stop("immediate");
+    } catch {
+      // stopped already
+    }
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const query = async <T>(sql: string): Promise<T[]> => {
+    const client = new pg.Client({ host: "127.0.0.1", port, database: "postgres", user: PG_ROLE.user });
+    await client.connect();
+    try {
+      return (await client.query(sql)).rows as T[];
+    } finally {
+      await client.end();
+    }
+  };
+  return { url: `postgres://${PG_ROLE.user}@127.0.0.1:${port}/postgres`, query, stop, start };
 }

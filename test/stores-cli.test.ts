@@ -25,6 +25,7 @@ import {
   pgQuery,
   pgUrl,
   relayToPostgres,
+  startOwnPostgres,
   startPgBouncer,
 } from "./pg-helpers.js";
 import { serveQlik } from "./qlik-helpers.js";
@@ -442,6 +443,56 @@ test("PostgreSQL ending a sync's session inside a page's transaction, before its
     "SELECT status, inserted FROM sluice._sluice_syncs",
   );
   assert.deepEqual([entry.status, Number(entry.inserted)], ["succeeded", 3000], "the page counted once");
+});
+
+test("PostgreSQL shut down under a sync (a restart) keeps every commit and the sync goes on; crashed, it takes back the last pages committed without waiting for its disk, and the sync stops saying so, its state matching the rows", async (t) => {
+  const server = await startOwnPostgres(t);
+  const rows = async () =>
+    Number(
+      (await server.query<{ n: string }>("SELECT count(*) AS n FROM sluice.generator_users").catch(() => []))[0]?.n ??
+        0,
+    );
+  const syncTo = async (count: number, stopAt: number) => {
+    const sync = background(process.execPath, [
+      sluiceBin,
+      "--json",
+      "sync",
+      ...generator({ count, page_size: 100, sleep_ms_per_page: 50 }),
+      "--db",
+      server.url,
+      "--no-progress",
+    ]);
+    stopAfter(t, sync.child);
+    await until(async () => (await rows()) >= stopAt, 60_000, `${stopAt} rows`);
+    return sync;
+  };
+
+  // A restart: the server writes every commit out as it shuts down.
+  const restarted = await syncTo(3000, 500);
+  server.stop("fast");
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  server.start();
+  assert.equal(await restarted.exited, 0, restarted.stderr());
+  assert.equal(await rows(), 3000);
+
+  // A crash: the pages of its last moments are gone.
+  const crashed = await syncTo(6000, 3500);
+  server.stop("immediate");
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  server.start();
+  assert.notEqual(await crashed.exited, 0);
+  const error = JSON.parse(crashed.stderr().trim().split("\n").at(-1)!) as { code: string; message: string };
+  assert.equal(error.code, "STORE_UNREACHABLE");
+  assert.match(error.message, /went down and took back the sync's last pages: .* a re-run resumes from the checkpoint/);
+  const [{ state }] = await server.query<{ state: string }>("SELECT state FROM sluice._sluice_state");
+  assert.equal((JSON.parse(state) as { next_id: number }).next_id, await rows(), "the state matches the rows");
+
+  const rerun = await sluice(["sync", ...generator({ count: 6000, page_size: 1000 }), "--db", server.url]);
+  assert.equal(rerun.code, 0, rerun.stderr);
+  const [{ n, ids }] = await server.query<{ n: string; ids: string }>(
+    "SELECT count(*) AS n, count(DISTINCT id) AS ids FROM sluice.generator_users",
+  );
+  assert.deepEqual([Number(n), Number(ids)], [6000, 6000]);
 });
 
 test("PostgreSQL ending a page's session again and again: after two new tries the error says so, the entry is closed as failed, and a re-run ends with exactly the source's rows", async (t) => {

@@ -53,6 +53,8 @@ const IDENTIFIER_BYTES = 63;
  */
 const BEGIN = "BEGIN; SET LOCAL TIME ZONE 'UTC'";
 const LAZY_BEGIN = `${BEGIN}; SET LOCAL synchronous_commit TO off`;
+/** PostgreSQL's SQLSTATE for a bad argument: txid_status's for an id beyond any it has given. */
+const INVALID_PARAMETER = "22023";
 /** PostgreSQL's SQLSTATE for a privilege the role lacks (here: owning the table it would alter). */
 const INSUFFICIENT_PRIVILEGE = "42501";
 
@@ -88,6 +90,11 @@ export class PostgresStore extends SqlStore {
   private outOfReach = false;
   /** Aborted by stopWaiting and close: no more waiting for the server. */
   private readonly waits = new AbortController();
+  /**
+   * The last transaction committed lazily since the last durable commit (its id): a crash of the
+   * server may have taken it back, with those before it, and a new connection asks (see reconnect).
+   */
+  private unflushed: string | undefined;
 
   private constructor(
     private connection: pg.Client,
@@ -172,6 +179,42 @@ export class PostgresStore extends SqlStore {
     }
     this.outOfReach = false;
     await this.setUpSession();
+    await this.checkNothingTakenBack(server);
+  }
+
+  /**
+   * Whether the pages committed lazily before the connection was lost are still there: a server that
+   * crashed (rather than shut down) takes back the commits that had not reached its disk, whole and
+   * in order. The sync cannot go on past lost pages, as its connector cannot send them again; its
+   * state, taken back with them, still matches the rows, and a re-run resumes from it.
+   */
+  private async checkNothingTakenBack(server: string): Promise<void> {
+    const xid = this.unflushed;
+    this.unflushed = undefined;
+    if (xid === undefined || (await this.commitStatus(xid)) === "committed") return;
+    throw new StoreError(
+      this.location,
+      `${server} went down and took back the sync's last pages: they were committed without waiting for its disk ` +
+        "(as pages between durable checkpoints are), and a crash of the server undoes such commits, whole and in order; " +
+        "the sync stops here, and a re-run resumes from the checkpoint that stayed with the rows",
+      undefined,
+      "STORE_UNREACHABLE",
+    );
+  }
+
+  /**
+   * What became of transaction `xid` on this server: "committed", "aborted" (a crash took it back, or
+   * it never committed), or "in progress". An id the server no longer knows (taken back by a crash
+   * with the ids after it) counts as aborted.
+   */
+  private async commitStatus(xid: string): Promise<string> {
+    try {
+      const [row] = await this.query<{ status: string | null }>("SELECT txid_status($1::bigint) AS status", [xid]);
+      return row?.status ?? "aborted";
+    } catch (error) {
+      if ((error as { code?: string }).code === INVALID_PARAMETER) return "aborted";
+      throw error;
+    }
   }
 
   stopWaiting(): void {
@@ -213,29 +256,33 @@ export class PostgresStore extends SqlStore {
       if (prelude) await this.client.query(prelude);
       return work();
     }
+    // A page's transaction, or a lazy commit, notes its id: what became of it can be asked on a new connection.
+    const noteXid = replayable || commit === "lazy";
     for (let replays = 0; ; replays++) {
       await this.reconnectIfLost();
       const begin = commit === "lazy" ? LAZY_BEGIN : this.durableBegin;
-      let commitSent = false;
+      let xid: string | undefined;
+      let outcome: { result: T } | undefined;
       this.inTransaction = true;
       try {
-        await this.client.query(prelude ? `${begin}; ${prelude}` : begin);
-        const result = await work();
-        commitSent = true;
+        const opened = await this.client.query(
+          [begin, prelude, noteXid ? "SELECT txid_current()::text AS xid" : ""].filter(Boolean).join("; "),
+        );
+        if (noteXid) xid = ([] as pg.QueryResult[]).concat(opened).at(-1)?.rows[0]?.xid;
+        outcome = { result: await work() };
         await this.client.query("COMMIT");
-        return result;
+        this.unflushed = commit === "lazy" ? xid : undefined;
+        return outcome.result;
       } catch (error) {
         noteFailure(this.connection, error);
         const lost = connectionLost(this.connection);
         if (!lost) await this.client.query("ROLLBACK").catch(() => {});
-        if (lost && commitSent)
-          throw new StoreError(
-            this.location,
-            `${describeServer(this.connection)} ended the connection while a transaction committed (${lossReason(this.connection)}): ` +
-              "whether it committed is unknown; the checkpoint is never ahead of what did, and a re-run writes the rest again",
-            error,
-            "STORE_UNREACHABLE",
-          );
+        this.inTransaction = false;
+        // Lost during the COMMIT: the server, once reached again, says whether it committed.
+        if (lost && outcome && (await this.committedAfterLoss(xid, error))) {
+          this.unflushed = commit === "lazy" ? xid : undefined;
+          return outcome.result;
+        }
         if (!(lost && replayable && replays < MOST_REPLAYS)) throw error;
         this.warn?.(
           `${describeServer(this.connection)} ended the connection during a page's transaction, before its commit ` +
@@ -246,6 +293,39 @@ export class PostgresStore extends SqlStore {
         this.inTransaction = false;
       }
     }
+  }
+
+  /**
+   * Whether the transaction whose connection was lost during its COMMIT committed, asked on a new
+   * connection by its id (`xid`, noted by a page's or a lazy transaction). Without its id, or without
+   * the server's answer, it is unknown: thrown as such, naming the server and the loss.
+   */
+  private async committedAfterLoss(xid: string | undefined, loss: unknown): Promise<boolean> {
+    const server = describeServer(this.connection);
+    const why = lossReason(this.connection);
+    let status: string | undefined;
+    if (xid !== undefined) {
+      this.lossTold = true;
+      try {
+        await this.reconnectIfLost();
+        status = await this.commitStatus(xid);
+      } catch (error) {
+        // Pages a crash took back (checkNothingTakenBack) are told as such; an unreachable server leaves it unknown.
+        if (error instanceof StoreError && !connectionLost(this.connection)) throw error;
+      }
+    }
+    if (status === "committed")
+      this.warn?.(
+        `${server} ended the connection as a transaction committed (${why}): it did commit, and the sync goes on`,
+      );
+    if (status === "committed" || status === "aborted") return status === "committed";
+    throw new StoreError(
+      this.location,
+      `${server} ended the connection while a transaction committed (${why}): whether it committed is unknown; ` +
+        "the checkpoint is never ahead of what did, and a re-run writes the rest again",
+      loss,
+      "STORE_UNREACHABLE",
+    );
   }
 
   protected async create(): Promise<void> {
