@@ -87,8 +87,10 @@ async function recordedPostgres(t: { after(fn: () => Promise<void>): void }, url
   const begins = async (work: () => Promise<unknown>) => {
     sent.length = 0;
     await work();
-    // Without a page's own statements sent with its BEGIN (its page table).
-    return sent.filter((sql) => sql.startsWith("BEGIN")).map((sql) => sql.split("; SET LOCAL client_min_messages")[0]);
+    // Without a page's own statements sent with its BEGIN (its page table, the question of its transaction id).
+    return sent
+      .filter((sql) => sql.startsWith("BEGIN"))
+      .map((sql) => sql.split(/; SET LOCAL client_min_messages|; SELECT txid_current\(\)/)[0]);
   };
   return { store, table, begins };
 }

@@ -21,6 +21,7 @@ const source = (name: string) => SOURCES.find((s) => s.name === name)!;
 const CELLS: { source: string; store: StoreKind | "file"; fault: Fault; kills: number }[] = [
   { source: "go-native", store: "sqlite", fault: "kill-host", kills: 2 },
   { source: "c1-core", store: "postgres", fault: "kill-connector", kills: 2 },
+  { source: "go-native", store: "postgres", fault: "kill-host", kills: 2 },
   { source: "airbyte", store: "duckdb", fault: "kill-host", kills: 2 },
   { source: "conduit-to-store", store: "sqlite", fault: "kill-connector", kills: 2 },
   { source: "conduit-to-file", store: "file", fault: "kill-host", kills: 2 },

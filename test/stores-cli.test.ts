@@ -1,18 +1,18 @@
 /**
  * The stores through the CLI, with real parts: the Go generator into a real
- * PostgreSQL server and a DuckDB file. A connector killed mid-sync, or Sluice
- * itself (kill -9), keeps the committed pages with a checkpoint never ahead of
- * them, and a re-run ends with exactly the source's rows; a PostgreSQL that
- * goes away (a restart, a failover) is waited for; a server that is down or refuses the
+ * PostgreSQL server and a DuckDB file. A connector killed mid-sync keeps the
+ * committed pages with a checkpoint never ahead of them, and a re-run ends
+ * with exactly the source's rows (Sluice itself killed: test/faults.test.ts);
+ * a PostgreSQL that goes away (a restart, a failover) is waited for, and one
+ * that crashed is asked what it kept; a server that is down or refuses the
  * password fails with the server and the reason, and nothing half-written;
  * a role with only CREATE on its schema is enough; read-only commands create
  * nothing.
  */
-import { DuckDBInstance } from "@duckdb/node-api";
 import Database from "better-sqlite3";
 import { execFileSync, spawn } from "node:child_process";
 import assert from "node:assert/strict";
-import { chmodSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { type TestContext, test } from "node:test";
 import { countRows, examples, freePort, query, type SyncSummary, sluice, sluiceBin, tempDir } from "./helpers.js";
@@ -129,73 +129,6 @@ test("a connector killed mid-sync into PostgreSQL: committed pages stay, the che
     entries.map((e) => e.status),
     ["succeeded", "failed"],
   );
-});
-
-/** Rows of `sql` read from a store as the CLI names it (SQLite file, postgres://…/<database>, duckdb:<file>), numbers as numbers. */
-async function readStore(db: string, sql: string): Promise<Record<string, unknown>[]> {
-  if (db.startsWith("postgres://")) return pgQuery(db.split("/").pop()!, sql.replaceAll("main.", "sluice."));
-  if (!db.startsWith("duckdb:")) {
-    const reader = new Database(db, { readonly: true });
-    try {
-      return reader.prepare(sql.replaceAll("main.", "")).all() as Record<string, unknown>[];
-    } finally {
-      reader.close();
-    }
-  }
-  const instance = await DuckDBInstance.create(db.slice("duckdb:".length));
-  const connection = await instance.connect();
-  try {
-    const rows = await (await connection.run(sql)).getRowObjectsJS();
-    return rows.map((row) =>
-      Object.fromEntries(Object.entries(row).map(([k, v]) => [k, typeof v === "bigint" ? Number(v) : v])),
-    );
-  } finally {
-    connection.closeSync();
-    instance.closeSync();
-  }
-}
-
-test("Sluice itself killed (kill -9) mid-sync into DuckDB, PostgreSQL or SQLite: the pages committed stay, the checkpoint is never ahead of them, and a re-run ends with exactly the source's rows", async (t) => {
-  const dir = tempDir(t);
-  const stores = [`duckdb:${join(dir, "killed.duckdb")}`, pgUrl(await createDatabase(t)), join(dir, "killed.db")];
-  for (const db of stores) {
-    const slow = generator({ count: 100_000, page_size: 100, sleep_ms_per_page: 5 });
-    const killed = background(process.execPath, [sluiceBin, "sync", ...slow, "--db", db, "--no-progress"]);
-    stopAfter(t, killed.child);
-    // Pages committed (DuckDB's file cannot be read while the sync holds it: its log grows), then killed
-    // wherever it is: a page may be in its transaction, DuckDB's log not yet checkpointed.
-    await until(
-      async () =>
-        db.startsWith("duckdb:")
-          ? (statSync(`${db.slice("duckdb:".length)}.wal`, { throwIfNoEntry: false })?.size ?? 0) > 1_000_000
-          : Number((await readStore(db, "SELECT count(*) AS n FROM main.generator_users").catch(() => []))[0]?.n ?? 0) >
-            1000,
-      60_000,
-      `pages committed into ${db}`,
-    );
-    killed.child.kill("SIGKILL");
-    await killed.exited;
-
-    const [{ rows }] = await readStore(db, "SELECT count(*) AS rows FROM main.generator_users");
-    const [{ state }] = await readStore(db, "SELECT state FROM main._sluice_state");
-    const committed = Number(rows);
-    assert.ok(committed > 0 && committed < 100_000, `${db}: killed mid-sync (${committed} rows)`);
-    assert.ok((JSON.parse(String(state)) as { next_id: number }).next_id <= committed, `${db}: checkpoint not ahead`);
-
-    const rerun = await sluice(["--json", "sync", ...generator({ count: 100_000, page_size: 1000 }), "--db", db]);
-    assert.equal(rerun.code, 0, `${db}: ${rerun.stderr}`);
-    const [{ n, ids }] = await readStore(
-      db,
-      "SELECT count(*) AS n, count(DISTINCT id) AS ids FROM main.generator_users",
-    );
-    assert.deepEqual([Number(n), Number(ids)], [100_000, 100_000], db);
-    const log = await readStore(db, "SELECT status FROM main._sluice_syncs ORDER BY id");
-    assert.deepEqual(
-      log.map((entry) => entry.status),
-      ["failed", "succeeded"],
-      `${db}: the killed sync's entry closed as interrupted`,
-    );
-  }
 });
 
 test("one sync of a connector into a store at a time: a second is refused while it runs, and once it is killed the next closes its entry as interrupted", async (t) => {
