@@ -416,9 +416,22 @@ test("PostgreSQL shut down under a sync (a restart) keeps every commit and the s
   assert.notEqual(await crashed.exited, 0);
   const error = JSON.parse(crashed.stderr().trim().split("\n").at(-1)!) as { code: string; message: string };
   assert.equal(error.code, "STORE_UNREACHABLE");
-  assert.match(error.message, /went down and took back the sync's last pages: .* a re-run resumes from the checkpoint/);
+  assert.match(
+    error.message,
+    /went down and took back the sync's last pages \(\d+, \d+ rows\): .* a re-run resumes from the checkpoint/,
+  );
   const [{ state }] = await server.query<{ state: string }>("SELECT state FROM sluice._sluice_state");
-  assert.equal((JSON.parse(state) as { next_id: number }).next_id, await rows(), "the state matches the rows");
+  const kept = await rows();
+  assert.equal((JSON.parse(state) as { next_id: number }).next_id, kept, "the state matches the rows");
+  // Its counts leave out the pages taken back: what the table holds from it.
+  assert.match(error.message, new RegExp(`\\n${(kept - 3000) / 100} page\\(s\\) written before the failure are kept`));
+  const [entry] = await server.query<{ status: string; inserted: string; pages: string }>(
+    "SELECT status, inserted, pages FROM sluice._sluice_syncs WHERE id = 2",
+  );
+  assert.deepEqual(
+    [entry.status, Number(entry.inserted), Number(entry.pages)],
+    ["failed", kept - 3000, (kept - 3000) / 100],
+  );
 
   const rerun = await sluice(["sync", ...generator({ count: 6000, page_size: 1000 }), "--db", server.url]);
   assert.equal(rerun.code, 0, rerun.stderr);

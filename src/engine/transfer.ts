@@ -17,7 +17,14 @@ import type {
 } from "../drivers/types.js";
 import { within } from "../async.js";
 import { ConnectorProtocolError, messageOf } from "../errors.js";
-import { NOTHING_WRITTEN, type Store, type SyncOutcome, type WriteCounts } from "../stores/types.js";
+import {
+  NOTHING_WRITTEN,
+  type PageTakenBack,
+  PagesTakenBackError,
+  type Store,
+  type SyncOutcome,
+  type WriteCounts,
+} from "../stores/types.js";
 import type { Destination } from "./destination.js";
 import type { PreparedSource } from "./prepare.js";
 import { startHeartbeat } from "./sync-alive.js";
@@ -139,6 +146,7 @@ export async function transfer(job: TransferJob): Promise<TransferResult> {
     if (job.signal?.aborted) ledger.stopWaiting?.();
     await within(heartbeat.stop(), WRITES_SETTLE_MS, undefined);
     await within(writes.settled(), WRITES_SETTLE_MS, undefined);
+    for (const page of takenBackBy(error)) progress.takeBack(page);
     const cancelled = job.signal?.aborted === true;
     const reason = cancelled ? messageOf(job.signal?.reason) : messageOf(error);
     const unlogged = await closeLogEntry(ledger, syncId, {
@@ -163,6 +171,13 @@ async function closeLogEntry(ledger: Store, syncId: number, outcome: SyncOutcome
     keepUnrecordedEnd(ledger.location, syncId, outcome);
     return `\n(the sync log entry #${syncId} could not be closed as ${outcome.status}, and says "running" until the connector's next sync closes it: ${messageOf(error)})`;
   }
+}
+
+/** The pages a crash of the database took back, if that is what (or what caused what) ended the run. */
+function takenBackBy(error: unknown): PageTakenBack[] {
+  for (let cause = error; cause instanceof Error; cause = cause.cause)
+    if (cause instanceof PagesTakenBackError) return cause.pages;
+  return [];
 }
 
 /** How long a stopped run waits for the page write in flight (a store's page takes milliseconds to seconds). */
@@ -246,19 +261,28 @@ export class Progress {
   }
 
   add(stream: string, rows: number, counts: WriteCounts): WriteCounts {
+    this.count(stream, rows, counts, 1);
+    return { ...this.totals };
+  }
+
+  /** Takes a page out of the counts again: the database lost it after it had committed (PagesTakenBackError). */
+  takeBack({ stream, rows, counts }: PageTakenBack): void {
+    this.count(stream, rows, counts, -1);
+  }
+
+  private count(stream: string, rows: number, counts: WriteCounts, sign: 1 | -1): void {
     const entry = (this.perStream[stream] ??= this.emptyTotals(stream));
-    this.pages++;
-    this.received += rows;
-    entry.pages++;
+    this.pages += sign;
+    this.received += sign * rows;
+    entry.pages += sign;
     for (const key of ["inserted", "updated", "unchanged"] as const) {
-      entry[key] += counts[key];
-      this.totals[key] += counts[key];
+      entry[key] += sign * counts[key];
+      this.totals[key] += sign * counts[key];
     }
     if (counts.deleted) {
-      entry.deleted = (entry.deleted ?? 0) + counts.deleted;
-      this.totals.deleted = (this.totals.deleted ?? 0) + counts.deleted;
+      entry.deleted = (entry.deleted ?? 0) + sign * counts.deleted;
+      this.totals.deleted = (this.totals.deleted ?? 0) + sign * counts.deleted;
     }
-    return { ...this.totals };
   }
 
   private emptyTotals(stream: string): StreamTotals {

@@ -207,6 +207,29 @@ export class StoreError extends SluiceError {
   }
 }
 
+/** A page a crash of the database took back after it had committed (PostgreSQL's lazy commits). */
+export interface PageTakenBack {
+  stream: string;
+  /** Its rows, as the sync counted them received. */
+  rows: number;
+  counts: WriteCounts;
+}
+
+/**
+ * The database lost pages it had committed (a crash took back what had not reached its disk): the
+ * sync stops, and its counts go back by `pages` (the newest first), which the rows and the state no
+ * longer hold.
+ */
+export class PagesTakenBackError extends StoreError {
+  constructor(
+    location: string,
+    problem: string,
+    readonly pages: PageTakenBack[],
+  ) {
+    super(location, problem, undefined, "STORE_UNREACHABLE");
+  }
+}
+
 /** A stream's primary key differs from the one its table was created with. */
 export class PrimaryKeyChangedError extends SluiceError {
   constructor(location: string, stream: string, table: string, before: string[], after: string[]) {

@@ -22,7 +22,15 @@ import {
   SYNC_ID_COLUMN,
   VERSION_COLUMN,
 } from "../naming.js";
-import { type ColumnType, type Row, StoreError, type SyncOutcome, type WriteCounts } from "../types.js";
+import {
+  type ColumnType,
+  type PageTakenBack,
+  PagesTakenBackError,
+  type Row,
+  StoreError,
+  type SyncOutcome,
+  type WriteCounts,
+} from "../types.js";
 import {
   connectionLost,
   connectPostgres,
@@ -68,6 +76,8 @@ function pgSchemaReason(schema: string): string | undefined {
 
 const ISO_TIME = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
+/** How many lazy commits a store keeps the ids of, newest first (see checkNothingTakenBack). */
+const MOST_LAZY_KEPT = 256;
 /** How many times a page's transaction is run again after losing its connection (see transaction). */
 const MOST_REPLAYS = 2;
 
@@ -91,10 +101,11 @@ export class PostgresStore extends SqlStore {
   /** Aborted by stopWaiting and close: no more waiting for the server. */
   private readonly waits = new AbortController();
   /**
-   * The last transaction committed lazily since the last durable commit (its id): a crash of the
-   * server may have taken it back, with those before it, and a new connection asks (see reconnect).
+   * The transactions committed lazily since the last durable commit (the newest MOST_LAZY_KEPT), by id
+   * and with the page each wrote: a crash of the server may have taken the last of them back, and a new
+   * connection asks (see checkNothingTakenBack).
    */
-  private unflushed: string | undefined;
+  private lazyCommits: { xid: string; page?: PageTakenBack }[] = [];
 
   private constructor(
     private connection: pg.Client,
@@ -189,17 +200,41 @@ export class PostgresStore extends SqlStore {
    * state, taken back with them, still matches the rows, and a re-run resumes from it.
    */
   private async checkNothingTakenBack(server: string): Promise<void> {
-    const xid = this.unflushed;
-    this.unflushed = undefined;
-    if (xid === undefined || (await this.commitStatus(xid)) === "committed") return;
-    throw new StoreError(
+    const commits = this.lazyCommits;
+    this.lazyCommits = [];
+    const takenBack: PageTakenBack[] = [];
+    let newestKept = commits.length - 1;
+    for (; newestKept >= 0; newestKept--) {
+      const { xid, page } = commits[newestKept]!;
+      if ((await this.commitStatus(xid)) === "committed") break;
+      if (page) takenBack.push(page);
+    }
+    if (newestKept === commits.length - 1) return;
+    const rows = takenBack.reduce((sum, page) => sum + page.rows, 0);
+    const atLeast = newestKept < 0 && commits.length === MOST_LAZY_KEPT ? "at least " : "";
+    throw new PagesTakenBackError(
       this.location,
-      `${server} went down and took back the sync's last pages: they were committed without waiting for its disk ` +
-        "(as pages between durable checkpoints are), and a crash of the server undoes such commits, whole and in order; " +
-        "the sync stops here, and a re-run resumes from the checkpoint that stayed with the rows",
-      undefined,
-      "STORE_UNREACHABLE",
+      `${server} went down and took back the sync's last pages (${atLeast}${takenBack.length}, ${rows} rows): ` +
+        "they were committed without waiting for its disk (as pages between durable checkpoints are), and a crash of the " +
+        "server undoes such commits, whole and in order; the sync stops here, and a re-run resumes from the checkpoint " +
+        "that stayed with the rows",
+      takenBack,
     );
+  }
+
+  /** Notes how a transaction committed: a durable commit makes every lazy one before it durable too. */
+  private noteCommit(commit: "durable" | "lazy", xid: string | undefined): void {
+    if (commit === "durable") this.lazyCommits = [];
+    else if (xid !== undefined) {
+      this.lazyCommits.push({ xid });
+      if (this.lazyCommits.length > MOST_LAZY_KEPT) this.lazyCommits.shift();
+    }
+  }
+
+  /** The page the transaction just committed lazily wrote, for what a crash may take back. */
+  notePage(page: PageTakenBack): void {
+    const last = this.lazyCommits.at(-1);
+    if (last && !last.page) last.page = page;
   }
 
   /**
@@ -271,7 +306,7 @@ export class PostgresStore extends SqlStore {
         if (noteXid) xid = ([] as pg.QueryResult[]).concat(opened).at(-1)?.rows[0]?.xid;
         outcome = { result: await work() };
         await this.client.query("COMMIT");
-        this.unflushed = commit === "lazy" ? xid : undefined;
+        this.noteCommit(commit, xid);
         return outcome.result;
       } catch (error) {
         noteFailure(this.connection, error);
@@ -280,7 +315,7 @@ export class PostgresStore extends SqlStore {
         this.inTransaction = false;
         // Lost during the COMMIT: the server, once reached again, says whether it committed.
         if (lost && outcome && (await this.committedAfterLoss(xid, error))) {
-          this.unflushed = commit === "lazy" ? xid : undefined;
+          this.noteCommit(commit, xid);
           return outcome.result;
         }
         if (!(lost && replayable && replays < MOST_REPLAYS)) throw error;
@@ -562,7 +597,7 @@ class PostgresTable extends BaseTableWriter {
   protected async writePage(rows: Row[], syncId: number, checkpoint: Checkpoint | undefined): Promise<WriteCounts> {
     const segments = pageSegments(rows, this.opened.spec.primaryKey);
     const keyed = this.opened.keyColumns.length > 0;
-    return this.pg.transaction(
+    const written = await this.pg.transaction(
       async () => {
         const counts: WriteCounts = { inserted: 0, updated: 0, unchanged: 0 };
         for (const [index, segment] of segments.entries()) {
@@ -594,6 +629,8 @@ class PostgresTable extends BaseTableWriter {
       keyed ? this.pageTableStatements() : "",
       true,
     );
+    this.pg.notePage({ stream: this.opened.spec.stream, rows: rows.length, counts: written });
+    return written;
   }
 
   /**
