@@ -196,7 +196,6 @@ export async function startOwnPostgres(t: { after(fn: () => void): void }): Prom
     });
   const data = join(dir, "data");
   const port = await freePort();
-  run("initdb", ["-D", data, "-A", "trust", "-U", PG_ROLE.user, "--no-sync", "-E", "UTF8", "--locale=C"]);
   const settings = [
     `-p ${port}`,
     `-k ${dir}`,
@@ -206,15 +205,17 @@ export async function startOwnPostgres(t: { after(fn: () => void): void }): Prom
   ].join(" ");
   const start = () => run("pg_ctl", ["-D", data, "-w", "-l", join(dir, "log"), "-o", settings, "start"]);
   const stop = (mode: "fast" | "immediate") => run("pg_ctl", ["-D", data, "-w", "-m", mode, "stop"]);
-  start();
+  // Registered first: a server that fails to start, or a test that fails, leaves nothing behind.
   t.after(() => {
     try {
       stop("immediate");
     } catch {
-      // stopped already
+      // stopped already, or never started
     }
     rmSync(dir, { recursive: true, force: true });
   });
+  run("initdb", ["-D", data, "-A", "trust", "-U", PG_ROLE.user, "--no-sync", "-E", "UTF8", "--locale=C"]);
+  start();
   const query = async <T>(sql: string): Promise<T[]> => {
     const client = new pg.Client({ host: "127.0.0.1", port, database: "postgres", user: PG_ROLE.user });
     await client.connect();

@@ -12,7 +12,8 @@ import { StoreError, type StoreErrorCode } from "../types.js";
 import { connectPostgres, describeServer, type PostgresTarget, postgresError } from "./connection.js";
 
 /** How long a lost connection is tried again while the server is out of reach (SLUICE_PG_RECONNECT_SECONDS, default 60; 0: not at all). */
-export function reconnectWaitMs(setting = process.env.SLUICE_PG_RECONNECT_SECONDS): number {
+export function reconnectWaitMs(): number {
+  const setting = process.env.SLUICE_PG_RECONNECT_SECONDS;
   if (setting === undefined || setting === "") return DEFAULT_RECONNECT_SECONDS * 1000;
   if (!/^\d{1,6}$/.test(setting))
     throw new UsageError(

@@ -76,7 +76,7 @@ function pgSchemaReason(schema: string): string | undefined {
 
 const ISO_TIME = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
-/** How many lazy commits a store keeps the ids of, newest first (see checkNothingTakenBack). */
+/** How many of the latest lazy commits a store keeps the ids of (see checkNothingTakenBack). */
 const MOST_LAZY_KEPT = 256;
 /** How many times a page's transaction is run again after losing its connection (see transaction). */
 const MOST_REPLAYS = 2;
@@ -121,8 +121,8 @@ export class PostgresStore extends SqlStore {
   /** Connects (failing early when the server is down or refuses); creates nothing until the first write. */
   static async open(target: PostgresTarget, options: PostgresOpenOptions = {}): Promise<PostgresStore> {
     const schema = checkedSchema(options.schema ?? DEFAULT_SCHEMA, pgSchemaReason);
-    const reconnectWait = reconnectWaitMs();
-    const store = new PostgresStore(await connectPostgres(target), target, schema, reconnectWait);
+    const waitMs = reconnectWaitMs(); // a bad setting is refused before connecting
+    const store = new PostgresStore(await connectPostgres(target), target, schema, waitMs);
     await store.guard(() => store.setUpSession());
     return store;
   }
@@ -161,7 +161,7 @@ export class PostgresStore extends SqlStore {
    * relies on lives in the session (see BEGIN). A server out of reach (restarting, failing over) is
    * tried again for up to SLUICE_PG_RECONNECT_SECONDS (reconnectWaitMs), then fails the sync with the
    * reason; one that refuses otherwise (the password) fails it at once. A connection lost inside a
-   * transaction is not replaced there: whether that transaction committed is the error's to tell.
+   * transaction is replaced by the transaction itself, once it has ended (see transaction).
    */
   private async reconnectIfLost(): Promise<void> {
     if (this.inTransaction || lossReason(this.connection) === undefined) return;
@@ -278,8 +278,9 @@ export class PostgresStore extends SqlStore {
    * page's: its work only writes, and holds nothing in memory that a rollback
    * would leave ahead) whose connection is lost before its COMMIT went out
    * was rolled back by the server, and runs again on a new connection, up to
-   * MOST_REPLAYS times; one lost during its COMMIT may or may not have
-   * committed, and the error says so.
+   * MOST_REPLAYS times; one lost during its COMMIT is looked up by the id
+   * it noted (committedAfterLoss), and counts as committed, runs again, or
+   * fails saying its fate is unknown.
    */
   async transaction<T>(
     work: () => Promise<T>,
@@ -312,6 +313,7 @@ export class PostgresStore extends SqlStore {
         noteFailure(this.connection, error);
         const lost = connectionLost(this.connection);
         if (!lost) await this.client.query("ROLLBACK").catch(() => {});
+        // Ended here, not only in finally: what follows may connect again, which a transaction defers.
         this.inTransaction = false;
         // Lost during the COMMIT: the server, once reached again, says whether it committed.
         if (lost && outcome && (await this.committedAfterLoss(xid, error))) {
