@@ -7,12 +7,11 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
+import type { BuiltinConnector } from "../engine/drivers.js";
 import {
-  BuiltinConnector,
   type ConduitConnector,
   type ConduitConnectorHandle,
   type ConnectorUtilities,
-  StandaloneConnector,
   lookupInstalled,
   nameFromCommand,
 } from "../engine/index.js";
@@ -48,6 +47,7 @@ async function loadBuiltin(module: string): Promise<BuiltinConnector> {
       "CONNECTOR_NOT_FOUND",
       `${path} exports no Conduit connector (export \`connector\` or a default with a specification)`,
     );
+  const { BuiltinConnector } = await import("../engine/drivers.js");
   return new BuiltinConnector(connector.specification.name, connector);
 }
 
@@ -65,6 +65,7 @@ export async function openConduitConnector(
 ): Promise<ConduitConnectorHandle> {
   if (target.startsWith(BUILTIN_PREFIX)) return loadBuiltin(target.slice(BUILTIN_PREFIX.length));
   const installed = installedOrUndefined(target);
+  const { StandaloneConnector } = await import("../engine/drivers.js");
   return StandaloneConnector.start({
     name: installed?.name ?? nameFromCommand(target),
     command: { shell: installed?.command ?? target },

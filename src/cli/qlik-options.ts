@@ -3,7 +3,7 @@
  * as the source of a sync, in place of --command.
  */
 import { type Command, Option } from "commander";
-import { type QlikClientTls, QlikDriver } from "../engine/index.js";
+import type { QlikClientTls } from "../engine/index.js";
 import type { SourceDriver } from "../engine/index.js";
 import { UsageError } from "../errors.js";
 import type { Revision } from "../protocol/qlik/chunks.js";
@@ -60,7 +60,7 @@ export function addQlikOptions(command: Command): Command {
     .option("--first-rows <n>", "with --qlik: load only the first n rows (firstRowsOnly)");
 }
 
-export function openQlikFromFlags(flags: QlikFlags): { driver: SourceDriver; name: string } {
+export async function openQlikFromFlags(flags: QlikFlags): Promise<{ driver: SourceDriver; name: string }> {
   if (flags.command || flags.connector)
     throw new UsageError("--qlik reads from a Qlik connector: give no --command or installed connector with it");
   if (!flags.qlik || !/^[^\s:]+:\d+$|^\[[^\]]+\]:\d+$/.test(flags.qlik))
@@ -82,6 +82,7 @@ export function openQlikFromFlags(flags: QlikFlags): { driver: SourceDriver; nam
     throw new UsageError(
       `a token goes to ${flags.qlik} only over TLS: add --qlik-ca <server CA> (or --qlik-tls), or connect over loopback`,
     );
+  const { QlikDriver } = await import("../engine/drivers.js");
   const driver = new QlikDriver({
     address: flags.qlik,
     statement: flags.statement,

@@ -9,7 +9,6 @@
 import type { UnderTest } from "../conformance/index.js";
 import {
   type ConduitConfig,
-  ConnectorUtilities,
   type ConnectorProtocol,
   locateConnector,
   nameFromCommand,
@@ -17,7 +16,6 @@ import {
   SOURCE_PROTOCOLS,
   type SourceProtocolChoice,
   type SourceReference,
-  StandaloneConnector,
 } from "../engine/index.js";
 import { UsageError } from "../errors.js";
 import type { Logger } from "../logging.js";
@@ -107,6 +105,7 @@ export async function underTest(
       name: name,
       ...conduit,
       open: async (log) => {
+        const { ConnectorUtilities, StandaloneConnector } = await import("../engine/drivers.js");
         const utilities = await ConnectorUtilities.start();
         try {
           const handle = await StandaloneConnector.start({

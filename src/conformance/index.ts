@@ -14,9 +14,9 @@
  * (the stop policy it judges stops by), src/errors.ts, src/logging.ts.
  */
 import type { Logger } from "../logging.js";
-import { type ConduitLimits, type ConduitUnderTest, conduitChecks } from "./conduit-suite.js";
+import type { ConduitLimits, ConduitUnderTest } from "./conduit-suite.js";
 import type { CheckReport, ConformanceReport } from "./report.js";
-import { type SourceLimits, type SourceUnderTest, sourceChecks } from "./source-suite.js";
+import type { SourceLimits, SourceUnderTest } from "./source-suite.js";
 import { runChecks } from "./suite.js";
 
 export type { CheckReport, CheckStatus, ConformanceReport } from "./report.js";
@@ -36,13 +36,17 @@ export const DEFAULT_LIMITS: Limits = {
 
 export type UnderTest = ({ kind: "source" } & SourceUnderTest) | ({ kind: "conduit" } & ConduitUnderTest);
 
-export function runConformance(
+/** Runs the suite for `subject`'s kind; each suite loads only when run (Conduit's brings gRPC and Avro). */
+export async function runConformance(
   subject: UnderTest,
   limits: Limits,
   logger: Logger,
   onCheck?: (report: CheckReport) => void,
 ): Promise<ConformanceReport> {
-  return subject.kind === "conduit"
-    ? runChecks(subject.name, "conduit", conduitChecks(subject, limits, logger), onCheck)
-    : runChecks(subject.name, subject.protocol, sourceChecks(subject, limits, logger), onCheck);
+  if (subject.kind === "conduit") {
+    const { conduitChecks } = await import("./conduit-suite.js");
+    return runChecks(subject.name, "conduit", conduitChecks(subject, limits, logger), onCheck);
+  }
+  const { sourceChecks } = await import("./source-suite.js");
+  return runChecks(subject.name, subject.protocol, sourceChecks(subject, limits, logger), onCheck);
 }

@@ -10,31 +10,38 @@
  * `--discover`. When nothing answers, the go-plugin error stands: it says what
  * the program did.
  */
-import { status as GrpcStatus } from "@grpc/grpc-js";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { codeOf, messageOf, SluiceError } from "../errors.js";
 import { type Logger, silentLogger } from "../logging.js";
+import type { PluginClient } from "../plugin/client.js";
+import { isGrpcStatus, PluginError } from "../plugin/errors.js";
 import { HandshakeLineError } from "../plugin/handshake.js";
-import { isGrpcStatus, type LaunchCommand, PluginClient, PluginError } from "../plugin/index.js";
+import type { LaunchCommand } from "../process/index.js";
 import { C1_HANDSHAKE, CONDUIT_HANDSHAKE, SLUICE_HANDSHAKE } from "../protocol/handshakes.js";
-import { AirbyteDriver, type AirbyteSettings } from "./airbyte/index.js";
-import { C1Driver } from "./c1/driver.js";
-import {
-  type CodeClimateRead,
-  CodeClimateDriver,
-  type CodeClimateSettings,
-  locateConnector,
-} from "./codeclimate/index.js";
-import { ConduitSourceDriver, ConnectorUtilities, SchemaDecoder, StandaloneConnector } from "./conduit/index.js";
-import { conduitEnvironment } from "./conduit/standalone.js";
-import { NativeDriver } from "./native/driver.js";
+import type { AirbyteSettings } from "./airbyte/index.js";
+import type { CodeClimateRead, CodeClimateSettings } from "./codeclimate/index.js";
+import type { ConnectorUtilities } from "./conduit/index.js";
 import { CONNECTOR_PROTOCOLS, type ConnectorProtocol, type SourceProtocolChoice } from "./protocols.js";
-import { SingerDriver, type SingerSettings } from "./singer/index.js";
+import { parseCatalog } from "./singer/catalog.js";
+import type { SingerSettings } from "./singer/index.js";
 import { PrivateFiles } from "./subprocess/files.js";
 import { CommandRunner } from "./subprocess/run.js";
-import { parseCatalog } from "./singer/catalog.js";
 import type { SourceDriver } from "./types.js";
+
+// Each protocol's driver (and what it brings: gRPC, the generated protobuf code, Avro…) loads when a
+// connector speaking it opens, so a command loads only what its connector needs.
+const pluginDrivers = async () => {
+  const [{ PluginClient }, { NativeDriver }, { C1Driver }] = await Promise.all([
+    import("../plugin/client.js"),
+    import("./native/driver.js"),
+    import("./c1/driver.js"),
+  ]);
+  return { PluginClient, NativeDriver, C1Driver };
+};
+
+/** gRPC's UNIMPLEMENTED: what a plugin answers for a service it does not serve. */
+const UNIMPLEMENTED = 12;
 
 /** The go-plugin protocols, for commands that only run those (Qlik live sources). */
 export const PROTOCOLS = ["auto", "sluice", "c1"] as const;
@@ -60,6 +67,7 @@ export async function openConnector(options: OpenConnectorOptions): Promise<Sour
       : options.protocol === "c1"
         ? [C1_HANDSHAKE]
         : [SLUICE_HANDSHAKE, C1_HANDSHAKE];
+  const { PluginClient, NativeDriver, C1Driver } = await pluginDrivers();
   const plugin = await PluginClient.start({ ...options, handshakes });
   if (options.protocol === "c1") return new C1Driver(plugin);
   const native = new NativeDriver(plugin);
@@ -68,7 +76,7 @@ export async function openConnector(options: OpenConnectorOptions): Promise<Sour
     await native.spec();
     return native;
   } catch (error) {
-    if (isGrpcStatus(error, GrpcStatus.UNIMPLEMENTED)) return new C1Driver(plugin);
+    if (isGrpcStatus(error, UNIMPLEMENTED)) return new C1Driver(plugin);
     await plugin.close();
     throw error;
   }
@@ -141,6 +149,12 @@ async function openAnyPlugin(
   target: LaunchTarget,
   settings: DriverSettings,
 ): Promise<{ driver: SourceDriver; protocol: ConnectorProtocol }> {
+  const [{ PluginClient, NativeDriver, C1Driver }, conduitModule, { conduitEnvironment }] = await Promise.all([
+    pluginDrivers(),
+    import("./conduit/index.js"),
+    import("./conduit/standalone.js"),
+  ]);
+  const { ConduitSourceDriver, SchemaDecoder, StandaloneConnector } = conduitModule;
   const { utilities, release } = await utilitiesOf(settings);
   let plugin: PluginClient;
   try {
@@ -184,7 +198,7 @@ async function answers(call: () => Promise<unknown>): Promise<boolean> {
     return true;
   } catch (error) {
     const cause = error instanceof Error ? error.cause : undefined;
-    if (isGrpcStatus(error, GrpcStatus.UNIMPLEMENTED) || isGrpcStatus(cause, GrpcStatus.UNIMPLEMENTED)) return false;
+    if (isGrpcStatus(error, UNIMPLEMENTED) || isGrpcStatus(cause, UNIMPLEMENTED)) return false;
     throw error;
   }
 }
@@ -290,11 +304,16 @@ async function openAs(
     case "sluice":
     case "c1":
       return openConnector(pluginOptions(target, protocol, settings));
-    case "airbyte":
+    case "airbyte": {
+      const { AirbyteDriver } = await import("./airbyte/index.js");
       return new AirbyteDriver(source, { ...settings.airbyte, logger });
-    case "singer":
+    }
+    case "singer": {
+      const { SingerDriver } = await import("./singer/index.js");
       return new SingerDriver(source, { ...settings.singer, logger });
+    }
     case "codeclimate": {
+      const { CodeClimateDriver, locateConnector } = await import("./codeclimate/index.js");
       const located = target.cwd
         ? { ...locateConnector(target.cwd), slug: target.name }
         : locateConnector(target.command);
@@ -311,11 +330,13 @@ async function utilitiesOf(
 ): Promise<{ utilities: ConnectorUtilities; release(): Promise<void> }> {
   const shared = settings.conduit?.utilities;
   if (shared) return { utilities: shared, release: async () => {} };
+  const { ConnectorUtilities } = await import("./conduit/index.js");
   const utilities = await ConnectorUtilities.start();
   return { utilities, release: () => utilities.close() };
 }
 
 async function openConduitSource(target: LaunchTarget, settings: DriverSettings): Promise<SourceDriver> {
+  const { ConduitSourceDriver, SchemaDecoder, StandaloneConnector } = await import("./conduit/index.js");
   const { utilities, release } = await utilitiesOf(settings);
   try {
     const handle = await StandaloneConnector.start({

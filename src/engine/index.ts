@@ -5,11 +5,13 @@
  * cancellation, progress events. Renders nothing.
  *
  * This index is the engine's face inside the repository (the CLI, the server,
- * the worker, the test kit); the package's public API is src/index.ts.
+ * the worker, the test kit); the package's public API is src/index.ts. It stays
+ * light: what loads a protocol's code (gRPC, protobuf, Avro) is in drivers.ts,
+ * loaded on demand, or loads when a connector speaking it opens.
  *
  * May import: src/drivers, src/stores, src/registry (installed connectors),
  * src/process (this process's identity, as the owner of its syncs), src/errors.ts, src/logging.ts,
- * src/async.ts.
+ * src/async.ts, src/json.ts, src/json-schema.ts.
  */
 export { detectProtocol, type DriverSettings, openConnector, PROTOCOLS, type ProtocolChoice } from "../drivers/open.js";
 export {
@@ -32,28 +34,19 @@ export {
   CodeClimateDriver,
   type CodeClimateRead,
   type CodeClimateSettings,
-  DEFAULT_LIMITS,
-  formatBytes,
-  LimitExceededError,
-  type LocatedConnector,
-  locateConnector,
   parseConfiguration,
-  type ResourceLimits,
-  sdkPackageFolder,
-} from "../drivers/codeclimate/index.js";
-export {
-  BuiltinConnector,
-  type ConduitConfig,
-  type ConduitConnectorHandle,
+} from "../drivers/codeclimate/driver.js";
+export { DEFAULT_LIMITS, formatBytes, LimitExceededError, type ResourceLimits } from "../drivers/codeclimate/limits.js";
+export { type LocatedConnector, locateConnector, sdkPackageFolder } from "../drivers/codeclimate/locate.js";
+export type {
+  ConduitConfig,
+  ConduitConnectorHandle,
   ConnectorUtilities,
-  describeSpecification,
-  SchemaDecoder,
-  type Specification,
-  StandaloneConnector,
+  Specification,
 } from "../drivers/conduit/index.js";
 export type { ConduitConnector } from "../sdk/conduit/index.js";
-export { type PipelineFrom, type PipelineJob, type PipelineSummary, type PipelineTo, runPipeline } from "./pipeline.js";
-export { type QlikClientTls, QlikDriver } from "../drivers/qlik/driver.js";
+export type { PipelineFrom, PipelineJob, PipelineSummary, PipelineTo } from "./pipeline.js";
+export type { QlikClientTls } from "../drivers/qlik/driver.js";
 export type { SourceDriver, StreamDescriptor } from "../drivers/types.js";
 export { SqliteStore } from "../stores/sqlite/store.js";
 export { openStore, type OpenStoreOptions } from "../stores/open.js";

@@ -9,7 +9,7 @@ import { basename, dirname, extname, resolve } from "node:path";
 import { type DriverSettings, openDriver, UndetectedProtocolError } from "../drivers/open.js";
 import type { ConnectorProtocol, SourceProtocolChoice } from "../drivers/protocols.js";
 import type { SourceDriver } from "../drivers/types.js";
-import { PluginError } from "../plugin/index.js";
+import { PluginError } from "../plugin/errors.js";
 import { Registry, type Runnable } from "../registry/index.js";
 
 export type SourceReference =

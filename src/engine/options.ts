@@ -3,9 +3,10 @@
  * options, the raw options string is checked against it before any work, and
  * every problem is reported with the option's path.
  */
-import { Ajv, type ErrorObject } from "ajv";
+import type { Ajv, ErrorObject } from "ajv";
 import { messageOf, SluiceError } from "../errors.js";
 import { parseJsonQuietly } from "../json.js";
+import { createAjv } from "../json-schema.js";
 
 export class OptionsError extends SluiceError {
   constructor(
@@ -20,7 +21,7 @@ export class OptionsError extends SluiceError {
 }
 
 // logger: false — connector schemas use formats Ajv does not know (e.g. "password"); they are hints, not errors to print.
-const ajv = new Ajv({ allErrors: true, strict: false, logger: false });
+let ajv: Ajv | undefined;
 
 export function validateOptions(connector: string, schema: object | undefined, options: string): void {
   if (!schema) return;
@@ -32,6 +33,7 @@ export function validateOptions(connector: string, schema: object | undefined, o
       `options must be JSON (the connector publishes a JSON Schema for them), and they are ${messageOf(error)}`,
     ]);
   }
+  ajv ??= createAjv({ allErrors: true, strict: false, logger: false });
   const validate = ajv.compile(schema);
   if (!validate(parsed)) throw new OptionsError(connector, (validate.errors ?? []).map(describeProblem));
 }

@@ -15,7 +15,7 @@ import { GRPCControllerClient } from "../protocol/gen/plugin/grpc_controller.js"
 import { GRPCStdioClient, StdioData_Channel } from "../protocol/gen/plugin/grpc_stdio.js";
 import { HealthCheckResponse_ServingStatus, HealthClient } from "../protocol/gen/grpc/health/v1/health.js";
 import { Broker } from "./broker.js";
-import { PluginError, PluginErrorCode } from "./errors.js";
+import { isGrpcStatus, PluginError, PluginErrorCode } from "./errors.js";
 import {
   type HandshakeConfig,
   type HandshakeLine,
@@ -38,14 +38,7 @@ import {
   STOP_GRACE,
   within,
 } from "../process/index.js";
-import {
-  type ClientConstructor,
-  isGrpcStatus,
-  makeSocketDir,
-  openChannel,
-  serviceClient,
-  type TlsContext,
-} from "./transport.js";
+import { type ClientConstructor, makeSocketDir, openChannel, serviceClient, type TlsContext } from "./transport.js";
 
 export interface PluginClientOptions {
   /** Name used in logs and errors. */

@@ -1,4 +1,10 @@
+import type * as grpc from "@grpc/grpc-js";
 import { type ErrorCode, SluiceError } from "../errors.js";
+
+/** True when `error` is a gRPC status error with one of `codes`. */
+export function isGrpcStatus(error: unknown, ...codes: grpc.status[]): boolean {
+  return typeof error === "object" && error !== null && codes.includes((error as grpc.ServiceError).code);
+}
 
 /** Why a plugin could not be started, reached or stopped. */
 export class PluginError extends SluiceError {

@@ -8,9 +8,9 @@
  */
 export { Broker, BrokerDialTimeout } from "./broker.js";
 export { PluginClient, type PluginClientOptions } from "./client.js";
-export { PluginError, PluginErrorCode } from "./errors.js";
+export { isGrpcStatus, PluginError, PluginErrorCode } from "./errors.js";
 export { type HandshakeConfig, NOT_A_PLUGIN_MESSAGE } from "./handshake.js";
 export { describeCommand, type LaunchCommand } from "../process/index.js";
 export { type PulledStream, pullServerStream } from "./pulled-stream.js";
 export { servePlugin, type ServedPlugin, type ServePluginOptions } from "./server.js";
-export { isGrpcStatus, openChannel, serviceClient, unary } from "./transport.js";
+export { openChannel, serviceClient, unary } from "./transport.js";

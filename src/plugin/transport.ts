@@ -88,10 +88,6 @@ export function listenUnix(server: grpc.Server, dir: string, name: string, tls?:
   });
 }
 
-export function isGrpcStatus(error: unknown, ...codes: grpc.status[]): boolean {
-  return typeof error === "object" && error !== null && codes.includes((error as grpc.ServiceError).code);
-}
-
 /** Promise form of a generated unary method: `unary((cb) => client.method(request, cb))`. */
 export function unary<T>(
   invoke: (callback: (error: grpc.ServiceError | null, response: T) => void) => unknown,

@@ -19,8 +19,7 @@ import { dirname, join, posix, relative, sep } from "node:path";
 import { Transform, type Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { createGunzip } from "node:zlib";
-import { extract as tarExtract } from "tar-stream";
-import yauzl from "yauzl";
+import type yauzl from "yauzl";
 import { messageOf, SluiceError } from "../errors.js";
 import { FetchError, UnsafeArchiveError } from "./errors.js";
 import { stoppedError } from "./run.js";
@@ -248,8 +247,10 @@ class SafeTree {
   }
 }
 
+// The archive libraries load only when an archive is unpacked, not with every command that reads the registry.
 async function readTar(archive: string, gzipped: boolean, tree: SafeTree): Promise<void> {
-  const extractor = tarExtract();
+  const { extract } = await import("tar-stream");
+  const extractor = extract();
   const input = createReadStream(archive);
   const stream = gzipped ? input.pipe(createGunzip()) : input;
   const fail = (error: Error) => extractor.destroy(error);
@@ -277,8 +278,9 @@ async function readTar(archive: string, gzipped: boolean, tree: SafeTree): Promi
 }
 
 async function readZip(archive: string, tree: SafeTree): Promise<void> {
+  const { default: zipFiles } = await import("yauzl");
   const zip = await new Promise<yauzl.ZipFile>((resolve, reject) =>
-    yauzl.open(
+    zipFiles.open(
       archive,
       { lazyEntries: true, autoClose: true, validateEntrySizes: true, decodeStrings: true },
       (error, file) => (error ? reject(asFormatError(error, archive, "zip")) : resolve(file)),

@@ -5,13 +5,14 @@
  * unknown fields, and relative paths made absolute so the stored manifest
  * means the same thing wherever `update` later runs.
  */
-import { Ajv, type ErrorObject } from "ajv";
+import type { ErrorObject, ValidateFunction } from "ajv";
 import { readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, isAbsolute, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { ConnectorProtocol } from "../drivers/protocols.js";
 import { messageOf, UsageError } from "../errors.js";
+import { createAjv } from "../json-schema.js";
 import { ManifestError } from "./errors.js";
 import { httpGet } from "./fetch/http-get.js";
 
@@ -53,9 +54,16 @@ interface FieldSchema {
 const schema = JSON.parse(readFileSync(schemaUrl, "utf8")) as { properties: Record<string, FieldSchema> };
 const KNOWN_FIELDS = Object.keys(schema.properties);
 
-const ajv = new Ajv({ allErrors: true, verbose: true });
-ajv.addVocabulary(["x-expected"]);
-const validateSchema = ajv.compile(schema);
+let compiled: ValidateFunction | undefined;
+/** The manifest schema's validator, compiled on first use. */
+function schemaValidator(): ValidateFunction {
+  if (!compiled) {
+    const ajv = createAjv({ allErrors: true, verbose: true });
+    ajv.addVocabulary(["x-expected"]);
+    compiled = ajv.compile(schema);
+  }
+  return compiled;
+}
 
 const MAX_MANIFEST_BYTES = 1024 * 1024;
 const NAME_PATTERN = new RegExp(schema.properties.name.pattern ?? ".");
@@ -98,6 +106,7 @@ export function parseManifest(text: string, origin: string, baseDir: string): Lo
     ]);
   }
   const fields = withoutEmptyOptionals(value as Record<string, unknown>);
+  const validateSchema = schemaValidator();
   if (!validateSchema(fields)) throw new ManifestError(origin, describeSchemaErrors(validateSchema.errors ?? []));
   const manifest = fields as unknown as Manifest;
   const problems = checkUri(manifest);

@@ -6,7 +6,7 @@
  */
 import { Command } from "commander";
 import { createInterface } from "node:readline/promises";
-import { CONNECTOR_PROTOCOLS, ConnectorUtilities, describeSpecification, detectProtocol } from "../../engine/index.js";
+import { CONNECTOR_PROTOCOLS, detectProtocol } from "../../engine/index.js";
 import { SluiceError } from "../../errors.js";
 import { LineSplitter, LOG_LINE_MAX_BYTES, onInterrupt } from "../../process/index.js";
 import {
@@ -299,6 +299,7 @@ function describeCommand(context: () => CliContext): Command {
     .argument("<connector>", `an installed name, a command or path to an executable, or ${BUILTIN_PREFIX}<module>`)
     .action(async (target: string) => {
       const ctx = context();
+      const { ConnectorUtilities, describeSpecification } = await import("../../engine/drivers.js");
       const utilities = await ConnectorUtilities.start();
       try {
         const handle = await openConduitConnector(target, { utilities, logger: ctx.logger, connectorId: "describe" });

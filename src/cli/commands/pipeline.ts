@@ -6,7 +6,7 @@
  */
 import { Command } from "commander";
 import {
-  ConnectorUtilities,
+  type ConnectorUtilities,
   nameFromCommand,
   openSource,
   type PipelineFrom,
@@ -15,8 +15,6 @@ import {
   isStoreLocation,
   openStore,
   parseStoreLocation,
-  runPipeline,
-  SchemaDecoder,
   SecretBox,
   SOURCE_PROTOCOLS,
   type SourceProtocolChoice,
@@ -199,6 +197,7 @@ records before it are durable at the destination, so the next run resumes from t
         const name =
           flags.name ??
           `${nameFromCommand(flags.from.replace(BUILTIN_PREFIX, ""))}-to-${isStoreLocation(flags.to) ? storeName(flags.to) : nameFromCommand(flags.to)}`;
+        const { ConnectorUtilities, runPipeline, SchemaDecoder } = await import("../../engine/drivers.js");
         const utilities = await ConnectorUtilities.start();
         const cancel = new AbortController();
         const stopHandling = onInterrupt(() => cancel.abort());

@@ -5,8 +5,8 @@ import { isStoreLocation, parseStoreLocation } from "../../engine/index.js";
 import { UsageError } from "../../errors.js";
 import type { Logger } from "../../logging.js";
 import { Registry } from "../../registry/index.js";
-import { DEFAULT_CHUNK_BYTES } from "../../server/qlik/chunk-stream.js";
-import { type QlikServerOptions, type QlikServerTls, startQlikServer } from "../../server/qlik/server.js";
+import { DEFAULT_CHUNK_BYTES } from "../../protocol/qlik/chunks.js";
+import type { QlikServerOptions, QlikServerTls } from "../../server/qlik/server.js";
 import { readSecretFile } from "../connector-options.js";
 import type { CliContext } from "../context.js";
 import { addStoreOptions, STORE_HELP, type StoreFlags } from "../store-options.js";
@@ -84,6 +84,7 @@ ${STORE_HELP}`,
       const logger = ctx.logger.child({ server: "qlik" });
       const tls = serverTls(flags);
       const access = await admission(flags, tokensDb(flags), tls, logger);
+      const { startQlikServer } = await import("../../server/qlik/server.js");
       const server = await startQlikServer({
         listen: flags.listen,
         store: { location: storeLocation(flags.db), schema: flags.schema },

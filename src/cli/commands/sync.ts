@@ -98,7 +98,7 @@ ${STORE_HELP}`,
       parseTimeout(flags.timeout); // a bad --timeout is refused before a connector starts
       const given = stopConditions(flags);
       const { driver, name, protocol } = flags.qlik
-        ? { ...openQlikFromFlags(flags), protocol: "qlik" }
+        ? { ...(await openQlikFromFlags(flags)), protocol: "qlik" }
         : await openFromFlags(flags, ctx.logger, { airbyte: { onConfigUpdate: saveConfigTo(ctx, flags.optionsFile) } });
       const { stop, defaulted } = syncStopFor(protocol, given);
       if (defaulted) {

@@ -19,6 +19,9 @@ export interface ColumnarChunk {
 export type Revision = "qlik" | "qlik.connect";
 export const REVISIONS: readonly Revision[] = ["qlik.connect", "qlik"];
 
+/** The encoded size a DataChunk is cut at unless told otherwise: about 64 KB, as the API advises. */
+export const DEFAULT_CHUNK_BYTES = 64 * 1024;
+
 export interface ChunkEncoder<C> {
   addRow(cells: Cell[]): void;
   readonly rowCount: number;

@@ -30,8 +30,6 @@ export interface ChunkStats {
   largestChunk: number;
 }
 
-export const DEFAULT_CHUNK_BYTES = 64 * 1024;
-
 export class ChunkStream<C> implements RowSink {
   private encoder: ChunkEncoder<C> | undefined;
   private readonly stats: ChunkStats = { rows: 0, chunks: 0, bytes: 0, smallestChunk: 0, largestChunk: 0 };

@@ -21,8 +21,7 @@ import { listenFailure } from "../listen-failure.js";
 import { silentLogger, type Logger } from "../../logging.js";
 import * as connect from "../../protocol/gen/qlik/connect/data_connector.js";
 import * as revisionA from "../../protocol/gen/qlik/data_connector.js";
-import { bucketChunks, columnarChunks } from "../../protocol/qlik/chunks.js";
-import { DEFAULT_CHUNK_BYTES } from "./chunk-stream.js";
+import { bucketChunks, columnarChunks, DEFAULT_CHUNK_BYTES } from "../../protocol/qlik/chunks.js";
 import { type GetDataContext, serveGetData } from "./get-data.js";
 import { checkStore, type StoreTarget } from "./store-source.js";
 
