@@ -42,6 +42,7 @@ import {
   postgresError,
 } from "./connection.js";
 import { ENCODERS, NULL_FIELD, PG_TYPES, typeOfPg, widenUsing } from "./copy-text.js";
+import { type CommitStatus, commitStatus, LazyCommits } from "./lazy-commits.js";
 import { connectWithin, reconnectWaitMs } from "./reconnect.js";
 
 export interface PostgresOpenOptions {
@@ -61,8 +62,6 @@ const IDENTIFIER_BYTES = 63;
  */
 const BEGIN = "BEGIN; SET LOCAL TIME ZONE 'UTC'";
 const LAZY_BEGIN = `${BEGIN}; SET LOCAL synchronous_commit TO off`;
-/** PostgreSQL's SQLSTATE for a bad argument: txid_status's for an id beyond any it has given. */
-const INVALID_PARAMETER = "22023";
 /** PostgreSQL's SQLSTATE for a privilege the role lacks (here: owning the table it would alter). */
 const INSUFFICIENT_PRIVILEGE = "42501";
 
@@ -76,8 +75,6 @@ function pgSchemaReason(schema: string): string | undefined {
 
 const ISO_TIME = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
-/** How many of the latest lazy commits a store keeps the ids of (see checkNothingTakenBack). */
-const MOST_LAZY_KEPT = 256;
 /** How many times a page's transaction is run again after losing its connection (see transaction). */
 const MOST_REPLAYS = 2;
 
@@ -100,12 +97,10 @@ export class PostgresStore extends SqlStore {
   private outOfReach = false;
   /** Aborted by stopWaiting and close: no more waiting for the server. */
   private readonly waits = new AbortController();
-  /**
-   * The transactions committed lazily since the last durable commit (the newest MOST_LAZY_KEPT), by id
-   * and with the page each wrote: a crash of the server may have taken the last of them back, and a new
-   * connection asks (see checkNothingTakenBack).
-   */
-  private lazyCommits: { xid: string; page?: PageTakenBack }[] = [];
+  /** The lazy commits a crash of the server may take back: a new connection asks (see checkNothingTakenBack). */
+  private readonly lazyCommits = new LazyCommits();
+  /** The store's query, for asking what became of a transaction (lazy-commits.ts). */
+  private readonly statusQuery = (sql: string, values: unknown[]) => this.query<{ status: string | null }>(sql, values);
 
   private constructor(
     private connection: pg.Client,
@@ -200,57 +195,24 @@ export class PostgresStore extends SqlStore {
    * state, taken back with them, still matches the rows, and a re-run resumes from it.
    */
   private async checkNothingTakenBack(server: string): Promise<void> {
-    const commits = this.lazyCommits;
-    this.lazyCommits = [];
-    const takenBack: PageTakenBack[] = [];
-    let newestKept = commits.length - 1;
-    for (; newestKept >= 0; newestKept--) {
-      const { xid, page } = commits[newestKept]!;
-      if ((await this.commitStatus(xid)) === "committed") break;
-      if (page) takenBack.push(page);
-    }
-    if (newestKept === commits.length - 1) return;
-    const rows = takenBack.reduce((sum, page) => sum + page.rows, 0);
-    const atLeast = newestKept < 0 && commits.length === MOST_LAZY_KEPT ? "at least " : "";
+    const takenBack = await this.lazyCommits.takenBack(this.statusQuery);
+    if (!takenBack) return;
+    const { pages, rows, atLeast } = takenBack;
     throw new PagesTakenBackError(
       this.location,
-      `${server} went down and took back the sync's last pages (${atLeast}${takenBack.length}, ${rows} rows): ` +
+      `${server} went down and took back the sync's last pages (${atLeast ? "at least " : ""}${pages.length}, ${rows} rows): ` +
         "they were committed without waiting for its disk (as pages between durable checkpoints are), and a crash of the " +
         "server undoes such commits, whole and in order; the sync stops here, and a re-run resumes from the checkpoint " +
         "that stayed with the rows",
-      takenBack,
+      pages,
     );
-  }
-
-  /** Notes how a transaction committed: a durable commit makes every lazy one before it durable too. */
-  private noteCommit(commit: "durable" | "lazy", xid: string | undefined): void {
-    if (commit === "durable") this.lazyCommits = [];
-    else if (xid !== undefined) {
-      this.lazyCommits.push({ xid });
-      if (this.lazyCommits.length > MOST_LAZY_KEPT) this.lazyCommits.shift();
-    }
   }
 
   /** The page the transaction just committed lazily wrote, for what a crash may take back. */
   notePage(page: PageTakenBack): void {
-    const last = this.lazyCommits.at(-1);
-    if (last && !last.page) last.page = page;
+    this.lazyCommits.wrote(page);
   }
 
-  /**
-   * What became of transaction `xid` on this server: "committed", "aborted" (a crash took it back, or
-   * it never committed), or "in progress". An id the server no longer knows (taken back by a crash
-   * with the ids after it) counts as aborted.
-   */
-  private async commitStatus(xid: string): Promise<string> {
-    try {
-      const [row] = await this.query<{ status: string | null }>("SELECT txid_status($1::bigint) AS status", [xid]);
-      return row?.status ?? "aborted";
-    } catch (error) {
-      if ((error as { code?: string }).code === INVALID_PARAMETER) return "aborted";
-      throw error;
-    }
-  }
 
   stopWaiting(): void {
     this.waits.abort();
@@ -307,7 +269,7 @@ export class PostgresStore extends SqlStore {
         if (noteXid) xid = ([] as pg.QueryResult[]).concat(opened).at(-1)?.rows[0]?.xid;
         outcome = { result: await work() };
         await this.client.query("COMMIT");
-        this.noteCommit(commit, xid);
+        this.lazyCommits.committed(commit, xid);
         return outcome.result;
       } catch (error) {
         noteFailure(this.connection, error);
@@ -317,7 +279,7 @@ export class PostgresStore extends SqlStore {
         this.inTransaction = false;
         // Lost during the COMMIT: the server, once reached again, says whether it committed.
         if (lost && outcome && (await this.committedAfterLoss(xid, error))) {
-          this.noteCommit(commit, xid);
+          this.lazyCommits.committed(commit, xid);
           return outcome.result;
         }
         if (!(lost && replayable && replays < MOST_REPLAYS)) throw error;
@@ -340,12 +302,12 @@ export class PostgresStore extends SqlStore {
   private async committedAfterLoss(xid: string | undefined, loss: unknown): Promise<boolean> {
     const server = describeServer(this.connection);
     const why = lossReason(this.connection);
-    let status: string | undefined;
+    let status: CommitStatus | undefined;
     if (xid !== undefined) {
       this.lossTold = true;
       try {
         await this.reconnectIfLost();
-        status = await this.commitStatus(xid);
+        status = await commitStatus(this.statusQuery, xid);
       } catch (error) {
         // Pages a crash took back (checkNothingTakenBack) are told as such; an unreachable server leaves it unknown.
         if (error instanceof StoreError && !connectionLost(this.connection)) throw error;
