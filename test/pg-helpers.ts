@@ -175,13 +175,13 @@ export async function relayToPostgres(t: {
  * waiting for the disk. Its WAL writer waits 10 s between rounds (autovacuum off), so the commits of
  * the last moments are among them. Trust authentication for the test role on 127.0.0.1; run as
  * postgres where the tests run as root (the server refuses root); removed after the test.
+ * `standbyOf`: a streaming standby of that server (pg_basebackup), which `promote()` makes a primary,
+ * as a cluster's failover does.
  */
-export async function startOwnPostgres(t: { after(fn: () => void): void }): Promise<{
-  url: string;
-  query<T = Record<string, unknown>>(sql: string): Promise<T[]>;
-  stop(mode: "fast" | "immediate"): void;
-  start(): void;
-}> {
+export async function startOwnPostgres(
+  t: { after(fn: () => void): void },
+  options: { standbyOf?: OwnPostgres } = {},
+): Promise<OwnPostgres> {
   const asRoot = process.getuid?.() === 0;
   const versions = readdirSync("/usr/lib/postgresql").sort((a, b) => Number(b) - Number(a));
   const bin = (program: string) => `/usr/lib/postgresql/${versions[0]}/bin/${program}`;
@@ -214,7 +214,19 @@ export async function startOwnPostgres(t: { after(fn: () => void): void }): Prom
     }
     rmSync(dir, { recursive: true, force: true });
   });
-  run("initdb", ["-D", data, "-A", "trust", "-U", PG_ROLE.user, "--no-sync", "-E", "UTF8", "--locale=C"]);
+  if (options.standbyOf)
+    run("pg_basebackup", [
+      "-h",
+      "127.0.0.1",
+      "-p",
+      String(options.standbyOf.port),
+      "-U",
+      PG_ROLE.user,
+      "-D",
+      data,
+      "-R",
+    ]);
+  else run("initdb", ["-D", data, "-A", "trust", "-U", PG_ROLE.user, "--no-sync", "-E", "UTF8", "--locale=C"]);
   start();
   const query = async <T>(sql: string): Promise<T[]> => {
     const client = new pg.Client({ host: "127.0.0.1", port, database: "postgres", user: PG_ROLE.user });
@@ -225,5 +237,22 @@ export async function startOwnPostgres(t: { after(fn: () => void): void }): Prom
       await client.end();
     }
   };
-  return { url: `postgres://${PG_ROLE.user}@127.0.0.1:${port}/postgres`, query, stop, start };
+  return {
+    url: `postgres://${PG_ROLE.user}@127.0.0.1:${port}/postgres`,
+    port,
+    query,
+    stop,
+    start,
+    promote: () => run("pg_ctl", ["-D", data, "-w", "promote"]),
+  };
+}
+
+export interface OwnPostgres {
+  url: string;
+  port: number;
+  query<T = Record<string, unknown>>(sql: string): Promise<T[]>;
+  stop(mode: "fast" | "immediate"): void;
+  start(): void;
+  /** A standby becomes a primary. */
+  promote(): void;
 }

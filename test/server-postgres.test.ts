@@ -11,7 +11,16 @@ import { type TestContext, test } from "node:test";
 import { openDatabase } from "../src/server/metadata/database.js";
 import { parseStoreLocation, type StoreLocation } from "../src/stores/location.js";
 import { sluice, tempDir } from "./helpers.js";
-import { createDatabase, PG_ROLE, pgQuery, pgUrl, relayToPostgres, startPgBouncer } from "./pg-helpers.js";
+import {
+  createDatabase,
+  type OwnPostgres,
+  PG_ROLE,
+  pgQuery,
+  pgUrl,
+  relayToPostgres,
+  startOwnPostgres,
+  startPgBouncer,
+} from "./pg-helpers.js";
 import { call, installVault, type RunView, runToEnd, startServer, waitFor } from "./server-helpers.js";
 
 const SECRET = "key-0b9e4d7a1c3f5e2d8a6b";
@@ -386,4 +395,44 @@ test("a server and its workers opening one new PostgreSQL schema at the same ins
       ["opened", "opened", "opened"],
     );
   }
+});
+
+test("on a cluster named by libpq's list of servers (standby,primary): the server starts on the primary, and after a failover to the standby it answers and runs there", async (t) => {
+  const primary = await startOwnPostgres(t);
+  const standby = await startOwnPostgres(t, { standbyOf: primary });
+  const dir = tempDir(t);
+  const home = join(dir, "home");
+  await installVault(home, join(dir, "vault-src"));
+  const servers = [standby.port, primary.port].map((port) => `127.0.0.1:${port}`).join(",");
+  const server = await startServer(t, { db: `postgres://${PG_ROLE.user}@${servers}/postgres`, home });
+  const token = server.token!;
+  const api = <T>(method: string, path: string, body?: unknown) => call<T>(server.url, method, path, { token, body });
+  const options = { format: "json", value: { api_key: SECRET, count: 200, page_size: 50 } };
+  const made = await api<{ id: number }>("POST", "/api/connections", { name: "vault", connector: "vault", options });
+  assert.equal(made.status, 201, JSON.stringify(made.body));
+  assert.equal((await runToEnd(server, token, made.body.id)).status, "succeeded");
+  const rowsOn = async (on: OwnPostgres) =>
+    Number((await on.query<{ n: string }>("SELECT count(*) AS n FROM sluice.vault_items"))[0]!.n);
+  assert.equal(await rowsOn(primary), 200);
+
+  primary.stop("fast");
+  standby.promote();
+  // The pool's connections to the old primary fail (503) until a new one finds the promoted standby.
+  const listed = await waitFor(async () => {
+    const answer = await api<{ id: number }[]>("GET", "/api/connections");
+    return answer.status === 200 ? answer : undefined;
+  });
+  assert.deepEqual(
+    listed.body.map((connection) => connection.id),
+    [made.body.id],
+  );
+  const again = await runToEnd(server, token, made.body.id);
+  assert.equal(again.status, "succeeded", again.error ?? "");
+  assert.equal(await rowsOn(standby), 200);
+  const runs = await api<RunView[]>("GET", "/api/runs");
+  assert.deepEqual(
+    runs.body.map((run) => run.status),
+    ["succeeded", "succeeded"],
+  );
+  assert.equal(await server.stop("SIGTERM"), 0);
 });

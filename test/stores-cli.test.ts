@@ -25,6 +25,7 @@ import {
   pgQuery,
   pgUrl,
   relayToPostgres,
+  type OwnPostgres,
   startOwnPostgres,
   startPgBouncer,
 } from "./pg-helpers.js";
@@ -276,12 +277,12 @@ test("a sync reconnecting in a failover's midst to a server that takes no writes
   await pgQuery("postgres", `ALTER DATABASE ${database} SET default_transaction_read_only = on`);
   await relay.cut();
   await relay.restore();
-  await until(async () => /takes no writes: trying again/.test(sync.stderr()), 30_000, "the sync waiting");
+  await until(async () => /takes no writes: .*trying again/.test(sync.stderr()), 30_000, "the sync waiting");
   await pgQuery("postgres", `ALTER DATABASE ${database} RESET default_transaction_read_only`);
   assert.equal(await sync.exited, 0, sync.stderr());
   assert.match(
     sync.stderr(),
-    /the server's sessions are read-only \(default_transaction_read_only\) and takes no writes: trying again for up to 60 s/,
+    /the server's sessions are read-only \(default_transaction_read_only\) and takes no writes: name the primary in --db, or list the cluster's servers \(postgres:\/\/user@host1,host2\/db\) for Sluice to find it: trying again for up to 60 s/,
   );
   assert.match(sync.stderr(), /connected again after \d+\.\d s/);
   await assertRowsOnce(database, 2000);
@@ -441,6 +442,50 @@ test("PostgreSQL shut down under a sync (a restart) keeps every commit and the s
   assert.deepEqual([Number(n), Number(ids)], [6000, 6000]);
 });
 
+test("libpq's list of servers (host1,host2,…): a sync passes over a closed port and a standby to the primary, and when the cluster fails over it waits for the standby's promotion and goes on there to every row", async (t) => {
+  const primary = await startOwnPostgres(t);
+  const standby = await startOwnPostgres(t, { standbyOf: primary });
+  const closed = await freePort();
+  const servers = [closed, standby.port, primary.port].map((port) => `127.0.0.1:${port}`).join(",");
+  const rowsOn = async (server: OwnPostgres) =>
+    Number(
+      (await server.query<{ n: string }>("SELECT count(*) AS n FROM sluice.generator_users").catch(() => []))[0]?.n ??
+        0,
+    );
+  const sync = background(process.execPath, [
+    sluiceBin,
+    "--json",
+    "sync",
+    ...generator({ count: 3000, page_size: 100, sleep_ms_per_page: 50 }),
+    "--db",
+    `postgres://${PG_ROLE.user}@${servers}/postgres`,
+    "--no-progress",
+  ]);
+  stopAfter(t, sync.child);
+  await until(async () => (await rowsOn(primary)) >= 500, 60_000, "500 rows on the primary");
+
+  // The failover: the primary goes down (writing out what it had), and the standby is promoted a little later.
+  primary.stop("fast");
+  await until(async () => /none of its 3 servers took the connection/.test(sync.stderr()), 30_000, "the sync waiting");
+  standby.promote();
+  assert.equal(await sync.exited, 0, sync.stderr());
+  const [{ n, distinct }] = await standby.query<{ n: string; distinct: string }>(
+    "SELECT count(*) AS n, count(DISTINCT id) AS distinct FROM sluice.generator_users",
+  );
+  assert.deepEqual([Number(n), Number(distinct)], [3000, 3000]);
+  const waiting = sync
+    .stderr()
+    .split("\n")
+    .find((line) => line.includes("none of its 3 servers"));
+  assert.match(waiting!, new RegExp(`127\\.0\\.0\\.1:${closed} .*connection refused`));
+  assert.match(
+    waiting!,
+    new RegExp(`127\\.0\\.0\\.1:${standby.port} .*the server is a standby \\(in recovery\\) and takes no writes`),
+  );
+  assert.match(waiting!, /trying again for up to 60 s/);
+  assert.match(sync.stderr(), new RegExp(`PostgreSQL at 127\\.0\\.0\\.1:${standby.port} .*connected again after`));
+});
+
 test("PostgreSQL ending a page's session again and again: after two new tries the error says so, the entry is closed as failed, and a re-run ends with exactly the source's rows", async (t) => {
   const { database, db, sync, endSession, release, exactRows } = await syncWaitingOnLock(t);
   for (let time = 0; time < 3; time++) await endSession();
@@ -551,7 +596,7 @@ test("a server that takes no writes (a standby, a read-only session): the error 
   const error = JSON.parse(result.stderr.trim().split("\n").at(-1)!) as { message: string };
   assert.match(
     error.message,
-    /cannot execute CREATE SCHEMA in a read-only transaction: this server or session takes no writes \(a standby, or default_transaction_read_only\); name the primary in --db/,
+    /PostgreSQL at 127\.0\.0\.1:\d+ \(database "sluice_test_\w+", user "sluice_test"\): the server's sessions are read-only \(default_transaction_read_only\) and takes no writes: name the primary in --db/,
   );
 });
 

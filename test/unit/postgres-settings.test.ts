@@ -2,6 +2,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { clientSettings } from "../../src/stores/postgres/connection.js";
+import { serverList } from "../../src/stores/postgres/servers.js";
 
 const target = (url: string) => ({ url, display: url });
 /** The settings' `ssl`, as a plain object (the parser makes them without a prototype). */
@@ -59,13 +60,60 @@ test("a URL the parser cannot read is the location's fault, named as such", () =
   );
 });
 
-test("libpq's list of servers to fail over between is refused with what to give instead", () => {
+test("libpq's list of servers: one URL per server, in order, each with the user, database and query, passwords hidden in what is shown", () => {
+  const url = "postgresql://loader:secret@db1:5432,[::1]:6432,db3/crm?sslmode=require&target_session_attrs=read-write";
+  const list = serverList({ url, display: "postgresql://loader@db1:5432,[::1]:6432,db3/crm?sslmode=require" });
+  assert.deepEqual(
+    list.servers.map((server) => server.url),
+    [
+      "postgresql://loader:secret@db1:5432/crm?sslmode=require&target_session_attrs=read-write",
+      "postgresql://loader:secret@[::1]:6432/crm?sslmode=require&target_session_attrs=read-write",
+      "postgresql://loader:secret@db3/crm?sslmode=require&target_session_attrs=read-write",
+    ],
+  );
+  assert.deepEqual(
+    list.servers.map((server) => server.display),
+    [
+      "postgresql://loader@db1:5432/crm?sslmode=require",
+      "postgresql://loader@[::1]:6432/crm?sslmode=require",
+      "postgresql://loader@db3/crm?sslmode=require",
+    ],
+  );
+  assert.deepEqual(list.passes, ["read-write"]);
+  // Each server's URL reads as a URL of one server.
+  assert.equal(clientSettings(list.servers[1]!).host, "::1");
+  assert.equal(serverList(target("postgres://u@h/d")).servers.length, 1);
+});
+
+test("target_session_attrs as libpq reads it (URL, else PGTARGETSESSIONATTRS); what writes wants a server that takes writes", () => {
+  assert.deepEqual(serverList(target("postgres://u@a,b/d")).passes, ["any"]);
+  assert.deepEqual(serverList(target("postgres://u@a,b/d"), { writes: true }).passes, ["read-write"]);
+  assert.deepEqual(serverList(target("postgres://u@a,b/d?target_session_attrs=primary"), { writes: true }).passes, [
+    "primary",
+  ]);
+  assert.deepEqual(serverList(target("postgres://u@a,b/d?target_session_attrs=prefer-standby")).passes, [
+    "standby",
+    "any",
+  ]);
+  withEnvironment({ PGTARGETSESSIONATTRS: "standby" }, () =>
+    assert.deepEqual(serverList(target("postgres://u@a,b/d")).passes, ["standby"]),
+  );
   assert.throws(
-    () => clientSettings(target("postgresql://u@db1:5432,db2:5432/d?target_session_attrs=read-write")),
+    () => serverList(target("postgres://u@a,b/d?target_session_attrs=standby"), { writes: true }),
     (error: Error & { code?: string }) =>
       error.code === "STORE_LOCATION_INVALID" &&
-      /names several servers \(db1:5432,db2:5432\), and Sluice connects to one: name the primary's host:port/.test(
-        error.message,
-      ),
+      /target_session_attrs=standby asks for a server that takes no writes, and Sluice writes here/.test(error.message),
   );
+  assert.throws(
+    () => serverList(target("postgres://u@a,b/d?target_session_attrs=master")),
+    /target_session_attrs=master: give one of any, read-write, read-only, primary, standby, prefer-standby/,
+  );
+  assert.throws(
+    () => serverList(target("postgres://u@a,b/d?load_balance_hosts=yes")),
+    /load_balance_hosts=yes: give disable or random/,
+  );
+  const balanced = new Set<string>();
+  for (let i = 0; i < 50; i++)
+    balanced.add(serverList(target("postgres://u@a,b,c/d?load_balance_hosts=random")).servers[0]!.url);
+  assert.ok(balanced.size > 1, "random order");
 });

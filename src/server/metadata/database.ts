@@ -12,9 +12,10 @@ import { dirname } from "node:path";
 import type { StoreLocation } from "../../stores/location.js";
 import {
   connectionFailure,
-  connectPostgres,
+  connectListed,
   holdSchema,
   postgresError,
+  type PostgresTarget,
   postgresPool,
 } from "../../stores/postgres/connection.js";
 import { DEFAULT_SCHEMA } from "../../stores/postgres/store.js";
@@ -77,8 +78,10 @@ export async function openDatabase<Schema>(
     };
   }
   const schema = options.schema ?? DEFAULT_SCHEMA;
-  await ensureSchema(location, schema, options.readOnly ?? false);
-  const pool = postgresPool(location, { applicationName: "sluice server" });
+  const writes = !(options.readOnly ?? false);
+  const server = await ensureSchema(location, schema, writes);
+  // Where the URL lists a cluster's servers, the pool starts on the one reached here, and follows a failover.
+  const pool = postgresPool(location, { applicationName: "sluice server", writes, server });
   const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) }).withSchema(schema);
   const shown = `${location.display}${schema === DEFAULT_SCHEMA ? "" : ` (schema ${schema})`}`;
   return {
@@ -106,19 +109,23 @@ function openSqlite(file: string, options: OpenDatabaseOptions): BetterSqlite.Da
   return database;
 }
 
-/** Reaches the server (an error naming it and why, otherwise) and makes the schema when missing and allowed. */
+/**
+ * Reaches the server (an error naming it and why, otherwise) and makes the schema when missing and
+ * `writes` allows; returns which server of the URL's list it reached.
+ */
 async function ensureSchema(
   location: Extract<StoreLocation, { kind: "postgres" }>,
   schema: string,
-  readOnly: boolean,
-): Promise<void> {
-  const client = await connectPostgres(location, { applicationName: "sluice server" });
+  writes: boolean,
+): Promise<PostgresTarget> {
+  const { client, server } = await connectListed(location, { applicationName: "sluice server", writes });
   try {
     await client.query("BEGIN");
     // Under the lock the stores take: a server and its workers starting together create the schema once.
-    if (!(await holdSchema(client, schema, !readOnly)))
+    if (!(await holdSchema(client, schema, writes)))
       throw new StoreNotFoundError(location.display, `schema "${schema}" does not exist`);
     await client.query("COMMIT");
+    return server;
   } catch (error) {
     throw postgresError(location.display, client, error);
   } finally {

@@ -14,6 +14,7 @@ import { parse as parseConnectionString, toClientConfig } from "pg-connection-st
 import { messageOf, SluiceError } from "../../errors.js";
 import { quoteIdentifier } from "../naming.js";
 import { StoreError, type StoreErrorCode, StoreLocationError } from "../types.js";
+import { type ServerList, serverList, sessionMismatch } from "./servers.js";
 
 export interface PostgresTarget {
   /** The URL as given (may hold a password): only for the driver. */
@@ -80,12 +81,6 @@ export function clientSettings(target: PostgresTarget): pg.ClientConfig {
         `a file its TLS settings name: ${messageOf(error)}`,
         error,
         "STORE_TLS_FAILED",
-      );
-    // libpq's failover list (host1:5432,host2:5432): node-postgres reaches one server only.
-    const hosts = /^postgres(?:ql)?:\/\/(?:[^@/]*@)?([^/?]*)/.exec(target.url)?.[1] ?? "";
-    if (hosts.includes(","))
-      throw new StoreLocationError(
-        `store ${target.display}: the URL names several servers (${hosts}), and Sluice connects to one: name the primary's host:port`,
       );
     throw new StoreLocationError(`store ${target.display}: the URL cannot be read (${messageOf(error)})`);
   }
@@ -187,14 +182,73 @@ function watchConnection(client: pg.Client): void {
   });
 }
 
-/** A connected client, or an error naming the server and the reason. */
-export async function connectPostgres(
+export interface ConnectOptions {
+  applicationName?: string;
+  connectTimeoutMs?: number;
+  types?: pg.CustomTypesConfig;
+  /** The connection writes: only a server that takes writes will do (see servers.ts). */
+  writes?: boolean;
+}
+
+/**
+ * A connected client, or an error naming the server and the reason. Where the URL names several
+ * servers, or asks for a kind of server (servers.ts), the first that connects and is of that kind.
+ */
+export async function connectPostgres(target: PostgresTarget, options: ConnectOptions = {}): Promise<pg.Client> {
+  return (await connectListed(target, options)).client;
+}
+
+/** connectPostgres, also saying which server of the URL's list it reached. */
+export async function connectListed(
   target: PostgresTarget,
-  options: { applicationName?: string; connectTimeoutMs?: number; types?: pg.CustomTypesConfig } = {},
-): Promise<pg.Client> {
+  options: ConnectOptions,
+): Promise<{ client: pg.Client; server: PostgresTarget }> {
+  const { servers, passes, asked } = serverList(target, options);
+  const failures = new Map<string, StoreError>();
+  for (const kind of passes)
+    for (const server of servers) {
+      let client: pg.Client;
+      try {
+        client = await connectServer(server, options);
+      } catch (error) {
+        // Each server is tried, as libpq does; a URL that cannot be read is not a server's failure.
+        if (!(error instanceof StoreError)) throw error;
+        failures.set(error.problem, error);
+        continue;
+      }
+      let mismatch: string | undefined;
+      try {
+        mismatch = await sessionMismatch(client, kind, asked);
+      } catch (error) {
+        await client.end().catch(() => {});
+        const failure = postgresError(server.display, client, error);
+        if (!(failure instanceof StoreError)) throw failure;
+        failures.set(failure.problem, failure);
+        continue;
+      }
+      if (mismatch === undefined) return { client, server };
+      const advice = servers.length === 1 && asked === "any" ? `: ${NAME_THE_PRIMARY}` : "";
+      // A server of another kind is out of reach for now: a failover may make it the one wanted.
+      const failure = new StoreError(
+        server.display,
+        `${describeServer(client)}: ${mismatch}${advice}`,
+        undefined,
+        "STORE_UNREACHABLE",
+      );
+      failures.set(failure.problem, failure);
+      await client.end().catch(() => {});
+    }
+  throw noServerTook(target, [...failures.values()]);
+}
+
+const NAME_THE_PRIMARY =
+  "name the primary in --db, or list the cluster's servers (postgres://user@host1,host2/db) for Sluice to find it";
+
+/** One server's client, connected, or an error naming it and the reason. */
+async function connectServer(server: PostgresTarget, options: ConnectOptions): Promise<pg.Client> {
   const client = new pg.Client({
     application_name: options.applicationName ?? "sluice",
-    ...clientSettings(target),
+    ...clientSettings(server),
     connectionTimeoutMillis: options.connectTimeoutMs ?? 15_000,
     types: options.types ?? TYPES,
   });
@@ -203,9 +257,25 @@ export async function connectPostgres(
     await client.connect();
   } catch (error) {
     await client.end().catch(() => {});
-    throw postgresError(target.display, client, error);
+    throw postgresError(server.display, client, error);
   }
   return client;
+}
+
+/**
+ * The failure of a whole list, naming each server's: out of reach while every server is (a failover
+ * in its midst: a sync waits), else the others' code (a password refused by all).
+ */
+function noServerTook(target: PostgresTarget, failures: StoreError[]): StoreError {
+  if (failures.length === 1) return failures[0]!;
+  const codes = new Set(failures.map((f) => f.code).filter((code) => code !== "STORE_UNREACHABLE"));
+  const code = codes.size === 0 ? "STORE_UNREACHABLE" : codes.size === 1 ? [...codes][0]! : "STORE_FAILED";
+  return new StoreError(
+    target.display,
+    `none of its ${failures.length} servers took the connection: ${failures.map((f) => f.problem).join("; ")}`,
+    failures[0],
+    code as StoreErrorCode,
+  );
 }
 
 /**
@@ -217,18 +287,89 @@ export async function connectPostgres(
  * options such as a search_path. Connection failures surface on the first
  * query; connect with connectPostgres first for an error that names the server.
  */
-export function postgresPool(target: PostgresTarget, options: { applicationName?: string; max?: number }): pg.Pool {
-  const pool = new pg.Pool({
+export function postgresPool(
+  target: PostgresTarget,
+  options: { applicationName?: string; max?: number; writes?: boolean; server?: PostgresTarget },
+): pg.Pool {
+  const settings = {
     application_name: options.applicationName ?? "sluice",
-    ...clientSettings(target),
     connectionTimeoutMillis: 15_000,
     max: options.max ?? 4,
     types: TYPES,
-  });
+  };
+  const list = serverList(target, options);
+  const pool =
+    list.servers.length === 1 && list.passes[0] === "any"
+      ? new pg.Pool({ ...settings, ...clientSettings(target) })
+      : new pg.Pool({ ...settings, Client: listedServerClient(target, list, settings, options) });
   // An idle client whose server went away emits 'error' on the pool; the next query fails with it.
   pool.on("error", () => {});
   pool.on("connect", watchConnection);
   return pool;
+}
+
+/**
+ * For a pool over a list of servers (servers.ts): a client class whose connections go to the server
+ * the last search found (first `options.server`, the one the caller reached). One that fails to
+ * connect there, or finds it no longer of the kind wanted (a failover demoted it), fails as the
+ * server being out of reach and starts a new search, whose server the connections after it use.
+ */
+function listedServerClient(
+  target: PostgresTarget,
+  list: ServerList,
+  settings: pg.ClientConfig,
+  options: ConnectOptions & { server?: PostgresTarget },
+): new () => pg.Client {
+  let current = options.server ?? list.servers[0]!;
+  let searching = false;
+  const searchAgain = () => {
+    if (searching) return;
+    searching = true;
+    connectListed(target, options)
+      .then(({ client, server }) => {
+        current = server;
+        return client.end();
+      })
+      .catch(() => {}) // still none: the next connection's failure searches again
+      .finally(() => {
+        searching = false;
+      });
+  };
+  return class ListedServerClient extends pg.Client {
+    private readonly server = current;
+
+    constructor() {
+      super({ ...settings, ...clientSettings(current) });
+    }
+
+    // pg's pool connects a client with a callback; anything else awaits the promise.
+    override connect(): Promise<pg.Client>;
+    override connect(callback: (error: Error | null, client?: pg.Client) => void): void;
+    override connect(callback?: (error: Error | null, client?: pg.Client) => void): Promise<pg.Client> | undefined {
+      const connected = this.connectChecked();
+      if (!callback) return connected;
+      connected.then((client) => callback(null, client), callback);
+      return undefined;
+    }
+
+    private async connectChecked(): Promise<pg.Client> {
+      try {
+        await super.connect();
+        const mismatch = await sessionMismatch(this, list.passes.at(-1)!, list.asked);
+        if (mismatch === undefined) return this;
+        await this.end().catch(() => {});
+        throw new StoreError(
+          this.server.display,
+          `${describeServer(this)}: ${mismatch}`,
+          undefined,
+          "STORE_UNREACHABLE",
+        );
+      } catch (error) {
+        searchAgain();
+        throw error;
+      }
+    }
+  };
 }
 
 /**

@@ -9,7 +9,7 @@ import { setTimeout as delay } from "node:timers/promises";
 import type pg from "pg";
 import { UsageError } from "../../errors.js";
 import { StoreError, type StoreErrorCode } from "../types.js";
-import { connectPostgres, describeServer, type PostgresTarget, postgresError } from "./connection.js";
+import { connectPostgres, describeServer, type PostgresTarget } from "./connection.js";
 
 /** How long a lost connection is tried again while the server is out of reach (SLUICE_PG_RECONNECT_SECONDS, default 60; 0: not at all). */
 export function reconnectWaitMs(): number {
@@ -52,7 +52,7 @@ export async function connectWithin(
   const started = Date.now();
   for (let attempt = 0; ; attempt++) {
     try {
-      const client = await connectWritable(target);
+      const client = await connectPostgres(target, { writes: true });
       if (attempt > 0) tell(`${describeServer(client)}: connected again after ${secondsSince(started)} s`);
       return client;
     } catch (error) {
@@ -64,34 +64,6 @@ export async function connectWithin(
       await delay(pause, undefined, { signal }).catch(() => {});
     }
   }
-}
-
-/**
- * A connection to `target`, or STORE_UNREACHABLE (the connection ended) where the server takes no
- * writes: in a failover's midst, a standby not yet promoted, or the demoted primary that a cluster's
- * address still names (Aurora's writer endpoint during a failover). A writable server is out of reach.
- */
-async function connectWritable(target: PostgresTarget): Promise<pg.Client> {
-  const client = await connectPostgres(target);
-  let readOnly: { standby: boolean; read_only: string } | undefined;
-  try {
-    [readOnly] = (
-      await client.query<{ standby: boolean; read_only: string }>(
-        "SELECT pg_is_in_recovery() AS standby, current_setting('transaction_read_only') AS read_only",
-      )
-    ).rows;
-  } catch (error) {
-    await client.end().catch(() => {});
-    throw postgresError(target.display, client, error);
-  }
-  if (!readOnly?.standby && readOnly?.read_only !== "on") return client;
-  await client.end().catch(() => {});
-  throw new StoreError(
-    target.display,
-    `${describeServer(client)}: ${readOnly.standby ? "the server is a standby (in recovery)" : "the server's sessions are read-only (default_transaction_read_only)"} and takes no writes`,
-    undefined,
-    "STORE_UNREACHABLE",
-  );
 }
 
 /** The last failure of connectWithin, saying how long the server was tried when it was tried again. */

@@ -117,7 +117,7 @@ export class PostgresStore extends SqlStore {
   static async open(target: PostgresTarget, options: PostgresOpenOptions = {}): Promise<PostgresStore> {
     const schema = checkedSchema(options.schema ?? DEFAULT_SCHEMA, pgSchemaReason);
     const waitMs = reconnectWaitMs(); // a bad setting is refused before connecting
-    const store = new PostgresStore(await connectPostgres(target), target, schema, waitMs);
+    const store = new PostgresStore(await connectPostgres(target, { writes: true }), target, schema, waitMs);
     await store.guard(() => store.setUpSession());
     return store;
   }
@@ -212,7 +212,6 @@ export class PostgresStore extends SqlStore {
   notePage(page: PageTakenBack): void {
     this.lazyCommits.wrote(page);
   }
-
 
   stopWaiting(): void {
     this.waits.abort();
