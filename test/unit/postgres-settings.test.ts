@@ -85,6 +85,22 @@ test("libpq's list of servers: one URL per server, in order, each with the user,
   assert.equal(serverList(target("postgres://u@h/d")).servers.length, 1);
 });
 
+test("PGHOST may list the servers too, when the URL names none (PGPORT: one port for all, or one per server)", () => {
+  const urls = (url: string, variables: Record<string, string>) =>
+    withEnvironment(variables, () => serverList(target(url)).servers.map((server) => server.url));
+  assert.deepEqual(urls("postgres:///crm", { PGHOST: "db1,db2", PGPORT: "6432" }), [
+    "postgres://db1:6432/crm",
+    "postgres://db2:6432/crm",
+  ]);
+  assert.deepEqual(urls("postgres://loader@/crm", { PGHOST: "db1,::1", PGPORT: "5432,5433" }), [
+    "postgres://loader@db1:5432/crm",
+    "postgres://loader@[::1]:5433/crm",
+  ]);
+  // The URL's own host wins; a socket folder is left to the driver.
+  assert.deepEqual(urls("postgres://h/crm", { PGHOST: "db1,db2" }), ["postgres://h/crm"]);
+  assert.deepEqual(urls("postgres:///crm", { PGHOST: "/run/postgresql,db2" }), ["postgres:///crm"]);
+});
+
 test("target_session_attrs as libpq reads it (URL, else PGTARGETSESSIONATTRS); what writes wants a server that takes writes", () => {
   assert.deepEqual(serverList(target("postgres://u@a,b/d")).passes, ["any"]);
   assert.deepEqual(serverList(target("postgres://u@a,b/d"), { writes: true }).passes, ["read-write"]);

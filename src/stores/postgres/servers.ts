@@ -3,7 +3,7 @@
  * the way a high-availability cluster without a single address (Patroni, repmgr, a primary and its
  * standbys) is named: each server is tried in turn, or in a random order with `load_balance_hosts=random`,
  * and the first that connects and is of the kind `target_session_attrs` asks for is used
- * (also read from PGTARGETSESSIONATTRS and PGLOADBALANCEHOSTS, as libpq reads them). What writes (a store,
+ * (also read from PGHOST, PGTARGETSESSIONATTRS and PGLOADBALANCEHOSTS, as libpq reads them). What writes (a store,
  * the server's metadata) always wants a server that takes writes. Connecting is connection.ts's.
  */
 import type pg from "pg";
@@ -59,12 +59,33 @@ export function serverList(target: PostgresTarget, options: { writes?: boolean }
   return { servers, passes: wanted === "prefer-standby" ? ["standby", "any"] : [wanted], asked };
 }
 
-/** A URL naming several servers as one URL per server (each keeps the user, the database and the query). */
+/**
+ * A URL naming several servers as one URL per server (each keeps the user, the database and the
+ * query). A URL naming no host takes libpq's PGHOST, which may list servers too (PGPORT then gives
+ * one port for all, or one per server); socket folders in it are left to the driver.
+ */
 function split(url: string): string[] {
   const parts = AUTHORITY.exec(url);
-  if (!parts?.[3]?.includes(",")) return [url];
-  const [, scheme, user = "", hosts, rest] = parts;
-  return hosts!.split(",").map((host) => `${scheme}${user}${host}${rest}`);
+  if (!parts) return [url];
+  const [, scheme, user = "", hosts = "", rest] = parts;
+  const listed = hosts !== "" ? hosts : environmentHosts();
+  if (!listed.includes(",")) return [url];
+  return listed.split(",").map((host) => `${scheme}${user}${host}${rest}`);
+}
+
+/** PGHOST's servers as host:port, where it lists several TCP hosts; "" otherwise. */
+function environmentHosts(): string {
+  const hosts = process.env.PGHOST?.split(",") ?? [];
+  if (hosts.length < 2 || hosts.some((host) => host === "" || host.startsWith("/"))) return "";
+  const ports = process.env.PGPORT?.split(",") ?? [];
+  const portOf = (index: number) => (ports.length === hosts.length ? ports[index] : ports.length === 1 ? ports[0] : "");
+  return hosts
+    .map((host, index) => {
+      const name = host.includes(":") ? `[${host}]` : host;
+      const port = portOf(index);
+      return port ? `${name}:${port}` : name;
+    })
+    .join(",");
 }
 
 function shuffle<T>(items: T[]): void {
