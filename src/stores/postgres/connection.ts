@@ -238,7 +238,7 @@ export async function connectListed(
       failures.set(failure.problem, failure);
       await client.end().catch(() => {});
     }
-  throw noServerTook(target, [...failures.values()]);
+  throw noServerTook(target, servers.length, [...failures.values()]);
 }
 
 const NAME_THE_PRIMARY =
@@ -266,13 +266,13 @@ async function connectServer(server: PostgresTarget, options: ConnectOptions): P
  * The failure of a whole list, naming each server's: out of reach while every server is (a failover
  * in its midst: a sync waits), else the others' code (a password refused by all).
  */
-function noServerTook(target: PostgresTarget, failures: StoreError[]): StoreError {
-  if (failures.length === 1) return failures[0]!;
+function noServerTook(target: PostgresTarget, servers: number, failures: StoreError[]): StoreError {
+  if (servers === 1 && failures.length === 1) return failures[0]!;
   const codes = new Set(failures.map((f) => f.code).filter((code) => code !== "STORE_UNREACHABLE"));
   const code = codes.size === 0 ? "STORE_UNREACHABLE" : codes.size === 1 ? [...codes][0]! : "STORE_FAILED";
   return new StoreError(
     target.display,
-    `none of its ${failures.length} servers took the connection: ${failures.map((f) => f.problem).join("; ")}`,
+    `none of its ${servers} servers took the connection: ${failures.map((f) => f.problem).join("; ")}`,
     failures[0],
     code as StoreErrorCode,
   );
