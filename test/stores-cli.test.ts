@@ -486,6 +486,47 @@ test("libpq's list of servers (host1,host2,…): a sync passes over a closed por
   assert.match(sync.stderr(), new RegExp(`PostgreSQL at 127\\.0\\.0\\.1:${standby.port} .*connected again after`));
 });
 
+test("serve qlik on a listed cluster reads the kind of server target_session_attrs asks for: a standby whose replay is paused serves its rows, the primary its newer ones", async (t) => {
+  const dir = tempDir(t);
+  const primary = await startOwnPostgres(t);
+  const standby = await startOwnPostgres(t, { standbyOf: primary });
+  const cluster = `postgres://${PG_ROLE.user}@127.0.0.1:${primary.port},127.0.0.1:${standby.port}/postgres`;
+  const syncInto = async (count: number) => {
+    const synced = await sluice(["sync", ...generator({ count, page_size: 100 }), "--db", cluster]);
+    assert.equal(synced.code, 0, synced.stderr);
+  };
+  const rowsOn = async (on: OwnPostgres) =>
+    Number(
+      (await on.query<{ n: string }>("SELECT count(*) AS n FROM sluice.generator_users").catch(() => []))[0]?.n ?? 0,
+    );
+  await syncInto(300);
+  await until(async () => (await rowsOn(standby)) === 300, 30_000, "the standby replaying 300 rows");
+  // From here the standby stays at 300 rows while the primary takes 600.
+  await standby.query("SELECT pg_wal_replay_pause()");
+  await syncInto(600);
+  assert.equal(await rowsOn(primary), 600);
+
+  const loaded = async (attrs: string) => {
+    const server = await serveQlik(t, `${cluster}?target_session_attrs=${attrs}`);
+    const load = await sluice([
+      "--json",
+      "sync",
+      "--qlik",
+      server.address,
+      "--statement",
+      "SELECT * FROM generator_users",
+      "--db",
+      join(dir, `${attrs}.db`),
+    ]);
+    assert.equal(load.code, 0, load.stderr);
+    return (JSON.parse(load.stdout) as SyncSummary).inserted;
+  };
+  assert.equal(await loaded("standby"), 300);
+  assert.equal(await loaded("prefer-standby"), 300);
+  assert.equal(await loaded("primary"), 600);
+  assert.equal(await loaded("any"), 600, "the first server listed");
+});
+
 test("PostgreSQL ending a page's session again and again: after two new tries the error says so, the entry is closed as failed, and a re-run ends with exactly the source's rows", async (t) => {
   const { database, db, sync, endSession, release, exactRows } = await syncWaitingOnLock(t);
   for (let time = 0; time < 3; time++) await endSession();
