@@ -379,13 +379,20 @@ test("PostgreSQL ending a sync's session inside a page's transaction, before its
   assert.deepEqual([entry.status, Number(entry.inserted)], ["succeeded", 3000], "the page counted once");
 });
 
+/** The generator's rows in a PostgreSQL server of the test's own (0 before its table exists). */
+async function generatorRowsOn(server: OwnPostgres): Promise<number> {
+  const rows = await server.query<{ n: string }>("SELECT count(*) AS n FROM sluice.generator_users").catch(() => []);
+  return Number(rows[0]?.n ?? 0);
+}
+
+/** `sluice sync --qlik`: the generator's table, read through a `serve qlik` at `address`, into the SQLite file `target`. */
+function loadThroughQlik(address: string, target: string) {
+  return sluice(["--json", "sync", "--qlik", address, "--statement", "SELECT * FROM generator_users", "--db", target]);
+}
+
 test("PostgreSQL shut down under a sync (a restart) keeps every commit and the sync goes on; crashed, it takes back the last pages committed without waiting for its disk, and the sync stops saying so, its state matching the rows", async (t) => {
   const server = await startOwnPostgres(t);
-  const rows = async () =>
-    Number(
-      (await server.query<{ n: string }>("SELECT count(*) AS n FROM sluice.generator_users").catch(() => []))[0]?.n ??
-        0,
-    );
+  const rows = () => generatorRowsOn(server);
   const syncTo = async (count: number, stopAt: number) => {
     const sync = background(process.execPath, [
       sluiceBin,
@@ -447,11 +454,6 @@ test("libpq's list of servers (host1,host2,…): a sync passes over a closed por
   const standby = await startOwnPostgres(t, { standbyOf: primary });
   const closed = await freePort();
   const servers = [closed, standby.port, primary.port].map((port) => `127.0.0.1:${port}`).join(",");
-  const rowsOn = async (server: OwnPostgres) =>
-    Number(
-      (await server.query<{ n: string }>("SELECT count(*) AS n FROM sluice.generator_users").catch(() => []))[0]?.n ??
-        0,
-    );
   const sync = background(process.execPath, [
     sluiceBin,
     "--json",
@@ -462,7 +464,7 @@ test("libpq's list of servers (host1,host2,…): a sync passes over a closed por
     "--no-progress",
   ]);
   stopAfter(t, sync.child);
-  await until(async () => (await rowsOn(primary)) >= 500, 60_000, "500 rows on the primary");
+  await until(async () => (await generatorRowsOn(primary)) >= 500, 60_000, "500 rows on the primary");
 
   // The failover: the primary goes down (writing out what it had), and the standby is promoted a little later.
   primary.stop("fast");
@@ -495,29 +497,16 @@ test("serve qlik on a listed cluster reads the kind of server target_session_att
     const synced = await sluice(["sync", ...generator({ count, page_size: 100 }), "--db", cluster]);
     assert.equal(synced.code, 0, synced.stderr);
   };
-  const rowsOn = async (on: OwnPostgres) =>
-    Number(
-      (await on.query<{ n: string }>("SELECT count(*) AS n FROM sluice.generator_users").catch(() => []))[0]?.n ?? 0,
-    );
   await syncInto(300);
-  await until(async () => (await rowsOn(standby)) === 300, 30_000, "the standby replaying 300 rows");
+  await until(async () => (await generatorRowsOn(standby)) === 300, 30_000, "the standby replaying 300 rows");
   // From here the standby stays at 300 rows while the primary takes 600.
   await standby.query("SELECT pg_wal_replay_pause()");
   await syncInto(600);
-  assert.equal(await rowsOn(primary), 600);
+  assert.equal(await generatorRowsOn(primary), 600);
 
   const loaded = async (attrs: string) => {
     const server = await serveQlik(t, `${cluster}?target_session_attrs=${attrs}`);
-    const load = await sluice([
-      "--json",
-      "sync",
-      "--qlik",
-      server.address,
-      "--statement",
-      "SELECT * FROM generator_users",
-      "--db",
-      join(dir, `${attrs}.db`),
-    ]);
+    const load = await loadThroughQlik(server.address, join(dir, `${attrs}.db`));
     assert.equal(load.code, 0, load.stderr);
     return (JSON.parse(load.stdout) as SyncSummary).inserted;
   };
@@ -1086,17 +1075,7 @@ test("serve qlik reads PostgreSQL and DuckDB stores: rows, types and the key com
     assert.equal(synced.code, 0, synced.stderr);
     const server = await serveQlik(t, db);
     const target = join(dir, `${db.startsWith("duckdb:") ? "duck" : "pg"}.db`);
-    const load = () =>
-      sluice([
-        "--json",
-        "sync",
-        "--qlik",
-        server.address,
-        "--statement",
-        "SELECT * FROM generator_users",
-        "--db",
-        target,
-      ]);
+    const load = () => loadThroughQlik(server.address, target);
     const first = await load();
     assert.equal(first.code, 0, first.stderr);
     assert.equal((JSON.parse(first.stdout) as SyncSummary).inserted, 1500);
