@@ -256,3 +256,24 @@ export interface OwnPostgres {
   /** A standby becomes a primary. */
   promote(): void;
 }
+
+/**
+ * A failover whose old primary stays up and takes no writes (as a cluster manager fencing it does,
+ * where it does not restart it as a standby): the primary's sessions turn read-only, the standby
+ * replays everything the primary wrote, and is promoted.
+ */
+export async function failOverKeepingPrimaryUp(primary: OwnPostgres, standby: OwnPostgres): Promise<void> {
+  await primary.query("ALTER SYSTEM SET default_transaction_read_only = on");
+  await primary.query("SELECT pg_reload_conf()");
+  const [{ written }] = await primary.query<{ written: string }>("SELECT pg_current_wal_lsn()::text AS written");
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const [{ replayed }] = await standby.query<{ replayed: boolean }>(
+      `SELECT pg_last_wal_replay_lsn() >= '${written}'::pg_lsn AS replayed`,
+    );
+    if (replayed) break;
+    if (Date.now() > deadline) throw new Error("timed out waiting for the standby to replay the primary's writes");
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  standby.promote();
+}

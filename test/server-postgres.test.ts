@@ -13,6 +13,7 @@ import { parseStoreLocation, type StoreLocation } from "../src/stores/location.j
 import { sluice, tempDir } from "./helpers.js";
 import {
   createDatabase,
+  failOverKeepingPrimaryUp,
   type OwnPostgres,
   PG_ROLE,
   pgQuery,
@@ -433,6 +434,48 @@ test("on a cluster named by libpq's list of servers (standby,primary): the serve
   assert.deepEqual(
     runs.body.map((run) => run.status),
     ["succeeded", "succeeded"],
+  );
+  assert.equal(await server.stop("SIGTERM"), 0);
+});
+
+test("on a listed cluster whose old primary stays up and takes no writes after a failover: the pool drops each connection a write finds read-only, and writes go on at the promoted standby", async (t) => {
+  const primary = await startOwnPostgres(t);
+  const standby = await startOwnPostgres(t, { standbyOf: primary });
+  const dir = tempDir(t);
+  const home = join(dir, "home");
+  await installVault(home, join(dir, "vault-src"));
+  const servers = [standby.port, primary.port].map((port) => `127.0.0.1:${port}`).join(",");
+  const server = await startServer(t, { db: `postgres://${PG_ROLE.user}@${servers}/postgres`, home });
+  const token = server.token!;
+  const api = <T>(method: string, path: string, body?: unknown) => call<T>(server.url, method, path, { token, body });
+  const options = { format: "json", value: { api_key: SECRET, count: 10 } };
+  const add = (name: string) => api<{ id: number }>("POST", "/api/connections", { name, connector: "vault", options });
+  // Several requests at once: the pool holds several connections to the primary.
+  const before = await Promise.all(["a", "b", "c"].map(add));
+  assert.deepEqual(
+    before.map((answer) => answer.status),
+    [201, 201, 201],
+  );
+
+  await failOverKeepingPrimaryUp(primary, standby);
+  // Each pooled connection to the old primary fails one write at most (503: out of reach for writing), and is dropped.
+  const failed: string[] = [];
+  let added: Awaited<ReturnType<typeof add>> | undefined;
+  for (let attempt = 0; attempt < 20 && !added; attempt++) {
+    const answer = await add(`after-${attempt}`);
+    if (answer.status === 201) added = answer;
+    else {
+      failed.push(`${answer.status} ${JSON.stringify(answer.body)}`);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
+  assert.ok(added, `no write succeeded after the failover: ${failed.join("\n")}`);
+  assert.ok(failed.length <= 4, failed.join("\n"));
+  for (const failure of failed) assert.match(failure, /^503 .*takes no writes/);
+  const names = await standby.query<{ name: string }>("SELECT name FROM sluice._sluice_connections ORDER BY name");
+  assert.deepEqual(
+    names.map((row) => row.name),
+    ["a", `after-${failed.length}`, "b", "c"],
   );
   assert.equal(await server.stop("SIGTERM"), 0);
 });

@@ -28,6 +28,7 @@ import {
   type OwnPostgres,
   startOwnPostgres,
   startPgBouncer,
+  failOverKeepingPrimaryUp,
 } from "./pg-helpers.js";
 import { serveQlik } from "./qlik-helpers.js";
 import { background, stopAfter } from "./process-helpers.js";
@@ -486,6 +487,39 @@ test("libpq's list of servers (host1,host2,…): a sync passes over a closed por
   );
   assert.match(waiting!, /trying again for up to 60 s/);
   assert.match(sync.stderr(), new RegExp(`PostgreSQL at 127\\.0\\.0\\.1:${standby.port} .*connected again after`));
+});
+
+test("libpq's list of servers, failing over while the old primary stays up and takes no writes: the write it refuses is made again on the promoted standby, and the sync goes on to every row", async (t) => {
+  const primary = await startOwnPostgres(t);
+  const standby = await startOwnPostgres(t, { standbyOf: primary });
+  const servers = [standby.port, primary.port].map((port) => `127.0.0.1:${port}`).join(",");
+  const sync = background(process.execPath, [
+    sluiceBin,
+    "--json",
+    "sync",
+    ...generator({ count: 3000, page_size: 100, sleep_ms_per_page: 50 }),
+    "--db",
+    `postgres://${PG_ROLE.user}@${servers}/postgres`,
+    "--no-progress",
+  ]);
+  stopAfter(t, sync.child);
+  await until(async () => (await generatorRowsOn(primary)) >= 500, 60_000, "500 rows on the primary");
+
+  await failOverKeepingPrimaryUp(primary, standby);
+  assert.equal(await sync.exited, 0, sync.stderr());
+  const [{ n, distinct }] = await standby.query<{ n: string; distinct: string }>(
+    "SELECT count(*) AS n, count(DISTINCT id) AS distinct FROM sluice.generator_users",
+  );
+  assert.deepEqual([Number(n), Number(distinct)], [3000, 3000]);
+  assert.match(
+    sync.stderr(),
+    new RegExp(
+      `PostgreSQL at 127\\.0\\.0\\.1:${primary.port} .*stopped taking writes.*read-only transaction: the server or its session takes no writes`,
+    ),
+  );
+  assert.match(sync.stderr(), new RegExp(`PostgreSQL at 127\\.0\\.0\\.1:${standby.port} .*connected again after`));
+  const [entry] = await standby.query<{ status: string }>("SELECT status FROM sluice._sluice_syncs");
+  assert.equal(entry!.status, "succeeded");
 });
 
 test("serve qlik on a listed cluster reads the kind of server target_session_attrs asks for: a standby whose replay is paused serves its rows, the primary its newer ones", async (t) => {

@@ -155,7 +155,21 @@ export function noteFailure(client: pg.Client, error: unknown): void {
   if (!lost.has(client) && (SESSION_ENDED.has(code) || CONNECTION_BROKE.test(message))) lost.set(client, error);
 }
 
-/** Whether the client's connection has ended (the server, the network, or end()): no query will run on it. */
+/** PostgreSQL's SQLSTATE for a write in a read-only transaction: here, a server that stopped taking writes. */
+const READ_ONLY_TRANSACTION = "25006";
+
+/**
+ * Whether the client's connection was closed because its server stopped taking writes (see
+ * watchConnection), rather than ended by the server or the network.
+ */
+export function stoppedTakingWrites(client: pg.Client): boolean {
+  return (lost.get(client) as PgLikeError | undefined)?.code === READ_ONLY_TRANSACTION;
+}
+
+/**
+ * Whether the client's connection has ended (the server, the network, or end()), or its server
+ * stopped taking writes: no write will run on it.
+ */
 export function connectionLost(client: pg.Client): boolean {
   return lost.has(client);
 }
@@ -179,6 +193,14 @@ function watchConnection(client: pg.Client): void {
   });
   client.on("end", () => {
     if (!lost.has(client)) lost.set(client, new Error("Connection terminated"));
+  });
+  // A server that stops taking writes under an open connection (a failover demoting a primary that
+  // stays up, default_transaction_read_only set) would fail every write on it from then on: the
+  // connection counts as lost, so that a store connects again (ending it once its transaction is
+  // over) and a pool drops it when it comes back (postgresPool), each looking for a server that
+  // takes writes.
+  client.connection.on("errorMessage", (message: PgLikeError) => {
+    if (message.code === READ_ONLY_TRANSACTION && !lost.has(client)) lost.set(client, message);
   });
 }
 
@@ -305,6 +327,10 @@ export function postgresPool(
   // An idle client whose server went away emits 'error' on the pool; the next query fails with it.
   pool.on("error", () => {});
   pool.on("connect", watchConnection);
+  // Ended as it comes back, the pool drops it rather than lend it again (see watchConnection).
+  pool.on("release", (_error, client) => {
+    if (stoppedTakingWrites(client)) client.end().catch(() => {});
+  });
   return pool;
 }
 
@@ -312,7 +338,8 @@ export function postgresPool(
  * For a pool over a list of servers (servers.ts): a client class whose connections go to the server
  * the last search found (first `options.server`, the one the caller reached). One that fails to
  * connect there, or finds it no longer of the kind wanted (a failover demoted it), fails as the
- * server being out of reach and starts a new search, whose server the connections after it use.
+ * server being out of reach and starts a new search, whose server the connections after it use; so
+ * does one whose server stops taking writes under it (the pool then drops it).
  */
 function listedServerClient(
   target: PostgresTarget,
@@ -340,6 +367,10 @@ function listedServerClient(
 
     constructor() {
       super({ ...settings, ...clientSettings(current) });
+      // Dropped because its server stopped taking writes (postgresPool): the cluster failed over.
+      this.once("end", () => {
+        if (stoppedTakingWrites(this)) searchAgain();
+      });
     }
 
     // pg's pool connects a client with a callback; anything else awaits the promise.
@@ -435,6 +466,8 @@ function codeOf(code: string, message: string): StoreErrorCode {
     return "STORE_UNREACHABLE";
   // The server ended the session, or the connection broke: lost during the command.
   if (SESSION_ENDED.has(code) || CONNECTION_BROKE.test(message)) return "STORE_UNREACHABLE";
+  // Out of reach for writing, as a standby is to a connection (see servers.ts): a failover may end it.
+  if (code === READ_ONLY_TRANSACTION) return "STORE_UNREACHABLE";
   if (code === "28P01" || code === "28000" || /client password must be a string/i.test(message))
     return "STORE_AUTH_FAILED";
   return "STORE_FAILED";
@@ -499,8 +532,11 @@ function reasonOf(code: string, message: string, client: pg.Client | undefined):
       return `${message}: create it first (createdb ${client?.database ?? "<name>"}) or name another in --db`;
     case "42501":
       return `${message}: Sluice needs CREATE on its schema (GRANT CREATE ON SCHEMA <schema> TO ${client?.user ?? "<user>"})`;
-    case "25006":
-      return `${message}: this server or session takes no writes (a standby, or default_transaction_read_only); name the primary in --db`;
+    case READ_ONLY_TRANSACTION:
+      return (
+        `${message}: the server or its session takes no writes (a standby, a primary a failover demoted, ` +
+        `or default_transaction_read_only); ${NAME_THE_PRIMARY}`
+      );
     case "57014":
       return cancelReason(message, client);
     case "57P01":

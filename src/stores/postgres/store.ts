@@ -38,6 +38,7 @@ import {
   holdSchema,
   lossReason,
   noteFailure,
+  stoppedTakingWrites,
   type PostgresTarget,
   postgresError,
 } from "./connection.js";
@@ -170,7 +171,10 @@ export class PostgresStore extends SqlStore {
   private async reconnect(): Promise<void> {
     const server = describeServer(this.connection);
     if (!this.outOfReach && !this.lossTold)
-      this.warn?.(`${server} ended the connection between writes (${lossReason(this.connection)}): connecting again`);
+      this.warn?.(
+        `${server} ${stoppedTakingWrites(this.connection) ? "stopped taking writes" : "ended the connection between writes"} ` +
+          `(${lossReason(this.connection)}): connecting again`,
+      );
     this.lossTold = false;
     await this.connection.end().catch(() => {});
     try {
@@ -283,8 +287,11 @@ export class PostgresStore extends SqlStore {
         }
         if (!(lost && replayable && replays < MOST_REPLAYS)) throw error;
         this.warn?.(
-          `${describeServer(this.connection)} ended the connection during a page's transaction, before its commit ` +
-            `(${lossReason(this.connection)}): the server rolled it back, and the page is written again`,
+          stoppedTakingWrites(this.connection)
+            ? `${describeServer(this.connection)} stopped taking writes during a page's transaction ` +
+                `(${lossReason(this.connection)}): the page is written again on a server that takes them`
+            : `${describeServer(this.connection)} ended the connection during a page's transaction, before its commit ` +
+                `(${lossReason(this.connection)}): the server rolled it back, and the page is written again`,
         );
         this.lossTold = true;
       } finally {
