@@ -240,6 +240,7 @@ export async function startOwnPostgres(
   return {
     url: `postgres://${PG_ROLE.user}@127.0.0.1:${port}/postgres`,
     port,
+    socketFolder: dir,
     query,
     stop,
     start,
@@ -250,6 +251,8 @@ export async function startOwnPostgres(
 export interface OwnPostgres {
   url: string;
   port: number;
+  /** The folder holding its Unix socket. */
+  socketFolder: string;
   query<T = Record<string, unknown>>(sql: string): Promise<T[]>;
   stop(mode: "fast" | "immediate"): void;
   start(): void;

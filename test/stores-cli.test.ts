@@ -522,6 +522,17 @@ test("libpq's list of servers, failing over while the old primary stays up and t
   assert.equal(entry!.status, "succeeded");
 });
 
+test("libpq's list of servers in the query (host=…,<socket folder>&port=…): a sync passes over a closed port to the server's socket", async (t) => {
+  const server = await startOwnPostgres(t);
+  const closed = await freePort();
+  const hosts = encodeURIComponent(`127.0.0.1,${server.socketFolder}`);
+  const db = `postgres://${PG_ROLE.user}@/postgres?host=${hosts}&port=${closed},${server.port}`;
+  const result = await sluice(["--json", "sync", ...generator({ count: 300, page_size: 100 }), "--db", db]);
+  assert.equal(result.code, 0, result.stderr);
+  // The server listens on 127.0.0.1 at its own port alone, which the list does not name: its socket took the rows.
+  assert.equal(await generatorRowsOn(server), 300);
+});
+
 test("serve qlik on a listed cluster reads the kind of server target_session_attrs asks for: a standby whose replay is paused serves its rows, the primary its newer ones", async (t) => {
   const dir = tempDir(t);
   const primary = await startOwnPostgres(t);

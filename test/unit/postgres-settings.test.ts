@@ -89,16 +89,73 @@ test("PGHOST may list the servers too, when the URL names none (PGPORT: one port
   const urls = (url: string, variables: Record<string, string>) =>
     withEnvironment(variables, () => serverList(target(url)).servers.map((server) => server.url));
   assert.deepEqual(urls("postgres:///crm", { PGHOST: "db1,db2", PGPORT: "6432" }), [
-    "postgres://db1:6432/crm",
-    "postgres://db2:6432/crm",
+    "postgres:///crm?host=db1&port=6432",
+    "postgres:///crm?host=db2&port=6432",
   ]);
   assert.deepEqual(urls("postgres://loader@/crm", { PGHOST: "db1,::1", PGPORT: "5432,5433" }), [
-    "postgres://loader@db1:5432/crm",
-    "postgres://loader@[::1]:5433/crm",
+    "postgres://loader@/crm?host=db1&port=5432",
+    "postgres://loader@/crm?host=%3A%3A1&port=5433",
   ]);
-  // The URL's own host wins; a socket folder is left to the driver.
+  // A socket folder is a server too; the URL's own host wins.
+  assert.deepEqual(urls("postgres:///crm", { PGHOST: "/run/postgresql,db2" }), [
+    "postgres:///crm?host=%2Frun%2Fpostgresql",
+    "postgres:///crm?host=db2",
+  ]);
   assert.deepEqual(urls("postgres://h/crm", { PGHOST: "db1,db2" }), ["postgres://h/crm"]);
-  assert.deepEqual(urls("postgres:///crm", { PGHOST: "/run/postgresql,db2" }), ["postgres:///crm"]);
+  assert.deepEqual(urls("postgres:///crm?host=h", { PGHOST: "db1,db2" }), ["postgres:///crm?host=h"]);
+  // Each reads as the URL of one server.
+  const [first, second] = withEnvironment({ PGHOST: "/run/postgresql,::1", PGPORT: "5432,5433" }, () =>
+    serverList(target("postgres://loader@/crm")).servers.map((server) => clientSettings(server)),
+  );
+  assert.deepEqual([first!.host, first!.port, second!.host, second!.port], ["/run/postgresql", 5432, "::1", 5433]);
+});
+
+test("libpq's list of servers in the query (host=a,b&port=1,2), socket folders included; the ports must match the servers", () => {
+  const urls = (url: string) => serverList(target(url)).servers.map((server) => server.url);
+  assert.deepEqual(urls("postgres://loader@/crm?host=db1,/run/postgresql&port=5432,6432&sslmode=require"), [
+    "postgres://loader@/crm?host=db1&port=5432&sslmode=require",
+    "postgres://loader@/crm?host=%2Frun%2Fpostgresql&port=6432&sslmode=require",
+  ]);
+  assert.deepEqual(urls("postgresql:///crm?host=db1,db2&port=6432"), [
+    "postgresql:///crm?host=db1&port=6432",
+    "postgresql:///crm?host=db2&port=6432",
+  ]);
+  assert.deepEqual(urls("postgres:///crm?host=/run/postgresql"), ["postgres:///crm?host=/run/postgresql"]);
+  assert.throws(
+    () => serverList(target("postgres:///crm?host=a,b,c&port=1,2")),
+    (error: Error & { code?: string }) =>
+      error.code === "STORE_LOCATION_INVALID" &&
+      /2 ports for 3 servers: give one port for all, or one per server/.test(error.message),
+  );
+  const settings = serverList(target("postgres:///crm?host=db1,db2&port=1,2")).servers.map((server) =>
+    clientSettings(server),
+  );
+  assert.deepEqual(
+    settings.map((server) => [server.host, server.port, server.database]),
+    [
+      ["db1", 1, "crm"],
+      ["db2", 2, "crm"],
+    ],
+  );
+});
+
+test("libpq's hostaddr (and PGHOSTADDR), which the driver does not read, is the address connected to where no host is named; beside one it is refused", () => {
+  const hosts = (url: string, variables: Record<string, string> = {}) =>
+    withEnvironment(variables, () => serverList(target(url)).servers.map((server) => clientSettings(server).host));
+  assert.deepEqual(hosts("postgres://u@/crm?hostaddr=10.0.0.5"), ["10.0.0.5"]);
+  assert.deepEqual(hosts("postgres:///crm?hostaddr=10.0.0.5,10.0.0.6"), ["10.0.0.5", "10.0.0.6"]);
+  assert.deepEqual(hosts("postgres:///crm", { PGHOSTADDR: "10.0.0.7" }), ["10.0.0.7"]);
+  assert.deepEqual(hosts("postgres://db/crm", { PGHOSTADDR: "10.0.0.7" }), ["db"]);
+  for (const [url, variables, reason] of [
+    ["postgres://db/crm?hostaddr=10.0.0.5", {}, /hostaddr= beside a host name/],
+    ["postgres:///crm?host=db&hostaddr=10.0.0.5", {}, /hostaddr= beside a host name/],
+    ["postgres:///crm", { PGHOST: "db", PGHOSTADDR: "10.0.0.7" }, /both PGHOST and PGHOSTADDR are set/],
+  ] as const)
+    assert.throws(
+      () => withEnvironment(variables, () => serverList(target(url))),
+      (error: Error & { code?: string }) => error.code === "STORE_LOCATION_INVALID" && reason.test(error.message),
+      url,
+    );
 });
 
 test("target_session_attrs as libpq reads it (URL, else PGTARGETSESSIONATTRS); what writes wants a server that takes writes", () => {

@@ -322,7 +322,7 @@ export function postgresPool(
   const list = serverList(target, options);
   const pool =
     list.servers.length === 1 && list.passes[0] === "any"
-      ? new pg.Pool({ ...settings, ...clientSettings(target) })
+      ? new pg.Pool({ ...settings, ...clientSettings(list.servers[0]!) })
       : new pg.Pool({ ...settings, Client: listedServerClient(target, list, settings, options) });
   // An idle client whose server went away emits 'error' on the pool; the next query fails with it.
   pool.on("error", () => {});

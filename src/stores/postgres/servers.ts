@@ -50,8 +50,8 @@ export function serverList(target: PostgresTarget, options: { writes?: boolean }
   const balance = setting(target.url, "load_balance_hosts", "PGLOADBALANCEHOSTS") ?? "disable";
   if (balance !== "disable" && balance !== "random")
     throw new StoreLocationError(`store ${target.display}: load_balance_hosts=${balance}: give disable or random`);
-  const urls = split(target.url);
-  const displays = split(target.display);
+  const urls = split(target, target.url);
+  const displays = split(target, target.display);
   const servers = urls.map((url, index) => ({ url, display: displays[index] ?? target.display }));
   if (balance === "random") shuffle(servers);
   // Writing needs a server that takes writes; a list is searched for one, as "any" would stop at the first.
@@ -61,31 +61,77 @@ export function serverList(target: PostgresTarget, options: { writes?: boolean }
 
 /**
  * A URL naming several servers as one URL per server (each keeps the user, the database and the
- * query). A URL naming no host takes libpq's PGHOST, which may list servers too (PGPORT then gives
- * one port for all, or one per server); socket folders in it are left to the driver.
+ * rest of the query), as libpq names them: in the authority (`db1:5432,db2`), in the query
+ * (`?host=db1,/run/postgresql&port=5432,5433`), or, for a URL naming no host, in PGHOST (with
+ * PGPORT: one port for all, or one per server). libpq's `hostaddr` (and PGHOSTADDR), which the
+ * driver does not read, stands for the host where no host is named.
  */
-function split(url: string): string[] {
+function split(target: PostgresTarget, url: string): string[] {
   const parts = AUTHORITY.exec(url);
   if (!parts) return [url];
-  const [, scheme, user = "", hosts = "", rest] = parts;
-  const listed = hosts !== "" ? hosts : environmentHosts();
-  if (!listed.includes(",")) return [url];
-  return listed.split(",").map((host) => `${scheme}${user}${host}${rest}`);
+  const [, scheme, user = "", authorityHosts = "", rest = ""] = parts;
+  const [path = "", query = ""] = splitOnce(rest, "?");
+  const params = new URLSearchParams(query);
+  const base = `${scheme}${user}${path}`;
+  const address = addressToConnect(target, params, authorityHosts !== "" || params.has("host"));
+  if (address !== undefined) {
+    params.delete("hostaddr");
+    return eachServer(target, base, params, address);
+  }
+  const queryHosts = params.get("host");
+  if (queryHosts?.includes(",")) return eachServer(target, base, params, queryHosts);
+  if (authorityHosts.includes(",")) return authorityHosts.split(",").map((host) => `${scheme}${user}${host}${rest}`);
+  const environment = authorityHosts === "" && queryHosts === null ? process.env.PGHOST : undefined;
+  if (environment?.includes(",")) return eachServer(target, base, params, environment);
+  return [url];
 }
 
-/** PGHOST's servers as host:port, where it lists several TCP hosts; "" otherwise. */
-function environmentHosts(): string {
-  const hosts = process.env.PGHOST?.split(",") ?? [];
-  if (hosts.length < 2 || hosts.some((host) => host === "" || host.startsWith("/"))) return "";
-  const ports = process.env.PGPORT?.split(",") ?? [];
-  const portOf = (index: number) => (ports.length === hosts.length ? ports[index] : ports.length === 1 ? ports[0] : "");
-  return hosts
-    .map((host, index) => {
-      const name = host.includes(":") ? `[${host}]` : host;
-      const port = portOf(index);
-      return port ? `${name}:${port}` : name;
-    })
-    .join(",");
+function splitOnce(text: string, separator: string): [string, string?] {
+  const at = text.indexOf(separator);
+  return at < 0 ? [text] : [text.slice(0, at), text.slice(at + 1)];
+}
+
+/**
+ * libpq's `hostaddr` (or PGHOSTADDR), the address to connect to, where the URL names no host: the
+ * driver does not read it, and would connect to PGHOST or localhost instead. Beside a host name
+ * (which libpq keeps for TLS and the password file) it is refused, as Sluice connects by the one it is given.
+ */
+function addressToConnect(target: PostgresTarget, params: URLSearchParams, named: boolean): string | undefined {
+  const given = params.get("hostaddr");
+  if (given !== null && named)
+    throw new StoreLocationError(
+      `store ${target.display}: hostaddr= beside a host name: Sluice connects by the one it is given; ` +
+        "give the address as the host (host=<address>, or in the URL's authority), or leave hostaddr out",
+    );
+  if (given !== null) return given;
+  const fromEnvironment = named ? undefined : process.env.PGHOSTADDR || undefined;
+  if (fromEnvironment && process.env.PGHOST)
+    throw new StoreLocationError(
+      `store ${target.display}: both PGHOST and PGHOSTADDR are set: Sluice connects by the one it is given; unset one of them`,
+    );
+  return fromEnvironment;
+}
+
+/**
+ * One URL per server of `hosts` (comma-separated), each naming it in the query, with its port: the
+ * query's `port`, or else PGPORT, gives one port for all or one per server.
+ */
+function eachServer(target: PostgresTarget, base: string, params: URLSearchParams, hosts: string): string[] {
+  const hostList = hosts.split(",");
+  const ports = params.get("port") ?? process.env.PGPORT ?? "";
+  const portList = ports === "" ? [] : ports.split(",");
+  if (portList.length > 1 && portList.length !== hostList.length)
+    throw new StoreLocationError(
+      `store ${target.display}: ${portList.length} ports for ${hostList.length} servers: give one port for all, or one per server`,
+    );
+  return hostList.map((host, index) => {
+    const own = new URLSearchParams(params);
+    own.set("host", host);
+    const port = portList.length === 1 ? portList[0] : portList[index];
+    if (port) own.set("port", port);
+    else own.delete("port");
+    return `${base}?${own}`;
+  });
 }
 
 function shuffle<T>(items: T[]): void {
