@@ -15,7 +15,7 @@ import assert from "node:assert/strict";
 import { chmodSync, existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { type TestContext, test } from "node:test";
-import { countRows, examples, freePort, query, type SyncSummary, sluice, sluiceBin, tempDir } from "./helpers.js";
+import { countRows, examples, freePort, query, root, type SyncSummary, sluice, sluiceBin, tempDir } from "./helpers.js";
 import { connectPostgres } from "../src/stores/postgres/connection.js";
 import {
   createDatabase,
@@ -32,6 +32,9 @@ import {
 } from "./pg-helpers.js";
 import { serveQlik } from "./qlik-helpers.js";
 import { background, stopAfter } from "./process-helpers.js";
+
+const singerTap = `node ${join(root, "test/fixtures/singer/tap-scripted.mjs")}`;
+const airbyteSource = `node ${join(root, "test/fixtures/airbyte/scripted-source.mjs")}`;
 
 const generator = (options: Record<string, number>) => [
   "--command",
@@ -340,17 +343,28 @@ async function syncWaitingOnLock(t: TestContext) {
   const sync = background(process.execPath, [sluiceBin, "--json", "sync", ...slow, "--db", db, "--no-progress"]);
   stopAfter(t, sync.child);
   await until(async () => (await rowsIn(database)) >= 300, 60_000, "pages in PostgreSQL");
+  const { endWaitingSession, release } = await holdLock(t, database, "sluice.generator_users", "SHARE");
+  const endSession = () => endWaitingSession("the sync's page");
+  const exactRows = () => assertRowsOnce(database, 3000);
+  return { database, db, sync, endSession, release, exactRows };
+}
+
+/**
+ * A transaction of the test's holding a lock of `mode` on `table` until release(); endWaitingSession
+ * ends the session of the sync once it waits for the lock (as an administrator, or a restart, would).
+ */
+async function holdLock(t: TestContext, database: string, table: string, mode: string) {
   const locker = await pgClient(database);
   locker.on("error", () => {});
   t.after(() => locker.end().catch(() => {}));
-  await locker.query("BEGIN; LOCK TABLE sluice.generator_users IN SHARE MODE");
+  await locker.query(`BEGIN; LOCK TABLE ${table} IN ${mode} MODE`);
   const waiting =
     "FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'sluice' AND wait_event_type = 'Lock'";
-  const endSession = async () => {
+  const endWaitingSession = async (what: string) => {
     await until(
       async () => (await pgQuery<{ n: number }>(database, `SELECT count(*)::int AS n ${waiting}`))[0]!.n === 1,
       60_000,
-      "the sync's page waiting for the lock",
+      `${what} waiting for the lock`,
     );
     const [{ ended }] = await pgQuery<{ ended: number }>(
       database,
@@ -359,9 +373,77 @@ async function syncWaitingOnLock(t: TestContext) {
     assert.equal(ended, 1, "the sync's one session");
   };
   const release = () => locker.query("ROLLBACK");
-  const exactRows = () => assertRowsOnce(database, 3000);
-  return { database, db, sync, endSession, release, exactRows };
+  return { endWaitingSession, release };
 }
+
+const SESSION_ENDED_DURING_CHANGE = (table: string) =>
+  new RegExp(
+    `ended the connection during a change of table "${table}", before its commit \\(.*terminating connection due to administrator command.*\\): ` +
+      "the server rolled it back, and the change is made again",
+  );
+
+test("PostgreSQL ending a sync's session during a change of its tables (a new field's column; before that, between pages): the change is made again on a new connection, and the sync goes on to every row", async (t) => {
+  const database = await createDatabase(t);
+  const dir = tempDir(t);
+  const config = join(dir, "tap.json");
+  // Users 11 on bring a field their schema does not name: a column added after the first page, and a pause.
+  writeFileSync(config, JSON.stringify({ users: 30, stateEvery: 10, pauseMsAfterState: 1500, emailFrom: 11 }));
+  const tap = ["-c", singerTap, "--config", config, "--name", "t", "--db", pgUrl(database)];
+  const sync = background(process.execPath, [sluiceBin, "singer", "sync", ...tap]);
+  stopAfter(t, sync.child);
+  const users = async () =>
+    Number((await pgQuery<{ n: string }>(database, "SELECT count(*) AS n FROM sluice.t_users").catch(() => []))[0]?.n);
+  await until(async () => (await users()) >= 10, 60_000, "the first page");
+  const { endWaitingSession, release } = await holdLock(t, database, "sluice.t_users", "ACCESS SHARE");
+  await endWaitingSession("the new column");
+  await release();
+  assert.equal(await sync.exited, 0, sync.stderr());
+  assert.match(sync.stderr(), SESSION_ENDED_DURING_CHANGE("t_users"));
+  const [row] = await pgQuery<{ n: string; emails: string }>(
+    database,
+    "SELECT count(DISTINCT id) AS n, count(email) AS emails FROM sluice.t_users",
+  );
+  assert.deepEqual([Number(row!.n), Number(row!.emails)], [30, 20]);
+
+  // Between pages, with the session ended by an idle timeout: the change connects again first.
+  await pgQuery("postgres", `ALTER DATABASE ${database} SET idle_session_timeout = '300ms'`);
+  writeFileSync(config, JSON.stringify({ users: 50, stateEvery: 10, pauseMsAfterState: 700, emailFrom: 41 }));
+  await pgQuery(database, "ALTER TABLE sluice.t_users DROP COLUMN email");
+  const again = await sluice(["singer", "sync", ...tap]);
+  assert.equal(again.code, 0, again.stderr);
+  assert.match(again.stderr, /ended the connection between writes \(.*idle-session timeout.*\): connecting again/);
+});
+
+test("PostgreSQL ending a sync's session as a replace (overwrite) stream's table takes the old one's place: the swap is made again on a new connection, and the table holds exactly the new rows", async (t) => {
+  const database = await createDatabase(t);
+  const dir = tempDir(t);
+  const config = (name: string, value: unknown) => {
+    writeFileSync(join(dir, name), JSON.stringify(value));
+    return join(dir, name);
+  };
+  const source = ["-c", airbyteSource, "--name", "o", "--db", pgUrl(database)];
+  const first = await sluice(["airbyte", "sync", ...source, "--config", config("1.json", { records: 0, events: 5 })]);
+  assert.equal(first.code, 0, first.stderr);
+  const { endWaitingSession, release } = await holdLock(t, database, "sluice.o_events", "ACCESS SHARE");
+  const sync = background(process.execPath, [
+    sluiceBin,
+    "airbyte",
+    "sync",
+    ...source,
+    "--config",
+    config("2.json", { records: 0, events: 3 }),
+  ]);
+  stopAfter(t, sync.child);
+  await endWaitingSession("the swap");
+  await release();
+  assert.equal(await sync.exited, 0, sync.stderr());
+  assert.match(sync.stderr(), SESSION_ENDED_DURING_CHANGE("o_events"));
+  const events = await pgQuery<{ n: string }>(database, "SELECT n FROM sluice.o_events ORDER BY n");
+  assert.deepEqual(
+    events.map((row) => Number(row.n)),
+    [1, 2, 3],
+  );
+});
 
 test("PostgreSQL ending a sync's session inside a page's transaction, before its commit (a restart, a failover, an administrator): the page is written again on a new connection, and the sync goes on to every row", async (t) => {
   const { database, sync, endSession, release, exactRows } = await syncWaitingOnLock(t);

@@ -240,25 +240,25 @@ export class PostgresStore extends SqlStore {
    * `prelude` (a page's temporary table) goes with the BEGIN, in the same
    * round trip. Inside another transaction, `work` joins it (a claim closing
    * stale entries closes them in the claim's). A `replayable` transaction (a
-   * page's: its work only writes, and holds nothing in memory that a rollback
-   * would leave ahead) whose connection is lost before its COMMIT went out
-   * was rolled back by the server, and runs again on a new connection, up to
-   * MOST_REPLAYS times; one lost during its COMMIT is looked up by the id
-   * it noted (committedAfterLoss), and counts as committed, runs again, or
-   * fails saying its fate is unknown.
+   * page's, a change of the store's tables: its work only writes, and holds
+   * nothing in memory that a rollback would leave ahead) whose connection is
+   * lost before its COMMIT went out was rolled back by the server, and runs
+   * again on a new connection, up to MOST_REPLAYS times, saying so; one lost
+   * during its COMMIT is looked up by the id it noted (committedAfterLoss),
+   * and counts as committed, runs again, or fails saying its fate is unknown.
    */
   async transaction<T>(
     work: () => Promise<T>,
     commit: "durable" | "lazy" = "durable",
     prelude = "",
-    replayable = false,
+    replayable?: Replay,
   ): Promise<T> {
     if (this.inTransaction) {
       if (prelude) await this.client.query(prelude);
       return work();
     }
     // A page's transaction, or a lazy commit, notes its id: what became of it can be asked on a new connection.
-    const noteXid = replayable || commit === "lazy";
+    const noteXid = replayable !== undefined || commit === "lazy";
     for (let replays = 0; ; replays++) {
       await this.reconnectIfLost();
       const begin = commit === "lazy" ? LAZY_BEGIN : this.durableBegin;
@@ -286,18 +286,32 @@ export class PostgresStore extends SqlStore {
           return outcome.result;
         }
         if (!(lost && replayable && replays < MOST_REPLAYS)) throw error;
+        const server = describeServer(this.connection);
+        const why = lossReason(this.connection);
         this.warn?.(
           stoppedTakingWrites(this.connection)
-            ? `${describeServer(this.connection)} stopped taking writes during a page's transaction ` +
-                `(${lossReason(this.connection)}): the page is written again on a server that takes them`
-            : `${describeServer(this.connection)} ended the connection during a page's transaction, before its commit ` +
-                `(${lossReason(this.connection)}): the server rolled it back, and the page is written again`,
+            ? `${server} stopped taking writes during ${replayable.during} (${why}): ${replayable.again} on a server that takes them`
+            : `${server} ended the connection during ${replayable.during}, before its commit (${why}): ` +
+                `the server rolled it back, and ${replayable.again}`,
         );
         this.lossTold = true;
       } finally {
         this.inTransaction = false;
       }
     }
+  }
+
+  /**
+   * A transaction that only writes (a page, a change of the store's tables), run again on a new
+   * connection when the server ends the one under it (see transaction).
+   */
+  replayable<T>(
+    what: Replay,
+    work: () => Promise<T>,
+    commit: "durable" | "lazy" = "durable",
+    prelude = "",
+  ): Promise<T> {
+    return this.transaction(work, commit, prelude, what);
   }
 
   /**
@@ -334,7 +348,7 @@ export class PostgresStore extends SqlStore {
   }
 
   protected async create(): Promise<void> {
-    await this.transaction(async () => {
+    await this.replayable(MAKING_OWN_TABLES, async () => {
       await holdSchema(this.client, this.schema, true);
       await this.client.query(`
         CREATE TABLE IF NOT EXISTS ${this.qualified("_sluice_syncs")} (
@@ -478,7 +492,7 @@ export class PostgresStore extends SqlStore {
   }
 
   protected async dropTable(table: string): Promise<void> {
-    await this.transaction(async () => {
+    await this.replayable(changeOf(table), async () => {
       await this.client.query(`DROP TABLE IF EXISTS ${this.qualified(table)}`);
       await this.client.query(`DELETE FROM ${this.qualified("_sluice_columns")} WHERE table_name = $1`, [table]);
     });
@@ -488,7 +502,9 @@ export class PostgresStore extends SqlStore {
     const definitions = columns.map((c) => `${quote(c.column)} ${PG_TYPES[c.type]}`);
     definitions.push(`${quote(SYNC_ID_COLUMN)} bigint`, `${quote(VERSION_COLUMN)} bigint NOT NULL DEFAULT 1`);
     if (keyColumns.length) definitions.push(`PRIMARY KEY (${keyColumns.map(quote).join(", ")})`);
-    await this.client.query(`CREATE TABLE ${this.qualified(table)} (${definitions.join(", ")})`);
+    await this.replayable(changeOf(table), () =>
+      this.client.query(`CREATE TABLE ${this.qualified(table)} (${definitions.join(", ")})`),
+    );
   }
 
   /** A checkpoint with no page, committed as durably as it asks. */
@@ -541,6 +557,19 @@ export class PostgresStore extends SqlStore {
   }
 }
 
+/** What a replayable transaction does, for the warning when it runs again (see transaction). */
+interface Replay {
+  during: string;
+  again: string;
+}
+
+const PAGE: Replay = { during: "a page's transaction", again: "the page is written again" };
+const MAKING_OWN_TABLES: Replay = { during: "the making of Sluice's own tables", again: "they are made again" };
+const changeOf = (table: string): Replay => ({
+  during: `a change of table "${table}"`,
+  again: "the change is made again",
+});
+
 /** How a transaction carrying `checkpoint` (if any) commits: durably only when the checkpoint asks. */
 const commitOf = (checkpoint: Checkpoint | undefined) => (checkpoint?.durable ? "durable" : "lazy");
 
@@ -567,7 +596,8 @@ class PostgresTable extends BaseTableWriter {
   protected async writePage(rows: Row[], syncId: number, checkpoint: Checkpoint | undefined): Promise<WriteCounts> {
     const segments = pageSegments(rows, this.opened.spec.primaryKey);
     const keyed = this.opened.keyColumns.length > 0;
-    const written = await this.pg.transaction(
+    const written = await this.pg.replayable(
+      PAGE,
       async () => {
         const counts: WriteCounts = { inserted: 0, updated: 0, unchanged: 0 };
         for (const [index, segment] of segments.entries()) {
@@ -597,7 +627,6 @@ class PostgresTable extends BaseTableWriter {
       },
       commitOf(checkpoint),
       keyed ? this.pageTableStatements() : "",
-      true,
     );
     this.pg.notePage({ stream: this.opened.spec.stream, rows: rows.length, counts: written });
     return written;
@@ -714,23 +743,30 @@ class PostgresTable extends BaseTableWriter {
   async addColumns(columns: Column[]): Promise<void> {
     if (!columns.length) return;
     const additions = columns.map((c) => `ADD COLUMN ${quote(c.column)} ${PG_TYPES[c.type]}`);
-    await this.pg.client.query(`ALTER TABLE ${this.target} ${additions.join(", ")}`);
+    await this.pg.replayable(changeOf(this.opened.target), () =>
+      this.pg.client.query(`ALTER TABLE ${this.target} ${additions.join(", ")}`),
+    );
   }
 
   async registerMappings(mappings: ColumnMapping[]): Promise<void> {
-    for (const { field, column } of mappings)
-      await this.pg.client.query(
-        `INSERT INTO ${this.pg.qualified("_sluice_columns")} (table_name, field, column_name) VALUES ($1, $2, $3)
-         ON CONFLICT (table_name, field) DO UPDATE SET column_name = excluded.column_name`,
-        // The field name as JSON text: PostgreSQL text cannot hold U+0000, which a field name may.
-        [this.opened.target, JSON.stringify(field), column],
-      );
+    if (!mappings.length) return;
+    await this.pg.replayable(changeOf(this.opened.target), async () => {
+      for (const { field, column } of mappings)
+        await this.pg.client.query(
+          `INSERT INTO ${this.pg.qualified("_sluice_columns")} (table_name, field, column_name) VALUES ($1, $2, $3)
+           ON CONFLICT (table_name, field) DO UPDATE SET column_name = excluded.column_name`,
+          // The field name as JSON text: PostgreSQL text cannot hold U+0000, which a field name may.
+          [this.opened.target, JSON.stringify(field), column],
+        );
+    });
   }
 
   protected async widenColumn(column: Column, to: ColumnType): Promise<ColumnType> {
     const name = quote(column.column);
-    await this.pg.client.query(
-      `ALTER TABLE ${this.target} ALTER COLUMN ${name} TYPE ${PG_TYPES[to]} USING ${widenUsing(name, column.type, to)}`,
+    await this.pg.replayable(changeOf(this.opened.target), () =>
+      this.pg.client.query(
+        `ALTER TABLE ${this.target} ALTER COLUMN ${name} TYPE ${PG_TYPES[to]} USING ${widenUsing(name, column.type, to)}`,
+      ),
     );
     return to;
   }
@@ -738,16 +774,20 @@ class PostgresTable extends BaseTableWriter {
   protected async replaceTable(checkpoint: Checkpoint | undefined): Promise<void> {
     const { table, target, spec } = this.opened;
     const columns = this.pg.qualified("_sluice_columns");
-    await this.pg.transaction(async () => {
-      await this.pg.client.query(`DROP TABLE IF EXISTS ${this.pg.qualified(table)}`);
-      await this.pg.client.query(`ALTER TABLE ${this.pg.qualified(target)} RENAME TO ${quote(table)}`);
-      await this.pg.client.query(`DELETE FROM ${columns} WHERE table_name = $1`, [table]);
-      await this.pg.client.query(`UPDATE ${columns} SET table_name = $1 WHERE table_name = $2`, [table, target]);
-      await this.pg.client.query(
-        `UPDATE ${this.pg.qualified("_sluice_tables")} SET primary_key = $1 WHERE table_name = $2`,
-        [JSON.stringify(spec.primaryKey), table],
-      );
-      if (checkpoint) await this.pg.saveCheckpoint(checkpoint);
-    }, commitOf(checkpoint));
+    await this.pg.replayable(
+      changeOf(table),
+      async () => {
+        await this.pg.client.query(`DROP TABLE IF EXISTS ${this.pg.qualified(table)}`);
+        await this.pg.client.query(`ALTER TABLE ${this.pg.qualified(target)} RENAME TO ${quote(table)}`);
+        await this.pg.client.query(`DELETE FROM ${columns} WHERE table_name = $1`, [table]);
+        await this.pg.client.query(`UPDATE ${columns} SET table_name = $1 WHERE table_name = $2`, [table, target]);
+        await this.pg.client.query(
+          `UPDATE ${this.pg.qualified("_sluice_tables")} SET primary_key = $1 WHERE table_name = $2`,
+          [JSON.stringify(spec.primaryKey), table],
+        );
+        if (checkpoint) await this.pg.saveCheckpoint(checkpoint);
+      },
+      commitOf(checkpoint),
+    );
   }
 }
