@@ -445,6 +445,52 @@ test("PostgreSQL ending a sync's session as a replace (overwrite) stream's table
   );
 });
 
+test("PostgreSQL ending a sync's session as it opens, and as it closes, its sync log entry: each is made again on a new connection, and the log says succeeded with the counts", async (t) => {
+  const database = await createDatabase(t);
+  const db = pgUrl(database);
+  const first = await sluice(["sync", ...generator({ count: 10 }), "--db", db]);
+  assert.equal(first.code, 0, first.stderr);
+  // The sync log takes no writes while the test's lock is held: first the new entry, later its closing.
+  const opening = await holdLock(t, database, "sluice._sluice_syncs", "SHARE");
+  const sync = background(process.execPath, [
+    sluiceBin,
+    "sync",
+    ...generator({ count: 300, page_size: 100, sleep_ms_per_page: 700 }),
+    "--db",
+    db,
+    "--no-progress",
+  ]);
+  stopAfter(t, sync.child);
+  await opening.endWaitingSession("the new entry");
+  await opening.release();
+  const running = "SELECT count(*)::int AS n FROM sluice._sluice_syncs WHERE status = 'running'";
+  await until(async () => (await pgQuery<{ n: number }>(database, running))[0]!.n === 1, 30_000, "the entry");
+  const closing = await holdLock(t, database, "sluice._sluice_syncs", "SHARE");
+  await closing.endWaitingSession("the entry's closing");
+  await closing.release();
+  assert.equal(await sync.exited, 0, sync.stderr());
+  assert.match(
+    sync.stderr(),
+    /ended the connection during the opening of the sync's log entry, before its commit \(.*administrator command.*\): the server rolled it back, and it is opened again/,
+  );
+  assert.match(
+    sync.stderr(),
+    /ended the connection during the closing of sync #2's log entry, before its commit \(.*administrator command.*\): the server rolled it back, and it is closed again/,
+  );
+  // The second resumes after the first's 10 rows: 290 more, in 3 pages.
+  const entries = await pgQuery<{ id: string; status: string; pages: string; inserted: string }>(
+    database,
+    "SELECT id, status, pages, inserted FROM sluice._sluice_syncs ORDER BY id",
+  );
+  assert.deepEqual(
+    entries.map((entry) => [Number(entry.id), entry.status, Number(entry.pages), Number(entry.inserted)]),
+    [
+      [1, "succeeded", 1, 10],
+      [2, "succeeded", 3, 290],
+    ],
+  );
+});
+
 test("PostgreSQL ending a sync's session inside a page's transaction, before its commit (a restart, a failover, an administrator): the page is written again on a new connection, and the sync goes on to every row", async (t) => {
   const { database, sync, endSession, release, exactRows } = await syncWaitingOnLock(t);
   await endSession();

@@ -76,7 +76,7 @@ function pgSchemaReason(schema: string): string | undefined {
 
 const ISO_TIME = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
-/** How many times a page's transaction is run again after losing its connection (see transaction). */
+/** How many times a transaction is run again after losing its connection (see transaction). */
 const MOST_REPLAYS = 2;
 
 export class PostgresStore extends SqlStore {
@@ -239,26 +239,24 @@ export class PostgresStore extends SqlStore {
    * SQLite's NORMAL mode. The next durable commit flushes them all.
    * `prelude` (a page's temporary table) goes with the BEGIN, in the same
    * round trip. Inside another transaction, `work` joins it (a claim closing
-   * stale entries closes them in the claim's). A `replayable` transaction (a
-   * page's, a change of the store's tables: its work only writes, and holds
-   * nothing in memory that a rollback would leave ahead) whose connection is
-   * lost before its COMMIT went out was rolled back by the server, and runs
-   * again on a new connection, up to MOST_REPLAYS times, saying so; one lost
-   * during its COMMIT is looked up by the id it noted (committedAfterLoss),
-   * and counts as committed, runs again, or fails saying its fate is unknown.
+   * stale entries closes them in the claim's). Every transaction of the store
+   * only writes, and holds nothing in memory that a rollback would leave
+   * ahead: one whose connection is lost before its COMMIT went out was rolled
+   * back by the server, and runs again on a new connection, up to MOST_REPLAYS
+   * times, saying so (`what` it was); one lost during its COMMIT is looked up by
+   * the id it noted (committedAfterLoss), and counts as committed, runs again,
+   * or fails saying its fate is unknown.
    */
   async transaction<T>(
+    what: Replay,
     work: () => Promise<T>,
     commit: "durable" | "lazy" = "durable",
     prelude = "",
-    replayable?: Replay,
   ): Promise<T> {
     if (this.inTransaction) {
       if (prelude) await this.client.query(prelude);
       return work();
     }
-    // A page's transaction, or a lazy commit, notes its id: what became of it can be asked on a new connection.
-    const noteXid = replayable !== undefined || commit === "lazy";
     for (let replays = 0; ; replays++) {
       await this.reconnectIfLost();
       const begin = commit === "lazy" ? LAZY_BEGIN : this.durableBegin;
@@ -266,10 +264,11 @@ export class PostgresStore extends SqlStore {
       let outcome: { result: T } | undefined;
       this.inTransaction = true;
       try {
+        // Its id, noted: what became of it can be asked on a new connection.
         const opened = await this.client.query(
-          [begin, prelude, noteXid ? "SELECT txid_current()::text AS xid" : ""].filter(Boolean).join("; "),
+          [begin, prelude, "SELECT txid_current()::text AS xid"].filter(Boolean).join("; "),
         );
-        if (noteXid) xid = ([] as pg.QueryResult[]).concat(opened).at(-1)?.rows[0]?.xid;
+        xid = ([] as pg.QueryResult[]).concat(opened).at(-1)?.rows[0]?.xid;
         outcome = { result: await work() };
         await this.client.query("COMMIT");
         this.lazyCommits.committed(commit, xid);
@@ -285,38 +284,30 @@ export class PostgresStore extends SqlStore {
           this.lazyCommits.committed(commit, xid);
           return outcome.result;
         }
-        if (!(lost && replayable && replays < MOST_REPLAYS)) throw error;
-        const server = describeServer(this.connection);
-        const why = lossReason(this.connection);
-        this.warn?.(
-          stoppedTakingWrites(this.connection)
-            ? `${server} stopped taking writes during ${replayable.during} (${why}): ${replayable.again} on a server that takes them`
-            : `${server} ended the connection during ${replayable.during}, before its commit (${why}): ` +
-                `the server rolled it back, and ${replayable.again}`,
-        );
-        this.lossTold = true;
+        if (!(lost && replays < MOST_REPLAYS)) throw error;
+        this.tellReplay(what);
       } finally {
         this.inTransaction = false;
       }
     }
   }
 
-  /**
-   * A transaction that only writes (a page, a change of the store's tables), run again on a new
-   * connection when the server ends the one under it (see transaction).
-   */
-  replayable<T>(
-    what: Replay,
-    work: () => Promise<T>,
-    commit: "durable" | "lazy" = "durable",
-    prelude = "",
-  ): Promise<T> {
-    return this.transaction(work, commit, prelude, what);
+  /** Says that the transaction lost with its connection runs again, and why. */
+  private tellReplay(what: Replay): void {
+    const server = describeServer(this.connection);
+    const why = lossReason(this.connection);
+    this.warn?.(
+      stoppedTakingWrites(this.connection)
+        ? `${server} stopped taking writes during ${what.during} (${why}): ${what.again} on a server that takes them`
+        : `${server} ended the connection during ${what.during}, before its commit (${why}): ` +
+            `the server rolled it back, and ${what.again}`,
+    );
+    this.lossTold = true;
   }
 
   /**
    * Whether the transaction whose connection was lost during its COMMIT committed, asked on a new
-   * connection by its id (`xid`, noted by a page's or a lazy transaction). Without its id, or without
+   * connection by its id (`xid`, noted by every transaction). Without its id, or without
    * the server's answer, it is unknown: thrown as such, naming the server and the loss.
    */
   private async committedAfterLoss(xid: string | undefined, loss: unknown): Promise<boolean> {
@@ -348,7 +339,7 @@ export class PostgresStore extends SqlStore {
   }
 
   protected async create(): Promise<void> {
-    await this.replayable(MAKING_OWN_TABLES, async () => {
+    await this.transaction(MAKING_OWN_TABLES, async () => {
       await holdSchema(this.client, this.schema, true);
       await this.client.query(`
         CREATE TABLE IF NOT EXISTS ${this.qualified("_sluice_syncs")} (
@@ -492,7 +483,7 @@ export class PostgresStore extends SqlStore {
   }
 
   protected async dropTable(table: string): Promise<void> {
-    await this.replayable(changeOf(table), async () => {
+    await this.transaction(changeOf(table), async () => {
       await this.client.query(`DROP TABLE IF EXISTS ${this.qualified(table)}`);
       await this.client.query(`DELETE FROM ${this.qualified("_sluice_columns")} WHERE table_name = $1`, [table]);
     });
@@ -502,32 +493,32 @@ export class PostgresStore extends SqlStore {
     const definitions = columns.map((c) => `${quote(c.column)} ${PG_TYPES[c.type]}`);
     definitions.push(`${quote(SYNC_ID_COLUMN)} bigint`, `${quote(VERSION_COLUMN)} bigint NOT NULL DEFAULT 1`);
     if (keyColumns.length) definitions.push(`PRIMARY KEY (${keyColumns.map(quote).join(", ")})`);
-    await this.replayable(changeOf(table), () =>
+    await this.transaction(changeOf(table), () =>
       this.client.query(`CREATE TABLE ${this.qualified(table)} (${definitions.join(", ")})`),
     );
   }
 
   /** A checkpoint with no page, committed as durably as it asks. */
   protected override async writeState(checkpoint: Checkpoint): Promise<void> {
-    await this.transaction(() => this.saveCheckpoint(checkpoint), commitOf(checkpoint));
+    await this.transaction(CHECKPOINT, () => this.saveCheckpoint(checkpoint), commitOf(checkpoint));
   }
 
   /** In one transaction under a lock per connector: the stale entries it closes commit with the new one. */
   protected claiming<T>(connector: string, claim: () => Promise<T>): Promise<T> {
-    return this.holdingLock(`sluice:${this.schema}:claim:${connector}`, claim);
+    return this.holdingLock(`sluice:${this.schema}:claim:${connector}`, OPENING_ENTRY, claim);
   }
 
   /** In one transaction under a lock per schema. */
   protected override naming<T>(choose: () => Promise<T>): Promise<T> {
-    return this.holdingLock(`sluice:${this.schema}:names`, choose);
+    return this.holdingLock(`sluice:${this.schema}:names`, CHOOSING_TABLE, choose);
   }
 
   /**
    * A transaction's lock, which ends with it: a session's lock would stay with whichever server
    * connection a pooler in transaction mode ran it on, and hold up other syncs until that connection closed.
    */
-  private holdingLock<T>(name: string, work: () => Promise<T>): Promise<T> {
-    return this.transaction(async () => {
+  private holdingLock<T>(name: string, what: Replay, work: () => Promise<T>): Promise<T> {
+    return this.transaction(what, async () => {
       await this.client.query("SELECT pg_advisory_xact_lock(hashtext($1))", [name]);
       return work();
     });
@@ -539,7 +530,7 @@ export class PostgresStore extends SqlStore {
    * a new one (see reconnectIfLost), rather than left marked running until the connector's next sync.
    */
   protected override async updateSync(id: number, outcome: SyncOutcome): Promise<void> {
-    await this.transaction(() => super.updateSync(id, outcome));
+    await this.transaction(closingOf(id), () => super.updateSync(id, outcome));
   }
 
   protected writerFor(opened: OpenedTable): PostgresTable {
@@ -557,7 +548,7 @@ export class PostgresStore extends SqlStore {
   }
 }
 
-/** What a replayable transaction does, for the warning when it runs again (see transaction). */
+/** What a transaction does, for the warning when it runs again (see transaction). */
 interface Replay {
   during: string;
   again: string;
@@ -565,6 +556,13 @@ interface Replay {
 
 const PAGE: Replay = { during: "a page's transaction", again: "the page is written again" };
 const MAKING_OWN_TABLES: Replay = { during: "the making of Sluice's own tables", again: "they are made again" };
+const CHECKPOINT: Replay = { during: "a checkpoint's transaction", again: "the checkpoint is saved again" };
+const OPENING_ENTRY: Replay = { during: "the opening of the sync's log entry", again: "it is opened again" };
+const CHOOSING_TABLE: Replay = { during: "the choice of a stream's table", again: "it is chosen again" };
+const closingOf = (id: number): Replay => ({
+  during: `the closing of sync #${id}'s log entry`,
+  again: "it is closed again",
+});
 const changeOf = (table: string): Replay => ({
   during: `a change of table "${table}"`,
   again: "the change is made again",
@@ -596,7 +594,7 @@ class PostgresTable extends BaseTableWriter {
   protected async writePage(rows: Row[], syncId: number, checkpoint: Checkpoint | undefined): Promise<WriteCounts> {
     const segments = pageSegments(rows, this.opened.spec.primaryKey);
     const keyed = this.opened.keyColumns.length > 0;
-    const written = await this.pg.replayable(
+    const written = await this.pg.transaction(
       PAGE,
       async () => {
         const counts: WriteCounts = { inserted: 0, updated: 0, unchanged: 0 };
@@ -743,14 +741,14 @@ class PostgresTable extends BaseTableWriter {
   async addColumns(columns: Column[]): Promise<void> {
     if (!columns.length) return;
     const additions = columns.map((c) => `ADD COLUMN ${quote(c.column)} ${PG_TYPES[c.type]}`);
-    await this.pg.replayable(changeOf(this.opened.target), () =>
+    await this.pg.transaction(changeOf(this.opened.target), () =>
       this.pg.client.query(`ALTER TABLE ${this.target} ${additions.join(", ")}`),
     );
   }
 
   async registerMappings(mappings: ColumnMapping[]): Promise<void> {
     if (!mappings.length) return;
-    await this.pg.replayable(changeOf(this.opened.target), async () => {
+    await this.pg.transaction(changeOf(this.opened.target), async () => {
       for (const { field, column } of mappings)
         await this.pg.client.query(
           `INSERT INTO ${this.pg.qualified("_sluice_columns")} (table_name, field, column_name) VALUES ($1, $2, $3)
@@ -763,7 +761,7 @@ class PostgresTable extends BaseTableWriter {
 
   protected async widenColumn(column: Column, to: ColumnType): Promise<ColumnType> {
     const name = quote(column.column);
-    await this.pg.replayable(changeOf(this.opened.target), () =>
+    await this.pg.transaction(changeOf(this.opened.target), () =>
       this.pg.client.query(
         `ALTER TABLE ${this.target} ALTER COLUMN ${name} TYPE ${PG_TYPES[to]} USING ${widenUsing(name, column.type, to)}`,
       ),
@@ -774,7 +772,7 @@ class PostgresTable extends BaseTableWriter {
   protected async replaceTable(checkpoint: Checkpoint | undefined): Promise<void> {
     const { table, target, spec } = this.opened;
     const columns = this.pg.qualified("_sluice_columns");
-    await this.pg.replayable(
+    await this.pg.transaction(
       changeOf(table),
       async () => {
         await this.pg.client.query(`DROP TABLE IF EXISTS ${this.pg.qualified(table)}`);
