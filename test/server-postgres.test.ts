@@ -398,7 +398,8 @@ test("a server and its workers opening one new PostgreSQL schema at the same ins
   }
 });
 
-test("on a cluster named by libpq's list of servers (standby,primary): the server starts on the primary, and after a failover to the standby it answers and runs there", async (t) => {
+/** A primary and its streaming standby of the test's own, and `sluice server` on the URL listing both (standby first). */
+async function serverOnListedCluster(t: TestContext) {
   const primary = await startOwnPostgres(t);
   const standby = await startOwnPostgres(t, { standbyOf: primary });
   const dir = tempDir(t);
@@ -408,6 +409,11 @@ test("on a cluster named by libpq's list of servers (standby,primary): the serve
   const server = await startServer(t, { db: `postgres://${PG_ROLE.user}@${servers}/postgres`, home });
   const token = server.token!;
   const api = <T>(method: string, path: string, body?: unknown) => call<T>(server.url, method, path, { token, body });
+  return { primary, standby, server, token, api };
+}
+
+test("on a cluster named by libpq's list of servers (standby,primary): the server starts on the primary, and after a failover to the standby it answers and runs there", async (t) => {
+  const { primary, standby, server, token, api } = await serverOnListedCluster(t);
   const options = { format: "json", value: { api_key: SECRET, count: 200, page_size: 50 } };
   const made = await api<{ id: number }>("POST", "/api/connections", { name: "vault", connector: "vault", options });
   assert.equal(made.status, 201, JSON.stringify(made.body));
@@ -439,15 +445,7 @@ test("on a cluster named by libpq's list of servers (standby,primary): the serve
 });
 
 test("on a listed cluster whose old primary stays up and takes no writes after a failover: the pool drops each connection a write finds read-only, and writes go on at the promoted standby", async (t) => {
-  const primary = await startOwnPostgres(t);
-  const standby = await startOwnPostgres(t, { standbyOf: primary });
-  const dir = tempDir(t);
-  const home = join(dir, "home");
-  await installVault(home, join(dir, "vault-src"));
-  const servers = [standby.port, primary.port].map((port) => `127.0.0.1:${port}`).join(",");
-  const server = await startServer(t, { db: `postgres://${PG_ROLE.user}@${servers}/postgres`, home });
-  const token = server.token!;
-  const api = <T>(method: string, path: string, body?: unknown) => call<T>(server.url, method, path, { token, body });
+  const { primary, standby, server, api } = await serverOnListedCluster(t);
   const options = { format: "json", value: { api_key: SECRET, count: 10 } };
   const add = (name: string) => api<{ id: number }>("POST", "/api/connections", { name, connector: "vault", options });
   // Several requests at once: the pool holds several connections to the primary.

@@ -578,11 +578,14 @@ test("PostgreSQL shut down under a sync (a restart) keeps every commit and the s
   assert.deepEqual([Number(n), Number(ids)], [6000, 6000]);
 });
 
-test("libpq's list of servers (host1,host2,…): a sync passes over a closed port and a standby to the primary, and when the cluster fails over it waits for the standby's promotion and goes on there to every row", async (t) => {
+/**
+ * A primary and its streaming standby of the test's own, and a sync of 3000 rows running on the URL
+ * listing the `before` ports, the standby, then the primary; resolves once 500 rows are on the primary.
+ */
+async function syncOnListedCluster(t: TestContext, ...before: number[]) {
   const primary = await startOwnPostgres(t);
   const standby = await startOwnPostgres(t, { standbyOf: primary });
-  const closed = await freePort();
-  const servers = [closed, standby.port, primary.port].map((port) => `127.0.0.1:${port}`).join(",");
+  const servers = [...before, standby.port, primary.port].map((port) => `127.0.0.1:${port}`).join(",");
   const sync = background(process.execPath, [
     sluiceBin,
     "--json",
@@ -594,16 +597,27 @@ test("libpq's list of servers (host1,host2,…): a sync passes over a closed por
   ]);
   stopAfter(t, sync.child);
   await until(async () => (await generatorRowsOn(primary)) >= 500, 60_000, "500 rows on the primary");
+  return { primary, standby, sync };
+}
+
+/** The generator's ids 0 … count-1 in a PostgreSQL server of the test's own, each once. */
+async function assertRowsOnceOn(server: OwnPostgres, count: number): Promise<void> {
+  const [{ n, distinct }] = await server.query<{ n: string; distinct: string }>(
+    "SELECT count(*) AS n, count(DISTINCT id) AS distinct FROM sluice.generator_users",
+  );
+  assert.deepEqual([Number(n), Number(distinct)], [count, count]);
+}
+
+test("libpq's list of servers (host1,host2,…): a sync passes over a closed port and a standby to the primary, and when the cluster fails over it waits for the standby's promotion and goes on there to every row", async (t) => {
+  const closed = await freePort();
+  const { primary, standby, sync } = await syncOnListedCluster(t, closed);
 
   // The failover: the primary goes down (writing out what it had), and the standby is promoted a little later.
   primary.stop("fast");
   await until(async () => /none of its 3 servers took the connection/.test(sync.stderr()), 30_000, "the sync waiting");
   standby.promote();
   assert.equal(await sync.exited, 0, sync.stderr());
-  const [{ n, distinct }] = await standby.query<{ n: string; distinct: string }>(
-    "SELECT count(*) AS n, count(DISTINCT id) AS distinct FROM sluice.generator_users",
-  );
-  assert.deepEqual([Number(n), Number(distinct)], [3000, 3000]);
+  await assertRowsOnceOn(standby, 3000);
   const waiting = sync
     .stderr()
     .split("\n")
@@ -618,27 +632,11 @@ test("libpq's list of servers (host1,host2,…): a sync passes over a closed por
 });
 
 test("libpq's list of servers, failing over while the old primary stays up and takes no writes: the write it refuses is made again on the promoted standby, and the sync goes on to every row", async (t) => {
-  const primary = await startOwnPostgres(t);
-  const standby = await startOwnPostgres(t, { standbyOf: primary });
-  const servers = [standby.port, primary.port].map((port) => `127.0.0.1:${port}`).join(",");
-  const sync = background(process.execPath, [
-    sluiceBin,
-    "--json",
-    "sync",
-    ...generator({ count: 3000, page_size: 100, sleep_ms_per_page: 50 }),
-    "--db",
-    `postgres://${PG_ROLE.user}@${servers}/postgres`,
-    "--no-progress",
-  ]);
-  stopAfter(t, sync.child);
-  await until(async () => (await generatorRowsOn(primary)) >= 500, 60_000, "500 rows on the primary");
+  const { primary, standby, sync } = await syncOnListedCluster(t);
 
   await failOverKeepingPrimaryUp(primary, standby);
   assert.equal(await sync.exited, 0, sync.stderr());
-  const [{ n, distinct }] = await standby.query<{ n: string; distinct: string }>(
-    "SELECT count(*) AS n, count(DISTINCT id) AS distinct FROM sluice.generator_users",
-  );
-  assert.deepEqual([Number(n), Number(distinct)], [3000, 3000]);
+  await assertRowsOnceOn(standby, 3000);
   assert.match(
     sync.stderr(),
     new RegExp(
