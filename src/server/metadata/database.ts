@@ -16,8 +16,8 @@ import {
   holdSchema,
   postgresError,
   type PostgresTarget,
-  postgresPool,
 } from "../../stores/postgres/connection.js";
+import { postgresPool } from "../../stores/postgres/pool.js";
 import { DEFAULT_SCHEMA } from "../../stores/postgres/store.js";
 import { BUSY_TIMEOUT_MS, useWal } from "../../stores/sqlite/page-runner.js";
 import { sqliteBusy } from "../../stores/sqlite/store.js";

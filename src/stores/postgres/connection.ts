@@ -14,7 +14,7 @@ import { parse as parseConnectionString, toClientConfig } from "pg-connection-st
 import { messageOf, SluiceError } from "../../errors.js";
 import { quoteIdentifier } from "../naming.js";
 import { StoreError, type StoreErrorCode, StoreLocationError } from "../types.js";
-import { type ServerList, serverList, sessionMismatch } from "./servers.js";
+import { serverList, sessionMismatch } from "./servers.js";
 
 export interface PostgresTarget {
   /** The URL as given (may hold a password): only for the driver. */
@@ -29,7 +29,7 @@ function parseInt8(text: string): number | bigint {
   return Number.isSafeInteger(n) ? n : BigInt(text);
 }
 
-const TYPES = {
+export const TYPES = {
   getTypeParser: ((oid: number, format?: "text" | "binary") =>
     oid === pg.types.builtins.INT8 && format !== "binary"
       ? parseInt8
@@ -187,7 +187,7 @@ export function lossReason(client: pg.Client): string | undefined {
  * out); the next query fails saying only that the client is not queryable, so the reason is kept for
  * its message (postgresError).
  */
-function watchConnection(client: pg.Client): void {
+export function watchConnection(client: pg.Client): void {
   client.on("error", (error) => {
     if (!lost.has(client)) lost.set(client, error);
   });
@@ -298,109 +298,6 @@ function noServerTook(target: PostgresTarget, servers: number, failures: StoreEr
     failures[0],
     code as StoreErrorCode,
   );
-}
-
-/**
- * A pool for what keeps its own tables beside the store's (the server's
- * metadata, its data browser), with the store's types. Its users name the
- * schema in every statement and set nothing for the session: a pooler in
- * transaction mode (PgBouncer, a hosted database's pooled port) runs each
- * transaction on any server connection, and refuses or drops startup
- * options such as a search_path. Connection failures surface on the first
- * query; connect with connectPostgres first for an error that names the server.
- */
-export function postgresPool(
-  target: PostgresTarget,
-  options: { applicationName?: string; max?: number; writes?: boolean; server?: PostgresTarget },
-): pg.Pool {
-  const settings = {
-    application_name: options.applicationName ?? "sluice",
-    connectionTimeoutMillis: 15_000,
-    max: options.max ?? 4,
-    types: TYPES,
-  };
-  const list = serverList(target, options);
-  const pool =
-    list.servers.length === 1 && list.passes[0] === "any"
-      ? new pg.Pool({ ...settings, ...clientSettings(list.servers[0]!) })
-      : new pg.Pool({ ...settings, Client: listedServerClient(target, list, settings, options) });
-  // An idle client whose server went away emits 'error' on the pool; the next query fails with it.
-  pool.on("error", () => {});
-  pool.on("connect", watchConnection);
-  // Ended as it comes back, the pool drops it rather than lend it again (see watchConnection).
-  pool.on("release", (_error, client) => {
-    if (stoppedTakingWrites(client)) client.end().catch(() => {});
-  });
-  return pool;
-}
-
-/**
- * For a pool over a list of servers (servers.ts): a client class whose connections go to the server
- * the last search found (first `options.server`, the one the caller reached). One that fails to
- * connect there, or finds it no longer of the kind wanted (a failover demoted it), fails as the
- * server being out of reach and starts a new search, whose server the connections after it use; so
- * does one whose server stops taking writes under it (the pool then drops it).
- */
-function listedServerClient(
-  target: PostgresTarget,
-  list: ServerList,
-  settings: pg.ClientConfig,
-  options: ConnectOptions & { server?: PostgresTarget },
-): new () => pg.Client {
-  let current = options.server ?? list.servers[0]!;
-  let searching = false;
-  const searchAgain = () => {
-    if (searching) return;
-    searching = true;
-    connectListed(target, options)
-      .then(({ client, server }) => {
-        current = server;
-        return client.end();
-      })
-      .catch(() => {}) // still none: the next connection's failure searches again
-      .finally(() => {
-        searching = false;
-      });
-  };
-  return class ListedServerClient extends pg.Client {
-    private readonly server = current;
-
-    constructor() {
-      super({ ...settings, ...clientSettings(current) });
-      // Dropped because its server stopped taking writes (postgresPool): the cluster failed over.
-      this.once("end", () => {
-        if (stoppedTakingWrites(this)) searchAgain();
-      });
-    }
-
-    // pg's pool connects a client with a callback; anything else awaits the promise.
-    override connect(): Promise<pg.Client>;
-    override connect(callback: (error: Error | null, client?: pg.Client) => void): void;
-    override connect(callback?: (error: Error | null, client?: pg.Client) => void): Promise<pg.Client> | undefined {
-      const connected = this.connectChecked();
-      if (!callback) return connected;
-      connected.then((client) => callback(null, client), callback);
-      return undefined;
-    }
-
-    private async connectChecked(): Promise<pg.Client> {
-      try {
-        await super.connect();
-        const mismatch = await sessionMismatch(this, list.passes.at(-1)!, list.asked);
-        if (mismatch === undefined) return this;
-        await this.end().catch(() => {});
-        throw new StoreError(
-          this.server.display,
-          `${describeServer(this)}: ${mismatch}`,
-          undefined,
-          "STORE_UNREACHABLE",
-        );
-      } catch (error) {
-        searchAgain();
-        throw error;
-      }
-    }
-  };
 }
 
 /**
