@@ -13,6 +13,7 @@ import Database from "better-sqlite3";
 import { execFileSync, spawn } from "node:child_process";
 import assert from "node:assert/strict";
 import { chmodSync, existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { createServer, type AddressInfo } from "node:net";
 import { join } from "node:path";
 import { type TestContext, test } from "node:test";
 import { countRows, examples, freePort, query, root, type SyncSummary, sluice, sluiceBin, tempDir } from "./helpers.js";
@@ -20,6 +21,7 @@ import { connectPostgres } from "../src/stores/postgres/connection.js";
 import {
   createDatabase,
   PG_LIMITED_ROLE,
+  PG_PORT,
   PG_ROLE,
   pgClient,
   pgQuery,
@@ -787,6 +789,47 @@ test("PostgreSQL down: the error names the server and the reason, exit non-zero,
   assert.match(result.stderr, new RegExp(`PostgreSQL at 127\\.0\\.0\\.1:${port}`));
   assert.match(result.stderr, /connection refused: is the server running/);
   assert.equal(existsSync(join(dir, "sluice.db")), false);
+});
+
+test("a server that accepts the connection and never answers: connect_timeout in the URL (or PGCONNECT_TIMEOUT) bounds the wait, and the error says so", async (t) => {
+  const silent = createServer(() => {}); // takes the connection, never says a word
+  await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+  t.after(() => silent.close());
+  const port = (silent.address() as AddressInfo).port;
+  const started = Date.now();
+  const result = await sluice([
+    "sync",
+    ...generator({ count: 10 }),
+    "--db",
+    `postgres://sluice_test@127.0.0.1:${port}/nowhere?connect_timeout=2`,
+  ]);
+  const seconds = (Date.now() - started) / 1000;
+  assert.notEqual(result.code, 0);
+  assert.match(result.stderr, new RegExp(`PostgreSQL at 127\\.0\\.0\\.1:${port} .*connecting timed out`));
+  assert.ok(seconds >= 2 && seconds < 10, `gave up after ${seconds} s`);
+});
+
+test("libpq's service file: --db postgres://?service=… (or PGSERVICE) names the server, database and user; a service it lacks is refused naming the files", async (t) => {
+  const database = await createDatabase(t);
+  const dir = tempDir(t);
+  const file = join(dir, "pg_service.conf");
+  writeFileSync(file, `[warehouse]\nhost=127.0.0.1\nport=${PG_PORT}\ndbname=${database}\nuser=${PG_ROLE.user}\n`);
+  const env = { ...process.env, PGSERVICEFILE: file, PGSYSCONFDIR: dir };
+  const named = await sluice(["sync", ...generator({ count: 100 }), "--db", "postgres://?service=warehouse"], { env });
+  assert.equal(named.code, 0, named.stderr);
+  const fromEnvironment = await sluice(["sync", ...generator({ count: 150 }), "--db", "postgres://"], {
+    env: { ...env, PGSERVICE: "warehouse" },
+  });
+  assert.equal(fromEnvironment.code, 0, fromEnvironment.stderr);
+  await assertRowsOnce(database, 150);
+  const missing = await sluice(["sync", ...generator({ count: 10 }), "--db", "postgres://?service=lake"], { env });
+  assert.notEqual(missing.code, 0);
+  assert.match(
+    missing.stderr,
+    new RegExp(
+      `service "lake" \\(service= in the URL, or PGSERVICE\\) is defined in none of ${file}: add a \\[lake\\] section`,
+    ),
+  );
 });
 
 test("a server that takes no writes (a standby, a read-only session): the error says so and to name the primary", async (t) => {

@@ -1,5 +1,8 @@
 /** How a PostgreSQL URL and the PG* variables become the driver's settings: libpq's reading of sslmode. */
 import assert from "node:assert/strict";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { test } from "node:test";
 import { clientSettings } from "../../src/stores/postgres/connection.js";
 import { serverList } from "../../src/stores/postgres/servers.js";
@@ -189,4 +192,89 @@ test("target_session_attrs as libpq reads it (URL, else PGTARGETSESSIONATTRS); w
   for (let i = 0; i < 50; i++)
     balanced.add(serverList(target("postgres://u@a,b,c/d?load_balance_hosts=random")).servers[0]!.url);
   assert.ok(balanced.size > 1, "random order");
+});
+
+test("libpq's service file: service= (or PGSERVICE) fills in what the URL leaves out; the URL wins; a missing service names the files searched", () => {
+  const dir = mkdtempSync(join(tmpdir(), "sluice-service-"));
+  try {
+    const file = join(dir, "pg_service.conf");
+    writeFileSync(
+      file,
+      [
+        "# the team's services",
+        "[other]",
+        "host=elsewhere",
+        "[crm]",
+        "host = db1",
+        "port=6432",
+        "dbname=crm",
+        "user=loader",
+        "password=s3cret",
+        "sslmode=require",
+        "[pair]",
+        "host=db1,db2",
+        "port=5432,5433",
+        "",
+      ].join("\n"),
+    );
+    const servers = (url: string, variables: Record<string, string> = {}) =>
+      withEnvironment({ PGSERVICEFILE: file, PGSYSCONFDIR: dir, ...variables }, () => serverList(target(url)).servers);
+    const settingsOf = (url: string, variables: Record<string, string> = {}) =>
+      servers(url, variables).map((server) => {
+        const { host, port, database, user, password, ssl } = clientSettings(server);
+        return { host, port, database, user, password, ssl: typeof ssl === "object" ? { ...ssl } : ssl };
+      });
+    const crm = {
+      host: "db1",
+      port: 6432,
+      database: "crm",
+      user: "loader",
+      password: "s3cret",
+      ssl: { rejectUnauthorized: false },
+    };
+    assert.deepEqual(settingsOf("postgres://?service=crm"), [crm]);
+    assert.deepEqual(settingsOf("postgres://", { PGSERVICE: "crm" }), [crm]);
+    // Not in the user's file (here, no such file): the system's.
+    assert.deepEqual(settingsOf("postgres://?service=crm", { PGSERVICEFILE: join(dir, "none.conf") }), [crm]);
+    // The URL's own parts win over the service's (each on its own: the port of the service, the host of
+    // the URL); the service's over the PG* variables.
+    assert.deepEqual(settingsOf("postgres://other:pw@h2/app?service=crm&sslmode=disable"), [
+      { host: "h2", port: 6432, database: "app", user: "other", password: "pw", ssl: false },
+    ]);
+    assert.deepEqual(settingsOf("postgres://?service=crm", { PGHOST: "envhost", PGDATABASE: "envdb" }), [crm]);
+    assert.equal(settingsOf("postgres://h2:7777/app?service=crm")[0]!.port, 7777);
+    // The password goes to the driver only, never into what is shown.
+    assert.doesNotMatch(servers("postgres://?service=crm")[0]!.display, /s3cret/);
+    assert.deepEqual(
+      settingsOf("postgres://?service=pair").map((server) => [server.host, server.port]),
+      [
+        ["db1", 5432],
+        ["db2", 5433],
+      ],
+    );
+    assert.throws(
+      () => servers("postgres://?service=nope"),
+      (error: Error & { code?: string }) =>
+        error.code === "STORE_LOCATION_INVALID" &&
+        error.message.includes(`service "nope" (service= in the URL, or PGSERVICE) is defined in none of ${file}: `),
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("connect_timeout (URL) or PGCONNECT_TIMEOUT, as libpq reads them: whole seconds, at least 2, 0 for no limit; 15 s where neither says", () => {
+  const timeout = (url: string, variables: Record<string, string> = {}) =>
+    withEnvironment(variables, () => clientSettings(target(url)).connectionTimeoutMillis);
+  assert.equal(timeout("postgres://h/d"), 15_000);
+  assert.equal(timeout("postgres://h/d?connect_timeout=5"), 5_000);
+  assert.equal(timeout("postgres://h/d?connect_timeout=1"), 2_000);
+  assert.equal(timeout("postgres://h/d", { PGCONNECT_TIMEOUT: "0" }), 0);
+  assert.equal(timeout("postgres://h/d?connect_timeout=7", { PGCONNECT_TIMEOUT: "0" }), 7_000);
+  assert.throws(
+    () => timeout("postgres://h/d?connect_timeout=soon"),
+    (error: Error & { code?: string }) =>
+      error.code === "STORE_LOCATION_INVALID" &&
+      /connect_timeout=soon .*give whole seconds, 0 for no limit/.test(error.message),
+  );
 });

@@ -71,7 +71,7 @@ export function clientSettings(target: PostgresTarget): pg.ClientConfig {
     );
   try {
     const settings = toClientConfig(parseConnectionString(url, { useLibpqCompat: !query.has("uselibpqcompat") }));
-    return { ...settings, ...keepAliveSettings(target, query) };
+    return { ...settings, ...keepAliveSettings(target, query), ...connectTimeoutSettings(target, query) };
   } catch (error) {
     if (error instanceof StoreLocationError) throw error;
     // The parser reads the files sslrootcert, sslcert and sslkey name: a failure with a path is one of them.
@@ -113,6 +113,24 @@ function keepAliveSettings(target: PostgresTarget, query: URLSearchParams): pg.C
     keepAlive: on !== "0",
     keepAliveInitialDelayMillis: (idle === null ? KEEPALIVE_IDLE_SECONDS : Number(idle)) * 1000,
   };
+}
+
+/** Seconds a connection may take to be made where the URL and PGCONNECT_TIMEOUT say nothing. */
+const CONNECT_TIMEOUT_SECONDS = 15;
+
+/**
+ * How long making a connection may take, as libpq's `connect_timeout` (URL) or PGCONNECT_TIMEOUT say:
+ * whole seconds, at least 2 (as libpq rounds up), 0 for no limit. The driver reads neither.
+ */
+function connectTimeoutSettings(target: PostgresTarget, query: URLSearchParams): pg.ClientConfig {
+  const given = query.get("connect_timeout") ?? (process.env.PGCONNECT_TIMEOUT || null);
+  if (given === null) return { connectionTimeoutMillis: CONNECT_TIMEOUT_SECONDS * 1000 };
+  if (!/^\d{1,6}$/.test(given.trim()))
+    throw new StoreLocationError(
+      `store ${target.display}: connect_timeout=${given} (URL or PGCONNECT_TIMEOUT): give whole seconds, 0 for no limit`,
+    );
+  const seconds = Number(given);
+  return { connectionTimeoutMillis: seconds === 0 ? 0 : Math.max(seconds, 2) * 1000 };
 }
 
 /**
@@ -206,7 +224,6 @@ export function watchConnection(client: pg.Client): void {
 
 export interface ConnectOptions {
   applicationName?: string;
-  connectTimeoutMs?: number;
   types?: pg.CustomTypesConfig;
   /** The connection writes: only a server that takes writes will do (see servers.ts). */
   writes?: boolean;
@@ -271,7 +288,6 @@ async function connectServer(server: PostgresTarget, options: ConnectOptions): P
   const client = new pg.Client({
     application_name: options.applicationName ?? "sluice",
     ...clientSettings(server),
-    connectionTimeoutMillis: options.connectTimeoutMs ?? 15_000,
     types: options.types ?? TYPES,
   });
   watchConnection(client);

@@ -29,7 +29,6 @@ type PoolOptions = { applicationName?: string; max?: number; writes?: boolean; s
 export function postgresPool(target: PostgresTarget, options: PoolOptions): pg.Pool {
   const settings = {
     application_name: options.applicationName ?? "sluice",
-    connectionTimeoutMillis: 15_000,
     max: options.max ?? 4,
     types: TYPES,
   };

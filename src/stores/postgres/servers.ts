@@ -4,11 +4,13 @@
  * standbys) is named: each server is tried in turn, or in a random order with `load_balance_hosts=random`,
  * and the first that connects and is of the kind `target_session_attrs` asks for is used
  * (also read from PGHOST, PGTARGETSESSIONATTRS and PGLOADBALANCEHOSTS, as libpq reads them). What writes (a store,
- * the server's metadata) always wants a server that takes writes. Connecting is connection.ts's.
+ * the server's metadata) always wants a server that takes writes. The URL is first filled in from
+ * the libpq service it names, if any (service-file.ts). Connecting is connection.ts's.
  */
 import type pg from "pg";
 import { StoreLocationError } from "../types.js";
 import type { PostgresTarget } from "./connection.js";
+import { serviceSettings } from "./service-file.js";
 
 /** libpq's target_session_attrs: which kind of server a connection wants. */
 export const SESSION_KINDS = ["any", "read-write", "read-only", "primary", "standby", "prefer-standby"] as const;
@@ -35,7 +37,8 @@ function setting(url: string, name: string, variable: string): string | undefine
 }
 
 /** Each server `target` names, the kind of server wanted, and the order to try them in. */
-export function serverList(target: PostgresTarget, options: { writes?: boolean } = {}): ServerList {
+export function serverList(given: PostgresTarget, options: { writes?: boolean } = {}): ServerList {
+  const target = withService(given);
   const asked = setting(target.url, "target_session_attrs", "PGTARGETSESSIONATTRS") ?? "any";
   if (!(SESSION_KINDS as readonly string[]).includes(asked))
     throw new StoreLocationError(
@@ -57,6 +60,47 @@ export function serverList(target: PostgresTarget, options: { writes?: boolean }
   // Writing needs a server that takes writes; a list is searched for one, as "any" would stop at the first.
   const wanted = options.writes && kind === "any" ? "read-write" : kind;
   return { servers, passes: wanted === "prefer-standby" ? ["standby", "any"] : [wanted], asked };
+}
+
+/**
+ * The URL with what the service it names (`service=`, else PGSERVICE) gives added where the URL says
+ * nothing, as libpq reads it: the URL's own parts win, the service's win over the PG* variables.
+ */
+function withService(target: PostgresTarget): PostgresTarget {
+  const name = setting(target.url, "service", "PGSERVICE");
+  if (name === undefined) return target;
+  const settings = serviceSettings(name, target.display);
+  return { url: filledIn(target.url, settings, true), display: filledIn(target.display, settings, false) };
+}
+
+/** `url` with the service's `settings` where it has none of its own (the password only `withPassword`). */
+function filledIn(url: string, settings: Map<string, string>, withPassword: boolean): string {
+  const parts = AUTHORITY.exec(url);
+  if (!parts) return url;
+  const [, scheme, user = "", hosts = "", rest = ""] = parts;
+  let [path = "", query = ""] = splitOnce(rest, "?");
+  const params = new URLSearchParams(query);
+  params.delete("service");
+  for (const [keyword, value] of settings) {
+    if (keyword === "dbname") {
+      if (path === "" || path === "/") path = `/${encodeURIComponent(value)}`;
+    } else if (keyword === "password") {
+      if (withPassword && !user.includes(":") && !params.has(keyword)) params.set(keyword, value);
+    } else if (keyword === "user") {
+      if (user === "" && !params.has(keyword)) params.set(keyword, value);
+    } else if (keyword === "host" || keyword === "hostaddr") {
+      if (hosts === "" && !params.has(keyword)) params.set(keyword, value);
+    } else if (keyword === "port") {
+      if (!hasPort(hosts) && !params.has(keyword)) params.set(keyword, value);
+    } else if (!params.has(keyword)) params.set(keyword, value);
+  }
+  const filled = params.toString();
+  return `${scheme}${user}${hosts}${path}${filled ? `?${filled}` : ""}`;
+}
+
+/** Whether the hosts of a URL's authority (`db1:5432,[::1]`) give a port. */
+function hasPort(hosts: string): boolean {
+  return hosts.split(",").some((host) => host.replace(/^\[[^\]]*\]/, "").includes(":"));
 }
 
 /**
