@@ -905,6 +905,9 @@ test("TLS as libpq reads it: sslmode=require encrypts without checking, verify-c
   }
   const fromEnvironment = await sync(pgUrl(database), { ...process.env, PGSSLMODE: "require" });
   assert.equal(fromEnvironment.code, 0, fromEnvironment.stderr);
+  // A hosted provider's URL asking for the password exchange bound to TLS (SCRAM-SHA-256-PLUS).
+  const bound = await sync(url("sslmode=require&channel_binding=require"));
+  assert.equal(bound.code, 0, bound.stderr);
 
   const untrusted = await sync(url("sslmode=verify-full"));
   assert.notEqual(untrusted.code, 0);
@@ -933,7 +936,7 @@ test("TLS as libpq reads it: sslmode=require encrypts without checking, verify-c
   const syncs = await pgQuery<{ status: string }>(database, "SELECT status FROM sluice._sluice_syncs");
   assert.deepEqual(
     syncs.map((sync) => sync.status),
-    ["succeeded", "succeeded", "succeeded", "succeeded"],
+    ["succeeded", "succeeded", "succeeded", "succeeded", "succeeded"],
     "the refused syncs wrote nothing",
   );
 });

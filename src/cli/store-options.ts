@@ -13,10 +13,10 @@ export const DB_DESCRIPTION =
 
 export const STORE_HELP = `
 Stores (--db): a SQLite file (default sluice.db), postgres://user@host:5432/db
-(PG* variables and ~/.pgpass work; a password inside the URL works but shows in
-ps, so it is warned about; a cluster's servers as postgres://user@db1,db2/db,
-and Sluice writes to the one that takes writes), or duckdb:<file>. See
-docs/stores.md.`;
+(PG* variables, ~/.pgpass and libpq's service file, postgres://?service=name,
+work; a password inside the URL works but shows in ps, so it is warned about; a
+cluster's servers as postgres://user@db1,db2/db, and Sluice writes to the one
+that takes writes), or duckdb:<file>. See docs/stores.md.`;
 
 export function addStoreOptions(command: Command, readOnly = false): Command {
   return command

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { clientSettings } from "../../src/stores/postgres/connection.js";
+import { clientSettings } from "../../src/stores/postgres/settings.js";
 import { serverList } from "../../src/stores/postgres/servers.js";
 
 const target = (url: string) => ({ url, display: url });
@@ -277,4 +277,25 @@ test("connect_timeout (URL) or PGCONNECT_TIMEOUT, as libpq reads them: whole sec
       error.code === "STORE_LOCATION_INVALID" &&
       /connect_timeout=soon .*give whole seconds, 0 for no limit/.test(error.message),
   );
+});
+
+test("channel_binding (URL) or PGCHANNELBINDING as libpq reads it: require and prefer bind the password exchange to TLS, require without TLS is refused", () => {
+  const binding = (url: string, variables: Record<string, string> = {}) =>
+    withEnvironment(variables, () => clientSettings(target(url)).enableChannelBinding);
+  assert.equal(binding("postgres://h/d?sslmode=require&channel_binding=require"), true);
+  assert.equal(binding("postgres://h/d?sslmode=require&channel_binding=prefer"), true);
+  assert.equal(binding("postgres://h/d?channel_binding=prefer"), true);
+  assert.equal(binding("postgres://h/d?sslmode=require&channel_binding=disable"), false);
+  assert.equal(binding("postgres://h/d?sslmode=require"), undefined);
+  assert.equal(binding("postgres://h/d", { PGCHANNELBINDING: "require", PGSSLMODE: "verify-full" }), true);
+  for (const [url, reason] of [
+    ["postgres://h/d?channel_binding=require", /channel_binding=require binds .* add sslmode=require/],
+    ["postgres://h/d?sslmode=disable&channel_binding=require", /channel_binding=require binds/],
+    ["postgres://h/d?sslmode=require&channel_binding=yes", /channel_binding=yes .*give require, prefer or disable/],
+  ] as const)
+    assert.throws(
+      () => clientSettings(target(url)),
+      (error: Error & { code?: string }) => error.code === "STORE_LOCATION_INVALID" && reason.test(error.message),
+      url,
+    );
 });

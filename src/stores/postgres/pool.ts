@@ -14,7 +14,6 @@ import pg from "pg";
 import { StoreError } from "../types.js";
 import {
   type ConnectOptions,
-  clientSettings,
   connectListed,
   describeServer,
   type PostgresTarget,
@@ -23,6 +22,7 @@ import {
   watchConnection,
 } from "./connection.js";
 import { type ServerList, serverList, sessionMismatch } from "./servers.js";
+import { clientSettings } from "./settings.js";
 
 type PoolOptions = { applicationName?: string; max?: number; writes?: boolean; server?: PostgresTarget };
 
