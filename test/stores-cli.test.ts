@@ -868,19 +868,39 @@ test("a wrong password: the error names the server, user and reason, and never s
   assert.equal(Number(tables[0].n), 0, "nothing half-written");
 });
 
-test("a password file other users can read is skipped, as libpq does, and the error says why and what to do", async (t) => {
+test("the password file as libpq reads it (~/.pgpass, PGPASSFILE, passfile in the URL), with no warning; one other users can read is skipped, and the error says why and what to do", async (t) => {
   const database = await createDatabase(t);
   const home = tempDir(t);
   const passwordFile = join(home, ".pgpass");
   writeFileSync(passwordFile, `127.0.0.1:*:*:sluice_test:${PG_ROLE.password}\n`, { mode: 0o644 });
   chmodSync(passwordFile, 0o644);
   const env = { ...process.env, HOME: home, PGPASSWORD: undefined };
-  const skipped = await sluice(["sync", ...generator({ count: 10 }), "--db", pgUrl(database)], { env });
+  const sync = (db: string, environment = env) =>
+    sluice(["--json", "sync", ...generator({ count: 10 }), "--db", db], { env: environment });
+  const skipped = await sync(pgUrl(database));
   assert.notEqual(skipped.code, 0);
-  assert.match(skipped.stderr, /\.pgpass was skipped because other users can read it \(chmod 600 \S*\.pgpass\)/);
+  assert.match(skipped.stderr, /"code":"STORE_AUTH_FAILED"/);
+  assert.match(
+    skipped.stderr,
+    /PostgreSQL at 127\.0\.0\.1:\d+ \(database \\"\w+\\", user \\"sluice_test\\"\): the server asks for a password and none was given: \S*\.pgpass was skipped because other users can read it \(chmod 600 \S*\.pgpass\)/,
+  );
   chmodSync(passwordFile, 0o600);
-  const used = await sluice(["sync", ...generator({ count: 10 }), "--db", pgUrl(database)], { env });
+  const used = await sync(pgUrl(database));
   assert.equal(used.code, 0, used.stderr);
+  // node-postgres's own reading of the file printed a DeprecationWarning on every use.
+  assert.equal(used.stderr, "");
+
+  const elsewhere = join(home, "team.pgpass");
+  writeFileSync(elsewhere, `# the team's\n*:*:${database}:sluice_test:${PG_ROLE.password}\n`, { mode: 0o600 });
+  const viaVariable = await sync(pgUrl(database), { ...env, PGPASSFILE: elsewhere });
+  assert.equal(viaVariable.code, 0, viaVariable.stderr);
+  const viaUrl = await sync(`${pgUrl(database)}?passfile=${encodeURIComponent(elsewhere)}`);
+  assert.equal(viaUrl.code, 0, viaUrl.stderr);
+  const unmatched = await sync(pgUrl("postgres"), { ...env, PGPASSFILE: elsewhere });
+  assert.match(
+    unmatched.stderr,
+    /no line of \S*team\.pgpass matches the connection: set PGPASSWORD, or add the line 127\.0\.0\.1:\d+:postgres:sluice_test:<password>/,
+  );
 });
 
 test("TLS as libpq reads it: sslmode=require encrypts without checking, verify-ca checks against sslrootcert, failed checks say what to do", async (t) => {

@@ -7,15 +7,15 @@
  * and failures turned into errors that name the server and say why — never
  * showing the password.
  */
-import { statSync } from "node:fs";
-import { homedir } from "node:os";
-import { join } from "node:path";
 import pg from "pg";
 import { SluiceError } from "../../errors.js";
 import { quoteIdentifier } from "../naming.js";
 import { StoreError, type StoreErrorCode } from "../types.js";
+import { describeServer } from "./describe.js";
 import { serverList, sessionMismatch } from "./servers.js";
 import { clientSettings } from "./settings.js";
+
+export { describeServer };
 
 export interface PostgresTarget {
   /** The URL as given (may hold a password): only for the driver. */
@@ -54,14 +54,6 @@ export async function holdSchema(client: pg.Client, schema: string, create: bool
   // CREATE SCHEMA IF NOT EXISTS needs CREATE on the database even when the schema exists: asked first, above.
   await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(schema)}`);
   return true;
-}
-
-/** Where a client is connecting, for messages: host:port, database and user as resolved from the URL and PG* variables. */
-export function describeServer(client: pg.Client): string {
-  const host = client.host?.startsWith("/")
-    ? `socket ${client.host}`
-    : `${client.host?.includes(":") ? `[${client.host}]` : client.host}:${client.port}`;
-  return `PostgreSQL at ${host} (database "${client.database}", user "${client.user}")`;
 }
 
 /** Why each client's connection ended, where it did. */
@@ -285,21 +277,8 @@ function codeOf(code: string, message: string): StoreErrorCode {
   if (SESSION_ENDED.has(code) || CONNECTION_BROKE.test(message)) return "STORE_UNREACHABLE";
   // Out of reach for writing, as a standby is to a connection (see servers.ts): a failover may end it.
   if (code === READ_ONLY_TRANSACTION) return "STORE_UNREACHABLE";
-  if (code === "28P01" || code === "28000" || /client password must be a string/i.test(message))
-    return "STORE_AUTH_FAILED";
+  if (code === "28P01" || code === "28000") return "STORE_AUTH_FAILED";
   return "STORE_FAILED";
-}
-
-/** Why no password was given: a password file others can read is skipped (as libpq does), which the user may not know. */
-function noPasswordReason(): string {
-  const file = process.env.PGPASSFILE ?? join(homedir(), ".pgpass");
-  try {
-    if ((statSync(file).mode & 0o077) !== 0)
-      return `the server asks for a password and none was given: ${file} was skipped because other users can read it (chmod 600 ${file})`;
-  } catch {
-    // no password file: the general advice below
-  }
-  return "the server asks for a password and none was given: set PGPASSWORD or add it to ~/.pgpass";
 }
 
 /** Why PostgreSQL cancelled a statement (57014): one of its timeouts, set for the user or the database, or a person. */
@@ -362,7 +341,6 @@ function reasonOf(code: string, message: string, client: pg.Client | undefined):
     case "57P03":
       return `the server is shutting down or starting up (${message})`;
     default:
-      if (/client password must be a string|password authentication/i.test(message)) return noPasswordReason();
       if (NO_TLS_ON_SERVER.test(message))
         return `${message}: sslmode asks for TLS; use sslmode=disable for an unencrypted connection`;
       if (CONNECTION_BROKE.test(message)) return `the connection was lost (${message})`;

@@ -1,13 +1,15 @@
 /**
  * The driver's settings for a PostgreSQL URL, read as libpq (psql, pg_dump) reads it where
  * node-postgres would read it otherwise or not at all: TLS (sslmode and its files, with their PG*
- * variables), TCP keepalives, connect_timeout, channel_binding. connection.ts connects with them.
+ * variables), TCP keepalives, connect_timeout, channel_binding, the password file. connection.ts
+ * connects with them.
  */
 import type pg from "pg";
 import { parse as parseConnectionString, toClientConfig } from "pg-connection-string";
 import { messageOf } from "../../errors.js";
 import { StoreError, StoreLocationError } from "../types.js";
 import type { PostgresTarget } from "./connection.js";
+import { passwordFile, passwordFor } from "./password-file.js";
 
 /** libpq's TLS settings: a URL's query parameter, or else its environment variable. */
 const TLS_SETTINGS = [
@@ -49,6 +51,7 @@ export function clientSettings(target: PostgresTarget): pg.ClientConfig {
       ...keepAliveSettings(target, query),
       ...connectTimeoutSettings(target, query),
       ...channelBindingSettings(target, query),
+      ...passwordSettings(target, settings, query),
     };
   } catch (error) {
     if (error instanceof StoreLocationError) throw error;
@@ -131,4 +134,12 @@ function channelBindingSettings(target: PostgresTarget, query: URLSearchParams):
         "add sslmode=require (or verify-full)",
     );
   return { enableChannelBinding: given !== "disable" };
+}
+
+/** Where the URL and PGPASSWORD give no password: libpq's password file, read when the server asks (password-file.ts). */
+function passwordSettings(target: PostgresTarget, settings: pg.ClientConfig, query: URLSearchParams): pg.ClientConfig {
+  if (settings.password || process.env.PGPASSWORD) return {};
+  const lookUp = passwordFor(passwordFile(query.get("passfile")), target.display);
+  // pg calls it with the connection's parameters as it resolved them (URL, PG*), which its types leave out.
+  return { password: lookUp as unknown as () => string };
 }
