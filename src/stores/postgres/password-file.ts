@@ -39,16 +39,15 @@ export function passwordFor(file: string, display: string): (asking: Asking) => 
       "STORE_AUTH_FAILED",
     );
   return (asking) => {
-    const reasonOrLines = readLines(file);
-    if (typeof reasonOrLines === "string") throw none(asking, reasonOrLines);
-    const lines = reasonOrLines;
+    const read = readLines(file);
+    if ("unread" in read) throw none(asking, read.unread);
     const wanted = [
       !asking.host || asking.host.startsWith("/") ? "localhost" : asking.host,
       String(asking.port),
       asking.database ?? asking.user,
       asking.user,
     ];
-    for (const line of lines) {
+    for (const line of read.lines) {
       const fields = splitFields(line);
       if (fields.length < 5) continue;
       if (wanted.every((value, index) => fields[index] === "*" || fields[index] === value)) return fields[4]!;
@@ -60,18 +59,18 @@ export function passwordFor(file: string, display: string): (asking: Asking) => 
   };
 }
 
-/** The file's lines, or the reason it gives none (missing, or readable by others and so skipped). */
-function readLines(file: string): string[] | string {
+/** The file's lines, or why it is not read (missing, or readable by others and so skipped). */
+function readLines(file: string): { lines: string[] } | { unread: string } {
   let mode: number;
   try {
     mode = statSync(file).mode;
   } catch {
-    return `set PGPASSWORD, or give it in ${file} (host:port:database:user:password, chmod 600)`;
+    return { unread: `set PGPASSWORD, or give it in ${file} (host:port:database:user:password, chmod 600)` };
   }
-  if ((mode & 0o077) !== 0) return `${file} was skipped because other users can read it (chmod 600 ${file})`;
-  return readFileSync(file, "utf8")
-    .split(/\r?\n/)
-    .filter((line) => line !== "" && !line.startsWith("#"));
+  if ((mode & 0o077) !== 0)
+    return { unread: `${file} was skipped because other users can read it (chmod 600 ${file})` };
+  const lines = readFileSync(file, "utf8").split(/\r?\n/);
+  return { lines: lines.filter((line) => line !== "" && !line.startsWith("#")) };
 }
 
 /** A line's fields, split at the colons no backslash escapes, with `\:` and `\\` unescaped. */
