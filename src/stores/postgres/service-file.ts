@@ -27,9 +27,7 @@ export function serviceSettings(name: string, display: string): Map<string, stri
   }
   throw new StoreLocationError(
     `store ${display}: service "${name}" (service= in the URL, or PGSERVICE) is defined in none of ${files.join(", ")}: ` +
-      "add a [" +
-      name +
-      "] section with its settings (host=…, port=…, dbname=…, user=…), or name the server in --db",
+      `add a [${name}] section with its settings (host=…, port=…, dbname=…, user=…), or name the server in --db`,
   );
 }
 
