@@ -791,6 +791,29 @@ test("PostgreSQL down: the error names the server and the reason, exit non-zero,
   assert.equal(existsSync(join(dir, "sluice.db")), false);
 });
 
+test("application_name as libpq sets it: the URL's, else PGAPPNAME, else Sluice's own name", async (t) => {
+  const database = await createDatabase(t);
+  const nameOf = async (url: string, appName?: string) => {
+    const saved = process.env.PGAPPNAME;
+    if (appName === undefined) delete process.env.PGAPPNAME;
+    else process.env.PGAPPNAME = appName;
+    try {
+      const client = await connectPostgres({ url, display: database });
+      try {
+        return (await client.query<{ application_name: string }>("SHOW application_name")).rows[0]!.application_name;
+      } finally {
+        await client.end();
+      }
+    } finally {
+      if (saved === undefined) delete process.env.PGAPPNAME;
+      else process.env.PGAPPNAME = saved;
+    }
+  };
+  assert.equal(await nameOf(pgUrl(database)), "sluice");
+  assert.equal(await nameOf(pgUrl(database), "etl-nightly"), "etl-nightly");
+  assert.equal(await nameOf(`${pgUrl(database)}?application_name=crm-loader`, "etl-nightly"), "crm-loader");
+});
+
 test("a server that accepts the connection and never answers: connect_timeout in the URL (or PGCONNECT_TIMEOUT) bounds the wait, and the error says so", async (t) => {
   const silent = createServer(() => {}); // takes the connection, never says a word
   await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));

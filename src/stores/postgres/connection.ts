@@ -182,7 +182,8 @@ const NAME_THE_PRIMARY =
 /** One server's client, connected, or an error naming it and the reason. */
 async function connectServer(server: PostgresTarget, options: ConnectOptions): Promise<pg.Client> {
   const client = new pg.Client({
-    application_name: options.applicationName ?? "sluice",
+    // Sluice's name where the URL and PGAPPNAME give none, as libpq's fallback_application_name is.
+    fallback_application_name: options.applicationName ?? "sluice",
     ...clientSettings(server),
     types: options.types ?? TYPES,
   });

@@ -28,7 +28,8 @@ type PoolOptions = { applicationName?: string; max?: number; writes?: boolean; s
 
 export function postgresPool(target: PostgresTarget, options: PoolOptions): pg.Pool {
   const settings = {
-    application_name: options.applicationName ?? "sluice",
+    // Sluice's name where the URL and PGAPPNAME give none, as libpq's fallback_application_name is.
+    fallback_application_name: options.applicationName ?? "sluice",
     max: options.max ?? 4,
     types: TYPES,
   };
