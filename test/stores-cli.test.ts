@@ -960,6 +960,11 @@ test("TLS as libpq reads it: sslmode=require encrypts without checking, verify-c
     /certificate is not trusted \(self-signed certificate\): give the certificate .* sslrootcert=<file>/,
   );
 
+  // libpq 16's sslrootcert=system: the system's authorities, which do not trust this self-signed certificate either.
+  const system = await sync(url("sslrootcert=system"));
+  assert.match(system.stderr, /"code":"STORE_TLS_FAILED"/);
+  assert.match(system.stderr, /certificate is not trusted \(self-signed certificate\)/);
+
   const checked = await sync(url(`sslmode=verify-ca&sslrootcert=${encodeURIComponent(certificate)}`));
   assert.equal(checked.code, 0, checked.stderr);
   const viaEnvironment = await sync(pgUrl(database), {

@@ -299,3 +299,24 @@ test("channel_binding (URL) or PGCHANNELBINDING as libpq reads it: require and p
       url,
     );
 });
+
+test("sslrootcert=system (libpq 16; or PGSSLROOTCERT): the system's authorities, with verify-full, never a file named system; a weaker sslmode is refused", () => {
+  assert.deepEqual(sslOf("postgres://u@h/d?sslrootcert=system"), {});
+  assert.deepEqual(sslOf("postgres://u@h/d?sslmode=verify-full&sslrootcert=system"), {});
+  assert.deepEqual(
+    withEnvironment({ PGSSLROOTCERT: "system" }, () => sslOf("postgres://u@h/d")),
+    {},
+  );
+  for (const mode of ["require", "verify-ca"])
+    assert.throws(
+      () => clientSettings(target(`postgres://u@h/d?sslmode=${mode}&sslrootcert=system`)),
+      (error: Error & { code?: string }) =>
+        error.code === "STORE_LOCATION_INVALID" &&
+        error.message.includes(`with sslmode=verify-full only (sslmode=${mode} given): give sslmode=verify-full`),
+    );
+  // The rest of the URL's query reaches the driver as given.
+  const settings = clientSettings(
+    target("postgres://u@h/d?sslrootcert=system&application_name=a%20b&options=-c%20x%3D1"),
+  );
+  assert.deepEqual([settings.application_name, settings.options], ["a b", "-c x=1"]);
+});

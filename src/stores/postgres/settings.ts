@@ -28,14 +28,14 @@ const TLS_SETTINGS = [
  * sslmode says, and read PGSSLMODE alone. A URL that says `uselibpqcompat` itself is left to it.
  */
 export function clientSettings(target: PostgresTarget): pg.ClientConfig {
-  let url = target.url;
-  const query = new URLSearchParams(url.split("?")[1] ?? "");
+  const at = target.url.indexOf("?");
+  const query = new URLSearchParams(at < 0 ? "" : target.url.slice(at + 1));
   for (const [name, variable] of TLS_SETTINGS) {
     const value = process.env[variable];
-    if (!value || query.has(name)) continue;
-    url += `${url.includes("?") ? "&" : "?"}${name}=${encodeURIComponent(value)}`;
-    query.set(name, value);
+    if (value && !query.has(name)) query.set(name, value);
   }
+  useSystemAuthorities(target, query);
+  const url = `${at < 0 ? target.url : target.url.slice(0, at)}${query.size ? `?${query}` : ""}`;
   if (query.get("sslmode") === "verify-ca" && !query.has("sslrootcert"))
     throw new StoreError(
       target.display,
@@ -65,6 +65,23 @@ export function clientSettings(target: PostgresTarget): pg.ClientConfig {
       );
     throw new StoreLocationError(`store ${target.display}: the URL cannot be read (${messageOf(error)})`);
   }
+}
+
+/**
+ * libpq's `sslrootcert=system` (libpq 16; in the URL or PGSSLROOTCERT): the certificate authorities
+ * the system trusts (here, Node's, with NODE_EXTRA_CA_CERTS), which the driver would read as a file
+ * named "system". As in libpq it means sslmode=verify-full, and refuses a weaker mode.
+ */
+function useSystemAuthorities(target: PostgresTarget, query: URLSearchParams): void {
+  if (query.get("sslrootcert") !== "system") return;
+  const mode = query.get("sslmode");
+  if (mode !== null && mode !== "verify-full")
+    throw new StoreLocationError(
+      `store ${target.display}: sslrootcert=system trusts the system's certificate authorities, which libpq allows ` +
+        `with sslmode=verify-full only (sslmode=${mode} given): give sslmode=verify-full, or leave sslmode out`,
+    );
+  query.delete("sslrootcert");
+  query.set("sslmode", "verify-full");
 }
 
 /**
