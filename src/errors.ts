@@ -256,15 +256,17 @@ export const ERROR_CODES = {
   },
   STORE_AUTH_FAILED: {
     area: STORES,
-    meaning: "The PostgreSQL server refused the user or password.",
-    action: "Give the password with PGPASSWORD or ~/.pgpass, and check the user and the server's pg_hba.conf.",
+    meaning:
+      "The PostgreSQL server refused the user or password, or its pg_hba.conf refuses the connection (one unencrypted, where it takes only encrypted ones).",
+    action:
+      "Give the password with PGPASSWORD or ~/.pgpass, and check the user and the server's pg_hba.conf; for a server taking only encrypted connections, leave sslmode out or use sslmode=allow, prefer or require.",
   },
   STORE_TLS_FAILED: {
     area: STORES,
     meaning:
       "The TLS connection sslmode asks for failed: the PostgreSQL server's certificate is not trusted, is for another host name or has expired, the server offers no TLS, or the URL's TLS settings cannot be used (a file sslrootcert names is missing).",
     action:
-      "Give the signing authority's certificate with sslrootcert=<file> (or PGSSLROOTCERT); sslmode=verify-ca checks the certificate but not its name, sslmode=require encrypts without checking, as in libpq.",
+      "Give the signing authority's certificate with sslrootcert=<file> (or PGSSLROOTCERT); sslmode=verify-ca checks the certificate but not its name, sslmode=require encrypts without checking, as in libpq. For a server that offers no TLS, sslmode=prefer connects unencrypted.",
   },
   STORE_LOCATION_INVALID: {
     area: STORES,

@@ -9,6 +9,7 @@ import { randomBytes } from "node:crypto";
 import { chmodSync, chownSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { connect, createServer, type Socket } from "node:net";
 import { freePort } from "./helpers.js";
+import { makeCertificates } from "./tls-helpers.js";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
@@ -176,34 +177,23 @@ export async function relayToPostgres(t: {
  * the last moments are among them. Trust authentication for the test role on 127.0.0.1; run as
  * postgres where the tests run as root (the server refuses root); removed after the test.
  * `standbyOf`: a streaming standby of that server (pg_basebackup), which `promote()` makes a primary,
- * as a cluster's failover does.
+ * as a cluster's failover does. `tlsOnly`: TLS on (a certificate for 127.0.0.1 signed by the test
+ * CA in `<socketFolder>/ca.pem`), and TCP connections taken only encrypted (pg_hba.conf's hostssl).
  */
 export async function startOwnPostgres(
   t: { after(fn: () => void): void },
-  options: { standbyOf?: OwnPostgres } = {},
+  options: { standbyOf?: OwnPostgres; tlsOnly?: boolean } = {},
 ): Promise<OwnPostgres> {
   const asRoot = process.getuid?.() === 0;
   const versions = readdirSync("/usr/lib/postgresql").sort((a, b) => Number(b) - Number(a));
   const bin = (program: string) => `/usr/lib/postgresql/${versions[0]}/bin/${program}`;
   const dir = mkdtempSync(join(asRoot ? "/tmp" : tmpdir(), "sluice-own-pg-"));
-  if (asRoot) {
-    const id = (flag: string) => Number(execFileSync("id", [flag, "postgres"], { encoding: "utf8" }).trim());
-    chownSync(dir, id("-u"), id("-g"));
-  }
+  if (asRoot) chownToPostgres(dir);
   const run = (program: string, args: string[]) =>
     execFileSync(asRoot ? "runuser" : bin(program), asRoot ? ["-u", "postgres", "--", bin(program), ...args] : args, {
       stdio: ["ignore", "ignore", "pipe"],
     });
   const data = join(dir, "data");
-  const port = await freePort();
-  const settings = [
-    `-p ${port}`,
-    `-k ${dir}`,
-    "-c listen_addresses=127.0.0.1",
-    "-c wal_writer_delay=10s",
-    "-c autovacuum=off",
-  ].join(" ");
-  const start = () => run("pg_ctl", ["-D", data, "-w", "-l", join(dir, "log"), "-o", settings, "start"]);
   const stop = (mode: "fast" | "immediate") => run("pg_ctl", ["-D", data, "-w", "-m", mode, "stop"]);
   // Registered first: a server that fails to start, or a test that fails, leaves nothing behind.
   t.after(() => {
@@ -214,6 +204,16 @@ export async function startOwnPostgres(
     }
     rmSync(dir, { recursive: true, force: true });
   });
+  const port = await freePort();
+  const settings = [
+    `-p ${port}`,
+    `-k ${dir}`,
+    "-c listen_addresses=127.0.0.1",
+    "-c wal_writer_delay=10s",
+    "-c autovacuum=off",
+    ...(options.tlsOnly ? await serverCertificateSettings(dir, asRoot) : []),
+  ].join(" ");
+  const start = () => run("pg_ctl", ["-D", data, "-w", "-l", join(dir, "log"), "-o", settings, "start"]);
   if (options.standbyOf)
     run("pg_basebackup", [
       "-h",
@@ -227,9 +227,13 @@ export async function startOwnPostgres(
       "-R",
     ]);
   else run("initdb", ["-D", data, "-A", "trust", "-U", PG_ROLE.user, "--no-sync", "-E", "UTF8", "--locale=C"]);
+  // The server's owner keeps the file's owner: written in place.
+  if (options.tlsOnly)
+    writeFileSync(join(data, "pg_hba.conf"), "local all all trust\nhostssl all all 127.0.0.1/32 trust\n");
   start();
   const query = async <T>(sql: string): Promise<T[]> => {
-    const client = new pg.Client({ host: "127.0.0.1", port, database: "postgres", user: PG_ROLE.user });
+    // Through its socket: taken whatever the server asks of TCP connections.
+    const client = new pg.Client({ host: dir, port, database: "postgres", user: PG_ROLE.user });
     await client.connect();
     try {
       return (await client.query(sql)).rows as T[];
@@ -246,6 +250,22 @@ export async function startOwnPostgres(
     start,
     promote: () => run("pg_ctl", ["-D", data, "-w", "promote"]),
   };
+}
+
+/** Gives a file to the postgres user, as which the tests' own servers run where the tests run as root. */
+function chownToPostgres(path: string): void {
+  const id = (flag: string) => Number(execFileSync("id", [flag, "postgres"], { encoding: "utf8" }).trim());
+  chownSync(path, id("-u"), id("-g"));
+}
+
+/** A certificate and key for the server, owned by the user it runs as (PostgreSQL refuses a key others can read). */
+async function serverCertificateSettings(dir: string, asRoot: boolean): Promise<string[]> {
+  const certificates = await makeCertificates(dir);
+  if (asRoot) {
+    for (const file of [certificates.serverCert, certificates.serverKey]) chownToPostgres(file);
+  }
+  chmodSync(certificates.serverKey, 0o600);
+  return ["-c ssl=on", `-c ssl_cert_file=${certificates.serverCert}`, `-c ssl_key_file=${certificates.serverKey}`];
 }
 
 export interface OwnPostgres {

@@ -18,6 +18,8 @@ import { join } from "node:path";
 import { type TestContext, test } from "node:test";
 import { countRows, examples, freePort, query, root, type SyncSummary, sluice, sluiceBin, tempDir } from "./helpers.js";
 import { connectPostgres } from "../src/stores/postgres/connection.js";
+import { postgresPool } from "../src/stores/postgres/pool.js";
+import type pg from "pg";
 import {
   createDatabase,
   PG_LIMITED_ROLE,
@@ -986,6 +988,65 @@ test("TLS as libpq reads it: sslmode=require encrypts without checking, verify-c
     syncs.map((sync) => sync.status),
     ["succeeded", "succeeded", "succeeded", "succeeded", "succeeded"],
     "the refused syncs wrote nothing",
+  );
+});
+
+test("sslmode's second tries as libpq makes them: prefer connects unencrypted where the server offers no TLS, allow (and no sslmode) encrypted where it takes only TLS; the modes with one way say what to use", async (t) => {
+  const [plainOnly, tlsOnly] = await Promise.all([startOwnPostgres(t), startOwnPostgres(t, { tlsOnly: true })]);
+  const sync = (db: string, env: NodeJS.ProcessEnv = process.env) =>
+    sluice(["--json", "sync", ...generator({ count: 10 }), "--db", db], { env });
+  const encrypted = async (client: { query: pg.Client["query"] }) =>
+    (await client.query<{ ssl: boolean }>("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()")).rows[0]!.ssl;
+  const connected = async (url: string) => {
+    const client = await connectPostgres({ url, display: "test" });
+    try {
+      return await encrypted(client);
+    } finally {
+      await client.end();
+    }
+  };
+
+  // A URL copied from a hosted provider (sslmode=prefer), used against a local server without TLS.
+  const prefer = `${plainOnly.url}?sslmode=prefer`;
+  const preferred = await sync(prefer);
+  assert.equal(preferred.code, 0, preferred.stderr);
+  assert.equal(await connected(prefer), false, "prefer: unencrypted where the server offers no TLS");
+  const fromEnvironment = await sync(plainOnly.url, { ...process.env, PGSSLMODE: "prefer" });
+  assert.equal(fromEnvironment.code, 0, fromEnvironment.stderr);
+  // A pool (the server's metadata) starts with what connected, instead of failing on each new connection.
+  const pool = postgresPool({ url: prefer, display: "test" }, {});
+  try {
+    assert.equal(await encrypted(pool), false);
+  } finally {
+    await pool.end();
+  }
+  const required = await sync(`${plainOnly.url}?sslmode=require`);
+  assert.notEqual(required.code, 0);
+  assert.match(required.stderr, /"code":"STORE_TLS_FAILED"/);
+  assert.match(required.stderr, /does not support SSL connections: sslmode asks for TLS; use sslmode=prefer/);
+  // channel_binding=require cannot be kept on an unencrypted connection: prefer has no second try then.
+  const bound = await sync(`${prefer}&channel_binding=require`);
+  assert.match(bound.stderr, /does not support SSL connections/);
+  assert.equal(await generatorRowsOn(plainOnly), 10);
+
+  // A server taking only encrypted connections (pg_hba.conf's hostssl), which psql reaches with no sslmode.
+  for (const query of ["", "?sslmode=allow", "?sslmode=prefer"]) {
+    const result = await sync(`${tlsOnly.url}${query}`);
+    assert.equal(result.code, 0, `${query || "no sslmode"}: ${result.stderr}`);
+    assert.equal(await connected(`${tlsOnly.url}${query}`), true, `${query || "no sslmode"}: encrypted`);
+  }
+  const disabled = await sync(`${tlsOnly.url}?sslmode=disable`);
+  assert.notEqual(disabled.code, 0);
+  assert.match(disabled.stderr, /"code":"STORE_AUTH_FAILED"/);
+  assert.match(
+    disabled.stderr,
+    /no encryption: pg_hba\.conf takes no unencrypted connection from here; where the server offers TLS, leave sslmode out/,
+  );
+  assert.equal(await generatorRowsOn(tlsOnly), 10);
+  const statuses = await tlsOnly.query<{ status: string }>("SELECT status FROM sluice._sluice_syncs");
+  assert.deepEqual(
+    statuses.map((entry) => entry.status),
+    ["succeeded", "succeeded", "succeeded"],
   );
 });
 

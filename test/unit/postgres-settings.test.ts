@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { clientSettings } from "../../src/stores/postgres/settings.js";
+import { clientSettings, otherTlsTry } from "../../src/stores/postgres/settings.js";
 import { serverList } from "../../src/stores/postgres/servers.js";
 
 const target = (url: string) => ({ url, display: url });
@@ -27,13 +27,34 @@ function withEnvironment<T>(variables: Record<string, string>, run: () => T): T 
   }
 }
 
-test("sslmode as libpq reads it: require and prefer encrypt without checking, verify-full checks, disable and none are plain", () => {
+test("sslmode as libpq reads it: require and prefer encrypt without checking, verify-full checks, disable, allow and none start plain", () => {
   const ssl = (query: string) => sslOf(`postgres://u@h/d${query}`);
   assert.deepEqual(ssl("?sslmode=require"), { rejectUnauthorized: false });
   assert.deepEqual(ssl("?sslmode=prefer"), { rejectUnauthorized: false });
   assert.deepEqual(ssl("?sslmode=verify-full"), {});
   assert.equal(ssl("?sslmode=disable"), false);
-  assert.equal(ssl(""), undefined);
+  assert.equal(ssl("?sslmode=allow"), false);
+  assert.equal(ssl(""), false);
+});
+
+test("a second try only where sslmode has one and the server refused the first for its encryption", () => {
+  const noTls = new Error("The server does not support SSL connections");
+  const plainRefused = Object.assign(new Error('no pg_hba.conf entry for host "127.0.0.1", no encryption'), {
+    code: "28000",
+  });
+  const passwordRefused = Object.assign(new Error("password authentication failed"), { code: "28P01" });
+  const other = (query: string, tried: unknown, error: Error) =>
+    otherTlsTry(target(`postgres://u@h/d${query}`), tried as false, error);
+  assert.equal(other("?sslmode=prefer", { rejectUnauthorized: false }, noTls), false);
+  assert.equal(other("?sslmode=prefer", { rejectUnauthorized: false }, passwordRefused), undefined);
+  assert.equal(other("?sslmode=prefer&channel_binding=require", { rejectUnauthorized: false }, noTls), undefined);
+  assert.deepEqual({ ...(other("?sslmode=allow", false, plainRefused) as object) }, { rejectUnauthorized: false });
+  assert.deepEqual({ ...(other("", false, plainRefused) as object) }, { rejectUnauthorized: false });
+  assert.equal(other("", false, passwordRefused), undefined);
+  assert.equal(other("?sslmode=disable", false, plainRefused), undefined);
+  assert.equal(other("?sslmode=require", { rejectUnauthorized: false }, noTls), undefined);
+  // A URL left to the driver's own reading keeps its one way.
+  assert.equal(other("?uselibpqcompat=false&sslmode=prefer", {}, noTls), undefined);
 });
 
 test("the TLS variables fill in what the URL leaves out; the URL wins", () => {
@@ -42,6 +63,23 @@ test("the TLS variables fill in what the URL leaves out; the URL wins", () => {
     assert.deepEqual(sslOf("postgres://u@h/d?sslmode=verify-full"), {});
     assert.equal(sslOf("postgres://u@h/d?sslmode=disable"), false);
   });
+});
+
+test("sslnegotiation=direct (libpq 17) only with a mode that insists on TLS, as libpq allows it", () => {
+  assert.deepEqual(sslOf("postgres://u@h/d?sslnegotiation=direct&sslmode=require"), { rejectUnauthorized: false });
+  for (const query of ["sslnegotiation=direct", "sslnegotiation=direct&sslmode=prefer"])
+    assert.throws(
+      () => clientSettings(target(`postgres://u@h/d?${query}`)),
+      (error: Error & { code?: string }) =>
+        error.code === "STORE_LOCATION_INVALID" &&
+        /allows with sslmode=require, verify-ca or verify-full only/.test(error.message),
+    );
+  withEnvironment({ PGSSLNEGOTIATION: "direct" }, () =>
+    assert.throws(
+      () => clientSettings(target("postgres://u@h/d")),
+      /sslnegotiation=direct \(URL or PGSSLNEGOTIATION\)/,
+    ),
+  );
 });
 
 test("a URL that chooses the driver's own reading (uselibpqcompat) keeps it", () => {

@@ -8,12 +8,12 @@
  * showing the password.
  */
 import pg from "pg";
-import { SluiceError } from "../../errors.js";
+import { messageOf, SluiceError } from "../../errors.js";
 import { quoteIdentifier } from "../naming.js";
 import { StoreError, type StoreErrorCode } from "../types.js";
 import { describeServer } from "./describe.js";
 import { serverList, sessionMismatch } from "./servers.js";
-import { clientSettings } from "./settings.js";
+import { clientSettings, otherTlsTry, rememberTlsTry } from "./settings.js";
 
 export { describeServer };
 
@@ -179,22 +179,40 @@ export async function connectListed(
 const NAME_THE_PRIMARY =
   "name the primary in --db, or list the cluster's servers (postgres://user@host1,host2/db) for Sluice to find it";
 
-/** One server's client, connected, or an error naming it and the reason. */
+/**
+ * One server's client, connected, or an error naming it and the reason. Where the server refuses the
+ * connection for its encryption and the URL's sslmode allows the other way (settings.ts), connects
+ * again that way, and the server's later connections start with it.
+ */
 async function connectServer(server: PostgresTarget, options: ConnectOptions): Promise<pg.Client> {
-  const client = new pg.Client({
+  const settings: pg.ClientConfig = {
     // Sluice's name where the URL and PGAPPNAME give none, as libpq's fallback_application_name is.
     fallback_application_name: options.applicationName ?? "sluice",
     ...clientSettings(server),
     types: options.types ?? TYPES,
-  });
+  };
+  let { client, error } = await tryConnecting(settings);
+  const other = error === undefined ? undefined : otherTlsTry(server, settings.ssl, error);
+  if (other !== undefined) {
+    const second = await tryConnecting({ ...settings, ssl: other });
+    if (second.error === undefined) rememberTlsTry(server, other);
+    // A server offering no TLS to the second try refused the first for another reason: its refusal says more.
+    if (second.error === undefined || !NO_TLS_ON_SERVER.test(messageOf(second.error))) ({ client, error } = second);
+  }
+  if (error !== undefined) throw postgresError(server.display, client, error);
+  return client;
+}
+
+async function tryConnecting(settings: pg.ClientConfig): Promise<{ client: pg.Client; error?: unknown }> {
+  const client = new pg.Client(settings);
   watchConnection(client);
   try {
     await client.connect();
+    return { client };
   } catch (error) {
     await client.end().catch(() => {});
-    throw postgresError(server.display, client, error);
+    return { client, error };
   }
-  return client;
 }
 
 /**
@@ -324,7 +342,9 @@ function reasonOf(code: string, message: string, client: pg.Client | undefined):
     case "28P01":
       return `${message}; give the password with PGPASSWORD or ~/.pgpass`;
     case "28000":
-      return `${message} (the server's pg_hba.conf refuses this connection)`;
+      return /no encryption/.test(message)
+        ? `${message}: pg_hba.conf takes no unencrypted connection from here; where the server offers TLS, leave sslmode out or use sslmode=allow, prefer or require`
+        : `${message} (the server's pg_hba.conf refuses this connection)`;
     case "3D000":
       return `${message}: create it first (createdb ${client?.database ?? "<name>"}) or name another in --db`;
     case "42501":
@@ -343,7 +363,7 @@ function reasonOf(code: string, message: string, client: pg.Client | undefined):
       return `the server is shutting down or starting up (${message})`;
     default:
       if (NO_TLS_ON_SERVER.test(message))
-        return `${message}: sslmode asks for TLS; use sslmode=disable for an unencrypted connection`;
+        return `${message}: sslmode asks for TLS; use sslmode=prefer to connect unencrypted where the server offers no TLS, or disable`;
       if (CONNECTION_BROKE.test(message)) return `the connection was lost (${message})`;
       if (/timeout expired/i.test(message)) return "connecting timed out: is the server reachable?";
       return message;

@@ -28,6 +28,12 @@ const TLS_SETTINGS = [
  * sslmode says, and read PGSSLMODE alone. A URL that says `uselibpqcompat` itself is left to it.
  */
 export function clientSettings(target: PostgresTarget): pg.ClientConfig {
+  const { settings, tries } = readSettings(target);
+  return { ...settings, ssl: negotiated.get(target.url) ?? tries[0] };
+}
+
+/** The settings for a URL, and the TLS choices its sslmode tries in turn (see tlsTries). */
+function readSettings(target: PostgresTarget): { settings: pg.ClientConfig; tries: Ssl[] } {
   const at = target.url.indexOf("?");
   const query = new URLSearchParams(at < 0 ? "" : target.url.slice(at + 1));
   for (const [name, variable] of TLS_SETTINGS) {
@@ -35,6 +41,7 @@ export function clientSettings(target: PostgresTarget): pg.ClientConfig {
     if (value && !query.has(name)) query.set(name, value);
   }
   useSystemAuthorities(target, query);
+  refuseWeakDirectTls(target, query);
   const url = `${at < 0 ? target.url : target.url.slice(0, at)}${query.size ? `?${query}` : ""}`;
   if (query.get("sslmode") === "verify-ca" && !query.has("sslrootcert"))
     throw new StoreError(
@@ -47,11 +54,14 @@ export function clientSettings(target: PostgresTarget): pg.ClientConfig {
   try {
     const settings = toClientConfig(parseConnectionString(url, { useLibpqCompat: !query.has("uselibpqcompat") }));
     return {
-      ...settings,
-      ...keepAliveSettings(target, query),
-      ...connectTimeoutSettings(target, query),
-      ...channelBindingSettings(target, query),
-      ...passwordSettings(target, settings, query),
+      settings: {
+        ...settings,
+        ...keepAliveSettings(target, query),
+        ...connectTimeoutSettings(target, query),
+        ...channelBindingSettings(target, query),
+        ...passwordSettings(target, settings, query),
+      },
+      tries: tlsTries(query, settings.ssl),
     };
   } catch (error) {
     if (error instanceof StoreLocationError) throw error;
@@ -65,6 +75,53 @@ export function clientSettings(target: PostgresTarget): pg.ClientConfig {
       );
     throw new StoreLocationError(`store ${target.display}: the URL cannot be read (${messageOf(error)})`);
   }
+}
+
+type Ssl = pg.ClientConfig["ssl"];
+
+/**
+ * The TLS choices a connection tries in turn, as libpq's sslmode says: `prefer` encrypts (without
+ * checking the certificate) and, where the server offers no TLS, connects again unencrypted; `allow`,
+ * and a URL and PGSSLMODE saying nothing, connect unencrypted and, where the server takes only
+ * encrypted connections (pg_hba.conf's hostssl), again with TLS. (libpq's default is prefer; a
+ * plain first try keeps a server that offers TLS without asking for it unencrypted, as before.)
+ * The other modes have one choice; so has prefer with channel_binding=require, which a plain
+ * connection cannot honour, and a URL left to the driver's own reading (uselibpqcompat).
+ */
+function tlsTries(query: URLSearchParams, configured: Ssl): Ssl[] {
+  if (query.has("uselibpqcompat")) return [configured];
+  const unchecked = { ...(typeof configured === "object" ? configured : {}), rejectUnauthorized: false };
+  const mode = query.get("sslmode");
+  if (mode === "allow" || (mode === null && !configured)) return [false, unchecked];
+  const bound = (query.get("channel_binding") ?? process.env.PGCHANNELBINDING) === "require";
+  if (mode === "prefer" && !bound) return [configured, false];
+  return [configured];
+}
+
+/** By server URL, the TLS choice that connected after the first was refused: later connections start with it. */
+const negotiated = new Map<string, Ssl>();
+
+/** The server refused a connection for its encryption: no TLS offered, or only encrypted connections taken. */
+const REFUSED_FOR_TLS = /does not support SSL|error establishing an SSL connection/i;
+const PLAIN_REFUSED_CODE = "28000";
+
+/**
+ * The TLS choice to connect with again after `tried` failed with `error`, where the URL's sslmode
+ * has another and the server refused this one for its encryption (see tlsTries); else undefined.
+ * rememberTlsTry notes the one that worked.
+ */
+export function otherTlsTry(target: PostgresTarget, tried: Ssl, error: unknown): Ssl | undefined {
+  const { tries } = readSettings(target);
+  const { code, message = "" } = (error ?? {}) as { code?: string; message?: string };
+  const other = tries.find((ssl) => Boolean(ssl) !== Boolean(tried));
+  if (tries.length < 2 || other === undefined) return undefined;
+  const refused = tried ? REFUSED_FOR_TLS.test(message) : code === PLAIN_REFUSED_CODE;
+  return refused ? other : undefined;
+}
+
+/** Later connections to the server start with the TLS choice that connected (see otherTlsTry). */
+export function rememberTlsTry(target: PostgresTarget, ssl: Ssl): void {
+  negotiated.set(target.url, ssl);
 }
 
 /**
@@ -82,6 +139,21 @@ function useSystemAuthorities(target: PostgresTarget, query: URLSearchParams): v
     );
   query.delete("sslrootcert");
   query.set("sslmode", "verify-full");
+}
+
+/**
+ * libpq 17's `sslnegotiation=direct` (URL or PGSSLNEGOTIATION) starts TLS at once, without asking the
+ * server first; libpq allows it with a mode that insists on TLS only. The driver would otherwise
+ * fail without naming the URL (no sslmode) or check the certificate fully (prefer, allow).
+ */
+function refuseWeakDirectTls(target: PostgresTarget, query: URLSearchParams): void {
+  if ((query.get("sslnegotiation") ?? process.env.PGSSLNEGOTIATION) !== "direct") return;
+  const mode = query.get("sslmode");
+  if (mode === "require" || mode === "verify-ca" || mode === "verify-full") return;
+  throw new StoreLocationError(
+    `store ${target.display}: sslnegotiation=direct (URL or PGSSLNEGOTIATION) starts TLS at once, which libpq allows ` +
+      `with sslmode=require, verify-ca or verify-full only (${mode === null ? "no sslmode" : `sslmode=${mode}`} given)`,
+  );
 }
 
 /**
