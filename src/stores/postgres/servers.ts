@@ -11,6 +11,7 @@ import type pg from "pg";
 import { StoreLocationError } from "../types.js";
 import type { PostgresTarget } from "./connection.js";
 import { serviceSettings } from "./service-file.js";
+import { joinQuery, splitQuery } from "./url-query.js";
 
 /** libpq's target_session_attrs: which kind of server a connection wants. */
 export const SESSION_KINDS = ["any", "read-write", "read-only", "primary", "standby", "prefer-standby"] as const;
@@ -32,8 +33,7 @@ const AUTHORITY = /^(postgres(?:ql)?:\/\/)([^@/?#]*@)?([^/?#]*)(.*)$/s;
 
 /** The URL's query parameter `name`, or else libpq's environment variable for it. */
 function setting(url: string, name: string, variable: string): string | undefined {
-  const query = new URLSearchParams(url.split("?")[1] ?? "");
-  return query.get(name) ?? (process.env[variable] || undefined);
+  return splitQuery(url).query.get(name) ?? (process.env[variable] || undefined);
 }
 
 /** Each server `target` names, the kind of server wanted, and the order to try them in. */
@@ -78,8 +78,8 @@ function filledIn(url: string, settings: Map<string, string>, withPassword: bool
   const parts = AUTHORITY.exec(url);
   if (!parts) return url;
   const [, scheme, user = "", hosts = "", rest = ""] = parts;
-  let [path = "", query = ""] = splitOnce(rest, "?");
-  const params = new URLSearchParams(query);
+  const { base, query: params } = splitQuery(rest);
+  let path = base;
   params.delete("service");
   for (const [keyword, value] of settings) {
     if (keyword === "dbname") {
@@ -94,8 +94,7 @@ function filledIn(url: string, settings: Map<string, string>, withPassword: bool
       if (!hasPort(hosts) && !params.has(keyword)) params.set(keyword, value);
     } else if (!params.has(keyword)) params.set(keyword, value);
   }
-  const filled = params.toString();
-  return `${scheme}${user}${hosts}${path}${filled ? `?${filled}` : ""}`;
+  return `${scheme}${user}${hosts}${joinQuery(path, params)}`;
 }
 
 /** Whether the hosts of a URL's authority (`db1:5432,[::1]`) give a port. */
@@ -114,8 +113,7 @@ function split(target: PostgresTarget, url: string): string[] {
   const parts = AUTHORITY.exec(url);
   if (!parts) return [url];
   const [, scheme, user = "", authorityHosts = "", rest = ""] = parts;
-  const [path = "", query = ""] = splitOnce(rest, "?");
-  const params = new URLSearchParams(query);
+  const { base: path, query: params } = splitQuery(rest);
   const base = `${scheme}${user}${path}`;
   const address = addressToConnect(target, params, authorityHosts !== "" || params.has("host"));
   if (address !== undefined) {
@@ -128,11 +126,6 @@ function split(target: PostgresTarget, url: string): string[] {
   const environment = authorityHosts === "" && queryHosts === null ? process.env.PGHOST : undefined;
   if (environment?.includes(",")) return eachServer(target, base, params, environment);
   return [url];
-}
-
-function splitOnce(text: string, separator: string): [string, string?] {
-  const at = text.indexOf(separator);
-  return at < 0 ? [text] : [text.slice(0, at), text.slice(at + 1)];
 }
 
 /**

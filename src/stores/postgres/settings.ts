@@ -10,6 +10,7 @@ import { messageOf } from "../../errors.js";
 import { StoreError, StoreLocationError } from "../types.js";
 import type { PostgresTarget } from "./connection.js";
 import { passwordFile, passwordFor } from "./password-file.js";
+import { joinQuery, splitQuery } from "./url-query.js";
 
 /** libpq's TLS settings: a URL's query parameter, or else its environment variable. */
 const TLS_SETTINGS = [
@@ -34,15 +35,14 @@ export function clientSettings(target: PostgresTarget): pg.ClientConfig {
 
 /** The settings for a URL, and the TLS choices its sslmode tries in turn (see tlsTries). */
 function readSettings(target: PostgresTarget): { settings: pg.ClientConfig; tries: Ssl[] } {
-  const at = target.url.indexOf("?");
-  const query = new URLSearchParams(at < 0 ? "" : target.url.slice(at + 1));
+  const { base, query } = splitQuery(target.url);
   for (const [name, variable] of TLS_SETTINGS) {
     const value = process.env[variable];
     if (value && !query.has(name)) query.set(name, value);
   }
   useSystemAuthorities(target, query);
   refuseWeakDirectTls(target, query);
-  const url = `${at < 0 ? target.url : target.url.slice(0, at)}${query.size ? `?${query}` : ""}`;
+  const url = joinQuery(base, query);
   if (query.get("sslmode") === "verify-ca" && !query.has("sslrootcert"))
     throw new StoreError(
       target.display,
