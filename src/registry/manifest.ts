@@ -13,6 +13,7 @@ import { fileURLToPath } from "node:url";
 import type { ConnectorProtocol } from "../drivers/protocols.js";
 import { messageOf, UsageError } from "../errors.js";
 import { createAjv } from "../json-schema.js";
+import { nearestName } from "../spelling.js";
 import { ManifestError } from "./errors.js";
 import { httpGet } from "./fetch/http-get.js";
 
@@ -245,7 +246,7 @@ function warningsFor(fields: Record<string, unknown>): string[] {
   const warnings = Object.keys(fields)
     .filter((key) => !KNOWN_FIELDS.includes(key))
     .map((key) => {
-      const near = KNOWN_FIELDS.find((known) => editDistance(known, key.toLowerCase()) <= 2);
+      const near = nearestName(key, KNOWN_FIELDS);
       return `unknown field "${key}" is ignored${near ? ` (did you mean "${near}"?)` : ""}; known fields: ${KNOWN_FIELDS.join(", ")}`;
     });
   if (fields.ref !== undefined && fields.source !== "VCS")
@@ -256,19 +257,6 @@ function warningsFor(fields: Record<string, unknown>): string[] {
     warnings.push(`"uri" is plain http:// and no "sha256" is given: the download cannot be checked`);
   }
   return warnings;
-}
-
-/** Levenshtein distance, for "did you mean" on misspelt fields. */
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    previous = current;
-  }
-  return previous[b.length];
 }
 
 async function readStdin(): Promise<string> {
