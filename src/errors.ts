@@ -264,14 +264,14 @@ export const ERROR_CODES = {
   STORE_TLS_FAILED: {
     area: STORES,
     meaning:
-      "The TLS connection sslmode asks for failed: the PostgreSQL server's certificate is not trusted, is for another host name or has expired, the server offers no TLS, or the URL's TLS settings cannot be used (a file sslrootcert names is missing).",
+      "The TLS connection sslmode asks for failed: the PostgreSQL server's certificate is not trusted, is for another host name, has expired or is revoked, the server offers no TLS, or the URL's TLS settings cannot be used (a file sslrootcert names is missing).",
     action:
       "Give the signing authority's certificate with sslrootcert=<file> (or PGSSLROOTCERT); sslmode=verify-ca checks the certificate but not its name, sslmode=require encrypts without checking, as in libpq. For a server that offers no TLS, sslmode=prefer connects unencrypted.",
   },
   STORE_LOCATION_INVALID: {
     area: STORES,
     meaning:
-      "--db (or a connection's destination) names no store Sluice knows, such as mysql://…, a PostgreSQL URL that cannot be read (a port that is not a number), a folder or no file at all, or a database file of the other kind: a DuckDB file named as SQLite, or the reverse.",
+      "--db (or a connection's destination) names no store Sluice knows, such as mysql://…, a PostgreSQL URL that cannot be read (a port that is not a number, a misspelt setting, a setting asking for a safety Sluice cannot check), a folder or no file at all, or a database file of the other kind: a DuckDB file named as SQLite, or the reverse.",
     action:
       "Name a SQLite file by its path, PostgreSQL as postgres://…, DuckDB as duckdb:<file>; for a file, the message says which kind it holds.",
   },

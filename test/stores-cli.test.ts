@@ -35,6 +35,7 @@ import {
   failOverKeepingPrimaryUp,
 } from "./pg-helpers.js";
 import { serveQlik } from "./qlik-helpers.js";
+import { makeRevocationList } from "./tls-helpers.js";
 import { background, stopAfter } from "./process-helpers.js";
 
 const singerTap = `node ${join(root, "test/fixtures/singer/tap-scripted.mjs")}`;
@@ -1048,6 +1049,61 @@ test("sslmode's second tries as libpq makes them: prefer connects unencrypted wh
     statuses.map((entry) => entry.status),
     ["succeeded", "succeeded", "succeeded"],
   );
+});
+
+test("libpq's settings the driver ignores are applied or refused, never dropped: dbname, TLS versions, revocation lists; a misspelt setting is refused, another tool's warned about", async (t) => {
+  const database = await createDatabase(t);
+  const sync = (db: string) => sluice(["--json", "sync", ...generator({ count: 10 }), "--db", db]);
+  const base = `postgres://${PG_ROLE.user}@127.0.0.1:${PG_PORT}`;
+
+  // The database in the query, as libpq takes it; the driver alone would connect to the user's database.
+  const named = await sync(`${base}?dbname=${database}`);
+  assert.equal(named.code, 0, named.stderr);
+  assert.equal((await pgQuery(database, "SELECT 1 FROM sluice.generator_users")).length, 10);
+
+  // A misspelt setting would otherwise connect without it (here: unencrypted).
+  const misspelt = await sync(`${pgUrl(database)}?sslmdoe=require`);
+  assert.notEqual(misspelt.code, 0);
+  assert.match(misspelt.stderr, /"code":"STORE_LOCATION_INVALID"/);
+  assert.match(misspelt.stderr, /sslmdoe= in the URL is no PostgreSQL connection setting: did you mean sslmode\?/);
+  // A URL made for Prisma: its settings are named as ignored, and the sync goes on.
+  const prisma = await sync(`${pgUrl(database)}?schema=public&connection_limit=1`);
+  assert.equal(prisma.code, 0, prisma.stderr);
+  assert.match(
+    prisma.stderr,
+    /schema in the --db URL is not a PostgreSQL connection setting and is ignored: give Sluice's schema with --schema/,
+  );
+  assert.match(prisma.stderr, /connection_limit in the --db URL is not a PostgreSQL connection setting/);
+
+  const [{ ssl }] = await pgQuery<{ ssl: string }>("postgres", "SHOW ssl");
+  if (ssl === "on") {
+    const versionWith = async (query: string) => {
+      const client = await connectPostgres({ url: `${pgUrl(database)}?sslmode=require&${query}`, display: "test" });
+      try {
+        const { rows } = await client.query("SELECT version FROM pg_stat_ssl WHERE pid = pg_backend_pid()");
+        return rows[0].version;
+      } finally {
+        await client.end();
+      }
+    };
+    assert.equal(await versionWith("ssl_max_protocol_version=TLSv1.2"), "TLSv1.2");
+    assert.equal(await versionWith("ssl_min_protocol_version=TLSv1.3"), "TLSv1.3");
+  }
+
+  // A revocation list naming the server's certificate stops the connection; one that names nothing lets it through.
+  const server = await startOwnPostgres(t, { tlsOnly: true });
+  const checked = `${server.url}?sslmode=verify-ca&sslrootcert=${join(server.socketFolder, "ca.pem")}`;
+  const revoked = await sync(`${checked}&sslcrl=${await makeRevocationList(server.socketFolder, true)}`);
+  assert.notEqual(revoked.code, 0);
+  assert.match(revoked.stderr, /"code":"STORE_TLS_FAILED"/);
+  assert.match(
+    revoked.stderr,
+    /the server's certificate is revoked: the revocation list in sslcrl or sslcrldir names it/,
+  );
+  assert.equal(await generatorRowsOn(server), 0, "nothing written");
+  const listed = await sync(`${checked}&sslcrl=${await makeRevocationList(server.socketFolder, false)}`);
+  assert.equal(listed.code, 0, listed.stderr);
+  assert.equal(await generatorRowsOn(server), 10);
 });
 
 test("connections to PostgreSQL keep TCP keepalives on (a minute idle, as a NAT or load balancer would otherwise forget a slow source's connection); keepalives and keepalives_idle in the URL as libpq reads them", async (t) => {

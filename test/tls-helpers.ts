@@ -5,7 +5,7 @@
  * days).
  */
 import assert from "node:assert/strict";
-import { writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { run } from "./helpers.js";
 
@@ -59,4 +59,25 @@ export async function makeCertificates(dir: string): Promise<Certificates> {
     clientCert: at("client.pem"),
     clientKey: at("client.key"),
   };
+}
+
+/**
+ * A certificate revocation list, signed by the CA `makeCertificates` made in `dir`, that revokes the
+ * server certificate (`revokeServer`) or nothing. Returns its path.
+ */
+export async function makeRevocationList(dir: string, revokeServer: boolean): Promise<string> {
+  const name = revokeServer ? "revoked" : "none-revoked";
+  const folder = join(dir, `${name}-ca`);
+  mkdirSync(folder, { recursive: true });
+  writeFileSync(
+    join(folder, "ca.cnf"),
+    `[ca]\ndefault_ca = here\n[here]\ndatabase = ${join(folder, "index.txt")}\ncrlnumber = ${join(folder, "crlnumber")}\n` +
+      "default_md = sha256\ndefault_crl_days = 2\n",
+  );
+  writeFileSync(join(folder, "index.txt"), "");
+  writeFileSync(join(folder, "crlnumber"), "01\n");
+  const authority = ["-config", join(folder, "ca.cnf"), "-keyfile", "ca.key", "-cert", "ca.pem"];
+  if (revokeServer) await openssl(dir, "ca", ...authority, "-revoke", "server.pem");
+  await openssl(dir, "ca", ...authority, "-gencrl", "-out", `${name}.crl`);
+  return join(dir, `${name}.crl`);
 }

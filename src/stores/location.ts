@@ -73,18 +73,25 @@ function postgresLocation(url: string): StoreLocation {
   try {
     parsed = new URL(url);
   } catch {
-    return { kind: "postgres", url, display: redactPassword(url), passwordInUrl: /:[^@/]*@/.test(url) };
+    const passwordInUrl = /:[^@/]*@/.test(url) || /[?&](?:ssl)?password=/.test(url);
+    return { kind: "postgres", url, display: redactPassword(url), passwordInUrl };
   }
-  const passwordInUrl = parsed.password !== "" || parsed.searchParams.has("password");
+  const secrets = SECRET_SETTINGS.filter((name) => parsed.searchParams.has(name));
+  const passwordInUrl = parsed.password !== "" || secrets.length > 0;
   parsed.password = "";
   // Deleting re-encodes the whole query, so only when there is a password in it to hide.
-  if (parsed.searchParams.has("password")) parsed.searchParams.delete("password");
+  for (const name of secrets) parsed.searchParams.delete(name);
   return { kind: "postgres", url, display: parsed.toString(), passwordInUrl };
 }
 
+/** The URL's query settings that hold a secret: the password, and libpq's passphrase of the client key. */
+const SECRET_SETTINGS = ["password", "sslpassword"];
+
 /** A URL's password replaced, for URLs the WHATWG parser refuses. */
 function redactPassword(url: string): string {
-  return url.replace(/^(postgres(?:ql)?:\/\/[^:@/]*):[^@/]*@/, "$1@").replace(/([?&])password=[^&]*&?/, "$1");
+  return url
+    .replace(/^(postgres(?:ql)?:\/\/[^:@/]*):[^@/]*@/, "$1@")
+    .replace(/(?<=[?&])(?:ssl)?password=[^&]*(?:&|$)/g, "");
 }
 
 /** The kind of database a file holds, by its header; undefined when it is missing, empty or neither. */

@@ -38,6 +38,8 @@ async function openLocation(location: string, options: OpenStoreOptions): Promis
     }
     case "postgres": {
       const { PostgresStore } = await import("./postgres/store.js");
+      const { ignoredSettings } = await import("./postgres/keywords.js");
+      for (const note of ignoredSettings(parsed.url)) options.warn?.(note);
       if (parsed.passwordInUrl)
         options.warn?.(
           `the --db URL holds a password, which other users can see in the process list; use PGPASSWORD or ~/.pgpass instead (${parsed.display})`,

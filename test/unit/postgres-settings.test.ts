@@ -1,11 +1,13 @@
 /** How a PostgreSQL URL and the PG* variables become the driver's settings: libpq's reading of sslmode. */
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { clientSettings, otherTlsTry } from "../../src/stores/postgres/settings.js";
 import { serverList } from "../../src/stores/postgres/servers.js";
+import { ignoredSettings } from "../../src/stores/postgres/keywords.js";
+import { parseStoreLocation } from "../../src/stores/location.js";
 
 const target = (url: string) => ({ url, display: url });
 /** The settings' `ssl`, as a plain object (the parser makes them without a prototype). */
@@ -80,6 +82,110 @@ test("sslnegotiation=direct (libpq 17) only with a mode that insists on TLS, as 
       /sslnegotiation=direct \(URL or PGSSLNEGOTIATION\)/,
     ),
   );
+});
+
+test("libpq's dbname in the query names the database, which the driver would ignore", () => {
+  assert.equal(clientSettings(target("postgres://u@h?dbname=crm")).database, "crm");
+  assert.equal(
+    clientSettings(target("postgres://u@h/other?dbname=crm")).database,
+    "crm",
+    "the query wins, as in libpq",
+  );
+});
+
+test("TLS settings the driver does not read: protocol versions, the client key's passphrase, revocation lists, sslcertmode", () => {
+  const dir = mkdtempSync(join(tmpdir(), "sluice-tls-"));
+  try {
+    writeFileSync(join(dir, "list.crl"), "LIST");
+    writeFileSync(join(dir, "client.pem"), "CERT");
+    writeFileSync(join(dir, "client.key"), "KEY", { mode: 0o600 });
+    const crls = join(dir, "crls");
+    mkdirSync(crls);
+    writeFileSync(join(crls, "a.r0"), "A");
+    const query = `sslmode=require&ssl_min_protocol_version=tlsv1.2&ssl_max_protocol_version=TLSv1.3&sslpassword=pw&sslcrl=${join(dir, "list.crl")}&sslcrldir=${crls}`;
+    assert.deepEqual(sslOf(`postgres://u@h/d?${query}`), {
+      rejectUnauthorized: false,
+      minVersion: "TLSv1.2",
+      maxVersion: "TLSv1.3",
+      passphrase: "pw",
+      crl: ["LIST", "A"],
+    });
+    withEnvironment({ PGSSLMINPROTOCOLVERSION: "TLSv1.3" }, () =>
+      assert.deepEqual(sslOf("postgres://u@h/d?sslmode=require"), { rejectUnauthorized: false, minVersion: "TLSv1.3" }),
+    );
+    const client = `sslmode=require&sslcert=${join(dir, "client.pem")}&sslkey=${join(dir, "client.key")}`;
+    assert.deepEqual(sslOf(`postgres://u@h/d?${client}`), { rejectUnauthorized: false, cert: "CERT", key: "KEY" });
+    assert.deepEqual(sslOf(`postgres://u@h/d?${client}&sslcertmode=disable`), { rejectUnauthorized: false });
+    // A key others can read is refused, as libpq refuses it.
+    chmodSync(join(dir, "client.key"), 0o644);
+    assert.throws(
+      () => clientSettings(target(`postgres://u@h/d?${client}`)),
+      (error: Error & { code?: string }) =>
+        error.code === "STORE_TLS_FAILED" &&
+        /client\.key \(sslkey or PGSSLKEY\) can be read by other users: chmod 600/.test(error.message),
+    );
+    chmodSync(join(dir, "client.key"), 0o600);
+    assert.throws(
+      () => clientSettings(target(`postgres://u@h/d?${client}&sslcertmode=require`)),
+      /sslcertmode=require \(URL or PGSSLCERTMODE\): Sluice cannot tell whether the server asked/,
+    );
+    assert.throws(
+      () => clientSettings(target("postgres://u@h/d?sslmode=require&ssl_min_protocol_version=TLS1.3")),
+      /ssl_min_protocol_version=TLS1\.3 \(URL or its PG\* variable\): give TLSv1, TLSv1\.1, TLSv1\.2 or TLSv1\.3/,
+    );
+    assert.throws(
+      () => clientSettings(target("postgres://u@h/d?sslmode=require&sslcrl=/nonexistent/list.crl")),
+      (error: Error & { code?: string }) =>
+        error.code === "STORE_TLS_FAILED" && /a file its TLS settings name: ENOENT.*list\.crl/.test(error.message),
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("settings asking for a safety Sluice cannot keep are refused, in the URL or their variable; a misspelt one names the one meant", () => {
+  const refused = (url: string, pattern: RegExp) =>
+    assert.throws(
+      () => clientSettings(target(url)),
+      (error: Error & { code?: string }) => error.code === "STORE_LOCATION_INVALID" && pattern.test(error.message),
+    );
+  refused("postgres://u@/d?host=/run/postgresql&requirepeer=postgres", /requirepeer=postgres \(URL\): Node cannot ask/);
+  refused("postgres://u@h/d?require_auth=scram-sha-256", /require_auth=scram-sha-256 \(URL\): Sluice cannot limit/);
+  refused("postgres://u@h/d?gssencmode=require", /gssencmode=require \(URL\): Sluice has no GSSAPI encryption/);
+  withEnvironment({ PGREQUIREPEER: "postgres" }, () =>
+    refused("postgres://u@h/d", /requirepeer=postgres \(PGREQUIREPEER\)/),
+  );
+  refused(
+    "postgres://u@h/d?sslmdoe=require",
+    /sslmdoe= in the URL is no PostgreSQL connection setting: did you mean sslmode\?/,
+  );
+  refused("postgres://u@h/d?sslrootcrt=ca.pem", /did you mean sslrootcert\?/);
+  // What has nothing to do here, and the driver's own settings, connect.
+  for (const query of ["gssencmode=disable", "krbsrvname=postgres", "statement_timeout=1000", "ssl=true"])
+    assert.doesNotThrow(() => clientSettings(target(`postgres://u@h/d?${query}`)), query);
+});
+
+test("settings Sluice ignores are named with why: another tool's (Prisma's schema, pgbouncer), libpq's it cannot apply", () => {
+  assert.deepEqual(
+    ignoredSettings("postgres://u@h/d?schema=public&pgbouncer=true&tcp_user_timeout=5000&sslmode=require&dbname=crm"),
+    [
+      "schema in the --db URL is not a PostgreSQL connection setting and is ignored: give Sluice's schema with --schema",
+      "pgbouncer in the --db URL is not a PostgreSQL connection setting (another tool's?) and is ignored",
+      "tcp_user_timeout in the --db URL is not applied: the system's TCP settings give how long sent data may go unacknowledged",
+    ],
+  );
+  assert.deepEqual(ignoredSettings("postgres://u@h/d"), []);
+});
+
+test("a client key's passphrase in the URL is a password: warned about, and never shown", () => {
+  for (const url of [
+    "postgres://u@h/d?sslpassword=s3cret&sslmode=require",
+    "postgres://u@h:port/d?sslpassword=s3cret",
+  ]) {
+    const location = parseStoreLocation(url) as { display: string; passwordInUrl: boolean };
+    assert.equal(location.passwordInUrl, true, url);
+    assert.doesNotMatch(location.display, /s3cret/, url);
+  }
 });
 
 test("a URL that chooses the driver's own reading (uselibpqcompat) keeps it", () => {

@@ -285,10 +285,16 @@ const UNTRUSTED_CERTIFICATE = new Set([
   "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
 ]);
 const NO_TLS_ON_SERVER = /does not support SSL/i;
+/** Node's codes for a certificate checked and refused for another reason than its authority. */
+const CERTIFICATE_REFUSED = new Set([
+  "ERR_TLS_CERT_ALTNAME_INVALID",
+  "CERT_HAS_EXPIRED",
+  "CERT_REVOKED",
+  "UNABLE_TO_GET_CRL",
+]);
 
 function codeOf(code: string, message: string): StoreErrorCode {
-  if (UNTRUSTED_CERTIFICATE.has(code) || code === "ERR_TLS_CERT_ALTNAME_INVALID" || code === "CERT_HAS_EXPIRED")
-    return "STORE_TLS_FAILED";
+  if (UNTRUSTED_CERTIFICATE.has(code) || CERTIFICATE_REFUSED.has(code)) return "STORE_TLS_FAILED";
   if (NO_TLS_ON_SERVER.test(message)) return "STORE_TLS_FAILED";
   if (["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "ETIMEDOUT", "EHOSTUNREACH", "ENOENT"].includes(code))
     return "STORE_UNREACHABLE";
@@ -329,6 +335,10 @@ function reasonOf(code: string, message: string, client: pg.Client | undefined):
       );
     case "CERT_HAS_EXPIRED":
       return `the server's certificate has expired (${message})`;
+    case "CERT_REVOKED":
+      return `the server's certificate is revoked: the revocation list in sslcrl or sslcrldir names it (${message})`;
+    case "UNABLE_TO_GET_CRL":
+      return `no revocation list in sslcrl or sslcrldir is from the authority of the server's certificate (${message})`;
     case "ECONNREFUSED":
       return "connection refused: is the server running and listening there?";
     case "ENOENT":

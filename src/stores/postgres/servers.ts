@@ -73,7 +73,7 @@ function withService(target: PostgresTarget): PostgresTarget {
   return { url: filledIn(target.url, settings, true), display: filledIn(target.display, settings, false) };
 }
 
-/** `url` with the service's `settings` where it has none of its own (the password only `withPassword`). */
+/** `url` with the service's `settings` where it has none of its own (the passwords only `withPassword`). */
 function filledIn(url: string, settings: Map<string, string>, withPassword: boolean): string {
   const parts = AUTHORITY.exec(url);
   if (!parts) return url;
@@ -86,6 +86,8 @@ function filledIn(url: string, settings: Map<string, string>, withPassword: bool
       if (path === "" || path === "/") path = `/${encodeURIComponent(value)}`;
     } else if (keyword === "password") {
       if (withPassword && !user.includes(":") && !params.has(keyword)) params.set(keyword, value);
+    } else if (keyword === "sslpassword") {
+      if (withPassword && !params.has(keyword)) params.set(keyword, value);
     } else if (keyword === "user") {
       if (user === "" && !params.has(keyword)) params.set(keyword, value);
     } else if (keyword === "host" || keyword === "hostaddr") {

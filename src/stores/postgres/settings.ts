@@ -1,32 +1,27 @@
 /**
  * The driver's settings for a PostgreSQL URL, read as libpq (psql, pg_dump) reads it where
- * node-postgres would read it otherwise or not at all: TLS (sslmode and its files, with their PG*
- * variables), TCP keepalives, connect_timeout, channel_binding, the password file. connection.ts
- * connects with them.
+ * node-postgres would read it otherwise or not at all: TLS (tls.ts), dbname, TCP keepalives,
+ * connect_timeout, channel_binding, the password file; settings it cannot keep refused
+ * (keywords.ts). connection.ts connects with them.
  */
 import type pg from "pg";
 import { parse as parseConnectionString, toClientConfig } from "pg-connection-string";
 import { messageOf } from "../../errors.js";
 import { StoreError, StoreLocationError } from "../types.js";
 import type { PostgresTarget } from "./connection.js";
+import { refuseUnkeptSettings } from "./keywords.js";
 import { passwordFile, passwordFor } from "./password-file.js";
+import { readTlsQuery, type Ssl, secondTry, tlsTries } from "./tls.js";
 import { joinQuery, splitQuery } from "./url-query.js";
-
-/** libpq's TLS settings: a URL's query parameter, or else its environment variable. */
-const TLS_SETTINGS = [
-  ["sslmode", "PGSSLMODE"],
-  ["sslrootcert", "PGSSLROOTCERT"],
-  ["sslcert", "PGSSLCERT"],
-  ["sslkey", "PGSSLKEY"],
-] as const;
 
 /**
  * The driver's settings for a URL, read as libpq (psql, pg_dump) reads it, so the URL a provider
  * hands out works unchanged: `sslmode=require` encrypts without checking the certificate,
  * `verify-ca` checks it against `sslrootcert`, `verify-full` its host name too, and the TLS
- * settings missing from the URL come from PGSSLMODE, PGSSLROOTCERT, PGSSLCERT and PGSSLKEY.
- * node-postgres 8 would instead check every certificate fully (and print a warning) whatever
- * sslmode says, and read PGSSLMODE alone. A URL that says `uselibpqcompat` itself is left to it.
+ * settings missing from the URL come from their PG* variables (tls.ts). node-postgres 8 would
+ * instead check every certificate fully (and print a warning) whatever sslmode says, and read
+ * PGSSLMODE alone. A URL that says `uselibpqcompat` itself is left to it. Its TLS is the first
+ * choice sslmode tries, or the one that connected to this server last time.
  */
 export function clientSettings(target: PostgresTarget): pg.ClientConfig {
   const { settings, tries } = readSettings(target);
@@ -36,23 +31,15 @@ export function clientSettings(target: PostgresTarget): pg.ClientConfig {
 /** The settings for a URL, and the TLS choices its sslmode tries in turn (see tlsTries). */
 function readSettings(target: PostgresTarget): { settings: pg.ClientConfig; tries: Ssl[] } {
   const { base, query } = splitQuery(target.url);
-  for (const [name, variable] of TLS_SETTINGS) {
-    const value = process.env[variable];
-    if (value && !query.has(name)) query.set(name, value);
-  }
-  useSystemAuthorities(target, query);
-  refuseWeakDirectTls(target, query);
+  refuseUnkeptSettings(target, query);
+  readTlsQuery(target, query);
+  // libpq's dbname in the query, which the driver ignores (connecting to the user's database instead).
+  const database = query.get("dbname");
+  query.delete("dbname");
   const url = joinQuery(base, query);
-  if (query.get("sslmode") === "verify-ca" && !query.has("sslrootcert"))
-    throw new StoreError(
-      target.display,
-      "sslmode=verify-ca checks the server's certificate against the authority you name: give its certificate " +
-        "with sslrootcert=<file> in the URL or PGSSLROOTCERT, or use sslmode=verify-full",
-      undefined,
-      "STORE_TLS_FAILED",
-    );
   try {
     const settings = toClientConfig(parseConnectionString(url, { useLibpqCompat: !query.has("uselibpqcompat") }));
+    if (database !== null) settings.database = database;
     return {
       settings: {
         ...settings,
@@ -61,7 +48,7 @@ function readSettings(target: PostgresTarget): { settings: pg.ClientConfig; trie
         ...channelBindingSettings(target, query),
         ...passwordSettings(target, settings, query),
       },
-      tries: tlsTries(query, settings.ssl),
+      tries: tlsTries(target, query, settings.ssl),
     };
   } catch (error) {
     if (error instanceof StoreLocationError) throw error;
@@ -77,33 +64,8 @@ function readSettings(target: PostgresTarget): { settings: pg.ClientConfig; trie
   }
 }
 
-type Ssl = pg.ClientConfig["ssl"];
-
-/**
- * The TLS choices a connection tries in turn, as libpq's sslmode says: `prefer` encrypts (without
- * checking the certificate) and, where the server offers no TLS, connects again unencrypted; `allow`,
- * and a URL and PGSSLMODE saying nothing, connect unencrypted and, where the server takes only
- * encrypted connections (pg_hba.conf's hostssl), again with TLS. (libpq's default is prefer; a
- * plain first try keeps a server that offers TLS without asking for it unencrypted, as before.)
- * The other modes have one choice; so has prefer with channel_binding=require, which a plain
- * connection cannot honour, and a URL left to the driver's own reading (uselibpqcompat).
- */
-function tlsTries(query: URLSearchParams, configured: Ssl): Ssl[] {
-  if (query.has("uselibpqcompat")) return [configured];
-  const unchecked = { ...(typeof configured === "object" ? configured : {}), rejectUnauthorized: false };
-  const mode = query.get("sslmode");
-  if (mode === "allow" || (mode === null && !configured)) return [false, unchecked];
-  const bound = (query.get("channel_binding") ?? process.env.PGCHANNELBINDING) === "require";
-  if (mode === "prefer" && !bound) return [configured, false];
-  return [configured];
-}
-
 /** By server URL, the TLS choice that connected after the first was refused: later connections start with it. */
 const negotiated = new Map<string, Ssl>();
-
-/** The server refused a connection for its encryption: no TLS offered, or only encrypted connections taken. */
-const REFUSED_FOR_TLS = /does not support SSL|error establishing an SSL connection/i;
-const PLAIN_REFUSED_CODE = "28000";
 
 /**
  * The TLS choice to connect with again after `tried` failed with `error`, where the URL's sslmode
@@ -111,49 +73,12 @@ const PLAIN_REFUSED_CODE = "28000";
  * rememberTlsTry notes the one that worked.
  */
 export function otherTlsTry(target: PostgresTarget, tried: Ssl, error: unknown): Ssl | undefined {
-  const { tries } = readSettings(target);
-  const { code, message = "" } = (error ?? {}) as { code?: string; message?: string };
-  const other = tries.find((ssl) => Boolean(ssl) !== Boolean(tried));
-  if (tries.length < 2 || other === undefined) return undefined;
-  const refused = tried ? REFUSED_FOR_TLS.test(message) : code === PLAIN_REFUSED_CODE;
-  return refused ? other : undefined;
+  return secondTry(readSettings(target).tries, tried, error);
 }
 
 /** Later connections to the server start with the TLS choice that connected (see otherTlsTry). */
 export function rememberTlsTry(target: PostgresTarget, ssl: Ssl): void {
   negotiated.set(target.url, ssl);
-}
-
-/**
- * libpq's `sslrootcert=system` (libpq 16; in the URL or PGSSLROOTCERT): the certificate authorities
- * the system trusts (here, Node's, with NODE_EXTRA_CA_CERTS), which the driver would read as a file
- * named "system". As in libpq it means sslmode=verify-full, and refuses a weaker mode.
- */
-function useSystemAuthorities(target: PostgresTarget, query: URLSearchParams): void {
-  if (query.get("sslrootcert") !== "system") return;
-  const mode = query.get("sslmode");
-  if (mode !== null && mode !== "verify-full")
-    throw new StoreLocationError(
-      `store ${target.display}: sslrootcert=system trusts the system's certificate authorities, which libpq allows ` +
-        `with sslmode=verify-full only (sslmode=${mode} given): give sslmode=verify-full, or leave sslmode out`,
-    );
-  query.delete("sslrootcert");
-  query.set("sslmode", "verify-full");
-}
-
-/**
- * libpq 17's `sslnegotiation=direct` (URL or PGSSLNEGOTIATION) starts TLS at once, without asking the
- * server first; libpq allows it with a mode that insists on TLS only. The driver would otherwise
- * fail without naming the URL (no sslmode) or check the certificate fully (prefer, allow).
- */
-function refuseWeakDirectTls(target: PostgresTarget, query: URLSearchParams): void {
-  if ((query.get("sslnegotiation") ?? process.env.PGSSLNEGOTIATION) !== "direct") return;
-  const mode = query.get("sslmode");
-  if (mode === "require" || mode === "verify-ca" || mode === "verify-full") return;
-  throw new StoreLocationError(
-    `store ${target.display}: sslnegotiation=direct (URL or PGSSLNEGOTIATION) starts TLS at once, which libpq allows ` +
-      `with sslmode=require, verify-ca or verify-full only (${mode === null ? "no sslmode" : `sslmode=${mode}`} given)`,
-  );
 }
 
 /**
