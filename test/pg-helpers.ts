@@ -178,12 +178,14 @@ export async function relayToPostgres(t: {
  * postgres where the tests run as root (the server refuses root); removed after the test.
  * `standbyOf`: a streaming standby of that server (pg_basebackup), which `promote()` makes a primary,
  * as a cluster's failover does. `tlsOnly`: TLS on (a certificate for 127.0.0.1 signed by the test
- * CA in `<socketFolder>/ca.pem`), and TCP connections taken only encrypted (pg_hba.conf's hostssl).
+ * CA in `<socketFolder>/ca.pem`), and TCP connections taken only encrypted (pg_hba.conf's hostssl);
+ * `clientCertificate`: those only with a client certificate the CA signed (`client.pem`, `client.key`).
  */
 export async function startOwnPostgres(
   t: { after(fn: () => void): void },
-  options: { standbyOf?: OwnPostgres; tlsOnly?: boolean } = {},
+  options: { standbyOf?: OwnPostgres; tlsOnly?: boolean; clientCertificate?: boolean } = {},
 ): Promise<OwnPostgres> {
+  const tls = options.tlsOnly || options.clientCertificate;
   const asRoot = process.getuid?.() === 0;
   const versions = readdirSync("/usr/lib/postgresql").sort((a, b) => Number(b) - Number(a));
   const bin = (program: string) => `/usr/lib/postgresql/${versions[0]}/bin/${program}`;
@@ -211,7 +213,7 @@ export async function startOwnPostgres(
     "-c listen_addresses=127.0.0.1",
     "-c wal_writer_delay=10s",
     "-c autovacuum=off",
-    ...(options.tlsOnly ? await serverCertificateSettings(dir, asRoot) : []),
+    ...(tls ? await serverCertificateSettings(dir, asRoot) : []),
   ].join(" ");
   const start = () => run("pg_ctl", ["-D", data, "-w", "-l", join(dir, "log"), "-o", settings, "start"]);
   if (options.standbyOf)
@@ -228,8 +230,11 @@ export async function startOwnPostgres(
     ]);
   else run("initdb", ["-D", data, "-A", "trust", "-U", PG_ROLE.user, "--no-sync", "-E", "UTF8", "--locale=C"]);
   // The server's owner keeps the file's owner: written in place.
-  if (options.tlsOnly)
-    writeFileSync(join(data, "pg_hba.conf"), "local all all trust\nhostssl all all 127.0.0.1/32 trust\n");
+  if (tls)
+    writeFileSync(
+      join(data, "pg_hba.conf"),
+      `local all all trust\nhostssl all all 127.0.0.1/32 trust${options.clientCertificate ? " clientcert=verify-ca" : ""}\n`,
+    );
   start();
   const query = async <T>(sql: string): Promise<T[]> => {
     // Through its socket: taken whatever the server asks of TCP connections.
@@ -265,7 +270,12 @@ async function serverCertificateSettings(dir: string, asRoot: boolean): Promise<
     for (const file of [certificates.serverCert, certificates.serverKey]) chownToPostgres(file);
   }
   chmodSync(certificates.serverKey, 0o600);
-  return ["-c ssl=on", `-c ssl_cert_file=${certificates.serverCert}`, `-c ssl_key_file=${certificates.serverKey}`];
+  return [
+    "-c ssl=on",
+    `-c ssl_cert_file=${certificates.serverCert}`,
+    `-c ssl_key_file=${certificates.serverKey}`,
+    `-c ssl_ca_file=${certificates.ca}`,
+  ];
 }
 
 export interface OwnPostgres {

@@ -12,7 +12,7 @@
 import Database from "better-sqlite3";
 import { execFileSync, spawn } from "node:child_process";
 import assert from "node:assert/strict";
-import { chmodSync, existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer, type AddressInfo } from "node:net";
 import { join } from "node:path";
 import { type TestContext, test } from "node:test";
@@ -1104,6 +1104,41 @@ test("libpq's settings the driver ignores are applied or refused, never dropped:
   const listed = await sync(`${checked}&sslcrl=${await makeRevocationList(server.socketFolder, false)}`);
   assert.equal(listed.code, 0, listed.stderr);
   assert.equal(await generatorRowsOn(server), 10);
+});
+
+test("libpq's files in ~/.postgresql are used as psql uses them: the client certificate and its key, and root.crt, against which sslmode=require checks the server", async (t) => {
+  const server = await startOwnPostgres(t, { clientCertificate: true });
+  const sync = (db: string, home: string) =>
+    sluice(["--json", "sync", ...generator({ count: 10 }), "--db", db], { env: { ...process.env, HOME: home } });
+  const required = `${server.url}?sslmode=require`;
+
+  const without = await sync(required, tempDir(t));
+  assert.notEqual(without.code, 0);
+  assert.match(
+    without.stderr,
+    /requires a valid client certificate: give it with sslcert and sslkey .*~\/\.postgresql\/postgresql\.crt/,
+  );
+
+  const home = tempDir(t);
+  const files = join(home, ".postgresql");
+  mkdirSync(files);
+  const from = (name: string) => readFileSync(join(server.socketFolder, name));
+  writeFileSync(join(files, "postgresql.crt"), from("client.pem"));
+  writeFileSync(join(files, "postgresql.key"), from("client.key"), { mode: 0o600 });
+  writeFileSync(join(files, "root.crt"), from("ca.pem"));
+  const withFiles = await sync(required, home);
+  assert.equal(withFiles.code, 0, withFiles.stderr);
+  // No sslmode: the unencrypted try is refused (hostssl), and the encrypted one brings the certificate.
+  const noMode = await sync(server.url, home);
+  assert.equal(noMode.code, 0, noMode.stderr);
+  assert.equal(await generatorRowsOn(server), 10);
+
+  // root.crt of another authority: require checks the server's certificate against it, as verify-ca does.
+  writeFileSync(join(files, "root.crt"), from("other-ca.pem"));
+  const otherAuthority = await sync(required, home);
+  assert.notEqual(otherAuthority.code, 0);
+  assert.match(otherAuthority.stderr, /"code":"STORE_TLS_FAILED"/);
+  assert.match(otherAuthority.stderr, /certificate is not trusted/);
 });
 
 test("connections to PostgreSQL keep TCP keepalives on (a minute idle, as a NAT or load balancer would otherwise forget a slow source's connection); keepalives and keepalives_idle in the URL as libpq reads them", async (t) => {

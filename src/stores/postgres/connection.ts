@@ -352,9 +352,11 @@ function reasonOf(code: string, message: string, client: pg.Client | undefined):
     case "28P01":
       return `${message}; give the password with PGPASSWORD or ~/.pgpass`;
     case "28000":
-      return /no encryption/.test(message)
-        ? `${message}: pg_hba.conf takes no unencrypted connection from here; where the server offers TLS, leave sslmode out or use sslmode=allow, prefer or require`
-        : `${message} (the server's pg_hba.conf refuses this connection)`;
+      if (/no encryption/.test(message))
+        return `${message}: pg_hba.conf takes no unencrypted connection from here; where the server offers TLS, leave sslmode out or use sslmode=allow, prefer or require`;
+      if (/client certificate/.test(message))
+        return `${message}: give it with sslcert and sslkey (or PGSSLCERT and PGSSLKEY, or as ~/.postgresql/postgresql.crt and postgresql.key)`;
+      return `${message} (the server's pg_hba.conf refuses this connection)`;
     case "3D000":
       return `${message}: create it first (createdb ${client?.database ?? "<name>"}) or name another in --db`;
     case "42501":

@@ -4,7 +4,8 @@
  * (pg-connection-string) reads the mode and the certificate files; what it reads otherwise or not
  * at all is read here. settings.ts reads the rest of the URL with it.
  */
-import { readdirSync, readFileSync, type Stats, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, type Stats, statSync } from "node:fs";
+import { homedir } from "node:os";
 import { join } from "node:path";
 import type { ConnectionOptions, SecureVersion } from "node:tls";
 import type pg from "pg";
@@ -28,15 +29,17 @@ const TLS_SETTINGS = [
 ] as const;
 
 /**
- * Fills in the TLS settings the URL's query leaves out from their PG* variables, and refuses, before
- * any connection, what libpq refuses: sslrootcert=system or sslnegotiation=direct beside too weak
- * a mode, verify-ca without an authority, and sslcertmode values it cannot keep.
+ * Fills in the TLS settings the URL's query leaves out from their PG* variables (and libpq's files
+ * in ~/.postgresql), and refuses, before any connection, what libpq refuses: sslrootcert=system or
+ * sslnegotiation=direct beside too weak a mode, verify-ca without an authority, a client key others
+ * can read, and sslcertmode values it cannot keep.
  */
 export function readTlsQuery(target: PostgresTarget, query: URLSearchParams): void {
   for (const [name, variable] of TLS_SETTINGS) {
     const value = process.env[variable];
     if (value && !query.has(name)) query.set(name, value);
   }
+  useDefaultFiles(query);
   useSystemAuthorities(target, query);
   refuseWeakDirectTls(target, query);
   if (query.get("sslmode") === "verify-ca" && !query.has("sslrootcert"))
@@ -58,6 +61,31 @@ export function readTlsQuery(target: PostgresTarget, query: URLSearchParams): vo
     throw new StoreLocationError(
       `store ${target.display}: sslcertmode=${certificateMode} (URL or PGSSLCERTMODE): give allow or disable`,
     );
+}
+
+/**
+ * libpq's files in ~/.postgresql, where the URL and the variables name none, for a connection that
+ * may use TLS: the client certificate `postgresql.crt` with its key `postgresql.key`, the
+ * authorities `root.crt` (with which sslmode=require checks the server's certificate, as verify-ca
+ * does) and the revocation list `root.crl`. A URL saying no sslmode keeps its unencrypted first try
+ * (sslmode=allow, see tlsTries), which naming a file would otherwise turn into checked TLS.
+ */
+function useDefaultFiles(query: URLSearchParams): void {
+  const mode = query.get("sslmode");
+  if (mode === "disable" || query.has("uselibpqcompat")) return;
+  const folder = join(homedir(), ".postgresql");
+  const present = (file: string) => existsSync(join(folder, file));
+  const named = ["sslcert", "sslkey", "sslrootcert"].some((name) => query.has(name));
+  const defaults: [string, string | undefined][] = [
+    ["sslcert", present("postgresql.crt") ? "postgresql.crt" : undefined],
+    ["sslkey", present("postgresql.crt") ? "postgresql.key" : undefined],
+    ["sslrootcert", present("root.crt") ? "root.crt" : undefined],
+    ["sslcrl", present("root.crl") && !query.has("sslcrldir") ? "root.crl" : undefined],
+  ];
+  const used = defaults.filter(([name, file]) => file !== undefined && !query.has(name));
+  if (used.length === 0) return;
+  if (mode === null && !named) query.set("sslmode", "allow");
+  for (const [name, file] of used) query.set(name, join(folder, file!));
 }
 
 /**
