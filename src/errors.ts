@@ -257,7 +257,7 @@ export const ERROR_CODES = {
   STORE_AUTH_FAILED: {
     area: STORES,
     meaning:
-      "The PostgreSQL server refused the user or password, or its pg_hba.conf refuses the connection (one unencrypted, where it takes only encrypted ones).",
+      "The PostgreSQL server refused the user or password, or its pg_hba.conf refuses the connection (one unencrypted, where it takes only encrypted ones), or it asked for the password in a way the URL's require_auth does not allow.",
     action:
       "Give the password with PGPASSWORD or ~/.pgpass, and check the user and the server's pg_hba.conf; for a server taking only encrypted connections, leave sslmode out or use sslmode=allow, prefer or require.",
   },

@@ -1141,6 +1141,50 @@ test("libpq's files in ~/.postgresql are used as psql uses them: the client cert
   assert.match(otherAuthority.stderr, /certificate is not trusted/);
 });
 
+test("require_auth (libpq 16) as libpq keeps it: a server asking for the password in a way not allowed, or for none, gets no password and the command fails saying so", async (t) => {
+  const server = await startOwnPostgres(t);
+  const sync = (query: string, env: NodeJS.ProcessEnv = process.env) =>
+    sluice(["--json", "sync", ...generator({ count: 10 }), "--db", `${server.url}?${query}`], { env });
+  // Trust: the server asks for nothing.
+  const trusted = await sync("require_auth=scram-sha-256");
+  assert.notEqual(trusted.code, 0);
+  assert.match(trusted.stderr, /"code":"STORE_AUTH_FAILED"/);
+  assert.match(
+    trusted.stderr,
+    /the server asked for no password at all \(none\), which require_auth=scram-sha-256 does not allow/,
+  );
+  const none = await sync("require_auth=none");
+  assert.equal(none.code, 0, none.stderr);
+
+  // The password in clear text, as a server in the middle would ask for it.
+  await server.query(`ALTER ROLE ${PG_ROLE.user} PASSWORD 'clear-text-secret'`);
+  writeFileSync(
+    join(server.socketFolder, "data", "pg_hba.conf"),
+    "local all all trust\nhost all all 127.0.0.1/32 password\n",
+  );
+  await server.query("SELECT pg_reload_conf()");
+  const withPassword = { ...process.env, PGPASSWORD: "clear-text-secret" };
+  const clearText = await sync("require_auth=scram-sha-256", withPassword);
+  assert.notEqual(clearText.code, 0);
+  assert.match(
+    clearText.stderr,
+    /the server asked for the password in clear text \(password\), which require_auth=scram-sha-256 does not allow: no password was sent/,
+  );
+  const notThat = await sync("require_auth=!password", withPassword);
+  assert.match(notThat.stderr, /which require_auth=!password does not allow/);
+  const allowed = await sync("require_auth=password,scram-sha-256", withPassword);
+  assert.equal(allowed.code, 0, allowed.stderr);
+  assert.equal(await generatorRowsOn(server), 10);
+
+  // The test server asks for a SCRAM exchange.
+  const database = await createDatabase(t);
+  const scram = await sluice([
+    ...["--json", "sync", ...generator({ count: 10 })],
+    ...["--db", `${pgUrl(database)}?require_auth=scram-sha-256`],
+  ]);
+  assert.equal(scram.code, 0, scram.stderr);
+});
+
 test("connections to PostgreSQL keep TCP keepalives on (a minute idle, as a NAT or load balancer would otherwise forget a slow source's connection); keepalives and keepalives_idle in the URL as libpq reads them", async (t) => {
   const database = await createDatabase(t);
   /** The keepalive timer of the client's socket as the kernel shows it (ss), or undefined when it has none. */

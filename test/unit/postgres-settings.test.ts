@@ -7,6 +7,7 @@ import { test } from "node:test";
 import { clientSettings, otherTlsTry } from "../../src/stores/postgres/settings.js";
 import { serverList } from "../../src/stores/postgres/servers.js";
 import { ignoredSettings } from "../../src/stores/postgres/keywords.js";
+import { requiredAuthentication } from "../../src/stores/postgres/require-auth.js";
 import { parseStoreLocation } from "../../src/stores/location.js";
 
 const target = (url: string) => ({ url, display: url });
@@ -150,7 +151,6 @@ test("settings asking for a safety Sluice cannot keep are refused, in the URL or
       (error: Error & { code?: string }) => error.code === "STORE_LOCATION_INVALID" && pattern.test(error.message),
     );
   refused("postgres://u@/d?host=/run/postgresql&requirepeer=postgres", /requirepeer=postgres \(URL\): Node cannot ask/);
-  refused("postgres://u@h/d?require_auth=scram-sha-256", /require_auth=scram-sha-256 \(URL\): Sluice cannot limit/);
   refused("postgres://u@h/d?gssencmode=require", /gssencmode=require \(URL\): Sluice has no GSSAPI encryption/);
   withEnvironment({ PGREQUIREPEER: "postgres" }, () =>
     refused("postgres://u@h/d", /requirepeer=postgres \(PGREQUIREPEER\)/),
@@ -163,6 +163,27 @@ test("settings asking for a safety Sluice cannot keep are refused, in the URL or
   // What has nothing to do here, and the driver's own settings, connect.
   for (const query of ["gssencmode=disable", "krbsrvname=postgres", "statement_timeout=1000", "ssl=true"])
     assert.doesNotThrow(() => clientSettings(target(`postgres://u@h/d?${query}`)), query);
+});
+
+test("require_auth (libpq 16): the ways allowed, or each with ! the ways refused, never both; unknown ways named", () => {
+  const rule = (query: string) => requiredAuthentication(target(`postgres://u@h/d?${query}`));
+  assert.equal(rule(""), undefined);
+  const allowed = rule("require_auth=scram-sha-256,none")!;
+  assert.deepEqual(
+    ["scram-sha-256", "none", "md5", "password"].map((method) => allowed.allows(method as "md5")),
+    [true, true, false, false],
+  );
+  const refused = rule("require_auth=!password,!md5")!;
+  assert.deepEqual(
+    ["scram-sha-256", "none", "md5", "password"].map((method) => refused.allows(method as "md5")),
+    [true, true, false, false],
+  );
+  assert.throws(
+    () => rule("require_auth=scram-sha-256,!md5"),
+    /list the ways allowed, or \(each with !\) the ways refused, not both/,
+  );
+  assert.throws(() => rule("require_auth=scram"), /"scram" is no way of asking for the password; give password, md5/);
+  withEnvironment({ PGREQUIREAUTH: "md5" }, () => assert.equal(rule("")!.given, "md5"));
 });
 
 test("settings Sluice ignores are named with why: another tool's (Prisma's schema, pgbouncer), libpq's it cannot apply", () => {

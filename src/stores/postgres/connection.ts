@@ -12,6 +12,7 @@ import { messageOf, SluiceError } from "../../errors.js";
 import { quoteIdentifier } from "../naming.js";
 import { StoreError, type StoreErrorCode } from "../types.js";
 import { describeServer } from "./describe.js";
+import { guardAuthentication } from "./require-auth.js";
 import { serverList, sessionMismatch } from "./servers.js";
 import { clientSettings, otherTlsTry, rememberTlsTry } from "./settings.js";
 
@@ -191,10 +192,10 @@ async function connectServer(server: PostgresTarget, options: ConnectOptions): P
     ...clientSettings(server),
     types: options.types ?? TYPES,
   };
-  let { client, error } = await tryConnecting(settings);
+  let { client, error } = await tryConnecting(server, settings);
   const other = error === undefined ? undefined : otherTlsTry(server, settings.ssl, error);
   if (other !== undefined) {
-    const second = await tryConnecting({ ...settings, ssl: other });
+    const second = await tryConnecting(server, { ...settings, ssl: other });
     if (second.error === undefined) rememberTlsTry(server, other);
     // A server offering no TLS to the second try refused the first for another reason: its refusal says more.
     if (second.error === undefined || !NO_TLS_ON_SERVER.test(messageOf(second.error))) ({ client, error } = second);
@@ -203,8 +204,12 @@ async function connectServer(server: PostgresTarget, options: ConnectOptions): P
   return client;
 }
 
-async function tryConnecting(settings: pg.ClientConfig): Promise<{ client: pg.Client; error?: unknown }> {
+async function tryConnecting(
+  server: PostgresTarget,
+  settings: pg.ClientConfig,
+): Promise<{ client: pg.Client; error?: unknown }> {
   const client = new pg.Client(settings);
+  guardAuthentication(client, server);
   watchConnection(client);
   try {
     await client.connect();

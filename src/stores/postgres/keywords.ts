@@ -1,10 +1,10 @@
 /**
  * Every setting a PostgreSQL URL's query may carry, and what Sluice does with it, so that none is
- * silently ignored: libpq's keywords are applied (by settings.ts, tls.ts, servers.ts or the driver),
- * have nothing to do here, are not applied (a warning says so), or are refused where connecting
- * without them would be less safe than asked. node-postgres's own settings are applied by it. Any
- * other name is a misspelt keyword (refused, naming the one meant) or another tool's setting
- * (Prisma's `schema`, `pgbouncer`…), which Sluice ignores with a warning.
+ * silently ignored: libpq's keywords are applied (by settings.ts, tls.ts, servers.ts,
+ * require-auth.ts or the driver), have nothing to do here, are not applied (a warning says so), or
+ * are refused where connecting without them would be less safe than asked. node-postgres's own
+ * settings are applied by it. Any other name is a misspelt keyword (refused, naming the one meant)
+ * or another tool's setting (Prisma's `schema`, `pgbouncer`…), which Sluice ignores with a warning.
  */
 import { nearestName } from "../../spelling.js";
 import { StoreLocationError } from "../types.js";
@@ -31,6 +31,7 @@ const APPLIED = [
   "application_name",
   "fallback_application_name",
   "channel_binding",
+  "require_auth",
   "sslmode",
   "sslnegotiation",
   "sslcert",
@@ -60,10 +61,6 @@ const REFUSED: Record<string, { variable: string; why: string; refuses?: (value:
   requirepeer: {
     variable: "PGREQUIREPEER",
     why: "Node cannot ask a Unix socket which user serves it; connect over TCP with sslmode=verify-full to check the server instead",
-  },
-  require_auth: {
-    variable: "PGREQUIREAUTH",
-    why: "Sluice cannot limit the ways the server may ask for the password; use sslmode=verify-full with channel_binding=require to be sure of the server",
   },
   gssencmode: {
     variable: "PGGSSENCMODE",

@@ -21,6 +21,7 @@ import {
   TYPES,
   watchConnection,
 } from "./connection.js";
+import { guardAuthentication } from "./require-auth.js";
 import { type ServerList, serverList, sessionMismatch } from "./servers.js";
 import { clientSettings } from "./settings.js";
 
@@ -34,14 +35,27 @@ export function postgresPool(target: PostgresTarget, options: PoolOptions): pg.P
     types: TYPES,
   };
   const list = serverList(target, options);
-  if (list.servers.length === 1 && list.passes[0] === "any")
-    return watched(new pg.Pool({ ...settings, ...clientSettings(list.servers[0]!) }));
+  if (list.servers.length === 1 && list.passes[0] === "any") {
+    const server = list.servers[0]!;
+    return watched(new pg.Pool({ ...settings, ...clientSettings(server), Client: guardedClient(server) }));
+  }
   const lent = new WeakSet<pg.Client>();
   const Client = listedServerClient(target, list, settings, options, (client) => lent.has(client));
   const pool = watched(new pg.Pool({ ...settings, Client }));
   pool.on("acquire", (client) => lent.add(client));
   pool.on("release", (_error, client) => lent.delete(client));
   return pool;
+}
+
+/** A client class whose connections keep the URL's require_auth (require-auth.ts). */
+function guardedClient(server: PostgresTarget): new () => pg.Client {
+  return class GuardedClient extends pg.Client {
+    // The pool hands each client its settings, which its types leave out.
+    constructor(config?: pg.ClientConfig) {
+      super(config);
+      guardAuthentication(this, server);
+    }
+  };
 }
 
 /** Connections to a server the cluster's failover left behind, dropped as they come back to the pool. */
@@ -110,6 +124,7 @@ function listedServerClient(
 
     constructor() {
       super({ ...settings, ...clientSettings(current) });
+      guardAuthentication(this, this.server);
       this.once("end", () => {
         connected.delete(this);
         // Dropped because its server stopped taking writes (see watched): the cluster failed over.
