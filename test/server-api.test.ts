@@ -265,15 +265,30 @@ test("errors name the field; one run per connection at a time; a failing connect
   });
   assert.equal(cron.status, 400);
   assert.deepEqual([cron.body.error.code, cron.body.error.field], ["SCHEDULE_INVALID", "schedule"]);
-  const mysql = await post<Failure>("/api/connections", {
-    name: "c",
-    connector: "vault",
-    options: { format: "json", value: { api_key: "key-1" } },
-    destination: "mysql://ann:hunter2@db.example/app",
-  });
+  const withDestination = (destination: string) =>
+    post<Failure>("/api/connections", {
+      name: "c",
+      connector: "vault",
+      options: { format: "json", value: { api_key: "key-1" } },
+      destination,
+    });
+  const mysql = await withDestination("mysql://ann:hunter2@db.example/app");
   assert.equal(mysql.status, 400);
   assert.deepEqual([mysql.body.error.code, mysql.body.error.field], ["REQUEST_INVALID", "destination"]);
   assert.match(mysql.body.error.message, /"mysql:\/\/…" is none Sluice knows/);
+  const misspelt = await withDestination("postgres://loader@db.example/app?sslmdoe=require");
+  assert.equal(misspelt.status, 400);
+  assert.deepEqual([misspelt.body.error.code, misspelt.body.error.field], ["REQUEST_INVALID", "destination"]);
+  assert.match(
+    misspelt.body.error.message,
+    /sslmdoe= in the URL is no PostgreSQL connection setting: did you mean sslmode\?/,
+  );
+  const passphrase = await withDestination(
+    "postgres://loader@db.example/app?sslmode=require&sslpassword=key-passphrase",
+  );
+  assert.equal(passphrase.status, 400);
+  assert.match(passphrase.body.error.message, /holds a password, which every response would show/);
+  assert.doesNotMatch(passphrase.body.error.message, /key-passphrase/);
   const noConnector = await post<Failure>("/api/connections", {
     name: "c",
     connector: "missing",

@@ -14,6 +14,7 @@ import { checkSchedule, decodeSchedule, encodeSchedule, nextRun, type Schedule }
 import type { SecretBox } from "./secret-box.js";
 import { checkSyncPolicy, type RetrySettings, type TimeoutSettings } from "./sync-policy.js";
 import { parseStoreLocation, type StoreLocation } from "../../stores/location.js";
+import { checkUrlSettings } from "../../stores/postgres/keywords.js";
 import { StoreLocationError } from "../../stores/types.js";
 import { ServerError } from "../errors.js";
 
@@ -248,10 +249,15 @@ function jsonOrNull(settings: object | null | undefined): string | null {
   return settings && Object.keys(settings).length ? JSON.stringify(settings) : null;
 }
 
-/** The store a destination names; one it does not is the request's fault, and named as its field. */
+/**
+ * The store a destination names; one it does not, or a PostgreSQL URL with a setting Sluice refuses
+ * (misspelt, or asking for a safety it cannot check), is the request's fault, named as its field.
+ */
 function destinationOf(destination: string): StoreLocation {
   try {
-    return parseStoreLocation(destination);
+    const location = parseStoreLocation(destination);
+    if (location.kind === "postgres") checkUrlSettings(location);
+    return location;
   } catch (error) {
     if (error instanceof StoreLocationError) throw new ServerError("REQUEST_INVALID", error.message, "destination");
     throw error;

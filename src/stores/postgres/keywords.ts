@@ -107,6 +107,11 @@ export function refuseUnkeptSettings(target: PostgresTarget, query: URLSearchPar
   }
 }
 
+/** refuseUnkeptSettings for a whole URL: what a destination kept for later syncs is checked with. */
+export function checkUrlSettings(target: PostgresTarget): void {
+  refuseUnkeptSettings(target, splitQuery(target.url).query);
+}
+
 /** Why Sluice ignores each of the URL's settings it does not apply (other tools' settings, libpq's it cannot apply). */
 export function ignoredSettings(url: string): string[] {
   const notes: string[] = [];
