@@ -9,6 +9,7 @@
  */
 import { closeSync, openSync, readSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { nearestName } from "../spelling.js";
 import { type StoreKind, StoreLocationError } from "./types.js";
 
 export type StoreLocation =
@@ -76,7 +77,8 @@ function postgresLocation(url: string): StoreLocation {
     const passwordInUrl = /:[^@/]*@/.test(url) || /[?&](?:ssl)?password=/.test(url);
     return { kind: "postgres", url, display: redactPassword(url), passwordInUrl };
   }
-  const secrets = SECRET_SETTINGS.filter((name) => parsed.searchParams.has(name));
+  // A misspelt one too (pasword=…): the error refusing it shows the URL.
+  const secrets = [...new Set(parsed.searchParams.keys())].filter((name) => nearestName(name, SECRET_SETTINGS));
   const passwordInUrl = parsed.password !== "" || secrets.length > 0;
   parsed.password = "";
   // Deleting re-encodes the whole query, so only when there is a password in it to hide.
@@ -85,7 +87,7 @@ function postgresLocation(url: string): StoreLocation {
 }
 
 /** The URL's query settings that hold a secret: the password, and libpq's passphrase of the client key. */
-const SECRET_SETTINGS = ["password", "sslpassword"];
+const SECRET_SETTINGS = ["password", "sslpassword"] as const;
 
 /** A URL's password replaced, for URLs the WHATWG parser refuses. */
 function redactPassword(url: string): string {

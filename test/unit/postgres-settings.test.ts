@@ -202,6 +202,7 @@ test("a client key's passphrase in the URL is a password: warned about, and neve
   for (const url of [
     "postgres://u@h/d?sslpassword=s3cret&sslmode=require",
     "postgres://u@h:port/d?sslpassword=s3cret",
+    "postgres://u@h/d?sslpasword=s3cret",
   ]) {
     const location = parseStoreLocation(url) as { display: string; passwordInUrl: boolean };
     assert.equal(location.passwordInUrl, true, url);
